@@ -1,0 +1,38 @@
+/* backend_cpu.c — the CPU backend's dispatch table: host memory and the CPU ops. */
+#include <stdlib.h>
+#include <string.h>
+#include "kernels/sk_backend.h"
+
+static int cpu_alloc(void **p, size_t bytes) {
+    *p = NULL;
+    if (!bytes) return SK_OK;
+    *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!*p) return sk_error(SK_ENOMEM, "cannot allocate %.1f MiB of host memory", bytes / 1048576.0);
+    memset(*p, 0, bytes);
+    return SK_OK;
+}
+static void cpu_free(void *p) { free(p); }
+static int cpu_copy(void *dst, const void *src, size_t bytes) {
+    if (bytes) memmove(dst, src, bytes);
+    return SK_OK;
+}
+static int cpu_sync(void) { return SK_OK; }
+
+static int cpu_axpy(float *y, const float *x, float a, int64_t n) {
+#pragma omp parallel for if (n > 65536)
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+    return SK_OK;
+}
+
+static const sk_backend cpu_backend = {
+    .name = "cpu",
+    .device = SK_DEVICE_CPU,
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .sync = cpu_sync,
+    .axpy = cpu_axpy,
+};
+
+const sk_backend *sk_backend_cpu(void) { return &cpu_backend; }

@@ -1,0 +1,51 @@
+/* sk_io.h — checked file I/O: atomic writes (temp file in the same folder, fsync, rename),
+ * whole-file reads and read-only memory maps.
+ *
+ * Every ssmkit output (checkpoints, shards, WAVs, TSVs written with -o) goes through
+ * sk_afile so that a crash or a kill never leaves a half-written file under the final name.
+ */
+#ifndef SK_IO_H
+#define SK_IO_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "src/sk_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An output file being written atomically. */
+typedef struct sk_afile {
+    FILE *fp;          /* write through this */
+    char *path;        /* final name */
+    char *tmp;         /* temporary name in the same folder */
+} sk_afile;
+
+/* Create "<dir>/.<name>.tmp.XXXXXX" beside `path`. Errors name the path (e.g. unwritable folder). */
+int sk_afile_open(sk_afile *af, const char *path) SK_RESULT_USED;
+/* Flush, fsync, close and rename onto the final name. On failure the temp file is removed. */
+int sk_afile_commit(sk_afile *af) SK_RESULT_USED;
+/* Close and remove the temp file (call on any error path after open). Safe to call twice. */
+void sk_afile_abort(sk_afile *af);
+/* fwrite that records an error naming the file when short. */
+int sk_afile_write(sk_afile *af, const void *p, size_t n) SK_RESULT_USED;
+
+/* A read-only view of a whole file (memory-mapped; empty files give data=NULL, size=0). */
+typedef struct sk_map {
+    const uint8_t *data;
+    int64_t size;
+} sk_map;
+int sk_map_open(sk_map *m, const char *path) SK_RESULT_USED;
+void sk_map_close(sk_map *m);
+
+/* Read a whole file into a NUL-terminated malloc'd buffer (*len excludes the NUL). */
+int sk_read_file(const char *path, char **data, int64_t *len) SK_RESULT_USED;
+
+/* Write a whole buffer atomically. */
+int sk_write_file_atomic(const char *path, const void *data, size_t len) SK_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,80 @@
+/* ssmkit.c — the `ssmkit` command-line program: one binary, subcommands (like samtools).
+ * Each subcommand lives in tools/cmd_*.c and is listed in the table below.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "kernels/sk_backend.h"
+#include "tools/sk_cli.h"
+
+int cmd_presets(int argc, char **argv);
+
+static const sk_cmd commands[] = {
+    {"presets", cmd_presets, "list built-in model presets, or print one"},
+};
+static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
+
+static void print_usage(FILE *f) {
+    fprintf(f,
+            "ssmkit %s — selective state space models (Mamba, S4D, SaShiMi) for audio and DNA\n"
+            "\n"
+            "Usage: ssmkit <command> [options]\n"
+            "       ssmkit <command> --help\n"
+            "\n"
+            "Commands:\n",
+            SSMKIT_VERSION);
+    for (int i = 0; i < n_commands; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n"
+            "Global options:\n"
+            "  -h, --help     show this help\n"
+            "  --version      show the version and the features built in\n"
+            "\n"
+            "Exit status: 0 success, 1 error, 2 usage error.\n");
+}
+
+static void print_version(void) {
+    printf("ssmkit %s\n", SSMKIT_VERSION);
+    printf("features:");
+#ifdef SSMKIT_HAVE_OPENMP
+    printf(" openmp");
+#endif
+#ifdef SSMKIT_HAVE_BLAS
+    printf(" openblas");
+#endif
+#ifdef SSMKIT_HAVE_AUDIO
+    printf(" audio");
+#endif
+#ifdef SSMKIT_HAVE_GENOMICS
+    printf(" genomics");
+#endif
+    if (sk_cuda_built()) printf(" cuda");
+    printf("\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        print_usage(stderr);
+        return SK_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        if (!strcmp(cmd, "help") && argc > 2) {
+            for (int i = 0; i < n_commands; i++)
+                if (!strcmp(commands[i].name, argv[2])) {
+                    char *av[] = {argv[2], "--help", NULL};
+                    return commands[i].fn(2, av);
+                }
+            return sk_cli_usage(NULL, "unknown command '%s'", argv[2]);
+        }
+        print_usage(stdout);
+        return SK_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        print_version();
+        return SK_EXIT_OK;
+    }
+    if (cmd[0] == '-') return sk_cli_usage(NULL, "unrecognized option '%s'", cmd);
+    for (int i = 0; i < n_commands; i++)
+        if (!strcmp(commands[i].name, cmd)) return commands[i].fn(argc - 1, argv + 1);
+    return sk_cli_usage(NULL, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# test.sh — install what is missing (Debian packages, when root), configure, build and run the
+# test suite; then build again with AddressSanitizer + UndefinedBehaviorSanitizer (CUDA off)
+# and run the `unit` tests under it.
+#
+#   tools/test.sh            default suite (everything but the `slow` label)
+#   tools/test.sh --slow     include `slow` tests
+#   tools/test.sh --no-asan  skip the sanitizer build
+# Environment: BUILD_DIR (default build), JOBS (default nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tools/deps.sh
+
+slow=0 asan=1
+for a in "$@"; do
+  case "$a" in
+    --slow) slow=1 ;;
+    --no-asan) asan=0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+ssmkit_install_deps
+jobs=${JOBS:-$(nproc)}
+build=${BUILD_DIR:-build}
+cuda=$(ssmkit_cuda_mode)
+echo "ssmkit test: CUDA mode $cuda (nvcc $( [ "$cuda" = ON ] && echo found || echo not found ))"
+
+filter=(-LE slow)
+[ $slow -eq 1 ] && filter=()
+
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSSMKIT_WERROR=ON -DSSMKIT_CUDA="$cuda" \
+      -DCMAKE_CUDA_ARCHITECTURES=90
+cmake --build "$build" -j "$jobs"
+(cd "$build" && ctest --output-on-failure -j "$jobs" "${filter[@]}")
+
+if [ $asan -eq 1 ]; then
+  echo "ssmkit test: ASan+UBSan build (CUDA off), unit tests"
+  cmake -S . -B "$build-asan" -DCMAKE_BUILD_TYPE=Debug -DSSMKIT_WERROR=ON -DSSMKIT_CUDA=OFF \
+        -DSSMKIT_SANITIZE=ON
+  cmake --build "$build-asan" -j "$jobs"
+  (cd "$build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j "$jobs" -L unit "${filter[@]}")
+fi
+echo "ssmkit test: all passed (CUDA mode $cuda)"

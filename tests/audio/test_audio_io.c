@@ -56,7 +56,7 @@ static void test_pcm_roundtrips(void) {
             int64_t k = (int64_t)llround((full - 1) * 0.9 * sin(0.013 * i) * cos(0.0007 * i));
             if (i == 7) k = full - 1;
             if (i == 8) k = -full;
-            xi[i] = (int)(k << (32 - bits));
+            xi[i] = (int)(k * (INT64_C(1) << (32 - bits)));
         }
         const char *p = tpath(cases[c].name);
         SK_CHECK(write_int(p, cases[c].format, 1, 16000, xi, N) == 0, "%s: write", cases[c].name);
@@ -65,7 +65,7 @@ static void test_pcm_roundtrips(void) {
         int rc = sk_audio_load(p, 0, SK_AUDIO_SRC_MEDIUM, &x, &n);
         SK_CHECK(rc == SK_OK && n == N, "%s: load rc %d n %lld: %s", cases[c].name, rc, (long long)n, sk_errmsg());
         int bad = 0;
-        for (int64_t i = 0; rc == SK_OK && i < n; i++) bad += x[i] != (float)((double)(xi[i] >> (32 - bits)) / (double)full);
+        for (int64_t i = 0; rc == SK_OK && i < n; i++) bad += x[i] != (float)((double)xi[i] / 2147483648.0);   /* = k / 2^(bits-1) */
         SK_CHECK(rc == SK_OK && bad == 0, "%s: %d samples differ from k/2^%d", cases[c].name, bad, bits - 1);
         free(x);
     }
@@ -278,70 +278,71 @@ static void expect_bad(const char *name, const char *path, int want_rc, const ch
     free(x);
 }
 
-static void test_bad_inputs(void) {
+/* The bad-input files of the issue, written into folder d (also used by test_audio_cli.sh). */
+static const struct bad_case { const char *file, *name, *word; int rc; } bad_cases[] = {
+    {"empty.wav", "empty file", "empty", SK_EFORMAT},
+    {"text.wav", "text file", "not a readable audio file", SK_EFORMAT},
+    {"trunc_header.wav", "truncated header", "truncated header", SK_EFORMAT},
+    {"trunc_data.wav", "truncated data", "truncated data", SK_EFORMAT},
+    {"riff_size.wav", "RIFF size larger than the file", "RIFF size", SK_EFORMAT},
+    {"zero_channels.wav", "zero channels", "zero channels", SK_EFORMAT},
+    {"zero_frames.wav", "zero frames", "no audio frames", SK_EFORMAT},
+    {"nan.wav", "NaN samples in float WAV", "frame 1234", SK_ENUM},
+};
+enum { NBAD = sizeof bad_cases / sizeof bad_cases[0] };
+
+static int make_bad_files(const char *d) {
     enum { N = 2000 };
     static int xi[N];
+    char p[600];
     for (int i = 0; i < N; i++) xi[i] = (int)(sin(0.05 * i) * 1e9);
-    const char *good = tpath("good.wav");
-    SK_CHECK(write_int(good, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, xi, N) == 0, "good write");
+    snprintf(p, sizeof p, "%s/good.wav", d);
+    if (write_int(p, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, xi, N)) return -1;
     int64_t gn;
-    uint8_t *g = slurp(good, &gn);
+    uint8_t *g = slurp(p, &gn);
+    if (gn <= 0) return -1;
+    uint8_t *b = malloc((size_t)gn);
     int64_t fmt = find4(g, gn, "fmt "), data = find4(g, gn, "data");
     SK_CHECK(fmt > 0 && data > 0 && gn == data + 8 + 2 * N, "generated WAV layout (fmt %lld, data %lld)", (long long)fmt, (long long)data);
-
-    const char *p = tpath("empty.wav");
-    put_bytes(p, "", 0);
-    expect_bad("empty file", p, SK_EFORMAT, "empty");
-
-    p = tpath("text.wav");
+#define BAD(name) (snprintf(p, sizeof p, "%s/%s", d, name), p)
+    put_bytes(BAD("empty.wav"), "", 0);
     const char *txt = "this is a text file, not audio\nline two\nline three\n";
-    put_bytes(p, txt, strlen(txt));
-    expect_bad("text file", p, SK_EFORMAT, "not a readable audio file");
-
-    p = tpath("trunc_header.wav");
-    put_bytes(p, g, (size_t)fmt + 10);   /* cut inside the fmt chunk */
-    expect_bad("truncated header", p, SK_EFORMAT, "truncated header");
-
-    p = tpath("trunc_data.wav");
-    put_bytes(p, g, (size_t)(data + 8 + N));   /* half the data */
-    expect_bad("truncated data", p, SK_EFORMAT, "truncated data");
-
-    p = tpath("riff_size.wav");
-    uint8_t *b = malloc((size_t)gn);
+    put_bytes(BAD("text.wav"), txt, strlen(txt));
+    put_bytes(BAD("trunc_header.wav"), g, (size_t)fmt + 10);       /* cut inside the fmt chunk */
+    put_bytes(BAD("trunc_data.wav"), g, (size_t)(data + 8 + N));   /* half the data */
     memcpy(b, g, (size_t)gn);
     uint32_t riff = (uint32_t)(gn - 8 + 1000);
     memcpy(b + 4, &riff, 4);
-    put_bytes(p, b, (size_t)gn);
-    expect_bad("RIFF size larger than the file", p, SK_EFORMAT, "RIFF size");
-
-    p = tpath("zero_channels.wav");
+    put_bytes(BAD("riff_size.wav"), b, (size_t)gn);
     memcpy(b, g, (size_t)gn);
-    b[fmt + 10] = b[fmt + 11] = 0;   /* fmt: tag(2) channels(2) */
-    put_bytes(p, b, (size_t)gn);
-    expect_bad("zero channels", p, SK_EFORMAT, "zero channels");
-
-    p = tpath("zero_frames.wav");
-    SK_CHECK(write_int(p, SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, xi, 0) == 0, "zero-frame write");
-    expect_bad("zero frames", p, SK_EFORMAT, "no audio frames");
-
-    p = tpath("nan.wav");
+    b[fmt + 10] = b[fmt + 11] = 0;   /* fmt chunk body: format tag (2 bytes), channels (2 bytes) */
+    put_bytes(BAD("zero_channels.wav"), b, (size_t)gn);
+    int rc = write_int(BAD("zero_frames.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 16000, xi, 0);
     static float xf[N];
     for (int i = 0; i < N; i++) xf[i] = (float)sin(0.05 * i);
     xf[1234] = NAN;
-    SK_CHECK(write_float(p, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 16000, xf, N) == 0, "nan write");
-    expect_bad("NaN samples in float WAV", p, SK_ENUM, "frame 1234");
-    /* the same at the file's own rate (no resampler in between) */
-    float *x = NULL;
-    int64_t n;
-    SK_CHECK(sk_audio_load(p, 0, SK_AUDIO_SRC_MEDIUM, &x, &n) == SK_ENUM && strstr(sk_errmsg(), "frame 1234"), "NaN, native rate");
-
-    p = tpath("missing.wav");
-    expect_bad("missing file", p, SK_EIO, "cannot open");
+    rc |= write_float(BAD("nan.wav"), SF_FORMAT_WAV | SF_FORMAT_FLOAT, 1, 16000, xf, N);
+#undef BAD
     free(b);
     free(g);
+    return rc;
 }
 
-int main(void) {
+static void test_bad_inputs(void) {
+    SK_CHECK(make_bad_files(dir) == 0, "write the bad files");
+    for (int k = 0; k < NBAD; k++) expect_bad(bad_cases[k].name, tpath(bad_cases[k].file), bad_cases[k].rc, bad_cases[k].word);
+    /* NaN at the file's own rate too (no resampler in between) */
+    float *x = NULL;
+    int64_t n;
+    SK_CHECK(sk_audio_load(tpath("nan.wav"), 0, SK_AUDIO_SRC_MEDIUM, &x, &n) == SK_ENUM && strstr(sk_errmsg(), "frame 1234"), "NaN, native rate");
+    expect_bad("missing file", tpath("missing.wav"), SK_EIO, "cannot open");
+    /* the good file the bad ones were made from reads fine */
+    SK_CHECK(sk_audio_load(tpath("good.wav"), 16000, SK_AUDIO_SRC_MEDIUM, &x, &n) == SK_OK && n == 2000, "good.wav reads");
+    free(x);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "--gen-bad")) return make_bad_files(argv[2]) ? 1 : 0;
     snprintf(dir, sizeof dir, "%s/sk_audio_io_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) {
         perror("mkdtemp");

@@ -205,7 +205,7 @@ void sk_shard_writer_abort(sk_shard_writer *w) {
 struct sk_shard {
     char *path;
     sk_map map;
-    int tw;
+    int version, tw;
     int64_t n, n_tokens;
     const uint8_t *data, *index;
     char *meta;
@@ -253,6 +253,7 @@ static int check_layout(sk_shard *s) {
     if (iof + n * REC_SIZE != size)
         return sk_error(SK_EFORMAT, "%s: %llu unexpected bytes after the index: corrupt file", path,
                         (unsigned long long)(size - iof - n * REC_SIZE));
+    s->version = (int)version;
     s->tw = (int)tw;
     s->n = (int64_t)n;
     s->n_tokens = (int64_t)nt;
@@ -317,6 +318,7 @@ void sk_shard_close(sk_shard *s) {
 }
 
 const char *sk_shard_path(const sk_shard *s) { return s->path; }
+int sk_shard_version(const sk_shard *s) { return s->version; }
 int sk_shard_token_width(const sk_shard *s) { return s->tw; }
 int64_t sk_shard_count(const sk_shard *s) { return s->n; }
 int64_t sk_shard_total_tokens(const sk_shard *s) { return s->n_tokens; }

@@ -66,6 +66,7 @@ typedef struct sk_shard sk_shard;
 int sk_shard_open(const char *path, sk_shard **out) SK_RESULT_USED;
 void sk_shard_close(sk_shard *s);
 const char *sk_shard_path(const sk_shard *s);
+int sk_shard_version(const sk_shard *s);
 int sk_shard_token_width(const sk_shard *s);
 int64_t sk_shard_count(const sk_shard *s);
 int64_t sk_shard_total_tokens(const sk_shard *s);

@@ -101,7 +101,7 @@ static void test_round_trip(int tw) {
         return;
     }
     int vocab = tw == 1 ? 256 : 6;
-    SK_CHECK(sk_shard_token_width(s) == tw && sk_shard_count(s) == NEX && !strcmp(sk_shard_path(s), path), "header");
+    SK_CHECK(sk_shard_version(s) == 1 && sk_shard_token_width(s) == tw && sk_shard_count(s) == NEX && !strcmp(sk_shard_path(s), path), "header");
     SK_CHECK(sk_shard_total_tokens(s) == 5 * (NEX - 1) * NEX / 2, "total tokens %lld", (long long)sk_shard_total_tokens(s));
     SK_CHECK(sk_shard_vocab_size(s) == vocab, "vocab size %lld", (long long)sk_shard_vocab_size(s));
     SK_CHECK(sk_shard_pad_token(s) == (tw == 1 ? 0 : 5) && sk_shard_pad_ignore(s) == (tw == 1), "pad");

@@ -301,6 +301,44 @@ static void test_unaligned(void) {
     sk_st_close(st);
 }
 
+/* Every single-byte corruption of a small good file opens cleanly or fails with SK_EFORMAT and a
+ * message naming the file (ASan/UBSan builds turn any out-of-bounds access into a failure). */
+static void test_byte_corruptions(void) {
+    const char *hdr = "{\"__metadata__\":{\"k\":\"v\"},\"a\":{\"dtype\":\"BF16\",\"shape\":[2,3],\"data_offsets\":[0,12]},"
+                      "\"b\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[12,20]}}";
+    uint8_t data[20] = {0};
+    char *f;
+    int64_t len;
+    if (sk_read_file(write_st("good.st", hdr, data, sizeof data), &f, &len)) {
+        SK_CHECK(0, "setup");
+        return;
+    }
+    static const uint8_t vals[] = {0, 0xff, '"', '9', '-', '{', ']', ','};
+    const char *path = tmp_path("corrupt.st");
+    int bad = 0, opened = 0;
+    for (int64_t i = 0; i < len; i++)
+        for (size_t v = 0; v < sizeof vals; v++) {
+            char old = f[i];
+            f[i] = (char)vals[v];
+            FILE *o = fopen(path, "wb");
+            fwrite(f, 1, (size_t)len, o);
+            fclose(o);
+            f[i] = old;
+            sk_st *st;
+            int rc = sk_st_open(path, &st);
+            if (rc == 0) {
+                float x[6];
+                opened++;
+                if (sk_st_find(st, "a") && sk_st_find(st, "a")->numel == 6 && sk_st_read_f32(st, "a", x, 6)) bad++;
+                sk_st_close(st);
+            } else if (rc != SK_EFORMAT || !strstr(sk_errmsg(), path)) {
+                if (bad++ < 5) fprintf(stderr, "byte %lld = %d: code %d: %s\n", (long long)i, vals[v], rc, sk_errmsg());
+            }
+        }
+    SK_CHECK(bad == 0 && opened > 0, "%d byte corruptions handled badly (%d opened)", bad, opened);
+    free(f);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "%s/sk_st_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) return 1;
@@ -308,6 +346,7 @@ int main(void) {
     test_round_trip();
     test_malformed();
     test_unaligned();
+    test_byte_corruptions();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -262,6 +262,44 @@ static void test_corrupt(void) {
     expect_bad(variant("nometa.shard", -1, 64 + (m - meta16), "pad_XXXX", 8), SK_EFORMAT, "missing pad_rule", "pad_rule");
 }
 
+/* Every single-byte corruption of the good u16 shard opens cleanly or fails with a message naming
+ * the file; when it opens, every example reads within bounds (ASan checks the accesses). */
+static void test_byte_corruptions(void) {
+    char *f;
+    int64_t len;
+    if (sk_read_file(tmp_path("u16.shard"), &f, &len)) {
+        SK_CHECK(0, "no good shard");
+        return;
+    }
+    static const uint8_t vals[] = {0, 0xff, 0x80, 1, 9};
+    const char *path = tmp_path("corrupt.shard");
+    int bad = 0, opened = 0;
+    for (int64_t i = 0; i < len; i++)
+        for (size_t v = 0; v < sizeof vals; v++) {
+            uint8_t old = (uint8_t)f[i];
+            f[i] = (char)vals[v];
+            FILE *o = fopen(path, "wb");
+            fwrite(f, 1, (size_t)len, o);
+            fclose(o);
+            f[i] = (char)old;
+            sk_shard *s;
+            int rc = sk_shard_open(path, &s);
+            if (rc == 0) {
+                opened++;
+                int32_t t[256];
+                for (int64_t e = 0; e < sk_shard_count(s); e++) {
+                    sk_shard_example x = sk_shard_get(s, e);
+                    if (x.length <= 256 && sk_shard_read(s, e, 0, x.length, t)) bad++;
+                }
+                sk_shard_close(s);
+            } else if ((rc != SK_EFORMAT && rc != SK_EUNSUP) || !strstr(sk_errmsg(), path)) {
+                if (bad++ < 5) fprintf(stderr, "byte %lld = %d: code %d: %s\n", (long long)i, vals[v], rc, sk_errmsg());
+            }
+        }
+    SK_CHECK(bad == 0 && opened > 0, "%d byte corruptions handled badly (%d opened)", bad, opened);
+    free(f);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "%s/sk_shard_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) return 1;
@@ -270,6 +308,7 @@ int main(void) {
     test_writer_errors();
     test_killed_writer();
     test_corrupt();
+    test_byte_corruptions();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

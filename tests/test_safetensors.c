@@ -128,6 +128,9 @@ static void test_round_trip(void) {
     SK_CHECK(sk_stw_meta(w, "config", config) == 0 && sk_stw_meta(w, "format", "pt") == 0, "meta");
     SK_CHECK(sk_stw_meta(w, "note", "tab\there \"quoted\" \\ é") == 0, "meta with escapes");
     const char *path = tmp_path("all.safetensors");
+    SK_CHECK(sk_stw_write(w, "/nonexistent-dir/x.safetensors") == SK_EIO &&
+                 strstr(sk_errmsg(), "/nonexistent-dir/x.safetensors"),
+             "unwritable folder: %s", sk_errmsg());
     SK_CHECK(sk_stw_write(w, path) == 0, "write: %s", sk_errmsg());
     sk_stw_free(w);
 

@@ -138,6 +138,9 @@ static void test_writer_errors(void) {
                  SK_EINVAL && strstr(sk_errmsg(), "300"),
              "vocab too large for u8");
     SK_CHECK(sk_shard_writer_open(&w, path, 3, meta8) == SK_EINVAL, "token width 3");
+    SK_CHECK(sk_shard_writer_open(&w, "/nonexistent-dir/x.shard", 1, meta8) == SK_EIO &&
+                 strstr(sk_errmsg(), "/nonexistent-dir/x.shard") && w == NULL,
+             "unwritable folder: %s", sk_errmsg());
     SK_CHECK(sk_shard_writer_open(&w, path, 1, "{oops") != 0 && strstr(sk_errmsg(), path), "meta not JSON");
     SK_CHECK(sk_shard_writer_open(&w, path, 2, meta16) == 0, "open");
     uint16_t toks[3] = {1, 6, 2};

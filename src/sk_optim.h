@@ -25,7 +25,7 @@
  *   "train.step"        I64 [1]   updates done (t of the last update)
  *   "train.rng"         U64 [4]   the trainer's sk_rng (dropout-free models need none; kept for
  *                                 generality)
- *   "data.train.state"  U8 [sizeof(sk_data_state)]  the batch sampler (sk_data.h)
+ *   "data.train.state"  U64 [SK_DATA_STATE_WORDS]  the batch sampler (sk_data_state_get/set)
  *   __metadata__: "config" (model JSON), "train" (resolved options JSON, including
  *   sk_optim_hparams and the schedule), "best_valid" (bits/token of the best checkpoint).
  * A resumed run restores all of these, so with the same thread count it reproduces the

@@ -149,9 +149,11 @@ typedef struct sk_audio_prep_stats {
 int sk_audio_list_files(char *const *inputs, int n_inputs, char ***files, int64_t *n_files) SK_RESULT_USED;
 void sk_audio_free_list(char **files, int64_t n);
 
-/* Build a token shard from the files. Metadata (JSON): vocab {"size":256}, pad_token 128,
- * pad_rule "ignore", domain "audio", labels (parent folder names, sorted), rate, codec, mu,
- * minmax, mode, length, files (paths as given) and example_files (file index per example). */
+/* Build a token shard (uint8 tokens) from the files, examples in file order. Metadata (JSON):
+ * vocab {"size":256}, pad_token 128, pad_rule "ignore", bos_token 128 (the first input of every
+ * example), domain "audio", labels (parent folder names, sorted; label id = index), rate, codec,
+ * bits, mu, minmax, mode, length, and source {program, split or split_lists, seed, shuffle,
+ * files (every input path, in order)}. A file's examples all get the file's split. */
 int sk_audio_prep(char *const *files, int64_t n_files, const char *out, const sk_audio_prep_opts *o,
                   sk_audio_prep_stats *st) SK_RESULT_USED;
 

@@ -246,7 +246,9 @@ static int make_meta(char *const *files, int64_t n, const sk_audio_prep_opts *o,
     cJSON_AddBoolToObject(m, "minmax", o->minmax);
     cJSON_AddStringToObject(m, "mode", o->mode == SK_AUDIO_CHUNKS ? "chunks" : "clips");
     cJSON_AddNumberToObject(m, "length", (double)o->length);
-    cJSON_AddStringToObject(m, "ar", "input = example shifted right by one with token 128 first; every sample is a target");
+    /* autoregressive convention (SaShiMi §4.2): input = the example shifted right with bos_token
+     * first, every sample a target (README "Audio shards"; sk_audio_ar_pair) */
+    cJSON_AddNumberToObject(m, "bos_token", SK_AUDIO_ZERO_TOKEN);
     cJSON *src = cJSON_AddObjectToObject(m, "source");
     cJSON_AddStringToObject(src, "program", "ssmkit audio prep " SSMKIT_VERSION);
     if (o->split_lists) cJSON_AddStringToObject(src, "split_lists", o->split_lists);

@@ -107,7 +107,7 @@ static void test_clips(void) {
     const char *meta = sk_shard_meta(s);
     SK_CHECK(strstr(meta, "\"labels\":[\"one\",\"two\",\"zero\"]") && strstr(meta, "\"domain\":\"audio\"") &&
                  strstr(meta, "\"codec\":\"mulaw\"") && strstr(meta, "\"mode\":\"clips\"") && strstr(meta, "\"minmax\":true") &&
-                 strstr(meta, "\"rate\":16000"),
+                 strstr(meta, "\"rate\":16000") && strstr(meta, "\"bos_token\":128") && strstr(meta, "\"pad_rule\":\"ignore\""),
              "metadata: %s", meta);
     int64_t e = 0;
     int32_t *tok = malloc(sizeof(int32_t) * 16000), *x = malloc(sizeof(int32_t) * 16000), *y = malloc(sizeof(int32_t) * 16000);

@@ -337,7 +337,7 @@ int sk_audio_prep(char *const *files, int64_t n, const char *out, const sk_audio
             else tok = nt, tcap = ns;
         }
         int64_t ex_len = o->mode == SK_AUDIO_CLIPS ? ns : o->length;
-        int64_t n_ex = o->mode == SK_AUDIO_CLIPS ? 1 : ns / o->length;   /* chunks: remainder dropped */
+        int64_t n_ex = o->mode == SK_AUDIO_CLIPS ? (ns > 0) : ns / o->length;   /* chunks: remainder dropped */
         /* encode every example of the file before writing any, so a bad file adds nothing */
         int64_t kept = 0;
         uint8_t *keep = n_ex > 0 && rc == SK_OK ? calloc((size_t)n_ex, 1) : NULL;
@@ -363,7 +363,8 @@ int sk_audio_prep(char *const *files, int64_t n, const char *out, const sk_audio
             continue;
         }
         if (rc == SK_OK && n_ex == 0) {
-            sk_log_warn("%s: shorter than one chunk (%lld < %lld samples): skipped", files[i], (long long)ns, (long long)o->length);
+            sk_log_warn("%s: %s (%lld samples): skipped", files[i], o->mode == SK_AUDIO_CLIPS ? "no samples after resampling" : "shorter than one chunk",
+                        (long long)ns);
             st->skipped_short++;
         }
         st->cut += cut && kept;

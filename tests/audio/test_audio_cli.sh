@@ -50,6 +50,7 @@ grep_in out "pad_token 128, pad_rule ignore" "info padding"
 expect 0 "prep chunks" -- "$bin" audio prep "$d/one" "$d/two" "$d/zero" -o "$t/k.shard" --mode chunks --length 4000 --seed 3 -q
 grep_in err "26 examples" "chunk count"
 grep_in err "4 silent, 1 short" "chunk skips"
+grep_in err "b_2.wav: shorter than one chunk (3000 samples): skipped" "short file warned"
 expect 0 "info chunks" -- "$bin" audio info "$t/k.shard"
 grep_in out "length       min 4000, mean 4000.0, max 4000" "chunks all full length"
 

@@ -142,37 +142,10 @@ static void encode_scaled(const double *xs, int64_t n, sk_audio_codec c, uint8_t
 
 #define BLOCK 1024
 
-int sk_audio_encode_range(const float *x, int64_t n, sk_audio_codec c, double mn, double mx, uint8_t *q) {
-    if (!(mn < mx) || !isfinite(mn) || !isfinite(mx))
-        return sk_error(SK_EINVAL, "min-max scaling of a constant signal (min = max = %g): nothing to encode", mn);
-    pthread_once(&tables_once, build_tables);
-    /* x' = lo + (hi - lo) * (x - min) / (max - min + 1e-6) */
-    double lo = c == SK_AUDIO_LINEAR ? 0.0 : -1.0, hi = 1.0, den = mx - mn + 1e-6;
-    double xs[BLOCK];
-    for (int64_t b = 0; b < n; b += BLOCK) {
-        int64_t m = n - b < BLOCK ? n - b : BLOCK;
-        int finite = 1;
-#pragma omp simd reduction(& : finite)
-        for (int64_t i = 0; i < m; i++) {
-            finite &= isfinite(x[b + i]) ? 1 : 0;
-            xs[i] = lo + (hi - lo) * ((double)x[b + i] - mn) / den;
-        }
-        if (!finite) return nonfinite_error(x, b);
-        encode_scaled(xs, m, c, q + b);
-    }
-    return SK_OK;
-}
-
-int sk_audio_encode(const float *x, int64_t n, sk_audio_codec c, int minmax, uint8_t *q) {
-    if (n <= 0) return SK_OK;
-    pthread_once(&tables_once, build_tables);
-    if (minmax) {
-        float mn, mx;
-        int rc = sk_audio_minmax(x, n, &mn, &mx, NULL);
-        if (rc) return rc;
-        if (mn == mx) return sk_error(SK_EINVAL, "constant signal (every sample is %g): min-max scaling is undefined", (double)mn);
-        return sk_audio_encode_range(x, n, c, mn, mx, q);
-    }
+/* Scale x[n] block by block and encode. minmax: x' = lo + (hi - lo) * (x - min) / den with
+ * den = max - min + 1e-6; otherwise x clamped to [-1, 1] (linear: y01 = (x + 1) / 2). */
+static int encode_blocks(const float *x, int64_t n, sk_audio_codec c, int minmax, double mn, double den, uint8_t *q) {
+    double lo = c == SK_AUDIO_LINEAR ? 0.0 : -1.0, hi = 1.0;
     double xs[BLOCK];
     for (int64_t b = 0; b < n; b += BLOCK) {
         int64_t m = n - b < BLOCK ? n - b : BLOCK;
@@ -181,13 +154,35 @@ int sk_audio_encode(const float *x, int64_t n, sk_audio_codec c, int minmax, uin
         for (int64_t i = 0; i < m; i++) {
             double v = x[b + i];
             finite &= isfinite(v) ? 1 : 0;
-            v = v < -1 ? -1 : v > 1 ? 1 : v;                       /* clamp to [-1, 1] */
-            xs[i] = c == SK_AUDIO_LINEAR ? (v + 1) / 2 : v;        /* linear: y01 = (x + 1) / 2 */
+            if (minmax) {
+                xs[i] = lo + (hi - lo) * (v - mn) / den;
+            } else {
+                v = v < -1 ? -1 : v > 1 ? 1 : v;
+                xs[i] = c == SK_AUDIO_LINEAR ? (v + 1) / 2 : v;
+            }
         }
         if (!finite) return nonfinite_error(x, b);
         encode_scaled(xs, m, c, q + b);
     }
     return SK_OK;
+}
+
+int sk_audio_encode_range(const float *x, int64_t n, sk_audio_codec c, double mn, double mx, uint8_t *q) {
+    if (!(mn < mx) || !isfinite(mn) || !isfinite(mx))
+        return sk_error(SK_EINVAL, "min-max scaling of a constant signal (min = max = %g): nothing to encode", mn);
+    pthread_once(&tables_once, build_tables);
+    return encode_blocks(x, n, c, 1, mn, mx - mn + 1e-6, q);
+}
+
+int sk_audio_encode(const float *x, int64_t n, sk_audio_codec c, int minmax, uint8_t *q) {
+    if (n <= 0) return SK_OK;
+    pthread_once(&tables_once, build_tables);
+    if (!minmax) return encode_blocks(x, n, c, 0, 0, 1, q);
+    float mn, mx;
+    int rc = sk_audio_minmax(x, n, &mn, &mx, NULL);
+    if (rc) return rc;
+    if (mn == mx) return sk_error(SK_EINVAL, "constant signal (every sample is %g): min-max scaling is undefined", (double)mn);
+    return sk_audio_encode_range(x, n, c, mn, mx, q);
 }
 
 void sk_audio_decode(const uint8_t *q, int64_t n, sk_audio_codec c, float *x) {

@@ -6,17 +6,8 @@
 # SSMKIT_AUDIO_GEN_BAD = test_audio_io --gen-bad), which write it with libsndfile.
 set -u
 bin=${SSMKIT_BIN:?} gen=${SSMKIT_AUDIO_GEN:?} genbad=${SSMKIT_AUDIO_GEN_BAD:?}
-pass=0 fail=0
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+. "$(dirname "$0")/../cli/lib.sh"
 
-expect() {   # expect CODE DESCRIPTION -- command...; stdout in $t/out, stderr in $t/err
-  local code=$1 what=$2; shift 3
-  "$@" >"$t/out" 2>"$t/err"; local rc=$?
-  if [ "$rc" -eq "$code" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $what: exit $rc, want $code"; cat "$t/err"; fi
-}
-grep_in() {  # grep_in FILE PATTERN DESCRIPTION
-  if grep -q -- "$2" "$t/$1"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $3: '$2' not in $1:"; cat "$t/$1"; fi
-}
 
 "$gen" --gen "$t/d" || { echo "FAIL: generating the data set"; exit 1; }
 mkdir -p "$t/bad" && "$genbad" --gen-bad "$t/bad" || { echo "FAIL: generating the bad files"; exit 1; }
@@ -121,5 +112,4 @@ expect 0 "convert" -- "$bin" audio convert "$d/one/b_2.wav" -o "$t/cv.wav" --len
 expect 0 "info convert" -- "$bin" audio info "$t/cv.wav"
 grep_in out "frames       16000" "convert length"
 
-echo "test_audio_cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish test_audio_cli

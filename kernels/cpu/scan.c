@@ -22,6 +22,14 @@
 #include "kernels/cpu/sk_instantiate.h"
 
 #define VW SK_SCAN_VW
+
+/* The block kernels are compiled for AVX-512F, AVX2 and baseline x86-64 and picked at load time
+ * (GCC function multiversioning), so portable builds still use wide vectors. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#define SK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SK_CLONES
+#endif
 #define PAD16(n) (((n) + 15) & ~(int64_t)15)
 
 float sk_vexpf_test(float x) { return sk_vexpf(x); }
@@ -94,208 +102,232 @@ static void load_A(const sk_scan_f32 *p, int64_t c0, int64_t w, float *At) {
         }
 }
 
-/* delta after bias/softplus for one position of a block; sp gets softplus'(x) (1 if none). */
-static inline void load_delta(const sk_scan_f32 *p, int64_t pos, int64_t c0, int64_t w, float *dl, float *sp) {
-    float x[VW];
-    for (int64_t j = 0; j < VW; j++)
-        x[j] = j < w ? p->delta[pos * p->dim + c0 + j] + (p->delta_bias ? p->delta_bias[c0 + j] : 0) : 0;
-    if (p->flags & SK_SCAN_SOFTPLUS) {
-        for (int64_t j = 0; j < VW; j++) {
-            dl[j] = sk_vsoftplusf(x[j]);
-            if (sp) sp[j] = x[j] > SK_SOFTPLUS_THRESHOLD ? 1.0f : sk_vsigmoidf(x[j]);
-        }
+/* A block's row of a (b, L, ld) tensor, zero-padded past the w valid channels. */
+static inline void load_row(const float *src, int64_t w, float *dst) {
+    if (w == VW) {
+        for (int64_t j = 0; j < VW; j++) dst[j] = src[j];
     } else {
-        for (int64_t j = 0; j < VW; j++) {
-            dl[j] = x[j];
-            if (sp) sp[j] = 1.0f;
-        }
+        for (int64_t j = 0; j < VW; j++) dst[j] = j < w ? src[j] : 0;
     }
 }
-static inline void load_row(const float *src, int64_t w, float *dst) {
-    for (int64_t j = 0; j < VW; j++) dst[j] = j < w ? src[j] : 0;
+
+/* delta after bias (bv: the block's delta_bias, 0-padded) and softplus for one position of a
+ * block; sp (if not NULL) gets softplus'(x), 1 without softplus. */
+static inline void load_delta(const sk_scan_f32 *p, int64_t pos, int64_t c0, int64_t w, const float *bv, float *dl,
+                              float *sp) {
+    float x[VW];
+    load_row(p->delta + pos * p->dim + c0, w, x);
+    for (int64_t j = 0; j < VW; j++) x[j] += bv[j];
+    if (p->flags & SK_SCAN_SOFTPLUS) {
+        for (int64_t j = 0; j < VW; j++) dl[j] = sk_vsoftplusf(x[j]);
+        if (sp)
+            for (int64_t j = 0; j < VW; j++) sp[j] = x[j] > SK_SOFTPLUS_THRESHOLD ? 1.0f : sk_vsigmoidf(x[j]);
+    } else {
+        for (int64_t j = 0; j < VW; j++) dl[j] = x[j];
+        if (sp)
+            for (int64_t j = 0; j < VW; j++) sp[j] = 1.0f;
+    }
+}
+static inline void load_bias(const sk_scan_f32 *p, int64_t c0, int64_t w, float *bv) {
+    for (int64_t j = 0; j < VW; j++) bv[j] = p->delta_bias && j < w ? p->delta_bias[c0 + j] : 0;
+}
+
+/* One block of VW channels, all batch rows (the forward's unit of work). */
+SK_CLONES static void fwd_block(const sk_scan_f32 *p, int64_t blk, float *h, float *At) {
+    const int64_t L = p->len, Dm = p->dim, N = p->dstate, ch = chunk_of(p), nch = (L + ch - 1) / ch;
+    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+    float bv[VW];
+    load_A(p, c0, w, At);
+    load_bias(p, c0, w, bv);
+    for (int64_t i = 0; i < p->batch; i++) {
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t j = 0; j < VW; j++) h[n * VW + j] = p->h0 && j < w ? p->h0[(i * Dm + c0 + j) * N + n] : 0;
+        for (int64_t t = 0; t < L; t++) {
+            const int64_t pos = i * L + t;
+            if (p->ckpt && t % ch == 0)
+                for (int64_t j = 0; j < w; j++)
+                    for (int64_t n = 0; n < N; n++) p->ckpt[((i * nch + t / ch) * Dm + c0 + j) * N + n] = h[n * VW + j];
+            if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(N * VW) * sizeof(float));
+            float dl[VW], u[VW], dlu[VW], y[VW];
+            load_delta(p, pos, c0, w, bv, dl, NULL);
+            load_row(p->u + pos * Dm + c0, w, u);
+            for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j], y[j] = 0;
+            const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
+            for (int64_t n = 0; n < N; n++) {
+                const float Bn = Bt[n], Cn = Ct[n];
+                float *hn = h + n * VW;
+                const float *An = At + n * VW;
+                for (int64_t j = 0; j < VW; j++) {
+                    float hv = sk_vexpf(dl[j] * An[j]) * hn[j] + dlu[j] * Bn; /* h = e^{dA} h + dBu */
+                    hn[j] = hv;
+                    y[j] += Cn * hv;
+                }
+            }
+            if (p->D)
+                for (int64_t j = 0; j < w; j++) y[j] += p->D[c0 + j] * u[j];
+            if (p->z) {
+                float z[VW];
+                load_row(p->z + pos * p->ldz + c0, w, z);
+                for (int64_t j = 0; j < VW; j++) y[j] *= z[j] * sk_vsigmoidf(z[j]);
+            }
+            for (int64_t j = 0; j < w; j++) p->out[pos * Dm + c0 + j] = y[j];
+        }
+        if (p->hT)
+            for (int64_t j = 0; j < w; j++)
+                for (int64_t n = 0; n < N; n++) p->hT[(i * Dm + c0 + j) * N + n] = h[n * VW + j];
+    }
 }
 
 int sk_scan_fwd_f32(const sk_scan_f32 *p) {
     int rc = sk_scan_check_f32(p, 0);
     if (rc) return rc;
     float *work, *owned;
-    int nth;
+    int nth = 1;
     if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
-    const int64_t L = p->len, Dm = p->dim, N = p->dstate, ch = chunk_of(p), nch = (L + ch - 1) / ch;
-    const int64_t nblk = (Dm + VW - 1) / VW, per = per_thread(p);
+    const int64_t Dm = p->dim, N = p->dstate, nblk = (Dm + VW - 1) / VW, per = per_thread(p);
 #pragma omp parallel num_threads(nth)
     {
         float *h = work + thread_id() * per, *At = h + N * VW;
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < nblk; blk++) {
-            const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-            load_A(p, c0, w, At);
-            for (int64_t i = 0; i < p->batch; i++) {
-                for (int64_t n = 0; n < N; n++)
-                    for (int64_t j = 0; j < VW; j++) h[n * VW + j] = p->h0 && j < w ? p->h0[(i * Dm + c0 + j) * N + n] : 0;
-                for (int64_t t = 0; t < L; t++) {
-                    const int64_t pos = i * L + t;
-                    if (p->ckpt && t % ch == 0)
-                        for (int64_t j = 0; j < w; j++)
-                            for (int64_t n = 0; n < N; n++) p->ckpt[((i * nch + t / ch) * Dm + c0 + j) * N + n] = h[n * VW + j];
-                    if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(N * VW) * sizeof(float));
-                    float dl[VW], u[VW], dlu[VW], y[VW];
-                    load_delta(p, pos, c0, w, dl, NULL);
-                    load_row(p->u + pos * Dm + c0, w, u);
-                    for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j], y[j] = 0;
-                    const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
-                    for (int64_t n = 0; n < N; n++) {
-                        const float Bn = Bt[n], Cn = Ct[n];
-                        float *hn = h + n * VW;
-                        const float *An = At + n * VW;
-                        for (int64_t j = 0; j < VW; j++) {
-                            float hv = sk_vexpf(dl[j] * An[j]) * hn[j] + dlu[j] * Bn; /* h = e^{dA} h + dBu */
-                            hn[j] = hv;
-                            y[j] += Cn * hv;
-                        }
-                    }
-                    if (p->D)
-                        for (int64_t j = 0; j < w; j++) y[j] += p->D[c0 + j] * u[j];
-                    if (p->z) {
-                        float z[VW];
-                        load_row(p->z + pos * p->ldz + c0, w, z);
-                        for (int64_t j = 0; j < VW; j++) y[j] *= z[j] * sk_vsigmoidf(z[j]);
-                    }
-                    for (int64_t j = 0; j < w; j++) p->out[pos * Dm + c0 + j] = y[j];
-                }
-                if (p->hT)
-                    for (int64_t j = 0; j < w; j++)
-                        for (int64_t n = 0; n < N; n++) p->hT[(i * Dm + c0 + j) * N + n] = h[n * VW + j];
-            }
+            fwd_block(p, blk, h, At);
         }
     }
     free(owned);
     return SK_OK;
 }
 
+/* One block of VW channels, all batch rows (the backward's unit of work); ws = this thread's
+ * scratch, dBp/dCp = its (b, L, N) partials of dB and dC. */
+SK_CLONES static void bwd_block(const sk_scan_f32 *p, int64_t blk, float *ws, float *dBp, float *dCp) {
+    const int64_t L = p->len, Dm = p->dim, N = p->dstate, nch = (L + chunk_of(p) - 1) / chunk_of(p);
+    const int64_t ch = L > 0 && chunk_of(p) > L ? L : chunk_of(p);
+    const int64_t ckch = chunk_of(p); /* the checkpoint interval of the forward */
+    float *At = ws, *g = At + N * VW, *dAacc = g + N * VW;
+    float *H = At + PAD16(3 * N * VW);
+    float *dlbuf = H + PAD16((ch + 1) * N * VW), *spbuf = dlbuf + ch * VW;
+    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+    float dDacc[VW] = {0}, ddbacc[VW] = {0}, Dv[VW], bv[VW];
+    load_A(p, c0, w, At);
+    load_bias(p, c0, w, bv);
+    memset(dAacc, 0, (size_t)(N * VW) * sizeof(float));
+    for (int64_t j = 0; j < VW; j++) Dv[j] = p->D && j < w ? p->D[c0 + j] : 0;
+    for (int64_t i = 0; i < p->batch; i++) {
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t j = 0; j < VW; j++) g[n * VW + j] = p->dhT && j < w ? p->dhT[(i * Dm + c0 + j) * N + n] : 0;
+        for (int64_t k = nch - 1; k >= 0; k--) {
+            const int64_t t0 = k * ckch, t1 = t0 + ckch < L ? t0 + ckch : L;
+            /* recompute the chunk's states from its checkpoint: H[s] enters t0+s */
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t j = 0; j < VW; j++) H[n * VW + j] = j < w ? p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] : 0;
+            for (int64_t t = t0; t < t1; t++) {
+                const int64_t pos = i * L + t, s = t - t0;
+                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
+                float *dl = dlbuf + s * VW, u[VW], dlu[VW];
+                load_delta(p, pos, c0, w, bv, dl, spbuf + s * VW);
+                load_row(p->u + pos * Dm + c0, w, u);
+                for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j];
+                const float *Bt = p->B + pos * p->ldb;
+                for (int64_t n = 0; n < N; n++) {
+                    const float *hp = H + (s * N + n) * VW, *An = At + n * VW;
+                    float *hn = H + ((s + 1) * N + n) * VW;
+                    for (int64_t j = 0; j < VW; j++) hn[j] = sk_vexpf(dl[j] * An[j]) * (keep * hp[j]) + dlu[j] * Bt[n];
+                }
+            }
+            /* reverse sweep: g = dL/dh_t */
+            for (int64_t t = t1 - 1; t >= t0; t--) {
+                const int64_t pos = i * L + t, s = t - t0;
+                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
+                const float *dl = dlbuf + s * VW, *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
+                float u[VW], dy[VW], du[VW], ddl[VW];
+                load_row(p->u + pos * Dm + c0, w, u);
+                load_row(p->dout + pos * Dm + c0, w, dy);
+                if (p->z) {
+                    /* out = y silu(z): recompute y = D u + sum_n C h_t */
+                    float z[VW], y[VW];
+                    load_row(p->z + pos * p->ldz + c0, w, z);
+                    for (int64_t j = 0; j < VW; j++) y[j] = Dv[j] * u[j];
+                    for (int64_t n = 0; n < N; n++) {
+                        const float *hn = H + ((s + 1) * N + n) * VW;
+                        for (int64_t j = 0; j < VW; j++) y[j] += Ct[n] * hn[j];
+                    }
+                    for (int64_t j = 0; j < VW; j++) {
+                        float sg = sk_vsigmoidf(z[j]);
+                        float dz = dy[j] * y[j] * sg * (1.0f + z[j] * (1.0f - sg));
+                        dy[j] *= z[j] * sg;
+                        y[j] = dz;
+                    }
+                    for (int64_t j = 0; j < w; j++) p->dz[pos * p->ldz + c0 + j] = y[j];
+                }
+                for (int64_t j = 0; j < VW; j++) {
+                    du[j] = dy[j] * Dv[j];
+                    dDacc[j] += dy[j] * u[j];
+                    ddl[j] = 0;
+                }
+                float *dBrow = dBp + pos * N, *dCrow = dCp + pos * N;
+                for (int64_t n = 0; n < N; n++) {
+                    const float Bn = Bt[n], Cn = Ct[n], *An = At + n * VW;
+                    const float *hp = H + (s * N + n) * VW, *hn = H + ((s + 1) * N + n) * VW;
+                    float *gn = g + n * VW, *dAn = dAacc + n * VW;
+                    float sB = 0, sC = 0;
+    #pragma omp simd reduction(+ : sB, sC)
+                    for (int64_t j = 0; j < VW; j++) {
+                        float a = sk_vexpf(dl[j] * An[j]), h1 = keep * hp[j];
+                        float gv = gn[j] + dy[j] * Cn; /* + output at t */
+                        sC += dy[j] * hn[j];
+                        sB += gv * dl[j] * u[j];
+                        du[j] += gv * dl[j] * Bn;
+    #ifdef SSMKIT_MUTATE_SCAN_BWD
+                        ddl[j] += gv * (An[j] * a * h1 - Bn * u[j]); /* deliberate bug (mutation test) */
+    #else
+                        ddl[j] += gv * (An[j] * a * h1 + Bn * u[j]);
+    #endif
+                        dAn[j] += gv * dl[j] * a * h1;
+                        gn[j] = keep * gv * a; /* dL/dh_{t-1} (0 across a reset) */
+                    }
+                    dBrow[n] += sB;
+                    dCrow[n] += sC;
+                }
+                for (int64_t j = 0; j < w; j++) {
+                    float dd = ddl[j] * spbuf[s * VW + j];
+                    p->du[pos * Dm + c0 + j] = du[j];
+                    p->ddelta[pos * Dm + c0 + j] = dd;
+                    ddbacc[j] += dd;
+                }
+            }
+        }
+        if (p->dh0)
+            for (int64_t j = 0; j < w; j++)
+                for (int64_t n = 0; n < N; n++) p->dh0[(i * Dm + c0 + j) * N + n] = g[n * VW + j];
+    }
+    for (int64_t j = 0; j < w; j++) {
+        for (int64_t n = 0; n < N; n++) {
+            float d = dAacc[n * VW + j];
+            if (p->flags & SK_SCAN_A_NEG_EXP) d *= At[n * VW + j]; /* dA/dA_log = A */
+            p->dA[(c0 + j) * N + n] += d;
+        }
+        if (p->D) p->dD[c0 + j] += dDacc[j];
+        if (p->delta_bias) p->ddelta_bias[c0 + j] += ddbacc[j];
+    }
+}
+
 int sk_scan_bwd_f32(const sk_scan_f32 *p) {
     int rc = sk_scan_check_f32(p, 1);
     if (rc) return rc;
     float *work, *owned;
-    int nth;
+    int nth = 1;
     if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
-    const int64_t L = p->len, Dm = p->dim, N = p->dstate, nch = (L + chunk_of(p) - 1) / chunk_of(p);
-    const int64_t ch = L > 0 && chunk_of(p) > L ? L : chunk_of(p);
+    const int64_t L = p->len, Dm = p->dim, N = p->dstate, ch = L > 0 && chunk_of(p) > L ? L : chunk_of(p);
     const int64_t nblk = (Dm + VW - 1) / VW, per = per_thread(p), BLN = p->batch * L * N;
-    const int64_t ckch = chunk_of(p); /* the checkpoint interval of the forward */
-    (void)ch;
 #pragma omp parallel num_threads(nth)
     {
-        float *At = work + thread_id() * per, *g = At + N * VW, *dAacc = g + N * VW;
-        float *H = At + PAD16(3 * N * VW);
-        float *dlbuf = H + PAD16((ch + 1) * N * VW), *spbuf = dlbuf + ch * VW;
-        float *dBp = dlbuf + PAD16(2 * ch * VW), *dCp = dBp + PAD16(BLN);
+        float *dBp = work + thread_id() * per + PAD16(3 * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW);
+        float *dCp = dBp + PAD16(BLN);
         memset(dBp, 0, (size_t)BLN * sizeof(float));
         memset(dCp, 0, (size_t)BLN * sizeof(float));
 #pragma omp for schedule(static)
         for (int64_t blk = 0; blk < nblk; blk++) {
-            const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-            float dDacc[VW] = {0}, ddbacc[VW] = {0}, Dv[VW];
-            load_A(p, c0, w, At);
-            memset(dAacc, 0, (size_t)(N * VW) * sizeof(float));
-            for (int64_t j = 0; j < VW; j++) Dv[j] = p->D && j < w ? p->D[c0 + j] : 0;
-            for (int64_t i = 0; i < p->batch; i++) {
-                for (int64_t n = 0; n < N; n++)
-                    for (int64_t j = 0; j < VW; j++) g[n * VW + j] = p->dhT && j < w ? p->dhT[(i * Dm + c0 + j) * N + n] : 0;
-                for (int64_t k = nch - 1; k >= 0; k--) {
-                    const int64_t t0 = k * ckch, t1 = t0 + ckch < L ? t0 + ckch : L;
-                    /* recompute the chunk's states from its checkpoint: H[s] enters t0+s */
-                    for (int64_t n = 0; n < N; n++)
-                        for (int64_t j = 0; j < VW; j++) H[n * VW + j] = j < w ? p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] : 0;
-                    for (int64_t t = t0; t < t1; t++) {
-                        const int64_t pos = i * L + t, s = t - t0;
-                        const int rs = p->reset && p->reset[pos];
-                        float *dl = dlbuf + s * VW, u[VW], dlu[VW];
-                        load_delta(p, pos, c0, w, dl, spbuf + s * VW);
-                        load_row(p->u + pos * Dm + c0, w, u);
-                        for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j];
-                        const float *Bt = p->B + pos * p->ldb;
-                        for (int64_t n = 0; n < N; n++) {
-                            const float *hp = H + (s * N + n) * VW, *An = At + n * VW;
-                            float *hn = H + ((s + 1) * N + n) * VW;
-                            for (int64_t j = 0; j < VW; j++) hn[j] = sk_vexpf(dl[j] * An[j]) * (rs ? 0.0f : hp[j]) + dlu[j] * Bt[n];
-                        }
-                    }
-                    /* reverse sweep: g = dL/dh_t */
-                    for (int64_t t = t1 - 1; t >= t0; t--) {
-                        const int64_t pos = i * L + t, s = t - t0;
-                        const int rs = p->reset && p->reset[pos];
-                        const float *dl = dlbuf + s * VW, *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
-                        float u[VW], dy[VW], du[VW], ddl[VW];
-                        load_row(p->u + pos * Dm + c0, w, u);
-                        load_row(p->dout + pos * Dm + c0, w, dy);
-                        if (p->z) {
-                            /* out = y silu(z): recompute y = D u + sum_n C h_t */
-                            float z[VW], y[VW];
-                            load_row(p->z + pos * p->ldz + c0, w, z);
-                            for (int64_t j = 0; j < VW; j++) y[j] = Dv[j] * u[j];
-                            for (int64_t n = 0; n < N; n++) {
-                                const float *hn = H + ((s + 1) * N + n) * VW;
-                                for (int64_t j = 0; j < VW; j++) y[j] += Ct[n] * hn[j];
-                            }
-                            for (int64_t j = 0; j < VW; j++) {
-                                float sg = sk_vsigmoidf(z[j]);
-                                float dz = dy[j] * y[j] * sg * (1.0f + z[j] * (1.0f - sg));
-                                dy[j] *= z[j] * sg;
-                                y[j] = dz;
-                            }
-                            for (int64_t j = 0; j < w; j++) p->dz[pos * p->ldz + c0 + j] = y[j];
-                        }
-                        for (int64_t j = 0; j < VW; j++) {
-                            du[j] = dy[j] * Dv[j];
-                            dDacc[j] += dy[j] * u[j];
-                            ddl[j] = 0;
-                        }
-                        float *dBrow = dBp + pos * N, *dCrow = dCp + pos * N;
-                        for (int64_t n = 0; n < N; n++) {
-                            const float Bn = Bt[n], Cn = Ct[n], *An = At + n * VW;
-                            const float *hp = H + (s * N + n) * VW, *hn = H + ((s + 1) * N + n) * VW;
-                            float *gn = g + n * VW, *dAn = dAacc + n * VW;
-                            float sB = 0, sC = 0;
-#pragma omp simd reduction(+ : sB, sC)
-                            for (int64_t j = 0; j < VW; j++) {
-                                float a = sk_vexpf(dl[j] * An[j]), h1 = rs ? 0.0f : hp[j];
-                                float gv = gn[j] + dy[j] * Cn; /* + output at t */
-                                sC += dy[j] * hn[j];
-                                sB += gv * dl[j] * u[j];
-                                du[j] += gv * dl[j] * Bn;
-#ifdef SSMKIT_MUTATE_SCAN_BWD
-                                ddl[j] += gv * (An[j] * a * h1 - Bn * u[j]); /* deliberate bug (mutation test) */
-#else
-                                ddl[j] += gv * (An[j] * a * h1 + Bn * u[j]);
-#endif
-                                dAn[j] += gv * dl[j] * a * h1;
-                                gn[j] = rs ? 0.0f : gv * a; /* dL/dh_{t-1} */
-                            }
-                            dBrow[n] += sB;
-                            dCrow[n] += sC;
-                        }
-                        for (int64_t j = 0; j < w; j++) {
-                            float dd = ddl[j] * spbuf[s * VW + j];
-                            p->du[pos * Dm + c0 + j] = du[j];
-                            p->ddelta[pos * Dm + c0 + j] = dd;
-                            ddbacc[j] += dd;
-                        }
-                    }
-                }
-                if (p->dh0)
-                    for (int64_t j = 0; j < w; j++)
-                        for (int64_t n = 0; n < N; n++) p->dh0[(i * Dm + c0 + j) * N + n] = g[n * VW + j];
-            }
-            for (int64_t j = 0; j < w; j++) {
-                for (int64_t n = 0; n < N; n++) {
-                    float d = dAacc[n * VW + j];
-                    if (p->flags & SK_SCAN_A_NEG_EXP) d *= At[n * VW + j]; /* dA/dA_log = A */
-                    p->dA[(c0 + j) * N + n] += d;
-                }
-                if (p->D) p->dD[c0 + j] += dDacc[j];
-                if (p->delta_bias) p->ddelta_bias[c0 + j] += ddbacc[j];
-            }
+            bwd_block(p, blk, work + thread_id() * per, dBp, dCp);
         }
         /* implicit barrier: reduce the per-thread dB, dC partials in thread order */
 #pragma omp for schedule(static)

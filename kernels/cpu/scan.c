@@ -22,18 +22,20 @@
 #include "kernels/cpu/sk_instantiate.h"
 
 #define VW SK_SCAN_VW
+_Static_assert(SK_SCAN_VW == SK_VLANES, "one vector per channel block");
 
-/* The block kernels are compiled for AVX-512F, AVX2 and baseline x86-64 and picked at load time
+/* The block kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline x86-64, picked at load time
  * (GCC function multiversioning), so portable builds still use wide vectors. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
-#define SK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define SK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define SK_CLONES
 #endif
+#define SK_PREFETCH 8 /* positions ahead */
 #define PAD16(n) (((n) + 15) & ~(int64_t)15)
 
-float sk_vexpf_test(float x) { return sk_vexpf(x); }
-float sk_vsoftplusf_test(float x) { return sk_vsoftplusf(x); }
+float sk_vexpf_test(float x) { return sk_v_exp(sk_v_splat(x))[3]; }
+float sk_vsoftplusf_test(float x) { return sk_v_softplus(sk_v_splat(x))[5]; }
 
 static int max_threads(void) {
 #ifdef SSMKIT_HAVE_OPENMP
@@ -101,76 +103,73 @@ static void load_A(const sk_scan_f32 *p, int64_t c0, int64_t w, float *At) {
             At[n * VW + j] = (p->flags & SK_SCAN_A_NEG_EXP) && j < w ? -expf(a) : a;
         }
 }
-
+/* Per-channel vector of a block (delta_bias, D), zero past the w valid channels or if absent. */
+static sk_vf load_chan(const float *v, int64_t c0, int64_t w) {
+    float t[VW];
+    for (int64_t j = 0; j < VW; j++) t[j] = v && j < w ? v[c0 + j] : 0;
+    return sk_v_load(t);
+}
 /* A block's row of a (b, L, ld) tensor, zero-padded past the w valid channels. */
-static inline void load_row(const float *src, int64_t w, float *dst) {
+SK_VI sk_vf load_row(const float *src, int64_t w) {
+    if (w == VW) return sk_v_load(src);
+    float t[VW];
+    for (int64_t j = 0; j < VW; j++) t[j] = j < w ? src[j] : 0;
+    return sk_v_load(t);
+}
+SK_VI void store_row(float *dst, int64_t w, sk_vf v) {
     if (w == VW) {
-        for (int64_t j = 0; j < VW; j++) dst[j] = src[j];
-    } else {
-        for (int64_t j = 0; j < VW; j++) dst[j] = j < w ? src[j] : 0;
+        sk_v_store(dst, v);
+        return;
     }
+    for (int64_t j = 0; j < w; j++) dst[j] = v[j];
+}
+/* delta after bias and softplus (x = delta + bias); *sp = softplus'(x) (1 without softplus) */
+SK_VI sk_vf block_delta(const sk_scan_f32 *p, sk_vf x, sk_vf *sp) {
+    if (!(p->flags & SK_SCAN_SOFTPLUS)) {
+        if (sp) *sp = sk_v_splat(1.0f);
+        return x;
+    }
+    if (sp) *sp = sk_v_select(x > (float)SK_SOFTPLUS_THRESHOLD, sk_v_splat(1.0f), sk_v_sigmoid(x));
+    return sk_v_softplus(x);
 }
 
-/* delta after bias (bv: the block's delta_bias, 0-padded) and softplus for one position of a
- * block; sp (if not NULL) gets softplus'(x), 1 without softplus. */
-static inline void load_delta(const sk_scan_f32 *p, int64_t pos, int64_t c0, int64_t w, const float *bv, float *dl,
-                              float *sp) {
-    float x[VW];
-    load_row(p->delta + pos * p->dim + c0, w, x);
-    for (int64_t j = 0; j < VW; j++) x[j] += bv[j];
-    if (p->flags & SK_SCAN_SOFTPLUS) {
-        for (int64_t j = 0; j < VW; j++) dl[j] = sk_vsoftplusf(x[j]);
-        if (sp)
-            for (int64_t j = 0; j < VW; j++) sp[j] = x[j] > SK_SOFTPLUS_THRESHOLD ? 1.0f : sk_vsigmoidf(x[j]);
-    } else {
-        for (int64_t j = 0; j < VW; j++) dl[j] = x[j];
-        if (sp)
-            for (int64_t j = 0; j < VW; j++) sp[j] = 1.0f;
-    }
-}
-static inline void load_bias(const sk_scan_f32 *p, int64_t c0, int64_t w, float *bv) {
-    for (int64_t j = 0; j < VW; j++) bv[j] = p->delta_bias && j < w ? p->delta_bias[c0 + j] : 0;
-}
-
-/* One block of VW channels, all batch rows (the forward's unit of work). */
+/* One block of VW channels, all batch rows (the forward's unit of work); h: N x VW state. */
 SK_CLONES static void fwd_block(const sk_scan_f32 *p, int64_t blk, float *h, float *At) {
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, ch = chunk_of(p), nch = (L + ch - 1) / ch;
     const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-    float bv[VW];
     load_A(p, c0, w, At);
-    load_bias(p, c0, w, bv);
+    const sk_vf bv = load_chan(p->delta_bias, c0, w), Dv = load_chan(p->D, c0, w);
     for (int64_t i = 0; i < p->batch; i++) {
         for (int64_t n = 0; n < N; n++)
             for (int64_t j = 0; j < VW; j++) h[n * VW + j] = p->h0 && j < w ? p->h0[(i * Dm + c0 + j) * N + n] : 0;
-        for (int64_t t = 0; t < L; t++) {
+        for (int64_t t = 0, k = 0, next = 0; t < L; t++) {
             const int64_t pos = i * L + t;
-            if (p->ckpt && t % ch == 0)
-                for (int64_t j = 0; j < w; j++)
-                    for (int64_t n = 0; n < N; n++) p->ckpt[((i * nch + t / ch) * Dm + c0 + j) * N + n] = h[n * VW + j];
+            if (t == next) { /* a chunk starts: checkpoint the state entering it */
+                if (p->ckpt)
+                    for (int64_t j = 0; j < w; j++)
+                        for (int64_t n = 0; n < N; n++) p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] = h[n * VW + j];
+                k++, next += ch;
+            }
             if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(N * VW) * sizeof(float));
-            float dl[VW], u[VW], dlu[VW], y[VW];
-            load_delta(p, pos, c0, w, bv, dl, NULL);
-            load_row(p->u + pos * Dm + c0, w, u);
-            for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j], y[j] = 0;
+            if (t + SK_PREFETCH < L) { /* rows of one channel block are D floats apart: help the prefetcher */
+                __builtin_prefetch(p->u + (pos + SK_PREFETCH) * Dm + c0);
+                __builtin_prefetch(p->delta + (pos + SK_PREFETCH) * Dm + c0);
+                if (p->z) __builtin_prefetch(p->z + (pos + SK_PREFETCH) * p->ldz + c0);
+                __builtin_prefetch(p->out + (pos + SK_PREFETCH) * Dm + c0, 1);
+            }
+            const sk_vf u = load_row(p->u + pos * Dm + c0, w);
+            const sk_vf z = p->z ? load_row(p->z + pos * p->ldz + c0, w) : u;
+            const sk_vf dl = block_delta(p, load_row(p->delta + pos * Dm + c0, w) + bv, NULL), dlu = dl * u;
             const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
+            sk_vf y = Dv * u; /* + D u */
             for (int64_t n = 0; n < N; n++) {
-                const float Bn = Bt[n], Cn = Ct[n];
-                float *hn = h + n * VW;
-                const float *An = At + n * VW;
-                for (int64_t j = 0; j < VW; j++) {
-                    float hv = sk_vexpf(dl[j] * An[j]) * hn[j] + dlu[j] * Bn; /* h = e^{dA} h + dBu */
-                    hn[j] = hv;
-                    y[j] += Cn * hv;
-                }
+                /* h = exp(delta A) h + delta B u;  y += C h */
+                sk_vf hv = sk_v_exp(dl * sk_v_load(At + n * VW)) * sk_v_load(h + n * VW) + dlu * Bt[n];
+                sk_v_store(h + n * VW, hv);
+                y += Ct[n] * hv;
             }
-            if (p->D)
-                for (int64_t j = 0; j < w; j++) y[j] += p->D[c0 + j] * u[j];
-            if (p->z) {
-                float z[VW];
-                load_row(p->z + pos * p->ldz + c0, w, z);
-                for (int64_t j = 0; j < VW; j++) y[j] *= z[j] * sk_vsigmoidf(z[j]);
-            }
-            for (int64_t j = 0; j < w; j++) p->out[pos * Dm + c0 + j] = y[j];
+            if (p->z) y *= z * sk_v_sigmoid(z); /* gate: y silu(z) */
+            store_row(p->out + pos * Dm + c0, w, y);
         }
         if (p->hT)
             for (int64_t j = 0; j < w; j++)
@@ -200,100 +199,76 @@ int sk_scan_fwd_f32(const sk_scan_f32 *p) {
 /* One block of VW channels, all batch rows (the backward's unit of work); ws = this thread's
  * scratch, dBp/dCp = its (b, L, N) partials of dB and dC. */
 SK_CLONES static void bwd_block(const sk_scan_f32 *p, int64_t blk, float *ws, float *dBp, float *dCp) {
-    const int64_t L = p->len, Dm = p->dim, N = p->dstate, nch = (L + chunk_of(p) - 1) / chunk_of(p);
-    const int64_t ch = L > 0 && chunk_of(p) > L ? L : chunk_of(p);
-    const int64_t ckch = chunk_of(p); /* the checkpoint interval of the forward */
+    const int64_t L = p->len, Dm = p->dim, N = p->dstate, ck = chunk_of(p), nch = (L + ck - 1) / ck;
+    const int64_t ch = L > 0 && ck > L ? L : ck;
     float *At = ws, *g = At + N * VW, *dAacc = g + N * VW;
-    float *H = At + PAD16(3 * N * VW);
-    float *dlbuf = H + PAD16((ch + 1) * N * VW), *spbuf = dlbuf + ch * VW;
+    float *H = At + PAD16(3 * N * VW);                                   /* (ch+1) x N x VW states */
+    float *dlbuf = H + PAD16((ch + 1) * N * VW), *spbuf = dlbuf + ch * VW; /* ch x VW each */
     const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-    float dDacc[VW] = {0}, ddbacc[VW] = {0}, Dv[VW], bv[VW];
     load_A(p, c0, w, At);
-    load_bias(p, c0, w, bv);
+    const sk_vf bv = load_chan(p->delta_bias, c0, w), Dv = load_chan(p->D, c0, w);
+    sk_vf dDacc = sk_v_splat(0), ddbacc = sk_v_splat(0);
     memset(dAacc, 0, (size_t)(N * VW) * sizeof(float));
-    for (int64_t j = 0; j < VW; j++) Dv[j] = p->D && j < w ? p->D[c0 + j] : 0;
     for (int64_t i = 0; i < p->batch; i++) {
         for (int64_t n = 0; n < N; n++)
             for (int64_t j = 0; j < VW; j++) g[n * VW + j] = p->dhT && j < w ? p->dhT[(i * Dm + c0 + j) * N + n] : 0;
         for (int64_t k = nch - 1; k >= 0; k--) {
-            const int64_t t0 = k * ckch, t1 = t0 + ckch < L ? t0 + ckch : L;
-            /* recompute the chunk's states from its checkpoint: H[s] enters t0+s */
+            const int64_t t0 = k * ck, t1 = t0 + ck < L ? t0 + ck : L;
+            /* recompute the chunk's states from its checkpoint: H[s] enters t0+s, H[s+1] = h_{t0+s} */
             for (int64_t n = 0; n < N; n++)
                 for (int64_t j = 0; j < VW; j++) H[n * VW + j] = j < w ? p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] : 0;
             for (int64_t t = t0; t < t1; t++) {
                 const int64_t pos = i * L + t, s = t - t0;
                 const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
-                float *dl = dlbuf + s * VW, u[VW], dlu[VW];
-                load_delta(p, pos, c0, w, bv, dl, spbuf + s * VW);
-                load_row(p->u + pos * Dm + c0, w, u);
-                for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j];
+                sk_vf sp, dl = block_delta(p, load_row(p->delta + pos * Dm + c0, w) + bv, &sp);
+                sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
+                const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
                 const float *Bt = p->B + pos * p->ldb;
                 for (int64_t n = 0; n < N; n++) {
-                    const float *hp = H + (s * N + n) * VW, *An = At + n * VW;
-                    float *hn = H + ((s + 1) * N + n) * VW;
-                    for (int64_t j = 0; j < VW; j++) hn[j] = sk_vexpf(dl[j] * An[j]) * (keep * hp[j]) + dlu[j] * Bt[n];
+                    sk_vf a = sk_v_exp(dl * sk_v_load(At + n * VW));
+                    sk_v_store(H + ((s + 1) * N + n) * VW, a * (keep * sk_v_load(H + (s * N + n) * VW)) + dlu * Bt[n]);
                 }
             }
             /* reverse sweep: g = dL/dh_t */
             for (int64_t t = t1 - 1; t >= t0; t--) {
                 const int64_t pos = i * L + t, s = t - t0;
-                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
-                const float *dl = dlbuf + s * VW, *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
-                float u[VW], dy[VW], du[VW], ddl[VW];
-                load_row(p->u + pos * Dm + c0, w, u);
-                load_row(p->dout + pos * Dm + c0, w, dy);
+                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f;
+                const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
+                const sk_vf dl = sk_v_load(dlbuf + s * VW), u = load_row(p->u + pos * Dm + c0, w);
+                sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
                 if (p->z) {
-                    /* out = y silu(z): recompute y = D u + sum_n C h_t */
-                    float z[VW], y[VW];
-                    load_row(p->z + pos * p->ldz + c0, w, z);
-                    for (int64_t j = 0; j < VW; j++) y[j] = Dv[j] * u[j];
-                    for (int64_t n = 0; n < N; n++) {
-                        const float *hn = H + ((s + 1) * N + n) * VW;
-                        for (int64_t j = 0; j < VW; j++) y[j] += Ct[n] * hn[j];
-                    }
-                    for (int64_t j = 0; j < VW; j++) {
-                        float sg = sk_vsigmoidf(z[j]);
-                        float dz = dy[j] * y[j] * sg * (1.0f + z[j] * (1.0f - sg));
-                        dy[j] *= z[j] * sg;
-                        y[j] = dz;
-                    }
-                    for (int64_t j = 0; j < w; j++) p->dz[pos * p->ldz + c0 + j] = y[j];
+                    /* out = y silu(z): recompute y = D u + sum_n C h_t; dz = dout y silu'(z), dy = dout silu(z) */
+                    sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = Dv * u;
+                    for (int64_t n = 0; n < N; n++) y += Ct[n] * sk_v_load(H + ((s + 1) * N + n) * VW);
+                    sk_vf sg = sk_v_sigmoid(z);
+                    store_row(p->dz + pos * p->ldz + c0, w, dy * y * sg * (1.0f + z * (1.0f - sg)));
+                    dy *= z * sg;
                 }
-                for (int64_t j = 0; j < VW; j++) {
-                    du[j] = dy[j] * Dv[j];
-                    dDacc[j] += dy[j] * u[j];
-                    ddl[j] = 0;
-                }
+                sk_vf du = dy * Dv, ddl = sk_v_splat(0);
+                dDacc += dy * u;
                 float *dBrow = dBp + pos * N, *dCrow = dCp + pos * N;
                 for (int64_t n = 0; n < N; n++) {
-                    const float Bn = Bt[n], Cn = Ct[n], *An = At + n * VW;
-                    const float *hp = H + (s * N + n) * VW, *hn = H + ((s + 1) * N + n) * VW;
-                    float *gn = g + n * VW, *dAn = dAacc + n * VW;
-                    float sB = 0, sC = 0;
-    #pragma omp simd reduction(+ : sB, sC)
-                    for (int64_t j = 0; j < VW; j++) {
-                        float a = sk_vexpf(dl[j] * An[j]), h1 = keep * hp[j];
-                        float gv = gn[j] + dy[j] * Cn; /* + output at t */
-                        sC += dy[j] * hn[j];
-                        sB += gv * dl[j] * u[j];
-                        du[j] += gv * dl[j] * Bn;
-    #ifdef SSMKIT_MUTATE_SCAN_BWD
-                        ddl[j] += gv * (An[j] * a * h1 - Bn * u[j]); /* deliberate bug (mutation test) */
-    #else
-                        ddl[j] += gv * (An[j] * a * h1 + Bn * u[j]);
-    #endif
-                        dAn[j] += gv * dl[j] * a * h1;
-                        gn[j] = keep * gv * a; /* dL/dh_{t-1} (0 across a reset) */
-                    }
-                    dBrow[n] += sB;
+                    const sk_vf An = sk_v_load(At + n * VW), a = sk_v_exp(dl * An);
+                    const sk_vf h1 = keep * sk_v_load(H + (s * N + n) * VW), hn = sk_v_load(H + ((s + 1) * N + n) * VW);
+                    const sk_vf gv = sk_v_load(g + n * VW) + dy * Ct[n]; /* + the output at t */
+                    const sk_vf vC = dy * hn, vB = gv * dl * u;              /* dC, dB before the channel sum */
+                    float sC = 0, sB = 0;
+                    for (int j = 0; j < VW; j++) sC += vC[j], sB += vB[j];
                     dCrow[n] += sC;
+                    dBrow[n] += sB;
+                    du += gv * dl * Bt[n];
+#ifdef SSMKIT_MUTATE_SCAN_BWD
+                    ddl += gv * (An * a * h1 - Bt[n] * u); /* deliberate bug (mutation test) */
+#else
+                    ddl += gv * (An * a * h1 + Bt[n] * u); /* d/d delta of exp(delta A) h + delta B u */
+#endif
+                    sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
+                    sk_v_store(g + n * VW, keep * gv * a); /* dL/dh_{t-1} (0 across a reset) */
                 }
-                for (int64_t j = 0; j < w; j++) {
-                    float dd = ddl[j] * spbuf[s * VW + j];
-                    p->du[pos * Dm + c0 + j] = du[j];
-                    p->ddelta[pos * Dm + c0 + j] = dd;
-                    ddbacc[j] += dd;
-                }
+                const sk_vf dd = ddl * sk_v_load(spbuf + s * VW); /* through softplus */
+                store_row(p->du + pos * Dm + c0, w, du);
+                store_row(p->ddelta + pos * Dm + c0, w, dd);
+                ddbacc += dd;
             }
         }
         if (p->dh0)

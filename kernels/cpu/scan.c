@@ -104,7 +104,7 @@ static void load_A(const sk_scan_f32 *p, int64_t c0, int64_t w, float *At) {
         }
 }
 /* Per-channel vector of a block (delta_bias, D), zero past the w valid channels or if absent. */
-static sk_vf load_chan(const float *v, int64_t c0, int64_t w) {
+SK_VI sk_vf load_chan(const float *v, int64_t c0, int64_t w) {
     float t[VW];
     for (int64_t j = 0; j < VW; j++) t[j] = v && j < w ? v[c0 + j] : 0;
     return sk_v_load(t);

@@ -32,6 +32,8 @@ _Static_assert(SK_SCAN_VW == SK_VLANES, "one vector per channel block");
 #define SK_CLONES
 #endif
 #define SK_PREFETCH 8 /* positions ahead */
+#define SK_GROUP 8     /* at most this many channel blocks per forward task */
+#define SK_TILE 32     /* positions swept per block before moving to the next block of the group */
 #define PAD16(n) (((n) + 15) & ~(int64_t)15)
 
 float sk_vexpf_test(float x) { return sk_v_exp(sk_v_splat(x))[3]; }
@@ -67,7 +69,9 @@ static int64_t chunk_of(const sk_scan_f32 *p) { return p->chunk ? p->chunk : SK_
 static int64_t per_thread(const sk_scan_f32 *p) {
     int64_t N = p->dstate, ch = chunk_of(p);
     if (ch > p->len && p->len > 0) ch = p->len;
-    return PAD16(3 * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW) + 2 * PAD16(p->batch * p->len * N);
+    int64_t fwd = 2 * SK_GROUP * N * VW; /* states and A of a group of blocks */
+    int64_t bwd = PAD16(3 * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW) + 2 * PAD16(p->batch * p->len * N);
+    return fwd > bwd ? fwd : bwd;
 }
 
 int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads) {
@@ -133,47 +137,69 @@ SK_VI sk_vf block_delta(const sk_scan_f32 *p, sk_vf x, sk_vf *sp) {
     return sk_v_softplus(x);
 }
 
-/* One block of VW channels, all batch rows (the forward's unit of work); h: N x VW state. */
-SK_CLONES static void fwd_block(const sk_scan_f32 *p, int64_t blk, float *h, float *At) {
+/* The forward's unit of work: blocks [blo, bhi) (consecutive groups of VW channels), all batch
+ * rows. The positions are swept in tiles of SK_TILE: every block of the group runs through the
+ * tile before the next tile starts, so the rows of u, delta, z and out (D floats apart) are
+ * fetched once per tile and shared by neighbouring blocks. hs, As: (bhi-blo) x N x VW. */
+SK_CLONES static void fwd_group(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *hs, float *As) {
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, ch = chunk_of(p), nch = (L + ch - 1) / ch;
-    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-    load_A(p, c0, w, At);
-    const sk_vf bv = load_chan(p->delta_bias, c0, w), Dv = load_chan(p->D, c0, w);
+    sk_vf bv[SK_GROUP], Dv[SK_GROUP];
+    for (int64_t g = blo; g < bhi; g++) {
+        const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+        load_A(p, c0, w, As + (g - blo) * N * VW);
+        bv[g - blo] = load_chan(p->delta_bias, c0, w), Dv[g - blo] = load_chan(p->D, c0, w);
+    }
     for (int64_t i = 0; i < p->batch; i++) {
-        for (int64_t n = 0; n < N; n++)
-            for (int64_t j = 0; j < VW; j++) h[n * VW + j] = p->h0 && j < w ? p->h0[(i * Dm + c0 + j) * N + n] : 0;
-        for (int64_t t = 0, k = 0, next = 0; t < L; t++) {
-            const int64_t pos = i * L + t;
-            if (t == next) { /* a chunk starts: checkpoint the state entering it */
-                if (p->ckpt)
-                    for (int64_t j = 0; j < w; j++)
-                        for (int64_t n = 0; n < N; n++) p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] = h[n * VW + j];
-                k++, next += ch;
-            }
-            if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(N * VW) * sizeof(float));
-            if (t + SK_PREFETCH < L) { /* rows of one channel block are D floats apart: help the prefetcher */
-                __builtin_prefetch(p->u + (pos + SK_PREFETCH) * Dm + c0);
-                __builtin_prefetch(p->delta + (pos + SK_PREFETCH) * Dm + c0);
-                if (p->z) __builtin_prefetch(p->z + (pos + SK_PREFETCH) * p->ldz + c0);
-                __builtin_prefetch(p->out + (pos + SK_PREFETCH) * Dm + c0, 1);
-            }
-            const sk_vf u = load_row(p->u + pos * Dm + c0, w);
-            const sk_vf z = p->z ? load_row(p->z + pos * p->ldz + c0, w) : u;
-            const sk_vf dl = block_delta(p, load_row(p->delta + pos * Dm + c0, w) + bv, NULL), dlu = dl * u;
-            const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
-            sk_vf y = Dv * u; /* + D u */
-            for (int64_t n = 0; n < N; n++) {
-                /* h = exp(delta A) h + delta B u;  y += C h */
-                sk_vf hv = sk_v_exp(dl * sk_v_load(At + n * VW)) * sk_v_load(h + n * VW) + dlu * Bt[n];
-                sk_v_store(h + n * VW, hv);
-                y += Ct[n] * hv;
-            }
-            if (p->z) y *= z * sk_v_sigmoid(z); /* gate: y silu(z) */
-            store_row(p->out + pos * Dm + c0, w, y);
+        for (int64_t g = blo; g < bhi; g++) {
+            const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+            float *h = hs + (g - blo) * N * VW;
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t j = 0; j < VW; j++) h[n * VW + j] = p->h0 && j < w ? p->h0[(i * Dm + c0 + j) * N + n] : 0;
         }
-        if (p->hT)
-            for (int64_t j = 0; j < w; j++)
-                for (int64_t n = 0; n < N; n++) p->hT[(i * Dm + c0 + j) * N + n] = h[n * VW + j];
+        for (int64_t t0 = 0; t0 < L; t0 += SK_TILE) {
+            const int64_t t1 = t0 + SK_TILE < L ? t0 + SK_TILE : L;
+            for (int64_t g = blo; g < bhi; g++) {
+                const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+                float *h = hs + (g - blo) * N * VW;
+                const float *At = As + (g - blo) * N * VW;
+                int64_t k = (t0 + ch - 1) / ch, next = k * ch; /* the next chunk start >= t0 */
+                for (int64_t t = t0; t < t1; t++) {
+                    const int64_t pos = i * L + t;
+                    if (t == next) { /* a chunk starts: checkpoint the state entering it */
+                        if (p->ckpt)
+                            for (int64_t j = 0; j < w; j++)
+                                for (int64_t n = 0; n < N; n++) p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] = h[n * VW + j];
+                        k++, next += ch;
+                    }
+                    if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(N * VW) * sizeof(float));
+                    if (t + SK_PREFETCH < t1) { /* rows are D floats apart: help the prefetcher */
+                        __builtin_prefetch(p->u + (pos + SK_PREFETCH) * Dm + c0);
+                        __builtin_prefetch(p->delta + (pos + SK_PREFETCH) * Dm + c0);
+                        if (p->z) __builtin_prefetch(p->z + (pos + SK_PREFETCH) * p->ldz + c0);
+                        __builtin_prefetch(p->out + (pos + SK_PREFETCH) * Dm + c0, 1);
+                    }
+                    const sk_vf u = load_row(p->u + pos * Dm + c0, w);
+                    const sk_vf z = p->z ? load_row(p->z + pos * p->ldz + c0, w) : u;
+                    const sk_vf dl = block_delta(p, load_row(p->delta + pos * Dm + c0, w) + bv[g - blo], NULL), dlu = dl * u;
+                    const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
+                    sk_vf y = Dv[g - blo] * u; /* + D u */
+                    for (int64_t n = 0; n < N; n++) {
+                        /* h = exp(delta A) h + delta B u;  y += C h */
+                        sk_vf hv = sk_v_exp(dl * sk_v_load(At + n * VW)) * sk_v_load(h + n * VW) + dlu * Bt[n];
+                        sk_v_store(h + n * VW, hv);
+                        y += Ct[n] * hv;
+                    }
+                    if (p->z) y *= z * sk_v_sigmoid(z); /* gate: y silu(z) */
+                    store_row(p->out + pos * Dm + c0, w, y);
+                }
+            }
+        }
+        for (int64_t g = blo; g < bhi; g++) {
+            const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+            if (p->hT)
+                for (int64_t j = 0; j < w; j++)
+                    for (int64_t n = 0; n < N; n++) p->hT[(i * Dm + c0 + j) * N + n] = hs[((g - blo) * N + n) * VW + j];
+        }
     }
 }
 
@@ -183,14 +209,17 @@ int sk_scan_fwd_f32(const sk_scan_f32 *p) {
     float *work, *owned;
     int nth = 1;
     if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
-    const int64_t Dm = p->dim, N = p->dstate, nblk = (Dm + VW - 1) / VW, per = per_thread(p);
+    const int64_t N = p->dstate, nblk = (p->dim + VW - 1) / VW, per = per_thread(p);
+    /* groups of G blocks, G as large as keeps every thread busy (at most SK_GROUP) */
+    int64_t G = nblk / nth;
+    G = G < 1 ? 1 : G > SK_GROUP ? SK_GROUP : G;
+    const int64_t ngroups = (nblk + G - 1) / G;
 #pragma omp parallel num_threads(nth)
     {
-        float *h = work + thread_id() * per, *At = h + N * VW;
+        float *hs = work + thread_id() * per, *As = hs + SK_GROUP * N * VW;
 #pragma omp for schedule(static)
-        for (int64_t blk = 0; blk < nblk; blk++) {
-            fwd_block(p, blk, h, At);
-        }
+        for (int64_t gi = 0; gi < ngroups; gi++)
+            fwd_group(p, gi * G, gi * G + G < nblk ? gi * G + G : nblk, hs, As);
     }
     free(owned);
     return SK_OK;

@@ -64,13 +64,13 @@ static int team_size(void) {
 
 static int64_t chunk_of(const sk_scan_f32 *p) { return p->chunk ? p->chunk : SK_SCAN_CHUNK_DEFAULT; }
 
-/* Per-thread scratch (floats): At, g, dA accumulators, the chunk's states H ((chunk+1) x N x VW),
+/* Per-thread scratch (floats): forward: states and A of a group; backward: A, g, dA of a group, the chunk's states H ((chunk+1) x N x VW),
  * the chunk's delta and softplus' (chunk x VW each) and the dB, dC partials (b*L*N each). */
 static int64_t per_thread(const sk_scan_f32 *p) {
     int64_t N = p->dstate, ch = chunk_of(p);
     if (ch > p->len && p->len > 0) ch = p->len;
     int64_t fwd = 2 * SK_GROUP * N * VW; /* states and A of a group of blocks */
-    int64_t bwd = PAD16(3 * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW) + 2 * PAD16(p->batch * p->len * N);
+    int64_t bwd = PAD16(3 * SK_GROUP * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW) + 2 * PAD16(p->batch * p->len * N);
     return fwd > bwd ? fwd : bwd;
 }
 
@@ -225,93 +225,110 @@ int sk_scan_fwd_f32(const sk_scan_f32 *p) {
     return SK_OK;
 }
 
-/* One block of VW channels, all batch rows (the backward's unit of work); ws = this thread's
- * scratch, dBp/dCp = its (b, L, N) partials of dB and dC. */
-SK_CLONES static void bwd_block(const sk_scan_f32 *p, int64_t blk, float *ws, float *dBp, float *dCp) {
+/* The backward's unit of work: blocks [blo, bhi), all batch rows. For each batch row the chunks
+ * run in reverse; inside a chunk every block of the group recomputes its states from the
+ * checkpoint and sweeps back before the next block (rows shared as in fwd_group). ws = this
+ * thread's scratch, dBp/dCp = its (b, L, N) partials of dB and dC. */
+SK_CLONES static void bwd_group(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, float *dBp, float *dCp) {
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, ck = chunk_of(p), nch = (L + ck - 1) / ck;
-    const int64_t ch = L > 0 && ck > L ? L : ck;
-    float *At = ws, *g = At + N * VW, *dAacc = g + N * VW;
-    float *H = At + PAD16(3 * N * VW);                                   /* (ch+1) x N x VW states */
+    const int64_t ch = L > 0 && ck > L ? L : ck, GNV = SK_GROUP * N * VW;
+    float *As = ws, *gs = As + GNV, *dAs = gs + GNV;                         /* per block: A, dL/dh, dA */
+    float *H = ws + PAD16(3 * GNV);                                         /* (ch+1) x N x VW states */
     float *dlbuf = H + PAD16((ch + 1) * N * VW), *spbuf = dlbuf + ch * VW; /* ch x VW each */
-    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-    load_A(p, c0, w, At);
-    const sk_vf bv = load_chan(p->delta_bias, c0, w), Dv = load_chan(p->D, c0, w);
-    sk_vf dDacc = sk_v_splat(0), ddbacc = sk_v_splat(0);
-    memset(dAacc, 0, (size_t)(N * VW) * sizeof(float));
+    sk_vf bv[SK_GROUP], Dv[SK_GROUP], dDacc[SK_GROUP], ddbacc[SK_GROUP];
+    for (int64_t g = blo; g < bhi; g++) {
+        const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+        load_A(p, c0, w, As + (g - blo) * N * VW);
+        bv[g - blo] = load_chan(p->delta_bias, c0, w), Dv[g - blo] = load_chan(p->D, c0, w);
+        dDacc[g - blo] = ddbacc[g - blo] = sk_v_splat(0);
+    }
+    memset(dAs, 0, (size_t)GNV * sizeof(float));
     for (int64_t i = 0; i < p->batch; i++) {
-        for (int64_t n = 0; n < N; n++)
-            for (int64_t j = 0; j < VW; j++) g[n * VW + j] = p->dhT && j < w ? p->dhT[(i * Dm + c0 + j) * N + n] : 0;
+        for (int64_t g = blo; g < bhi; g++) {
+            const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t j = 0; j < VW; j++)
+                    gs[((g - blo) * N + n) * VW + j] = p->dhT && j < w ? p->dhT[(i * Dm + c0 + j) * N + n] : 0;
+        }
         for (int64_t k = nch - 1; k >= 0; k--) {
             const int64_t t0 = k * ck, t1 = t0 + ck < L ? t0 + ck : L;
-            /* recompute the chunk's states from its checkpoint: H[s] enters t0+s, H[s+1] = h_{t0+s} */
-            for (int64_t n = 0; n < N; n++)
-                for (int64_t j = 0; j < VW; j++) H[n * VW + j] = j < w ? p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] : 0;
-            for (int64_t t = t0; t < t1; t++) {
-                const int64_t pos = i * L + t, s = t - t0;
-                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
-                sk_vf sp, dl = block_delta(p, load_row(p->delta + pos * Dm + c0, w) + bv, &sp);
-                sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
-                const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
-                const float *Bt = p->B + pos * p->ldb;
-                for (int64_t n = 0; n < N; n++) {
-                    sk_vf a = sk_v_exp(dl * sk_v_load(At + n * VW));
-                    sk_v_store(H + ((s + 1) * N + n) * VW, a * (keep * sk_v_load(H + (s * N + n) * VW)) + dlu * Bt[n]);
+            for (int64_t g = blo; g < bhi; g++) {
+                const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+                float *At = As + (g - blo) * N * VW, *gb = gs + (g - blo) * N * VW, *dAacc = dAs + (g - blo) * N * VW;
+                /* recompute the chunk's states from its checkpoint: H[s] enters t0+s, H[s+1] = h_{t0+s} */
+                for (int64_t n = 0; n < N; n++)
+                    for (int64_t j = 0; j < VW; j++) H[n * VW + j] = j < w ? p->ckpt[((i * nch + k) * Dm + c0 + j) * N + n] : 0;
+                for (int64_t t = t0; t < t1; t++) {
+                    const int64_t pos = i * L + t, s = t - t0;
+                    const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
+                    sk_vf sp, dl = block_delta(p, load_row(p->delta + pos * Dm + c0, w) + bv[g - blo], &sp);
+                    sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
+                    const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
+                    const float *Bt = p->B + pos * p->ldb;
+                    for (int64_t n = 0; n < N; n++) {
+                        sk_vf a = sk_v_exp(dl * sk_v_load(At + n * VW));
+                        sk_v_store(H + ((s + 1) * N + n) * VW, a * (keep * sk_v_load(H + (s * N + n) * VW)) + dlu * Bt[n]);
+                    }
                 }
-            }
-            /* reverse sweep: g = dL/dh_t */
-            for (int64_t t = t1 - 1; t >= t0; t--) {
-                const int64_t pos = i * L + t, s = t - t0;
-                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f;
-                const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
-                const sk_vf dl = sk_v_load(dlbuf + s * VW), u = load_row(p->u + pos * Dm + c0, w);
-                sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
-                if (p->z) {
-                    /* out = y silu(z): recompute y = D u + sum_n C h_t; dz = dout y silu'(z), dy = dout silu(z) */
-                    sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = Dv * u;
-                    for (int64_t n = 0; n < N; n++) y += Ct[n] * sk_v_load(H + ((s + 1) * N + n) * VW);
-                    sk_vf sg = sk_v_sigmoid(z);
-                    store_row(p->dz + pos * p->ldz + c0, w, dy * y * sg * (1.0f + z * (1.0f - sg)));
-                    dy *= z * sg;
+                /* reverse sweep: g = dL/dh_t */
+                for (int64_t t = t1 - 1; t >= t0; t--) {
+                    const int64_t pos = i * L + t, s = t - t0;
+                    const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f;
+                    const float *Bt = p->B + pos * p->ldb, *Ct = p->C + pos * p->ldc;
+                    const sk_vf dl = sk_v_load(dlbuf + s * VW), u = load_row(p->u + pos * Dm + c0, w);
+                    sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
+                    if (p->z) {
+                        /* out = y silu(z): recompute y = D u + sum_n C h_t; dz = dout y silu'(z), dy = dout silu(z) */
+                        sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = Dv[g - blo] * u;
+                        for (int64_t n = 0; n < N; n++) y += Ct[n] * sk_v_load(H + ((s + 1) * N + n) * VW);
+                        sk_vf sg = sk_v_sigmoid(z);
+                        store_row(p->dz + pos * p->ldz + c0, w, dy * y * sg * (1.0f + z * (1.0f - sg)));
+                        dy *= z * sg;
+                    }
+                    sk_vf du = dy * Dv[g - blo], ddl = sk_v_splat(0);
+                    dDacc[g - blo] += dy * u;
+                    float *dBrow = dBp + pos * N, *dCrow = dCp + pos * N;
+                    for (int64_t n = 0; n < N; n++) {
+                        const sk_vf An = sk_v_load(At + n * VW), a = sk_v_exp(dl * An);
+                        const sk_vf h1 = keep * sk_v_load(H + (s * N + n) * VW), hn = sk_v_load(H + ((s + 1) * N + n) * VW);
+                        const sk_vf gv = sk_v_load(gb + n * VW) + dy * Ct[n]; /* + the output at t */
+                        const sk_vf vC = dy * hn, vB = gv * dl * u;              /* dC, dB before the channel sum */
+                        dCrow[n] += sk_v_hsum(vC); /* sums over the block's channels */
+                        dBrow[n] += sk_v_hsum(vB);
+                        du += gv * dl * Bt[n];
+                #ifdef SSMKIT_MUTATE_SCAN_BWD
+                        ddl += gv * (An * a * h1 - Bt[n] * u); /* deliberate bug (mutation test) */
+                #else
+                        ddl += gv * (An * a * h1 + Bt[n] * u); /* d/d delta of exp(delta A) h + delta B u */
+                #endif
+                        sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
+                        sk_v_store(gb + n * VW, keep * gv * a); /* dL/dh_{t-1} (0 across a reset) */
+                    }
+                    const sk_vf dd = ddl * sk_v_load(spbuf + s * VW); /* through softplus */
+                    store_row(p->du + pos * Dm + c0, w, du);
+                    store_row(p->ddelta + pos * Dm + c0, w, dd);
+                    ddbacc[g - blo] += dd;
                 }
-                sk_vf du = dy * Dv, ddl = sk_v_splat(0);
-                dDacc += dy * u;
-                float *dBrow = dBp + pos * N, *dCrow = dCp + pos * N;
-                for (int64_t n = 0; n < N; n++) {
-                    const sk_vf An = sk_v_load(At + n * VW), a = sk_v_exp(dl * An);
-                    const sk_vf h1 = keep * sk_v_load(H + (s * N + n) * VW), hn = sk_v_load(H + ((s + 1) * N + n) * VW);
-                    const sk_vf gv = sk_v_load(g + n * VW) + dy * Ct[n]; /* + the output at t */
-                    const sk_vf vC = dy * hn, vB = gv * dl * u;              /* dC, dB before the channel sum */
-                    float sC = 0, sB = 0;
-                    for (int j = 0; j < VW; j++) sC += vC[j], sB += vB[j];
-                    dCrow[n] += sC;
-                    dBrow[n] += sB;
-                    du += gv * dl * Bt[n];
-#ifdef SSMKIT_MUTATE_SCAN_BWD
-                    ddl += gv * (An * a * h1 - Bt[n] * u); /* deliberate bug (mutation test) */
-#else
-                    ddl += gv * (An * a * h1 + Bt[n] * u); /* d/d delta of exp(delta A) h + delta B u */
-#endif
-                    sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
-                    sk_v_store(g + n * VW, keep * gv * a); /* dL/dh_{t-1} (0 across a reset) */
-                }
-                const sk_vf dd = ddl * sk_v_load(spbuf + s * VW); /* through softplus */
-                store_row(p->du + pos * Dm + c0, w, du);
-                store_row(p->ddelta + pos * Dm + c0, w, dd);
-                ddbacc += dd;
             }
         }
-        if (p->dh0)
-            for (int64_t j = 0; j < w; j++)
-                for (int64_t n = 0; n < N; n++) p->dh0[(i * Dm + c0 + j) * N + n] = g[n * VW + j];
+        for (int64_t g = blo; g < bhi; g++) {
+            const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+            if (p->dh0)
+                for (int64_t j = 0; j < w; j++)
+                    for (int64_t n = 0; n < N; n++) p->dh0[(i * Dm + c0 + j) * N + n] = gs[((g - blo) * N + n) * VW + j];
+        }
     }
-    for (int64_t j = 0; j < w; j++) {
-        for (int64_t n = 0; n < N; n++) {
-            float d = dAacc[n * VW + j];
-            if (p->flags & SK_SCAN_A_NEG_EXP) d *= At[n * VW + j]; /* dA/dA_log = A */
-            p->dA[(c0 + j) * N + n] += d;
+    for (int64_t g = blo; g < bhi; g++) {
+        const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+        for (int64_t j = 0; j < w; j++) {
+            for (int64_t n = 0; n < N; n++) {
+                float d = dAs[((g - blo) * N + n) * VW + j];
+                if (p->flags & SK_SCAN_A_NEG_EXP) d *= As[((g - blo) * N + n) * VW + j]; /* dA/dA_log = A */
+                p->dA[(c0 + j) * N + n] += d;
+            }
+            if (p->D) p->dD[c0 + j] += dDacc[g - blo][j];
+            if (p->delta_bias) p->ddelta_bias[c0 + j] += ddbacc[g - blo][j];
         }
-        if (p->D) p->dD[c0 + j] += dDacc[j];
-        if (p->delta_bias) p->ddelta_bias[c0 + j] += ddbacc[j];
     }
 }
 
@@ -323,22 +340,25 @@ int sk_scan_bwd_f32(const sk_scan_f32 *p) {
     if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, ch = L > 0 && chunk_of(p) > L ? L : chunk_of(p);
     const int64_t nblk = (Dm + VW - 1) / VW, per = per_thread(p), BLN = p->batch * L * N;
+    const int64_t part = PAD16(3 * SK_GROUP * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW); /* dB partials */
+    int64_t G = nblk / nth;
+    G = G < 1 ? 1 : G > SK_GROUP ? SK_GROUP : G;
+    const int64_t ngroups = (nblk + G - 1) / G;
 #pragma omp parallel num_threads(nth)
     {
-        float *dBp = work + thread_id() * per + PAD16(3 * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW);
+        float *dBp = work + thread_id() * per + part;
         float *dCp = dBp + PAD16(BLN);
         memset(dBp, 0, (size_t)BLN * sizeof(float));
         memset(dCp, 0, (size_t)BLN * sizeof(float));
 #pragma omp for schedule(static)
-        for (int64_t blk = 0; blk < nblk; blk++) {
-            bwd_block(p, blk, work + thread_id() * per, dBp, dCp);
-        }
+        for (int64_t gi = 0; gi < ngroups; gi++)
+            bwd_group(p, gi * G, gi * G + G < nblk ? gi * G + G : nblk, work + thread_id() * per, dBp, dCp);
         /* implicit barrier: reduce the per-thread dB, dC partials in thread order */
 #pragma omp for schedule(static)
         for (int64_t e = 0; e < BLN; e++) {
             float sb = 0, sc = 0;
             for (int th = 0; th < team_size(); th++) {
-                const float *base = work + th * per + PAD16(3 * N * VW) + PAD16((ch + 1) * N * VW) + PAD16(2 * ch * VW);
+                const float *base = work + th * per + part;
                 sb += base[e];
                 sc += base[PAD16(BLN) + e];
             }

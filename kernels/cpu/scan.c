@@ -1,13 +1,15 @@
 /* scan.c — selective scan family: the reference (scan_ref.inc, float and double) and the
  * optimized fp32 forward/backward used by the CPU backend. Math and shapes: kernels/sk_ops.h.
  *
- * Optimized layout: one task = a block of SK_SCAN_VW consecutive channels for all batch rows
- * (so the per-channel parameter gradients dA, dD, ddelta_bias have one owner and need no
- * atomics). The state of a block is h[n][j] (N x VW floats); every inner loop runs over the VW
- * channels j with no dependency, so GCC vectorizes it (exp/softplus/sigmoid from sk_vmath.h).
- * B[t,:] and C[t,:] are broadcast across the block. dB/dC sum over channels: each thread adds
- * into its own (b, L, N) partial buffers in scratch, reduced after the parallel region (fixed
- * order, so results do not depend on scheduling for a given thread count).
+ * Optimized layout: a block = SK_SCAN_VW (16) consecutive channels, one sk_vf vector; one task
+ * = a group of up to SK_GROUP blocks for all batch rows (so the per-channel parameter gradients
+ * dA, dD, ddelta_bias have one owner and need no atomics), swept position tile by position tile
+ * so neighbouring blocks share the fetched rows. The state of a block is h[n] (N vectors); the
+ * inner loop over n updates 16 channels at once (exp/softplus/sigmoid from sk_vmath.h; the
+ * d_state loop stays sequential, as in the official kernel). B[t,:] and C[t,:] are broadcast
+ * across the block. dB/dC sum over channels: each thread adds into its own (b, L, N) partials in
+ * scratch, reduced after the parallel region in thread order (deterministic for a given thread
+ * count).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,8 @@
 #define VW SK_SCAN_VW
 _Static_assert(SK_SCAN_VW == SK_VLANES, "one vector per channel block");
 
-/* The block kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline x86-64, picked at load time
- * (GCC function multiversioning), so portable builds still use wide vectors. */
+/* The group kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline x86-64 and
+ * picked at load time (GCC function multiversioning), so portable builds still use wide vectors. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
 #define SK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else

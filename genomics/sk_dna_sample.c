@@ -303,7 +303,7 @@ int sk_dna_species_create(sk_dna_species **out, const char *const *paths, int n_
             const char *name = sk_dna_fasta_name(p->fa, r);
             p->rec_split[r] = (int8_t)(in_list(opts->test_chroms, name) ? 2 : in_list(opts->valid_chroms, name) ? 1 : 0);
         }
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 3 && !st; k++) {
             for (int r = 0; r < nr; r++) {
                 int64_t b, e;
                 sk_dna_species_range(s, i, r, k, &b, &e);

@@ -40,14 +40,23 @@ struct sk_dna_reader {
     int64_t eol_line;          /* line that fixed `eol` */
     kstring_t name, comment, seq, qual;
     int64_t index;             /* records returned so far */
+    int in_record;             /* name holds the record whose lines are being read */
     void *names;               /* name -> record index (duplicate check) */
 };
+
+/* ", record 'NAME'" when the current line belongs to a record body, else "". */
+static const char *rec_ctx(sk_dna_reader *r, char *buf, size_t n) {
+    int header = r->line.l > 0 && (r->line.s[0] == '>' || r->line.s[0] == '@');
+    if (r->in_record && !header) snprintf(buf, n, ", record '%.200s'", r->name.s);
+    else buf[0] = 0;
+    return buf;
+}
 
 static int rd_fill(sk_dna_reader *r) {
     if (r->eof) return 0;
     ssize_t n = bgzf_read(r->fp, r->buf, BUFSZ);
     if (n < 0)
-        return sk_error(SK_EFORMAT, "%s: read error after line %lld: corrupt or truncated compressed data",
+        return sk_error(SK_EFORMAT, "%s: corrupt or truncated compressed data (read error after line %lld)",
                         r->path, (long long)r->lineno);
     if (n == 0) r->eof = 1;
     r->pos = 0;
@@ -85,11 +94,12 @@ static int rd_line(sk_dna_reader *r) {
     size_t l = r->line.l;
     int cr = l > 0 && r->line.s[l - 1] == '\r';
     if (cr) r->line.s[--r->line.l] = 0;
+    char ctx[256];
     for (size_t i = 0; i < r->line.l; i++) {
         unsigned char c = (unsigned char)r->line.s[i];
         if (c == 0 || (c < 0x20 && c != '\t') || c == 0x7f)
-            return sk_error(SK_EFORMAT, "%s: line %lld: binary data (byte 0x%02x at column %zu): not a FASTA/FASTQ text file",
-                            r->path, (long long)r->lineno, c, i + 1);
+            return sk_error(SK_EFORMAT, "%s: line %lld%s: binary data (byte 0x%02x at column %zu): not a FASTA/FASTQ text file",
+                            r->path, (long long)r->lineno, rec_ctx(r, ctx, sizeof ctx), c, i + 1);
     }
     if (nl || cr) {   /* a last line without a newline says nothing about line endings */
         int kind = cr ? 2 : 1;
@@ -97,8 +107,9 @@ static int rd_line(sk_dna_reader *r) {
             r->eol = kind;
             r->eol_line = r->lineno;
         } else if (r->eol != kind) {
-            return sk_error(SK_EFORMAT, "%s: line %lld ends with %s but line %lld with %s: mixed line endings "
-                            "(convert the file with dos2unix)", r->path, (long long)r->lineno, cr ? "CRLF" : "LF",
+            return sk_error(SK_EFORMAT, "%s: line %lld%s ends with %s but line %lld with %s: mixed line endings "
+                            "(convert the file with dos2unix)", r->path, (long long)r->lineno, rec_ctx(r, ctx, sizeof ctx),
+                            cr ? "CRLF" : "LF",
                             (long long)r->eol_line, r->eol == 2 ? "CRLF" : "LF");
         }
     }
@@ -142,6 +153,13 @@ int sk_dna_reader_open(sk_dna_reader **out, const char *path, int flags, int thr
         return sk_error(SK_EFORMAT, "%s: empty file (no records)", path);
     }
     char c0 = r->line.s[0];
+    for (size_t i = 0; c0 != '>' && c0 != '@' && i < r->line.l; i++)
+        if ((unsigned char)r->line.s[i] >= 0x80) {
+            st = sk_error(SK_EFORMAT, "%s: line %lld: binary data (byte 0x%02x at column %zu): not a FASTA/FASTQ text file",
+                          path, (long long)r->lineno, (unsigned char)r->line.s[i], i + 1);
+            sk_dna_reader_close(r);
+            return st;
+        }
     if (c0 != '>' && c0 != '@') {
         sk_error(SK_EFORMAT, "%s: line %lld: no header line: expected '>' (FASTA) or '@' (FASTQ), found '%.20s'",
                  path, (long long)r->lineno, r->line.s);
@@ -186,6 +204,7 @@ static int add_bases(sk_dna_reader *r, kstring_t *dst) {
 
 int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) {
     int st;
+    r->in_record = 0;
     while ((st = rd_line(r)) == 1 && r->line.l == 0) {}
     if (st < 0) return st;
     if (st == 0) return SK_EOF;
@@ -210,6 +229,7 @@ int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) {
     if (khash_str2int_get(r->names, r->name.s, &first) == 0)
         return sk_error(SK_EFORMAT, "%s: line %lld: duplicate record name '%s' (record #%lld and #%d)", r->path,
                         (long long)hline, r->name.s, (long long)r->index + 1, first + 1);
+    r->in_record = 1;
     char *key = strdup(r->name.s);
     if (!key || khash_str2int_set(r->names, key, (int)(r->index < INT_MAX ? r->index : INT_MAX)) < 0) {
         free(key);

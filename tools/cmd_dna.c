@@ -12,7 +12,7 @@ static const char *usage =
     "Commands:\n"
     "  stats    FILE...                 check sequence files and print base statistics\n"
     "  fetch    FILE REGION...          print regions of an indexed FASTA (like samtools faidx)\n"
-    "  view     FILE [REGION...]        print SAM/BAM/CRAM records (QNAME FLAG RNAME POS MAPQ SEQ QUAL)\n"
+    "  view     FILE [REGION...]        print SAM/BAM/CRAM records, or stream FASTA/FASTQ records\n"
     "  windows  FILE... -L LEN -o SHARD cut genomes into tokenized windows and write a token shard\n"
     "\n"
     "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
@@ -174,6 +174,8 @@ static const char *view_usage =
     "\n"
     "Print SAM/BAM/CRAM records as QNAME FLAG RNAME POS MAPQ SEQ QUAL (tab-separated, POS 1-based;\n"
     "the same as columns 1-5, 10, 11 of 'samtools view'). Regions need an index (.bai/.csi/.crai).\n"
+    "FASTA/FASTQ files (plain, gzip, bgzip) are streamed, checked and printed as FASTA with\n"
+    "60-column lines (FASTQ as 4-line records).\n"
     "\n"
     "Options:\n"
     "  -T, --reference FA   reference FASTA for CRAM (never downloaded)\n"
@@ -210,6 +212,28 @@ static int parse_bam_opt(int c, sk_dna_bam_opts *o) {
     return 1;
 }
 
+/* FASTA/FASTQ (plain, gzip, bgzip) streamed: records re-written with 60-column FASTA lines, or
+ * 4-line FASTQ. */
+static int view_sequences(const char *path, int threads) {
+    sk_dna_reader *r;
+    if (sk_dna_reader_open(&r, path, 0, threads) < 0) return sk_cli_fail(NULL);
+    sk_dna_record rec;
+    int st;
+    while ((st = sk_dna_reader_next(r, &rec)) == 0) {
+        printf("%c%s%s%s\n", rec.qual ? '@' : '>', rec.name, *rec.comment ? " " : "", rec.comment);
+        if (rec.qual) {
+            printf("%s\n+\n%s\n", rec.seq, rec.qual);
+            continue;
+        }
+        for (int64_t p = 0; p < rec.len; p += 60) {
+            fwrite(rec.seq + p, 1, (size_t)(rec.len - p < 60 ? rec.len - p : 60), stdout);
+            putchar('\n');
+        }
+    }
+    sk_dna_reader_close(r);
+    return st == SK_EOF ? SK_EXIT_OK : sk_cli_fail(NULL);
+}
+
 static int dna_view(int argc, char **argv) {
     static const struct option lo[] = {{"reference", required_argument, 0, 'T'}, {"min-mapq", required_argument, 0, 'q'},
                                        {"require-flags", required_argument, 0, 'f'}, {"exclude-flags", required_argument, 0, 'F'},
@@ -221,6 +245,10 @@ static int dna_view(int argc, char **argv) {
         if (r > 0) return help_or_usage(c, view_usage);
     }
     if (optind >= argc) return sk_cli_usage("dna view", "no input file");
+    if (!is_alignment_file(argv[optind])) {
+        if (argc - optind > 1) return sk_cli_usage("dna view", "regions are for SAM/BAM/CRAM (use 'dna fetch' for FASTA)");
+        return view_sequences(argv[optind], o.threads);
+    }
     sk_dna_bam *b;
     if (sk_dna_bam_open(&b, argv[optind], &o) < 0) return sk_cli_fail(NULL);
     int nreg = argc - optind - 1, st = 0;

@@ -464,6 +464,7 @@ int sk_dna_fasta_open(sk_dna_fasta **out, const char *path) {
         sk_dna_fasta_close(f);
         return sk_error(SK_EFORMAT, "%s: the index %s.fai lists no records (delete it to rebuild)", path, path);
     }
+    fai_set_cache_size(f->fai, 16 << 20);   /* BGZF block cache: 16 MiB of decompressed blocks */
     if ((st = read_fai_lengths(f)) < 0) {
         sk_dna_fasta_close(f);
         return st;

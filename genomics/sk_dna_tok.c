@@ -2,6 +2,7 @@
  * Table in sk_dna.h; HyenaDNA's CharacterTokenizer puts 7 special tokens first, then
  * A C G T N as 7 + index (genomics.md §1.7).
  */
+#include <pthread.h>
 #include <string.h>
 #include "genomics/sk_dna.h"
 
@@ -34,9 +35,19 @@ uint8_t sk_dna_token(unsigned char c, int flags) {
     return (uint8_t)id;
 }
 
+/* byte -> id tables for flags 0 and SK_DNA_KEEP_CASE, filled once from sk_dna_token */
+static uint8_t tables[2][256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static void fill_tables(void) {
+    for (int c = 0; c < 256; c++) {
+        tables[0][c] = sk_dna_token((unsigned char)c, 0);
+        tables[1][c] = sk_dna_token((unsigned char)c, SK_DNA_KEEP_CASE);
+    }
+}
+
 int64_t sk_dna_tokenize(const char *seq, int64_t n, uint8_t *ids, int flags) {
-    uint8_t map[256];
-    for (int c = 0; c < 256; c++) map[c] = sk_dna_token((unsigned char)c, flags);
+    pthread_once(&tables_once, fill_tables);
+    const uint8_t *map = tables[(flags & SK_DNA_KEEP_CASE) ? 1 : 0];
     int64_t unk = 0;
     for (int64_t i = 0; i < n; i++) {
         ids[i] = map[(unsigned char)seq[i]];

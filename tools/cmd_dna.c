@@ -14,6 +14,7 @@ static const char *usage =
     "  fetch    FILE REGION...          print regions of an indexed FASTA (like samtools faidx)\n"
     "  view     FILE [REGION...]        print SAM/BAM/CRAM records, or stream FASTA/FASTQ records\n"
     "  windows  FILE... -L LEN -o SHARD cut genomes into tokenized windows and write a token shard\n"
+    "  bench    FILE                    measure reading/tokenizing rates (FASTA, BAM)\n"
     "\n"
     "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
     "Run 'ssmkit dna <command> --help' for the options of each command.\n";
@@ -35,6 +36,7 @@ int cmd_dna(int argc, char **argv) {
 #include <htslib/hts_log.h>
 #include "genomics/sk_dna.h"
 #include "src/sk_io.h"
+#include "src/sk_progress.h"
 #include "src/sk_shard.h"
 
 static int help_or_usage(int c, const char *text) {
@@ -539,6 +541,136 @@ static int dna_windows(int argc, char **argv) {
     return a.species ? windows_species(&a, argv + optind, nfiles) : windows_intervals(&a, argv + optind);
 }
 
+/* ---- bench ------------------------------------------------------------------------------- */
+
+static const char *bench_usage =
+    "Usage: ssmkit dna bench [options] FILE\n"
+    "\n"
+    "Measure the front-end on one file and print the rates with a time breakdown:\n"
+    "  FASTA/FASTQ: stream + check every record, then tokenize it (bases/s for each and together);\n"
+    "  then, for plain or bgzip files, random windows fetched through the index and tokenized.\n"
+    "  SAM/BAM/CRAM: records/s and bases/s reading records and tokenizing their sequences.\n"
+    "\n"
+    "Options:\n"
+    "  -L, --length LEN     random-window length (default 1024)\n"
+    "  -n, --windows N      random windows to fetch (default 5000)\n"
+    "  -@, --threads N      decompression threads\n"
+    "  -T, --reference FA   reference for CRAM\n"
+    "  -h, --help           show this help\n";
+
+static int bench_alignments(const char *path, const sk_dna_bam_opts *o) {
+    sk_dna_bam *b;
+    double t0 = sk_now();
+    if (sk_dna_bam_open(&b, path, o) < 0) return sk_cli_fail(NULL);
+    uint8_t *ids = NULL;
+    int64_t cap = 0, n = 0, bases = 0;
+    double t_tok = 0;
+    sk_dna_aln a;
+    int st;
+    while ((st = sk_dna_bam_next(b, &a)) == 0) {
+        if (a.len > cap) {
+            free(ids);
+            cap = 2 * a.len;
+            if (!(ids = malloc((size_t)cap))) break;
+        }
+        double t1 = sk_now();
+        sk_dna_tokenize(a.seq, a.len, ids, 0);
+        t_tok += sk_now() - t1;
+        n++;
+        bases += a.len;
+    }
+    double t = sk_now() - t0;
+    sk_dna_bam_close(b);
+    free(ids);
+    if (st != SK_EOF) return st < 0 ? sk_cli_fail(NULL) : (sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL));
+    printf("%s: %lld records, %lld bases in %.3f s: %.3g records/s, %.3g bases/s (tokenize %.3f s, read+decode %.3f s)\n",
+           path, (long long)n, (long long)bases, t, n / t, bases / t, t_tok, t - t_tok);
+    return SK_EXIT_OK;
+}
+
+static int dna_bench(int argc, char **argv) {
+    static const struct option lo[] = {{"length", required_argument, 0, 'L'}, {"windows", required_argument, 0, 'n'},
+                                       {"threads", required_argument, 0, '@'}, {"reference", required_argument, 0, 'T'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int64_t L = 1024, nwin = 5000, v;
+    sk_dna_bam_opts bo = {0};
+    int c;
+    while ((c = sk_getopt(argc, argv, "L:n:@:T:h", lo, "dna bench")) != -1) {
+        if (c == 'L') {
+            if (sk_cli_int("dna bench", "--length", optarg, 1, INT64_C(1) << 30, &L) < 0) return SK_EXIT_USAGE;
+        } else if (c == 'n') {
+            if (sk_cli_int("dna bench", "--windows", optarg, 0, INT64_C(1) << 30, &nwin) < 0) return SK_EXIT_USAGE;
+        } else if (c == '@') {
+            if (sk_cli_int("dna bench", "--threads", optarg, 0, 256, &v) < 0) return SK_EXIT_USAGE;
+            bo.threads = (int)v;
+        } else if (c == 'T') bo.reference = optarg;
+        else return help_or_usage(c, bench_usage);
+    }
+    if (argc - optind != 1) return sk_cli_usage("dna bench", "need exactly one FILE");
+    const char *path = argv[optind];
+    if (is_alignment_file(path)) return bench_alignments(path, &bo);
+
+    /* 1. stream + check, and tokenize, every record */
+    sk_dna_reader *r;
+    double t0 = sk_now(), t_tok = 0;
+    if (sk_dna_reader_open(&r, path, 0, bo.threads) < 0) return sk_cli_fail(NULL);
+    uint8_t *ids = NULL;
+    int64_t cap = 0, bases = 0;
+    sk_dna_record rec;
+    int st;
+    while ((st = sk_dna_reader_next(r, &rec)) == 0) {
+        if (rec.len > cap) {
+            free(ids);
+            cap = rec.len;
+            if (!(ids = malloc((size_t)cap))) break;
+        }
+        double t1 = sk_now();
+        sk_dna_tokenize(rec.seq, rec.len, ids, 0);
+        t_tok += sk_now() - t1;
+        bases += rec.len;
+    }
+    sk_dna_reader_close(r);
+    free(ids);
+    if (st != SK_EOF) return st < 0 ? sk_cli_fail(NULL) : (sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL));
+    double t = sk_now() - t0;
+    printf("%s: stream: %lld bases in %.3f s: %.3g bases/s read+check+tokenize (read+check %.3f s = %.3g bases/s, "
+           "tokenize %.3f s = %.3g bases/s)\n", path, (long long)bases, t, bases / t, t - t_tok, bases / (t - t_tok),
+           t_tok, bases / t_tok);
+
+    /* 2. random windows through the index */
+    if (nwin == 0) return SK_EXIT_OK;
+    sk_dna_fasta *f;
+    if (sk_dna_fasta_open(&f, path) < 0) {
+        sk_log_info("dna bench: no random access: %s", sk_errmsg());
+        return SK_EXIT_OK;
+    }
+    sk_dna_bed *bed = NULL;
+    sk_dna_windows *w = NULL;
+    sk_dna_windows_opts wo = {.length = L, .mode = SK_DNA_WIN_MAMBA, .split = SK_DNA_SPLIT_NONE, .seed = 1, .shuffle = 1};
+    if (sk_dna_bed_whole(&bed, f) < 0 || sk_dna_windows_create(&w, bed, f, &wo) < 0 || !(ids = malloc((size_t)L))) {
+        sk_dna_windows_free(w);
+        sk_dna_bed_free(bed);
+        sk_dna_fasta_close(f);
+        return sk_cli_fail("out of memory");
+    }
+    int64_t n = nwin < sk_dna_windows_count(w) ? nwin : sk_dna_windows_count(w), got = 0;
+    t0 = sk_now();
+    for (int64_t i = 0; i < n; i++) {
+        sk_dna_window win = sk_dna_windows_get(w, i);
+        int64_t k = sk_dna_window_tokens(f, &win, 0, ids);
+        if (k < 0) break;
+        got += k;
+    }
+    t = sk_now() - t0;
+    printf("%s: %lld random windows of %lld (shuffled mamba tiles) in %.3f s: %.3g windows/s, %.3g bases/s fetch+tokenize\n",
+           path, (long long)n, (long long)L, t, n / t, got / t);
+    free(ids);
+    sk_dna_windows_free(w);
+    sk_dna_bed_free(bed);
+    sk_dna_fasta_close(f);
+    return SK_EXIT_OK;
+}
+
 int cmd_dna(int argc, char **argv) {
     if (argc < 2) {
         fputs(usage, stderr);
@@ -555,7 +687,8 @@ int cmd_dna(int argc, char **argv) {
     if (!strcmp(sub, "fetch")) return dna_fetch(argc - 1, argv + 1);
     if (!strcmp(sub, "view")) return dna_view(argc - 1, argv + 1);
     if (!strcmp(sub, "windows")) return dna_windows(argc - 1, argv + 1);
-    return sk_cli_usage("dna", "unknown dna command '%s' (stats, fetch, view, windows)", sub);
+    if (!strcmp(sub, "bench")) return dna_bench(argc - 1, argv + 1);
+    return sk_cli_usage("dna", "unknown dna command '%s' (stats, fetch, view, windows, bench)", sub);
 }
 
 #endif

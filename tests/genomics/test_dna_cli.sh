@@ -140,7 +140,7 @@ awk '/^>chr1/,/^>chr2/' g.fa | sed '$d' > sp1.fa; awk '/^>chr2/,/^>chrX/' g.fa |
 grep -q '"labels":\["one","two","three"\]' sp.shard && ok || bad "species labels in metadata"
 
 # ---- --help on every command ------------------------------------------------------------------
-for c in stats fetch view windows; do
+for c in stats fetch view windows bench; do
   "$bin" dna "$c" --help > h.txt && grep -q "Usage: ssmkit dna $c" h.txt && ok || bad "dna $c --help"
 done
 "$bin" --help | grep -q " dna " && ok || bad "dna listed in ssmkit --help"

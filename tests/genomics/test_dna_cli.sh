@@ -138,6 +138,10 @@ awk '/^>chr1/,/^>chr2/' g.fa | sed '$d' > sp1.fa; awk '/^>chr2/,/^>chrX/' g.fa |
 "$bin" dna windows --species sp1.fa sp2.fa sp3.fa --labels one,two,three -L 50 --train 200 --valid 10 --test 10 --max-n 0.5 -o sp.shard 2>err.txt || bad "species windows: $(cat err.txt)"
 [ "$(u64 sp.shard 16)" = 220 ] && ok || bad "species examples: $(u64 sp.shard 16)"
 grep -q '"labels":\["one","two","three"\]' sp.shard && ok || bad "species labels in metadata"
+# the shard reader (ssmkit inspect) accepts both shards and counts splits and labels
+"$bin" inspect sp.shard > insp.txt 2>&1 && grep -q "examples: 220 (train 200, valid 10, test 10)" insp.txt &&
+  grep -q "labels: 0 (one)" insp.txt && ok || bad "inspect sp.shard: $(cat insp.txt)"
+"$bin" inspect w.shard > insp.txt 2>&1 && grep -q "examples: 17 (train 12, valid 2, test 3)" insp.txt && ok || bad "inspect w.shard: $(cat insp.txt)"
 
 # ---- --help on every command ------------------------------------------------------------------
 for c in stats fetch view windows bench; do

@@ -317,6 +317,23 @@ int sk_dna_species_create(sk_dna_species **out, const char *const *paths, int n_
                               opts->split_by == SK_DNA_SPLIT_BY_CHROM ? " or check the chromosome lists" : "");
         }
     }
+    /* Every listed chromosome must name a record of some species (catches typos). */
+    for (int k = 1; k <= 2 && !st && opts->split_by == SK_DNA_SPLIT_BY_CHROM; k++) {
+        const char *list = k == 1 ? opts->valid_chroms : opts->test_chroms;
+        for (const char *p = list; p && *p && !st;) {
+            size_t l = strcspn(p, ",");
+            int found = 0;
+            for (int i = 0; i < s->n && !found; i++)
+                for (int r = 0; r < sk_dna_fasta_nseq(s->sp[i].fa) && !found; r++) {
+                    const char *name = sk_dna_fasta_name(s->sp[i].fa, r);
+                    found = strlen(name) == l && !strncmp(name, p, l);
+                }
+            if (!found)
+                st = sk_error(SK_EINVAL, "--%s-chroms: '%.*s' is not a record of any species FASTA", k == 1 ? "valid" : "test",
+                              (int)l, p);
+            p = p[l] ? p + l + 1 : p + l;
+        }
+    }
     /* Fixed evaluation windows: drawn once from (seed, stream = split), never redrawn. */
     uint8_t *ids = st ? NULL : malloc((size_t)L);
     if (!st && !ids) st = sk_error(SK_ENOMEM, "out of memory");

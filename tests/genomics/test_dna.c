@@ -412,8 +412,11 @@ static void test_species(void) {
     o.valid_chroms = "c2,a2,b1";
     st = sk_dna_species_create(&s, paths, 3, &o);
     SK_CHECK(st != 0, "b1 in valid leaves b without train records");
-    o.valid_chroms = "c2,a2";
+    o.valid_chroms = "c2,a2,chr7";
     const char *two[] = {paths[0], paths[2]};
+    st = sk_dna_species_create(&s, two, 2, &o);
+    SK_CHECK(st != 0 && strstr(sk_errmsg(), "'chr7' is not a record"), "unknown listed chromosome: %s", sk_errmsg());
+    o.valid_chroms = "c2,a2";
     st = sk_dna_species_create(&s, two, 2, &o);
     SK_CHECK(st == 0, "split by chrom: %s", sk_errmsg());
     if (!st) {

@@ -69,6 +69,19 @@ same streamed.txt g60.fa "streamed plain-gzip records differ from the decompress
 same streamed70.txt g60.fa "streamed gzip (70-column input) differs"
 expect_err 1 "plain gzip cannot be read at random positions" "fetch from plain gzip" -- "$bin" dna fetch gz.fa.gz chr1:1-10
 
+# ---- FASTQ: streamed records equal the file; indexed fetch equals samtools faidx -------------
+awk 'BEGIN { srand(5); for (r = 0; r < 50; r++) { n = 20 + int(rand() * 150); s = ""; q = "";
+  for (i = 0; i < n; i++) { s = s substr("ACGTN", 1 + int(rand() * 5), 1); q = q sprintf("%c", 35 + int(rand() * 40)) }
+  print "@read" r " lane=" r % 3; print s; print "+"; print q } }' > r.fq
+"$bin" dna view r.fq > mine.txt
+same mine.txt r.fq "streamed FASTQ differs from the file"
+cp r.fq s/r.fq
+"$bin" dna fetch r.fq read3 read7:5-15 read49:2 > mine.txt && samtools fqidx s/r.fq read3 read7:5-15 read49:2 > theirs_fq.txt
+# FASTQ -> FASTA: header, the (60-column) sequence lines, then skip as many quality lines
+awk 'st == 0 { sub(/^@/, ">"); print; st = 1; n = 0; next } st == 1 && /^\+/ { st = 2; next }
+     st == 1 { print; n++; next } st == 2 { if (--n == 0) st = 0 }' theirs_fq.txt > theirs.txt
+same mine.txt theirs.txt "dna fetch on FASTQ differs from the bases of samtools fqidx"
+
 # ---- stats: counts computed independently with awk --------------------------------------------
 "$bin" dna stats g.fa > st.txt
 want=$(awk '!/^>/ { s = s $0 } END { n = length(s); a = gsub(/[Aa]/, "", s); c = gsub(/[Cc]/, "", s); g = gsub(/[Gg]/, "", s);

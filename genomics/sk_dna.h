@@ -108,9 +108,12 @@ int sk_dna_stats_file(const char *path, int flags, sk_dna_stats *st) SK_RESULT_U
 
 typedef struct sk_dna_fasta sk_dna_fasta;
 
-/* Open with its index. A missing .fai/.gzi is built (after checking the whole file as the
- * streaming reader does, plus the fixed line width) when the folder is writable, else the error
- * says how to make it. Plain gzip is refused (it cannot be indexed: recompress with bgzip). */
+/* Open with its index. A missing (or older than the file) .fai/.gzi is built after checking the
+ * whole file as the streaming reader does, plus the fixed line width, when the folder is
+ * writable; else the error says how to make it. An up-to-date index is trusted without reading
+ * the file again (check a file with sk_dna_stats_file / `ssmkit dna stats`). Plain gzip is
+ * refused (it cannot be indexed: recompress with bgzip). Each handle keeps a 16 MiB cache of
+ * decompressed bgzip blocks and seeks one file position: one handle per thread. */
 int sk_dna_fasta_open(sk_dna_fasta **f, const char *path) SK_RESULT_USED;
 void sk_dna_fasta_close(sk_dna_fasta *f);
 const char *sk_dna_fasta_path(const sk_dna_fasta *f);
@@ -153,7 +156,8 @@ typedef struct sk_dna_bam sk_dna_bam;
 
 /* Open a SAM/BAM/CRAM file. Sets REF_PATH and REF_CACHE to local-only values first (unless the
  * user set local ones) so that a CRAM whose reference is missing fails at once instead of
- * downloading it. opts may be NULL. */
+ * downloading it; setenv is not thread-safe, so open the first handle before starting threads.
+ * A missing BGZF/CRAM end-of-file marker (truncated file) is an error. opts may be NULL. */
 int sk_dna_bam_open(sk_dna_bam **b, const char *path, const sk_dna_bam_opts *opts) SK_RESULT_USED;
 /* Restrict the next reads to a region (1-based string, or "*" for unplaced reads); needs an
  * index (.bai/.csi/.crai). Calling again replaces the region. */

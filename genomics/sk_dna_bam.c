@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <htslib/bgzf.h>
 #include <htslib/hts.h>
 #include <htslib/kstring.h>
 #include <htslib/sam.h>
@@ -60,9 +59,10 @@ int sk_dna_bam_open(sk_dna_bam **out, const char *path, const sk_dna_bam_opts *o
         return sk_error(SK_EFORMAT, "%s: not a SAM, BAM or CRAM file", path);
     }
     b->is_cram = fmt->format == cram;
-    if (b->fp->is_bgzf && bgzf_check_EOF(b->fp->fp.bgzf) == 0) {
+    if (hts_check_EOF(b->fp) == 0) {   /* 1 present, 2 cannot tell (plain SAM), 0 missing */
         sk_dna_bam_close(b);
-        return sk_error(SK_EFORMAT, "%s: truncated file (the BGZF end-of-file marker is missing)", path);
+        return sk_error(SK_EFORMAT, "%s: truncated file (the %s end-of-file marker is missing)", path,
+                        b->is_cram ? "CRAM" : "BGZF");
     }
     if (b->opts.reference && hts_set_fai_filename(b->fp, b->opts.reference) != 0) {
         sk_dna_bam_close(b);

@@ -144,6 +144,15 @@ moff=$(u64 w.shard 32); mlen=$(u64 w.shard 40)
 meta=$(od -An -c -v -j "$moff" -N "$mlen" w.shard | tr -d ' \n')
 case "$meta" in *'"vocab":["[CLS]","[SEP]","[BOS]","[MASK]","[PAD]","[RESERVED]","[UNK]","A","C","G","T","N"]'*'"pad_token":4'*'"pad_rule":"ignore"'*'"domain":"dna"'*) ok ;;
   *) bad "shard metadata: $meta" ;; esac
+# --keep-case: chr1:1-50 is soft-masked in g.fa (lowercase ids 12..15), the rest upper case (7..11)
+"$bin" dna windows g.fa --bed b.bed -L 100 --keep-case -o k.shard 2>/dev/null
+doff=$(u64 k.shard 48)
+od -An -t u1 -v -j "$doff" -N 100 k.shard | tr -s ' ' '\n' | grep -v '^$' > tok.txt
+samtools faidx s/g.fa chr1:1-100 | tail -n +2 | tr -d '\n' | fold -w1 |
+  awk '{ i = index("ACGTNacgtn", $0); print (i ? 6 + i : (/[a-z]/ ? 16 : 11)) }' > want.txt
+same tok.txt want.txt "--keep-case tokens differ from the table"
+grep -q 12 tok.txt && ok || bad "--keep-case: no lowercase token in chr1:1-100"
+"$bin" inspect k.shard 2>&1 | grep -q "vocabulary size: 17" && ok || bad "--keep-case shard vocabulary is not 17"
 "$bin" dna windows g.fa --bed b.bed -L 100 --window-mode hyena --split train -o h.shard 2>/dev/null
 [ "$(u64 h.shard 16)" = 2 ] && ok || bad "hyena train windows: $(u64 h.shard 16), want 2"
 # species: 3 files -> 200 train + 10 valid + 10 test examples, labels in the metadata

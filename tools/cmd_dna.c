@@ -328,7 +328,6 @@ static cJSON *dna_meta(int flags, int64_t L, uint64_t seed, char **files, int nf
     for (int i = 0; i < nv; i++) cJSON_AddItemToArray(voc, cJSON_CreateString(v[i]));
     cJSON_AddNumberToObject(m, "pad_token", SK_DNA_PAD);
     cJSON_AddStringToObject(m, "pad_rule", "ignore");
-    cJSON_AddStringToObject(m, "pad_side", "left");
     cJSON_AddStringToObject(m, "domain", "dna");
     cJSON_AddStringToObject(m, "tokenizer", (flags & SK_DNA_KEEP_CASE) ? "hyenadna-char+lowercase" : "hyenadna-char");
     cJSON_AddNumberToObject(m, "length", (double)L);

@@ -9,8 +9,7 @@ set -u
 bin=${SSMKIT_BIN:?}
 command -v samtools >/dev/null && command -v bgzip >/dev/null || { echo "samtools/bgzip not installed: skipped"; exit 77; }
 "$bin" --version | grep -q genomics || { echo "genomics front-end not built: skipped"; exit 77; }
-pass=0 fail=0
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+. "${SSMKIT_SRC:?}/tests/cli/lib.sh"   # $t, pass/fail counters, finish
 cd "$t" || exit 1
 unset REF_PATH REF_CACHE
 
@@ -195,5 +194,4 @@ cp g.fa tmpref.fa && samtools view -C -T tmpref.fa -o noref.cram x.bam && rm -f 
 expect_err 1 "noref.cram: record 1: cannot decode the CRAM: its reference sequence is not available locally" "CRAM without reference" -- "$bin" dna view noref.cram
 "$bin" dna frobnicate 2>err.txt; [ $? -eq 2 ] && grep -q "unknown dna command 'frobnicate'" err.txt && ok || bad "unknown dna command"
 
-echo "test_dna_cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish test_dna_cli

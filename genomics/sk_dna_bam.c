@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <htslib/hts.h>
 #include <htslib/kstring.h>
 #include <htslib/sam.h>
@@ -48,6 +49,13 @@ int sk_dna_bam_open(sk_dna_bam **out, const char *path, const sk_dna_bam_opts *o
         return sk_error(SK_ENOMEM, "out of memory");
     }
     if (opts) b->opts = *opts;
+    /* Checked here, not left to hts_set_fai_filename: htslib 1.16 leaks its reference table
+     * when the file is missing. */
+    if (b->opts.reference && access(b->opts.reference, R_OK) != 0) {
+        int e = errno;
+        sk_dna_bam_close(b);
+        return sk_error(SK_EIO, "%s: cannot read the reference %s: %s", path, opts->reference, strerror(e));
+    }
     if (!(b->fp = sam_open(path, "r"))) {
         int e = errno;
         sk_dna_bam_close(b);
@@ -60,18 +68,20 @@ int sk_dna_bam_open(sk_dna_bam **out, const char *path, const sk_dna_bam_opts *o
     }
     b->is_cram = fmt->format == cram;
     if (hts_check_EOF(b->fp) == 0) {   /* 1 present, 2 cannot tell (plain SAM), 0 missing */
+        int st = sk_error(SK_EFORMAT, "%s: truncated file (the %s end-of-file marker is missing)", path,
+                          b->is_cram ? "CRAM" : "BGZF");
         sk_dna_bam_close(b);
-        return sk_error(SK_EFORMAT, "%s: truncated file (the %s end-of-file marker is missing)", path,
-                        b->is_cram ? "CRAM" : "BGZF");
+        return st;
     }
+    /* (messages use opts, not b->opts: b is freed first) */
     if (b->opts.reference && hts_set_fai_filename(b->fp, b->opts.reference) != 0) {
         sk_dna_bam_close(b);
         return sk_error(SK_EIO, "%s: cannot use reference %s (is it a FASTA with a .fai, or can one be made?)", path,
-                        b->opts.reference);
+                        opts->reference);
     }
     if (b->opts.threads > 0 && hts_set_threads(b->fp, b->opts.threads) != 0) {
         sk_dna_bam_close(b);
-        return sk_error(SK_EIO, "%s: cannot start %d decompression threads", path, b->opts.threads);
+        return sk_error(SK_EIO, "%s: cannot start %d decompression threads", path, opts->threads);
     }
     if (!(b->hdr = sam_hdr_read(b->fp))) {
         sk_dna_bam_close(b);

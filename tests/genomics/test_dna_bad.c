@@ -219,6 +219,8 @@ int main(int argc, char **argv) {
             SK_CHECK(sk_dna_bam_next(b, &a) == 0 && !strcmp(a.seq, "ACGTA"), "decodes with its reference");
             sk_dna_bam_close(b);
         }
+        sk_dna_bam_opts missing = {.reference = tpath("nothere.fa"), .threads = 2};
+        expect_error(sk_dna_bam_open(&b, p, &missing), p, "cannot read the reference", "nothere.fa");
         unlink(tpath("ref.fa"));
         unlink(tpath("ref.fa.fai"));
         st = sk_dna_bam_open(&b, p, NULL);

@@ -89,9 +89,12 @@ int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads);
 float sk_vexpf_test(float x);
 float sk_vsoftplusf_test(float x);
 
-/* Checks shared by reference and optimized scans (flags, sizes, required pointers). */
+/* Argument checks (flags, sizes, required pointers; no pointer is dereferenced), shared by the
+ * reference, the optimized CPU and the CUDA versions. */
 int sk_scan_check_f32(const sk_scan_f32 *p, int bwd);
 int sk_scan_check_f64(const sk_scan_f64 *p, int bwd);
+int sk_conv1d_check_f32(const sk_conv1d_f32 *p, int bwd);
+int sk_conv1d_check_f64(const sk_conv1d_f64 *p, int bwd);
 
 #ifdef __cplusplus
 }

@@ -1,10 +1,14 @@
-// backend_cuda.cu — the CUDA backend's dispatch table: device memory on one stream and the CUDA
-// versions of the ops (same arguments as kernels/cpu). Only built when SSMKIT_HAVE_CUDA.
+// backend_cuda.cu — the CUDA backend's dispatch table: device memory on one stream, the shared
+// helpers of sk_cuda.h, and the table of CUDA ops (one .cu file per op family, same arguments as
+// kernels/cpu). Only built when SSMKIT_HAVE_CUDA.
 #include <stdio.h>
-#include "kernels/cuda/sk_cuda_check.h"
-#include "kernels/sk_backend.h"
+#include "kernels/cuda/sk_cuda.h"
+#include "src/sk_error.h"
 
+// One non-blocking stream for everything the backend does (created with the table; the legacy
+// default stream if that fails, which is slower to overlap but equally correct).
 static cudaStream_t sk_stream = 0;
+cudaStream_t sk_cuda_stream(void) { return sk_stream; }
 
 extern "C" int sk_cuda_probe(char *why, size_t n) {
     int count = 0;
@@ -18,22 +22,81 @@ extern "C" int sk_cuda_probe(char *why, size_t n) {
     return count;
 }
 
+int sk_cuda_sm_count(void) {
+    static int sms = 0;
+    if (!sms) {
+        int dev = 0, v = 0;
+        if (cudaGetDevice(&dev) == cudaSuccess && cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev) == cudaSuccess && v > 0)
+            sms = v;
+        else
+            sms = 1, cudaGetLastError();
+    }
+    return sms;
+}
+
+int sk_cuda_scratch_alloc(void **p, size_t bytes) {
+    *p = NULL;
+    if (bytes) SK_CUDA(cudaMallocAsync(p, bytes, sk_stream));
+    return SK_OK;
+}
+int sk_cuda_scratch_free(void *p) {
+    if (p) SK_CUDA(cudaFreeAsync(p, sk_stream));
+    return SK_OK;
+}
+
+// ---- index validation (embedding tokens, cross-entropy targets) ----
+__global__ void first_bad_kernel(const int32_t *idx, int64_t rows, int64_t V, int64_t ignore,
+                                 unsigned long long *first) {
+    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < rows; r += (int64_t)gridDim.x * blockDim.x) {
+        int32_t v = idx[r];
+        if ((int64_t)v != ignore && (v < 0 || v >= V)) atomicMin(first, (unsigned long long)r);
+    }
+}
+int sk_cuda_first_bad_index(const int32_t *idx, int64_t rows, int64_t V, int64_t ignore, int64_t *bad_row,
+                            int32_t *bad_value) {
+    *bad_row = -1, *bad_value = 0;
+    if (rows <= 0) return SK_OK;
+    unsigned long long *first = NULL, host = ~0ull;
+    int rc = sk_cuda_scratch_alloc((void **)&first, sizeof *first);
+    if (rc) return rc;
+    SK_CUDA(cudaMemcpyAsync(first, &host, sizeof host, cudaMemcpyHostToDevice, sk_stream));
+    first_bad_kernel<<<sk_cuda_blocks(rows, 256), 256, 0, sk_stream>>>(idx, rows, V, ignore, first);
+    SK_CUDA_LAUNCHED();
+    SK_CUDA(cudaMemcpyAsync(&host, first, sizeof host, cudaMemcpyDeviceToHost, sk_stream));
+    if ((rc = sk_cuda_scratch_free(first))) return rc;
+    SK_CUDA(cudaStreamSynchronize(sk_stream));
+    if (host != ~0ull) {
+        *bad_row = (int64_t)host;
+        SK_CUDA(cudaMemcpy(bad_value, idx + host, sizeof *bad_value, cudaMemcpyDeviceToHost));
+    }
+    return SK_OK;
+}
+
+// ---- memory ----
 static int cu_alloc(void **p, size_t bytes) {
     *p = NULL;
     if (!bytes) return SK_OK;
-    SK_CUDA(cudaMalloc(p, bytes));
+    cudaError_t e = cudaMalloc(p, bytes);
+    if (e != cudaSuccess) {
+        *p = NULL;
+        cudaGetLastError();
+        return sk_error(SK_ENOMEM, "cannot allocate %.1f MiB of GPU memory (%s)", bytes / 1048576.0,
+                        cudaGetErrorString(e));
+    }
     SK_CUDA(cudaMemsetAsync(*p, 0, bytes, sk_stream));
     return SK_OK;
 }
 static void cu_free(void *p) {
-    if (p) cudaFree(p);
+    if (p) cudaFree(p);   // synchronizes the device: no stream work can still use p
 }
 static int cu_upload(void *dst, const void *src, size_t bytes) {
+    if (!bytes) return SK_OK;
     SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, sk_stream));
     SK_CUDA(cudaStreamSynchronize(sk_stream));
     return SK_OK;
 }
 static int cu_download(void *dst, const void *src, size_t bytes) {
+    if (!bytes) return SK_OK;
     SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, sk_stream));
     SK_CUDA(cudaStreamSynchronize(sk_stream));
     return SK_OK;
@@ -42,34 +105,25 @@ static int cu_sync(void) {
     SK_CUDA(cudaStreamSynchronize(sk_stream));
     return SK_OK;
 }
-
-// y[i] += a * x[i]; 64-bit grid-stride loop.
-__global__ void axpy_kernel(float *y, const float *x, float a, int64_t n) {
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
-        y[i] += a * x[i];
-}
-static int cu_axpy(float *y, const float *x, float a, int64_t n) {
-    if (n <= 0) return SK_OK;
-    int64_t blocks = (n + 255) / 256;
-    axpy_kernel<<<(unsigned)(blocks < 65535 ? blocks : 65535), 256, 0, sk_stream>>>(y, x, a, n);
-    SK_CUDA_LAUNCHED();
-    return SK_OK;
-}
-
 static int cu_memzero(void *p, size_t bytes) {
     if (bytes) SK_CUDA(cudaMemsetAsync(p, 0, bytes, sk_stream));
     return SK_OK;
 }
 static int cu_copy(void *dst, const void *src, size_t bytes) {
-    if (bytes) SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, sk_stream));
+    if (bytes && dst != src) SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, sk_stream));
     return SK_OK;
 }
 
 // Slots are assigned by name (nvcc's C++ has no designated initializers before C++20), so adding
-// an op to sk_backend never shifts the others. Ops not written for CUDA yet stay NULL; model
-// creation reports them with sk_backend_require ("op X is not implemented on cuda yet").
+// an op to sk_backend never shifts the others. A slot left NULL would be reported by model
+// creation through sk_backend_require ("op X is not implemented on cuda yet").
 static sk_backend cuda_backend;
 static void cuda_backend_init(void) {
+    if (cudaStreamCreateWithFlags(&sk_stream, cudaStreamNonBlocking) != cudaSuccess) {
+        sk_stream = 0;
+        cudaGetLastError();
+        sk_log_warn("cuda: cannot create a stream; using the default stream");
+    }
     cuda_backend.name = "cuda";
     cuda_backend.device = SK_DEVICE_CUDA;
     cuda_backend.alloc = cu_alloc;
@@ -79,7 +133,21 @@ static void cuda_backend_init(void) {
     cuda_backend.sync = cu_sync;
     cuda_backend.memzero = cu_memzero;
     cuda_backend.copy = cu_copy;
-    cuda_backend.axpy = cu_axpy;
+    cuda_backend.axpy = sk_cu_axpy;
+    cuda_backend.gemm = sk_cu_gemm;
+    cuda_backend.scan_fwd = sk_cu_scan_fwd;
+    cuda_backend.scan_bwd = sk_cu_scan_bwd;
+    cuda_backend.scan_work_len = sk_cu_scan_work_len;
+    cuda_backend.conv1d_fwd = sk_cu_conv1d_fwd;
+    cuda_backend.conv1d_bwd = sk_cu_conv1d_bwd;
+    cuda_backend.rmsnorm_fwd = sk_cu_rmsnorm_fwd;
+    cuda_backend.rmsnorm_bwd = sk_cu_rmsnorm_bwd;
+    cuda_backend.act_fwd = sk_cu_act_fwd;
+    cuda_backend.act_bwd = sk_cu_act_bwd;
+    cuda_backend.embed_fwd = sk_cu_embed_fwd;
+    cuda_backend.embed_bwd = sk_cu_embed_bwd;
+    cuda_backend.xent = sk_cu_xent;
+    cuda_backend.adamw = sk_cu_adamw;
 }
 
 extern "C" const sk_backend *sk_backend_cuda(void) {

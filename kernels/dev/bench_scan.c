@@ -1,13 +1,16 @@
 /* bench_scan.c — kernel lab: time the selective scan (optimized fp32 forward and backward, and the
  * plain fp32 reference forward for scale) and report state updates per second (b * L * D * N per
  * call). Not part of the library.
- *   bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS]
- * Defaults: the issue's goal shape b 2, L 2048, D (d_inner) 256, N 16. */
+ *   bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS] [-d cpu|cuda]
+ * Defaults: the issue's goal shape b 2, L 2048, D (d_inner) 256, N 16. With -d cuda the same
+ * problem runs through the CUDA backend's table (inputs uploaded once, each call timed up to a
+ * stream sync). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "kernels/cpu/sk_cpu.h"
+#include "kernels/sk_backend.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
 #ifdef SSMKIT_HAVE_OPENMP
@@ -25,13 +28,16 @@ static int cmpd(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static const sk_backend *bench_be; /* -d cuda: calls are followed by a stream sync */
+
 /* median seconds of `reps` calls (*best: the fastest; the machine may be shared) */
 static double timeit(int (*fn)(const sk_scan_f32 *), const sk_scan_f32 *p, int reps, double *best) {
     double *t = malloc((size_t)reps * sizeof(double));
     fn(p); /* warm-up */
+    if (bench_be) bench_be->sync();
     for (int i = 0; i < reps; i++) {
         double t0 = sk_now();
-        if (fn(p)) {
+        if (fn(p) || (bench_be && bench_be->sync())) {
             fprintf(stderr, "bench_scan: %s\n", sk_errmsg());
             exit(1);
         }
@@ -47,7 +53,8 @@ static double timeit(int (*fn)(const sk_scan_f32 *), const sk_scan_f32 *p, int r
 int main(int argc, char **argv) {
     int64_t b = 2, L = 2048, D = 256, N = 16;
     int reps = 20, threads = 0, c;
-    while ((c = getopt(argc, argv, "b:L:D:N:@:r:h")) != -1) {
+    const char *device = "cpu";
+    while ((c = getopt(argc, argv, "b:L:D:N:@:r:d:h")) != -1) {
         switch (c) {
         case 'b': b = atoll(optarg); break;
         case 'L': L = atoll(optarg); break;
@@ -55,7 +62,8 @@ int main(int argc, char **argv) {
         case 'N': N = atoll(optarg); break;
         case '@': threads = atoi(optarg); break;
         case 'r': reps = atoi(optarg); break;
-        default: fprintf(stderr, "usage: bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS]\n"); return 2;
+        case 'd': device = optarg; break;
+        default: fprintf(stderr, "usage: bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS] [-d cpu|cuda]\n"); return 2;
         }
     }
 #ifdef SSMKIT_HAVE_OPENMP
@@ -81,6 +89,42 @@ int main(int argc, char **argv) {
     p.work = malloc((size_t)p.work_len * 4);
     double upd = (double)b * L * D * N;
     double bf, bb, br;
+    if (strcmp(device, "cpu")) {
+        if (sk_backend_get(device, &bench_be)) {
+            fprintf(stderr, "bench_scan: %s\n", sk_errmsg());
+            return 1;
+        }
+        /* every tensor of p to the device (same sizes as above; B, C have ld N) */
+        const int64_t nt = b * L * D, ns = b * D * N, nbc = b * L * N;
+        struct { const float **c; float **w; int64_t n; } t[] = {
+            {&p.u, NULL, nt}, {&p.delta, NULL, nt}, {&p.delta_bias, NULL, D}, {&p.A, NULL, D * N},
+            {&p.B, NULL, nbc}, {&p.C, NULL, nbc}, {&p.D, NULL, D}, {&p.z, NULL, nt}, {&p.dout, NULL, nt},
+            {NULL, &p.out, nt}, {NULL, &p.hT, ns}, {NULL, &p.ckpt, b * nch * D * N}, {NULL, &p.du, nt},
+            {NULL, &p.ddelta, nt}, {NULL, &p.dz, nt}, {NULL, &p.dB, nbc}, {NULL, &p.dC, nbc},
+            {NULL, &p.dA, D * N}, {NULL, &p.dD, D}, {NULL, &p.ddelta_bias, D}};
+        for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
+            const float *h = t[k].c ? *t[k].c : *t[k].w;
+            float *d = NULL;
+            if (bench_be->alloc((void **)&d, (size_t)t[k].n * 4) || bench_be->upload(d, h, (size_t)t[k].n * 4)) {
+                fprintf(stderr, "bench_scan: %s\n", sk_errmsg());
+                return 1;
+            }
+            if (t[k].c) *t[k].c = d;
+            else *t[k].w = d;
+        }
+        p.work_len = bench_be->scan_work_len(&p), p.work = NULL;
+        if (bench_be->alloc((void **)&p.work, (size_t)p.work_len * 4)) {
+            fprintf(stderr, "bench_scan: %s\n", sk_errmsg());
+            return 1;
+        }
+        double tf = timeit(bench_be->scan_fwd, &p, reps, &bf), tb = timeit(bench_be->scan_bwd, &p, reps, &bb);
+        printf("selective scan b=%lld L=%lld D=%lld N=%lld on %s (median of %d)\n", (long long)b, (long long)L,
+               (long long)D, (long long)N, device, reps);
+        printf("                 median ms  G updates/s | best ms  G updates/s\n");
+        printf("  forward       %9.3f  %11.2f | %7.3f  %11.2f\n", tf * 1e3, upd / tf / 1e9, bf * 1e3, upd / bf / 1e9);
+        printf("  backward      %9.3f  %11.2f | %7.3f  %11.2f\n", tb * 1e3, upd / tb / 1e9, bb * 1e3, upd / bb / 1e9);
+        return 0;
+    }
     double tf = timeit(sk_scan_fwd_f32, &p, reps, &bf);
     double tb = timeit(sk_scan_bwd_f32, &p, reps, &bb);
     double tr = timeit(sk_scan_fwd_ref_f32, &p, reps < 5 ? reps : 5, &br);

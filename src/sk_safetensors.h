@@ -53,6 +53,9 @@ const sk_st_tensor *sk_st_at(const sk_st *st, int64_t i);
 const sk_st_tensor *sk_st_find(const sk_st *st, const char *name);   /* NULL if absent */
 /* A string from "__metadata__" (NULL if absent). */
 const char *sk_st_meta(const sk_st *st, const char *key);
+/* All "__metadata__" entries in header order: key i (NULL past the end) and its value. */
+int64_t sk_st_meta_count(const sk_st *st);
+const char *sk_st_meta_at(const sk_st *st, int64_t i, const char **value);
 /* Copy tensor `name` into dst as fp32, converting F16/BF16/F64. `numel` must equal the tensor's
  * element count, else SK_EINVAL "FILE: tensor NAME has shape [..] but the model expects N". */
 int sk_st_read_f32(const sk_st *st, const char *name, float *dst, int64_t numel) SK_RESULT_USED;

@@ -54,7 +54,8 @@ typedef struct sk_shard_writer sk_shard_writer;
 
 /* meta_json must be a JSON object containing at least "vocab", "pad_token" and "pad_rule". */
 int sk_shard_writer_open(sk_shard_writer **w, const char *path, int token_width, const char *meta_json) SK_RESULT_USED;
-/* Append one example. tokens: n values of token_width bytes. */
+/* Append one example. tokens: n values of token_width bytes (uint8_t[n] or uint16_t[n]), each
+ * below the vocabulary size; label >= -1; split 0..2. After an error, call sk_shard_writer_abort. */
 int sk_shard_writer_add(sk_shard_writer *w, const void *tokens, int64_t n, int32_t label, int split) SK_RESULT_USED;
 /* Write the index and header and rename into place; frees w. */
 int sk_shard_writer_commit(sk_shard_writer *w) SK_RESULT_USED;
@@ -66,6 +67,7 @@ typedef struct sk_shard sk_shard;
 int sk_shard_open(const char *path, sk_shard **out) SK_RESULT_USED;
 void sk_shard_close(sk_shard *s);
 const char *sk_shard_path(const sk_shard *s);
+int sk_shard_version(const sk_shard *s);
 int sk_shard_token_width(const sk_shard *s);
 int64_t sk_shard_count(const sk_shard *s);
 int64_t sk_shard_total_tokens(const sk_shard *s);

@@ -7,9 +7,11 @@
 #include "tools/sk_cli.h"
 
 int cmd_presets(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 static const sk_cmd commands[] = {
     {"presets", cmd_presets, "list built-in model presets, or print one"},
+    {"inspect", cmd_inspect, "describe and validate safetensors checkpoints and token shards"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 

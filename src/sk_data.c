@@ -1,0 +1,209 @@
+/* sk_data.c — LM batches from byte files (and the core shared with shards). See sk_data.h. */
+#include "src/sk_data_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STATE_MAGIC 0x534b4441544101ull   /* "SKDATA" + layout version 1 */
+
+static const char *split_name(int split) {
+    switch (split) {
+    case SK_DATA_ALL: return "whole";
+    case SK_SPLIT_TRAIN: return "train";
+    case SK_SPLIT_VALID: return "valid";
+    case SK_SPLIT_TEST: return "test";
+    default: return "?";
+    }
+}
+
+int sk_data_alloc_(sk_data **out, const char *path, int format, const sk_data_opts *o, int64_t nseg) {
+    *out = NULL;
+    if (o->length < 1) return sk_error(SK_EINVAL, "%s: window length must be >= 1 (got %lld)", path, (long long)o->length);
+    if (o->batch < 1) return sk_error(SK_EINVAL, "%s: batch size must be >= 1 (got %d)", path, o->batch);
+    if (o->split < SK_DATA_ALL || o->split > SK_SPLIT_TEST) return sk_error(SK_EINVAL, "%s: unknown split %d", path, o->split);
+    if (o->mode != SK_DATA_RANDOM && o->mode != SK_DATA_SEQUENTIAL) return sk_error(SK_EINVAL, "%s: unknown sampling mode %d", path, o->mode);
+    if (!(o->valid_fraction >= 0 && o->valid_fraction < 1))
+        return sk_error(SK_EINVAL, "%s: valid fraction must be in [0, 1) (got %g)", path, o->valid_fraction);
+    sk_data *d = calloc(1, sizeof *d);
+    if (!d) return sk_error(SK_ENOMEM, "%s: out of memory", path);
+    d->o = *o;
+    d->format = format;
+    d->nseg = nseg;
+    d->path = strdup(path);
+    d->seg_id = calloc((size_t)(nseg > 0 ? nseg : 1), sizeof *d->seg_id);
+    d->seg_len = calloc((size_t)(nseg > 0 ? nseg : 1), sizeof *d->seg_len);
+    d->cum = calloc((size_t)nseg + 1, sizeof *d->cum);
+    d->tmp = malloc((size_t)(o->length + 1) * sizeof *d->tmp);
+    *out = d;
+    if (!d->path || !d->seg_id || !d->seg_len || !d->cum || !d->tmp) return sk_error(SK_ENOMEM, "%s: out of memory", path);
+    return SK_OK;
+}
+
+/* Windows of a segment of n >= 2 tokens: random = every start with a full window (at least one,
+ * padded); sequential = starts 0, L, 2L, ... until every target is covered: ceil((n - 1) / L). */
+static int64_t seg_windows(int mode, int64_t n, int64_t L) {
+    if (mode == SK_DATA_RANDOM) return n >= L + 1 ? n - L : 1;
+    return (n - 1 + L - 1) / L;
+}
+
+/* FNV-1a over 64-bit words. */
+static uint64_t fnv(uint64_t h, uint64_t w) {
+    for (int i = 0; i < 8; i++) {
+        h ^= (w >> (8 * i)) & 0xff;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+int sk_data_finish_(sk_data *d) {
+    if (d->nseg == 0)
+        return sk_error(SK_EINVAL, "%s: the %s split has no example with at least 2 tokens", d->path, split_name(d->o.split));
+    d->tokens = 0;
+    for (int64_t i = 0; i < d->nseg; i++) {
+        d->tokens += d->seg_len[i];
+        d->cum[i + 1] = d->cum[i] + seg_windows(d->o.mode, d->seg_len[i], d->o.length);
+    }
+    uint64_t h = 0xcbf29ce484222325ull;
+    const uint64_t fields[] = {(uint64_t)d->format, (uint64_t)(int64_t)d->o.split, (uint64_t)d->o.mode, (uint64_t)d->o.length,
+                               d->o.seed, (uint64_t)d->nseg, (uint64_t)d->tokens, (uint64_t)d->cum[d->nseg], (uint64_t)d->map.size};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) h = fnv(h, fields[i]);
+    d->fingerprint = h;
+    /* stream = split + 1, so train and valid samplers of one seed differ */
+    sk_rng_seed(&d->rng, d->o.seed, (uint64_t)(d->o.split + 1));
+    return SK_OK;
+}
+
+void sk_data_close(sk_data *d) {
+    if (!d) return;
+    if (d->close_src) d->close_src(d);
+    sk_map_close(&d->map);
+    free(d->path);
+    free(d->seg_id);
+    free(d->seg_len);
+    free(d->cum);
+    free(d->tmp);
+    free(d);
+}
+
+/* ---- byte files ---- */
+
+static int bytes_read(const sk_data *d, int64_t seg, int64_t start, int64_t n, int32_t *dst) {
+    const uint8_t *p = d->map.data + d->seg_id[seg] + start;
+    for (int64_t j = 0; j < n; j++) dst[j] = p[j];
+    return SK_OK;
+}
+
+int sk_data_open_bytes(sk_data **out, const char *path, const sk_data_opts *o) {
+    *out = NULL;
+    if (o->split == SK_SPLIT_TEST) return sk_error(SK_EINVAL, "%s: a byte file has no test split (only train and valid)", path);
+    sk_data *d = NULL;
+    int rc = sk_data_alloc_(&d, path, SK_DATA_BYTES, o, 1);
+    if (rc == SK_OK) rc = sk_map_open(&d->map, path);
+    if (rc) {
+        sk_data_close(d);
+        return rc;
+    }
+    d->vocab = 256;
+    d->pad_token = 0;
+    d->pad_ignore = 1;
+    d->read = bytes_read;
+    /* deterministic split by position: [0, n - nv) train, [n - nv, n) valid */
+    int64_t n = d->map.size, nv = (int64_t)floor((double)n * o->valid_fraction);
+    int64_t lo = o->split == SK_SPLIT_VALID ? n - nv : 0, hi = o->split == SK_SPLIT_TRAIN ? n - nv : n;
+    d->seg_id[0] = lo;
+    d->seg_len[0] = hi - lo;
+    if (hi - lo < 2) d->nseg = 0;
+    if (d->nseg && o->mode == SK_DATA_RANDOM && hi - lo < o->length + 1) {
+        rc = sk_error(SK_EINVAL, "%s: the %s split has %lld bytes, fewer than length + 1 = %lld", path, split_name(o->split),
+                      (long long)(hi - lo), (long long)o->length + 1);
+    } else {
+        rc = sk_data_finish_(d);
+    }
+    if (rc) {
+        sk_data_close(d);
+        return rc;
+    }
+    *out = d;
+    return SK_OK;
+}
+
+/* ---- batches ---- */
+
+/* Fill one row from window w (global index in the mode's numbering). */
+static int fill_row(sk_data *d, int64_t w, int32_t *in, int32_t *tg) {
+    const int64_t L = d->o.length;
+    int64_t lo = 0, hi = d->nseg - 1;   /* the segment s with cum[s] <= w < cum[s+1] */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo + 1) / 2;
+        if (d->cum[mid] <= w) lo = mid;
+        else hi = mid - 1;
+    }
+    int64_t k = w - d->cum[lo], start = d->o.mode == SK_DATA_RANDOM ? k : k * L;
+    int64_t m = d->seg_len[lo] - start;   /* tokens available from start */
+    if (m > L + 1) m = L + 1;
+    int rc = d->read(d, lo, start, m, d->tmp);
+    if (rc) return rc;
+    int32_t tpad = d->pad_ignore ? SK_DATA_IGNORE : d->pad_token;
+    for (int64_t j = 0; j < L; j++) {
+        in[j] = j < m ? d->tmp[j] : d->pad_token;
+        tg[j] = j + 1 < m ? d->tmp[j + 1] : tpad;
+    }
+    return SK_OK;
+}
+
+int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) {
+    const int64_t L = d->o.length, total = d->cum[d->nseg];
+    *rows = 0;
+    if (d->o.mode == SK_DATA_SEQUENTIAL && d->cursor >= total) return SK_EOF;
+    for (int r = 0; r < d->o.batch; r++) {
+        int32_t *in = inputs + (int64_t)r * L, *tg = targets + (int64_t)r * L;
+        int64_t w;
+        if (d->o.mode == SK_DATA_RANDOM) {
+            w = (int64_t)sk_rng_below(&d->rng, (uint64_t)total);
+        } else if (d->cursor < total) {
+            w = d->cursor++;
+        } else {   /* past the last window: an empty row */
+            for (int64_t j = 0; j < L; j++) {
+                in[j] = d->pad_token;
+                tg[j] = SK_DATA_IGNORE;
+            }
+            continue;
+        }
+        int rc = fill_row(d, w, in, tg);
+        if (rc) return sk_error_wrap(rc, "%s: ", d->path);
+        (*rows)++;
+    }
+    d->batches++;
+    return SK_OK;
+}
+
+void sk_data_rewind(sk_data *d) { d->cursor = 0; }
+
+int64_t sk_data_vocab_size(const sk_data *d) { return d->vocab; }
+int64_t sk_data_windows(const sk_data *d) { return d->cum[d->nseg]; }
+int64_t sk_data_tokens(const sk_data *d) { return d->tokens; }
+int64_t sk_data_targets(const sk_data *d) { return d->tokens - d->nseg; }
+int64_t sk_data_batches(const sk_data *d) { return d->batches; }
+const char *sk_data_path(const sk_data *d) { return d->path; }
+
+void sk_data_state_get(const sk_data *d, uint64_t w[SK_DATA_STATE_WORDS]) {
+    for (int i = 0; i < 4; i++) w[i] = d->rng.s[i];
+    w[4] = (uint64_t)d->cursor;
+    w[5] = (uint64_t)d->batches;
+    w[6] = d->fingerprint;
+    w[7] = STATE_MAGIC;
+}
+
+int sk_data_state_set(sk_data *d, const uint64_t w[SK_DATA_STATE_WORDS]) {
+    if (w[7] != STATE_MAGIC) return sk_error(SK_EFORMAT, "%s: saved data-sampler state is not an sk_data state (layout 1)", d->path);
+    if (w[6] != d->fingerprint)
+        return sk_error(SK_EINVAL, "%s: saved data-sampler state was made with other data or options "
+                        "(file size, split, length, seed or mode differ); resume with the original ones", d->path);
+    if ((int64_t)w[4] < 0 || (int64_t)w[4] > d->cum[d->nseg] || (int64_t)w[5] < 0)
+        return sk_error(SK_EFORMAT, "%s: saved data-sampler state is corrupt (cursor %lld)", d->path, (long long)w[4]);
+    for (int i = 0; i < 4; i++) d->rng.s[i] = w[i];
+    d->cursor = (int64_t)w[4];
+    d->batches = (int64_t)w[5];
+    return SK_OK;
+}

@@ -1,0 +1,92 @@
+/* sk_data.h — training and validation batches for language models from a raw byte file
+ * (token = byte, vocabulary 256) or a token shard (sk_shard.h).
+ *
+ * A source is cut into segments: a byte file is one segment per split, a shard one segment per
+ * example of the chosen split (examples with fewer than 2 tokens have no target and are left
+ * out). A window is L+1 consecutive tokens of one segment (never across segments): input =
+ * tokens [s, s+L), target = tokens [s+1, s+L+1), so target t is the token after input t.
+ *
+ * Splits. Shards carry their split per example. A byte file is split deterministically by
+ * position: the last floor(n * valid_fraction) bytes are SK_SPLIT_VALID, the rest
+ * SK_SPLIT_TRAIN (a window never straddles the cut); SK_DATA_ALL takes the whole source (e.g.
+ * a separate --valid file). Byte files have no test split.
+ *
+ * Modes.
+ *   SK_DATA_RANDOM: each row is a window drawn uniformly from all windows of the split (one
+ *     sk_rng_below draw per row). A segment of length n >= L+1 has n - L windows (starts
+ *     0 .. n-L-1); a shorter one has one, padded. Seeded by (seed, split): reproducible, and a
+ *     restored state (below) continues the same sequence of batches.
+ *   SK_DATA_SEQUENTIAL: the windows of the split in order, starts 0, L, 2L, ... in each
+ *     segment, so every target token of the split is predicted exactly once (for validation
+ *     losses); the last window of a segment is padded. SK_EOF after the last window;
+ *     sk_data_rewind starts over.
+ *
+ * Padding. A window with fewer than L+1 tokens is padded: inputs with the pad token (shards:
+ * "pad_token"; byte files: 0), targets with SK_DATA_IGNORE (-1) when the shard's pad_rule is
+ * "ignore" and for byte files, or with the pad token when pad_rule is "none". Rows of a final
+ * short batch that have no window are all pad inputs / SK_DATA_IGNORE targets. The loss must
+ * skip targets equal to SK_DATA_IGNORE.
+ *
+ * Resume. sk_data_state_get/set save and restore the sampler (RNG, sequential cursor, batch
+ * count) as SK_DATA_STATE_WORDS uint64 words for the training-state file; the words carry a
+ * fingerprint of the source size and options, and restoring into a sampler built differently
+ * fails with SK_EINVAL.
+ */
+#ifndef SK_DATA_H
+#define SK_DATA_H
+
+#include <stdint.h>
+#include "src/sk_error.h"
+#include "src/sk_shard.h"   /* SK_SPLIT_TRAIN, SK_SPLIT_VALID, SK_SPLIT_TEST */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SK_DATA_IGNORE (-1)
+#define SK_DATA_ALL (-1)            /* split: the whole source */
+#define SK_DATA_STATE_WORDS 8
+
+enum { SK_DATA_RANDOM = 0, SK_DATA_SEQUENTIAL = 1 };
+enum { SK_DATA_AUTO = 0, SK_DATA_BYTES = 1, SK_DATA_SHARD = 2 };   /* source formats */
+
+typedef struct sk_data_opts {
+    int64_t length;          /* L >= 1: model input length */
+    int batch;               /* b >= 1: rows per batch */
+    int split;               /* SK_DATA_ALL, SK_SPLIT_TRAIN, SK_SPLIT_VALID, SK_SPLIT_TEST */
+    int mode;                /* SK_DATA_RANDOM or SK_DATA_SEQUENTIAL */
+    uint64_t seed;           /* random mode */
+    double valid_fraction;   /* byte files: trailing fraction that forms the valid split, [0, 1) */
+} sk_data_opts;
+
+typedef struct sk_data sk_data;
+
+/* Open `path` as a byte file or a shard (SK_DATA_AUTO: a shard if it starts with the shard
+ * magic, else bytes). Errors name the file: missing, empty split, split shorter than L+1 tokens
+ * in random mode for byte files, bad options. */
+int sk_data_open(sk_data **out, const char *path, int format, const sk_data_opts *o) SK_RESULT_USED;
+/* The byte-file source only (no shard code linked). */
+int sk_data_open_bytes(sk_data **out, const char *path, const sk_data_opts *o) SK_RESULT_USED;
+void sk_data_close(sk_data *d);
+
+/* Next batch. inputs, targets: (batch, L) int32, row-major. *rows = rows that hold a window
+ * (== batch except at the end of a sequential pass). Returns SK_OK, SK_EOF (sequential: no
+ * window left; *rows = 0) or an error (I/O on a shard). */
+int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) SK_RESULT_USED;
+/* Sequential mode: start the pass again. */
+void sk_data_rewind(sk_data *d);
+
+int64_t sk_data_vocab_size(const sk_data *d);   /* 256 for byte files */
+int64_t sk_data_windows(const sk_data *d);      /* windows in the split for this mode */
+int64_t sk_data_tokens(const sk_data *d);       /* tokens in the split */
+int64_t sk_data_targets(const sk_data *d);      /* real targets in the split (tokens - segments) */
+int64_t sk_data_batches(const sk_data *d);      /* batches returned so far */
+const char *sk_data_path(const sk_data *d);
+
+void sk_data_state_get(const sk_data *d, uint64_t words[SK_DATA_STATE_WORDS]);
+int sk_data_state_set(sk_data *d, const uint64_t words[SK_DATA_STATE_WORDS]) SK_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

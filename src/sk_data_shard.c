@@ -1,0 +1,71 @@
+/* sk_data_shard.c — token shards as an sk_data source, and sk_data_open (format sniffing).
+ * Kept apart from sk_data.c so that byte-file users do not link the shard reader. */
+#include "src/sk_data_impl.h"
+#include "src/sk_shard.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int shard_read(const sk_data *d, int64_t seg, int64_t start, int64_t n, int32_t *dst) {
+    return sk_shard_read(d->src, d->seg_id[seg], start, n, dst);
+}
+
+static void shard_close(sk_data *d) { sk_shard_close(d->src); }
+
+static int open_shard(sk_data **out, const char *path, const sk_data_opts *o) {
+    *out = NULL;
+    sk_shard *s = NULL;
+    int rc = sk_shard_open(path, &s);
+    if (rc) return rc;
+    int64_t n = sk_shard_count(s), nseg = 0;
+    for (int64_t i = 0; i < n; i++) {
+        sk_shard_example e = sk_shard_get(s, i);
+        nseg += e.length >= 2 && (o->split == SK_DATA_ALL || e.split == o->split);
+    }
+    sk_data *d = NULL;
+    rc = sk_data_alloc_(&d, path, SK_DATA_SHARD, o, nseg);
+    if (!d) {
+        sk_shard_close(s);
+        return rc;
+    }
+    d->src = s;
+    d->close_src = shard_close;
+    d->read = shard_read;
+    if (rc == SK_OK) {
+        d->vocab = sk_shard_vocab_size(s);
+        d->pad_token = sk_shard_pad_token(s);
+        d->pad_ignore = sk_shard_pad_ignore(s);
+        int64_t k = 0;
+        for (int64_t i = 0; i < n; i++) {
+            sk_shard_example e = sk_shard_get(s, i);
+            if (e.length >= 2 && (o->split == SK_DATA_ALL || e.split == o->split)) {
+                d->seg_id[k] = i;
+                d->seg_len[k] = e.length;
+                k++;
+            }
+        }
+        rc = sk_data_finish_(d);
+    }
+    if (rc) {
+        sk_data_close(d);
+        return rc;
+    }
+    *out = d;
+    return SK_OK;
+}
+
+int sk_data_open(sk_data **out, const char *path, int format, const sk_data_opts *o) {
+    *out = NULL;
+    if (format == SK_DATA_AUTO) {   /* a shard starts with "SKSHARD\0" */
+        char magic[8] = {0};
+        FILE *f = fopen(path, "rb");
+        if (!f) return sk_error(SK_EIO, "%s: cannot open: %s", path, strerror(errno));
+        size_t got = fread(magic, 1, sizeof magic, f);
+        fclose(f);
+        format = got == sizeof magic && !memcmp(magic, SK_SHARD_MAGIC, sizeof magic) ? SK_DATA_SHARD : SK_DATA_BYTES;
+    }
+    if (format == SK_DATA_BYTES) return sk_data_open_bytes(out, path, o);
+    if (format == SK_DATA_SHARD) return open_shard(out, path, o);
+    return sk_error(SK_EINVAL, "%s: unknown data format %d", path, format);
+}

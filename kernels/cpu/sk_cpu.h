@@ -74,9 +74,11 @@ int sk_gemm_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, co
 int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
                         const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                         float *C, int64_t ldc);
-/* Selective scan: OpenMP over blocks of SK_SCAN_VW channels (batch loop inside, so dA/dD are
- * owned by one thread), inner loops vectorized over the channels of a block; the backward
- * recomputes states chunk by chunk from ckpt and reduces dB/dC over threads in scratch. */
+/* Selective scan (every flag of sk_ops.h: real/complex, variable/constant B and C, delta or
+ * per-channel delta): OpenMP over blocks of SK_SCAN_VW channels (batch loop inside, so dA/dD
+ * and constant dB/dC are owned by one thread), inner loops vectorized over the channels of a
+ * block; the backward recomputes states chunk by chunk from ckpt and reduces variable dB/dC over
+ * threads in scratch. */
 #define SK_SCAN_VW 8
 int sk_scan_fwd_f32(const sk_scan_f32 *p);
 int sk_scan_bwd_f32(const sk_scan_f32 *p);
@@ -86,6 +88,7 @@ int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads);
 /* Vectorizable fp32 exp/log used by the optimized kernels (a few ulp; tested against libm). */
 float sk_vexpf_test(float x);
 float sk_vsoftplusf_test(float x);
+void sk_vsincosf_test(float x, float *s, float *c);
 
 /* Checks shared by reference and optimized scans (flags, sizes, required pointers). */
 int sk_scan_check_f32(const sk_scan_f32 *p, int bwd);

@@ -65,4 +65,35 @@ static inline float sk_vsoftplusf(float x) {
 }
 static inline float sk_vsigmoidf(float x) { return 1.0f / (1.0f + sk_vexpf(-x)); }
 
+/* sin(x) and cos(x) for |x| <= ~3000 (absolute error ~1e-7 there; slowly larger beyond):
+ * x = k pi/2 + r, |r| <= pi/4 (three-part Cody-Waite split of pi/2: 8 + 12 + 24 bits, so k*hi
+ * and k*mid are exact for |k| < 2^11), sin r and cos r by their Taylor polynomials to r^9 and
+ * r^10 (truncation < 2e-9 at pi/4), then the quadrant k mod 4 rotates (sin, cos). Branch-free,
+ * so loops over channels vectorize (the complex scan's exp(dlt * i A_imag)). */
+static inline void sk_vsincosf(float x, float *s, float *c) {
+    const float shift = 12582912.0f;
+    float kf = (x * 0.636619772367581343f + shift) - shift; /* round(x * 2/pi) */
+    float r = x - kf * 1.5703125f;
+    r = r - kf * 4.837512969970703e-4f;
+    r = r - kf * 7.549790126404332e-8f;
+    float r2 = r * r;
+    float ps = 1.0f / 362880; /* sin r = r (1 - r^2/3! + r^4/5! - r^6/7! + r^8/9!) */
+    ps = ps * r2 - 1.0f / 5040;
+    ps = ps * r2 + 1.0f / 120;
+    ps = ps * r2 - 1.0f / 6;
+    ps = ps * r2 + 1.0f;
+    float sr = ps * r;
+    float pc = -1.0f / 3628800; /* cos r = 1 - r^2/2! + ... - r^10/10! */
+    pc = pc * r2 + 1.0f / 40320;
+    pc = pc * r2 - 1.0f / 720;
+    pc = pc * r2 + 1.0f / 24;
+    pc = pc * r2 - 0.5f;
+    pc = pc * r2 + 1.0f;
+    int32_t q = (int32_t)kf & 3;
+    /* q = 0: (s, c); 1: (c, -s); 2: (-s, -c); 3: (-c, s) */
+    float ss = (q & 1) ? pc : sr, cc = (q & 1) ? sr : pc;
+    *s = (q & 2) ? -ss : ss;
+    *c = ((q + 1) & 2) ? -cc : cc;
+}
+
 #endif

@@ -3,19 +3,7 @@
 # command and unknown option, exit codes 0/1/2, messages on the right stream.
 set -u
 bin=${SSMKIT_BIN:?}
-pass=0 fail=0
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-
-# expect CODE DESCRIPTION -- command...; leaves stdout in $t/out and stderr in $t/err
-expect() {
-  local code=$1 what=$2; shift 3
-  "$@" >"$t/out" 2>"$t/err"; local rc=$?
-  if [ "$rc" -eq "$code" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $what: exit $rc, want $code"; cat "$t/err"; fi
-}
-# grep_in FILE PATTERN DESCRIPTION
-grep_in() {
-  if grep -q -- "$2" "$t/$1"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $3: '$2' not in $1:"; cat "$t/$1"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 expect 0 "--help" -- "$bin" --help
 grep_in out "Usage: ssmkit <command>" "--help prints usage on stdout"
@@ -43,5 +31,4 @@ expect 0 "help COMMAND" -- "$bin" help presets
 grep_in out "Usage: ssmkit presets" "help COMMAND"
 expect 2 "too many arguments" -- "$bin" presets a b
 
-echo "test_cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish test_cli

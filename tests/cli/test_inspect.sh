@@ -4,17 +4,8 @@
 # the library's writers.
 set -u
 bin=${SSMKIT_BIN:?}
-pass=0 fail=0
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+. "$(dirname "$0")/lib.sh"
 
-expect() {   # expect CODE DESCRIPTION -- command...; stdout in $t/out, stderr in $t/err
-  local code=$1 what=$2; shift 3
-  "$@" >"$t/out" 2>"$t/err"; local rc=$?
-  if [ "$rc" -eq "$code" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $what: exit $rc, want $code"; cat "$t/err"; fi
-}
-grep_in() {  # grep_in FILE FIXED-STRING DESCRIPTION
-  if grep -qF -- "$2" "$t/$1"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $3: '$2' not in $1:"; cat "$t/$1"; fi
-}
 
 # Little-endian integers of N bytes: le N VALUE
 le() { local i; for ((i = 0; i < $1; i++)); do printf "\\$(printf %03o $(( ($2 >> (8 * i)) & 255 )))"; done; }
@@ -29,11 +20,11 @@ st() {  # st FILE HEADER DATA-BYTES(printf format) [HEADER-LENGTH]
 h='{"__metadata__":{"format":"pt","config":"{\"d_model\":64,\"n_layer\":2}"},"w.f32":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"w.bf16":{"dtype":"BF16","shape":[1,3],"data_offsets":[8,14]}}'
 st good.safetensors "$h" '\0\0\200\77\0\0\0\300\200\77\0\100\300\77'
 expect 0 "inspect good safetensors" -- "$bin" inspect "$t/good.safetensors"
-grep_in out "safetensors, 2 tensors, 14 data bytes" "summary line"
-grep_in out "w.f32 F32 [2] 8" "F32 tensor line"
-grep_in out "w.bf16 BF16 [1, 3] 6" "BF16 tensor line"
-grep_in out "format: pt" "metadata string"
-grep_in out '      "d_model":  64,' "config pretty-printed"
+grep_inF out "safetensors, 2 tensors, 14 data bytes" "summary line"
+grep_inF out "w.f32 F32 [2] 8" "F32 tensor line"
+grep_inF out "w.bf16 BF16 [1, 3] 6" "BF16 tensor line"
+grep_inF out "format: pt" "metadata string"
+grep_inF out '      "d_model":  64,' "config pretty-printed"
 
 # --- a good shard: u8 tokens, vocab {"size": 4}, 3 examples
 meta='{"vocab":{"size":4},"pad_token":0,"pad_rule":"ignore","labels":["neg","pos"],"domain":"dna"}'
@@ -47,15 +38,15 @@ shard() {  # shard FILE VERSION
 }
 shard good.shard 1
 expect 0 "inspect good shard" -- "$bin" inspect "$t/good.shard"
-grep_in out "token shard" "shard kind"
-grep_in out "version: 1" "shard version"
-grep_in out "token width: 1 (uint8)" "token width"
-grep_in out "examples: 3 (train 2, valid 1, test 0)" "examples per split"
-grep_in out "tokens: 5 (train 3, valid 2, test 0)" "tokens per split"
-grep_in out "labels: none 1, 0 (neg) 1, 1 (pos) 1" "label counts"
-grep_in out "vocabulary size: 4" "vocab size"
-grep_in out "pad token: 0 (rule: ignore)" "pad"
-grep_in out 'domain: "dna"' "metadata"
+grep_inF out "token shard" "shard kind"
+grep_inF out "version: 1" "shard version"
+grep_inF out "token width: 1 (uint8)" "token width"
+grep_inF out "examples: 3 (train 2, valid 1, test 0)" "examples per split"
+grep_inF out "tokens: 5 (train 3, valid 2, test 0)" "tokens per split"
+grep_inF out "labels: none 1, 0 (neg) 1, 1 (pos) 1" "label counts"
+grep_inF out "vocabulary size: 4" "vocab size"
+grep_inF out "pad token: 0 (rule: ignore)" "pad"
+grep_inF out 'domain: "dna"' "metadata"
 
 # both at once
 expect 0 "two files" -- "$bin" inspect "$t/good.safetensors" "$t/good.shard"
@@ -63,8 +54,8 @@ expect 0 "two files" -- "$bin" inspect "$t/good.safetensors" "$t/good.shard"
 # --- malformed files: exit 1, "ssmkit: error: FILE: why"
 bad() {  # bad FILE PATTERN
   expect 1 "$1" -- "$bin" inspect "$t/$1"
-  grep_in err "ssmkit: error: $t/$1: " "$1: error names the file"
-  grep_in err "$2" "$1: reason"
+  grep_inF err "ssmkit: error: $t/$1: " "$1: error names the file"
+  grep_inF err "$2" "$1: reason"
 }
 : >"$t/empty"; bad empty "empty file"
 st len_beyond.st '{}' '' 100; bad len_beyond.st "beyond the end of the file"
@@ -85,15 +76,14 @@ head -c 100 "$t/good.shard" >"$t/trunc.shard"; bad trunc.shard "truncated"
 { head -c $iof "$t/good.shard"; rec 4 9 0 0; tail -c 48 "$t/good.shard"; } >"$t/idx.shard"; bad idx.shard "record 0"
 # a good file then a bad one: the good one is described, the status is still 1
 expect 1 "good then bad" -- "$bin" inspect "$t/good.shard" "$t/empty"
-grep_in out "token shard" "good file still described"
+grep_inF out "token shard" "good file still described"
 expect 1 "missing file" -- "$bin" inspect "$t/nope"
-grep_in err "$t/nope: cannot open" "missing file named"
+grep_inF err "$t/nope: cannot open" "missing file named"
 expect 1 "a folder" -- "$bin" inspect "$t"
-grep_in err "not a regular file" "folder named as such"
+grep_inF err "not a regular file" "folder named as such"
 printf 'hello world\n' >"$t/text.txt"; bad text.txt "neither a safetensors file nor an ssmkit token shard"
 expect 2 "no arguments" -- "$bin" inspect
 expect 0 "--help" -- "$bin" inspect --help
-grep_in out "Usage: ssmkit inspect" "help text"
+grep_inF out "Usage: ssmkit inspect" "help text"
 
-echo "test_inspect: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish test_inspect

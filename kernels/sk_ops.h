@@ -118,7 +118,7 @@ SK_DECLARE_SCAN(double, _f64)
  * len = 1 and state_out == state_in (aliasing is allowed: each channel reads before it writes).
  * Backward: given dout and dstate_out (NULL = 0), writes dx and dstate_in, adds dw and dbias.
  * ------------------------------------------------------------------------------------------- */
-enum { SK_ACT_NONE = 0, SK_ACT_SILU = 1, SK_ACT_SOFTPLUS = 2 };
+enum { SK_ACT_NONE = 0, SK_ACT_SILU = 1, SK_ACT_SOFTPLUS = 2, SK_ACT_GELU = 3 /* exact (erf) */ };
 
 #define SK_DECLARE_CONV1D(real, S)                                                                \
     typedef struct sk_conv1d##S {                                                                \

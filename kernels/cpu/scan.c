@@ -200,13 +200,13 @@ SK_AI void fwd_blk(const sk_scan_f32 *p, float *ws, const scan_lay *ly, int64_t 
         for (int64_t t = 0; t < L; t++) {
             const int64_t pos = i * L + t;
             if (p->ckpt && t % ch == 0) store_planes(p->ckpt + ((i * nch + t / ch) * Dm + c0) * NK, NK, w, h, 0);
-            const int rs = p->reset && p->reset[pos];
+            if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(NK * VW) * sizeof(float));
             float dl[VW], u[VW], dlu[VW], y[VW];
             load_delta(p, pos, c0, w, dl, NULL);
             load_row(p->u + pos * Dm + c0, w, u);
             for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j], y[j] = 0;
             const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
-            block_update(At, Bk, Bt, Ck, Ct, dl, dlu, h, h, y, N, K, cB, cC, rs);
+            block_update(At, Bk, Bt, Ck, Ct, dl, dlu, h, h, y, N, K, cB, cC, 0); /* reset: zeroed above */
             if (K == 2)
                 for (int64_t j = 0; j < VW; j++) y[j] *= 2.0f; /* y = 2 Re(sum C h) */
             if (p->D)

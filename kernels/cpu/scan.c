@@ -9,13 +9,15 @@
  * into its own (b, L, N) partial buffers in scratch, reduced after the parallel region (fixed
  * order, so results do not depend on scheduling for a given thread count).
  *
- * Complex modes (SK_SCAN_COMPLEX) keep the state as two planes per mode, h[2n][j] = re and
- * h[2n+1][j] = im, so the complex update (sk_complex.h, e^{dlt A} by sk_vexpf and sk_vsincosf)
- * vectorizes over channels like the real one. Constant B/C (SK_SCAN_CONST_B/C) are loaded once
- * per block into (N*K x VW) planes, and their gradients accumulate per block (one owner, no
- * reduction). Every block runs one body, fwd_blk / bwd_blk, specialized at compile time for
- * (K, constant B, constant C) by always-inline calls with constant arguments (scan_mode), so the
- * real variable-B/C path has no run-time tests on these in its inner loops.
+ * Modes (sk_ops.h): complex modes (SK_SCAN_COMPLEX) keep two planes per mode, h[2n][j] = re and
+ * h[2n+1][j] = im, so the complex update (sk_complex.h; e^{dlt A} from sk_v_exp and
+ * sk_v_sincos) vectorizes over channels like the real one. Constant B/C (SK_SCAN_CONST_B/C) are
+ * loaded once per block into (N*K x VW) planes and their gradients accumulate per block (one
+ * owner, no reduction). The block kernels fwd_group / bwd_block are written once over
+ * (K, constant B, constant C) and instantiated per mode (always-inline bodies called with
+ * constants from one clone per mode, SCAN_MODES), so the real variable-B/C path has no
+ * run-time tests on the mode in its inner loops. delta == NULL (per-channel step) is a run-time
+ * test per position.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +33,27 @@
 #include "kernels/cpu/sk_instantiate.h"
 
 #define VW SK_SCAN_VW
+_Static_assert(SK_SCAN_VW == SK_VLANES, "one vector per channel block");
+
+/* The block kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline x86-64, picked at load time
+ * (GCC function multiversioning), so portable builds still use wide vectors. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#define SK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SK_CLONES
+#endif
+#define SK_PREFETCH 8 /* positions ahead */
+#define SK_GROUP 8     /* at most this many channel blocks per forward task */
+#define SK_TILE 32     /* positions swept per block before moving to the next block of the group */
 #define PAD16(n) (((n) + 15) & ~(int64_t)15)
 
-float sk_vexpf_test(float x) { return sk_vexpf(x); }
-float sk_vsoftplusf_test(float x) { return sk_vsoftplusf(x); }
-void sk_vsincosf_test(float x, float *s, float *c) { sk_vsincosf(x, s, c); }
+float sk_vexpf_test(float x) { return sk_v_exp(sk_v_splat(x))[3]; }
+float sk_vsoftplusf_test(float x) { return sk_v_softplus(sk_v_splat(x))[5]; }
+void sk_vsincosf_test(float x, float *s, float *c) {
+    sk_vf vs, vc;
+    sk_v_sincos(sk_v_splat(x), &vs, &vc);
+    *s = vs[7], *c = vc[7];
+}
 
 static int max_threads(void) {
 #ifdef SSMKIT_HAVE_OPENMP
@@ -62,13 +80,16 @@ static int team_size(void) {
 
 static int64_t chunk_of(const sk_scan_f32 *p) { return p->chunk ? p->chunk : SK_SCAN_CHUNK_DEFAULT; }
 
-/* Per-thread scratch (floats), offsets from the thread's base. NKV = N*K*VW floats hold one
- * (N*K x VW) plane set: A (re, and im planes when complex), g (the state gradient, or the state
- * in the forward), the dA accumulators, constant B and C, their gradient accumulators; then the
- * chunk's states H ((chunk+1) planes sets), the chunk's delta and softplus' (chunk x VW each) and
- * the per-thread partials of the variable dB, dC (b*L*N*K each; absent when constant). */
+/* Per-thread scratch (floats), offsets from the thread's base; NKV = N*K*VW floats hold one set
+ * of (N*K x VW) planes. Forward: the states, A, constant B and C of a group of SK_GROUP blocks.
+ * Backward: A, g, the dA accumulators, constant B, C and their gradient accumulators (one plane
+ * set each), the chunk's states H ((chunk+1) plane sets), its delta and softplus' (chunk x VW
+ * each), and this thread's partials of the variable dB, dC (b*L*N*K each; none when constant). */
 typedef struct scan_lay {
-    int64_t K, NK, ch, At, g, dA, Bk, Ck, dBk, dCk, H, dl, dBp, dCp, per;
+    int64_t K, NK, ch;                /* components per mode, N*K, chunk length used for H */
+    int64_t fh, fA, fB, fC;           /* forward: group states, A, B, C */
+    int64_t At, g, dA, Bk, Ck, dBk, dCk, H, dl, sp, dBp, dCp;
+    int64_t per;
 } scan_lay;
 
 static scan_lay scan_layout(const sk_scan_f32 *p) {
@@ -77,23 +98,28 @@ static scan_lay scan_layout(const sk_scan_f32 *p) {
     y.NK = p->dstate * y.K;
     y.ch = chunk_of(p);
     if (y.ch > p->len && p->len > 0) y.ch = p->len;
-    const int64_t nkv = PAD16(y.NK * VW), bln = PAD16(p->batch * p->len * y.NK);
+    const int64_t nkv = PAD16(y.NK * VW), gkv = SK_GROUP * nkv, bln = PAD16(p->batch * p->len * y.NK);
+    y.fh = 0, y.fA = gkv, y.fB = 2 * gkv, y.fC = 3 * gkv;
+    const int64_t fwd = (p->flags & SK_SCAN_CONST_C) ? 4 * gkv : (p->flags & SK_SCAN_CONST_B) ? 3 * gkv : 2 * gkv;
     y.At = 0, y.g = nkv, y.dA = 2 * nkv, y.Bk = 3 * nkv, y.Ck = 4 * nkv, y.dBk = 5 * nkv, y.dCk = 6 * nkv;
     y.H = 7 * nkv;
     y.dl = y.H + PAD16((y.ch + 1) * y.NK * VW);
+    y.sp = y.dl + y.ch * VW;
     y.dBp = y.dl + PAD16(2 * y.ch * VW);
     y.dCp = y.dBp + ((p->flags & SK_SCAN_CONST_B) ? 0 : bln);
-    y.per = y.dCp + ((p->flags & SK_SCAN_CONST_C) ? 0 : bln);
+    const int64_t bwd = y.dCp + ((p->flags & SK_SCAN_CONST_C) ? 0 : bln);
+    y.per = fwd > bwd ? fwd : bwd;
     return y;
 }
+static int64_t per_thread(const sk_scan_f32 *p) { return scan_layout(p).per; }
 
 int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads) {
-    return (nthreads < 1 ? 1 : nthreads) * scan_layout(p).per;
+    return (nthreads < 1 ? 1 : nthreads) * per_thread(p);
 }
 
 /* Threads to use and the scratch for them (allocated when p->work is NULL: *owned is set). */
 static int scan_work(const sk_scan_f32 *p, float **work, float **owned, int *nth) {
-    int64_t per = scan_layout(p).per;
+    int64_t per = per_thread(p);
     int n = max_threads();
     int64_t nblk = (p->dim + VW - 1) / VW;
     if (n > nblk) n = (int)(nblk > 0 ? nblk : 1);
@@ -112,17 +138,19 @@ static int scan_work(const sk_scan_f32 *p, float **work, float **owned, int *nth
     return SK_OK;
 }
 
-/* A block's A planes (padded with 0): At[(n*K)*VW + j] = A_re (or -exp(A_log)),
- * At[(n*K+1)*VW + j] = A_imag when complex. */
+/* A block's A planes (padded with 0): At[n*K*VW + j] = A_re (or -exp(A_log)), and
+ * At[(2n+1)*VW + j] = A_imag when complex (K = 2). */
 static void load_A(const sk_scan_f32 *p, int64_t c0, int64_t w, int64_t K, float *At) {
     for (int64_t n = 0; n < p->dstate; n++)
         for (int64_t j = 0; j < VW; j++) {
             float a = j < w ? p->A[(c0 + j) * p->dstate + n] : 0;
             At[n * K * VW + j] = (p->flags & SK_SCAN_A_NEG_EXP) && j < w ? -expf(a) : a;
-            if (K == 2) At[(n * 2 + 1) * VW + j] = j < w ? p->A_imag[(c0 + j) * p->dstate + n] : 0;
+            if (K == 2) At[(2 * n + 1) * VW + j] = j < w ? p->A_imag[(c0 + j) * p->dstate + n] : 0;
         }
 }
-/* A (b?, D, N*K) per-channel tensor (h0, constant B/C) into planes dst[m*VW + j], m < N*K. */
+/* A block's slice src[j*NK + m] of a (D, N*K) per-channel tensor (h0, hT, ckpt, constant B/C)
+ * as planes dst[m*VW + j], m < NK (zeros past w channels, or everywhere when src is NULL); and
+ * back (add: +=, for the constant dB/dC). */
 static void load_planes(const float *src, int64_t NK, int64_t w, float *dst) {
     for (int64_t m = 0; m < NK; m++)
         for (int64_t j = 0; j < VW; j++) dst[m * VW + j] = src && j < w ? src[j * NK + m] : 0;
@@ -131,267 +159,256 @@ static void store_planes(float *dst, int64_t NK, int64_t w, const float *src, in
     for (int64_t j = 0; j < w; j++)
         for (int64_t m = 0; m < NK; m++) dst[j * NK + m] = (add ? dst[j * NK + m] : 0) + src[m * VW + j];
 }
-
-/* delta after bias/softplus for one position of a block; sp gets softplus'(x) (1 if none). */
-static inline void load_delta(const sk_scan_f32 *p, int64_t pos, int64_t c0, int64_t w, float *dl, float *sp) {
-    float x[VW];
-    for (int64_t j = 0; j < VW; j++)
-        x[j] = j < w ? (p->delta ? p->delta[pos * p->dim + c0 + j] : 0) + (p->delta_bias ? p->delta_bias[c0 + j] : 0) : 0;
-    if (p->flags & SK_SCAN_SOFTPLUS) {
-        for (int64_t j = 0; j < VW; j++) {
-            dl[j] = sk_vsoftplusf(x[j]);
-            if (sp) sp[j] = x[j] > SK_SOFTPLUS_THRESHOLD ? 1.0f : sk_vsigmoidf(x[j]);
-        }
-    } else {
-        for (int64_t j = 0; j < VW; j++) {
-            dl[j] = x[j];
-            if (sp) sp[j] = 1.0f;
-        }
+/* Mode component m of B or C for the block: a constant plane, or the position's row value
+ * broadcast over the block (isconst is a compile-time constant in the mode bodies). */
+#define BCV(isconst, plane, row, m) ((isconst) ? sk_v_load((plane) + (m) * VW) : sk_v_splat((row)[m]))
+/* Per-channel vector of a block (delta_bias, D), zero past the w valid channels or if absent. */
+SK_VI sk_vf load_chan(const float *v, int64_t c0, int64_t w) {
+    float t[VW];
+    for (int64_t j = 0; j < VW; j++) t[j] = v && j < w ? v[c0 + j] : 0;
+    return sk_v_load(t);
+}
+/* A block's row of a (b, L, ld) tensor, zero-padded past the w valid channels. */
+SK_VI sk_vf load_row(const float *src, int64_t w) {
+    if (w == VW) return sk_v_load(src);
+    float t[VW];
+    for (int64_t j = 0; j < VW; j++) t[j] = j < w ? src[j] : 0;
+    return sk_v_load(t);
+}
+/* raw delta of a block's row (0 when delta is NULL: the step is delta_bias alone) */
+SK_VI sk_vf load_delta_row(const sk_scan_f32 *p, int64_t pos, int64_t c0, int64_t w) {
+    return p->delta ? load_row(p->delta + pos * p->dim + c0, w) : sk_v_splat(0);
+}
+SK_VI void store_row(float *dst, int64_t w, sk_vf v) {
+    if (w == VW) {
+        sk_v_store(dst, v);
+        return;
     }
+    for (int64_t j = 0; j < w; j++) dst[j] = v[j];
 }
-static inline void load_row(const float *src, int64_t w, float *dst) {
-    for (int64_t j = 0; j < VW; j++) dst[j] = j < w ? src[j] : 0;
+/* delta after bias and softplus (x = delta + bias); *sp = softplus'(x) (1 without softplus) */
+SK_VI sk_vf block_delta(const sk_scan_f32 *p, sk_vf x, sk_vf *sp) {
+    if (!(p->flags & SK_SCAN_SOFTPLUS)) {
+        if (sp) *sp = sk_v_splat(1.0f);
+        return x;
+    }
+    if (sp) *sp = sk_v_select(x > (float)SK_SOFTPLUS_THRESHOLD, sk_v_splat(1.0f), sk_v_sigmoid(x));
+    return sk_v_softplus(x);
 }
 
-#define SK_AI static inline __attribute__((always_inline))
-/* value of B or C component m (= n*K + k) for channel j: a per-block plane when constant,
- * else the position's row value broadcast over the block */
-#define BCV(isconst, plane, row, m, j) ((isconst) ? (plane)[(m) * VW + (j)] : (row)[m])
-
-/* One state update of a block at one position, h <- exp(dl A) h + dl u B, y += K Re(C h)
- * (y is not scaled here), from state hp (NULL-free: pass zeros for a reset) into hn. */
-SK_AI void block_update(const float *At, const float *Bk, const float *Bt, const float *Ck, const float *Ct,
-                        const float *dl, const float *dlu, const float *hp, float *hn, float *y, int64_t N,
-                        const int K, const int cB, const int cC, const int rs) {
+/* One position of one block: h <- exp(dl A) h + dl u B (from hp, zeroed by keep = 0 across a
+ * reset, into hn; hp == hn in the forward) and, if y, y += Re(sum_n C h) (not yet times K). */
+SK_VI void block_update(const float *At, const float *Bk, const float *Bt, const float *Ck, const float *Ct, sk_vf dl,
+                        sk_vf dlu, float keep, const float *hp, float *hn, sk_vf *y, int64_t N, const int K, const int cB,
+                        const int cC) {
     for (int64_t n = 0; n < N; n++) {
         if (K == 1) {
-            const float *An = At + n * VW, *hpn = hp + n * VW;
-            float *hnn = hn + n * VW;
-            for (int64_t j = 0; j < VW; j++) {
-                float hv = sk_vexpf(dl[j] * An[j]) * (rs ? 0.0f : hpn[j]) + dlu[j] * BCV(cB, Bk, Bt, n, j); /* h = e^{dA} h + dBu */
-                hnn[j] = hv;
-                if (y) y[j] += BCV(cC, Ck, Ct, n, j) * hv;
-            }
+            /* h = exp(delta A) h + delta B u;  y += C h */
+            sk_vf hv = sk_v_exp(dl * sk_v_load(At + n * VW)) * (keep * sk_v_load(hp + n * VW)) + dlu * BCV(cB, Bk, Bt, n);
+            sk_v_store(hn + n * VW, hv);
+            if (y) *y += BCV(cC, Ck, Ct, n) * hv;
         } else {
-            const float *Ar = At + 2 * n * VW, *Ai = Ar + VW, *hpr = hp + 2 * n * VW, *hpi = hpr + VW;
-            float *hnr = hn + 2 * n * VW, *hni = hnr + VW;
-            for (int64_t j = 0; j < VW; j++) {
-                float e = sk_vexpf(dl[j] * Ar[j]), sn, cs;
-                sk_vsincosf(dl[j] * Ai[j], &sn, &cs);
-                float er = e * cs, ei = e * sn, h0r = rs ? 0.0f : hpr[j], h0i = rs ? 0.0f : hpi[j];
-                float nr = SK_CMUL_RE(er, ei, h0r, h0i) + dlu[j] * BCV(cB, Bk, Bt, 2 * n, j);
-                float ni = SK_CMUL_IM(er, ei, h0r, h0i) + dlu[j] * BCV(cB, Bk, Bt, 2 * n + 1, j);
-                hnr[j] = nr, hni[j] = ni;
-                if (y) y[j] += SK_CMUL_RE(BCV(cC, Ck, Ct, 2 * n, j), BCV(cC, Ck, Ct, 2 * n + 1, j), nr, ni);
-            }
+            /* complex: a = e^{dl Re A} (cos, sin)(dl Im A); h = a h + dl u B; y += Re(C h) */
+            sk_vf e = sk_v_exp(dl * sk_v_load(At + 2 * n * VW)), sn, cs;
+            sk_v_sincos(dl * sk_v_load(At + (2 * n + 1) * VW), &sn, &cs);
+            const sk_vf er = e * cs, ei = e * sn;
+            const sk_vf pr = keep * sk_v_load(hp + 2 * n * VW), pi = keep * sk_v_load(hp + (2 * n + 1) * VW);
+            const sk_vf nr = SK_CMUL_RE(er, ei, pr, pi) + dlu * BCV(cB, Bk, Bt, 2 * n);
+            const sk_vf ni = SK_CMUL_IM(er, ei, pr, pi) + dlu * BCV(cB, Bk, Bt, 2 * n + 1);
+            sk_v_store(hn + 2 * n * VW, nr), sk_v_store(hn + (2 * n + 1) * VW, ni);
+            if (y) *y += SK_CMUL_RE(BCV(cC, Ck, Ct, 2 * n), BCV(cC, Ck, Ct, 2 * n + 1), nr, ni);
         }
     }
 }
 
-SK_AI void fwd_blk(const sk_scan_f32 *p, float *ws, const scan_lay *ly, int64_t blk, const int K, const int cB, const int cC) {
+/* The forward's unit of work: blocks [blo, bhi) (consecutive groups of VW channels), all batch
+ * rows. The positions are swept in tiles of SK_TILE: every block of the group runs through the
+ * tile before the next tile starts, so the rows of u, delta, z and out (D floats apart) are
+ * fetched once per tile and shared by neighbouring blocks. ws: this thread's scratch (states,
+ * A, constant B and C of the group: (bhi-blo) x N*K x VW each). */
+SK_VI void fwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly, const int K,
+                       const int cB, const int cC) {
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, NK = ly->NK, ch = chunk_of(p), nch = (L + ch - 1) / ch;
-    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-    float *h = ws + ly->g, *At = ws + ly->At, *Bk = ws + ly->Bk, *Ck = ws + ly->Ck;
-    load_A(p, c0, w, K, At);
-    if (cB) load_planes(p->B + c0 * NK, NK, w, Bk);
-    if (cC) load_planes(p->C + c0 * NK, NK, w, Ck);
+    float *hs = ws + ly->fh, *As = ws + ly->fA, *Bs = ws + ly->fB, *Cs = ws + ly->fC;
+    sk_vf bv[SK_GROUP], Dv[SK_GROUP];
+    for (int64_t g = blo; g < bhi; g++) {
+        const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW, o = (g - blo) * NK * VW;
+        load_A(p, c0, w, K, As + o);
+        if (cB) load_planes(p->B + c0 * NK, NK, w, Bs + o);
+        if (cC) load_planes(p->C + c0 * NK, NK, w, Cs + o);
+        bv[g - blo] = load_chan(p->delta_bias, c0, w), Dv[g - blo] = load_chan(p->D, c0, w);
+    }
     for (int64_t i = 0; i < p->batch; i++) {
-        load_planes(p->h0 ? p->h0 + (i * Dm + c0) * NK : NULL, NK, w, h);
-        for (int64_t t = 0; t < L; t++) {
-            const int64_t pos = i * L + t;
-            if (p->ckpt && t % ch == 0) store_planes(p->ckpt + ((i * nch + t / ch) * Dm + c0) * NK, NK, w, h, 0);
-            if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(NK * VW) * sizeof(float));
-            float dl[VW], u[VW], dlu[VW], y[VW];
-            load_delta(p, pos, c0, w, dl, NULL);
-            load_row(p->u + pos * Dm + c0, w, u);
-            for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j], y[j] = 0;
-            const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
-            block_update(At, Bk, Bt, Ck, Ct, dl, dlu, h, h, y, N, K, cB, cC, 0); /* reset: zeroed above */
-            if (K == 2)
-                for (int64_t j = 0; j < VW; j++) y[j] *= 2.0f; /* y = 2 Re(sum C h) */
-            if (p->D)
-                for (int64_t j = 0; j < w; j++) y[j] += p->D[c0 + j] * u[j];
-            if (p->z) {
-                float z[VW];
-                load_row(p->z + pos * p->ldz + c0, w, z);
-                for (int64_t j = 0; j < VW; j++) y[j] *= z[j] * sk_vsigmoidf(z[j]);
-            }
-            for (int64_t j = 0; j < w; j++) p->out[pos * Dm + c0 + j] = y[j];
+        for (int64_t g = blo; g < bhi; g++) {
+            const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+            load_planes(p->h0 ? p->h0 + (i * Dm + c0) * NK : NULL, NK, w, hs + (g - blo) * NK * VW);
         }
-        if (p->hT) store_planes(p->hT + (i * Dm + c0) * NK, NK, w, h, 0);
+        for (int64_t t0 = 0; t0 < L; t0 += SK_TILE) {
+            const int64_t t1 = t0 + SK_TILE < L ? t0 + SK_TILE : L;
+            for (int64_t g = blo; g < bhi; g++) {
+                const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW, o = (g - blo) * NK * VW;
+                float *h = hs + o;
+                const float *At = As + o, *Bk = Bs + o, *Ck = Cs + o;
+                int64_t k = (t0 + ch - 1) / ch, next = k * ch; /* the next chunk start >= t0 */
+                for (int64_t t = t0; t < t1; t++) {
+                    const int64_t pos = i * L + t;
+                    if (t == next) { /* a chunk starts: checkpoint the state entering it */
+                        if (p->ckpt) store_planes(p->ckpt + ((i * nch + k) * Dm + c0) * NK, NK, w, h, 0);
+                        k++, next += ch;
+                    }
+                    if (p->reset && p->reset[pos]) memset(h, 0, (size_t)(NK * VW) * sizeof(float));
+                    if (t + SK_PREFETCH < t1) { /* rows are D floats apart: help the prefetcher */
+                        __builtin_prefetch(p->u + (pos + SK_PREFETCH) * Dm + c0);
+                        if (p->delta) __builtin_prefetch(p->delta + (pos + SK_PREFETCH) * Dm + c0);
+                        if (p->z) __builtin_prefetch(p->z + (pos + SK_PREFETCH) * p->ldz + c0);
+                        __builtin_prefetch(p->out + (pos + SK_PREFETCH) * Dm + c0, 1);
+                    }
+                    const sk_vf u = load_row(p->u + pos * Dm + c0, w);
+                    const sk_vf z = p->z ? load_row(p->z + pos * p->ldz + c0, w) : u;
+                    const sk_vf dl = block_delta(p, load_delta_row(p, pos, c0, w) + bv[g - blo], NULL), dlu = dl * u;
+                    const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
+                    sk_vf y = K == 1 ? Dv[g - blo] * u : sk_v_splat(0); /* + D u (complex: added below) */
+                    block_update(At, Bk, Bt, Ck, Ct, dl, dlu, 1.0f, h, h, &y, N, K, cB, cC);
+                    if (K == 2) y = Dv[g - blo] * u + 2.0f * y; /* y = 2 Re(sum C h) + D u */
+                    if (p->z) y *= z * sk_v_sigmoid(z);        /* gate: y silu(z) */
+                    store_row(p->out + pos * Dm + c0, w, y);
+                }
+            }
+        }
+        if (p->hT)
+            for (int64_t g = blo; g < bhi; g++) {
+                const int64_t c0 = g * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+                store_planes(p->hT + (i * Dm + c0) * NK, NK, w, hs + (g - blo) * NK * VW, 0);
+            }
     }
 }
 
-/* mode index of a problem: (complex, constant B, constant C) as bits 2, 1, 0 */
-static int scan_mode(const sk_scan_f32 *p) {
-    return ((p->flags & SK_SCAN_COMPLEX) ? 4 : 0) | ((p->flags & SK_SCAN_CONST_B) ? 2 : 0) | ((p->flags & SK_SCAN_CONST_C) ? 1 : 0);
-}
-#define SCAN_DISPATCH(mode, fn, ...)                                   \
-    switch (mode) {                                                    \
-    case 0: fn(__VA_ARGS__, 1, 0, 0); break;                           \
-    case 1: fn(__VA_ARGS__, 1, 0, 1); break;                           \
-    case 2: fn(__VA_ARGS__, 1, 1, 0); break;                           \
-    case 3: fn(__VA_ARGS__, 1, 1, 1); break;                           \
-    case 4: fn(__VA_ARGS__, 2, 0, 0); break;                           \
-    case 5: fn(__VA_ARGS__, 2, 0, 1); break;                           \
-    case 6: fn(__VA_ARGS__, 2, 1, 0); break;                           \
-    default: fn(__VA_ARGS__, 2, 1, 1); break;                          \
-    }
-
-int sk_scan_fwd_f32(const sk_scan_f32 *p) {
-    int rc = sk_scan_check_f32(p, 0);
-    if (rc) return rc;
-    float *work, *owned;
-    int nth;
-    if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
-    const scan_lay ly = scan_layout(p);
-    const int64_t nblk = (p->dim + VW - 1) / VW;
-    const int mode = scan_mode(p);
-#pragma omp parallel num_threads(nth)
-    {
-        float *ws = work + thread_id() * ly.per;
-#pragma omp for schedule(static)
-        for (int64_t blk = 0; blk < nblk; blk++) SCAN_DISPATCH(mode, fwd_blk, p, ws, &ly, blk)
-    }
-    free(owned);
-    return SK_OK;
-}
-
-SK_AI void bwd_blk(const sk_scan_f32 *p, float *ws, const scan_lay *ly, int64_t blk, const int K, const int cB, const int cC) {
-    const int64_t L = p->len, Dm = p->dim, N = p->dstate, NK = ly->NK, ckch = chunk_of(p), nch = (L + ckch - 1) / ckch;
-    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+/* One block of VW channels, all batch rows (the backward's unit of work); ws = this thread's
+ * scratch (layout scan_lay), holding its partials of the variable dB and dC. */
+SK_VI void bwd_block_t(const sk_scan_f32 *p, int64_t blk, float *ws, const scan_lay *ly, const int K, const int cB,
+                       const int cC) {
+    const int64_t L = p->len, Dm = p->dim, N = p->dstate, NK = ly->NK, ck = chunk_of(p), nch = (L + ck - 1) / ck;
     float *At = ws + ly->At, *g = ws + ly->g, *dAacc = ws + ly->dA, *Bk = ws + ly->Bk, *Ck = ws + ly->Ck;
-    float *dBk = ws + ly->dBk, *dCk = ws + ly->dCk, *H = ws + ly->H, *dlbuf = ws + ly->dl, *spbuf = dlbuf + ly->ch * VW;
+    float *dBk = ws + ly->dBk, *dCk = ws + ly->dCk, *H = ws + ly->H, *dlbuf = ws + ly->dl, *spbuf = ws + ly->sp;
     float *dBp = ws + ly->dBp, *dCp = ws + ly->dCp;
-    const float yf = (float)K; /* y = K Re(sum C h) */
-    float dDacc[VW] = {0}, ddbacc[VW] = {0}, Dv[VW];
+    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
     load_A(p, c0, w, K, At);
     if (cB) load_planes(p->B + c0 * NK, NK, w, Bk);
     if (cC) load_planes(p->C + c0 * NK, NK, w, Ck);
+    const sk_vf bv = load_chan(p->delta_bias, c0, w), Dv = load_chan(p->D, c0, w);
+    sk_vf dDacc = sk_v_splat(0), ddbacc = sk_v_splat(0);
     memset(dAacc, 0, (size_t)(NK * VW) * sizeof(float));
-    memset(dBk, 0, (size_t)(NK * VW) * sizeof(float));
-    memset(dCk, 0, (size_t)(NK * VW) * sizeof(float));
-    for (int64_t j = 0; j < VW; j++) Dv[j] = p->D && j < w ? p->D[c0 + j] : 0;
+    if (cB) memset(dBk, 0, (size_t)(NK * VW) * sizeof(float));
+    if (cC) memset(dCk, 0, (size_t)(NK * VW) * sizeof(float));
     for (int64_t i = 0; i < p->batch; i++) {
         load_planes(p->dhT ? p->dhT + (i * Dm + c0) * NK : NULL, NK, w, g);
         for (int64_t k = nch - 1; k >= 0; k--) {
-            const int64_t t0 = k * ckch, t1 = t0 + ckch < L ? t0 + ckch : L;
-            /* recompute the chunk's states from its checkpoint: H[s] enters t0+s */
+            const int64_t t0 = k * ck, t1 = t0 + ck < L ? t0 + ck : L;
+            /* recompute the chunk's states from its checkpoint: H[s] enters t0+s, H[s+1] = h_{t0+s} */
             load_planes(p->ckpt + ((i * nch + k) * Dm + c0) * NK, NK, w, H);
             for (int64_t t = t0; t < t1; t++) {
                 const int64_t pos = i * L + t, s = t - t0;
-                const int rs = p->reset && p->reset[pos];
-                float *dl = dlbuf + s * VW, u[VW], dlu[VW];
-                load_delta(p, pos, c0, w, dl, spbuf + s * VW);
-                load_row(p->u + pos * Dm + c0, w, u);
-                for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j];
-                block_update(At, Bk, cB ? NULL : p->B + pos * p->ldb, Ck, NULL, dl, dlu, H + s * NK * VW,
-                             H + (s + 1) * NK * VW, NULL, N, K, cB, 1, rs);
+                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
+                sk_vf sp, dl = block_delta(p, load_delta_row(p, pos, c0, w) + bv, &sp);
+                sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
+                const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
+                block_update(At, Bk, cB ? NULL : p->B + pos * p->ldb, NULL, NULL, dl, dlu, keep, H + s * NK * VW,
+                             H + (s + 1) * NK * VW, NULL, N, K, cB, 1);
             }
             /* reverse sweep: g = dL/dh_t */
             for (int64_t t = t1 - 1; t >= t0; t--) {
                 const int64_t pos = i * L + t, s = t - t0;
-                const int rs = p->reset && p->reset[pos];
-                const float *dl = dlbuf + s * VW;
+                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f;
                 const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
                 const float *Hp = H + s * NK * VW, *Hn = H + (s + 1) * NK * VW;
-                float u[VW], dy[VW], du[VW], ddl[VW], dlu[VW];
-                load_row(p->u + pos * Dm + c0, w, u);
-                load_row(p->dout + pos * Dm + c0, w, dy);
-                for (int64_t j = 0; j < VW; j++) dlu[j] = dl[j] * u[j];
+                const sk_vf dl = sk_v_load(dlbuf + s * VW), u = load_row(p->u + pos * Dm + c0, w), dlu = dl * u;
+                sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
                 if (p->z) {
-                    /* out = y silu(z): recompute y = D u + K Re(sum_n C h_t) */
-                    float z[VW], y[VW];
-                    load_row(p->z + pos * p->ldz + c0, w, z);
-                    for (int64_t j = 0; j < VW; j++) y[j] = 0;
+                    /* out = y silu(z): recompute y = D u + K Re(sum_n C h_t); dz = dout y silu'(z), dy = dout silu(z) */
+                    sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = sk_v_splat(0);
                     for (int64_t n = 0; n < N; n++) {
-                        if (K == 1) {
-                            for (int64_t j = 0; j < VW; j++) y[j] += BCV(cC, Ck, Ct, n, j) * Hn[n * VW + j];
-                        } else {
-                            const float *hr = Hn + 2 * n * VW, *hi = hr + VW;
-                            for (int64_t j = 0; j < VW; j++)
-                                y[j] += SK_CMUL_RE(BCV(cC, Ck, Ct, 2 * n, j), BCV(cC, Ck, Ct, 2 * n + 1, j), hr[j], hi[j]);
-                        }
+                        if (K == 1) y += BCV(cC, Ck, Ct, n) * sk_v_load(Hn + n * VW);
+                        else y += SK_CMUL_RE(BCV(cC, Ck, Ct, 2 * n), BCV(cC, Ck, Ct, 2 * n + 1), sk_v_load(Hn + 2 * n * VW),
+                                             sk_v_load(Hn + (2 * n + 1) * VW));
                     }
-                    for (int64_t j = 0; j < VW; j++) {
-                        float sg = sk_vsigmoidf(z[j]), yv = yf * y[j] + Dv[j] * u[j];
-                        float dz = dy[j] * yv * sg * (1.0f + z[j] * (1.0f - sg));
-                        dy[j] *= z[j] * sg;
-                        y[j] = dz;
-                    }
-                    for (int64_t j = 0; j < w; j++) p->dz[pos * p->ldz + c0 + j] = y[j];
+                    y = Dv * u + (float)K * y;
+                    sk_vf sg = sk_v_sigmoid(z);
+                    store_row(p->dz + pos * p->ldz + c0, w, dy * y * sg * (1.0f + z * (1.0f - sg)));
+                    dy *= z * sg;
                 }
-                for (int64_t j = 0; j < VW; j++) {
-                    du[j] = dy[j] * Dv[j];
-                    dDacc[j] += dy[j] * u[j];
-                    ddl[j] = 0;
-                }
+                sk_vf du = dy * Dv, ddl = sk_v_splat(0);
+                dDacc += dy * u;
                 float *dBrow = cB ? NULL : dBp + pos * NK, *dCrow = cC ? NULL : dCp + pos * NK;
                 for (int64_t n = 0; n < N; n++) {
                     if (K == 1) {
-                        const float *An = At + n * VW, *hp = Hp + n * VW, *hn = Hn + n * VW;
-                        float *gn = g + n * VW, *dAn = dAacc + n * VW, *dBn = dBk + n * VW, *dCn = dCk + n * VW;
-                        float sB = 0, sC = 0;
-#pragma omp simd reduction(+ : sB, sC)
-                        for (int64_t j = 0; j < VW; j++) {
-                            const float Bn = BCV(cB, Bk, Bt, n, j), Cn = BCV(cC, Ck, Ct, n, j);
-                            float a = sk_vexpf(dl[j] * An[j]), h1 = rs ? 0.0f : hp[j];
-                            float gv = gn[j] + dy[j] * Cn; /* + output at t */
-                            if (cC) dCn[j] += dy[j] * hn[j];
-                            else sC += dy[j] * hn[j];
-                            if (cB) dBn[j] += gv * dlu[j];
-                            else sB += gv * dlu[j];
-                            du[j] += gv * dl[j] * Bn;
+                        const sk_vf An = sk_v_load(At + n * VW), a = sk_v_exp(dl * An), Bn = BCV(cB, Bk, Bt, n);
+                        const sk_vf h1 = keep * sk_v_load(Hp + n * VW), hn = sk_v_load(Hn + n * VW);
+                        const sk_vf gv = sk_v_load(g + n * VW) + dy * BCV(cC, Ck, Ct, n); /* + the output at t */
+                        const sk_vf vC = dy * hn, vB = gv * dlu;                           /* dC, dB terms */
+                        if (cC) sk_v_store(dCk + n * VW, sk_v_load(dCk + n * VW) + vC);
+                        else {
+                            float sC = 0;
+                            for (int j = 0; j < VW; j++) sC += vC[j];
+                            dCrow[n] += sC;
+                        }
+                        if (cB) sk_v_store(dBk + n * VW, sk_v_load(dBk + n * VW) + vB);
+                        else {
+                            float sB = 0;
+                            for (int j = 0; j < VW; j++) sB += vB[j];
+                            dBrow[n] += sB;
+                        }
+                        du += gv * dl * Bn;
 #ifdef SSMKIT_MUTATE_SCAN_BWD
-                            ddl[j] += gv * (An[j] * a * h1 - Bn * u[j]); /* deliberate bug (mutation test) */
+                        ddl += gv * (An * a * h1 - Bn * u); /* deliberate bug (mutation test) */
 #else
-                            ddl[j] += gv * (An[j] * a * h1 + Bn * u[j]);
+                        ddl += gv * (An * a * h1 + Bn * u); /* d/d delta of exp(delta A) h + delta B u */
 #endif
-                            dAn[j] += gv * dl[j] * a * h1;
-                            gn[j] = rs ? 0.0f : gv * a; /* dL/dh_{t-1} */
-                        }
-                        if (!cB) dBrow[n] += sB;
-                        if (!cC) dCrow[n] += sC;
+                        sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
+                        sk_v_store(g + n * VW, keep * gv * a); /* dL/dh_{t-1} (0 across a reset) */
                     } else {
-                        /* complex: the same steps as scan_ref.inc's backward (q = conj(a h_{t-1}) g) */
-                        const float *Ar = At + 2 * n * VW, *Ai = Ar + VW, *hpr = Hp + 2 * n * VW, *hpi = hpr + VW;
-                        const float *hnr = Hn + 2 * n * VW, *hni = hnr + VW;
-                        float *gr_ = g + 2 * n * VW, *gi_ = gr_ + VW, *dAr = dAacc + 2 * n * VW, *dAi = dAr + VW;
-                        float *dBr = dBk + 2 * n * VW, *dBi = dBr + VW, *dCr = dCk + 2 * n * VW, *dCi = dCr + VW;
-                        float sBr = 0, sBi = 0, sCr = 0, sCi = 0;
-#pragma omp simd reduction(+ : sBr, sBi, sCr, sCi)
-                        for (int64_t j = 0; j < VW; j++) {
-                            const float br = BCV(cB, Bk, Bt, 2 * n, j), bi = BCV(cB, Bk, Bt, 2 * n + 1, j);
-                            const float cr = BCV(cC, Ck, Ct, 2 * n, j), ci = BCV(cC, Ck, Ct, 2 * n + 1, j);
-                            float e = sk_vexpf(dl[j] * Ar[j]), sn, cs;
-                            sk_vsincosf(dl[j] * Ai[j], &sn, &cs);
-                            const float er = e * cs, ei = e * sn, pr = rs ? 0.0f : hpr[j], pi = rs ? 0.0f : hpi[j];
-                            const float gr = gr_[j] + 2.0f * dy[j] * cr, gi = gi_[j] - 2.0f * dy[j] * ci;
-                            const float tCr = 2.0f * dy[j] * hnr[j], tCi = -2.0f * dy[j] * hni[j];
-                            if (cC) dCr[j] += tCr, dCi[j] += tCi;
-                            else sCr += tCr, sCi += tCi;
-                            if (cB) dBr[j] += gr * dlu[j], dBi[j] += gi * dlu[j];
-                            else sBr += gr * dlu[j], sBi += gi * dlu[j];
-                            const float bg = SK_CJMUL_RE(br, bi, gr, gi);
-                            du[j] += dl[j] * bg;
-                            const float ahr = SK_CMUL_RE(er, ei, pr, pi), ahi = SK_CMUL_IM(er, ei, pr, pi);
-                            const float qr = SK_CJMUL_RE(ahr, ahi, gr, gi), qi = SK_CJMUL_IM(ahr, ahi, gr, gi);
-                            ddl[j] += bg * u[j] + SK_CJMUL_RE(Ar[j], Ai[j], qr, qi);
-                            dAr[j] += dl[j] * qr;
-                            dAi[j] += dl[j] * qi;
-                            gr_[j] = rs ? 0.0f : SK_CJMUL_RE(er, ei, gr, gi); /* conj(a) g */
-                            gi_[j] = rs ? 0.0f : SK_CJMUL_IM(er, ei, gr, gi);
+                        /* complex: the steps of scan_ref.inc's backward, q = conj(a h_{t-1}) g */
+                        const int64_t mr = 2 * n, mi = 2 * n + 1;
+                        const sk_vf Ar = sk_v_load(At + mr * VW), Ai = sk_v_load(At + mi * VW);
+                        sk_vf e = sk_v_exp(dl * Ar), sn, cs;
+                        sk_v_sincos(dl * Ai, &sn, &cs);
+                        const sk_vf er = e * cs, ei = e * sn;
+                        const sk_vf pr = keep * sk_v_load(Hp + mr * VW), pi = keep * sk_v_load(Hp + mi * VW);
+                        const sk_vf br = BCV(cB, Bk, Bt, mr), bi = BCV(cB, Bk, Bt, mi);
+                        const sk_vf gr = sk_v_load(g + mr * VW) + 2.0f * dy * BCV(cC, Ck, Ct, mr); /* + 2 dy conj(C) */
+                        const sk_vf gi = sk_v_load(g + mi * VW) - 2.0f * dy * BCV(cC, Ck, Ct, mi);
+                        const sk_vf tCr = 2.0f * dy * sk_v_load(Hn + mr * VW), tCi = -2.0f * dy * sk_v_load(Hn + mi * VW);
+                        const sk_vf tBr = gr * dlu, tBi = gi * dlu;
+                        if (cC) {
+                            sk_v_store(dCk + mr * VW, sk_v_load(dCk + mr * VW) + tCr);
+                            sk_v_store(dCk + mi * VW, sk_v_load(dCk + mi * VW) + tCi);
+                        } else {
+                            float sr = 0, si = 0;
+                            for (int j = 0; j < VW; j++) sr += tCr[j], si += tCi[j];
+                            dCrow[mr] += sr, dCrow[mi] += si;
                         }
-                        if (!cB) dBrow[2 * n] += sBr, dBrow[2 * n + 1] += sBi;
-                        if (!cC) dCrow[2 * n] += sCr, dCrow[2 * n + 1] += sCi;
+                        if (cB) {
+                            sk_v_store(dBk + mr * VW, sk_v_load(dBk + mr * VW) + tBr);
+                            sk_v_store(dBk + mi * VW, sk_v_load(dBk + mi * VW) + tBi);
+                        } else {
+                            float sr = 0, si = 0;
+                            for (int j = 0; j < VW; j++) sr += tBr[j], si += tBi[j];
+                            dBrow[mr] += sr, dBrow[mi] += si;
+                        }
+                        const sk_vf bg = SK_CJMUL_RE(br, bi, gr, gi); /* Re(conj(B) g) */
+                        du += dl * bg;
+                        const sk_vf ahr = SK_CMUL_RE(er, ei, pr, pi), ahi = SK_CMUL_IM(er, ei, pr, pi);
+                        const sk_vf qr = SK_CJMUL_RE(ahr, ahi, gr, gi), qi = SK_CJMUL_IM(ahr, ahi, gr, gi);
+                        ddl += bg * u + SK_CJMUL_RE(Ar, Ai, qr, qi);
+                        sk_v_store(dAacc + mr * VW, sk_v_load(dAacc + mr * VW) + dl * qr);
+                        sk_v_store(dAacc + mi * VW, sk_v_load(dAacc + mi * VW) + dl * qi);
+                        sk_v_store(g + mr * VW, keep * SK_CJMUL_RE(er, ei, gr, gi)); /* conj(a) g */
+                        sk_v_store(g + mi * VW, keep * SK_CJMUL_IM(er, ei, gr, gi));
                     }
                 }
-                for (int64_t j = 0; j < w; j++) {
-                    float dd = ddl[j] * spbuf[s * VW + j];
-                    p->du[pos * Dm + c0 + j] = du[j];
-                    if (p->delta) p->ddelta[pos * Dm + c0 + j] = dd;
-                    ddbacc[j] += dd;
-                }
+                const sk_vf dd = ddl * sk_v_load(spbuf + s * VW); /* through softplus */
+                store_row(p->du + pos * Dm + c0, w, du);
+                if (p->delta) store_row(p->ddelta + pos * Dm + c0, w, dd);
+                ddbacc += dd;
             }
         }
         if (p->dh0) store_planes(p->dh0 + (i * Dm + c0) * NK, NK, w, g, 0);
@@ -410,24 +427,67 @@ SK_AI void bwd_blk(const sk_scan_f32 *p, float *ws, const scan_lay *ly, int64_t 
     if (cC) store_planes(p->dC + c0 * NK, NK, w, dCk, 1);
 }
 
+/* One clone set (x86-64-v4 / v3 / baseline) per mode: the bodies above with the mode's constants.
+ * mode = complex * 4 + constant B * 2 + constant C. */
+#define SCAN_MODES(X) X(0, 1, 0, 0) X(1, 1, 0, 1) X(2, 1, 1, 0) X(3, 1, 1, 1) X(4, 2, 0, 0) X(5, 2, 0, 1) X(6, 2, 1, 0) X(7, 2, 1, 1)
+#define SCAN_CLONE(m, K, cB, cC)                                                                                       \
+    SK_CLONES static void fwd_group_##m(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly) { \
+        fwd_group_t(p, blo, bhi, ws, ly, K, cB, cC);                                                                   \
+    }                                                                                                                  \
+    SK_CLONES static void bwd_block_##m(const sk_scan_f32 *p, int64_t blk, float *ws, const scan_lay *ly) {            \
+        bwd_block_t(p, blk, ws, ly, K, cB, cC);                                                                        \
+    }
+SCAN_MODES(SCAN_CLONE)
+#define SCAN_FWD_PTR(m, K, cB, cC) fwd_group_##m,
+#define SCAN_BWD_PTR(m, K, cB, cC) bwd_block_##m,
+static void (*const fwd_group_fn[8])(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = {SCAN_MODES(SCAN_FWD_PTR)};
+static void (*const bwd_block_fn[8])(const sk_scan_f32 *, int64_t, float *, const scan_lay *) = {SCAN_MODES(SCAN_BWD_PTR)};
+
+static int scan_mode(const sk_scan_f32 *p) {
+    return ((p->flags & SK_SCAN_COMPLEX) ? 4 : 0) | ((p->flags & SK_SCAN_CONST_B) ? 2 : 0) | ((p->flags & SK_SCAN_CONST_C) ? 1 : 0);
+}
+
+int sk_scan_fwd_f32(const sk_scan_f32 *p) {
+    int rc = sk_scan_check_f32(p, 0);
+    if (rc) return rc;
+    float *work, *owned;
+    int nth = 1;
+    if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
+    const scan_lay ly = scan_layout(p);
+    const int64_t nblk = (p->dim + VW - 1) / VW;
+    void (*const fn)(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = fwd_group_fn[scan_mode(p)];
+    /* groups of G blocks, G as large as keeps every thread busy (at most SK_GROUP) */
+    int64_t G = nblk / nth;
+    G = G < 1 ? 1 : G > SK_GROUP ? SK_GROUP : G;
+    const int64_t ngroups = (nblk + G - 1) / G;
+#pragma omp parallel num_threads(nth)
+    {
+        float *ws = work + thread_id() * ly.per;
+#pragma omp for schedule(static)
+        for (int64_t gi = 0; gi < ngroups; gi++) fn(p, gi * G, gi * G + G < nblk ? gi * G + G : nblk, ws, &ly);
+    }
+    free(owned);
+    return SK_OK;
+}
+
 int sk_scan_bwd_f32(const sk_scan_f32 *p) {
     int rc = sk_scan_check_f32(p, 1);
     if (rc) return rc;
     float *work, *owned;
-    int nth;
+    int nth = 1;
     if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
     const scan_lay ly = scan_layout(p);
     const int64_t nblk = (p->dim + VW - 1) / VW, BLN = p->batch * p->len * ly.NK;
     const int vB = !(p->flags & SK_SCAN_CONST_B), vC = !(p->flags & SK_SCAN_CONST_C);
-    const int mode = scan_mode(p);
+    void (*const fn)(const sk_scan_f32 *, int64_t, float *, const scan_lay *) = bwd_block_fn[scan_mode(p)];
 #pragma omp parallel num_threads(nth)
     {
         float *ws = work + thread_id() * ly.per;
         if (vB) memset(ws + ly.dBp, 0, (size_t)BLN * sizeof(float));
         if (vC) memset(ws + ly.dCp, 0, (size_t)BLN * sizeof(float));
 #pragma omp for schedule(static)
-        for (int64_t blk = 0; blk < nblk; blk++) SCAN_DISPATCH(mode, bwd_blk, p, ws, &ly, blk)
-        /* implicit barrier: reduce the per-thread partials of variable dB, dC in thread order */
+        for (int64_t blk = 0; blk < nblk; blk++) fn(p, blk, ws, &ly);
+        /* implicit barrier: reduce the per-thread partials of the variable dB, dC in thread order */
         if (vB || vC) {
 #pragma omp for schedule(static)
             for (int64_t e = 0; e < BLN; e++) {
@@ -436,7 +496,7 @@ int sk_scan_bwd_f32(const sk_scan_f32 *p) {
                     if (vB) sb += work[th * ly.per + ly.dBp + e];
                     if (vC) sc += work[th * ly.per + ly.dCp + e];
                 }
-                int64_t pos = e / ly.NK, m = e % ly.NK;
+                const int64_t pos = e / ly.NK, m = e % ly.NK;
                 if (vB) p->dB[pos * p->ldb + m] = sb;
                 if (vC) p->dC[pos * p->ldc + m] = sc;
             }

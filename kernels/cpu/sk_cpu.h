@@ -92,7 +92,7 @@ int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float a
  * and constant dB/dC are owned by one thread), inner loops vectorized over the channels of a
  * block; the backward recomputes states chunk by chunk from ckpt and reduces variable dB/dC over
  * threads in scratch. */
-#define SK_SCAN_VW 8
+#define SK_SCAN_VW 16 /* = SK_VLANES of kernels/cpu/sk_vmath.h */
 int sk_scan_fwd_f32(const sk_scan_f32 *p);
 int sk_scan_bwd_f32(const sk_scan_f32 *p);
 /* Scratch elements the optimized scan needs for `nthreads` threads (forward and backward). */

@@ -1,13 +1,15 @@
 /* scan.c — selective scan family: the reference (scan_ref.inc, float and double) and the
  * optimized fp32 forward/backward used by the CPU backend. Math and shapes: kernels/sk_ops.h.
  *
- * Optimized layout: one task = a block of SK_SCAN_VW consecutive channels for all batch rows
- * (so the per-channel parameter gradients dA, dD, ddelta_bias have one owner and need no
- * atomics). The state of a block is h[n][j] (N x VW floats); every inner loop runs over the VW
- * channels j with no dependency, so GCC vectorizes it (exp/softplus/sigmoid from sk_vmath.h).
- * B[t,:] and C[t,:] are broadcast across the block. dB/dC sum over channels: each thread adds
- * into its own (b, L, N) partial buffers in scratch, reduced after the parallel region (fixed
- * order, so results do not depend on scheduling for a given thread count).
+ * Optimized layout: a block = SK_SCAN_VW (16) consecutive channels, one sk_vf vector; one task
+ * = a group of up to SK_GROUP blocks for all batch rows (so the per-channel parameter gradients
+ * dA, dD, ddelta_bias have one owner and need no atomics), swept position tile by position tile
+ * so neighbouring blocks share the fetched rows. The state of a block is h[n] (N vectors); the
+ * inner loop over n updates 16 channels at once (exp/softplus/sigmoid from sk_vmath.h; the
+ * d_state loop stays sequential, as in the official kernel). B[t,:] and C[t,:] are broadcast
+ * across the block. dB/dC sum over channels: each thread adds into its own (b, L, N) partials in
+ * scratch, reduced after the parallel region in thread order (deterministic for a given thread
+ * count).
  *
  * Modes (sk_ops.h): complex modes (SK_SCAN_COMPLEX) keep two planes per mode, h[2n][j] = re and
  * h[2n+1][j] = im, so the complex update (sk_complex.h; e^{dlt A} from sk_v_exp and
@@ -82,9 +84,10 @@ static int64_t chunk_of(const sk_scan_f32 *p) { return p->chunk ? p->chunk : SK_
 
 /* Per-thread scratch (floats), offsets from the thread's base; NKV = N*K*VW floats hold one set
  * of (N*K x VW) planes. Forward: the states, A, constant B and C of a group of SK_GROUP blocks.
- * Backward: A, g, the dA accumulators, constant B, C and their gradient accumulators (one plane
- * set each), the chunk's states H ((chunk+1) plane sets), its delta and softplus' (chunk x VW
- * each), and this thread's partials of the variable dB, dC (b*L*N*K each; none when constant). */
+ * Backward: per block of a group, A, g, the dA accumulators, constant B, C and their gradient
+ * accumulators (SK_GROUP plane sets each); the chunk's states H ((chunk+1) plane sets), its
+ * delta and softplus' (chunk x VW each), and this thread's partials of the variable dB, dC
+ * (b*L*N*K each; none when constant). */
 typedef struct scan_lay {
     int64_t K, NK, ch;                /* components per mode, N*K, chunk length used for H */
     int64_t fh, fA, fB, fC;           /* forward: group states, A, B, C */
@@ -101,8 +104,8 @@ static scan_lay scan_layout(const sk_scan_f32 *p) {
     const int64_t nkv = PAD16(y.NK * VW), gkv = SK_GROUP * nkv, bln = PAD16(p->batch * p->len * y.NK);
     y.fh = 0, y.fA = gkv, y.fB = 2 * gkv, y.fC = 3 * gkv;
     const int64_t fwd = (p->flags & SK_SCAN_CONST_C) ? 4 * gkv : (p->flags & SK_SCAN_CONST_B) ? 3 * gkv : 2 * gkv;
-    y.At = 0, y.g = nkv, y.dA = 2 * nkv, y.Bk = 3 * nkv, y.Ck = 4 * nkv, y.dBk = 5 * nkv, y.dCk = 6 * nkv;
-    y.H = 7 * nkv;
+    y.At = 0, y.g = gkv, y.dA = 2 * gkv, y.Bk = 3 * gkv, y.Ck = 4 * gkv, y.dBk = 5 * gkv, y.dCk = 6 * gkv;
+    y.H = 7 * gkv;
     y.dl = y.H + PAD16((y.ch + 1) * y.NK * VW);
     y.sp = y.dl + y.ch * VW;
     y.dBp = y.dl + PAD16(2 * y.ch * VW);
@@ -283,148 +286,154 @@ SK_VI void fwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
     }
 }
 
-/* One block of VW channels, all batch rows (the backward's unit of work); ws = this thread's
- * scratch (layout scan_lay), holding its partials of the variable dB and dC. */
-SK_VI void bwd_block_t(const sk_scan_f32 *p, int64_t blk, float *ws, const scan_lay *ly, const int K, const int cB,
-                       const int cC) {
+/* The backward's unit of work: blocks [blo, bhi), all batch rows. For each batch row the chunks
+ * run in reverse; inside a chunk every block of the group recomputes its states from the
+ * checkpoint and sweeps back before the next block (rows shared as in fwd_group). ws = this
+ * thread's scratch (layout scan_lay), holding its partials of the variable dB and dC. */
+SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly, const int K,
+                       const int cB, const int cC) {
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, NK = ly->NK, ck = chunk_of(p), nch = (L + ck - 1) / ck;
-    float *At = ws + ly->At, *g = ws + ly->g, *dAacc = ws + ly->dA, *Bk = ws + ly->Bk, *Ck = ws + ly->Ck;
-    float *dBk = ws + ly->dBk, *dCk = ws + ly->dCk, *H = ws + ly->H, *dlbuf = ws + ly->dl, *spbuf = ws + ly->sp;
-    float *dBp = ws + ly->dBp, *dCp = ws + ly->dCp;
-    const int64_t c0 = blk * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
-    load_A(p, c0, w, K, At);
-    if (cB) load_planes(p->B + c0 * NK, NK, w, Bk);
-    if (cC) load_planes(p->C + c0 * NK, NK, w, Ck);
-    const sk_vf bv = load_chan(p->delta_bias, c0, w), Dv = load_chan(p->D, c0, w);
-    sk_vf dDacc = sk_v_splat(0), ddbacc = sk_v_splat(0);
-    memset(dAacc, 0, (size_t)(NK * VW) * sizeof(float));
-    if (cB) memset(dBk, 0, (size_t)(NK * VW) * sizeof(float));
-    if (cC) memset(dCk, 0, (size_t)(NK * VW) * sizeof(float));
+    const int64_t NKV = NK * VW;
+    float *H = ws + ly->H, *dlbuf = ws + ly->dl, *spbuf = ws + ly->sp, *dBp = ws + ly->dBp, *dCp = ws + ly->dCp;
+    sk_vf bv[SK_GROUP], Dv[SK_GROUP], dDacc[SK_GROUP], ddbacc[SK_GROUP];
+    for (int64_t gb = blo; gb < bhi; gb++) {
+        const int64_t c0 = gb * VW, w = Dm - c0 < VW ? Dm - c0 : VW, o = (gb - blo) * NKV;
+        load_A(p, c0, w, K, ws + ly->At + o);
+        if (cB) load_planes(p->B + c0 * NK, NK, w, ws + ly->Bk + o), memset(ws + ly->dBk + o, 0, (size_t)NKV * sizeof(float));
+        if (cC) load_planes(p->C + c0 * NK, NK, w, ws + ly->Ck + o), memset(ws + ly->dCk + o, 0, (size_t)NKV * sizeof(float));
+        memset(ws + ly->dA + o, 0, (size_t)NKV * sizeof(float));
+        bv[gb - blo] = load_chan(p->delta_bias, c0, w), Dv[gb - blo] = load_chan(p->D, c0, w);
+        dDacc[gb - blo] = ddbacc[gb - blo] = sk_v_splat(0);
+    }
     for (int64_t i = 0; i < p->batch; i++) {
-        load_planes(p->dhT ? p->dhT + (i * Dm + c0) * NK : NULL, NK, w, g);
+        for (int64_t gb = blo; gb < bhi; gb++) {
+            const int64_t c0 = gb * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+            load_planes(p->dhT ? p->dhT + (i * Dm + c0) * NK : NULL, NK, w, ws + ly->g + (gb - blo) * NKV);
+        }
         for (int64_t k = nch - 1; k >= 0; k--) {
             const int64_t t0 = k * ck, t1 = t0 + ck < L ? t0 + ck : L;
-            /* recompute the chunk's states from its checkpoint: H[s] enters t0+s, H[s+1] = h_{t0+s} */
-            load_planes(p->ckpt + ((i * nch + k) * Dm + c0) * NK, NK, w, H);
-            for (int64_t t = t0; t < t1; t++) {
-                const int64_t pos = i * L + t, s = t - t0;
-                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
-                sk_vf sp, dl = block_delta(p, load_delta_row(p, pos, c0, w) + bv, &sp);
-                sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
-                const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
-                block_update(At, Bk, cB ? NULL : p->B + pos * p->ldb, NULL, NULL, dl, dlu, keep, H + s * NK * VW,
-                             H + (s + 1) * NK * VW, NULL, N, K, cB, 1);
-            }
-            /* reverse sweep: g = dL/dh_t */
-            for (int64_t t = t1 - 1; t >= t0; t--) {
-                const int64_t pos = i * L + t, s = t - t0;
-                const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f;
-                const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
-                const float *Hp = H + s * NK * VW, *Hn = H + (s + 1) * NK * VW;
-                const sk_vf dl = sk_v_load(dlbuf + s * VW), u = load_row(p->u + pos * Dm + c0, w), dlu = dl * u;
-                sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
-                if (p->z) {
-                    /* out = y silu(z): recompute y = D u + K Re(sum_n C h_t); dz = dout y silu'(z), dy = dout silu(z) */
-                    sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = sk_v_splat(0);
+            for (int64_t gb = blo; gb < bhi; gb++) {
+                const int64_t c0 = gb * VW, w = Dm - c0 < VW ? Dm - c0 : VW, o = (gb - blo) * NKV;
+                float *At = ws + ly->At + o, *g = ws + ly->g + o, *dAacc = ws + ly->dA + o;
+                float *Bk = ws + ly->Bk + o, *Ck = ws + ly->Ck + o, *dBk = ws + ly->dBk + o, *dCk = ws + ly->dCk + o;
+                /* recompute the chunk's states from its checkpoint: H[s] enters t0+s, H[s+1] = h_{t0+s} */
+                load_planes(p->ckpt + ((i * nch + k) * Dm + c0) * NK, NK, w, H);
+                for (int64_t t = t0; t < t1; t++) {
+                    const int64_t pos = i * L + t, s = t - t0;
+                    const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
+                    sk_vf sp, dl = block_delta(p, load_delta_row(p, pos, c0, w) + bv[gb - blo], &sp);
+                    sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
+                    const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
+                    block_update(At, Bk, cB ? NULL : p->B + pos * p->ldb, NULL, NULL, dl, dlu, keep, H + s * NKV,
+                                 H + (s + 1) * NKV, NULL, N, K, cB, 1);
+                }
+                /* reverse sweep: g = dL/dh_t */
+                for (int64_t t = t1 - 1; t >= t0; t--) {
+                    const int64_t pos = i * L + t, s = t - t0;
+                    const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f;
+                    const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
+                    const float *Hp = H + s * NKV, *Hn = H + (s + 1) * NKV;
+                    const sk_vf dl = sk_v_load(dlbuf + s * VW), u = load_row(p->u + pos * Dm + c0, w), dlu = dl * u;
+                    sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
+                    if (p->z) {
+                        /* out = y silu(z): recompute y = D u + K Re(sum_n C h_t); dz = dout y silu'(z), dy = dout silu(z) */
+                        sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = sk_v_splat(0);
+                        for (int64_t n = 0; n < N; n++) {
+                            if (K == 1) y += BCV(cC, Ck, Ct, n) * sk_v_load(Hn + n * VW);
+                            else y += SK_CMUL_RE(BCV(cC, Ck, Ct, 2 * n), BCV(cC, Ck, Ct, 2 * n + 1),
+                                                 sk_v_load(Hn + 2 * n * VW), sk_v_load(Hn + (2 * n + 1) * VW));
+                        }
+                        y = Dv[gb - blo] * u + (float)K * y;
+                        sk_vf sg = sk_v_sigmoid(z);
+                        store_row(p->dz + pos * p->ldz + c0, w, dy * y * sg * (1.0f + z * (1.0f - sg)));
+                        dy *= z * sg;
+                    }
+                    sk_vf du = dy * Dv[gb - blo], ddl = sk_v_splat(0);
+                    dDacc[gb - blo] += dy * u;
+                    float *dBrow = cB ? NULL : dBp + pos * NK, *dCrow = cC ? NULL : dCp + pos * NK;
                     for (int64_t n = 0; n < N; n++) {
-                        if (K == 1) y += BCV(cC, Ck, Ct, n) * sk_v_load(Hn + n * VW);
-                        else y += SK_CMUL_RE(BCV(cC, Ck, Ct, 2 * n), BCV(cC, Ck, Ct, 2 * n + 1), sk_v_load(Hn + 2 * n * VW),
-                                             sk_v_load(Hn + (2 * n + 1) * VW));
-                    }
-                    y = Dv * u + (float)K * y;
-                    sk_vf sg = sk_v_sigmoid(z);
-                    store_row(p->dz + pos * p->ldz + c0, w, dy * y * sg * (1.0f + z * (1.0f - sg)));
-                    dy *= z * sg;
-                }
-                sk_vf du = dy * Dv, ddl = sk_v_splat(0);
-                dDacc += dy * u;
-                float *dBrow = cB ? NULL : dBp + pos * NK, *dCrow = cC ? NULL : dCp + pos * NK;
-                for (int64_t n = 0; n < N; n++) {
-                    if (K == 1) {
-                        const sk_vf An = sk_v_load(At + n * VW), a = sk_v_exp(dl * An), Bn = BCV(cB, Bk, Bt, n);
-                        const sk_vf h1 = keep * sk_v_load(Hp + n * VW), hn = sk_v_load(Hn + n * VW);
-                        const sk_vf gv = sk_v_load(g + n * VW) + dy * BCV(cC, Ck, Ct, n); /* + the output at t */
-                        const sk_vf vC = dy * hn, vB = gv * dlu;                           /* dC, dB terms */
-                        if (cC) sk_v_store(dCk + n * VW, sk_v_load(dCk + n * VW) + vC);
-                        else {
-                            float sC = 0;
-                            for (int j = 0; j < VW; j++) sC += vC[j];
-                            dCrow[n] += sC;
-                        }
-                        if (cB) sk_v_store(dBk + n * VW, sk_v_load(dBk + n * VW) + vB);
-                        else {
-                            float sB = 0;
-                            for (int j = 0; j < VW; j++) sB += vB[j];
-                            dBrow[n] += sB;
-                        }
-                        du += gv * dl * Bn;
+                        if (K == 1) {
+                            const sk_vf An = sk_v_load(At + n * VW), a = sk_v_exp(dl * An);
+                            const sk_vf h1 = keep * sk_v_load(Hp + n * VW), hn = sk_v_load(Hn + n * VW);
+                            const sk_vf gv = sk_v_load(g + n * VW) + dy * BCV(cC, Ck, Ct, n); /* + the output at t */
+                            const sk_vf vC = dy * hn, vB = gv * dlu, Bn = BCV(cB, Bk, Bt, n); /* dC, dB terms */
+                            if (cC) sk_v_store(dCk + n * VW, sk_v_load(dCk + n * VW) + vC);
+                            else dCrow[n] += sk_v_hsum(vC); /* sums over the block's channels */
+                            if (cB) sk_v_store(dBk + n * VW, sk_v_load(dBk + n * VW) + vB);
+                            else dBrow[n] += sk_v_hsum(vB);
+                            du += gv * dl * Bn;
 #ifdef SSMKIT_MUTATE_SCAN_BWD
-                        ddl += gv * (An * a * h1 - Bn * u); /* deliberate bug (mutation test) */
+                            ddl += gv * (An * a * h1 - Bn * u); /* deliberate bug (mutation test) */
 #else
-                        ddl += gv * (An * a * h1 + Bn * u); /* d/d delta of exp(delta A) h + delta B u */
+                            ddl += gv * (An * a * h1 + Bn * u); /* d/d delta of exp(delta A) h + delta B u */
 #endif
-                        sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
-                        sk_v_store(g + n * VW, keep * gv * a); /* dL/dh_{t-1} (0 across a reset) */
-                    } else {
-                        /* complex: the steps of scan_ref.inc's backward, q = conj(a h_{t-1}) g */
-                        const int64_t mr = 2 * n, mi = 2 * n + 1;
-                        const sk_vf Ar = sk_v_load(At + mr * VW), Ai = sk_v_load(At + mi * VW);
-                        sk_vf e = sk_v_exp(dl * Ar), sn, cs;
-                        sk_v_sincos(dl * Ai, &sn, &cs);
-                        const sk_vf er = e * cs, ei = e * sn;
-                        const sk_vf pr = keep * sk_v_load(Hp + mr * VW), pi = keep * sk_v_load(Hp + mi * VW);
-                        const sk_vf br = BCV(cB, Bk, Bt, mr), bi = BCV(cB, Bk, Bt, mi);
-                        const sk_vf gr = sk_v_load(g + mr * VW) + 2.0f * dy * BCV(cC, Ck, Ct, mr); /* + 2 dy conj(C) */
-                        const sk_vf gi = sk_v_load(g + mi * VW) - 2.0f * dy * BCV(cC, Ck, Ct, mi);
-                        const sk_vf tCr = 2.0f * dy * sk_v_load(Hn + mr * VW), tCi = -2.0f * dy * sk_v_load(Hn + mi * VW);
-                        const sk_vf tBr = gr * dlu, tBi = gi * dlu;
-                        if (cC) {
-                            sk_v_store(dCk + mr * VW, sk_v_load(dCk + mr * VW) + tCr);
-                            sk_v_store(dCk + mi * VW, sk_v_load(dCk + mi * VW) + tCi);
+                            sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
+                            sk_v_store(g + n * VW, keep * gv * a); /* dL/dh_{t-1} (0 across a reset) */
                         } else {
-                            float sr = 0, si = 0;
-                            for (int j = 0; j < VW; j++) sr += tCr[j], si += tCi[j];
-                            dCrow[mr] += sr, dCrow[mi] += si;
+                            /* complex: the steps of scan_ref.inc's backward, q = conj(a h_{t-1}) g */
+                            const int64_t mr = 2 * n, mi = 2 * n + 1;
+                            const sk_vf Ar = sk_v_load(At + mr * VW), Ai = sk_v_load(At + mi * VW);
+                            sk_vf e = sk_v_exp(dl * Ar), sn, cs;
+                            sk_v_sincos(dl * Ai, &sn, &cs);
+                            const sk_vf er = e * cs, ei = e * sn;
+                            const sk_vf pr = keep * sk_v_load(Hp + mr * VW), pi = keep * sk_v_load(Hp + mi * VW);
+                            const sk_vf br = BCV(cB, Bk, Bt, mr), bi = BCV(cB, Bk, Bt, mi);
+                            const sk_vf gr = sk_v_load(g + mr * VW) + 2.0f * dy * BCV(cC, Ck, Ct, mr); /* + 2 dy conj(C) */
+                            const sk_vf gi = sk_v_load(g + mi * VW) - 2.0f * dy * BCV(cC, Ck, Ct, mi);
+                            const sk_vf tCr = 2.0f * dy * sk_v_load(Hn + mr * VW), tCi = -2.0f * dy * sk_v_load(Hn + mi * VW);
+                            const sk_vf tBr = gr * dlu, tBi = gi * dlu;
+                            if (cC) {
+                                sk_v_store(dCk + mr * VW, sk_v_load(dCk + mr * VW) + tCr);
+                                sk_v_store(dCk + mi * VW, sk_v_load(dCk + mi * VW) + tCi);
+                            } else {
+                                dCrow[mr] += sk_v_hsum(tCr), dCrow[mi] += sk_v_hsum(tCi);
+                            }
+                            if (cB) {
+                                sk_v_store(dBk + mr * VW, sk_v_load(dBk + mr * VW) + tBr);
+                                sk_v_store(dBk + mi * VW, sk_v_load(dBk + mi * VW) + tBi);
+                            } else {
+                                dBrow[mr] += sk_v_hsum(tBr), dBrow[mi] += sk_v_hsum(tBi);
+                            }
+                            const sk_vf bg = SK_CJMUL_RE(br, bi, gr, gi); /* Re(conj(B) g) */
+                            du += dl * bg;
+                            const sk_vf ahr = SK_CMUL_RE(er, ei, pr, pi), ahi = SK_CMUL_IM(er, ei, pr, pi);
+                            const sk_vf qr = SK_CJMUL_RE(ahr, ahi, gr, gi), qi = SK_CJMUL_IM(ahr, ahi, gr, gi);
+                            ddl += bg * u + SK_CJMUL_RE(Ar, Ai, qr, qi);
+                            sk_v_store(dAacc + mr * VW, sk_v_load(dAacc + mr * VW) + dl * qr);
+                            sk_v_store(dAacc + mi * VW, sk_v_load(dAacc + mi * VW) + dl * qi);
+                            sk_v_store(g + mr * VW, keep * SK_CJMUL_RE(er, ei, gr, gi)); /* conj(a) g */
+                            sk_v_store(g + mi * VW, keep * SK_CJMUL_IM(er, ei, gr, gi));
                         }
-                        if (cB) {
-                            sk_v_store(dBk + mr * VW, sk_v_load(dBk + mr * VW) + tBr);
-                            sk_v_store(dBk + mi * VW, sk_v_load(dBk + mi * VW) + tBi);
-                        } else {
-                            float sr = 0, si = 0;
-                            for (int j = 0; j < VW; j++) sr += tBr[j], si += tBi[j];
-                            dBrow[mr] += sr, dBrow[mi] += si;
-                        }
-                        const sk_vf bg = SK_CJMUL_RE(br, bi, gr, gi); /* Re(conj(B) g) */
-                        du += dl * bg;
-                        const sk_vf ahr = SK_CMUL_RE(er, ei, pr, pi), ahi = SK_CMUL_IM(er, ei, pr, pi);
-                        const sk_vf qr = SK_CJMUL_RE(ahr, ahi, gr, gi), qi = SK_CJMUL_IM(ahr, ahi, gr, gi);
-                        ddl += bg * u + SK_CJMUL_RE(Ar, Ai, qr, qi);
-                        sk_v_store(dAacc + mr * VW, sk_v_load(dAacc + mr * VW) + dl * qr);
-                        sk_v_store(dAacc + mi * VW, sk_v_load(dAacc + mi * VW) + dl * qi);
-                        sk_v_store(g + mr * VW, keep * SK_CJMUL_RE(er, ei, gr, gi)); /* conj(a) g */
-                        sk_v_store(g + mi * VW, keep * SK_CJMUL_IM(er, ei, gr, gi));
                     }
+                    const sk_vf dd = ddl * sk_v_load(spbuf + s * VW); /* through softplus */
+                    store_row(p->du + pos * Dm + c0, w, du);
+                    if (p->delta) store_row(p->ddelta + pos * Dm + c0, w, dd);
+                    ddbacc[gb - blo] += dd;
                 }
-                const sk_vf dd = ddl * sk_v_load(spbuf + s * VW); /* through softplus */
-                store_row(p->du + pos * Dm + c0, w, du);
-                if (p->delta) store_row(p->ddelta + pos * Dm + c0, w, dd);
-                ddbacc += dd;
             }
         }
-        if (p->dh0) store_planes(p->dh0 + (i * Dm + c0) * NK, NK, w, g, 0);
+        if (p->dh0)
+            for (int64_t gb = blo; gb < bhi; gb++) {
+                const int64_t c0 = gb * VW, w = Dm - c0 < VW ? Dm - c0 : VW;
+                store_planes(p->dh0 + (i * Dm + c0) * NK, NK, w, ws + ly->g + (gb - blo) * NKV, 0);
+            }
     }
-    for (int64_t j = 0; j < w; j++) {
-        for (int64_t n = 0; n < N; n++) {
-            float d = dAacc[n * K * VW + j];
-            if (p->flags & SK_SCAN_A_NEG_EXP) d *= At[n * K * VW + j]; /* dA/dA_log = A */
-            p->dA[(c0 + j) * N + n] += d;
-            if (K == 2) p->dA_imag[(c0 + j) * N + n] += dAacc[(2 * n + 1) * VW + j];
+    for (int64_t gb = blo; gb < bhi; gb++) {
+        const int64_t c0 = gb * VW, w = Dm - c0 < VW ? Dm - c0 : VW, o = (gb - blo) * NKV;
+        const float *At = ws + ly->At + o, *dAacc = ws + ly->dA + o;
+        for (int64_t j = 0; j < w; j++) {
+            for (int64_t n = 0; n < N; n++) {
+                float d = dAacc[n * K * VW + j];
+                if (p->flags & SK_SCAN_A_NEG_EXP) d *= At[n * K * VW + j]; /* dA/dA_log = A */
+                p->dA[(c0 + j) * N + n] += d;
+                if (K == 2) p->dA_imag[(c0 + j) * N + n] += dAacc[(2 * n + 1) * VW + j];
+            }
+            if (p->D) p->dD[c0 + j] += dDacc[gb - blo][j];
+            if (p->delta_bias) p->ddelta_bias[c0 + j] += ddbacc[gb - blo][j];
         }
-        if (p->D) p->dD[c0 + j] += dDacc[j];
-        if (p->delta_bias) p->ddelta_bias[c0 + j] += ddbacc[j];
+        if (cB) store_planes(p->dB + c0 * NK, NK, w, ws + ly->dBk + o, 1);
+        if (cC) store_planes(p->dC + c0 * NK, NK, w, ws + ly->dCk + o, 1);
     }
-    if (cB) store_planes(p->dB + c0 * NK, NK, w, dBk, 1);
-    if (cC) store_planes(p->dC + c0 * NK, NK, w, dCk, 1);
 }
 
 /* One clone set (x86-64-v4 / v3 / baseline) per mode: the bodies above with the mode's constants.
@@ -434,14 +443,20 @@ SK_VI void bwd_block_t(const sk_scan_f32 *p, int64_t blk, float *ws, const scan_
     SK_CLONES static void fwd_group_##m(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly) { \
         fwd_group_t(p, blo, bhi, ws, ly, K, cB, cC);                                                                   \
     }                                                                                                                  \
-    SK_CLONES static void bwd_block_##m(const sk_scan_f32 *p, int64_t blk, float *ws, const scan_lay *ly) {            \
-        bwd_block_t(p, blk, ws, ly, K, cB, cC);                                                                        \
+    SK_CLONES static void bwd_group_##m(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly) { \
+        bwd_group_t(p, blo, bhi, ws, ly, K, cB, cC);                                                                   \
     }
 SCAN_MODES(SCAN_CLONE)
 #define SCAN_FWD_PTR(m, K, cB, cC) fwd_group_##m,
-#define SCAN_BWD_PTR(m, K, cB, cC) bwd_block_##m,
+#define SCAN_BWD_PTR(m, K, cB, cC) bwd_group_##m,
 static void (*const fwd_group_fn[8])(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = {SCAN_MODES(SCAN_FWD_PTR)};
-static void (*const bwd_block_fn[8])(const sk_scan_f32 *, int64_t, float *, const scan_lay *) = {SCAN_MODES(SCAN_BWD_PTR)};
+static void (*const bwd_group_fn[8])(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = {SCAN_MODES(SCAN_BWD_PTR)};
+
+/* groups of G blocks, G as large as keeps every thread busy (at most SK_GROUP) */
+static int64_t group_size(int64_t nblk, int nth) {
+    int64_t G = nblk / nth;
+    return G < 1 ? 1 : G > SK_GROUP ? SK_GROUP : G;
+}
 
 static int scan_mode(const sk_scan_f32 *p) {
     return ((p->flags & SK_SCAN_COMPLEX) ? 4 : 0) | ((p->flags & SK_SCAN_CONST_B) ? 2 : 0) | ((p->flags & SK_SCAN_CONST_C) ? 1 : 0);
@@ -456,10 +471,7 @@ int sk_scan_fwd_f32(const sk_scan_f32 *p) {
     const scan_lay ly = scan_layout(p);
     const int64_t nblk = (p->dim + VW - 1) / VW;
     void (*const fn)(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = fwd_group_fn[scan_mode(p)];
-    /* groups of G blocks, G as large as keeps every thread busy (at most SK_GROUP) */
-    int64_t G = nblk / nth;
-    G = G < 1 ? 1 : G > SK_GROUP ? SK_GROUP : G;
-    const int64_t ngroups = (nblk + G - 1) / G;
+    const int64_t G = group_size(nblk, nth), ngroups = (nblk + G - 1) / G;
 #pragma omp parallel num_threads(nth)
     {
         float *ws = work + thread_id() * ly.per;
@@ -479,14 +491,15 @@ int sk_scan_bwd_f32(const sk_scan_f32 *p) {
     const scan_lay ly = scan_layout(p);
     const int64_t nblk = (p->dim + VW - 1) / VW, BLN = p->batch * p->len * ly.NK;
     const int vB = !(p->flags & SK_SCAN_CONST_B), vC = !(p->flags & SK_SCAN_CONST_C);
-    void (*const fn)(const sk_scan_f32 *, int64_t, float *, const scan_lay *) = bwd_block_fn[scan_mode(p)];
+    void (*const fn)(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = bwd_group_fn[scan_mode(p)];
+    const int64_t G = group_size(nblk, nth), ngroups = (nblk + G - 1) / G;
 #pragma omp parallel num_threads(nth)
     {
         float *ws = work + thread_id() * ly.per;
         if (vB) memset(ws + ly.dBp, 0, (size_t)BLN * sizeof(float));
         if (vC) memset(ws + ly.dCp, 0, (size_t)BLN * sizeof(float));
 #pragma omp for schedule(static)
-        for (int64_t blk = 0; blk < nblk; blk++) fn(p, blk, ws, &ly);
+        for (int64_t gi = 0; gi < ngroups; gi++) fn(p, gi * G, gi * G + G < nblk ? gi * G + G : nblk, ws, &ly);
         /* implicit barrier: reduce the per-thread partials of the variable dB, dC in thread order */
         if (vB || vC) {
 #pragma omp for schedule(static)

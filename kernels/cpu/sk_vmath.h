@@ -33,6 +33,20 @@ SK_VI sk_vf sk_v_select(sk_vi m, sk_vf a, sk_vf b) {
     return (sk_vf)((m & (sk_vi)a) | (~m & (sk_vi)b));
 }
 
+/* Sum of the lanes as a tree (halves added pairwise; a fixed order, so deterministic). */
+_Static_assert(SK_VLANES == 16, "sk_v_hsum assumes 16 lanes");
+SK_VI float sk_v_hsum(sk_vf v) {
+    typedef float v8 __attribute__((vector_size(32), aligned(4)));
+    typedef float v4 __attribute__((vector_size(16), aligned(4)));
+    v8 a, b;
+    memcpy(&a, &v, sizeof a), memcpy(&b, (const char *)&v + sizeof a, sizeof b);
+    a += b;
+    v4 c, d;
+    memcpy(&c, &a, sizeof c), memcpy(&d, (const char *)&a + sizeof c, sizeof d);
+    c += d;
+    return (c[0] + c[2]) + (c[1] + c[3]);
+}
+
 /* exp(x) for x in [-87, 88] (clamped outside: exp(-87) ~ 1.6e-38 stands in for smaller values).
  * x = k ln2 + r, |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) by its degree-7 Taylor
  * polynomial (truncation < 3e-9 relative), times 2^k built in the exponent bits. */

@@ -153,9 +153,9 @@ static void test_f32(lcase *s, const char *tag) {
     SK_CHECK(sk_scan_fwd_f32(&p) == 0, "scan f32: %s", sk_errmsg());
     char nm[160];
     snprintf(nm, sizeof nm, "%s: f32 out", tag);
-    SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
+    KT_REL(nm, out, s->out, b * L * D, 1e-5);
     snprintf(nm, sizeof nm, "%s: f32 hT", tag);
-    SK_CHECK_REL(nm, hT, s->hT, nh, 1e-5);
+    KT_REL(nm, hT, s->hT, nh, 1e-5);
     float *du = kt_zerof(b * L * D), *dldt = kt_zerof(D), *dAl = kt_zerof(D * N), *dAi = kt_zerof(D * N);
     float *dB = kt_zerof(D * N * K), *dC = kt_zerof(D * N * K), *dD = kt_zerof(D), *dh0 = kt_zerof(nh);
     float *ddt = kt_zerof(D), *dBz = kt_zerof(D * N * K);
@@ -165,7 +165,7 @@ static void test_f32(lcase *s, const char *tag) {
     SK_CHECK(sk_s4d_zoh_bwd_f32(dldt, dAl, dAi, dB, ddt, dBz, ldt, Al, Ai, B, D, N) == 0, "zoh bwd f32");
 #define CMP(field, got, ref, n)                                                                    \
     snprintf(nm, sizeof nm, "%s: f32 d%s", tag, field);                                            \
-    SK_CHECK_REL(nm, got, ref, n, 1e-5)
+    KT_REL(nm, got, ref, n, 1e-5)
     CMP("u", du, g.du, b * L * D);
     CMP("log_dt", dldt, g.dlog_dt, D);
     CMP("A_log", dAl, g.dA_log, D * N);
@@ -218,8 +218,8 @@ static void test_glu(void) {
     float *xf = kt_tof(g.x, 70), *wf = kt_tof(g.w, 35), *of = kt_zerof(35), *dxf = kt_zerof(70);
     sk_glu_fwd_f32(of, xf, 5, 7);
     sk_glu_bwd_f32(dxf, wf, xf, 5, 7);
-    SK_CHECK_REL("glu f32", of, g.out, 35, 1e-5);
-    SK_CHECK_REL("dglu f32", dxf, dx, 70, 1e-5);
+    KT_REL("glu f32", of, g.out, 35, 1e-5);
+    KT_REL("dglu f32", dxf, dx, 70, 1e-5);
     free(g.x), free(g.out), free(g.w), free(dx), free(xf), free(wf), free(of), free(dxf);
 }
 
@@ -257,5 +257,6 @@ int main(void) {
         test_f32(&s, "s4d complex b=2 L=263 D=19 N=6");
         l_free(&s);
     }
+    KT_REPORT("test_s4d");
     return sk_test_finish("test_s4d");
 }

@@ -145,9 +145,9 @@ static void test_f32(scase *s, const char *tag, int use_ref) {
     int rc = use_ref ? sk_scan_fwd_ref_f32(&p) : sk_scan_fwd_f32(&p);
     SK_CHECK(rc == 0, "%s: fwd: %s", tag, sk_errmsg());
     char nm[160];
-    snprintf(nm, sizeof nm, "%s: out", tag); SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
-    snprintf(nm, sizeof nm, "%s: hT", tag); SK_CHECK_REL(nm, hT, s->hT, nH(s), 1e-5);
-    snprintf(nm, sizeof nm, "%s: ckpt", tag); SK_CHECK_REL(nm, ckpt, s->ckpt, nck(s) * nH(s), 1e-5);
+    snprintf(nm, sizeof nm, "%s: out", tag); KT_REL(nm, out, s->out, b * L * D, 1e-5);
+    snprintf(nm, sizeof nm, "%s: hT", tag); KT_REL(nm, hT, s->hT, nH(s), 1e-5);
+    snprintf(nm, sizeof nm, "%s: ckpt", tag); KT_REL(nm, ckpt, s->ckpt, nck(s) * nH(s), 1e-5);
     float *du = kt_zerof(b * L * D), *dd = kt_zerof(b * L * D), *dz = kt_zerof(b * L * s->ldz);
     float *dB = kt_zerof(nB(s)), *dC = kt_zerof(nC(s)), *dh0 = kt_zerof(nH(s));
     float *dA = kt_zerof(D * N), *dAi = kt_zerof(D * N), *dD = kt_zerof(D), *dbias = kt_zerof(D);
@@ -157,7 +157,7 @@ static void test_f32(scase *s, const char *tag, int use_ref) {
     SK_CHECK(rc == 0, "%s: bwd: %s", tag, sk_errmsg());
 #define CMP(nmx, got, ref, n)                                                                      \
     snprintf(nm, sizeof nm, "%s: %s", tag, nmx);                                                   \
-    SK_CHECK_REL(nm, got, ref, n, 1e-5)
+    KT_REL(nm, got, ref, n, 1e-5)
     CMP("du", du, g.du, b * L * D);
     if (s->delta) { CMP("ddelta", dd, g.ddelta, b * L * D); }
     if (s->z) { CMP("dz", dz, g.dz, b * L * s->ldz); }
@@ -212,9 +212,9 @@ static void test_carry(scase *s, const char *tag) {
         }
         char nm[160];
         snprintf(nm, sizeof nm, "%s: %s %d out", tag, split ? "split" : "step", split);
-        SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
+        KT_REL(nm, out, s->out, b * L * D, 1e-5);
         snprintf(nm, sizeof nm, "%s: %s %d hT", tag, split ? "split" : "step", split);
-        SK_CHECK_REL(nm, h, s->hT, nH(s), 1e-5);
+        KT_REL(nm, h, s->hT, nH(s), 1e-5);
         free(ut), free(dt), free(Bt), free(Ct), free(zt), free(A), free(Ai), free(bias), free(Dv), free(h), free(out);
     }
 }
@@ -336,5 +336,6 @@ int main(void) {
                          .A = x, .B = x, .C = x, .ldb = 2, .ldc = 2, .out = x};
         SK_CHECK(sk_scan_fwd_f32(&q) == SK_EINVAL && strstr(sk_errmsg(), "A_imag"), "no A_imag: %s", sk_errmsg());
     }
+    KT_REPORT("test_scan");
     return sk_test_finish("test_scan");
 }

@@ -99,4 +99,36 @@ SK_VI sk_vf sk_v_softplus(sk_vf x) {
 }
 SK_VI sk_vf sk_v_sigmoid(sk_vf x) { return 1.0f / (1.0f + sk_v_exp(-x)); }
 
+/* sin(x) and cos(x) for |x| <= ~3000 (absolute error ~1e-7 there; slowly larger beyond):
+ * x = k pi/2 + r, |r| <= pi/4 (three-part Cody-Waite split of pi/2: 8 + 12 + 24 bits, so k*hi
+ * and k*mid are exact for |k| < 2^11), sin r and cos r by their Taylor polynomials to r^9 and
+ * r^10 (truncation < 2e-9 at pi/4), then the quadrant k mod 4 rotates (sin, cos). Branch-free
+ * (the complex scan's exp(dlt * i A_imag)). */
+SK_VI void sk_v_sincos(sk_vf x, sk_vf *s, sk_vf *c) {
+    const float shift = 12582912.0f;
+    sk_vf kf = (x * 0.636619772367581343f + shift) - shift; /* round(x * 2/pi) */
+    sk_vf r = x - kf * 1.5703125f;
+    r = r - kf * 4.837512969970703e-4f;
+    r = r - kf * 7.549790126404332e-8f;
+    sk_vf r2 = r * r;
+    sk_vf ps = sk_v_splat(1.0f / 362880); /* sin r = r (1 - r^2/3! + r^4/5! - r^6/7! + r^8/9!) */
+    ps = ps * r2 - 1.0f / 5040;
+    ps = ps * r2 + 1.0f / 120;
+    ps = ps * r2 - 1.0f / 6;
+    ps = ps * r2 + 1.0f;
+    sk_vf sr = ps * r;
+    sk_vf pc = sk_v_splat(-1.0f / 3628800); /* cos r = 1 - r^2/2! + ... - r^10/10! */
+    pc = pc * r2 + 1.0f / 40320;
+    pc = pc * r2 - 1.0f / 720;
+    pc = pc * r2 + 1.0f / 24;
+    pc = pc * r2 - 0.5f;
+    pc = pc * r2 + 1.0f;
+    sk_vi q = __builtin_convertvector(kf, sk_vi) & 3;
+    /* q = 0: (s, c); 1: (c, -s); 2: (-s, -c); 3: (-c, s) */
+    sk_vi odd = (q & 1) != 0;
+    sk_vf ss = sk_v_select(odd, pc, sr), cc = sk_v_select(odd, sr, pc);
+    *s = sk_v_select((q & 2) != 0, -ss, ss);
+    *c = sk_v_select(((q + 1) & 2) != 0, -cc, cc);
+}
+
 #endif

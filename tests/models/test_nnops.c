@@ -108,11 +108,14 @@ static void test_conv_hand(void) {
 
 /* ---------------- RMSNorm, activations, embedding, cross-entropy ---------------- */
 typedef struct nctx {
-    int kind; /* 0 rmsnorm, 1 silu, 2 softplus, 3 xent */
+    int kind; /* 0 rmsnorm, 1 silu, 2 softplus, 3 xent, 4 gelu */
     int64_t rows, d;
     double *x, *w, *wout, *out, *aux;
     int32_t *tgt;
 } nctx;
+
+static int act_of(int kind) { return kind == 1 ? SK_ACT_SILU : kind == 4 ? SK_ACT_GELU : SK_ACT_SOFTPLUS; }
+static const char *act_name(int kind) { return kind == 1 ? "silu" : kind == 4 ? "gelu" : "softplus"; }
 
 static double n_loss(void *ctx) {
     nctx *c = ctx;
@@ -124,7 +127,7 @@ static double n_loss(void *ctx) {
         for (int64_t r = 0; r < c->rows; r++) l += c->aux[r];
         return l;
     } else {
-        sk_act_fwd_f64(c->out, c->x, c->rows * c->d, c->kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
+        sk_act_fwd_f64(c->out, c->x, c->rows * c->d, act_of(c->kind));
     }
     for (int64_t i = 0; i < c->rows * c->d; i++) l += c->out[i] * c->wout[i];
     return l;
@@ -159,17 +162,23 @@ static void test_act(int kind) {
     nctx c = {kind, 1, n, kt_randd(n, -25, 25), NULL, kt_randd(n, -1, 1), kt_zerod(n), NULL, NULL};
     kt_round(c.x, n);
     double *dx = kt_zerod(n);
-    sk_act_bwd_f64(dx, c.wout, c.x, n, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    KT_FD(kind == 1 ? "silu fd" : "softplus fd", n_loss, &c, c.x, n, dx, 1e-6);
+    sk_act_bwd_f64(dx, c.wout, c.x, n, act_of(kind));
+    char nm[64];
+    snprintf(nm, sizeof nm, "%s fd", act_name(kind));
+    KT_FD(nm, n_loss, &c, c.x, n, dx, 1e-6);
     n_loss(&c);
     float *xf = kt_tof(c.x, n), *of = kt_zerof(n), *gf = kt_tof(c.wout, n), *dxf = kt_zerof(n);
-    sk_act_fwd_f32(of, xf, n, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    sk_act_bwd_f32(dxf, gf, xf, n, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    KT_REL(kind == 1 ? "silu f32" : "softplus f32", of, c.out, n, 1e-5);
-    KT_REL(kind == 1 ? "dsilu f32" : "dsoftplus f32", dxf, dx, n, 1e-5);
+    sk_act_fwd_f32(of, xf, n, act_of(kind));
+    sk_act_bwd_f32(dxf, gf, xf, n, act_of(kind));
+    snprintf(nm, sizeof nm, "%s f32", act_name(kind));
+    KT_REL(nm, of, c.out, n, 1e-5);
+    snprintf(nm, sizeof nm, "d%s f32", act_name(kind));
+    KT_REL(nm, dxf, dx, n, 1e-5);
     double one = 1, o;
-    sk_act_fwd_f64(&o, &one, 1, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    SK_CHECK(fabs(o - (kind == 1 ? 1 / (1 + exp(-1.0)) : log(1 + exp(1.0)))) < 1e-15, "act hand");
+    sk_act_fwd_f64(&o, &one, 1, act_of(kind));
+    /* silu(1) = sigmoid(1); softplus(1) = log(1 + e); gelu(1) = Phi(1) = 0.841344746068542948... */
+    double hand = kind == 1 ? 1 / (1 + exp(-1.0)) : kind == 4 ? 0.8413447460685429486 : log(1 + exp(1.0));
+    SK_CHECK(fabs(o - hand) < 1e-15, "%s hand: %.17g vs %.17g", act_name(kind), o, hand);
     double big = 30;
     sk_act_fwd_f64(&o, &big, 1, SK_ACT_SOFTPLUS);
     SK_CHECK(o == 30, "softplus threshold 20: softplus(30) = 30 exactly");
@@ -278,6 +287,7 @@ int main(void) {
     test_rmsnorm(6, 21);
     test_act(1);
     test_act(2);
+    test_act(4);
     test_xent();
     test_embed();
     test_adamw();

@@ -101,10 +101,11 @@ static int cu_download(void *dst, const void *src, size_t bytes) {
     SK_CUDA(cudaStreamSynchronize(sk_stream));
     return SK_OK;
 }
-static int cu_sync(void) {
+int sk_cuda_sync_status(void) {
     SK_CUDA(cudaStreamSynchronize(sk_stream));
     return SK_OK;
 }
+static int cu_sync(void) { return sk_cuda_sync_status(); }
 static int cu_memzero(void *p, size_t bytes) {
     if (bytes) SK_CUDA(cudaMemsetAsync(p, 0, bytes, sk_stream));
     return SK_OK;
@@ -148,6 +149,10 @@ static void cuda_backend_init(void) {
     cuda_backend.embed_bwd = sk_cu_embed_bwd;
     cuda_backend.xent = sk_cu_xent;
     cuda_backend.adamw = sk_cu_adamw;
+    cuda_backend.s4d_zoh_fwd = sk_cu_s4d_zoh_fwd;
+    cuda_backend.s4d_zoh_bwd = sk_cu_s4d_zoh_bwd;
+    cuda_backend.glu_fwd = sk_cu_glu_fwd;
+    cuda_backend.glu_bwd = sk_cu_glu_bwd;
 }
 
 extern "C" const sk_backend *sk_backend_cuda(void) {

@@ -1,5 +1,6 @@
-// elementwise.cu — the CUDA ops that touch each element once: axpy, SiLU / softplus forward and
-// backward (kernels/cpu/act_ref.inc) and AdamW (kernels/cpu/adamw_ref.inc). Grid-stride loops
+// elementwise.cu — the CUDA ops that touch each element once: axpy, SiLU / softplus / GELU forward
+// and backward (kernels/cpu/act_ref.inc), GLU (kernels/cpu/glu_ref.inc) and AdamW
+// (kernels/cpu/adamw_ref.inc). Grid-stride loops
 // with 64-bit indices; the scalar formulas are sk_scalar.h's, shared with the CPU.
 #include "kernels/cuda/sk_cuda.h"
 #include "kernels/sk_scalar.h"
@@ -17,25 +18,66 @@ int sk_cu_axpy(float *y, const float *x, float a, int64_t n) {
     return SK_OK;
 }
 
-// out = f(x), f = silu or softplus (out may alias x)
-__global__ void act_fwd_kernel(float *out, const float *x, int64_t n, int silu) {
-    GRID_LOOP(i, n) out[i] = silu ? sk_siluf(x[i]) : sk_softplusf(x[i]);
+// f(x) and f'(x) for an SK_ACT_* kind (checked by the launchers)
+__device__ __forceinline__ float act_f(float x, int kind) {
+    return kind == SK_ACT_SILU ? sk_siluf(x) : kind == SK_ACT_GELU ? sk_geluf(x) : sk_softplusf(x);
 }
-// dx = dout * f'(x)
-__global__ void act_bwd_kernel(float *dx, const float *dout, const float *x, int64_t n, int silu) {
-    GRID_LOOP(i, n) dx[i] = dout[i] * (silu ? sk_dsiluf(x[i]) : sk_dsoftplusf(x[i]));
+__device__ __forceinline__ float act_df(float x, int kind) {
+    return kind == SK_ACT_SILU ? sk_dsiluf(x) : kind == SK_ACT_GELU ? sk_dgeluf(x) : sk_dsoftplusf(x);
+}
+// out = f(x) (out may alias x)
+__global__ void act_fwd_kernel(float *out, const float *x, int64_t n, int kind) {
+    GRID_LOOP(i, n) out[i] = act_f(x[i], kind);
+}
+// dx = dout * f'(x) (dx may alias dout: each element is read before it is written)
+__global__ void act_bwd_kernel(float *dx, const float *dout, const float *x, int64_t n, int kind) {
+    GRID_LOOP(i, n) dx[i] = dout[i] * act_df(x[i], kind);
+}
+static int act_check(int kind) {
+    if (kind != SK_ACT_SILU && kind != SK_ACT_SOFTPLUS && kind != SK_ACT_GELU)
+        return sk_error(SK_EINVAL, "activation %d unknown", kind);
+    return SK_OK;
 }
 int sk_cu_act_fwd(float *out, const float *x, int64_t n, int kind) {
-    if (kind != SK_ACT_SILU && kind != SK_ACT_SOFTPLUS) return sk_error(SK_EINVAL, "activation %d unknown", kind);
-    if (n <= 0) return SK_OK;
-    act_fwd_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(out, x, n, kind == SK_ACT_SILU);
+    int rc = act_check(kind);
+    if (rc || n <= 0) return rc;
+    act_fwd_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(out, x, n, kind);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
 int sk_cu_act_bwd(float *dx, const float *dout, const float *x, int64_t n, int kind) {
-    if (kind != SK_ACT_SILU && kind != SK_ACT_SOFTPLUS) return sk_error(SK_EINVAL, "activation %d unknown", kind);
-    if (n <= 0) return SK_OK;
-    act_bwd_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(dx, dout, x, n, kind == SK_ACT_SILU);
+    int rc = act_check(kind);
+    if (rc || n <= 0) return rc;
+    act_bwd_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(dx, dout, x, n, kind);
+    SK_CUDA_LAUNCHED();
+    return SK_OK;
+}
+
+// GLU over the last axis: out[r,j] = x[r,j] sigmoid(x[r,H+j]); x (rows, 2H), out (rows, H)
+__global__ void glu_fwd_kernel(float *out, const float *x, int64_t rows, int64_t H) {
+    GRID_LOOP(e, rows * H) {
+        const int64_t r = e / H, j = e % H;
+        out[e] = x[r * 2 * H + j] * sk_sigmoidf(x[r * 2 * H + H + j]);
+    }
+}
+// dx[r,j] = dout sigmoid(g); dx[r,H+j] = dout a s (1 - s)   (written)
+__global__ void glu_bwd_kernel(float *dx, const float *dout, const float *x, int64_t rows, int64_t H) {
+    GRID_LOOP(e, rows * H) {
+        const int64_t r = e / H, j = e % H;
+        const float a = x[r * 2 * H + j], s = sk_sigmoidf(x[r * 2 * H + H + j]), g = dout[e];
+        dx[r * 2 * H + j] = g * s;
+        dx[r * 2 * H + H + j] = g * a * s * (1 - s);
+    }
+}
+int sk_cu_glu_fwd(float *out, const float *x, int64_t rows, int64_t H) {
+    if (rows * H <= 0) return SK_OK;
+    glu_fwd_kernel<<<sk_cuda_blocks(rows * H, 256), 256, 0, sk_cuda_stream()>>>(out, x, rows, H);
+    SK_CUDA_LAUNCHED();
+    return SK_OK;
+}
+int sk_cu_glu_bwd(float *dx, const float *dout, const float *x, int64_t rows, int64_t H) {
+    if (rows * H <= 0) return SK_OK;
+    glu_bwd_kernel<<<sk_cuda_blocks(rows * H, 256), 256, 0, sk_cuda_stream()>>>(dx, dout, x, rows, H);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }

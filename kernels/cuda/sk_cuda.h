@@ -19,6 +19,8 @@ cudaStream_t sk_cuda_stream(void);
 // Temporary device memory for one call, stream-ordered (cudaMallocAsync / cudaFreeAsync).
 int sk_cuda_scratch_alloc(void **p, size_t bytes);
 int sk_cuda_scratch_free(void *p);
+// Wait for the stream (host buffers handed to async copies must outlive them); status.
+int sk_cuda_sync_status(void);
 // Number of multiprocessors of the current device (1 if it cannot be read).
 int sk_cuda_sm_count(void);
 
@@ -78,5 +80,12 @@ int sk_cu_xent(float *loss, float *dlogits, const float *logits, const int32_t *
 int sk_cu_adamw(float *p, const float *g, float *m, float *v, int64_t n, float lr, float b1, float b2, float eps,
                 float wd, int64_t t);
 int sk_cu_axpy(float *y, const float *x, float a, int64_t n);
+int sk_cu_glu_fwd(float *out, const float *x, int64_t rows, int64_t H);
+int sk_cu_glu_bwd(float *dx, const float *dout, const float *x, int64_t rows, int64_t H);
+int sk_cu_s4d_zoh_fwd(float *dt, float *Bz, const float *log_dt, const float *A_log, const float *A_imag,
+                      const float *B, int64_t D, int64_t N);
+int sk_cu_s4d_zoh_bwd(float *dlog_dt, float *dA_log, float *dA_imag, float *dB, const float *ddt, const float *dBz,
+                      const float *log_dt, const float *A_log, const float *A_imag, const float *B, int64_t D,
+                      int64_t N);
 
 #endif

@@ -87,29 +87,34 @@ static uint8_t *resets(int64_t n, double prob, uint8_t **dev) {
 /* ================================ selective scan ============================================ */
 typedef struct scase {
     int64_t b, L, D, N, chunk;
-    unsigned flags;
+    unsigned flags; /* SK_SCAN_*: softplus, A_NEG_EXP, COMPLEX, CONST_B, CONST_C */
     int z, Dskip, bias, h0, reset, dhT, alias; /* alias: hT written over h0 (recurrent step) */
+    int nodelta;                               /* delta = NULL: per-channel step delta_bias (S4D) */
 } scase;
 
 static void test_scan(scase s) {
-    const int64_t b = s.b, L = s.L, Dm = s.D, N = s.N, ld = 2 * N + 3, ldz = Dm + 5, rows = b * L;
-    printf("scan b=%lld L=%lld D=%lld N=%lld chunk=%lld flags=%u%s%s%s%s%s\n", (long long)b, (long long)L, (long long)Dm,
-           (long long)N, (long long)s.chunk, s.flags, s.z ? " z" : "", s.Dskip ? " D" : "", s.reset ? " resets" : "",
-           s.h0 ? " h0" : "", s.alias ? " hT=h0" : "");
+    const int KC = s.flags & SK_SCAN_COMPLEX ? 2 : 1, cB = (s.flags & SK_SCAN_CONST_B) != 0, cC = (s.flags & SK_SCAN_CONST_C) != 0;
+    const int64_t b = s.b, L = s.L, Dm = s.D, N = s.N, NK = N * KC, ld = 2 * NK + 3, ldz = Dm + 5, rows = b * L;
+    if (s.nodelta) s.bias = 1;
+    printf("scan b=%lld L=%lld D=%lld N=%lld chunk=%lld flags=%u%s%s%s%s%s%s\n", (long long)b, (long long)L,
+           (long long)Dm, (long long)N, (long long)s.chunk, s.flags, s.z ? " z" : "", s.Dskip ? " D" : "",
+           s.reset ? " resets" : "", s.h0 ? " h0" : "", s.alias ? " hT=h0" : "", s.nodelta ? " delta=NULL" : "");
     const int sp = s.flags & SK_SCAN_SOFTPLUS, ne = s.flags & SK_SCAN_A_NEG_EXP;
     T u = t_rand(rows * Dm, -1, 1), dl = sp ? t_rand(rows * Dm, -4, 1) : t_rand(rows * Dm, 0.005, 0.3);
-    T db = t_rand(Dm, -0.5, 0.5), A = ne ? t_rand(Dm * N, -1, 1.5) : t_rand(Dm * N, -2, -0.05);
-    T BC = t_rand(rows * ld, -1, 1), Dv = t_rand(Dm, -1, 1), zb = t_rand(rows * ldz, -2, 2);
-    T h0 = t_rand(b * Dm * N, -1, 1), dout = t_rand(rows * Dm, -1, 1), dhT = t_rand(b * Dm * N, -1, 1);
-    T out = t_nan(rows * Dm), hT = t_nan(b * Dm * N);
+    T db = sp ? t_rand(Dm, -0.5, 0.5) : t_rand(Dm, 0.001, 0.1), A = ne ? t_rand(Dm * N, -1, 1.5) : t_rand(Dm * N, -2, -0.05);
+    T Ai = t_rand(Dm * N, -4, 4), BC = t_rand(rows * ld, -1, 1), Bc = t_rand(Dm * NK, -1, 1), Cc = t_rand(Dm * NK, -1, 1);
+    T Dv = t_rand(Dm, -1, 1), zb = t_rand(rows * ldz, -2, 2);
+    T h0 = t_rand(b * Dm * NK, -1, 1), dout = t_rand(rows * Dm, -1, 1), dhT = t_rand(b * Dm * NK, -1, 1);
+    T out = t_nan(rows * Dm), hT = t_nan(b * Dm * NK);
     const int64_t chunk = s.chunk ? s.chunk : SK_SCAN_CHUNK_DEFAULT, nch = (L + chunk - 1) / chunk;
-    T ck = t_nan(b * nch * Dm * N);
+    T ck = t_nan(b * nch * Dm * NK);
     uint8_t *rd = NULL, *rh = s.reset ? resets(rows, 0.04, &rd) : NULL;
     /* the reference and the CPU backend get hT in its own buffer when the GPU aliases it */
 #define SCAN_FWD(P, X, HT)                                                                         \
     P.batch = b, P.len = L, P.dim = Dm, P.dstate = N, P.chunk = s.chunk, P.flags = s.flags;       \
-    P.u = X(u), P.delta = X(dl), P.delta_bias = s.bias ? X(db) : NULL, P.A = X(A);                \
-    P.B = X(BC) + 1, P.C = X(BC) + 1 + N, P.ldb = ld, P.ldc = ld, P.D = s.Dskip ? X(Dv) : NULL;   \
+    P.u = X(u), P.delta = s.nodelta ? NULL : X(dl), P.delta_bias = s.bias ? X(db) : NULL, P.A = X(A); \
+    P.A_imag = KC == 2 ? X(Ai) : NULL, P.B = cB ? X(Bc) : X(BC) + 1, P.C = cC ? X(Cc) : X(BC) + 1 + NK; \
+    P.ldb = ld, P.ldc = ld, P.D = s.Dskip ? X(Dv) : NULL;                                          \
     P.z = s.z ? X(zb) + 2 : NULL, P.ldz = ldz, P.h0 = s.h0 ? X(h0) : NULL, P.out = X(out);        \
     P.hT = HT, P.ckpt = X(ck)
 #define XH(t) (t).h
@@ -132,14 +137,16 @@ static void test_scan(scase s) {
     }
     t_check("hT", &hT);
     if (!s.alias) {
-        /* backward from the forward's checkpoints; dB/dC and dz live in wider buffers whose other
-         * columns must stay as they were (0.25) */
+        /* backward from the forward's checkpoints; per-position dB/dC and dz live in wider
+         * buffers whose other columns must stay as they were (0.25); constant dB/dC accumulate */
         T du = t_nan(rows * Dm), ddl = t_nan(rows * Dm), dBC = t_fill(rows * ld, 0.25), dzb = t_fill(rows * ldz, 0.25);
-        T dh0 = t_nan(b * Dm * N), dA = t_rand(Dm * N, -1, 1), dD = t_rand(Dm, -1, 1), ddb = t_rand(Dm, -1, 1);
+        T dBc = t_rand(Dm * NK, -1, 1), dCc = t_rand(Dm * NK, -1, 1), dAi = t_rand(Dm * N, -1, 1);
+        T dh0 = t_nan(b * Dm * NK), dA = t_rand(Dm * N, -1, 1), dD = t_rand(Dm, -1, 1), ddb = t_rand(Dm, -1, 1);
 #define SCAN_BWD(P, X)                                                                             \
-    P.dout = X(dout), P.dhT = s.dhT ? X(dhT) : NULL, P.du = X(du), P.ddelta = X(ddl);            \
-    P.dz = s.z ? X(dzb) + 2 : NULL, P.dB = X(dBC) + 1, P.dC = X(dBC) + 1 + N;                      \
-    P.dh0 = s.h0 ? X(dh0) : NULL, P.dA = X(dA), P.dD = X(dD), P.ddelta_bias = X(ddb)
+    P.dout = X(dout), P.dhT = s.dhT ? X(dhT) : NULL, P.du = X(du), P.ddelta = s.nodelta ? NULL : X(ddl); \
+    P.dz = s.z ? X(dzb) + 2 : NULL, P.dB = cB ? X(dBc) : X(dBC) + 1, P.dC = cC ? X(dCc) : X(dBC) + 1 + NK; \
+    P.dh0 = s.h0 ? X(dh0) : NULL, P.dA = X(dA), P.dA_imag = KC == 2 ? X(dAi) : NULL, P.dD = X(dD);    \
+    P.ddelta_bias = X(ddb)
         SCAN_BWD(pr, XH);
         SCAN_BWD(pc, XF);
         SCAN_BWD(pg, XD);
@@ -152,11 +159,14 @@ static void test_scan(scase s) {
         pg.work = work, pg.work_len = wl;
         RUN(G->scan_bwd(&pg), "scan bwd cuda");
         t_check("du", &du);
-        t_check("ddelta", &ddl);
+        if (!s.nodelta) t_check("ddelta", &ddl);
         t_check("dB, dC (and untouched columns)", &dBC);
+        if (cB) t_check("constant dB (+=)", &dBc);
+        if (cC) t_check("constant dC (+=)", &dCc);
         t_check("dz (and untouched columns)", &dzb);
         if (s.h0) t_check("dh0", &dh0);
         t_check("dA (+=)", &dA);
+        if (KC == 2) t_check("dA_imag (+=)", &dAi);
         t_check("dD (+=)", &dD);
         t_check("ddelta_bias (+=)", &ddb);
         /* no scratch given: the backend allocates its own for the call; du (a fixed-order sum)
@@ -168,10 +178,10 @@ static void test_scan(scase s) {
         SK_CHECK(!memcmp(du2, du.g, (size_t)du.n * sizeof(float)), "du with per-call scratch differs");
         free(du2);
         G->free(work);
-        T *all[] = {&du, &ddl, &dBC, &dzb, &dh0, &dA, &dD, &ddb};
+        T *all[] = {&du, &ddl, &dBC, &dzb, &dBc, &dCc, &dAi, &dh0, &dA, &dD, &ddb};
         for (size_t k = 0; k < sizeof all / sizeof *all; k++) t_free(all[k]);
     }
-    T *all[] = {&u, &dl, &db, &A, &BC, &Dv, &zb, &h0, &dout, &dhT, &out, &hT, &ck};
+    T *all[] = {&u, &dl, &db, &A, &Ai, &BC, &Bc, &Cc, &Dv, &zb, &h0, &dout, &dhT, &out, &hT, &ck};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) t_free(all[k]);
     free(rh);
     G->free(rd);
@@ -266,7 +276,8 @@ static void test_rmsnorm(void) {
 
 static void test_act(void) {
     const int64_t n = 10007;
-    for (int kind = SK_ACT_SILU; kind <= SK_ACT_SOFTPLUS; kind++) {
+    static const char *const names[] = {"", "silu", "softplus", "gelu"}, *const bnames[] = {"", "silu backward", "softplus backward", "gelu backward"};
+    for (int kind = SK_ACT_SILU; kind <= SK_ACT_GELU; kind++) {
         T x = t_rand(n, -30, 30), out = t_nan(n), dout = t_rand(n, -1, 1), dx = t_nan(n);
         RUN(sk_act_fwd_f64(out.h, x.h, n, kind), "ref");
         RUN(CPU->act_fwd(out.f, x.f, n, kind), "cpu");
@@ -274,8 +285,8 @@ static void test_act(void) {
         RUN(sk_act_bwd_f64(dx.h, dout.h, x.h, n, kind), "ref");
         RUN(CPU->act_bwd(dx.f, dout.f, x.f, n, kind), "cpu");
         RUN(G->act_bwd(dx.d, dout.d, x.d, n, kind), "cuda");
-        t_check(kind == SK_ACT_SILU ? "silu" : "softplus", &out);
-        t_check(kind == SK_ACT_SILU ? "silu backward" : "softplus backward", &dx);
+        t_check(names[kind], &out);
+        t_check(bnames[kind], &dx);
         t_free(&x), t_free(&out), t_free(&dout), t_free(&dx);
     }
     SK_CHECK(G->act_fwd(NULL, NULL, 1, 7) == SK_EINVAL, "unknown activation refused");
@@ -372,6 +383,46 @@ static void test_adamw_axpy_copy(void) {
     t_free(&p), t_free(&g), t_free(&m), t_free(&v);
 }
 
+static void test_glu(void) {
+    const int64_t rows = 43, H = 71;
+    T x = t_rand(rows * 2 * H, -4, 4), out = t_nan(rows * H), dout = t_rand(rows * H, -1, 1), dx = t_nan(rows * 2 * H);
+    RUN(sk_glu_fwd_f64(out.h, x.h, rows, H), "ref");
+    RUN(CPU->glu_fwd(out.f, x.f, rows, H), "cpu");
+    RUN(G->glu_fwd(out.d, x.d, rows, H), "cuda");
+    RUN(sk_glu_bwd_f64(dx.h, dout.h, x.h, rows, H), "ref");
+    RUN(CPU->glu_bwd(dx.f, dout.f, x.f, rows, H), "cpu");
+    RUN(G->glu_bwd(dx.d, dout.d, x.d, rows, H), "cuda");
+    t_check("glu", &out);
+    t_check("glu backward", &dx);
+    t_free(&x), t_free(&out), t_free(&dout), t_free(&dx);
+}
+
+/* S4D ZOH fold, real and complex; dt |A| spans both branches of E(z) (series and closed form) */
+static void test_s4d_zoh(void) {
+    const int64_t D = 13, N = 37;
+    for (int cx = 0; cx < 2; cx++) {
+        const int64_t K = cx ? 2 : 1;
+        T ldt = t_rand(D, log(1e-3), log(1.0)), Al = t_rand(D * N, -1, 2), Ai = t_rand(D * N, -6, 6);
+        T B = t_rand(D * N * K, -1, 1), dt = t_nan(D), Bz = t_nan(D * N * K);
+        T ddt = t_rand(D, -1, 1), dBz = t_rand(D * N * K, -1, 1);
+        T dldt = t_rand(D, -1, 1), dAl = t_rand(D * N, -1, 1), dAi = t_rand(D * N, -1, 1), dB = t_rand(D * N * K, -1, 1);
+        RUN(sk_s4d_zoh_fwd_f64(dt.h, Bz.h, ldt.h, Al.h, cx ? Ai.h : NULL, B.h, D, N), "ref");
+        RUN(CPU->s4d_zoh_fwd(dt.f, Bz.f, ldt.f, Al.f, cx ? Ai.f : NULL, B.f, D, N), "cpu");
+        RUN(G->s4d_zoh_fwd(dt.d, Bz.d, ldt.d, Al.d, cx ? Ai.d : NULL, B.d, D, N), "cuda");
+        t_check(cx ? "s4d zoh dt (complex)" : "s4d zoh dt", &dt);
+        t_check(cx ? "s4d zoh Bz (complex)" : "s4d zoh Bz", &Bz);
+        RUN(sk_s4d_zoh_bwd_f64(dldt.h, dAl.h, cx ? dAi.h : NULL, dB.h, ddt.h, dBz.h, ldt.h, Al.h, cx ? Ai.h : NULL, B.h, D, N), "ref");
+        RUN(CPU->s4d_zoh_bwd(dldt.f, dAl.f, cx ? dAi.f : NULL, dB.f, ddt.f, dBz.f, ldt.f, Al.f, cx ? Ai.f : NULL, B.f, D, N), "cpu");
+        RUN(G->s4d_zoh_bwd(dldt.d, dAl.d, cx ? dAi.d : NULL, dB.d, ddt.d, dBz.d, ldt.d, Al.d, cx ? Ai.d : NULL, B.d, D, N), "cuda");
+        t_check("s4d zoh dlog_dt (+=)", &dldt);
+        t_check("s4d zoh dA_log (+=)", &dAl);
+        if (cx) t_check("s4d zoh dA_imag (+=)", &dAi);
+        t_check("s4d zoh dB (+=)", &dB);
+        T *all[] = {&ldt, &Al, &Ai, &B, &dt, &Bz, &ddt, &dBz, &dldt, &dAl, &dAi, &dB};
+        for (size_t k = 0; k < sizeof all / sizeof *all; k++) t_free(all[k]);
+    }
+}
+
 /* ================================ the whole model ============================================ */
 static double rel(const float *got, const float *ref, int64_t n) {
     double num = 0, den = 0;
@@ -390,13 +441,19 @@ static double rel(const float *got, const float *ref, int64_t n) {
         if (e_ > TOL) printf("  %-34s %.2e  FAIL\n", (what), e_);                                 \
     } while (0)
 
-static void test_model(int64_t d_model, int64_t N, int64_t b, int64_t L) {
+static void test_model(int ssm, int block, int64_t d_model, int64_t N, int64_t b, int64_t L) {
+    static const char *const ssms[] = {"s6", "s6-complex", "s4d-real", "s4d-lin"};
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
     c.d_model = d_model, c.n_layer = 2, c.vocab_size = 11, c.d_state = N, c.dt_min = 0.01, c.dt_max = 0.5;
-    if (sk_mamba_config_finish(&c, "gpu")) abort();
-    printf("model d_model=%lld d_inner=%lld d_state=%lld layers=%lld b=%lld L=%lld\n", (long long)c.d_model,
-           (long long)c.d_inner, (long long)N, (long long)c.n_layer, (long long)b, (long long)L);
+    c.ssm = ssm, c.block = block;
+    if (sk_mamba_config_finish(&c, "gpu")) {
+        SK_CHECK(0, "config: %s", sk_errmsg());
+        return;
+    }
+    printf("model %s %s d_model=%lld d_inner=%lld d_state=%lld layers=%lld b=%lld L=%lld\n", ssms[ssm],
+           block == SK_BLOCK_S4_MLP ? "s4+mlp" : "mamba", (long long)c.d_model, (long long)c.d_inner, (long long)N,
+           (long long)c.n_layer, (long long)b, (long long)L);
     sk_mamba_lm *mc = NULL, *mg = NULL;
     RUN(sk_mamba_lm_create(&mc, &c, CPU, b, L, SK_MAMBA_GRADS), "create cpu");
     RUN(sk_mamba_lm_create(&mg, &c, G, b, L, SK_MAMBA_GRADS), "create cuda");
@@ -507,6 +564,23 @@ int main(int argc, char **argv) {
     /* a recurrent step: L = 1, hT written over h0 */
     test_scan((scase){.b = 3, .L = 1, .D = 29, .N = 16, .chunk = 0, .flags = MAMBA, .z = 1, .Dskip = 1, .bias = 1,
                       .h0 = 1, .alias = 1});
+    const unsigned CPLX = SK_SCAN_COMPLEX, CB = SK_SCAN_CONST_B | SK_SCAN_CONST_C;
+    /* complex S6 (variable B/C of 2N columns), N = 13 */
+    test_scan((scase){.b = 2, .L = 131, .D = 17, .N = 13, .chunk = 16, .flags = MAMBA | CPLX, .z = 1, .Dskip = 1,
+                      .bias = 1, .h0 = 1, .reset = 1, .dhT = 1});
+    /* complex with 300 modes: two passes of 256 */
+    test_scan((scase){.b = 1, .L = 29, .D = 3, .N = 300, .chunk = 8, .flags = MAMBA | CPLX, .z = 1, .Dskip = 1,
+                      .bias = 1, .h0 = 1, .reset = 1, .dhT = 1});
+    /* S4D: constant B and C, per-channel step (delta = NULL), real and complex, with a state */
+    test_scan((scase){.b = 3, .L = 67, .D = 9, .N = 11, .chunk = 32, .flags = SK_SCAN_A_NEG_EXP | CB, .Dskip = 1,
+                      .h0 = 1, .reset = 1, .dhT = 1, .nodelta = 1});
+    test_scan((scase){.b = 2, .L = 67, .D = 9, .N = 35, .chunk = 0, .flags = SK_SCAN_A_NEG_EXP | CB | CPLX,
+                      .Dskip = 1, .z = 1, .h0 = 1, .dhT = 1, .nodelta = 1});
+    /* only B constant, per-position delta; d_state 520 with constant C: multi-pass + per-channel grads */
+    test_scan((scase){.b = 2, .L = 41, .D = 6, .N = 21, .chunk = 16, .flags = MAMBA | SK_SCAN_CONST_B, .z = 1,
+                      .Dskip = 1, .bias = 1, .reset = 1});
+    test_scan((scase){.b = 1, .L = 23, .D = 3, .N = 520, .chunk = 8, .flags = SK_SCAN_A_NEG_EXP | SK_SCAN_CONST_C,
+                      .bias = 1, .nodelta = 1, .h0 = 1, .dhT = 1});
     test_conv(3, 53, 19, 4, SK_ACT_SILU, 1, 1, 1, 0);
     test_conv(2, 3, 7, 7, SK_ACT_NONE, 0, 1, 1, 0); /* L < W - 1: the state reaches past the sequence */
     test_conv(4, 1, 23, 4, SK_ACT_SILU, 1, 1, 0, 1); /* a recurrent step, state_out over state_in */
@@ -517,8 +591,15 @@ int main(int argc, char **argv) {
     test_embed();
     test_xent();
     test_adamw_axpy_copy();
-    test_model(24, 6, 2, 131);
-    test_model(64, 16, 3, 257);
+    test_glu();
+    test_s4d_zoh();
+    test_model(SK_SSM_S6, SK_BLOCK_MAMBA, 24, 6, 2, 131);
+    test_model(SK_SSM_S6, SK_BLOCK_MAMBA, 64, 16, 3, 257);
+    test_model(SK_SSM_S6_COMPLEX, SK_BLOCK_MAMBA, 24, 5, 2, 131);
+    test_model(SK_SSM_S4D_REAL, SK_BLOCK_MAMBA, 24, 7, 2, 131);
+    test_model(SK_SSM_S4D_LIN, SK_BLOCK_MAMBA, 24, 5, 2, 131);
+    test_model(SK_SSM_S4D_REAL, SK_BLOCK_S4_MLP, 24, 7, 2, 131);
+    test_model(SK_SSM_S4D_LIN, SK_BLOCK_S4_MLP, 24, 5, 2, 131);
     printf("test_gpu_ops%s: worst %s relative error %.3g (gate %.0e)\n", self ? " --self-test" : "", G->name, worst, TOL);
     return sk_test_finish(self ? "test_gpu_ops --self-test" : "test_gpu_ops");
 }

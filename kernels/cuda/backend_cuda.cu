@@ -60,7 +60,7 @@ int sk_cuda_first_bad_index(const int32_t *idx, int64_t rows, int64_t V, int64_t
     int rc = sk_cuda_scratch_alloc((void **)&first, sizeof *first);
     if (rc) return rc;
     SK_CUDA(cudaMemcpyAsync(first, &host, sizeof host, cudaMemcpyHostToDevice, sk_stream));
-    first_bad_kernel<<<sk_cuda_blocks(rows, 256), 256, 0, sk_stream>>>(idx, rows, V, ignore, first);
+    SK_LAUNCH(first_bad_kernel, sk_cuda_blocks(rows, 256), 256, idx, rows, V, ignore, first);
     SK_CUDA_LAUNCHED();
     SK_CUDA(cudaMemcpyAsync(&host, first, sizeof host, cudaMemcpyDeviceToHost, sk_stream));
     if ((rc = sk_cuda_scratch_free(first))) return rc;

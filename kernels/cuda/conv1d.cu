@@ -123,12 +123,12 @@ int sk_cu_conv1d_fwd(const sk_conv1d_f32 *p) {
     if (rc) return rc;
     const int64_t n = p->batch * p->len * p->dim;
     if (n > 0) {
-        conv_fwd_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(*p);
+        SK_LAUNCH(conv_fwd_kernel, sk_cuda_blocks(n, 256), 256, *p);
         SK_CUDA_LAUNCHED();
     }
     // after the outputs (which read state_in): state_out may alias it
     if (p->state_out && p->width > 1 && p->batch * p->dim > 0) {
-        conv_state_kernel<<<sk_cuda_blocks(p->batch * p->dim, 256), 256, 0, sk_cuda_stream()>>>(*p);
+        SK_LAUNCH(conv_state_kernel, sk_cuda_blocks(p->batch * p->dim, 256), 256, *p);
         SK_CUDA_LAUNCHED();
     }
     return SK_OK;
@@ -139,18 +139,18 @@ int sk_cu_conv1d_bwd(const sk_conv1d_f32 *p) {
     if (rc) return rc;
     const int64_t n = p->batch * p->len * p->dim, ns = p->batch * (p->width - 1) * p->dim;
     if (n > 0) {
-        conv_dx_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(*p);
+        SK_LAUNCH(conv_dx_kernel, sk_cuda_blocks(n, 256), 256, *p);
         SK_CUDA_LAUNCHED();
     }
     if (p->dstate_in && ns > 0) {
-        conv_dstate_kernel<<<sk_cuda_blocks(ns, 256), 256, 0, sk_cuda_stream()>>>(*p);
+        SK_LAUNCH(conv_dstate_kernel, sk_cuda_blocks(ns, 256), 256, *p);
         SK_CUDA_LAUNCHED();
     }
     if (p->dim > 0) {
         // supports: W + 1 <= 65535 taps (grid y), D <= 32 * (2^31 - 1)
         if (p->width + 1 > 65535) return sk_error(SK_EUNSUP, "conv1d backward on cuda: width %lld > 65534", (long long)p->width);
         dim3 grid((unsigned)((p->dim + 31) / 32), (unsigned)(p->width + (p->bias ? 1 : 0)));
-        conv_dw_kernel<<<grid, dim3(32, 8), 0, sk_cuda_stream()>>>(*p);
+        SK_LAUNCH(conv_dw_kernel, grid, dim3(32, 8), *p);
         SK_CUDA_LAUNCHED();
     }
     return SK_OK;

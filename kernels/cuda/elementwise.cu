@@ -13,7 +13,7 @@ __global__ void axpy_kernel(float *y, const float *x, float a, int64_t n) {
 }
 int sk_cu_axpy(float *y, const float *x, float a, int64_t n) {
     if (n <= 0) return SK_OK;
-    axpy_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(y, x, a, n);
+    SK_LAUNCH(axpy_kernel, sk_cuda_blocks(n, 256), 256, y, x, a, n);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
@@ -41,14 +41,14 @@ static int act_check(int kind) {
 int sk_cu_act_fwd(float *out, const float *x, int64_t n, int kind) {
     int rc = act_check(kind);
     if (rc || n <= 0) return rc;
-    act_fwd_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(out, x, n, kind);
+    SK_LAUNCH(act_fwd_kernel, sk_cuda_blocks(n, 256), 256, out, x, n, kind);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
 int sk_cu_act_bwd(float *dx, const float *dout, const float *x, int64_t n, int kind) {
     int rc = act_check(kind);
     if (rc || n <= 0) return rc;
-    act_bwd_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(dx, dout, x, n, kind);
+    SK_LAUNCH(act_bwd_kernel, sk_cuda_blocks(n, 256), 256, dx, dout, x, n, kind);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
@@ -71,13 +71,13 @@ __global__ void glu_bwd_kernel(float *dx, const float *dout, const float *x, int
 }
 int sk_cu_glu_fwd(float *out, const float *x, int64_t rows, int64_t H) {
     if (rows * H <= 0) return SK_OK;
-    glu_fwd_kernel<<<sk_cuda_blocks(rows * H, 256), 256, 0, sk_cuda_stream()>>>(out, x, rows, H);
+    SK_LAUNCH(glu_fwd_kernel, sk_cuda_blocks(rows * H, 256), 256, out, x, rows, H);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
 int sk_cu_glu_bwd(float *dx, const float *dout, const float *x, int64_t rows, int64_t H) {
     if (rows * H <= 0) return SK_OK;
-    glu_bwd_kernel<<<sk_cuda_blocks(rows * H, 256), 256, 0, sk_cuda_stream()>>>(dx, dout, x, rows, H);
+    SK_LAUNCH(glu_bwd_kernel, sk_cuda_blocks(rows * H, 256), 256, dx, dout, x, rows, H);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
@@ -99,7 +99,7 @@ int sk_cu_adamw(float *p, const float *g, float *m, float *v, int64_t n, float l
     if (t < 1) return sk_error(SK_EINVAL, "adamw: step %lld must be >= 1", (long long)t);
     if (n <= 0) return SK_OK;
     const float bc1 = 1 - powf(b1, (float)t), bc2 = 1 - powf(b2, (float)t);
-    adamw_kernel<<<sk_cuda_blocks(n, 256), 256, 0, sk_cuda_stream()>>>(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2);
+    SK_LAUNCH(adamw_kernel, sk_cuda_blocks(n, 256), 256, p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }

@@ -33,7 +33,7 @@ int sk_cu_embed_fwd(float *out, const int32_t *tok, const float *W, int64_t rows
     if (rows <= 0) return SK_OK;
     int rc = check_tokens(tok, rows, V);
     if (rc) return rc;
-    embed_fwd_kernel<<<sk_cuda_blocks(rows * d, 256), 256, 0, sk_cuda_stream()>>>(out, tok, W, rows, d);
+    SK_LAUNCH(embed_fwd_kernel, sk_cuda_blocks(rows * d, 256), 256, out, tok, W, rows, d);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
@@ -42,7 +42,7 @@ int sk_cu_embed_bwd(float *dW, const int32_t *tok, const float *dout, int64_t ro
     if (rows <= 0) return SK_OK;
     int rc = check_tokens(tok, rows, V);
     if (rc) return rc;
-    embed_bwd_kernel<<<sk_cuda_blocks(rows * d, 256), 256, 0, sk_cuda_stream()>>>(dW, tok, dout, rows, d);
+    SK_LAUNCH(embed_bwd_kernel, sk_cuda_blocks(rows * d, 256), 256, dW, tok, dout, rows, d);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }

@@ -46,7 +46,7 @@ int sk_cu_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, con
                         (long long)lda, (long long)ldb, (long long)ldc, ta ? "T" : "N", tb ? "T" : "N", (long long)M,
                         (long long)N, (long long)K);
     if (K == 0) {
-        scale_kernel<<<sk_cuda_blocks(M * N, 256), 256, 0, sk_cuda_stream()>>>(C, M, N, ldc, beta);
+        SK_LAUNCH(scale_kernel, sk_cuda_blocks(M * N, 256), 256, C, M, N, ldc, beta);
         SK_CUDA_LAUNCHED();
         return SK_OK;
     }

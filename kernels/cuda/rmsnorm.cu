@@ -58,7 +58,7 @@ static unsigned row_blocks(int64_t rows) {
 
 int sk_cu_rmsnorm_fwd(float *out, float *rstd, const float *x, const float *w, int64_t rows, int64_t d, float eps) {
     if (rows <= 0 || d <= 0) return SK_OK;
-    rmsnorm_fwd_kernel<<<row_blocks(rows), SK_CUDA_RED, 0, sk_cuda_stream()>>>(out, rstd, x, w, rows, d, eps);
+    SK_LAUNCH(rmsnorm_fwd_kernel, row_blocks(rows), SK_CUDA_RED, out, rstd, x, w, rows, d, eps);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
@@ -66,10 +66,10 @@ int sk_cu_rmsnorm_fwd(float *out, float *rstd, const float *x, const float *w, i
 int sk_cu_rmsnorm_bwd(float *dx, float *dw, const float *dout, const float *x, const float *w, const float *rstd,
                       int64_t rows, int64_t d) {
     if (rows <= 0 || d <= 0) return SK_OK;
-    rmsnorm_bwd_dx_kernel<<<row_blocks(rows), SK_CUDA_RED, 0, sk_cuda_stream()>>>(dx, dout, x, w, rstd, rows, d);
+    SK_LAUNCH(rmsnorm_bwd_dx_kernel, row_blocks(rows), SK_CUDA_RED, dx, dout, x, w, rstd, rows, d);
     SK_CUDA_LAUNCHED();
     // supports: d up to 32 * (2^31 - 1) columns (one block per 32 columns)
-    rmsnorm_bwd_dw_kernel<<<(unsigned)((d + 31) / 32), dim3(32, 8), 0, sk_cuda_stream()>>>(dw, dout, x, rstd, rows, d);
+    SK_LAUNCH(rmsnorm_bwd_dw_kernel, (unsigned)((d + 31) / 32), dim3(32, 8), dw, dout, x, rstd, rows, d);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }

@@ -341,7 +341,11 @@ __global__ void __launch_bounds__(32 * SCAN_WARPS) scan_bwd_kernel(const scan_t 
 }
 
 // ------------------------------------------------------------------------------------------------
-#define SCAN_LAUNCH(kern, K, KC, grid, ...) kern<K, KC><<<grid, 32 * SCAN_WARPS, 0, sk_cuda_stream()>>>(__VA_ARGS__)
+#define SCAN_LAUNCH(kern, K, KC, grid, ...)                                                        \
+    do {                                                                                           \
+        auto kern_ = kern<K, KC>;                                                                  \
+        SK_LAUNCH(kern_, grid, 32 * SCAN_WARPS, __VA_ARGS__);                                      \
+    } while (0)
 #define SCAN_DISPATCH(kern, p, grid, ...)                                                          \
     do {                                                                                           \
         const int k_ = scan_k(p);                                                                  \
@@ -405,11 +409,11 @@ int sk_cu_scan_bwd(const sk_scan_f32 *p) {
     // (constant ones are parameter gradients: +=)
     if (rows > 0) {
         if (!(p->flags & SK_SCAN_CONST_B)) {
-            zero_cols_kernel<<<sk_cuda_blocks(rows * NK, 256), 256, 0, sk_cuda_stream()>>>(p->dB, rows, NK, p->ldb);
+            SK_LAUNCH(zero_cols_kernel, sk_cuda_blocks(rows * NK, 256), 256, p->dB, rows, NK, p->ldb);
             SK_CUDA_LAUNCHED();
         }
         if (!(p->flags & SK_SCAN_CONST_C)) {
-            zero_cols_kernel<<<sk_cuda_blocks(rows * NK, 256), 256, 0, sk_cuda_stream()>>>(p->dC, rows, NK, p->ldc);
+            SK_LAUNCH(zero_cols_kernel, sk_cuda_blocks(rows * NK, 256), 256, p->dC, rows, NK, p->ldc);
             SK_CUDA_LAUNCHED();
         }
     }

@@ -24,6 +24,15 @@ int sk_cuda_sync_status(void);
 // Number of multiprocessors of the current device (1 if it cannot be read).
 int sk_cuda_sm_count(void);
 
+// Launch a kernel on the backend's stream (always followed by SK_CUDA_LAUNCHED()). Under the CPU
+// emulator of tests/cuda_emu (SK_CUDA_EMU, a test build: no nvcc) the launch runs the kernel's
+// blocks one after another with cooperative threads.
+#ifdef SK_CUDA_EMU
+#define SK_LAUNCH(kern, grid, block, ...) sk_emu_launch(dim3(grid), dim3(block), [=] { kern(__VA_ARGS__); })
+#else
+#define SK_LAUNCH(kern, grid, block, ...) kern<<<grid, block, 0, sk_cuda_stream()>>>(__VA_ARGS__)
+#endif
+
 // Blocks for a grid-stride loop over n items with `threads` per block: enough to fill the GPU
 // several times over, never more than the grid limit.
 static inline unsigned sk_cuda_blocks(int64_t n, int threads) {

@@ -49,7 +49,7 @@ int sk_cu_xent(float *loss, float *dlogits, const float *logits, const int32_t *
         return sk_error(SK_EINVAL, "cross-entropy: target %d at row %lld is outside [0, %lld)", v, (long long)bad,
                         (long long)V);
     int64_t cap = (int64_t)sk_cuda_sm_count() * 16;
-    xent_kernel<<<(unsigned)(rows < cap ? rows : cap), SK_CUDA_RED, 0, sk_cuda_stream()>>>(loss, dlogits, logits, tgt, rows,
+    SK_LAUNCH(xent_kernel, (unsigned)(rows < cap ? rows : cap), SK_CUDA_RED, loss, dlogits, logits, tgt, rows,
                                                                                            V, ignore_index, scale);
     SK_CUDA_LAUNCHED();
     return SK_OK;

@@ -9,7 +9,8 @@
  * without holding the tensors on the host); about 29 GB of device memory. Every output element is
  * also checked to be finite. Options: --small (b=2, L=1000, D=300, N=40: the same code path on a
  * small problem, for a quick look). Without a usable CUDA device: exit 77 ("skipped: ...").
- * --self-test: the CPU backend plays the device on the small problem (checks the test itself). */
+ * --self-test: the CPU backend plays the device on the small problem (checks the test itself).
+ * In the emulator build (SSMKIT_CUDA_EMU) the small problem is always used. */
 #include <math.h>
 #include "kernels/cpu/sk_cpu.h"
 #include "kernels/sk_backend.h"
@@ -44,6 +45,9 @@ int main(int argc, char **argv) {
     int small = 0, self = 0;
     for (int i = 1; i < argc; i++) small |= !strcmp(argv[i], "--small"), self |= !strcmp(argv[i], "--self-test");
     small |= self;
+#ifdef SSMKIT_CUDA_EMU
+    small = 1; /* the CPU emulator build (tests/cuda_emu): the same code path on the small problem */
+#endif
     if (self) {
         G = sk_backend_cpu();
     } else {

@@ -9,7 +9,7 @@
 # The device image has nvcc and CMake but none of our Debian -dev packages: audio, genomics and
 # OpenBLAS are off, and cJSON (required) comes from the carried .debs when the system lacks it.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 OUT=${OUT:-$PWD/gpu-out}
 mkdir -p "$OUT"
 B=build-gpu
@@ -19,9 +19,10 @@ log() { printf '== %s\n' "$*" | tee -a "$OUT/summary.txt"; }
 { nvidia-smi; nvcc --version; cmake --version; } > "$OUT/machine.txt" 2>&1
 log "device: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
 
-# ---- cJSON: the system's, else the carried .debs unpacked into a prefix ----
+# ---- cJSON: the system's, else the carried .debs unpacked into a prefix (SSMKIT_FORCE_DEBS=1: always
+# the .debs, to try this path on a machine that has cJSON) ----
 cjson=()
-if [ ! -e /usr/include/cjson/cJSON.h ]; then
+if [ ! -e /usr/include/cjson/cJSON.h ] || [ "${SSMKIT_FORCE_DEBS:-0}" = 1 ]; then
   pre=$PWD/$B/cjson-prefix
   rm -rf "$pre" && mkdir -p "$pre"
   shopt -s nullglob

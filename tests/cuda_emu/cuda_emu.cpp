@@ -3,7 +3,8 @@
 // each block's threads as ucontext fibers on one OS thread. A fiber runs until it reaches a barrier
 // (__syncthreads, or the two halves of a warp shuffle) and then yields; a pass over the fibers in
 // which none arrives at a barrier and none finishes is a deadlock (a barrier that some threads of
-// the block or warp never reach) and aborts with a message.
+// the block or warp never reach) and aborts with a message. Slow (a fiber switch costs a signal-mask
+// system call): minutes for test_gpu_ops; meant for checking kernels, not for timing them.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,13 +101,14 @@ int linear_tid() { return (int)(threadIdx.x + blockDim.x * (threadIdx.y + blockD
 
 void __syncthreads(void) { arrive(block_bar, nthreads()); }
 
+// Two buffers per warp, used alternately: a lane can only write the buffer of shuffle s + 2 after
+// every lane has arrived at shuffle s + 1, i.e. after every lane has read the value of shuffle s.
 float __shfl_xor_sync(unsigned, float v, int lane_mask) {
     const int t = linear_tid(), w = t / 32, lane = t % 32;
-    warp_buf[(size_t)w * 32 + lane] = v;
-    arrive(warp_bar[2 * w], 32);   // every lane has published its value
-    const float r = warp_buf[(size_t)w * 32 + (lane ^ lane_mask)];
-    arrive(warp_bar[2 * w + 1], 32);   // every lane has read before the buffer is reused
-    return r;
+    float *buf = &warp_buf[(size_t)(2 * w + (warp_bar[w].gen & 1)) * 32];
+    buf[lane] = v;
+    arrive(warp_bar[w], 32);   // every lane has published its value
+    return buf[lane ^ lane_mask];
 }
 
 void sk_emu_launch(dim3 grid, dim3 block, const std::function<void()> &body) {
@@ -118,8 +120,8 @@ void sk_emu_launch(dim3 grid, dim3 block, const std::function<void()> &body) {
     gridDim = grid, blockDim = block, cur_body = &body;
     fibers.resize((size_t)n);
     if (stacks.size() < (size_t)n * kStack) stacks.resize((size_t)n * kStack);
-    warp_bar.assign((size_t)(2 * ((n + 31) / 32)), Barrier());
-    warp_buf.assign((size_t)(32 * ((n + 31) / 32)), 0.0f);
+    warp_bar.assign((size_t)((n + 31) / 32), Barrier());
+    warp_buf.assign((size_t)(64 * ((n + 31) / 32)), 0.0f);
     for (unsigned bz = 0; bz < grid.z; bz++)
         for (unsigned by = 0; by < grid.y; by++)
             for (unsigned bx = 0; bx < grid.x; bx++) {

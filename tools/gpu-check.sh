@@ -2,7 +2,8 @@
 # tools/gpu-check.sh — everything a GPU session checks, in one call (issue 10): build with CUDA for
 # sm_90, run `ctest -L gpu` (every op and the whole LM, CUDA vs the float64 reference and the CPU
 # backend; the > 2^31-element scan), then the scan benchmark on the GPU. Logs and results go to
-# $OUT (the device tool brings them back); the last lines printed are a short summary.
+# $OUT (the device tool brings them back); the last lines printed are a short summary. Exit: 0 all
+# gpu tests passed, 1 build failure or cJSON missing, 3 gpu tests skipped (no device), else ctest's.
 #
 # Before the session, here:  bash tools/gpu-debs.sh          (cJSON .debs into .debs/)
 # On the device machine:      run(command="bash tools/gpu-check.sh", carry=[".debs"])
@@ -57,7 +58,10 @@ log "build ok"
 gpu_rc=$?
 grep -E "worst|relative error|Test +#|tests passed|skipped" "$OUT/ctest-gpu.log" | tail -30
 log "ctest -L gpu: exit $gpu_rc ($(grep -E 'tests passed' "$OUT/ctest-gpu.log" | tail -1))"
-if grep -q "Skipped\|skipped: no usable" "$OUT/ctest-gpu.log"; then log "WARNING: gpu tests were SKIPPED: no device seen"; fi
+if grep -q "Skipped\|skipped: no usable" "$OUT/ctest-gpu.log"; then
+  log "WARNING: gpu tests were SKIPPED: no device seen (exit 3)"
+  [ "$gpu_rc" = 0 ] && gpu_rc=3
+fi
 (cd $B && ctest -L unit -j8 --timeout 600) > "$OUT/ctest-unit.log" 2>&1
 log "ctest -L unit: exit $? ($(grep -E 'tests passed' "$OUT/ctest-unit.log" | tail -1))"
 

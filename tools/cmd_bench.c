@@ -175,7 +175,7 @@ static int bench_generate(const sk_mamba_config *cfg, const sk_backend *be, int6
         rc = sk_mamba_lm_step(m, st, &tok, logits);
         if (!rc) rc = sk_sample(logits, cfg->vocab_size, &sp, &r, scratch, &tok);
         win[(i - 1) % W] = sk_now() - t0;
-        if (!rc && k < (int)(sizeof marks / sizeof *marks) && i == marks[k]) {
+        if (!rc && ((k < (int)(sizeof marks / sizeof *marks) && i == marks[k]) || i == n)) {
             /* the window of the W steps ending at token i */
             double mean = 0;
             for (int j = 0; j < W; j++) mean += win[j] / W;

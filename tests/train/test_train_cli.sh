@@ -114,7 +114,7 @@ grep_in out '^machine: .*cores online, 2 kernel threads$' "machine line"
 grep_inF out 'command: ssmkit bench -c' "command line"
 grep_in out '^| .*tiny.json (d_model 16, n_layer 2) | 0.0[0-9]M | 32 | 2 | 2 | [0-9]* | [0-9]* | [0-9]* | [0-9]*% / [0-9]*% / [0-9]*%' "result row"
 expect 0 "bench --generate" -- "$bin" bench -c "$t/tiny.json" --generate 2000 -@ 1
-grep_in out '^| | 2000 | [0-9.]* us | [0-9.]* us | [0-9.]* MiB |$' "generation row"
+grep_in out '^| | 2000 | [0-9.]* us | [0-9.]* us | [0-9.]* us | [0-9.]* MiB |$' "generation row"
 grep_inF out "generation flatness from token 1,000 to 2000" "flatness line"
 
 # ---- bad options and inputs

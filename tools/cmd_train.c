@@ -225,6 +225,14 @@ static int do_train(run *r, const char *preset, const char *config, const char *
         cJSON_AddStringToObject(r->opts, "log", r->log_default);
     }
     int threads = sk_lm_threads((int)num(r->opts, "threads"));
+    if (resume && r->state_train) {
+        cJSON *tj = cJSON_Parse(r->state_train);
+        double was = num(tj, "threads");
+        if (isfinite(was) && (int)was != threads)
+            sk_log_warn("resuming with %d threads, the run used %d: the continuation is not bitwise that of the "
+                        "uninterrupted run (give -@ %d for that)", threads, (int)was, (int)was);
+        cJSON_Delete(tj);
+    }
     cJSON_DeleteItemFromObjectCaseSensitive(r->opts, "threads");
     cJSON_AddNumberToObject(r->opts, "threads", threads);
 

@@ -360,7 +360,7 @@ int sk_trainer_resume(sk_trainer *t, const char *path) {
         rc = sk_error(SK_EINVAL, "%s: the state is at step %lld but the run has %lld steps", path, (long long)step,
                       (long long)t->o.steps);
     if (rc) {
-        if (rc != SK_EFORMAT && rc != SK_EINVAL) rc = sk_error_wrap(rc, "%s", path);
+        if (rc != SK_EFORMAT && rc != SK_EINVAL) rc = sk_error_wrap(rc, "%s: ", path);
         sk_st_close(st);
         return rc;
     }

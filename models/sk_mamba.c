@@ -274,6 +274,16 @@ int64_t sk_mamba_lm_numel(const sk_mamba_lm *m) {
     for (int i = 0; i < m->np; i++) n += m->params[i].numel;
     return n;
 }
+float *sk_mamba_lm_flat(const sk_mamba_lm *m, int grads, int64_t *n) {
+    if (grads && !(m->flags & SK_MAMBA_GRADS)) {
+        *n = 0;
+        return NULL;
+    }
+    *n = grads ? m->ga.total : m->pa.total;
+    return grads ? m->gbase : m->pbase;
+}
+int64_t sk_mamba_lm_max_batch(const sk_mamba_lm *m) { return m->max_b; }
+int64_t sk_mamba_lm_max_len(const sk_mamba_lm *m) { return m->max_L; }
 void sk_mamba_lm_print_memory(const sk_mamba_lm *m, int verbose) {
     sk_arena_print(&m->pa, verbose);
     if (m->flags & SK_MAMBA_GRADS) sk_arena_print(&m->ga, verbose);

@@ -142,6 +142,13 @@ const sk_backend *sk_mamba_lm_backend(const sk_mamba_lm *m);
 int sk_mamba_lm_nparams(const sk_mamba_lm *m);
 const sk_param *sk_mamba_lm_param(const sk_mamba_lm *m, int i);
 int64_t sk_mamba_lm_numel(const sk_mamba_lm *m); /* total parameter count */
+/* The parameter (grads = 0) or gradient (grads = 1) arena as one flat fp32 array of *n elements
+ * (slots padded to 64 bytes; both arenas have the same layout, so param i lives at
+ * p->w - base in either, and an optimizer can size its moment buffers from *n). NULL without
+ * gradients. */
+float *sk_mamba_lm_flat(const sk_mamba_lm *m, int grads, int64_t *n);
+int64_t sk_mamba_lm_max_batch(const sk_mamba_lm *m);
+int64_t sk_mamba_lm_max_len(const sk_mamba_lm *m);
 /* Print the MiB of each arena to stderr (verbose: every slot). */
 void sk_mamba_lm_print_memory(const sk_mamba_lm *m, int verbose);
 

@@ -14,6 +14,7 @@ int cmd_train(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_dna(int argc, char **argv);
 
 static const sk_cmd commands[] = {
     {"presets", cmd_presets, "list built-in model presets, or print one"},
@@ -24,6 +25,7 @@ static const sk_cmd commands[] = {
     {"export", cmd_export, "write a Mamba LM as a Hugging Face folder (config.json + model.safetensors)"},
     {"bench", cmd_bench, "tokens/s, time split and RSS of forward, backward, step and generation"},
     {"audio", cmd_audio, "audio front-end: mu-law codec, audio files, token shards (prep/encode/decode/info)"},
+    {"dna", cmd_dna, "DNA: check/fetch FASTA, view BAM/CRAM, cut genomes into token shards"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 

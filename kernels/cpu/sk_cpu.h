@@ -74,16 +74,18 @@ int sk_gemm_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, co
 int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
                         const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                         float *C, int64_t ldc);
-/* Selective scan: OpenMP over blocks of SK_SCAN_VW channels (batch loop inside, so dA/dD are
- * owned by one thread), inner loops vectorized over the channels of a block; the backward
- * recomputes states chunk by chunk from ckpt and reduces dB/dC over threads in scratch. */
-#define SK_SCAN_VW 8
+/* Selective scan: OpenMP over groups of blocks of SK_SCAN_VW channels (batch loop inside, so
+ * dA/dD are owned by one thread), each block's 16 channels updated as one vector; the backward
+ * recomputes states chunk by chunk from ckpt and reduces dB/dC over threads in scratch. Uses
+ * p->work (sk_scan_work_len_f32 floats) or allocates it per call when p->work is NULL. Results
+ * are deterministic for a given thread count. */
+#define SK_SCAN_VW 16 /* = SK_VLANES of kernels/cpu/sk_vmath.h */
 int sk_scan_fwd_f32(const sk_scan_f32 *p);
 int sk_scan_bwd_f32(const sk_scan_f32 *p);
 /* Scratch elements the optimized scan needs for `nthreads` threads (forward and backward). */
 int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads);
 
-/* Vectorizable fp32 exp/log used by the optimized kernels (a few ulp; tested against libm). */
+/* One lane of the vector exp / softplus of sk_vmath.h (for tests against libm). */
 float sk_vexpf_test(float x);
 float sk_vsoftplusf_test(float x);
 

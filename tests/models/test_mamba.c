@@ -7,6 +7,9 @@
 #include <math.h>
 #include "models/sk_mamba.h"
 #include "models/sk_mamba_internal.h"
+#include "models/sk_presets.h"
+#include "src/sk_json.h"
+#include <unistd.h>
 #include "tests/models/kt_util.h"
 
 /* SK_CHECK_REL that also prints the figure (for the report) */
@@ -274,9 +277,62 @@ static void test_config(void) {
     cJSON_Delete(o);
 }
 
+/* Every mamba-lm preset parses; a backend without an op the model needs is refused by name; an
+ * untied model saves and reloads its lm_head.weight. */
+static void test_presets_backend_untied(void) {
+    int n = 0;
+    for (int i = 0; i < sk_n_presets; i++) {
+        cJSON *j = NULL;
+        char what[128];
+        snprintf(what, sizeof what, "preset %s", sk_presets[i].name);
+        SK_CHECK(sk_json_parse(sk_presets[i].json, (int64_t)strlen(sk_presets[i].json), what, &j) == 0, "%s", what);
+        const cJSON *arch = cJSON_GetObjectItemCaseSensitive(j, "arch");
+        if (cJSON_IsString(arch) && !strcmp(arch->valuestring, "mamba-lm")) {
+            sk_mamba_config c;
+            SK_CHECK(sk_mamba_config_from_json(j, what, &c) == 0, "%s: %s", what, sk_errmsg());
+            n++;
+        }
+        cJSON_Delete(j);
+    }
+    SK_CHECK(n >= 1, "at least one mamba-lm preset");
+    sk_backend partial = *sk_backend_cpu();
+    partial.name = "cuda";
+    partial.scan_bwd = NULL;
+    sk_mamba_config c = small_cfg();
+    sk_mamba_lm *m = NULL;
+    SK_CHECK(sk_mamba_lm_create(&m, &c, &partial, 1, 4, 0) == SK_EUNSUP && m == NULL &&
+                 !strcmp(sk_errmsg(), "op scan_bwd is not implemented on cuda yet"), "missing op: %s", sk_errmsg());
+    c.tie_embeddings = 0;
+    SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 4, 0) == 0 && sk_mamba_lm_init(m, 3) == 0, "untied create");
+    const sk_param *last = sk_mamba_lm_param(m, sk_mamba_lm_nparams(m) - 1);
+    SK_CHECK(!strcmp(last->name, "lm_head.weight") && last->shape[0] == 16 && last->shape[1] == 24, "untied lm_head.weight (16, 24)");
+    char path[] = "/tmp/sk_untied_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    sk_mamba_lm *m2 = NULL;
+    SK_CHECK(sk_mamba_lm_save(m, path) == 0 && sk_mamba_lm_load(&m2, path, sk_backend_cpu(), 1, 4, 0) == 0, "untied round trip: %s", sk_errmsg());
+    if (m2) {
+        const sk_param *l2 = sk_mamba_lm_param(m2, sk_mamba_lm_nparams(m2) - 1);
+        SK_CHECK(!memcmp(l2->w, last->w, (size_t)last->numel * 4) && !sk_mamba_lm_config(m2)->tie_embeddings, "untied head reloaded");
+    }
+    unlink(path);
+    int64_t np = 0, ng = 0;
+    float *pb = sk_mamba_lm_flat(m, 0, &np);
+    SK_CHECK(pb && np >= sk_mamba_lm_numel(m) && sk_mamba_lm_flat(m, 1, &ng) == NULL && ng == 0, "flat arenas");
+    int inside = 1;
+    for (int i = 0; i < sk_mamba_lm_nparams(m); i++) {
+        const sk_param *pp = sk_mamba_lm_param(m, i);
+        inside &= pp->w >= pb && pp->w + pp->numel <= pb + np;
+    }
+    SK_CHECK(inside, "every parameter lies in the flat parameter arena");
+    sk_mamba_lm_free(m2);
+    sk_mamba_lm_free(m);
+}
+
 int main(void) {
     sk_rng_seed(&kt_rng, 5, 0);
     test_config();
+    test_presets_backend_untied();
     test_count_130m();
     test_init_stats();
     test_lm_step();

@@ -126,9 +126,9 @@ static void test_f32(scase *s, const char *tag, int use_ref) {
     int rc = use_ref ? sk_scan_fwd_ref_f32(&p) : sk_scan_fwd_f32(&p);
     SK_CHECK(rc == 0, "%s: fwd: %s", tag, sk_errmsg());
     char nm[160];
-    snprintf(nm, sizeof nm, "%s: out", tag); SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
-    snprintf(nm, sizeof nm, "%s: hT", tag); SK_CHECK_REL(nm, hT, s->hT, b * D * N, 1e-5);
-    snprintf(nm, sizeof nm, "%s: ckpt", tag); SK_CHECK_REL(nm, ckpt, s->ckpt, b * nck(s) * D * N, 1e-5);
+    snprintf(nm, sizeof nm, "%s: out", tag); KT_REL(nm, out, s->out, b * L * D, 1e-5);
+    snprintf(nm, sizeof nm, "%s: hT", tag); KT_REL(nm, hT, s->hT, b * D * N, 1e-5);
+    snprintf(nm, sizeof nm, "%s: ckpt", tag); KT_REL(nm, ckpt, s->ckpt, b * nck(s) * D * N, 1e-5);
     float *du = kt_zerof(b * L * D), *dd = kt_zerof(b * L * D), *dz = kt_zerof(b * L * s->ldz);
     float *dB = kt_zerof(b * L * s->ldb), *dC = kt_zerof(b * L * s->ldc), *dh0 = kt_zerof(b * D * N);
     float *dA = kt_zerof(D * N), *dD = kt_zerof(D), *dbias = kt_zerof(D);
@@ -138,7 +138,7 @@ static void test_f32(scase *s, const char *tag, int use_ref) {
     SK_CHECK(rc == 0, "%s: bwd: %s", tag, sk_errmsg());
 #define CMP(nmx, got, ref, n)                                                                      \
     snprintf(nm, sizeof nm, "%s: %s", tag, nmx);                                                   \
-    SK_CHECK_REL(nm, got, ref, n, 1e-5)
+    KT_REL(nm, got, ref, n, 1e-5)
     CMP("du", du, g.du, b * L * D);
     CMP("ddelta", dd, g.ddelta, b * L * D);
     if (s->z) { CMP("dz", dz, g.dz, b * L * s->ldz); }
@@ -189,9 +189,9 @@ static void test_carry(scase *s, const char *tag) {
         }
         char nm[160];
         snprintf(nm, sizeof nm, "%s: split %lld out", tag, (long long)split);
-        SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
+        KT_REL(nm, out, s->out, b * L * D, 1e-5);
         snprintf(nm, sizeof nm, "%s: split %lld hT", tag, (long long)split);
-        SK_CHECK_REL(nm, h, s->hT, b * D * N, 1e-5);
+        KT_REL(nm, h, s->hT, b * D * N, 1e-5);
         free(ut), free(dt), free(Bt), free(Ct), free(zt), free(A), free(bias), free(Dv), free(h), free(out);
     }
 }
@@ -267,5 +267,6 @@ int main(void) {
         sk_scan_f32 p = {.batch = 1, .len = 1, .dim = 1, .dstate = 1, .flags = SK_SCAN_COMPLEX};
         SK_CHECK(sk_scan_fwd_f32(&p) == SK_EUNSUP && strstr(sk_errmsg(), "not implemented"), "complex refused: %s", sk_errmsg());
     }
+    KT_REPORT("test_scan");
     return sk_test_finish("test_scan");
 }

@@ -1,0 +1,693 @@
+/* cmd_dna.c — `ssmkit dna stats|fetch|view|windows`: the genomics front-end on the command line.
+ * Coordinates in region strings are 1-based inclusive (as in samtools); BED is 0-based half-open.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tools/sk_cli.h"
+
+static const char *usage =
+    "Usage: ssmkit dna <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  stats    FILE...                 check sequence files and print base statistics\n"
+    "  fetch    FILE REGION...          print regions of an indexed FASTA (like samtools faidx)\n"
+    "  view     FILE [REGION...]        print SAM/BAM/CRAM records, or stream FASTA/FASTQ records\n"
+    "  windows  FILE... -L LEN -o SHARD cut genomes into tokenized windows and write a token shard\n"
+    "  bench    FILE                    measure reading/tokenizing rates (FASTA, BAM)\n"
+    "\n"
+    "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
+    "Run 'ssmkit dna <command> --help' for the options of each command.\n";
+
+#ifndef SSMKIT_HAVE_GENOMICS
+
+int cmd_dna(int argc, char **argv) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) fputs(usage, stdout);
+    sk_error(SK_EUNSUP, "dna: the genomics front-end is not built into this binary (install libhts-dev and "
+             "zlib1g-dev, then reconfigure and rebuild)");
+    return sk_cli_fail(NULL);
+}
+
+#else
+
+#include <sys/stat.h>
+#include <cjson/cJSON.h>
+#include <htslib/hts.h>
+#include <htslib/hts_log.h>
+#include "genomics/sk_dna.h"
+#include "src/sk_io.h"
+#include "src/sk_progress.h"
+#include "src/sk_shard.h"
+
+static int help_or_usage(int c, const char *text) {
+    if (c == 'h') {
+        fputs(text, stdout);
+        return SK_EXIT_OK;
+    }
+    return SK_EXIT_USAGE;
+}
+
+static int is_alignment_file(const char *path) {
+    const char *dot = strrchr(path, '.');
+    return dot && (!strcasecmp(dot, ".bam") || !strcasecmp(dot, ".cram") || !strcasecmp(dot, ".sam"));
+}
+
+/* ---- stats ------------------------------------------------------------------------------- */
+
+static const char *stats_usage =
+    "Usage: ssmkit dna stats [options] FILE...\n"
+    "\n"
+    "Read and check every record of FASTA/FASTQ files (plain, gzip or bgzip) or SAM/BAM/CRAM files\n"
+    "and print one tab-separated line of statistics per file. Sequence files must have a header line,\n"
+    "only IUPAC nucleotide codes, non-empty records with unique names and one kind of line ending.\n"
+    "\n"
+    "Options:\n"
+    "  -@, --threads N      decompression threads\n"
+    "  -T, --reference FA   reference for CRAM files\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "FASTA/FASTQ columns: file records bases A C G T N other_iupac lowercase gc_percent min_len max_len n50\n"
+    "SAM/BAM/CRAM columns: file records bases mapped unmapped\n";
+
+static int stats_alignments(const char *path, const sk_dna_bam_opts *o) {
+    sk_dna_bam *b;
+    if (sk_dna_bam_open(&b, path, o) < 0) return sk_cli_fail(NULL);
+    sk_dna_aln a;
+    int64_t n = 0, bases = 0, mapped = 0;
+    int st;
+    while ((st = sk_dna_bam_next(b, &a)) == 0) {
+        n++;
+        bases += a.len;
+        mapped += !(a.flag & 4);
+    }
+    sk_dna_bam_close(b);
+    if (st != SK_EOF) return sk_cli_fail(NULL);
+    printf("%s\t%lld\t%lld\t%lld\t%lld\n", path, (long long)n, (long long)bases, (long long)mapped, (long long)(n - mapped));
+    return SK_EXIT_OK;
+}
+
+static int dna_stats(int argc, char **argv) {
+    static const struct option lo[] = {{"threads", required_argument, 0, '@'}, {"reference", required_argument, 0, 'T'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    sk_dna_bam_opts bo = {0};
+    int c;
+    int64_t v;
+    while ((c = sk_getopt(argc, argv, "@:T:h", lo, "dna stats")) != -1) {
+        if (c == '@') {
+            if (sk_cli_int("dna stats", "--threads", optarg, 0, 256, &v) < 0) return SK_EXIT_USAGE;
+            bo.threads = (int)v;
+        } else if (c == 'T') bo.reference = optarg;
+        else return help_or_usage(c, stats_usage);
+    }
+    if (optind >= argc) return sk_cli_usage("dna stats", "no input file");
+    for (int i = optind; i < argc; i++) {
+        if (is_alignment_file(argv[i])) {
+            int r = stats_alignments(argv[i], &bo);
+            if (r) return r;
+            continue;
+        }
+        sk_dna_stats st;
+        if (sk_dna_stats_file(argv[i], 0, &st) < 0) return sk_cli_fail(NULL);
+        const int64_t *k = st.counts;
+        int64_t A = k['A'] + k['a'], C = k['C'] + k['c'], G = k['G'] + k['g'], T = k['T'] + k['t'], N = k['N'] + k['n'];
+        int64_t lower = 0;
+        for (int ch = 'a'; ch <= 'z'; ch++) lower += k[ch];
+        int64_t other = st.n_bases - A - C - G - T - N;
+        /* GC% over A/C/G/T only (N and ambiguity codes excluded) */
+        double gc = A + C + G + T ? 100.0 * (double)(C + G) / (double)(A + C + G + T) : 0.0;
+        printf("%s\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%.2f\t%lld\t%lld\t%lld\n", argv[i],
+               (long long)st.n_records, (long long)st.n_bases, (long long)A, (long long)C, (long long)G, (long long)T,
+               (long long)N, (long long)other, (long long)lower, gc, (long long)st.min_len, (long long)st.max_len,
+               (long long)st.n50);
+    }
+    return SK_EXIT_OK;
+}
+
+/* ---- fetch ------------------------------------------------------------------------------- */
+
+static const char *fetch_usage =
+    "Usage: ssmkit dna fetch [options] FILE REGION...\n"
+    "\n"
+    "Print regions of a FASTA/FASTQ file (plain or bgzip) in FASTA format, like 'samtools faidx':\n"
+    "a '>REGION' header, then the bases as stored wrapped at 60 columns. The .fai (and .gzi) index\n"
+    "is built next to the file when missing, after the whole file has been checked. A region that\n"
+    "is not inside its sequence is an error (samtools would truncate it).\n"
+    "\n"
+    "Options:\n"
+    "  -w, --width N     bases per output line (default 60)\n"
+    "  -h, --help        show this help\n";
+
+static int dna_fetch(int argc, char **argv) {
+    static const struct option lo[] = {{"width", required_argument, 0, 'w'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int64_t width = 60;
+    int c;
+    while ((c = sk_getopt(argc, argv, "w:h", lo, "dna fetch")) != -1) {
+        if (c == 'w') {
+            if (sk_cli_int("dna fetch", "--width", optarg, 1, INT32_MAX, &width) < 0) return SK_EXIT_USAGE;
+        } else return help_or_usage(c, fetch_usage);
+    }
+    if (argc - optind < 2) return sk_cli_usage("dna fetch", "need a FILE and at least one REGION");
+    sk_dna_fasta *f;
+    if (sk_dna_fasta_open(&f, argv[optind]) < 0) return sk_cli_fail(NULL);
+    for (int a = optind + 1; a < argc; a++) {
+        int i;
+        int64_t beg, end;
+        char *s;
+        if (sk_dna_fasta_region(f, argv[a], &i, &beg, &end) < 0 || sk_dna_fasta_fetch(f, i, beg, end, &s) < 0) {
+            sk_dna_fasta_close(f);
+            return sk_cli_fail(NULL);
+        }
+        printf(">%s\n", argv[a]);
+        for (int64_t p = 0; p < end - beg; p += width) {
+            int64_t n = end - beg - p < width ? end - beg - p : width;
+            fwrite(s + p, 1, (size_t)n, stdout);
+            putchar('\n');
+        }
+        free(s);
+    }
+    sk_dna_fasta_close(f);
+    return fflush(stdout) == 0 ? SK_EXIT_OK : (sk_error(SK_EIO, "dna fetch: cannot write the output"), sk_cli_fail(NULL));
+}
+
+/* ---- view -------------------------------------------------------------------------------- */
+
+static const char *view_usage =
+    "Usage: ssmkit dna view [options] FILE [REGION...]\n"
+    "\n"
+    "Print SAM/BAM/CRAM records as QNAME FLAG RNAME POS MAPQ SEQ QUAL (tab-separated, POS 1-based;\n"
+    "the same as columns 1-5, 10, 11 of 'samtools view'). Regions need an index (.bai/.csi/.crai).\n"
+    "FASTA/FASTQ files (plain, gzip, bgzip) are streamed, checked and printed as FASTA with\n"
+    "60-column lines (FASTQ as 4-line records).\n"
+    "\n"
+    "Options:\n"
+    "  -T, --reference FA   reference FASTA for CRAM (never downloaded)\n"
+    "  -q, --min-mapq N     skip records with MAPQ < N\n"
+    "  -f, --require-flags N  skip records without all flags N\n"
+    "  -F, --exclude-flags N  skip records with any flag in N (e.g. 0x904)\n"
+    "  -@, --threads N      decompression threads\n"
+    "  -h, --help           show this help\n";
+
+static int parse_bam_opt(int c, sk_dna_bam_opts *o) {
+    int64_t v;
+    char *end;
+    switch (c) {
+    case 'T': o->reference = optarg; return 0;
+    case 'q':
+        if (sk_cli_int("dna", "--min-mapq", optarg, 0, 255, &v) < 0) return -1;
+        o->min_mapq = (int)v;
+        return 0;
+    case 'f':
+    case 'F':
+        v = strtol(optarg, &end, 0);
+        if (*end || v < 0 || v > 0xffff) {
+            sk_cli_usage("dna", "bad flag value '%s' (decimal or 0x hex, at most 0xffff)", optarg);
+            return -1;
+        }
+        if (c == 'f') o->require_flags = (unsigned)v;
+        else o->exclude_flags = (unsigned)v;
+        return 0;
+    case '@':
+        if (sk_cli_int("dna", "--threads", optarg, 0, 256, &v) < 0) return -1;
+        o->threads = (int)v;
+        return 0;
+    }
+    return 1;
+}
+
+/* FASTA/FASTQ (plain, gzip, bgzip) streamed: records re-written with 60-column FASTA lines, or
+ * 4-line FASTQ. */
+static int view_sequences(const char *path, int threads) {
+    sk_dna_reader *r;
+    if (sk_dna_reader_open(&r, path, 0, threads) < 0) return sk_cli_fail(NULL);
+    sk_dna_record rec;
+    int st;
+    while ((st = sk_dna_reader_next(r, &rec)) == 0) {
+        printf("%c%s%s%s\n", rec.qual ? '@' : '>', rec.name, *rec.comment ? " " : "", rec.comment);
+        if (rec.qual) {
+            printf("%s\n+\n%s\n", rec.seq, rec.qual);
+            continue;
+        }
+        for (int64_t p = 0; p < rec.len; p += 60) {
+            fwrite(rec.seq + p, 1, (size_t)(rec.len - p < 60 ? rec.len - p : 60), stdout);
+            putchar('\n');
+        }
+    }
+    sk_dna_reader_close(r);
+    return st == SK_EOF ? SK_EXIT_OK : sk_cli_fail(NULL);
+}
+
+static int dna_view(int argc, char **argv) {
+    static const struct option lo[] = {{"reference", required_argument, 0, 'T'}, {"min-mapq", required_argument, 0, 'q'},
+                                       {"require-flags", required_argument, 0, 'f'}, {"exclude-flags", required_argument, 0, 'F'},
+                                       {"threads", required_argument, 0, '@'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    sk_dna_bam_opts o = {0};
+    int c, r;
+    while ((c = sk_getopt(argc, argv, "T:q:f:F:@:h", lo, "dna view")) != -1) {
+        if ((r = parse_bam_opt(c, &o)) < 0) return SK_EXIT_USAGE;
+        if (r > 0) return help_or_usage(c, view_usage);
+    }
+    if (optind >= argc) return sk_cli_usage("dna view", "no input file");
+    if (!is_alignment_file(argv[optind])) {
+        if (argc - optind > 1) return sk_cli_usage("dna view", "regions are for SAM/BAM/CRAM (use 'dna fetch' for FASTA)");
+        return view_sequences(argv[optind], o.threads);
+    }
+    sk_dna_bam *b;
+    if (sk_dna_bam_open(&b, argv[optind], &o) < 0) return sk_cli_fail(NULL);
+    int nreg = argc - optind - 1, st = 0;
+    for (int q = 0; q < (nreg ? nreg : 1) && !st; q++) {
+        if (nreg && (st = sk_dna_bam_query(b, argv[optind + 1 + q])) < 0) break;
+        sk_dna_aln a;
+        while ((st = sk_dna_bam_next(b, &a)) == 0)
+            printf("%s\t%u\t%s\t%lld\t%d\t%s\t%s\n", a.qname, a.flag, a.chrom, (long long)a.pos + 1, a.mapq, a.seq, a.qual);
+        if (st == SK_EOF) st = 0;
+    }
+    sk_dna_bam_close(b);
+    return st ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}
+
+/* ---- windows ----------------------------------------------------------------------------- */
+
+static const char *windows_usage =
+    "Usage: ssmkit dna windows [options] -L LEN -o SHARD FASTA\n"
+    "       ssmkit dna windows --species [options] -L LEN -o SHARD FASTA1 FASTA2 ...\n"
+    "\n"
+    "Cut a genome into tokenized windows and write them to a token shard (uint8 tokens, HyenaDNA ids:\n"
+    "[CLS]0 [SEP]1 [BOS]2 [MASK]3 [PAD]4 [RESERVED]5 [UNK]6 A7 C8 G9 T10 N11; with --keep-case also\n"
+    "a12 c13 g14 t15 n16). FASTA files are plain or bgzip with (or able to get) a .fai index.\n"
+    "\n"
+    "Genome intervals (default):\n"
+    "  -b, --bed FILE          intervals (BED, 0-based; column 4 train/valid/test is read as the split);\n"
+    "                          default: every record whole\n"
+    "  -m, --window-mode M     mamba (default): L <= interval: non-overlapping tiles; L > interval: two\n"
+    "                          windows, one starting and one ending at it, kept inside the chromosome.\n"
+    "                          hyena: one window per interval (first L bases, or centred extension).\n"
+    "                          caduceus: 2^20 bases from each interval start, cut into 2^20/L windows.\n"
+    "  -s, --split S           train|valid|test|all (default all)\n"
+    "      --shuffle           shuffle the windows with (seed, epoch)\n"
+    "      --epoch E           epoch whose order and RC coins to write (default 0)\n"
+    "      --rc-aug            reverse-complement each window with probability 1/2 (per epoch)\n"
+    "\n"
+    "Species classification (--species): one FASTA per species, label = its position\n"
+    "      --labels A,B,...    class names (default: file names without extensions)\n"
+    "      --train N / --valid N / --test N   windows per split (default 1000 / 100 / 100)\n"
+    "      --split-by position|chrom  position (default): first 80%% / next 10%% / last 10%% of every\n"
+    "                          record; chrom: whole records named in --valid-chroms / --test-chroms\n"
+    "      --valid-chroms A,B  --test-chroms C,D\n"
+    "      --max-n F           reject windows with more than this fraction of N (default 0.1)\n"
+    "\n"
+    "Common:\n"
+    "  -L, --length LEN        window length in bases (required)\n"
+    "  -o, --output SHARD      output token shard (written atomically)\n"
+    "      --seed N            random seed (default 1)\n"
+    "      --keep-case         keep lowercase (soft-masked) bases as their own tokens\n"
+    "  -h, --help              show this help\n";
+
+static char *basename_label(const char *path) {
+    const char *b = strrchr(path, '/');
+    char *s = strdup(b ? b + 1 : path);
+    if (!s) return NULL;
+    static const char *ext[] = {".gz", ".bgz", ".fa", ".fasta", ".fna", ".fq", ".fastq"};
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < sizeof ext / sizeof *ext; i++) {
+            size_t n = strlen(s), m = strlen(ext[i]);
+            if (n > m && !strcasecmp(s + n - m, ext[i])) {
+                s[n - m] = 0;
+                again = 1;
+            }
+        }
+    }
+    return s;
+}
+
+/* Shard metadata shared by both samplers. */
+static cJSON *dna_meta(int flags, int64_t L, uint64_t seed, char **files, int nfiles) {
+    cJSON *m = cJSON_CreateObject(), *voc = cJSON_AddArrayToObject(m, "vocab"), *src;
+    int nv;
+    const char *const *v = sk_dna_vocab(flags, &nv);
+    for (int i = 0; i < nv; i++) cJSON_AddItemToArray(voc, cJSON_CreateString(v[i]));
+    cJSON_AddNumberToObject(m, "pad_token", SK_DNA_PAD);
+    cJSON_AddStringToObject(m, "pad_rule", "ignore");
+    cJSON_AddStringToObject(m, "domain", "dna");
+    cJSON_AddStringToObject(m, "tokenizer", (flags & SK_DNA_KEEP_CASE) ? "hyenadna-char+lowercase" : "hyenadna-char");
+    cJSON_AddNumberToObject(m, "length", (double)L);
+    cJSON_AddNumberToObject(m, "seed", (double)seed);
+    cJSON_AddStringToObject(m, "htslib", hts_version());
+    src = cJSON_AddArrayToObject(m, "sources");
+    for (int i = 0; i < nfiles; i++) {
+        struct stat sb;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "path", files[i]);
+        cJSON_AddNumberToObject(o, "size", stat(files[i], &sb) == 0 ? (double)sb.st_size : -1);
+        cJSON_AddItemToArray(src, o);
+    }
+    return m;
+}
+
+static int write_shard(const char *out, cJSON *meta, sk_shard_writer **w) {
+    char *js = cJSON_PrintUnformatted(meta);
+    int st = js ? sk_shard_writer_open(w, out, 1, js) : sk_error(SK_ENOMEM, "out of memory");
+    free(js);
+    return st;
+}
+
+typedef struct win_args {
+    const char *bed, *out, *labels, *valid_chroms, *test_chroms;
+    int64_t L, epoch, n_train, n_valid, n_test;
+    int mode, split, shuffle, rc_aug, flags, species, split_by;
+    uint64_t seed;
+    double max_n;
+} win_args;
+
+static int windows_intervals(const win_args *a, char **files) {
+    sk_dna_fasta *f = NULL;
+    sk_dna_bed *bed = NULL;
+    sk_dna_windows *w = NULL;
+    sk_shard_writer *sw = NULL;
+    uint8_t *ids = NULL;
+    cJSON *meta = NULL;
+    int st;
+    if ((st = sk_dna_fasta_open(&f, files[0])) < 0) goto done;
+    st = a->bed ? sk_dna_bed_read(&bed, a->bed, f, -1) : sk_dna_bed_whole(&bed, f);
+    if (st < 0) goto done;
+    sk_dna_windows_opts o = {.length = a->L, .mode = a->mode, .split = a->split, .seed = a->seed,
+                             .shuffle = a->shuffle, .rc_aug = a->rc_aug};
+    if ((st = sk_dna_windows_create(&w, bed, f, &o)) < 0) goto done;
+    sk_dna_windows_epoch(w, a->epoch);
+    meta = dna_meta(a->flags, a->L, a->seed, files, 1);
+    cJSON_AddStringToObject(meta, "sampler", "intervals");
+    cJSON_AddStringToObject(meta, "window_mode", sk_dna_window_mode_name(a->mode));
+    cJSON_AddStringToObject(meta, "split", sk_dna_split_name(a->split));
+    cJSON_AddStringToObject(meta, "bed", a->bed ? a->bed : "");
+    cJSON_AddNumberToObject(meta, "epoch", (double)a->epoch);
+    cJSON_AddBoolToObject(meta, "shuffle", a->shuffle);
+    cJSON_AddBoolToObject(meta, "rc_aug", a->rc_aug);
+    if (!(ids = malloc((size_t)a->L))) {
+        st = sk_error(SK_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = write_shard(a->out, meta, &sw)) < 0) goto done;
+    int64_t n = sk_dna_windows_count(w);
+    for (int64_t i = 0; i < n && st >= 0; i++) {
+        sk_dna_window win = sk_dna_windows_get(w, i);
+        int64_t k = sk_dna_window_tokens(f, &win, a->flags, ids);
+        if (k < 0) st = (int)k;
+        else st = sk_shard_writer_add(sw, ids, k, -1, win.split < 0 ? SK_SPLIT_TRAIN : win.split);
+    }
+    if (st >= 0) {
+        st = sk_shard_writer_commit(sw);
+        sw = NULL;
+        if (st >= 0) sk_log_info("dna windows: %lld windows of up to %lld bases -> %s", (long long)n, (long long)a->L, a->out);
+    }
+done:
+    if (sw) sk_shard_writer_abort(sw);
+    cJSON_Delete(meta);
+    free(ids);
+    sk_dna_windows_free(w);
+    sk_dna_bed_free(bed);
+    sk_dna_fasta_close(f);
+    return st < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}
+
+static int windows_species(const win_args *a, char **files, int nfiles) {
+    sk_dna_species *s = NULL;
+    sk_shard_writer *sw = NULL;
+    uint8_t *ids = NULL;
+    cJSON *meta = NULL;
+    int st;
+    sk_dna_species_opts o = {.length = a->L, .seed = a->seed, .split_by = a->split_by, .valid_chroms = a->valid_chroms,
+                             .test_chroms = a->test_chroms, .max_n_frac = a->max_n, .n_valid = a->n_valid, .n_test = a->n_test};
+    if ((st = sk_dna_species_create(&s, (const char *const *)files, nfiles, &o)) < 0) goto done;
+    meta = dna_meta(a->flags, a->L, a->seed, files, nfiles);
+    cJSON_AddStringToObject(meta, "sampler", "species");
+    cJSON_AddStringToObject(meta, "split_by", a->split_by == SK_DNA_SPLIT_BY_CHROM ? "chrom" : "position");
+    cJSON_AddNumberToObject(meta, "max_n", a->max_n);
+    cJSON *labels = cJSON_AddArrayToObject(meta, "labels");
+    const char *lp = a->labels;
+    for (int i = 0; i < nfiles; i++) {
+        char *name;
+        if (lp) {
+            size_t l = strcspn(lp, ",");
+            name = strndup(lp, l);
+            lp = lp[l] ? lp + l + 1 : NULL;
+        } else name = basename_label(files[i]);
+        cJSON_AddItemToArray(labels, cJSON_CreateString(name ? name : "?"));
+        free(name);
+    }
+    if (lp || (a->labels && cJSON_GetArraySize(labels) != nfiles)) {
+        st = sk_error(SK_EINVAL, "dna windows: --labels names %s classes than the %d FASTA files", lp ? "more" : "fewer", nfiles);
+        goto done;
+    }
+    if (!(ids = malloc((size_t)a->L))) {
+        st = sk_error(SK_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = write_shard(a->out, meta, &sw)) < 0) goto done;
+    sk_rng rng;
+    sk_rng_seed(&rng, a->seed, 0);
+    sk_dna_window win;
+    for (int64_t i = 0; i < a->n_train && st >= 0; i++)
+        if ((st = sk_dna_species_draw(s, &rng, a->flags, &win, ids)) >= 0)
+            st = sk_shard_writer_add(sw, ids, a->L, win.label, SK_SPLIT_TRAIN);
+    for (int k = 1; k <= 2; k++)
+        for (int64_t i = 0; i < sk_dna_species_fixed_count(s, k) && st >= 0; i++)
+            if ((st = sk_dna_species_fixed(s, k, i, a->flags, &win, ids)) >= 0)
+                st = sk_shard_writer_add(sw, ids, a->L, win.label, k);
+    if (st >= 0) {
+        st = sk_shard_writer_commit(sw);
+        sw = NULL;
+    }
+done:
+    if (sw) sk_shard_writer_abort(sw);
+    cJSON_Delete(meta);
+    free(ids);
+    sk_dna_species_free(s);
+    return st < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}
+
+static int dna_windows(int argc, char **argv) {
+    enum { O_SHUFFLE = 256, O_EPOCH, O_RC, O_SEED, O_CASE, O_SPECIES, O_LABELS, O_TRAIN, O_VALID, O_TEST, O_SPLITBY,
+           O_VCHR, O_TCHR, O_MAXN };
+    static const struct option lo[] = {
+        {"bed", required_argument, 0, 'b'}, {"window-mode", required_argument, 0, 'm'}, {"split", required_argument, 0, 's'},
+        {"length", required_argument, 0, 'L'}, {"output", required_argument, 0, 'o'}, {"shuffle", no_argument, 0, O_SHUFFLE},
+        {"epoch", required_argument, 0, O_EPOCH}, {"rc-aug", no_argument, 0, O_RC}, {"seed", required_argument, 0, O_SEED},
+        {"keep-case", no_argument, 0, O_CASE}, {"species", no_argument, 0, O_SPECIES}, {"labels", required_argument, 0, O_LABELS},
+        {"train", required_argument, 0, O_TRAIN}, {"valid", required_argument, 0, O_VALID}, {"test", required_argument, 0, O_TEST},
+        {"split-by", required_argument, 0, O_SPLITBY}, {"valid-chroms", required_argument, 0, O_VCHR},
+        {"test-chroms", required_argument, 0, O_TCHR}, {"max-n", required_argument, 0, O_MAXN},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    win_args a = {.split = SK_DNA_SPLIT_NONE, .seed = 1, .n_train = 1000, .n_valid = 100, .n_test = 100, .max_n = 0.1};
+    const char *cmd = "dna windows";
+    int c;
+    int64_t v;
+    while ((c = sk_getopt(argc, argv, "b:m:s:L:o:h", lo, cmd)) != -1) {
+        switch (c) {
+        case 'b': a.bed = optarg; break;
+        case 'o': a.out = optarg; break;
+        case 'm':
+            if ((a.mode = sk_dna_window_mode(optarg)) < 0)
+                return sk_cli_usage(cmd, "--window-mode must be mamba, hyena or caduceus, not '%s'", optarg);
+            break;
+        case 's':
+            if (!strcmp(optarg, "all")) a.split = SK_DNA_SPLIT_NONE;
+            else if (!strcmp(optarg, "train")) a.split = 0;
+            else if (!strcmp(optarg, "valid")) a.split = 1;
+            else if (!strcmp(optarg, "test")) a.split = 2;
+            else return sk_cli_usage(cmd, "--split must be train, valid, test or all, not '%s'", optarg);
+            break;
+        case 'L':
+            if (sk_cli_int(cmd, "--length", optarg, 1, INT64_C(1) << 34, &a.L) < 0) return SK_EXIT_USAGE;
+            break;
+        case O_SHUFFLE: a.shuffle = 1; break;
+        case O_RC: a.rc_aug = 1; break;
+        case O_CASE: a.flags |= SK_DNA_KEEP_CASE; break;
+        case O_SPECIES: a.species = 1; break;
+        case O_LABELS: a.labels = optarg; break;
+        case O_VCHR: a.valid_chroms = optarg; break;
+        case O_TCHR: a.test_chroms = optarg; break;
+        case O_EPOCH:
+            if (sk_cli_int(cmd, "--epoch", optarg, 0, INT64_MAX, &a.epoch) < 0) return SK_EXIT_USAGE;
+            break;
+        case O_SEED:
+            if (sk_cli_int(cmd, "--seed", optarg, 0, INT64_MAX, &v) < 0) return SK_EXIT_USAGE;
+            a.seed = (uint64_t)v;
+            break;
+        case O_TRAIN:
+        case O_VALID:
+        case O_TEST:
+            if (sk_cli_int(cmd, c == O_TRAIN ? "--train" : c == O_VALID ? "--valid" : "--test", optarg, 0, INT64_C(1) << 40, &v) < 0)
+                return SK_EXIT_USAGE;
+            *(c == O_TRAIN ? &a.n_train : c == O_VALID ? &a.n_valid : &a.n_test) = v;
+            break;
+        case O_SPLITBY:
+            if (!strcmp(optarg, "position")) a.split_by = SK_DNA_SPLIT_BY_POSITION;
+            else if (!strcmp(optarg, "chrom")) a.split_by = SK_DNA_SPLIT_BY_CHROM;
+            else return sk_cli_usage(cmd, "--split-by must be position or chrom, not '%s'", optarg);
+            break;
+        case O_MAXN:
+            if (sk_cli_num(cmd, "--max-n", optarg, 0.0, 1.0, &a.max_n) < 0) return SK_EXIT_USAGE;
+            break;
+        default: return help_or_usage(c, windows_usage);
+        }
+    }
+    if (!a.L) return sk_cli_usage(cmd, "--length is required");
+    if (!a.out) return sk_cli_usage(cmd, "--output is required");
+    int nfiles = argc - optind;
+    if (nfiles < 1) return sk_cli_usage(cmd, "no input FASTA");
+    if (!a.species && nfiles > 1) return sk_cli_usage(cmd, "one FASTA for genome intervals (several need --species)");
+    if (a.species && a.bed) return sk_cli_usage(cmd, "--bed is for genome intervals, not --species");
+    return a.species ? windows_species(&a, argv + optind, nfiles) : windows_intervals(&a, argv + optind);
+}
+
+/* ---- bench ------------------------------------------------------------------------------- */
+
+static const char *bench_usage =
+    "Usage: ssmkit dna bench [options] FILE\n"
+    "\n"
+    "Measure the front-end on one file and print the rates with a time breakdown:\n"
+    "  FASTA/FASTQ: stream + check every record, then tokenize it (bases/s for each and together);\n"
+    "  then, for plain or bgzip files, random windows fetched through the index and tokenized.\n"
+    "  SAM/BAM/CRAM: records/s and bases/s reading records and tokenizing their sequences.\n"
+    "\n"
+    "Options:\n"
+    "  -L, --length LEN     random-window length (default 1024)\n"
+    "  -n, --windows N      random windows to fetch (default 5000)\n"
+    "  -@, --threads N      decompression threads\n"
+    "  -T, --reference FA   reference for CRAM\n"
+    "  -h, --help           show this help\n";
+
+static int bench_alignments(const char *path, const sk_dna_bam_opts *o) {
+    sk_dna_bam *b;
+    double t0 = sk_now();
+    if (sk_dna_bam_open(&b, path, o) < 0) return sk_cli_fail(NULL);
+    uint8_t *ids = NULL;
+    int64_t cap = 0, n = 0, bases = 0;
+    double t_tok = 0;
+    sk_dna_aln a;
+    int st;
+    while ((st = sk_dna_bam_next(b, &a)) == 0) {
+        if (a.len > cap) {
+            free(ids);
+            cap = 2 * a.len;
+            if (!(ids = malloc((size_t)cap))) break;
+        }
+        double t1 = sk_now();
+        sk_dna_tokenize(a.seq, a.len, ids, 0);
+        t_tok += sk_now() - t1;
+        n++;
+        bases += a.len;
+    }
+    double t = sk_now() - t0;
+    sk_dna_bam_close(b);
+    free(ids);
+    if (st != SK_EOF) return st < 0 ? sk_cli_fail(NULL) : (sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL));
+    printf("%s: %lld records, %lld bases in %.3f s: %.3g records/s, %.3g bases/s (tokenize %.3f s, read+decode %.3f s)\n",
+           path, (long long)n, (long long)bases, t, n / t, bases / t, t_tok, t - t_tok);
+    return SK_EXIT_OK;
+}
+
+static int dna_bench(int argc, char **argv) {
+    static const struct option lo[] = {{"length", required_argument, 0, 'L'}, {"windows", required_argument, 0, 'n'},
+                                       {"threads", required_argument, 0, '@'}, {"reference", required_argument, 0, 'T'},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int64_t L = 1024, nwin = 5000, v;
+    sk_dna_bam_opts bo = {0};
+    int c;
+    while ((c = sk_getopt(argc, argv, "L:n:@:T:h", lo, "dna bench")) != -1) {
+        if (c == 'L') {
+            if (sk_cli_int("dna bench", "--length", optarg, 1, INT64_C(1) << 30, &L) < 0) return SK_EXIT_USAGE;
+        } else if (c == 'n') {
+            if (sk_cli_int("dna bench", "--windows", optarg, 0, INT64_C(1) << 30, &nwin) < 0) return SK_EXIT_USAGE;
+        } else if (c == '@') {
+            if (sk_cli_int("dna bench", "--threads", optarg, 0, 256, &v) < 0) return SK_EXIT_USAGE;
+            bo.threads = (int)v;
+        } else if (c == 'T') bo.reference = optarg;
+        else return help_or_usage(c, bench_usage);
+    }
+    if (argc - optind != 1) return sk_cli_usage("dna bench", "need exactly one FILE");
+    const char *path = argv[optind];
+    if (is_alignment_file(path)) return bench_alignments(path, &bo);
+
+    /* 1. stream + check, and tokenize, every record */
+    sk_dna_reader *r;
+    double t0 = sk_now(), t_tok = 0;
+    if (sk_dna_reader_open(&r, path, 0, bo.threads) < 0) return sk_cli_fail(NULL);
+    uint8_t *ids = NULL;
+    int64_t cap = 0, bases = 0;
+    sk_dna_record rec;
+    int st;
+    while ((st = sk_dna_reader_next(r, &rec)) == 0) {
+        if (rec.len > cap) {
+            free(ids);
+            cap = rec.len;
+            if (!(ids = malloc((size_t)cap))) break;
+        }
+        double t1 = sk_now();
+        sk_dna_tokenize(rec.seq, rec.len, ids, 0);
+        t_tok += sk_now() - t1;
+        bases += rec.len;
+    }
+    sk_dna_reader_close(r);
+    free(ids);
+    if (st != SK_EOF) return st < 0 ? sk_cli_fail(NULL) : (sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL));
+    double t = sk_now() - t0;
+    printf("%s: stream: %lld bases in %.3f s: %.3g bases/s read+check+tokenize (read+check %.3f s = %.3g bases/s, "
+           "tokenize %.3f s = %.3g bases/s)\n", path, (long long)bases, t, bases / t, t - t_tok, bases / (t - t_tok),
+           t_tok, bases / t_tok);
+
+    /* 2. random windows through the index */
+    if (nwin == 0) return SK_EXIT_OK;
+    sk_dna_fasta *f;
+    if (sk_dna_fasta_open(&f, path) < 0) {
+        sk_log_info("dna bench: no random access: %s", sk_errmsg());
+        return SK_EXIT_OK;
+    }
+    sk_dna_bed *bed = NULL;
+    sk_dna_windows *w = NULL;
+    sk_dna_windows_opts wo = {.length = L, .mode = SK_DNA_WIN_MAMBA, .split = SK_DNA_SPLIT_NONE, .seed = 1, .shuffle = 1};
+    if (sk_dna_bed_whole(&bed, f) < 0 || sk_dna_windows_create(&w, bed, f, &wo) < 0 || !(ids = malloc((size_t)L))) {
+        sk_dna_windows_free(w);
+        sk_dna_bed_free(bed);
+        sk_dna_fasta_close(f);
+        return sk_cli_fail("out of memory");
+    }
+    int64_t n = nwin < sk_dna_windows_count(w) ? nwin : sk_dna_windows_count(w), got = 0;
+    t0 = sk_now();
+    for (int64_t i = 0; i < n; i++) {
+        sk_dna_window win = sk_dna_windows_get(w, i);
+        int64_t k = sk_dna_window_tokens(f, &win, 0, ids);
+        if (k < 0) break;
+        got += k;
+    }
+    t = sk_now() - t0;
+    printf("%s: %lld random windows of %lld (shuffled mamba tiles) in %.3f s: %.3g windows/s, %.3g bases/s fetch+tokenize\n",
+           path, (long long)n, (long long)L, t, n / t, got / t);
+    free(ids);
+    sk_dna_windows_free(w);
+    sk_dna_bed_free(bed);
+    sk_dna_fasta_close(f);
+    return SK_EXIT_OK;
+}
+
+int cmd_dna(int argc, char **argv) {
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return SK_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+        fputs(usage, stdout);
+        return SK_EXIT_OK;
+    }
+    /* ssmkit prints its own messages; htslib's would repeat them in another style. */
+    hts_set_log_level(getenv("SSMKIT_HTS_LOG") ? HTS_LOG_WARNING : HTS_LOG_OFF);
+    if (!strcmp(sub, "stats")) return dna_stats(argc - 1, argv + 1);
+    if (!strcmp(sub, "fetch")) return dna_fetch(argc - 1, argv + 1);
+    if (!strcmp(sub, "view")) return dna_view(argc - 1, argv + 1);
+    if (!strcmp(sub, "windows")) return dna_windows(argc - 1, argv + 1);
+    if (!strcmp(sub, "bench")) return dna_bench(argc - 1, argv + 1);
+    return sk_cli_usage("dna", "unknown dna command '%s' (stats, fetch, view, windows, bench)", sub);
+}
+
+#endif

@@ -29,7 +29,8 @@ extern "C" {
  * pad_vocab_size_multiple (default 8; the vocabulary is rounded up to a multiple, as mamba_ssm),
  * d_state (16), d_conv (4), expand (2), dt_rank ("auto" = ceil(d_model/16), or an integer),
  * dt_min (1e-3), dt_max (0.1), dt_init_floor (1e-4), dt_scale (1), norm_epsilon (1e-5),
- * tie_embeddings (true). "arch", if present, must be "mamba-lm".
+ * tie_embeddings (true). "arch", if present, must be "mamba-lm". A "train" object (a preset's
+ * training options, read by `ssmkit train`) is allowed and ignored here.
  * ------------------------------------------------------------------------------------------- */
 typedef struct sk_mamba_config {
     int64_t d_model, n_layer, vocab_size, pad_vocab_size_multiple;

@@ -243,6 +243,15 @@ void sk_dna_windows_epoch(sk_dna_windows *w, int64_t epoch);
 /* The i-th window of the current epoch, 0 <= i < count. */
 sk_dna_window sk_dna_windows_get(const sk_dna_windows *w, int64_t i);
 
+/* Data parallelism (src/sk_dist.h): rank r of K takes positions r, r + K, r + 2K, ... of the
+ * current epoch's permutation (the DistributedSampler convention). Every rank gets the same
+ * count floor(count / K), so ranks stay in lockstep; the count mod K windows at the end of the
+ * permutation sit out this epoch (with shuffle, different ones each epoch). Shares of ranks
+ * 0..K-1 are disjoint and, with the left-out tail, cover the epoch. */
+int64_t sk_dna_windows_rank_count(const sk_dna_windows *w, int rank, int world);
+/* The i-th window of rank `rank`, 0 <= i < sk_dna_windows_rank_count. */
+sk_dna_window sk_dna_windows_rank_get(const sk_dna_windows *w, int rank, int world, int64_t i);
+
 /* Fetch a window's bases and tokenize them into ids (room for end-beg ids), applying the RC flag.
  * Returns the number of tokens written (end-beg) or a negative status. */
 int64_t sk_dna_window_tokens(sk_dna_fasta *f, const sk_dna_window *win, int flags, uint8_t *ids);
@@ -277,6 +286,11 @@ sk_dna_fasta *sk_dna_species_fasta(sk_dna_species *s, int label);
  * room for L bases in the train split, then a start uniform; windows with too many N are
  * redrawn. ids gets L tokens. */
 int sk_dna_species_draw(sk_dna_species *s, sk_rng *rng, int flags, sk_dna_window *win, uint8_t *ids) SK_RESULT_USED;
+/* Data parallelism: the training-draw RNG of rank `rank`: sk_rng_seed(r, seed, 1 + rank), an
+ * independent xoshiro256** stream per rank (stream 0 of the seed is left to callers that use
+ * one process). The fixed valid/test windows do not depend on the rank; split them with
+ * index (window i to rank i mod K). */
+void sk_dna_species_rank_rng(sk_rng *r, uint64_t seed, int rank);
 /* The fixed valid (split 1) or test (split 2) windows: count and i-th window (+ its L tokens). */
 int64_t sk_dna_species_fixed_count(const sk_dna_species *s, int split);
 int sk_dna_species_fixed(sk_dna_species *s, int split, int64_t i, int flags, sk_dna_window *win, uint8_t *ids) SK_RESULT_USED;

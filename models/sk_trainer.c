@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "models/sk_mamba.h" /* struct sk_param */
+#include "src/sk_dist.h"
 #include "src/sk_jsonl.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
@@ -194,6 +195,10 @@ int sk_train_evaluate(const sk_train_model *m, sk_data *d, int64_t b, int64_t L,
         sum += loss * (double)c;
         count += c;
     }
+    /* data parallelism: each rank saw its share of every batch; sum nats and counts over ranks */
+    double red[2] = {sum, (double)count};
+    TRY(sk_dist_allreduce_f64(red, 2));
+    sum = red[0], count = (int64_t)red[1];
     *ntargets = count;
     *bits = count ? sum / (double)count / log(2.0) : NAN;
     return SK_OK;
@@ -216,6 +221,12 @@ struct sk_trainer {
     double best;
     int inject_kind;  /* 0 none, 1 loss, 2 grad */
     int64_t inject_step;
+    /* data parallelism (sk_dist.h): rank 0 of `world` logs and writes files */
+    int rank, world, stop_all;  /* stop_all: some rank saw SIGINT/SIGTERM this update */
+    int64_t bad_step;           /* SSMKIT_INJECT_BAD_RECORD: fail this update on rank bad_rank */
+    int bad_rank;
+    float *fuse;                /* host (nfuse) staging buffer for device gradients without NCCL */
+    int64_t nfuse;
 };
 
 int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train, sk_data *valid, int64_t b, int64_t L,
@@ -228,13 +239,15 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
     if (!t) return sk_error(SK_ENOMEM, "train: out of memory");
     t->m = *m, t->train = train, t->valid = valid, t->b = b, t->L = L, t->o = *o;
     t->best = INFINITY, t->best_step = -1, t->ckpt_step = -1;
+    t->rank = sk_dist_rank(), t->world = sk_dist_world(), t->bad_step = -1;
+    if (t->rank != 0) t->o.quiet = 1, t->o.log_path = NULL; /* rank 0 logs */
     sk_rng_seed(&t->rng, 0, 0);
     t->opts_json = strdup(opts_json ? opts_json : "{}");
     t->config_json = m->config_json(m->self);
     t->path_model = strdup(o->out);
     t->path_state = sk_train_derived_path(o->out, ".train.safetensors");
     t->path_best = sk_train_derived_path(o->out, ".best.safetensors");
-    t->log_path = o->log_path ? strdup(o->log_path) : NULL;
+    t->log_path = t->o.log_path ? strdup(t->o.log_path) : NULL;
     t->o.out = t->path_model, t->o.log_path = t->log_path;
     t->in = malloc((size_t)(b * L) * sizeof(int32_t));
     t->tg = malloc((size_t)(b * L) * sizeof(int32_t));
@@ -242,7 +255,7 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
     t->host = malloc((size_t)(3 * n + 1) * sizeof(float));
     int rc = SK_OK;
     if (!t->opts_json || !t->config_json || !t->path_model || !t->path_state || !t->path_best || !t->in || !t->tg ||
-        !t->host || (o->log_path && !t->log_path))
+        !t->host || (t->o.log_path && !t->log_path))
         rc = sk_error(SK_ENOMEM, "train: out of memory");
     if (!rc) rc = sk_optimizer_create(&t->opt, m, &o->optim);
     const char *inj = getenv("SSMKIT_INJECT_NAN");
@@ -252,6 +265,14 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
         if (sscanf(inj, "%7[a-z]:%lld", kind, &k) != 2 || (strcmp(kind, "loss") && strcmp(kind, "grad")) || k < 1)
             rc = sk_error(SK_EINVAL, "SSMKIT_INJECT_NAN=%s: expected loss:K or grad:K", inj);
         t->inject_kind = !strcmp(kind, "loss") ? 1 : 2, t->inject_step = k;
+    }
+    /* test hook: SSMKIT_INJECT_BAD_RECORD=R:K makes rank R fail update K as on a corrupt record */
+    const char *bad = getenv("SSMKIT_INJECT_BAD_RECORD");
+    if (!rc && bad && *bad) {
+        long long k = 0;
+        if (sscanf(bad, "%d:%lld", &t->bad_rank, &k) != 2 || k < 1)
+            rc = sk_error(SK_EINVAL, "SSMKIT_INJECT_BAD_RECORD=%s: expected RANK:STEP", bad);
+        t->bad_step = k;
     }
     if (rc) {
         sk_trainer_free(t);
@@ -273,6 +294,7 @@ void sk_trainer_free(sk_trainer *t) {
     free(t->in);
     free(t->tg);
     free(t->host);
+    free(t->fuse);
     free(t);
 }
 
@@ -283,6 +305,7 @@ const char *sk_trainer_path(const sk_trainer *t, int which) {
 }
 
 static int save_model_at(sk_trainer *t, const char *path) {
+    if (t->rank != 0) return SK_OK; /* rank 0 writes the files */
     char step[32], best[32];
     snprintf(step, sizeof step, "%lld", (long long)t->step);
     sk_jsonl_format_num(best, t->best);
@@ -291,10 +314,11 @@ static int save_model_at(sk_trainer *t, const char *path) {
 }
 
 static int save_state(sk_trainer *t) {
+    if (t->rank != 0) return SK_OK;
     int64_t n = sk_optimizer_numel(t->opt);
     uint64_t words[SK_DATA_STATE_WORDS];
     sk_data_state_get(t->train, words);
-    int64_t step = t->step, one = 1, four = 4, nw = SK_DATA_STATE_WORDS;
+    int64_t step = t->step, one = 1, four = 4, nw = SK_DATA_STATE_WORDS, world = t->world;
     int64_t rngw[4], dataw[SK_DATA_STATE_WORDS]; /* the uint64 words bit-cast to I64 */
     memcpy(rngw, t->rng.s, sizeof rngw);
     memcpy(dataw, words, sizeof dataw);
@@ -309,6 +333,7 @@ static int save_state(sk_trainer *t) {
     if (!rc) rc = sk_stw_add(w, "train.step", SK_I64, 1, &one, &step);
     if (!rc) rc = sk_stw_add(w, "train.rng", SK_I64, 1, &four, rngw);
     if (!rc) rc = sk_stw_add(w, "data.train.state", SK_I64, 1, &nw, dataw);
+    if (!rc) rc = sk_stw_add(w, "train.world", SK_I64, 1, &one, &world); /* ranks (sk_dist.h) */
     if (!rc) rc = sk_stw_meta(w, "config", t->config_json);
     if (!rc) rc = sk_stw_meta(w, "train", t->opts_json);
     if (!rc) rc = sk_stw_meta(w, "best_valid", best);
@@ -357,6 +382,11 @@ int sk_trainer_resume(sk_trainer *t, const char *path) {
     if (!rc) rc = sk_st_read_raw(st, "train.step", &step, sizeof step);
     if (!rc) rc = sk_st_read_raw(st, "train.rng", t->rng.s, sizeof t->rng.s);
     if (!rc) rc = sk_st_read_raw(st, "data.train.state", words, sizeof words);
+    int64_t world = 1; /* states written before data parallelism have no train.world */
+    if (!rc && sk_st_find(st, "train.world")) rc = sk_st_read_raw(st, "train.world", &world, sizeof world);
+    if (!rc && world != t->world)
+        rc = sk_error(SK_EINVAL, "%s: the training state was written by a run of %lld rank(s) but this run has %d; "
+                      "resume with the same count (mpirun -np %lld)", path, (long long)world, t->world, (long long)world);
     if (!rc) rc = sk_data_state_set(t->train, words);
     if (!rc && (step < 0 || step > t->o.steps))
         rc = sk_error(SK_EINVAL, "%s: the state is at step %lld but the run has %lld steps", path, (long long)step,
@@ -424,7 +454,45 @@ static int nan_stop(const sk_trainer *t, int64_t step, const char *what) {
                     (long long)step, what);
 }
 
-/* One update: returns the mean loss and the gradient norm before clipping. */
+/* Sum the parameter gradients over ranks, in place (sk_dist.h). Parameters whose gradients
+ * are adjacent in memory form one buffer (models carve every gradient from one allocation, so
+ * usually one call reduces them all). CPU backend: MPI_Allreduce on the buffer; a device: NCCL
+ * when set up (sk_backend_dist_setup), else staged through the host buffer t->fuse. */
+static int allreduce_grads(sk_trainer *t) {
+    const sk_train_model *m = &t->m;
+    int np = m->nparams(m->self);
+    for (int i = 0; i < np;) {
+        float *g = m->param(m->self, i)->g;
+        int64_t n = 0;
+        while (i < np && m->param(m->self, i)->g == g + n) n += m->param(m->self, i++)->numel;
+        if (m->be->device == SK_DEVICE_CPU) {
+            TRY(sk_dist_allreduce_f32(g, n));
+            continue;
+        }
+        int rc = sk_dist_device_reduce(g, n);
+        if (rc != SK_EUNSUP) TRY(rc);
+        if (!rc) continue;
+        if (!t->fuse) {
+            t->nfuse = sk_optimizer_numel(t->opt) < ((int64_t)1 << 22) ? sk_optimizer_numel(t->opt) : ((int64_t)1 << 22);
+            if (!(t->fuse = malloc((size_t)(t->nfuse ? t->nfuse : 1) * sizeof(float))))
+                return sk_error(SK_ENOMEM, "train: out of memory");
+        }
+        for (int64_t o = 0; o < n; o += t->nfuse) {
+            size_t c = (size_t)(n - o < t->nfuse ? n - o : t->nfuse);
+            TRY(m->be->download(t->fuse, g + o, c * sizeof(float)));
+            TRY(sk_dist_allreduce_f32(t->fuse, (int64_t)c));
+            TRY(m->be->upload(g + o, t->fuse, c * sizeof(float)));
+        }
+    }
+    return SK_OK;
+}
+
+/* One update: returns the mean loss and the gradient norm before clipping.
+ * With K = world ranks, micro-batch k of the global batch is the union of the ranks' shares;
+ * its loss is the mean over all its targets: loss_k = sum_r (c_rk / C_k) loss_rk, with c_rk
+ * the targets of rank r and C_k = sum_r c_rk. Rank r accumulates w_rk g_rk, w_rk = K c_rk / C_k
+ * (g_acc = (g_acc / w + g) * w when w != 1), so the all-reduced sum divided by K is the gradient
+ * of that mean: one process with batch K x b, up to rounding. */
 static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_out, double *lr_out) {
     const sk_train_model *m = &t->m;
     TRY(m->zero_grad(m->self));
@@ -432,24 +500,46 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
     for (int k = 0; k < t->o.accum; k++) {
         int rows = 0;
         TRY(sk_data_next(t->train, t->in, t->tg, &rows));
+        if (t->rank == t->bad_rank && step == t->bad_step && k == 0)
+            return sk_error(SK_EFORMAT, "%s: batch %lld: bad record (injected by SSMKIT_INJECT_BAD_RECORD on rank %d)",
+                            sk_data_path(t->train), (long long)sk_data_batches(t->train), t->rank);
+        double w = 1, c[1] = {0};
+        if (t->world > 1) {
+            for (int64_t i = 0; i < t->b * t->L; i++) c[0] += t->tg[i] != SK_DATA_IGNORE;
+            double C = c[0];
+            TRY(sk_dist_allreduce_f64(&C, 1));
+            if (C > 0) w = (double)t->world * c[0] / C;
+        }
+        if (w == 0) continue; /* no target of this micro-batch is on this rank */
         double loss = 0;
         TRY(m->forward(m->self, t->in, t->tg, t->b, t->L, &loss));
         if (t->inject_kind == 1 && step == t->inject_step && k == 0) loss = NAN;
-        if (!isfinite(loss)) return nan_stop(t, step, "the loss");
+        if (!isfinite(loss) && t->world == 1) return nan_stop(t, step, "the loss");
+        if (w != 1 && k > 0) TRY(sk_optimizer_scale_grads(t->opt, (float)(1.0 / w)));
         TRY(m->backward(m->self));
-        loss_sum += loss;
+        if (w != 1) TRY(sk_optimizer_scale_grads(t->opt, (float)w));
+        loss_sum += loss * w / t->world;
+    }
+    if (t->world > 1) {
+        /* the global loss (NaN if any rank's is) and whether any rank was interrupted */
+        double red[2] = {loss_sum, sk_interrupted() ? 1 : 0};
+        TRY(sk_dist_allreduce_f64(red, 2));
+        loss_sum = red[0], t->stop_all = red[1] > 0;
+        if (!isfinite(loss_sum)) return nan_stop(t, step, "the loss");
+        TRY(allreduce_grads(t));
     }
     if (t->inject_kind == 2 && step == t->inject_step) {
         const sk_param *p = m->param(m->self, 0);
         float nan = NAN;
         TRY(m->be->upload(p->g, &nan, sizeof nan));
     }
-    /* the gradients hold the sum of K micro-batch means: g = sum / K */
+    /* the gradients hold the sum of accum micro-batch means (over ranks: world times that):
+     * g = sum / (accum * world) */
     double raw = 0;
     TRY(sk_optimizer_grad_norm(t->opt, &raw));
-    double gnorm = raw / t->o.accum;
+    double gnorm = raw / ((double)t->o.accum * t->world);
     if (!isfinite(gnorm)) return nan_stop(t, step, "the gradient norm");
-    double scale = 1.0 / t->o.accum;
+    double scale = 1.0 / ((double)t->o.accum * t->world);
     if (t->o.optim.clip_norm > 0) {
         double c = t->o.optim.clip_norm / (gnorm + 1e-6); /* torch.nn.utils.clip_grad_norm_ */
         if (c < 1) scale *= c;
@@ -467,7 +557,7 @@ int sk_trainer_run(sk_trainer *t) {
     sk_interrupt_install();
     int rc = SK_OK;
     const double ln2 = M_LN2;
-    double tok_per_update = (double)(t->b * t->L * t->o.accum);
+    double tok_per_update = (double)(t->b * t->L * t->o.accum) * t->world; /* global batch */
     double t_start = sk_now(), busy = 0; /* busy: seconds in updates since the last log line */
     int64_t since = 0;
     while (t->step < t->o.steps && !rc) {
@@ -499,7 +589,7 @@ int sk_trainer_run(sk_trainer *t) {
         if (!rc && t->valid && ((t->o.eval_every && step % t->o.eval_every == 0) || step == t->o.steps))
             rc = validate(t, log);
         if (!rc && ((t->o.ckpt_every && step % t->o.ckpt_every == 0) || step == t->o.steps)) rc = checkpoint(t);
-        if (!rc && sk_interrupted()) {
+        if (!rc && (t->world > 1 ? t->stop_all : sk_interrupted())) {
             rc = checkpoint(t);
             if (!rc)
                 rc = sk_error(SK_EINTR, "interrupted at step %lld: checkpoint written to %s (resume with --resume)",

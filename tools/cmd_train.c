@@ -12,6 +12,7 @@
 #include "models/sk_mamba_tools.h"
 #include "models/sk_trainer.h"
 #include "src/sk_data.h"
+#include "src/sk_dist.h"
 #include "src/sk_json.h"
 #include "tools/sk_cli.h"
 #include "tools/sk_lm.h"
@@ -62,7 +63,12 @@ static const char *usage =
     "  -h, --help               show this help\n"
     "\n"
     "SIGINT/SIGTERM: writes a checkpoint, then exits 130. A NaN/Inf loss or gradient stops training\n"
-    "(exit 1) and leaves the last good checkpoint in place.\n";
+    "(exit 1) and leaves the last good checkpoint in place.\n"
+    "\n"
+    "Data parallelism (builds with MPI): `mpirun -np K ssmkit train ...` runs K ranks; each takes a\n"
+    "disjoint share of every batch (global batch = K x --batch), gradients are averaged over ranks\n"
+    "(MPI_Allreduce; NCCL for --device cuda), rank 0 logs and writes the files, and an error on any\n"
+    "rank ends all of them. --resume needs the same K.\n";
 
 /* The resolvable options: key in the JSON (and, with '-' for '_', the long option), type
  * ('i' integer, 'n' number, 's' string), built-in default (NULL = computed or none). */
@@ -170,11 +176,13 @@ static int open_data(run *r, int64_t L, int64_t b, uint64_t seed, double vf) {
     sk_data_opts o = {.length = L, .batch = (int)b, .split = valid ? SK_DATA_ALL : SK_SPLIT_TRAIN,
                       .mode = SK_DATA_RANDOM, .seed = seed, .valid_fraction = valid ? 0 : vf};
     int rc = sk_data_open(&r->train, data, SK_DATA_AUTO, &o);
+    if (!rc) rc = sk_data_set_rank(r->train, sk_dist_rank(), sk_dist_world()); /* this rank's share */
     if (rc) return rc;
     sk_data_opts v = o;
     v.mode = SK_DATA_SEQUENTIAL;
     v.split = valid ? SK_DATA_ALL : SK_SPLIT_VALID;
     rc = sk_data_open(&r->valid, valid ? valid : data, SK_DATA_AUTO, &v);
+    if (!rc) rc = sk_data_set_rank(r->valid, sk_dist_rank(), sk_dist_world());
     if (rc && valid) return rc;
     if (rc) {
         sk_log_warn("no validation: %s", sk_errmsg());
@@ -258,6 +266,9 @@ static int do_train(run *r, const char *preset, const char *config, const char *
 
     const sk_backend *be = NULL;
     if ((rc = sk_lm_backend(str(r->opts, "device"), &be))) return rc;
+    if ((rc = sk_backend_dist_setup(be))) return rc;
+    if (!quiet && sk_dist_world() > 1)
+        sk_log_info("data parallel: %d ranks, global batch %d x %lld", sk_dist_world(), sk_dist_world(), (long long)b);
     if ((rc = open_data(r, L, b, seed, num(r->opts, "valid_fraction")))) return rc;
     if (sk_data_vocab_size(r->train) > cfg.vocab_size)
         return sk_error(SK_EINVAL, "%s has a vocabulary of %lld tokens but the model's vocab_size is %lld",
@@ -347,11 +358,19 @@ int cmd_train(int argc, char **argv) {
     }
     run r = {0};
     int interrupted = 0;
+    if (sk_dist_init(NULL, NULL)) {
+        cJSON_Delete(cli);
+        return sk_cli_fail(NULL);
+    }
+    if (sk_dist_rank() != 0) quiet = 1; /* rank 0 reports */
     int rc = do_train(&r, preset, config, out, resume, cli, quiet, &interrupted);
     cJSON_Delete(cli);
+    if (rc && !interrupted && sk_dist_world() > 1) sk_dist_abort(sk_errmsg()); /* ends every rank */
+    sk_backend_dist_teardown();
     if (interrupted) {
         fprintf(stderr, "ssmkit train: %s\n", sk_errmsg());
         run_free(&r);
+        sk_dist_finalize();
         return 130;
     }
     if (rc) {
@@ -364,5 +383,6 @@ int cmd_train(int argc, char **argv) {
         else sk_log_info("done: %lld steps, model %s", (long long)sk_trainer_step(r.tr), out);
     }
     run_free(&r);
+    sk_dist_finalize();
     return status;
 }

@@ -7,7 +7,7 @@
 #include <mpi.h>
 #endif
 
-static int g_rank = 0, g_world = 1, g_mpi = 0; /* g_mpi: this process called MPI_Init */
+static int g_rank = 0, g_world = 1;
 static sk_dist_reduce_fn g_dev_reduce = NULL;
 
 int sk_dist_rank(void) { return g_rank; }
@@ -20,6 +20,7 @@ int sk_dist_device_reduce(float *dev, int64_t n) {
 
 #ifdef SSMKIT_HAVE_MPI
 int sk_dist_built(void) { return 1; }
+static int g_mpi = 0; /* this process called MPI_Init */
 
 static int launched_by_mpi(void) {
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");

@@ -8,12 +8,12 @@
 #   3. A bad record injected on rank 1 (SSMKIT_INJECT_BAD_RECORD=1:3) ends every rank within 30 s,
 #      exit status non-zero, with the message on stderr.
 set -u
-bin=${SSMKIT_BIN:?}
-. "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 have_mpi=${1:?usage: test_dist.sh HAVE_MPI MPIEXEC GEN}
 mpiexec=${2:-mpirun}
 gen=${3:?}
 if [ "$have_mpi" != ON ] && [ "$have_mpi" != 1 ]; then echo "skipped: ssmkit built without MPI"; exit 77; fi
+bin=${SSMKIT_BIN:?}
+. "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 MPI="$mpiexec --oversubscribe -np"
 X="-x OMP_NUM_THREADS=1"

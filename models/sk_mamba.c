@@ -132,6 +132,43 @@ int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba
     return sk_mamba_block_forward(be, c, out, act, in, w, b, 1, NULL, st, scr);
 }
 
+int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *out, const float *in, float *hn,
+                        float *rstd, float *mo, const float *norm_w, sk_mamba_act *a, const sk_mamba_w *w, int64_t b,
+                        int64_t L, const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr) {
+    const int64_t d = c->d_model, rows = b * L;
+    const size_t bytes = (size_t)(rows * d) * sizeof(float);
+    TRY(be->rmsnorm_fwd(hn, rstd, in, norm_w, rows, d, (float)c->norm_epsilon));
+    if (c->block == SK_BLOCK_S4_MLP) {
+        /* S4+MLP (sk_ssm.h): mid = in + S4(RMSNorm(in)); out = mid + MLP(RMSNorm2(mid)) */
+        TRY(sk_s4block_forward(be, c, mo, a, hn, w, b, L, reset, st, scr));
+        TRY(be->copy(a->mid, in, bytes));
+        TRY(be->axpy(a->mid, mo, 1.0f, rows * d));
+        TRY(be->rmsnorm_fwd(a->hn2, a->rstd2, a->mid, w->norm2, rows, d, (float)c->norm_epsilon));
+        TRY(sk_mlp_forward(be, c, mo, a, a->hn2, w, rows, scr));
+        TRY(be->copy(out, a->mid, bytes));
+    } else {
+        TRY(sk_mamba_block_forward(be, c, mo, a, hn, w, b, L, reset, st, scr));
+        TRY(be->copy(out, in, bytes));
+    }
+    return be->axpy(out, mo, 1.0f, rows * d);
+}
+
+int sk_resblock_backward(const sk_backend *be, const sk_mamba_config *c, float *dr, float *dhn, float *gnorm_w,
+                         sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
+                         const sk_mamba_act *a, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                         sk_mamba_scratch *scr) {
+    const int64_t d = c->d_model, rows = b * L;
+    if (c->block == SK_BLOCK_S4_MLP) {
+        /* through the MLP residual (dr becomes dL/dmid), then the S4 block */
+        TRY(sk_mlp_backward(be, c, dhn, gw, dr, a->hn2, w, a, rows, scr));
+        TRY(be->rmsnorm_bwd(dr, gw->norm2, dhn, a->mid, w->norm2, a->rstd2, rows, d));
+        TRY(sk_s4block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, NULL, NULL, scr));
+    } else {
+        TRY(sk_mamba_block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, NULL, NULL, scr));
+    }
+    return be->rmsnorm_bwd(dr, gnorm_w, dhn, in, norm_w, rstd, rows, d);
+}
+
 /* ================================ the language model ======================================= */
 
 /* Point every slot of a size table into one backend allocation. */
@@ -385,63 +422,69 @@ static void fill_uniform(sk_rng *r, float *h, int64_t n, double bound) {
     for (int64_t i = 0; i < n; i++) h[i] = (float)((2 * sk_rng_uniform(r) - 1) * bound);
 }
 
+int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) {
+    const double W = (double)c->d_conv, Di = (double)c->d_inner, d = (double)c->d_model, R = (double)c->dt_rank;
+    int rc = SK_OK;
+#define ENDS(s) (strlen(name) >= strlen(s) && !strcmp(name + strlen(name) - strlen(s), s))
+    if (ENDS("embedding.weight")) { /* nn.Embedding re-init: N(0, 0.02) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(0.02 * sk_rng_normal(r));
+    } else if (ENDS("mixer.D") && c->block == SK_BLOCK_S4_MLP) { /* S4 block: D ~ N(0, 1) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)sk_rng_normal(r);
+    } else if (ENDS("norm.weight") || ENDS("norm2.weight") || ENDS("norm_f.weight") || ENDS("mixer.D")) {
+        for (int64_t j = 0; j < n; j++) h[j] = 1.0f;
+    } else if (ENDS("in_proj.weight")) {
+        fill_uniform(r, h, n, 1 / sqrt(d)); /* kaiming_uniform(a=sqrt 5): U(+-1/sqrt(fan_in)) */
+    } else if (ENDS("conv1d.weight") || ENDS("conv1d.bias")) {
+        fill_uniform(r, h, n, 1 / sqrt(W)); /* nn.Conv1d default, fan_in = 1 * W */
+    } else if (ENDS("x_proj.weight")) {
+        fill_uniform(r, h, n, 1 / sqrt(Di));
+    } else if (ENDS("dt_proj.weight")) {
+        fill_uniform(r, h, n, c->dt_scale / sqrt(R)); /* dt_init "random": U(+-R^-0.5 dt_scale) */
+    } else if (ENDS("dt_proj.bias")) {
+        /* dt = exp(U (ln dt_max - ln dt_min) + ln dt_min), floored; bias = dt + log(-expm1(-dt)) */
+        for (int64_t j = 0; j < n; j++) {
+            double dt = exp(sk_rng_uniform(r) * (log(c->dt_max) - log(c->dt_min)) + log(c->dt_min));
+            if (dt < c->dt_init_floor) dt = c->dt_init_floor;
+            h[j] = (float)(dt + log(-expm1(-dt)));
+        }
+    } else if (ENDS("A_log")) { /* S4D-Real: log(n+1); complex (S4D-Lin): log 0.5 */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(sk_ssm_complex(c) ? log(0.5) : log((double)(j % c->d_state + 1)));
+    } else if (ENDS("A_imag")) { /* S4D-Lin: pi n */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(M_PI * (double)(j % c->d_state));
+    } else if (ENDS("mixer.log_dt")) { /* log dt ~ U[log dt_min, log dt_max] (sashimi-s4.md §3.2) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(log(c->dt_min) + sk_rng_uniform(r) * (log(c->dt_max) - log(c->dt_min)));
+    } else if (ENDS("mixer.B")) { /* B = 1 (+0i) */
+        for (int64_t j = 0; j < n; j++) h[j] = sk_ssm_complex(c) && j % 2 ? 0.0f : 1.0f;
+    } else if (ENDS("mixer.C")) { /* randn: real N(0, 1); complex re, im ~ N(0, 1/2) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(sk_rng_normal(r) * (sk_ssm_complex(c) ? sqrt(0.5) : 1.0));
+    } else if (ENDS("output_linear.weight") || ENDS("output_linear.bias") || ENDS("fc1.weight") || ENDS("fc1.bias")) {
+        fill_uniform(r, h, n, 1 / sqrt(d)); /* nn.Linear default, fan_in = d */
+    } else if (ENDS("fc2.weight") || ENDS("fc2.bias")) {
+        fill_uniform(r, h, n, 1 / sqrt(2 * d)); /* fan_in = 2d */
+    } else if (ENDS("out_proj.weight")) {
+        /* rescale_prenorm_residual: U(+-1/sqrt(fan_in)) / sqrt(n_layer) (n_residuals_per_layer = 1) */
+        fill_uniform(r, h, n, 1 / sqrt(Di) / sqrt((double)c->n_layer));
+    } else if (ENDS("lm_head.weight")) {
+        fill_uniform(r, h, n, 1 / sqrt(d));
+    } else {
+        rc = sk_error(SK_EINVAL, "init: no rule for %s", name);
+    }
+#undef ENDS
+    return rc;
+}
+
 int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
     const sk_mamba_config *c = &m->cfg;
     int64_t maxn = 0;
     for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
     float *h = malloc((size_t)maxn * sizeof(float));
     if (!h) return sk_error(SK_ENOMEM, "mamba init: out of memory");
-    const double W = (double)c->d_conv, Di = (double)c->d_inner, d = (double)c->d_model, R = (double)c->dt_rank;
     int rc = 0;
     for (int i = 0; i < m->np && !rc; i++) {
         const sk_param *p = &m->params[i];
         sk_rng r;
         sk_rng_seed(&r, seed, (uint64_t)i);
-#define ENDS(s) (strlen(p->name) >= strlen(s) && !strcmp(p->name + strlen(p->name) - strlen(s), s))
-        if (ENDS("embedding.weight")) { /* nn.Embedding re-init: N(0, 0.02) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(0.02 * sk_rng_normal(&r));
-        } else if (ENDS("mixer.D") && c->block == SK_BLOCK_S4_MLP) { /* S4 block: D ~ N(0, 1) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)sk_rng_normal(&r);
-        } else if (ENDS("norm.weight") || ENDS("norm2.weight") || ENDS("norm_f.weight") || ENDS("mixer.D")) {
-            for (int64_t j = 0; j < p->numel; j++) h[j] = 1.0f;
-        } else if (ENDS("in_proj.weight")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(d)); /* kaiming_uniform(a=sqrt 5): U(+-1/sqrt(fan_in)) */
-        } else if (ENDS("conv1d.weight") || ENDS("conv1d.bias")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(W)); /* nn.Conv1d default, fan_in = 1 * W */
-        } else if (ENDS("x_proj.weight")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(Di));
-        } else if (ENDS("dt_proj.weight")) {
-            fill_uniform(&r, h, p->numel, c->dt_scale / sqrt(R)); /* dt_init "random": U(+-R^-0.5 dt_scale) */
-        } else if (ENDS("dt_proj.bias")) {
-            /* dt = exp(U (ln dt_max - ln dt_min) + ln dt_min), floored; bias = dt + log(-expm1(-dt)) */
-            for (int64_t j = 0; j < p->numel; j++) {
-                double dt = exp(sk_rng_uniform(&r) * (log(c->dt_max) - log(c->dt_min)) + log(c->dt_min));
-                if (dt < c->dt_init_floor) dt = c->dt_init_floor;
-                h[j] = (float)(dt + log(-expm1(-dt)));
-            }
-        } else if (ENDS("A_log")) { /* S4D-Real: log(n+1); complex (S4D-Lin): log 0.5 */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(sk_ssm_complex(c) ? log(0.5) : log((double)(j % c->d_state + 1)));
-        } else if (ENDS("A_imag")) { /* S4D-Lin: pi n */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(M_PI * (double)(j % c->d_state));
-        } else if (ENDS("mixer.log_dt")) { /* log dt ~ U[log dt_min, log dt_max] (sashimi-s4.md §3.2) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(log(c->dt_min) + sk_rng_uniform(&r) * (log(c->dt_max) - log(c->dt_min)));
-        } else if (ENDS("mixer.B")) { /* B = 1 (+0i) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = sk_ssm_complex(c) && j % 2 ? 0.0f : 1.0f;
-        } else if (ENDS("mixer.C")) { /* randn: real N(0, 1); complex re, im ~ N(0, 1/2) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(sk_rng_normal(&r) * (sk_ssm_complex(c) ? sqrt(0.5) : 1.0));
-        } else if (ENDS("output_linear.weight") || ENDS("output_linear.bias") || ENDS("fc1.weight") || ENDS("fc1.bias")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(d)); /* nn.Linear default, fan_in = d */
-        } else if (ENDS("fc2.weight") || ENDS("fc2.bias")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(2 * d)); /* fan_in = 2d */
-        } else if (ENDS("out_proj.weight")) {
-            /* rescale_prenorm_residual: U(+-1/sqrt(fan_in)) / sqrt(n_layer) (n_residuals_per_layer = 1) */
-            fill_uniform(&r, h, p->numel, 1 / sqrt(Di) / sqrt((double)c->n_layer));
-        } else if (ENDS("lm_head.weight")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(d));
-        } else {
-            rc = sk_error(SK_EINVAL, "mamba init: no rule for %s", p->name);
-        }
-#undef ENDS
+        rc = sk_mamba_param_init(c, p->name, h, p->numel, &r);
         if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
     }
     free(h);
@@ -477,24 +520,9 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
     const uint8_t *rs = reset ? (const uint8_t *)m->reset : NULL;
     /* r_0 = embedding(tokens) */
     TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok, m->emb, rows, V, d));
-    for (int64_t l = 0; l < nl; l++) {
-        /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
-        TRY(be->rmsnorm_fwd(m->hn[l], m->rstd[l], m->res[l], m->norm_w[l], rows, d, (float)c->norm_epsilon));
-        sk_mamba_act *a = &m->act[l];
-        if (c->block == SK_BLOCK_S4_MLP) {
-            /* S4+MLP (sk_ssm.h): mid = r_l + S4(RMSNorm(r_l)); r_{l+1} = mid + MLP(RMSNorm2(mid)) */
-            TRY(sk_s4block_forward(be, c, m->mo, a, m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
-            TRY(be->copy(a->mid, m->res[l], (size_t)(rows * d) * sizeof(float)));
-            TRY(be->axpy(a->mid, m->mo, 1.0f, rows * d));
-            TRY(be->rmsnorm_fwd(a->hn2, a->rstd2, a->mid, m->w[l].norm2, rows, d, (float)c->norm_epsilon));
-            TRY(sk_mlp_forward(be, c, m->mo, a, a->hn2, &m->w[l], rows, &m->scr));
-            TRY(be->copy(m->res[l + 1], a->mid, (size_t)(rows * d) * sizeof(float)));
-        } else {
-            TRY(sk_mamba_block_forward(be, c, m->mo, a, m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
-            TRY(be->copy(m->res[l + 1], m->res[l], (size_t)(rows * d) * sizeof(float)));
-        }
-        TRY(be->axpy(m->res[l + 1], m->mo, 1.0f, rows * d));
-    }
+    for (int64_t l = 0; l < nl; l++) /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
+        TRY(sk_resblock_forward(be, c, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l], &m->act[l],
+                                &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
     /* logits = RMSNorm_f(r_n) @ head^T   (rows, V) */
     TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->res[nl], m->norm_f, rows, d, (float)c->norm_epsilon));
     TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
@@ -532,20 +560,9 @@ int sk_mamba_lm_backward(sk_mamba_lm *m) {
     /* dr = dL/dr_n from the final norm */
     TRY(be->memzero(m->dr, (size_t)(rows * d) * sizeof(float)));
     TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
-    for (int64_t l = nl - 1; l >= 0; l--) {
-        /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), accumulated in place */
-        if (c->block == SK_BLOCK_S4_MLP) {
-            /* through the MLP residual (dr becomes dL/dmid), then the S4 block */
-            const sk_mamba_act *a = &m->act[l];
-            TRY(sk_mlp_backward(be, c, m->dhn, &m->gw[l], m->dr, a->hn2, &m->w[l], a, rows, &m->scr));
-            TRY(be->rmsnorm_bwd(m->dr, m->gw[l].norm2, m->dhn, a->mid, m->w[l].norm2, a->rstd2, rows, d));
-            TRY(sk_s4block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], a, b, L, rs, NULL, NULL, &m->scr));
-        } else {
-            TRY(sk_mamba_block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], &m->act[l], b, L, rs, NULL,
-                                        NULL, &m->scr));
-        }
-        TRY(be->rmsnorm_bwd(m->dr, m->gnorm_w[l], m->dhn, m->res[l], m->norm_w[l], m->rstd[l], rows, d));
-    }
+    for (int64_t l = nl - 1; l >= 0; l--) /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), in place */
+        TRY(sk_resblock_backward(be, c, m->dr, m->dhn, m->gnorm_w[l], &m->gw[l], m->res[l], m->hn[l], m->rstd[l],
+                                 m->norm_w[l], &m->act[l], &m->w[l], b, L, rs, &m->scr));
     TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, V, d));
     return SK_OK;
 }

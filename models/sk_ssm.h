@@ -36,6 +36,7 @@
 #define SK_SSM_H
 
 #include "models/sk_mamba.h"
+#include "src/sk_rng.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,6 +80,32 @@ int sk_mlp_forward(const sk_backend *be, const sk_mamba_config *c, float *out, s
 int sk_mlp_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw, const float *dout,
                     const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t rows,
                     sk_mamba_scratch *scr) SK_RESULT_USED;
+
+/* Linear layer with bias through two GEMMs: out (rows, n) = x (rows, k) @ W^T (n, k) + bias (n)
+ * (the bias as ones (rows, 1) @ bias (1, n); ones: (rows) backend ones). Backward: dW += dout^T x,
+ * dbias += dout^T ones, dx = dout @ W + dx_beta dx (dx may be NULL). */
+int sk_linear_fwd(const sk_backend *be, float *out, const float *x, const float *W, const float *bias, int64_t rows,
+                  int64_t n, int64_t k, const float *ones) SK_RESULT_USED;
+int sk_linear_bwd(const sk_backend *be, float *dx, float dx_beta, float *dW, float *dbias, const float *dout,
+                  const float *x, const float *W, int64_t rows, int64_t n, int64_t k, const float *ones) SK_RESULT_USED;
+
+/* One pre-norm residual layer (what the LM stacks and the U-Net reuses), rows = b * L, width d:
+ *   Mamba block: out = in + Mixer(RMSNorm(in));
+ *   S4+MLP:      mid = in + S4(RMSNorm(in)); out = mid + MLP(RMSNorm2(mid)).
+ * hn (rows, d), rstd (rows): the norm output and 1/rms kept for the backward; mo (rows, d) a
+ * scratch; act as sk_mamba_block_forward; st NULL or the recurrent state (updated). out may not
+ * alias in. Backward (in place on the residual stream): dr (rows, d) holds dL/dout on entry and
+ * dL/din on exit; dhn (rows, d) scratch; parameter gradients (+=). */
+int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *out, const float *in, float *hn,
+                        float *rstd, float *mo, const float *norm_w, sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
+                        int64_t L, const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
+int sk_resblock_backward(const sk_backend *be, const sk_mamba_config *c, float *dr, float *dhn, float *gnorm_w,
+                         sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
+                         const sk_mamba_act *act, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                         sk_mamba_scratch *scr) SK_RESULT_USED;
+/* The initialization rule of one parameter by its name's suffix (sk_mamba_lm_init's list):
+ * fills h (n) drawing from r; n_layer scales out_proj. SK_EINVAL for an unknown name. */
+int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) SK_RESULT_USED;
 
 #ifdef __cplusplus
 }

@@ -103,6 +103,25 @@ int sk_resblock_backward(const sk_backend *be, const sk_mamba_config *c, float *
                          sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
                          const sk_mamba_act *act, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                          sk_mamba_scratch *scr) SK_RESULT_USED;
+/* A parameter table under construction: sk_ptable_add appends a parameter (name, shape, no weight
+ * decay flag) and records where its value / gradient pointers go once the arenas exist. */
+typedef struct sk_ptable {
+    sk_param *params;
+    float ***bind_w, ***bind_g;
+    int *np;
+} sk_ptable;
+sk_param *sk_ptable_add(sk_ptable *t, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int nowd,
+                        float **vw, float **vg);
+/* The parameters of one residual layer of kind c under prefix (e.g. "backbone.layers.3."):
+ * norm.weight, then the mixer's (sk_ssm.h lists the names per kind); at most 15. */
+void sk_mamba_block_params(sk_ptable *t, const sk_mamba_config *c, const char *prefix, float **norm_w, float **gnorm_w,
+                           sk_mamba_w *w, sk_mamba_w *g);
+/* Register in aa the activation slots one block of kind c needs for max_b x max_L (not the norm
+ * outputs, which the caller keeps), and the backward scratch (scan work always; the d* buffers
+ * when grads). */
+int sk_mamba_act_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_act *a, int64_t max_b, int64_t max_L) SK_RESULT_USED;
+int sk_mamba_scratch_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_scratch *s, const sk_backend *be,
+                          int64_t max_b, int64_t max_L, int grads) SK_RESULT_USED;
 /* The initialization rule of one parameter by its name's suffix (sk_mamba_lm_init's list):
  * fills h (n) drawing from r; n_layer scales out_proj. SK_EINVAL for an unknown name. */
 int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) SK_RESULT_USED;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "models/sk_presets.h"
 #include "models/sk_unet.h"
 #include "src/sk_json.h"
 #include "src/sk_rng.h"
@@ -184,6 +185,30 @@ static void errors(const char *src) {
     SK_CHECK(make_config(bad, &c) == SK_EINVAL && strstr(sk_errmsg(), "belongs to the U-Net"), "block d_model refused: %s", sk_errmsg());
 }
 
+/* The presets build and have the parameter counts of the paper: sc09-mamba-small ~6.1M (Table 4:
+ * 6.1M), sc09-mamba-large 24.3M (Table 4), ytmix-mamba ~3.5M (E.4.1), sc09-sashimi ~6M (Table 5:
+ * "all models roughly 6M"). Bands +-10% (+-15% for the approximate ones). */
+static void presets(void) {
+    static const struct { const char *name; double want, tol; } P[] = {
+        {"sc09-mamba-small", 6.1e6, 0.10}, {"sc09-mamba-large", 24.3e6, 0.05},
+        {"sc09-sashimi", 6.0e6, 0.15},     {"ytmix-mamba", 3.5e6, 0.15}};
+    for (size_t i = 0; i < sizeof P / sizeof *P; i++) {
+        const sk_preset *pr = sk_preset_find(P[i].name);
+        SK_CHECK(pr != NULL, "preset %s exists", P[i].name);
+        if (!pr) continue;
+        sk_unet_config c;
+        SK_CHECK(make_config(pr->json, &c) == 0, "%s: %s", P[i].name, sk_errmsg());
+        sk_unet *m = NULL;
+        SK_CHECK(sk_unet_create(&m, &c, sk_backend_cpu(), 1, c.pool_prod, 0) == 0, "%s: %s", P[i].name, sk_errmsg());
+        if (!m) continue;
+        const double n = (double)sk_unet_numel(m);
+        printf("preset %-18s %lld parameters (reference %.1fM)\n", P[i].name, (long long)sk_unet_numel(m), P[i].want / 1e6);
+        SK_CHECK(fabs(n - P[i].want) <= P[i].tol * P[i].want, "%s: %.0f parameters, want %.1fM +-%.0f%%", P[i].name, n,
+                 P[i].want / 1e6, P[i].tol * 100);
+        sk_unet_free(m);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *src = getenv("SSMKIT_SRC") ? getenv("SSMKIT_SRC") : ".";
     int only_ref = argc > 1 && !strcmp(argv[1], "--ref");
@@ -191,6 +216,7 @@ int main(int argc, char **argv) {
     parity(src, "mixed_b");
     if (!only_ref) {
         errors(src);
+        presets();
         step_vs_forward("{\"arch\":\"unet\",\"d_model\":8,\"n_layer\":2,\"pool\":[4,4],"
                         "\"outer\":{\"ssm\":\"s4d-lin\",\"d_state\":4},\"center\":{\"ssm\":\"s6\",\"d_state\":4}}", 128);
         step_vs_forward("{\"arch\":\"unet\",\"d_model\":4,\"n_layer\":1,\"pool\":[16,16],"

@@ -32,6 +32,26 @@ void sk_mamba_lm_train_model(sk_mamba_lm *m, sk_train_model *out) {
                             .config_json = tm_config};
 }
 
+static int tu_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
+    return sk_unet_forward(s, in, tg, b, L, loss);
+}
+static int tu_backward(void *s) { return sk_unet_backward(s); }
+static int tu_zero_grad(void *s) { return sk_unet_zero_grad(s); }
+static int tu_nparams(const void *s) { return sk_unet_nparams(s); }
+static const sk_param *tu_param(const void *s, int i) { return sk_unet_param(s, i); }
+static char *tu_config(const void *s) { return sk_unet_config_to_json(sk_unet_config_of(s)); }
+
+void sk_unet_train_model(sk_unet *m, sk_train_model *out) {
+    *out = (sk_train_model){.self = m,
+                            .be = sk_unet_backend(m),
+                            .forward = tu_forward,
+                            .backward = tu_backward,
+                            .zero_grad = tu_zero_grad,
+                            .nparams = tu_nparams,
+                            .param = tu_param,
+                            .config_json = tu_config};
+}
+
 /* ---- Hugging Face export ---- */
 
 /* transformers MambaConfig fields (configuration_mamba.py) for an ssmkit config */

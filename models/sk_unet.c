@@ -351,6 +351,7 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
     return SK_OK;
 }
 
+const sk_backend *sk_unet_backend(const sk_unet *m) { return m->be; }
 const sk_unet_config *sk_unet_config_of(const sk_unet *m) { return &m->cfg; }
 int sk_unet_nparams(const sk_unet *m) { return m->np; }
 const sk_param *sk_unet_param(const sk_unet *m, int i) { return i >= 0 && i < m->np ? &m->params[i] : NULL; }

@@ -69,6 +69,7 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *c, const sk_backend *be,
                    int flags) SK_RESULT_USED;
 void sk_unet_free(sk_unet *m);
 const sk_unet_config *sk_unet_config_of(const sk_unet *m);
+const sk_backend *sk_unet_backend(const sk_unet *m);
 int sk_unet_nparams(const sk_unet *m);
 const sk_param *sk_unet_param(const sk_unet *m, int i);
 int64_t sk_unet_numel(const sk_unet *m);

@@ -30,6 +30,7 @@ int sk_data_alloc_(sk_data **out, const char *path, int format, const sk_data_op
     d->o = *o;
     d->rank = 0, d->world = 1;
     d->format = format;
+    d->bos = -1;
     d->nseg = nseg;
     d->path = strdup(path);
     d->seg_id = calloc((size_t)(nseg > 0 ? nseg : 1), sizeof *d->seg_id);
@@ -200,6 +201,7 @@ int64_t sk_data_tokens(const sk_data *d) { return d->tokens; }
 int64_t sk_data_targets(const sk_data *d) { return d->tokens - d->nseg; }
 int64_t sk_data_batches(const sk_data *d) { return d->batches; }
 const char *sk_data_path(const sk_data *d) { return d->path; }
+int32_t sk_data_bos(const sk_data *d) { return d->bos; }
 
 void sk_data_state_get(const sk_data *d, uint64_t w[SK_DATA_STATE_WORDS]) {
     for (int i = 0; i < 4; i++) w[i] = d->rng.s[i];

@@ -6,6 +6,11 @@
  * out). A window is L+1 consecutive tokens of one segment (never across segments): input =
  * tokens [s, s+L), target = tokens [s+1, s+L+1), so target t is the token after input t.
  *
+ * Begin-of-sequence token. A shard whose metadata has "bos_token" (audio shards: 128) gets it
+ * prepended to every example: the segment is [bos] + example, so the first window's input is
+ * (bos, s_0, ..., s_{L-2}) and its targets (s_0, ..., s_{L-1}): every token of the example is a
+ * target (the audio convention of sk_audio_ar_pair), and sk_data_tokens counts the bos tokens.
+ *
  * Splits. Shards carry their split per example. A byte file is split deterministically by
  * position: the last floor(n * valid_fraction) bytes are SK_SPLIT_VALID, the rest
  * SK_SPLIT_TRAIN (a window never straddles the cut); SK_DATA_ALL takes the whole source (e.g.
@@ -90,6 +95,7 @@ int64_t sk_data_tokens(const sk_data *d);       /* tokens in the split */
 int64_t sk_data_targets(const sk_data *d);      /* real targets in the split (tokens - segments) */
 int64_t sk_data_batches(const sk_data *d);      /* batches returned so far */
 const char *sk_data_path(const sk_data *d);
+int32_t sk_data_bos(const sk_data *d);          /* the prepended bos token, -1 = none */
 
 /* Make d rank `rank` of `world` (see Ranks above); before the first batch. The world size enters
  * the state fingerprint, so a state saved with another world size is refused. */

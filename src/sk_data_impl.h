@@ -15,6 +15,7 @@ struct sk_data {
     int64_t vocab;
     int32_t pad_token;          /* input padding */
     int pad_ignore;             /* 1: padded targets are SK_DATA_IGNORE, 0: pad_token */
+    int32_t bos;                /* shards with "bos_token": prepended to every example; -1 = none */
     /* the source */
     sk_map map;                 /* byte files */
     void *src;                  /* shards: the sk_shard handle */

@@ -1,4 +1,9 @@
-/* cmd_train.c — `ssmkit train`: train a Mamba LM on a byte file or a token shard (sk_trainer.h).
+/* cmd_train.c — `ssmkit train`: train a Mamba LM or an audio U-Net on a byte file or a token shard
+ * (sk_trainer.h). The model is chosen by the config's "arch" ("mamba-lm" or "unet").
+ *
+ * Audio shards carry "bos_token" (128): sk_data prepends it to every example, so the inputs are
+ * the clip shifted right with 128 first and every sample is a target (sk_audio_ar_pair's
+ * convention); the reported bits are then bits per audio sample.
  *
  * Every training option has a value from, in increasing priority: the built-in default, the
  * "train" section of the preset/config (or, with --resume, the options stored in the training
@@ -10,6 +15,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 #include "models/sk_mamba_tools.h"
+#include "models/sk_unet.h"
 #include "models/sk_trainer.h"
 #include "src/sk_data.h"
 #include "src/sk_dist.h"
@@ -21,11 +27,13 @@ static const char *usage =
     "Usage: ssmkit train --data FILE [--valid FILE] [--preset NAME | --config CFG.json] -o CKPT [options]\n"
     "       ssmkit train -o CKPT --resume [options]\n"
     "\n"
-    "Train a Mamba language model on a byte file (token = byte) or a token shard, with AdamW, linear\n"
+    "Train a Mamba language model or an audio U-Net (presets sc09-*, ytmix-mamba; chosen by the\n"
+    "config's \"arch\") on a byte file (token = byte) or a token shard, with AdamW, linear\n"
     "warm-up then cosine decay, global gradient clipping and periodic validation. Writes CKPT (model),\n"
     "STEM.best.safetensors (best validation) and STEM.train.safetensors (state for --resume), where\n"
     "STEM is CKPT without '.safetensors'. Every option defaults to the \"train\" section of the\n"
-    "preset/config (default preset byte-lm-small), else to the value shown.\n"
+    "preset/config (default preset byte-lm-small), else to the value shown. Audio shards (ssmkit\n"
+    "audio prep) start every clip with token 128, so every sample is a target: bits/sample.\n"
     "\n"
     "Data and model:\n"
     "  -d, --data FILE          training data: byte file or token shard\n"
@@ -152,6 +160,7 @@ typedef struct run {
     cJSON *opts, *train_sec;
     char *cfg_json, *state_cfg, *state_train;
     sk_mamba_lm *model;
+    sk_unet *unet;
     sk_data *train, *valid;
     sk_trainer *tr;
     char *log_default;
@@ -162,6 +171,7 @@ static void run_free(run *r) {
     sk_data_close(r->train);
     sk_data_close(r->valid);
     sk_mamba_lm_free(r->model);
+    sk_unet_free(r->unet);
     cJSON_Delete(r->opts);
     cJSON_Delete(r->train_sec);
     free(r->cfg_json);
@@ -195,7 +205,7 @@ static int do_train(run *r, const char *preset, const char *config, const char *
                     int *interrupted) {
     int rc = SK_OK;
     char what[512];
-    sk_mamba_config cfg;
+    sk_any_config cfg;
     char *state_path = sk_train_derived_path(out, ".train.safetensors");
     if (!state_path) return sk_error(SK_ENOMEM, "out of memory");
     r->opts = cJSON_CreateObject();
@@ -209,14 +219,14 @@ static int do_train(run *r, const char *preset, const char *config, const char *
         cJSON *cj = NULL, *tj = NULL;
         snprintf(what, sizeof what, "%s: config", state_path);
         if (!rc) rc = sk_json_parse(r->state_cfg, (int64_t)strlen(r->state_cfg), what, &cj);
-        if (!rc) rc = sk_mamba_config_from_json(cj, what, &cfg);
+        if (!rc) rc = sk_any_config_parse(cj, what, &cfg);
         snprintf(what, sizeof what, "%s: train", state_path);
         if (!rc) rc = sk_json_parse(r->state_train, (int64_t)strlen(r->state_train), what, &tj);
         if (!rc) rc = merge(r->opts, tj, what);
         cJSON_Delete(cj);
         cJSON_Delete(tj);
     } else if (!rc) {
-        rc = sk_lm_config(preset, config, "byte-lm-small", &cfg, &r->train_sec, what, sizeof what);
+        rc = sk_any_config_load(preset, config, "byte-lm-small", &cfg, &r->train_sec, what, sizeof what);
         if (!rc) rc = merge(r->opts, r->train_sec, what);
     }
     free(state_path);
@@ -269,20 +279,35 @@ static int do_train(run *r, const char *preset, const char *config, const char *
     if ((rc = sk_backend_dist_setup(be))) return rc;
     if (!quiet && sk_dist_world() > 1)
         sk_log_info("data parallel: %d ranks, global batch %d x %lld", sk_dist_world(), sk_dist_world(), (long long)b);
+    const int64_t vocab = cfg.unet ? cfg.u.vocab_size : cfg.lm.vocab_size;
+    if (cfg.unet && L % cfg.u.pool_prod)
+        return sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld (%s)", (long long)L,
+                        (long long)cfg.u.pool_prod, what);
     if ((rc = open_data(r, L, b, seed, num(r->opts, "valid_fraction")))) return rc;
-    if (sk_data_vocab_size(r->train) > cfg.vocab_size)
+    if (sk_data_vocab_size(r->train) > vocab)
         return sk_error(SK_EINVAL, "%s has a vocabulary of %lld tokens but the model's vocab_size is %lld",
-                        sk_data_path(r->train), (long long)sk_data_vocab_size(r->train), (long long)cfg.vocab_size);
-    if ((rc = sk_mamba_lm_create(&r->model, &cfg, be, b, L, SK_MAMBA_GRADS))) return rc;
-    if (!resume && (rc = sk_mamba_lm_init(r->model, seed))) return rc;
-
+                        sk_data_path(r->train), (long long)sk_data_vocab_size(r->train), (long long)vocab);
+    if (cfg.unet && sk_data_bos(r->train) < 0)
+        sk_log_warn("%s has no \"bos_token\" (not an audio shard from 'ssmkit audio prep'): the first sample of each "
+                    "example is not a target", sk_data_path(r->train));
     sk_train_model tm;
-    sk_mamba_lm_train_model(r->model, &tm);
+    int64_t numel;
+    if (cfg.unet) {
+        if ((rc = sk_unet_create(&r->unet, &cfg.u, be, b, L, SK_MAMBA_GRADS))) return rc;
+        if (!resume && (rc = sk_unet_init(r->unet, seed))) return rc;
+        sk_unet_train_model(r->unet, &tm);
+        numel = sk_unet_numel(r->unet);
+    } else {
+        if ((rc = sk_mamba_lm_create(&r->model, &cfg.lm, be, b, L, SK_MAMBA_GRADS))) return rc;
+        if (!resume && (rc = sk_mamba_lm_init(r->model, seed))) return rc;
+        sk_mamba_lm_train_model(r->model, &tm);
+        numel = sk_mamba_lm_numel(r->model);
+    }
     char *oj = cJSON_PrintUnformatted(r->opts);
     if (!oj) return sk_error(SK_ENOMEM, "out of memory");
     rc = sk_trainer_create(&r->tr, &tm, r->train, r->valid, b, L, &o, oj);
     if (!quiet) {
-        sk_log_info("model: %lld parameters, config %s", (long long)sk_mamba_lm_numel(r->model), what);
+        sk_log_info("model: %s, %lld parameters, config %s", cfg.unet ? "U-Net" : "Mamba LM", (long long)numel, what);
         sk_log_info("options: %s", oj);
     }
     free(oj);

@@ -13,9 +13,11 @@
 void openblas_set_num_threads(int n); /* OpenBLAS (cblas.h is not on the tools' include path) */
 #endif
 
-int sk_lm_config(const char *preset, const char *config_path, const char *fallback, sk_mamba_config *c,
-                 cJSON **train, char *what, size_t what_len) {
+/* The JSON of a preset or file, its "train" section detached into *train. */
+static int load_json(const char *preset, const char *config_path, const char *fallback, cJSON **out, cJSON **train,
+                     char *what, size_t what_len) {
     *train = NULL;
+    *out = NULL;
     cJSON *j = NULL;
     if (preset && config_path) return sk_error(SK_EINVAL, "give --preset or --config, not both");
     if (!preset && !config_path) preset = fallback;
@@ -36,10 +38,40 @@ int sk_lm_config(const char *preset, const char *config_path, const char *fallba
         cJSON_Delete(j);
         return sk_error(SK_EINVAL, "%s: \"train\" must be an object of training options", what);
     }
-    int rc = sk_mamba_config_from_json(j, what, c);
+    *out = j;
+    *train = t;
+    return SK_OK;
+}
+
+int sk_lm_config(const char *preset, const char *config_path, const char *fallback, sk_mamba_config *c,
+                 cJSON **train, char *what, size_t what_len) {
+    cJSON *j = NULL;
+    int rc = load_json(preset, config_path, fallback, &j, train, what, what_len);
+    if (!rc) rc = sk_mamba_config_from_json(j, what, c);
     cJSON_Delete(j);
-    if (rc) cJSON_Delete(t);
-    else *train = t;
+    if (rc) {
+        cJSON_Delete(*train);
+        *train = NULL;
+    }
+    return rc;
+}
+
+int sk_any_config_parse(const cJSON *o, const char *what, sk_any_config *c) {
+    memset(c, 0, sizeof *c);
+    c->unet = sk_unet_config_is_unet(o);
+    return c->unet ? sk_unet_config_from_json(o, what, &c->u) : sk_mamba_config_from_json(o, what, &c->lm);
+}
+
+int sk_any_config_load(const char *preset, const char *config_path, const char *fallback, sk_any_config *c, cJSON **train,
+                       char *what, size_t what_len) {
+    cJSON *j = NULL;
+    int rc = load_json(preset, config_path, fallback, &j, train, what, what_len);
+    if (!rc) rc = sk_any_config_parse(j, what, c);
+    cJSON_Delete(j);
+    if (rc) {
+        cJSON_Delete(*train);
+        *train = NULL;
+    }
     return rc;
 }
 

@@ -1,7 +1,37 @@
 /* sk_backend.c — choose a backend by name. See sk_backend.h. */
 #include "kernels/sk_backend.h"
 
+#include <stddef.h>
 #include <string.h>
+
+/* Op slots by name (sk_backend_require, listings). Keep in the order of sk_backend.h. */
+#define OP(name) {#name, offsetof(sk_backend, name)}
+static const struct {
+    const char *name;
+    size_t off;
+} op_slots[] = {
+    OP(axpy), OP(gemm), OP(scan_fwd), OP(scan_bwd), OP(scan_work_len), OP(conv1d_fwd), OP(conv1d_bwd),
+    OP(rmsnorm_fwd), OP(rmsnorm_bwd), OP(act_fwd), OP(act_bwd), OP(embed_fwd), OP(embed_bwd), OP(xent), OP(adamw),
+};
+#undef OP
+
+int sk_backend_op_count(void) { return (int)(sizeof op_slots / sizeof op_slots[0]); }
+const char *sk_backend_op_name(int i) { return i >= 0 && i < sk_backend_op_count() ? op_slots[i].name : NULL; }
+
+int sk_backend_require(const sk_backend *be, const char *const *ops, int n) {
+    for (int k = 0; k < n; k++) {
+        int found = 0;
+        for (int i = 0; i < sk_backend_op_count(); i++) {
+            if (strcmp(ops[k], op_slots[i].name)) continue;
+            found = 1;
+            void (*fn)(void);
+            memcpy(&fn, (const char *)be + op_slots[i].off, sizeof fn); /* all slots are function pointers */
+            if (!fn) return sk_error(SK_EUNSUP, "op %s is not implemented on %s yet", ops[k], be->name);
+        }
+        if (!found) return sk_error(SK_EINVAL, "op %s: no such backend op", ops[k]);
+    }
+    return SK_OK;
+}
 
 #ifdef SSMKIT_HAVE_CUDA
 const sk_backend *sk_backend_cuda(void);   /* kernels/cuda/backend_cuda.cu */

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "kernels/sk_ops.h"
 #include "src/sk_error.h"
 
 #ifdef __cplusplus
@@ -32,11 +33,41 @@ typedef struct sk_backend {
     int (*upload)(void *dst, const void *src, size_t bytes);    /* host -> backend */
     int (*download)(void *dst, const void *src, size_t bytes);  /* backend -> host */
     int (*sync)(void);
-    /* ---- ops ---- */
+    int (*memzero)(void *p, size_t bytes);
+    int (*copy)(void *dst, const void *src, size_t bytes);     /* backend -> backend */
+    /* ---- ops (fp32; semantics, shapes and the += / = convention: kernels/cpu/sk_cpu.h and
+     * kernels/sk_ops.h; a NULL slot is an op this backend does not have yet) ---- */
     /* y[i] += a * x[i], i < n.   x, y: (n) */
     int (*axpy)(float *y, const float *x, float a, int64_t n);
+    /* C = alpha op(A) op(B) + beta C, row-major (sk_gemm_f32) */
+    int (*gemm)(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+    int (*scan_fwd)(const sk_scan_f32 *p);
+    int (*scan_bwd)(const sk_scan_f32 *p);
+    /* scratch elements scan_fwd/scan_bwd want in p->work for problems of p's size */
+    int64_t (*scan_work_len)(const sk_scan_f32 *p);
+    int (*conv1d_fwd)(const sk_conv1d_f32 *p);
+    int (*conv1d_bwd)(const sk_conv1d_f32 *p);
+    int (*rmsnorm_fwd)(float *out, float *rstd, const float *x, const float *w, int64_t rows, int64_t d, float eps);
+    int (*rmsnorm_bwd)(float *dx, float *dw, const float *dout, const float *x, const float *w, const float *rstd,
+                       int64_t rows, int64_t d);
+    int (*act_fwd)(float *out, const float *x, int64_t n, int kind);
+    int (*act_bwd)(float *dx, const float *dout, const float *x, int64_t n, int kind);
+    /* tok, tgt: backend memory (int32) */
+    int (*embed_fwd)(float *out, const int32_t *tok, const float *W, int64_t rows, int64_t V, int64_t d);
+    int (*embed_bwd)(float *dW, const int32_t *tok, const float *dout, int64_t rows, int64_t V, int64_t d);
+    int (*xent)(float *loss, float *dlogits, const float *logits, const int32_t *tgt, int64_t rows, int64_t V,
+                int32_t ignore_index, float scale);
+    int (*adamw)(float *p, const float *g, float *m, float *v, int64_t n, float lr, float b1, float b2, float eps,
+                 float wd, int64_t t);
 } sk_backend;
 
+/* Names of the op slots, in declaration order, and a check that the named ones are present:
+ * returns SK_EUNSUP "op NAME is not implemented on BACKEND yet" for the first NULL one. */
+int sk_backend_require(const sk_backend *be, const char *const *ops, int n) SK_RESULT_USED;
+/* Every op slot of sk_backend (for listing and for sk_backend_require on "all"). */
+int sk_backend_op_count(void);
+const char *sk_backend_op_name(int i);
 /* The CPU backend (always available). */
 const sk_backend *sk_backend_cpu(void);
 /* "cpu" or "cuda". Asking for cuda in a build without CUDA, or on a machine without a usable

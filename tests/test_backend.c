@@ -13,6 +13,19 @@ int main(int argc, char **argv) {
             SK_CHECK(sk_backend_get("cuda", &be) == SK_ENODEV, "cuda without a GPU is SK_ENODEV");
             SK_CHECK(strstr(sk_errmsg(), "--device cuda") != NULL, "clear message: %s", sk_errmsg());
         }
+        /* every op slot is filled on the CPU; a NULL slot is reported by name */
+        int all = 1;
+        for (int i = 0; i < sk_backend_op_count(); i++) {
+            const char *op = sk_backend_op_name(i);
+            all &= sk_backend_require(cpu, &op, 1) == 0;
+        }
+        SK_CHECK(all && sk_backend_op_count() >= 15, "cpu backend has every op");
+        sk_backend partial = *cpu;
+        partial.name = "partial";
+        partial.scan_bwd = NULL;
+        const char *need[] = {"gemm", "scan_bwd"};
+        SK_CHECK(sk_backend_require(&partial, need, 2) == SK_EUNSUP &&
+                     !strcmp(sk_errmsg(), "op scan_bwd is not implemented on partial yet"), "missing op: %s", sk_errmsg());
         float x[5] = {1, 2, 3, 4, 5}, y[5] = {1, 1, 1, 1, 1};
         SK_CHECK(cpu->axpy(y, x, 2.0f, 5) == 0 && y[4] == 11.0f, "cpu axpy");
         return sk_test_finish("test_backend");

@@ -10,10 +10,12 @@ int cmd_presets(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_audio(int argc, char **argv);
 int cmd_dna(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 static const sk_cmd commands[] = {
     {"presets", cmd_presets, "list built-in model presets, or print one"},
     {"inspect", cmd_inspect, "describe and validate safetensors checkpoints and token shards"},
+    {"eval", cmd_eval, "next-token loss of a Mamba LM on a token file; dump logits and gradients"},
     {"audio", cmd_audio, "audio front-end: mu-law codec, audio files, token shards (prep/encode/decode/info)"},
     {"dna", cmd_dna, "DNA: check/fetch FASTA, view BAM/CRAM, cut genomes into token shards"},
 };

@@ -56,8 +56,34 @@ static int cu_axpy(float *y, const float *x, float a, int64_t n) {
     return SK_OK;
 }
 
-static sk_backend cuda_backend = {
-    "cuda", SK_DEVICE_CUDA, cu_alloc, cu_free, cu_upload, cu_download, cu_sync, cu_axpy,
-};
+static int cu_memzero(void *p, size_t bytes) {
+    if (bytes) SK_CUDA(cudaMemsetAsync(p, 0, bytes, sk_stream));
+    return SK_OK;
+}
+static int cu_copy(void *dst, const void *src, size_t bytes) {
+    if (bytes) SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, sk_stream));
+    return SK_OK;
+}
 
-extern "C" const sk_backend *sk_backend_cuda(void) { return &cuda_backend; }
+// Slots are assigned by name (nvcc's C++ has no designated initializers before C++20), so adding
+// an op to sk_backend never shifts the others. Ops not written for CUDA yet stay NULL; model
+// creation reports them with sk_backend_require ("op X is not implemented on cuda yet").
+static sk_backend cuda_backend;
+static void cuda_backend_init(void) {
+    cuda_backend.name = "cuda";
+    cuda_backend.device = SK_DEVICE_CUDA;
+    cuda_backend.alloc = cu_alloc;
+    cuda_backend.free = cu_free;
+    cuda_backend.upload = cu_upload;
+    cuda_backend.download = cu_download;
+    cuda_backend.sync = cu_sync;
+    cuda_backend.memzero = cu_memzero;
+    cuda_backend.copy = cu_copy;
+    cuda_backend.axpy = cu_axpy;
+}
+
+extern "C" const sk_backend *sk_backend_cuda(void) {
+    static int ready = 0;
+    if (!ready) cuda_backend_init(), ready = 1;
+    return &cuda_backend;
+}

@@ -1,0 +1,97 @@
+/* sk_cpu.h — the CPU kernels (kernels/cpu/), for the CPU backend table and for tests.
+ *
+ * Every op's reference is written once over a `real` type in kernels/cpu/FAMILY_ref.inc and
+ * compiled twice (kernels/cpu/sk_instantiate.h): `_f64` is the oracle used by tests (and by
+ * central finite differences), `_f32` is the library version where no faster one exists.
+ * Optimized fp32 versions (GEMM, selective scan) are tested against the `_f64` reference.
+ * Semantics, shapes and the gradient convention of each op are documented at its declaration;
+ * all sizes are int64_t and row-major. Status: 0 ok, negative sk_error code with a message.
+ */
+#ifndef SK_CPU_H
+#define SK_CPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kernels/sk_ops.h"
+#include "src/sk_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SK_CPU_DECLARE(real, S)                                                                   \
+    /* C = alpha * op(A) @ op(B) + beta * C, row-major; op(A) is (M, K), op(B) is (K, N);       \
+     * op(X) = X^T when tX. Naive loops (the reference). */                                      \
+    int sk_gemm_ref##S(int ta, int tb, int64_t M, int64_t N, int64_t K, real alpha,              \
+                       const real *A, int64_t lda, const real *B, int64_t ldb, real beta,        \
+                       real *C, int64_t ldc);                                                    \
+    /* Selective scan, see sk_ops.h. Plain per-(batch, channel) loops; the backward recomputes   \
+     * the whole sequence of states of one channel (L*N scratch per call), independent of ckpt. */\
+    int sk_scan_fwd_ref##S(const sk_scan##S *p);                                                 \
+    int sk_scan_bwd_ref##S(const sk_scan##S *p);                                                 \
+    /* Causal depthwise conv1d, see sk_ops.h (the library version too). */                      \
+    int sk_conv1d_fwd##S(const sk_conv1d##S *p);                                                 \
+    int sk_conv1d_bwd##S(const sk_conv1d##S *p);                                                 \
+    /* RMSNorm over the last axis: rstd[r] = 1/sqrt(mean_j x[r,j]^2 + eps),                      \
+     * out[r,j] = x[r,j] * rstd[r] * w[j]. x, out: (rows, d); w: (d); rstd: (rows).              \
+     * Backward: dx += rstd * (dout*w - xhat * mean_j(dout*w*xhat)), xhat = x*rstd (+=: the input  \
+     * is the residual stream); dw[j] += sum_r dout[r,j] * xhat[r,j]. */                          \
+    int sk_rmsnorm_fwd##S(real *out, real *rstd, const real *x, const real *w, int64_t rows,     \
+                          int64_t d, real eps);                                                  \
+    int sk_rmsnorm_bwd##S(real *dx, real *dw, const real *dout, const real *x, const real *w,    \
+                          const real *rstd, int64_t rows, int64_t d);                            \
+    /* Elementwise activation (SK_ACT_SILU or SK_ACT_SOFTPLUS, sk_scalar.h): out = f(x);          \
+     * backward dx = dout * f'(x) (written). (n) each; out may alias x. */                       \
+    int sk_act_fwd##S(real *out, const real *x, int64_t n, int kind);                            \
+    int sk_act_bwd##S(real *dx, const real *dout, const real *x, int64_t n, int kind);           \
+    /* Embedding: out[r,:] = W[tok[r],:]; backward dW[tok[r],:] += dout[r,:].                    \
+     * tok: (rows) in [0, V) (checked: SK_EINVAL); W, dW: (V, d); out, dout: (rows, d). */        \
+    int sk_embed_fwd##S(real *out, const int32_t *tok, const real *W, int64_t rows, int64_t V,   \
+                        int64_t d);                                                              \
+    int sk_embed_bwd##S(real *dW, const int32_t *tok, const real *dout, int64_t rows, int64_t V, \
+                        int64_t d);                                                              \
+    /* Softmax cross-entropy per row: loss[r] = logsumexp(logits[r,:]) - logits[r, tgt[r]], and   \
+     * (if dlogits) dlogits[r,:] = scale * (softmax(logits[r,:]) - onehot(tgt[r])). Rows with     \
+     * tgt[r] == ignore_index get loss 0 and zero gradient; other targets must be in [0, V)       \
+     * (SK_EINVAL). logits, dlogits: (rows, V) (dlogits may alias logits); loss: (rows). For the  \
+     * mean loss over n valid rows use scale = 1/n. */                                            \
+    int sk_xent##S(real *loss, real *dlogits, const real *logits, const int32_t *tgt,            \
+                   int64_t rows, int64_t V, int32_t ignore_index, real scale);                   \
+    /* AdamW (PyTorch torch.optim.AdamW, decoupled decay), step t >= 1:                           \
+     * p -= lr*wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;                                  \
+     * p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps).  p, g, m, v: (n). */                    \
+    int sk_adamw##S(real *p, const real *g, real *m, real *v, int64_t n, real lr, real b1,       \
+                    real b2, real eps, real wd, int64_t t);
+
+SK_CPU_DECLARE(float, _f32)
+SK_CPU_DECLARE(double, _f64)
+
+/* ---- optimized fp32 versions (the CPU backend uses these) ---- */
+/* GEMM: cblas_sgemm when built with SSMKIT_HAVE_BLAS, else sk_gemm_blocked_f32. */
+int sk_gemm_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
+                int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+/* Built-in cache-blocked GEMM with OpenMP over rows (always compiled, tested in every build). */
+int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
+                        const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                        float *C, int64_t ldc);
+/* Selective scan: OpenMP over blocks of SK_SCAN_VW channels (batch loop inside, so dA/dD are
+ * owned by one thread), inner loops vectorized over the channels of a block; the backward
+ * recomputes states chunk by chunk from ckpt and reduces dB/dC over threads in scratch. */
+#define SK_SCAN_VW 8
+int sk_scan_fwd_f32(const sk_scan_f32 *p);
+int sk_scan_bwd_f32(const sk_scan_f32 *p);
+/* Scratch elements the optimized scan needs for `nthreads` threads (forward and backward). */
+int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads);
+
+/* Vectorizable fp32 exp/log used by the optimized kernels (a few ulp; tested against libm). */
+float sk_vexpf_test(float x);
+float sk_vsoftplusf_test(float x);
+
+/* Checks shared by reference and optimized scans (flags, sizes, required pointers). */
+int sk_scan_check_f32(const sk_scan_f32 *p, int bwd);
+int sk_scan_check_f64(const sk_scan_f64 *p, int bwd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,91 @@
+/* bench_scan.c — kernel lab: time the selective scan (optimized fp32 forward and backward, and the
+ * plain fp32 reference forward for scale) and report state updates per second (b * L * D * N per
+ * call). Not part of the library.
+ *   bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS]
+ * Defaults: the issue's goal shape b 2, L 2048, D (d_inner) 256, N 16. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "kernels/cpu/sk_cpu.h"
+#include "src/sk_progress.h"
+#include "src/sk_rng.h"
+#ifdef SSMKIT_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+static float *rnd(sk_rng *r, int64_t n, float lo, float hi) {
+    float *p = malloc((size_t)n * sizeof(float));
+    for (int64_t i = 0; i < n; i++) p[i] = lo + (hi - lo) * (float)sk_rng_uniform(r);
+    return p;
+}
+
+static int cmpd(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* median seconds of `reps` calls */
+static double timeit(int (*fn)(const sk_scan_f32 *), const sk_scan_f32 *p, int reps) {
+    double *t = malloc((size_t)reps * sizeof(double));
+    fn(p); /* warm-up */
+    for (int i = 0; i < reps; i++) {
+        double t0 = sk_now();
+        if (fn(p)) {
+            fprintf(stderr, "bench_scan: %s\n", sk_errmsg());
+            exit(1);
+        }
+        t[i] = sk_now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof(double), cmpd);
+    double med = t[reps / 2];
+    free(t);
+    return med;
+}
+
+int main(int argc, char **argv) {
+    int64_t b = 2, L = 2048, D = 256, N = 16;
+    int reps = 20, threads = 0, c;
+    while ((c = getopt(argc, argv, "b:L:D:N:@:r:h")) != -1) {
+        switch (c) {
+        case 'b': b = atoll(optarg); break;
+        case 'L': L = atoll(optarg); break;
+        case 'D': D = atoll(optarg); break;
+        case 'N': N = atoll(optarg); break;
+        case '@': threads = atoi(optarg); break;
+        case 'r': reps = atoi(optarg); break;
+        default: fprintf(stderr, "usage: bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS]\n"); return 2;
+        }
+    }
+#ifdef SSMKIT_HAVE_OPENMP
+    if (threads > 0) omp_set_num_threads(threads);
+    threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    sk_rng r;
+    sk_rng_seed(&r, 1, 0);
+    int64_t nch = (L + SK_SCAN_CHUNK_DEFAULT - 1) / SK_SCAN_CHUNK_DEFAULT;
+    sk_scan_f32 p = {.batch = b, .len = L, .dim = D, .dstate = N, .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP,
+                     .u = rnd(&r, b * L * D, -1, 1), .delta = rnd(&r, b * L * D, -4, 0), .delta_bias = rnd(&r, D, -1, 0),
+                     .A = rnd(&r, D * N, 0, 2.7f), .B = rnd(&r, b * L * N, -1, 1), .C = rnd(&r, b * L * N, -1, 1),
+                     .ldb = N, .ldc = N, .D = rnd(&r, D, -1, 1), .z = rnd(&r, b * L * D, -2, 2), .ldz = D,
+                     .out = calloc((size_t)(b * L * D), 4), .hT = calloc((size_t)(b * D * N), 4),
+                     .ckpt = calloc((size_t)(b * nch * D * N), 4)};
+    p.dout = rnd(&r, b * L * D, -1, 1);
+    p.du = calloc((size_t)(b * L * D), 4), p.ddelta = calloc((size_t)(b * L * D), 4), p.dz = calloc((size_t)(b * L * D), 4);
+    p.dB = calloc((size_t)(b * L * N), 4), p.dC = calloc((size_t)(b * L * N), 4), p.dA = calloc((size_t)(D * N), 4);
+    p.dD = calloc((size_t)D, 4), p.ddelta_bias = calloc((size_t)D, 4);
+    p.work_len = sk_scan_work_len_f32(&p, threads);
+    p.work = malloc((size_t)p.work_len * 4);
+    double upd = (double)b * L * D * N;
+    double tf = timeit(sk_scan_fwd_f32, &p, reps);
+    double tb = timeit(sk_scan_bwd_f32, &p, reps);
+    double tr = timeit(sk_scan_fwd_ref_f32, &p, reps < 5 ? reps : 5);
+    printf("selective scan b=%lld L=%lld D=%lld N=%lld threads=%d (median of %d)\n", (long long)b, (long long)L,
+           (long long)D, (long long)N, threads, reps);
+    printf("  forward  (optimized) %8.3f ms  %6.2f G state-updates/s\n", tf * 1e3, upd / tf / 1e9);
+    printf("  backward (optimized) %8.3f ms  %6.2f G state-updates/s\n", tb * 1e3, upd / tb / 1e9);
+    printf("  forward  (reference) %8.3f ms  %6.2f G state-updates/s\n", tr * 1e3, upd / tr / 1e9);
+    return 0;
+}

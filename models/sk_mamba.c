@@ -1,0 +1,465 @@
+/* sk_mamba.c — the Mamba block (forward / backward / step) and the Mamba LM (arenas, init,
+ * forward + loss, backward, recurrent step). Checkpoint I/O is in sk_mamba_io.c. See sk_mamba.h.
+ *
+ * Shapes (rows = b*L): d = d_model, Di = d_inner, N = d_state, R = dt_rank, W = d_conv,
+ * V = vocab_padded. Every tensor is row-major with the feature axis fastest.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/sk_mamba.h"
+#include "models/sk_mamba_internal.h"
+#include "src/sk_rng.h"
+
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        int rc_ = (x);                                                                             \
+        if (rc_) return rc_;                                                                       \
+    } while (0)
+
+/* ================================ the block ================================================ */
+
+/* Scan arguments shared by the forward and the backward of a block. */
+static sk_scan_f32 block_scan(const sk_mamba_config *c, const sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
+                              int64_t L, const uint8_t *reset, sk_mamba_scratch *scr) {
+    const int64_t Di = c->d_inner, N = c->d_state, R = c->dt_rank, Dx = R + 2 * N;
+    sk_scan_f32 p = {
+        .batch = b, .len = L, .dim = Di, .dstate = N, .chunk = SK_SCAN_CHUNK_DEFAULT,
+        .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP,   /* delta = softplus(dt + dt_bias), A = -exp(A_log) */
+        .u = act->xc, .delta = act->dt, .delta_bias = w->dt_proj_b, .A = w->A_log,
+        .B = act->xdbl + R, .C = act->xdbl + R + N, .ldb = Dx, .ldc = Dx, /* x_dbl = [dt_in | B | C] */
+        .D = w->D, .z = act->xz + Di, .ldz = 2 * Di,                      /* z = second half of in_proj */
+        .reset = reset, .h0 = act->has_state ? act->ssm0 : NULL, .ckpt = act->ckpt,
+        .work = scr->scan_work, .work_len = scr->scan_work_len,
+    };
+    return p;
+}
+
+int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
+                           const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                           sk_mamba_state *st, sk_mamba_scratch *scr) {
+    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv, Dx = R + 2 * N;
+    const int64_t rows = b * L;
+    act->has_state = st != NULL;
+    if (st) { /* keep the initial state for the backward */
+        TRY(be->copy(act->conv0, st->conv, (size_t)(b * (W - 1) * Di) * sizeof(float)));
+        TRY(be->copy(act->ssm0, st->ssm, (size_t)(b * Di * N) * sizeof(float)));
+    }
+    /* 1. xz = in @ in_proj^T                        (rows, 2Di) */
+    TRY(be->gemm(0, 1, rows, 2 * Di, d, 1, in, d, w->in_proj, d, 0, act->xz, 2 * Di));
+    /* 2. xc = SiLU(conv1d(x) + conv_b), x = xz[:, :Di] (rows, Di) */
+    sk_conv1d_f32 cv = {.batch = b, .len = L, .dim = Di, .width = W, .act = SK_ACT_SILU, .x = act->xz, .ldx = 2 * Di,
+                        .w = w->conv_w, .bias = w->conv_b, .reset = reset, .state_in = st ? act->conv0 : NULL,
+                        .out = act->xc, .state_out = st ? st->conv : NULL};
+    TRY(be->conv1d_fwd(&cv));
+    /* 3. x_dbl = xc @ x_proj^T                      (rows, R + 2N) */
+    TRY(be->gemm(0, 1, rows, Dx, Di, 1, act->xc, Di, w->x_proj, Di, 0, act->xdbl, Dx));
+    /* 4. dt = x_dbl[:, :R] @ dt_proj.weight^T (bias added inside the scan) (rows, Di) */
+    TRY(be->gemm(0, 1, rows, Di, R, 1, act->xdbl, Dx, w->dt_proj_w, R, 0, act->dt, Di));
+    /* 5. y = selective_scan(xc, dt, A, B, C, D, z, dt_bias, softplus)   (rows, Di) */
+    sk_scan_f32 p = block_scan(c, act, w, b, L, reset, scr);
+    p.out = act->y;
+    p.hT = st ? st->ssm : NULL;
+    TRY(be->scan_fwd(&p));
+    /* 6. out = y @ out_proj^T                       (rows, d) */
+    TRY(be->gemm(0, 1, rows, d, Di, 1, act->y, Di, w->out_proj, Di, 0, out, d));
+    return SK_OK;
+}
+
+int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+                            const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act,
+                            int64_t b, int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out,
+                            sk_mamba_state *dst_in, sk_mamba_scratch *scr) {
+    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv, Dx = R + 2 * N;
+    const int64_t rows = b * L;
+    /* 6. d out_proj += dout^T y;  dy = dout @ out_proj */
+    TRY(be->gemm(1, 0, d, Di, rows, 1, dout, d, act->y, Di, 1, dw->out_proj, Di));
+    TRY(be->gemm(0, 0, rows, Di, d, 1, dout, d, w->out_proj, Di, 0, scr->dy, Di));
+    /* 5. scan backward: dxc (=), ddt (=), dz -> dxz[:, Di:], dB, dC -> dx_dbl[:, R:], params += */
+    sk_scan_f32 p = block_scan(c, act, w, b, L, reset, scr);
+    p.dout = scr->dy, p.dhT = dst_out ? dst_out->ssm : NULL;
+    p.du = scr->dxc, p.ddelta = scr->ddt, p.dz = scr->dxz + Di, p.dB = scr->dxdbl + R, p.dC = scr->dxdbl + R + N;
+    p.dh0 = dst_in && act->has_state ? dst_in->ssm : NULL;
+    p.dA = dw->A_log, p.dD = dw->D, p.ddelta_bias = dw->dt_proj_b;
+    TRY(be->scan_bwd(&p));
+    /* 4. d dt_proj.weight += ddt^T x_dbl[:, :R];  dx_dbl[:, :R] = ddt @ dt_proj.weight */
+    TRY(be->gemm(1, 0, Di, R, rows, 1, scr->ddt, Di, act->xdbl, Dx, 1, dw->dt_proj_w, R));
+    TRY(be->gemm(0, 0, rows, R, Di, 1, scr->ddt, Di, w->dt_proj_w, R, 0, scr->dxdbl, Dx));
+    /* 3. d x_proj += dx_dbl^T xc;  dxc += dx_dbl @ x_proj */
+    TRY(be->gemm(1, 0, Dx, Di, rows, 1, scr->dxdbl, Dx, act->xc, Di, 1, dw->x_proj, Di));
+    TRY(be->gemm(0, 0, rows, Di, Dx, 1, scr->dxdbl, Dx, w->x_proj, Di, 1, scr->dxc, Di));
+    /* 2. conv backward: dx -> dxz[:, :Di] */
+    sk_conv1d_f32 cv = {.batch = b, .len = L, .dim = Di, .width = W, .act = SK_ACT_SILU, .x = act->xz, .ldx = 2 * Di,
+                        .w = w->conv_w, .bias = w->conv_b, .reset = reset,
+                        .state_in = act->has_state ? act->conv0 : NULL, .dout = scr->dxc,
+                        .dstate_out = dst_out ? dst_out->conv : NULL, .dx = scr->dxz, .dw = dw->conv_w,
+                        .dbias = dw->conv_b, .dstate_in = dst_in && act->has_state ? dst_in->conv : NULL};
+    TRY(be->conv1d_bwd(&cv));
+    /* 1. d in_proj += dxz^T in;  din = dxz @ in_proj */
+    TRY(be->gemm(1, 0, 2 * Di, d, rows, 1, scr->dxz, 2 * Di, in, d, 1, dw->in_proj, d));
+    TRY(be->gemm(0, 0, rows, d, 2 * Di, 1, scr->dxz, 2 * Di, w->in_proj, d, 0, din, d));
+    return SK_OK;
+}
+
+int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba_state *st, float *out,
+                        const float *in, const sk_mamba_w *w, int64_t b, sk_mamba_act *act, sk_mamba_scratch *scr) {
+    /* One position: the forward with L = 1 and the state carried in place (the conv and scan
+     * kernels allow state_out == state_in, hT == h0). */
+    return sk_mamba_block_forward(be, c, out, act, in, w, b, 1, NULL, st, scr);
+}
+
+/* ================================ the language model ======================================= */
+
+/* Point every slot of a size table into one backend allocation. */
+static int arena_alloc_be(sk_arena *a, const sk_backend *be, void **base) {
+    int64_t bytes = sk_arena_bytes(a);
+    TRY(be->alloc(base, (size_t)bytes));
+    for (int64_t i = 0; i < a->nslots; i++) {
+        sk_arena_slot *s = &a->slots[i];
+        if (s->ptr) *s->ptr = s->count ? (char *)*base + s->offset * (int64_t)a->elem_size : NULL;
+    }
+    return SK_OK;
+}
+
+static sk_param *add_param(sk_mamba_lm *m, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int nowd) {
+    sk_param *p = &m->params[m->np++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->ndim = ndim, p->shape[0] = s0, p->shape[1] = s1, p->shape[2] = s2;
+    p->numel = s0 * (ndim > 1 ? s1 : 1) * (ndim > 2 ? s2 : 1);
+    p->no_weight_decay = nowd;
+    return p;
+}
+
+static const char *const required_ops[] = {"axpy", "gemm", "scan_fwd", "scan_bwd", "scan_work_len", "conv1d_fwd",
+                                           "conv1d_bwd", "rmsnorm_fwd", "rmsnorm_bwd", "embed_fwd", "embed_bwd", "xent"};
+
+int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_backend *be, int64_t max_batch,
+                       int64_t max_len, int flags) {
+    *out = NULL;
+    if (max_batch < 1 || max_len < 1) return sk_error(SK_EINVAL, "mamba: batch and length must be >= 1");
+    TRY(sk_backend_require(be, required_ops, (int)(sizeof required_ops / sizeof *required_ops)));
+    sk_mamba_lm *m = calloc(1, sizeof *m);
+    if (!m) return sk_error(SK_ENOMEM, "mamba: out of memory");
+    m->cfg = *cin;
+    const sk_mamba_config *c = &m->cfg;
+    m->be = be, m->max_b = max_batch, m->max_L = max_len, m->flags = flags;
+    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv, V = c->vocab_padded;
+    const int64_t nl = c->n_layer, rows = max_batch * max_len, Dx = R + 2 * N;
+    m->params = calloc((size_t)(10 * nl + 3), sizeof *m->params);
+    m->w = calloc((size_t)nl, sizeof *m->w), m->gw = calloc((size_t)nl, sizeof *m->gw);
+    m->act = calloc((size_t)nl, sizeof *m->act);
+    m->norm_w = calloc((size_t)nl, sizeof(float *)), m->gnorm_w = calloc((size_t)nl, sizeof(float *));
+    m->res = calloc((size_t)nl + 1, sizeof(float *)), m->hn = calloc((size_t)nl, sizeof(float *));
+    m->rstd = calloc((size_t)nl, sizeof(float *));
+    m->host_loss = malloc((size_t)rows * sizeof(float));
+    if (!m->params || !m->w || !m->gw || !m->act || !m->norm_w || !m->gnorm_w || !m->res || !m->hn || !m->rstd || !m->host_loss) {
+        sk_mamba_lm_free(m);
+        return sk_error(SK_ENOMEM, "mamba: out of memory");
+    }
+    /* ---- parameter table (checkpoint names, mamba-v1.md §4.5) ---- */
+    char nm[96];
+    add_param(m, "backbone.embedding.weight", 2, V, d, 0, 0);
+    for (int64_t l = 0; l < nl; l++) {
+#define P(suffix, ...) (snprintf(nm, sizeof nm, "backbone.layers.%lld.%s", (long long)l, suffix), add_param(m, nm, __VA_ARGS__))
+        P("norm.weight", 1, d, 0, 0, 1);
+        P("mixer.in_proj.weight", 2, 2 * Di, d, 0, 0);
+        P("mixer.conv1d.weight", 3, Di, 1, W, 0);
+        P("mixer.conv1d.bias", 1, Di, 0, 0, 1);
+        P("mixer.x_proj.weight", 2, Dx, Di, 0, 0);
+        P("mixer.dt_proj.weight", 2, Di, R, 0, 0);
+        P("mixer.dt_proj.bias", 1, Di, 0, 0, 1);
+        P("mixer.A_log", 2, Di, N, 0, 1);
+        P("mixer.D", 1, Di, 0, 0, 1);
+        P("mixer.out_proj.weight", 2, d, Di, 0, 0);
+#undef P
+    }
+    add_param(m, "backbone.norm_f.weight", 1, d, 0, 0, 1);
+    if (!c->tie_embeddings) add_param(m, "lm_head.weight", 2, V, d, 0, 0);
+    /* ---- arenas ---- */
+    sk_arena_init(&m->pa, "parameters", sizeof(float));
+    sk_arena_init(&m->ga, "gradients", sizeof(float));
+    sk_arena_init(&m->aa, "activations", sizeof(float));
+    int rc = 0;
+    for (int i = 0; i < m->np && !rc; i++) {
+        rc = sk_arena_add(&m->pa, m->params[i].name, m->params[i].numel, (void **)&m->params[i].w);
+        if (!rc && (flags & SK_MAMBA_GRADS))
+            rc = sk_arena_add(&m->ga, m->params[i].name, m->params[i].numel, (void **)&m->params[i].g);
+    }
+    const int64_t nch = (max_len + SK_SCAN_CHUNK_DEFAULT - 1) / SK_SCAN_CHUNK_DEFAULT;
+#define A(name, count, ptr)                                                                        \
+    if (!rc) rc = sk_arena_add(&m->aa, name, count, (void **)(ptr))
+    for (int64_t l = 0; l <= nl; l++) A("residual", rows * d, &m->res[l]);
+    for (int64_t l = 0; l < nl; l++) {
+        sk_mamba_act *a = &m->act[l];
+        A("norm_out", rows * d, &m->hn[l]);
+        A("norm_rstd", rows, &m->rstd[l]);
+        A("xz", rows * 2 * Di, &a->xz);
+        A("xc", rows * Di, &a->xc);
+        A("x_dbl", rows * Dx, &a->xdbl);
+        A("dt", rows * Di, &a->dt);
+        A("y", rows * Di, &a->y);
+        A("scan_ckpt", max_batch * nch * Di * N, &a->ckpt);
+        A("conv_state0", max_batch * (W - 1) * Di, &a->conv0);
+        A("ssm_state0", max_batch * Di * N, &a->ssm0);
+    }
+    A("mixer_out", rows * d, &m->mo);
+    A("norm_f_out", rows * d, &m->hf);
+    A("norm_f_rstd", rows, &m->rstdf);
+    A("logits", rows * V, &m->logits);
+    A("losses", rows, &m->losses);
+    A("tokens", rows, &m->tok);
+    A("targets", rows, &m->tgt);
+    A("resets", (rows + 3) / 4, &m->reset);
+    sk_scan_f32 probe = {.batch = max_batch, .len = max_len, .dim = Di, .dstate = N, .chunk = SK_SCAN_CHUNK_DEFAULT};
+    m->scr.scan_work_len = be->scan_work_len(&probe);
+    A("scan_work", m->scr.scan_work_len, &m->scr.scan_work);
+    if (flags & SK_MAMBA_GRADS) {
+        A("dlogits", rows * V, &m->dlogits);
+        A("d_norm_f_out", rows * d, &m->dhf);
+        A("d_residual", rows * d, &m->dr);
+        A("d_norm_out", rows * d, &m->dhn);
+        A("d_xz", rows * 2 * Di, &m->scr.dxz);
+        A("d_xc", rows * Di, &m->scr.dxc);
+        A("d_x_dbl", rows * Dx, &m->scr.dxdbl);
+        A("d_dt", rows * Di, &m->scr.ddt);
+        A("d_y", rows * Di, &m->scr.dy);
+    }
+#undef A
+    if (!rc) rc = arena_alloc_be(&m->pa, be, &m->pbase);
+    if (!rc && (flags & SK_MAMBA_GRADS)) rc = arena_alloc_be(&m->ga, be, &m->gbase);
+    if (!rc) rc = arena_alloc_be(&m->aa, be, &m->abase);
+    if (rc) {
+        sk_mamba_lm_free(m);
+        return rc;
+    }
+    /* ---- named views of the parameter table ---- */
+    int k = 0;
+    m->emb = m->params[k].w, m->gemb = m->params[k].g, k++;
+    for (int64_t l = 0; l < nl; l++) {
+        m->norm_w[l] = m->params[k].w, m->gnorm_w[l] = m->params[k].g, k++;
+        float **pw[] = {&m->w[l].in_proj, &m->w[l].conv_w, &m->w[l].conv_b, &m->w[l].x_proj, &m->w[l].dt_proj_w,
+                        &m->w[l].dt_proj_b, &m->w[l].A_log, &m->w[l].D, &m->w[l].out_proj};
+        float **pg[] = {&m->gw[l].in_proj, &m->gw[l].conv_w, &m->gw[l].conv_b, &m->gw[l].x_proj, &m->gw[l].dt_proj_w,
+                        &m->gw[l].dt_proj_b, &m->gw[l].A_log, &m->gw[l].D, &m->gw[l].out_proj};
+        for (int j = 0; j < 9; j++, k++) *pw[j] = m->params[k].w, *pg[j] = m->params[k].g;
+    }
+    m->norm_f = m->params[k].w, m->gnorm_f = m->params[k].g, k++;
+    if (c->tie_embeddings) m->head = m->emb, m->ghead = m->gemb;
+    else m->head = m->params[k].w, m->ghead = m->params[k].g;
+    *out = m;
+    return SK_OK;
+}
+
+void sk_mamba_lm_free(sk_mamba_lm *m) {
+    if (!m) return;
+    if (m->be) {
+        m->be->free(m->pbase);
+        m->be->free(m->gbase);
+        m->be->free(m->abase);
+    }
+    m->pa.base = m->ga.base = m->aa.base = NULL; /* owned by the backend, not the arena */
+    sk_arena_free(&m->pa), sk_arena_free(&m->ga), sk_arena_free(&m->aa);
+    free(m->params), free(m->w), free(m->gw), free(m->act), free(m->norm_w), free(m->gnorm_w);
+    free(m->res), free(m->hn), free(m->rstd), free(m->host_loss);
+    free(m);
+}
+
+const sk_mamba_config *sk_mamba_lm_config(const sk_mamba_lm *m) { return &m->cfg; }
+const sk_backend *sk_mamba_lm_backend(const sk_mamba_lm *m) { return m->be; }
+int sk_mamba_lm_nparams(const sk_mamba_lm *m) { return m->np; }
+const sk_param *sk_mamba_lm_param(const sk_mamba_lm *m, int i) { return i >= 0 && i < m->np ? &m->params[i] : NULL; }
+int64_t sk_mamba_lm_numel(const sk_mamba_lm *m) {
+    int64_t n = 0;
+    for (int i = 0; i < m->np; i++) n += m->params[i].numel;
+    return n;
+}
+void sk_mamba_lm_print_memory(const sk_mamba_lm *m, int verbose) {
+    sk_arena_print(&m->pa, verbose);
+    if (m->flags & SK_MAMBA_GRADS) sk_arena_print(&m->ga, verbose);
+    sk_arena_print(&m->aa, verbose);
+}
+
+/* ---- initialization ---- */
+static void fill_uniform(sk_rng *r, float *h, int64_t n, double bound) {
+    for (int64_t i = 0; i < n; i++) h[i] = (float)((2 * sk_rng_uniform(r) - 1) * bound);
+}
+
+int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
+    const sk_mamba_config *c = &m->cfg;
+    int64_t maxn = 0;
+    for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
+    float *h = malloc((size_t)maxn * sizeof(float));
+    if (!h) return sk_error(SK_ENOMEM, "mamba init: out of memory");
+    const double W = (double)c->d_conv, Di = (double)c->d_inner, d = (double)c->d_model, R = (double)c->dt_rank;
+    int rc = 0;
+    for (int i = 0; i < m->np && !rc; i++) {
+        const sk_param *p = &m->params[i];
+        sk_rng r;
+        sk_rng_seed(&r, seed, (uint64_t)i);
+#define ENDS(s) (strlen(p->name) >= strlen(s) && !strcmp(p->name + strlen(p->name) - strlen(s), s))
+        if (ENDS("embedding.weight")) { /* nn.Embedding re-init: N(0, 0.02) */
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(0.02 * sk_rng_normal(&r));
+        } else if (ENDS("norm.weight") || ENDS("norm_f.weight") || ENDS("mixer.D")) {
+            for (int64_t j = 0; j < p->numel; j++) h[j] = 1.0f;
+        } else if (ENDS("in_proj.weight")) {
+            fill_uniform(&r, h, p->numel, 1 / sqrt(d)); /* kaiming_uniform(a=sqrt 5): U(+-1/sqrt(fan_in)) */
+        } else if (ENDS("conv1d.weight") || ENDS("conv1d.bias")) {
+            fill_uniform(&r, h, p->numel, 1 / sqrt(W)); /* nn.Conv1d default, fan_in = 1 * W */
+        } else if (ENDS("x_proj.weight")) {
+            fill_uniform(&r, h, p->numel, 1 / sqrt(Di));
+        } else if (ENDS("dt_proj.weight")) {
+            fill_uniform(&r, h, p->numel, c->dt_scale / sqrt(R)); /* dt_init "random": U(+-R^-0.5 dt_scale) */
+        } else if (ENDS("dt_proj.bias")) {
+            /* dt = exp(U (ln dt_max - ln dt_min) + ln dt_min), floored; bias = dt + log(-expm1(-dt)) */
+            for (int64_t j = 0; j < p->numel; j++) {
+                double dt = exp(sk_rng_uniform(&r) * (log(c->dt_max) - log(c->dt_min)) + log(c->dt_min));
+                if (dt < c->dt_init_floor) dt = c->dt_init_floor;
+                h[j] = (float)(dt + log(-expm1(-dt)));
+            }
+        } else if (ENDS("A_log")) {
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)log((double)(j % c->d_state + 1)); /* S4D-Real */
+        } else if (ENDS("out_proj.weight")) {
+            /* rescale_prenorm_residual: U(+-1/sqrt(fan_in)) / sqrt(n_layer) (n_residuals_per_layer = 1) */
+            fill_uniform(&r, h, p->numel, 1 / sqrt(Di) / sqrt((double)c->n_layer));
+        } else if (ENDS("lm_head.weight")) {
+            fill_uniform(&r, h, p->numel, 1 / sqrt(d));
+        } else {
+            rc = sk_error(SK_EINVAL, "mamba init: no rule for %s", p->name);
+        }
+#undef ENDS
+        if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
+    }
+    free(h);
+    return rc;
+}
+
+/* ---- forward / backward ---- */
+int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+                        const uint8_t *reset, sk_mamba_lm_state *st, double *loss) {
+    const sk_mamba_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    const int64_t d = c->d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
+    m->fwd_ok = 0;
+    if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
+        return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
+                        (long long)L, (long long)m->max_b, (long long)m->max_L);
+    if (st && st->b != b)
+        return sk_error(SK_EINVAL, "mamba: state holds %lld sequences, batch has %lld", (long long)st->b, (long long)b);
+    int64_t count = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        if (tokens[i] < 0 || tokens[i] >= V)
+            return sk_error(SK_EINVAL, "token %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
+                            tokens[i], (long long)(i / L), (long long)(i % L), (long long)V);
+        if (targets && targets[i] != -1) {
+            if (targets[i] < 0 || targets[i] >= V)
+                return sk_error(SK_EINVAL, "target %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
+                                targets[i], (long long)(i / L), (long long)(i % L), (long long)V);
+            count++;
+        }
+    }
+    TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
+    if (reset) TRY(be->upload(m->reset, reset, (size_t)rows));
+    const uint8_t *rs = reset ? (const uint8_t *)m->reset : NULL;
+    /* r_0 = embedding(tokens) */
+    TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok, m->emb, rows, V, d));
+    for (int64_t l = 0; l < nl; l++) {
+        /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
+        TRY(be->rmsnorm_fwd(m->hn[l], m->rstd[l], m->res[l], m->norm_w[l], rows, d, (float)c->norm_epsilon));
+        TRY(sk_mamba_block_forward(be, c, m->mo, &m->act[l], m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
+        TRY(be->copy(m->res[l + 1], m->res[l], (size_t)(rows * d) * sizeof(float)));
+        TRY(be->axpy(m->res[l + 1], m->mo, 1.0f, rows * d));
+    }
+    /* logits = RMSNorm_f(r_n) @ head^T   (rows, V) */
+    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->res[nl], m->norm_f, rows, d, (float)c->norm_epsilon));
+    TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
+    m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL, m->have_dlogits = 0;
+    if (targets) {
+        TRY(be->upload(m->tgt, targets, (size_t)rows * sizeof(int32_t)));
+        float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
+        /* mean over the valid targets: dlogits = (softmax - onehot) / count */
+        TRY(be->xent(m->losses, dl, m->logits, (const int32_t *)m->tgt, rows, V, -1, count ? 1.0f / (float)count : 0.0f));
+        TRY(be->download(m->host_loss, m->losses, (size_t)rows * sizeof(float)));
+        double s = 0;
+        for (int64_t i = 0; i < rows; i++) s += m->host_loss[i];
+        if (loss) *loss = count ? s / (double)count : 0;
+        m->have_dlogits = dl != NULL;
+    }
+    return SK_OK;
+}
+
+int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) {
+    if (!m->fwd_ok) return sk_error(SK_EINVAL, "mamba: no forward to take logits from");
+    return m->be->download(dst, m->logits, (size_t)(m->b * m->L * m->cfg.vocab_padded) * sizeof(float));
+}
+
+int sk_mamba_lm_backward(sk_mamba_lm *m) {
+    const sk_mamba_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
+    if (!m->fwd_ok || !m->have_dlogits || m->fwd_state)
+        return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with targets and no state");
+    const int64_t d = c->d_model, V = c->vocab_padded, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
+    const uint8_t *rs = m->fwd_reset ? (const uint8_t *)m->reset : NULL;
+    /* head: d head += dlogits^T hf;  dhf = dlogits @ head */
+    TRY(be->gemm(1, 0, V, d, rows, 1, m->dlogits, V, m->hf, d, 1, m->ghead, d));
+    TRY(be->gemm(0, 0, rows, d, V, 1, m->dlogits, V, m->head, d, 0, m->dhf, d));
+    /* dr = dL/dr_n from the final norm */
+    TRY(be->memzero(m->dr, (size_t)(rows * d) * sizeof(float)));
+    TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
+    for (int64_t l = nl - 1; l >= 0; l--) {
+        /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), accumulated in place */
+        TRY(sk_mamba_block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], &m->act[l], b, L, rs, NULL,
+                                    NULL, &m->scr));
+        TRY(be->rmsnorm_bwd(m->dr, m->gnorm_w[l], m->dhn, m->res[l], m->norm_w[l], m->rstd[l], rows, d));
+    }
+    TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, V, d));
+    return SK_OK;
+}
+
+int sk_mamba_lm_zero_grad(sk_mamba_lm *m) {
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba: model created without gradients");
+    return m->be->memzero(m->gbase, (size_t)sk_arena_bytes(&m->ga));
+}
+
+/* ---- recurrent state ---- */
+int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out) {
+    *out = NULL;
+    if (b < 1 || b > m->max_b) return sk_error(SK_EINVAL, "mamba state: batch %lld outside [1, %lld]", (long long)b, (long long)m->max_b);
+    const sk_mamba_config *c = &m->cfg;
+    sk_mamba_lm_state *st = calloc(1, sizeof *st);
+    if (!st || !(st->layer = calloc((size_t)c->n_layer, sizeof *st->layer))) {
+        free(st);
+        return sk_error(SK_ENOMEM, "mamba state: out of memory");
+    }
+    st->be = m->be, st->b = b;
+    sk_arena_init(&st->arena, "state", sizeof(float));
+    int rc = 0;
+    for (int64_t l = 0; l < c->n_layer && !rc; l++) {
+        rc = sk_arena_add(&st->arena, "conv_state", b * (c->d_conv - 1) * c->d_inner, (void **)&st->layer[l].conv);
+        if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * c->d_inner * c->d_state, (void **)&st->layer[l].ssm);
+    }
+    if (!rc) rc = arena_alloc_be(&st->arena, m->be, &st->base);
+    if (rc) {
+        sk_mamba_lm_state_free(st);
+        return rc;
+    }
+    *out = st;
+    return SK_OK;
+}
+int sk_mamba_lm_state_reset(sk_mamba_lm_state *st) {
+    return st->be->memzero(st->base, (size_t)sk_arena_bytes(&st->arena));
+}
+void sk_mamba_lm_state_free(sk_mamba_lm_state *st) {
+    if (!st) return;
+    st->be->free(st->base);
+    st->arena.base = NULL;
+    sk_arena_free(&st->arena);
+    free(st->layer);
+    free(st);
+}
+
+int sk_mamba_lm_step(sk_mamba_lm *m, sk_mamba_lm_state *st, const int32_t *tokens, float *logits) {
+    TRY(sk_mamba_lm_forward(m, tokens, NULL, st->b, 1, NULL, st, NULL));
+    return logits ? sk_mamba_lm_logits(m, logits) : SK_OK;
+}

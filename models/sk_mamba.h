@@ -1,0 +1,193 @@
+/* sk_mamba.h — the Mamba (v1) block and the Mamba language model (mamba-v1.md §1, §4).
+ *
+ * LM: tokens -> embedding -> n_layer x [r = r + Mamba(RMSNorm(r))] -> RMSNorm -> logits through
+ * the (tied) head. Tensors are (batch, len, features) row-major in backend memory; models call
+ * kernels only through the sk_backend table (kernels/sk_backend.h).
+ *
+ * Layer contract (DESIGN.md): sk_mamba_block_forward / _backward / _step; parameter gradients
+ * accumulate (+=), activation gradients are written (=), except the residual stream where
+ * RMSNorm's input gradient accumulates (+=). step equals forward (tested).
+ *
+ * Memory: parameters, gradients and activations are each one backend allocation carved from a
+ * size table (sk_arena); a forward/backward/step allocates nothing. The SSM state is fp32.
+ */
+#ifndef SK_MAMBA_H
+#define SK_MAMBA_H
+
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "kernels/sk_backend.h"
+#include "src/sk_arena.h"
+#include "src/sk_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Configuration. JSON fields (ssmkit names, as in the presets of models/configs): d_model, n_layer, vocab_size,
+ * pad_vocab_size_multiple (default 8; the vocabulary is rounded up to a multiple, as mamba_ssm),
+ * d_state (16), d_conv (4), expand (2), dt_rank ("auto" = ceil(d_model/16), or an integer),
+ * dt_min (1e-3), dt_max (0.1), dt_init_floor (1e-4), dt_scale (1), norm_epsilon (1e-5),
+ * tie_embeddings (true). "arch", if present, must be "mamba-lm".
+ * ------------------------------------------------------------------------------------------- */
+typedef struct sk_mamba_config {
+    int64_t d_model, n_layer, vocab_size, pad_vocab_size_multiple;
+    int64_t d_state, d_conv, dt_rank;
+    double expand;
+    int dt_rank_auto;
+    double dt_min, dt_max, dt_init_floor, dt_scale, norm_epsilon;
+    int tie_embeddings;
+    /* derived by sk_mamba_config_finish */
+    int64_t d_inner;      /* int(expand * d_model) */
+    int64_t vocab_padded; /* vocab_size rounded up to pad_vocab_size_multiple */
+} sk_mamba_config;
+
+/* Defaults of mamba_ssm (d_model etc. left 0: must be given). */
+void sk_mamba_config_defaults(sk_mamba_config *c);
+/* Parse an ssmkit config object (what = file name for messages). Unknown keys are errors. */
+int sk_mamba_config_from_json(const cJSON *o, const char *what, sk_mamba_config *c) SK_RESULT_USED;
+/* Parse a mamba_ssm config.json (d_model, n_layer, vocab_size, ssm_cfg{...}, ...). */
+int sk_mamba_config_from_mamba_ssm(const cJSON *o, const char *what, sk_mamba_config *c) SK_RESULT_USED;
+/* Parse a Hugging Face transformers MambaConfig (hidden_size, num_hidden_layers, state_size,
+ * conv_kernel, expand, time_step_*, layer_norm_epsilon, tie_word_embeddings; no vocab padding). */
+int sk_mamba_config_from_hf(const cJSON *o, const char *what, sk_mamba_config *c) SK_RESULT_USED;
+/* Validate and derive d_inner, dt_rank ("auto") and vocab_padded. */
+int sk_mamba_config_finish(sk_mamba_config *c, const char *what) SK_RESULT_USED;
+/* The config as ssmkit JSON (malloc'd string). */
+char *sk_mamba_config_to_json(const sk_mamba_config *c);
+
+/* ---------------------------------------------------------------------------------------------
+ * The block (mamba_simple.Mamba, no biases on in_proj/out_proj, conv bias on).
+ * ------------------------------------------------------------------------------------------- */
+typedef struct sk_mamba_w {   /* parameters (or their gradients) of one block */
+    float *in_proj;   /* (2*Di, d) */
+    float *conv_w;    /* (Di, W)   checkpoint shape (Di, 1, W) */
+    float *conv_b;    /* (Di) */
+    float *x_proj;    /* (R + 2N, Di) rows: dt (R), B (N), C (N) */
+    float *dt_proj_w; /* (Di, R) */
+    float *dt_proj_b; /* (Di) */
+    float *A_log;     /* (Di, N); A = -exp(A_log) */
+    float *D;         /* (Di) */
+    float *out_proj;  /* (d, Di) */
+} sk_mamba_w;
+
+typedef struct sk_mamba_state { /* recurrent state of one block for b sequences */
+    float *conv;  /* (b, W-1, Di) last W-1 pre-conv inputs, oldest first */
+    float *ssm;   /* (b, Di, N) fp32 */
+} sk_mamba_state;
+
+typedef struct sk_mamba_act { /* what the forward saves for the backward (max_batch x max_len) */
+    float *xz;     /* (b, L, 2*Di) in_proj output: x | z */
+    float *xc;     /* (b, L, Di) SiLU(conv(x)) */
+    float *xdbl;   /* (b, L, R + 2N) x_proj output: dt_in | B | C */
+    float *dt;     /* (b, L, Di) dt_proj(dt_in), before bias and softplus */
+    float *y;      /* (b, L, Di) gated scan output */
+    float *ckpt;   /* (b, ceil(L/chunk), Di, N) scan checkpoints */
+    float *conv0;  /* (b, W-1, Di) the initial conv state the forward used (when given a state) */
+    float *ssm0;   /* (b, Di, N) the initial SSM state */
+    int has_state; /* set by the forward: conv0/ssm0 hold the initial state */
+} sk_mamba_act;
+
+typedef struct sk_mamba_scratch { /* backward temporaries shared by all blocks; scan scratch */
+    float *dxz, *dxc, *dxdbl, *ddt, *dy; /* shapes as the activations */
+    float *scan_work;
+    int64_t scan_work_len;
+} sk_mamba_scratch;
+
+/* out (b, L, d) = Mamba(in (b, L, d)). reset: (b, L) backend bytes or NULL. st: NULL (zero state,
+ * nothing kept) or the state to start from, updated to the state after the last position
+ * (chunked calls with state carry equal one call). */
+int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
+                           const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                           sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
+/* din (b, L, d) (=) and dw (+=) from dout (b, L, d), after sk_mamba_block_forward with the same
+ * in/act. dst_out: gradient w.r.t. the final state (NULL = 0); dst_in: receives the gradient
+ * w.r.t. the initial state (NULL = not needed; only meaningful if the forward had a state). */
+int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+                            const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act,
+                            int64_t b, int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out,
+                            sk_mamba_state *dst_in, sk_mamba_scratch *scr) SK_RESULT_USED;
+/* One token for b sequences: out (b, d) from in (b, d), st updated (act: any activation set with
+ * room for b x 1). */
+int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba_state *st, float *out,
+                        const float *in, const sk_mamba_w *w, int64_t b, sk_mamba_act *act,
+                        sk_mamba_scratch *scr) SK_RESULT_USED;
+
+/* ---------------------------------------------------------------------------------------------
+ * The language model.
+ * ------------------------------------------------------------------------------------------- */
+typedef struct sk_param {
+    char name[96];      /* checkpoint name, e.g. backbone.layers.0.mixer.A_log */
+    int ndim;
+    int64_t shape[3];
+    int64_t numel;
+    float *w, *g;       /* backend memory; g is NULL without gradients */
+    int no_weight_decay; /* A_log, D (mamba_ssm's _no_weight_decay), norms and biases */
+} sk_param;
+
+typedef struct sk_mamba_lm sk_mamba_lm;
+typedef struct sk_mamba_lm_state sk_mamba_lm_state;
+
+enum { SK_MAMBA_GRADS = 1 }; /* create flag: allocate gradients and backward scratch */
+
+/* Allocate a model for batches of at most max_batch x max_len tokens (parameters zero; call
+ * sk_mamba_lm_init or a load). Fails with SK_EUNSUP naming the op when the backend lacks one. */
+int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *c, const sk_backend *be, int64_t max_batch,
+                       int64_t max_len, int flags) SK_RESULT_USED;
+void sk_mamba_lm_free(sk_mamba_lm *m);
+const sk_mamba_config *sk_mamba_lm_config(const sk_mamba_lm *m);
+const sk_backend *sk_mamba_lm_backend(const sk_mamba_lm *m);
+/* Parameter table in checkpoint order (ssmkit names; tied models have no lm_head.weight). */
+int sk_mamba_lm_nparams(const sk_mamba_lm *m);
+const sk_param *sk_mamba_lm_param(const sk_mamba_lm *m, int i);
+int64_t sk_mamba_lm_numel(const sk_mamba_lm *m); /* total parameter count */
+/* Print the MiB of each arena to stderr (verbose: every slot). */
+void sk_mamba_lm_print_memory(const sk_mamba_lm *m, int verbose);
+
+/* Official initialization (mamba-v1.md §1.2, §4.4): embedding N(0, 0.02); in_proj, x_proj
+ * U(+-1/sqrt(fan_in)); conv weight and bias U(+-1/sqrt(W)); dt_proj.weight U(+-dt_scale/sqrt(R));
+ * dt_proj.bias = softplus^-1(dt), dt log-uniform on [dt_min, dt_max] floored at dt_init_floor;
+ * A_log[c, n] = log(n+1); D = 1; norms 1; out_proj U(+-1/sqrt(Di)) / sqrt(n_layer); untied
+ * lm_head U(+-1/sqrt(d)). Tensor k draws from sk_rng stream k of `seed`. */
+int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) SK_RESULT_USED;
+
+/* Forward b x L tokens (host int32, (b, L)). targets (host, (b, L), -1 = ignored) or NULL:
+ * then *loss = mean cross-entropy over the non-ignored targets and, with gradients, the loss
+ * gradient is kept for sk_mamba_lm_backward. reset (host (b, L) bytes) or NULL. st: NULL, or a
+ * recurrent state to start from and update (prefill / chunked evaluation). Tokens must be in
+ * [0, vocab_padded), targets in [0, vocab_padded) or -1 (SK_EINVAL naming the position). */
+int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+                        const uint8_t *reset, sk_mamba_lm_state *st, double *loss) SK_RESULT_USED;
+/* Copy the logits of the last forward to host: (b, L, vocab_padded). */
+int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) SK_RESULT_USED;
+/* Gradients of the mean loss of the last forward (which needs targets and no state), added (+=)
+ * to the gradient arena. */
+int sk_mamba_lm_backward(sk_mamba_lm *m) SK_RESULT_USED;
+int sk_mamba_lm_zero_grad(sk_mamba_lm *m) SK_RESULT_USED;
+
+/* Recurrent state for b <= max_batch sequences (zero = empty history). */
+int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out) SK_RESULT_USED;
+int sk_mamba_lm_state_reset(sk_mamba_lm_state *st) SK_RESULT_USED;
+void sk_mamba_lm_state_free(sk_mamba_lm_state *st);
+/* One token per sequence (host (b)) -> logits (host (b, vocab_padded), or NULL). */
+int sk_mamba_lm_step(sk_mamba_lm *m, sk_mamba_lm_state *st, const int32_t *tokens, float *logits) SK_RESULT_USED;
+
+/* Save as an ssmkit checkpoint: safetensors, fp32, names of sk_mamba_lm_param, config JSON in
+ * __metadata__["config"], written atomically. */
+int sk_mamba_lm_save(const sk_mamba_lm *m, const char *path) SK_RESULT_USED;
+/* Load from an ssmkit checkpoint file, a mamba_ssm folder (config.json + model.safetensors) or a
+ * Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json shards).
+ * pytorch_model.bin is refused with a "convert to safetensors" message; a tensor whose shape
+ * does not match the config is an error naming it. */
+int sk_mamba_lm_load(sk_mamba_lm **out, const char *path, const sk_backend *be, int64_t max_batch,
+                     int64_t max_len, int flags) SK_RESULT_USED;
+/* Read only the config of what sk_mamba_lm_load accepts. */
+int sk_mamba_load_config(const char *path, sk_mamba_config *c) SK_RESULT_USED;
+/* Write the gradients (host copies, fp32) as safetensors under the parameter names. */
+int sk_mamba_lm_save_grads(const sk_mamba_lm *m, const char *path) SK_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,42 @@
+/* sk_mamba_internal.h — the Mamba LM's private structures, shared by sk_mamba.c (compute) and
+ * sk_mamba_io.c (checkpoints). Not part of the public API (use sk_mamba.h). */
+#ifndef SK_MAMBA_INTERNAL_H
+#define SK_MAMBA_INTERNAL_H
+
+#include "models/sk_mamba.h"
+
+struct sk_mamba_lm {
+    sk_mamba_config cfg;
+    const sk_backend *be;
+    int64_t max_b, max_L;
+    int flags;
+    sk_arena pa, ga, aa;        /* size tables of parameters, gradients, activations */
+    void *pbase, *gbase, *abase; /* their backend allocations */
+    sk_param *params;
+    int np;
+    /* views into the parameter / gradient arenas */
+    float *emb, *gemb, *norm_f, *gnorm_f, *head, *ghead; /* head == emb when tied */
+    float **norm_w, **gnorm_w;                            /* (n_layer) x (d) */
+    sk_mamba_w *w, *gw;                                   /* (n_layer) */
+    /* activations (max_b * max_L rows) */
+    sk_mamba_act *act; /* (n_layer) */
+    float **res;       /* (n_layer + 1) residual streams (rows, d) */
+    float **hn, **rstd;/* (n_layer) norm outputs (rows, d) and 1/rms (rows) */
+    float *mo, *hf, *rstdf, *logits, *losses, *dlogits, *dhf, *dr, *dhn;
+    void *tok, *tgt, *reset; /* int32 (rows), int32 (rows), bytes (rows) */
+    sk_mamba_scratch scr;
+    float *host_loss; /* (rows) host */
+    /* the last forward */
+    int64_t b, L;
+    int fwd_ok, fwd_state, fwd_reset, have_dlogits;
+};
+
+struct sk_mamba_lm_state {
+    const sk_backend *be;
+    int64_t b;
+    sk_arena arena;
+    void *base;
+    sk_mamba_state *layer; /* (n_layer) */
+};
+
+#endif

@@ -1,0 +1,271 @@
+/* test_scan.c — selective scan: (1) the float64 reference backward against central finite
+ * differences (every input element, including h0 and the final-state gradient, with resets);
+ * (2) the optimized fp32 forward/backward (and the fp32 reference) against the float64 reference
+ * (relative error <= 1e-5 per tensor); (3) chunked calls with state carry equal one call; (4) a
+ * hand-computed 1-channel example. Shapes cover L = 1, prime L, N not a multiple of 8, batch >= 2,
+ * several checkpoint chunks and D not a multiple of the vector block. */
+#include "kernels/cpu/sk_cpu.h"
+#include "tests/models/kt_util.h"
+
+typedef struct scase {
+    int64_t b, L, D, N, chunk, ldb, ldc, ldz;
+    unsigned flags;
+    int has_z, has_D, has_bias, has_reset, has_h0, has_dhT;
+    double *u, *delta, *bias, *A, *B, *C, *Dv, *z, *h0, *wout, *whT;
+    uint8_t *reset;
+    sk_scan_f64 p; /* reference problem */
+    double *out, *hT, *ckpt;
+} scase;
+
+static int64_t nck(const scase *s) {
+    int64_t ch = s->chunk ? s->chunk : SK_SCAN_CHUNK_DEFAULT;
+    return (s->L + ch - 1) / ch;
+}
+
+static void sc_init(scase *s) {
+    int64_t b = s->b, L = s->L, D = s->D, N = s->N;
+    s->ldb = N + 3, s->ldc = N + 5, s->ldz = D + 2; /* strided slices, as in the model */
+    s->u = kt_randd(b * L * D, -1, 1);
+    s->delta = kt_randd(b * L * D, -3, 1);
+    s->delta[0] = 25; /* above the softplus threshold */
+    s->bias = s->has_bias ? kt_randd(D, -1, 0.5) : NULL;
+    s->A = (s->flags & SK_SCAN_A_NEG_EXP) ? kt_randd(D * N, -1, 1.5) : kt_randd(D * N, -2, -0.1);
+    s->B = kt_randd(b * L * s->ldb, -1, 1);
+    s->C = kt_randd(b * L * s->ldc, -1, 1);
+    s->Dv = s->has_D ? kt_randd(D, -1, 1) : NULL;
+    s->z = s->has_z ? kt_randd(b * L * s->ldz, -2, 2) : NULL;
+    s->h0 = s->has_h0 ? kt_randd(b * D * N, -1, 1) : NULL;
+    s->wout = kt_randd(b * L * D, -1, 1);
+    s->whT = s->has_dhT ? kt_randd(b * D * N, -1, 1) : NULL;
+    s->reset = calloc((size_t)(b * L + 1), 1);
+    if (s->has_reset)
+        for (int64_t i = 0; i < b * L; i++) s->reset[i] = sk_rng_uniform(&kt_rng) < 0.15;
+    double *arrs[] = {s->u, s->delta, s->bias, s->A, s->B, s->C, s->Dv, s->z, s->h0, s->wout, s->whT};
+    int64_t ns[] = {b * L * D, b * L * D, D, D * N, b * L * s->ldb, b * L * s->ldc, D, b * L * s->ldz, b * D * N, b * L * D, b * D * N};
+    for (int k = 0; k < 11; k++)
+        if (arrs[k]) kt_round(arrs[k], ns[k]);
+    s->out = kt_zerod(b * L * D), s->hT = kt_zerod(b * D * N), s->ckpt = kt_zerod(b * nck(s) * D * N);
+    sk_scan_f64 p = {.batch = b, .len = L, .dim = D, .dstate = N, .chunk = s->chunk, .flags = s->flags,
+                     .u = s->u, .delta = s->delta, .delta_bias = s->bias, .A = s->A, .B = s->B, .C = s->C,
+                     .ldb = s->ldb, .ldc = s->ldc, .D = s->Dv, .z = s->z, .ldz = s->ldz,
+                     .reset = s->has_reset ? s->reset : NULL, .h0 = s->h0, .out = s->out, .hT = s->hT, .ckpt = s->ckpt};
+    s->p = p;
+}
+
+static void sc_free(scase *s) {
+    double *arrs[] = {s->u, s->delta, s->bias, s->A, s->B, s->C, s->Dv, s->z, s->h0, s->wout, s->whT, s->out, s->hT, s->ckpt};
+    for (int k = 0; k < 14; k++) free(arrs[k]);
+    free(s->reset);
+}
+
+/* loss = sum out * wout + sum hT * whT */
+static double sc_loss(void *ctx) {
+    scase *s = ctx;
+    if (sk_scan_fwd_ref_f64(&s->p)) abort();
+    double l = 0;
+    for (int64_t i = 0; i < s->b * s->L * s->D; i++) l += s->out[i] * s->wout[i];
+    if (s->whT)
+        for (int64_t i = 0; i < s->b * s->D * s->N; i++) l += s->hT[i] * s->whT[i];
+    return l;
+}
+
+typedef struct grads {
+    double *du, *ddelta, *dz, *dB, *dC, *dh0, *dA, *dD, *dbias;
+} grads;
+
+static grads ref_grads(scase *s) {
+    int64_t b = s->b, L = s->L, D = s->D, N = s->N;
+    grads g = {kt_zerod(b * L * D), kt_zerod(b * L * D), kt_zerod(b * L * s->ldz), kt_zerod(b * L * s->ldb),
+               kt_zerod(b * L * s->ldc), kt_zerod(b * D * N), kt_zerod(D * N), kt_zerod(D), kt_zerod(D)};
+    sk_scan_f64 p = s->p;
+    sc_loss(s); /* fills ckpt (unused by the reference backward) */
+    p.dout = s->wout, p.dhT = s->whT, p.du = g.du, p.ddelta = g.ddelta, p.dz = g.dz, p.dB = g.dB, p.dC = g.dC;
+    p.dh0 = g.dh0, p.dA = g.dA, p.dD = g.dD, p.ddelta_bias = g.dbias;
+    SK_CHECK(sk_scan_bwd_ref_f64(&p) == 0, "reference backward: %s", sk_errmsg());
+    return g;
+}
+static void free_grads(grads *g) {
+    free(g->du), free(g->ddelta), free(g->dz), free(g->dB), free(g->dC), free(g->dh0), free(g->dA), free(g->dD), free(g->dbias);
+}
+
+static void test_fd(scase *s, const char *tag) {
+    grads g = ref_grads(s);
+    char nm[128];
+    int64_t b = s->b, L = s->L, D = s->D, N = s->N;
+#define FD(field, arr, n)                                                                          \
+    if (arr) {                                                                                     \
+        snprintf(nm, sizeof nm, "%s: fd d%s", tag, field);                                         \
+        KT_FD(nm, sc_loss, s, arr, n, g_arr, 1e-6);                                                \
+    }
+    double *g_arr;
+    g_arr = g.du; FD("u", s->u, b * L * D);
+    g_arr = g.ddelta; FD("delta", s->delta, b * L * D);
+    g_arr = g.dbias; FD("delta_bias", s->bias, D);
+    g_arr = g.dA; FD("A", s->A, D * N);
+    g_arr = g.dB; FD("B", s->B, b * L * s->ldb);
+    g_arr = g.dC; FD("C", s->C, b * L * s->ldc);
+    g_arr = g.dD; FD("D", s->Dv, D);
+    g_arr = g.dz; FD("z", s->z, b * L * s->ldz);
+    g_arr = g.dh0; FD("h0", s->h0, b * D * N);
+#undef FD
+    free_grads(&g);
+}
+
+/* fp32 optimized (and fp32 reference) vs float64 reference, forward and backward */
+static void test_f32(scase *s, const char *tag, int use_ref) {
+    int64_t b = s->b, L = s->L, D = s->D, N = s->N;
+    grads g = ref_grads(s); /* also leaves the reference out/hT */
+    float *u = kt_tof(s->u, b * L * D), *delta = kt_tof(s->delta, b * L * D), *bias = kt_tof(s->bias, D);
+    float *A = kt_tof(s->A, D * N), *B = kt_tof(s->B, b * L * s->ldb), *C = kt_tof(s->C, b * L * s->ldc);
+    float *Dv = kt_tof(s->Dv, D), *z = kt_tof(s->z, b * L * s->ldz), *h0 = kt_tof(s->h0, b * D * N);
+    float *wout = kt_tof(s->wout, b * L * D), *whT = kt_tof(s->whT, b * D * N);
+    float *out = kt_zerof(b * L * D), *hT = kt_zerof(b * D * N), *ckpt = kt_zerof(b * nck(s) * D * N);
+    sk_scan_f32 p = {.batch = b, .len = L, .dim = D, .dstate = N, .chunk = s->chunk, .flags = s->flags, .u = u,
+                     .delta = delta, .delta_bias = bias, .A = A, .B = B, .C = C, .ldb = s->ldb, .ldc = s->ldc,
+                     .D = Dv, .z = z, .ldz = s->ldz, .reset = s->p.reset, .h0 = h0, .out = out, .hT = hT, .ckpt = ckpt};
+    int rc = use_ref ? sk_scan_fwd_ref_f32(&p) : sk_scan_fwd_f32(&p);
+    SK_CHECK(rc == 0, "%s: fwd: %s", tag, sk_errmsg());
+    char nm[160];
+    snprintf(nm, sizeof nm, "%s: out", tag); SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
+    snprintf(nm, sizeof nm, "%s: hT", tag); SK_CHECK_REL(nm, hT, s->hT, b * D * N, 1e-5);
+    snprintf(nm, sizeof nm, "%s: ckpt", tag); SK_CHECK_REL(nm, ckpt, s->ckpt, b * nck(s) * D * N, 1e-5);
+    float *du = kt_zerof(b * L * D), *dd = kt_zerof(b * L * D), *dz = kt_zerof(b * L * s->ldz);
+    float *dB = kt_zerof(b * L * s->ldb), *dC = kt_zerof(b * L * s->ldc), *dh0 = kt_zerof(b * D * N);
+    float *dA = kt_zerof(D * N), *dD = kt_zerof(D), *dbias = kt_zerof(D);
+    p.dout = wout, p.dhT = whT, p.du = du, p.ddelta = dd, p.dz = dz, p.dB = dB, p.dC = dC, p.dh0 = dh0;
+    p.dA = dA, p.dD = dD, p.ddelta_bias = dbias;
+    rc = use_ref ? sk_scan_bwd_ref_f32(&p) : sk_scan_bwd_f32(&p);
+    SK_CHECK(rc == 0, "%s: bwd: %s", tag, sk_errmsg());
+#define CMP(nmx, got, ref, n)                                                                      \
+    snprintf(nm, sizeof nm, "%s: %s", tag, nmx);                                                   \
+    SK_CHECK_REL(nm, got, ref, n, 1e-5)
+    CMP("du", du, g.du, b * L * D);
+    CMP("ddelta", dd, g.ddelta, b * L * D);
+    if (s->z) { CMP("dz", dz, g.dz, b * L * s->ldz); }
+    CMP("dB", dB, g.dB, b * L * s->ldb);
+    CMP("dC", dC, g.dC, b * L * s->ldc);
+    CMP("dh0", dh0, g.dh0, b * D * N);
+    CMP("dA", dA, g.dA, D * N);
+    if (s->Dv) { CMP("dD", dD, g.dD, D); }
+    if (s->bias) { CMP("ddelta_bias", dbias, g.dbias, D); }
+#undef CMP
+    float *arrs[] = {u, delta, bias, A, B, C, Dv, z, h0, wout, whT, out, hT, ckpt, du, dd, dz, dB, dC, dh0, dA, dD, dbias};
+    for (size_t k = 0; k < sizeof arrs / sizeof *arrs; k++) free(arrs[k]);
+    free_grads(&g);
+}
+
+/* Forward over [0, L1) then [L1, L) with the state carried (fp32 optimized, and the f64 reference
+ * with h0 == hT aliasing) equals one call; the step (L = 1 calls) equals it too. */
+static void test_carry(scase *s, const char *tag) {
+    int64_t b = s->b, L = s->L, D = s->D, N = s->N;
+    sc_loss(s); /* reference full-length out and hT */
+    for (int split = 1; split < L; split += (L > 8 ? L / 3 : 1)) {
+        float *ut = kt_tof(s->u, b * L * D), *dt = kt_tof(s->delta, b * L * D), *Bt = kt_tof(s->B, b * L * s->ldb);
+        float *Ct = kt_tof(s->C, b * L * s->ldc), *zt = kt_tof(s->z, b * L * s->ldz), *A = kt_tof(s->A, D * N);
+        float *bias = kt_tof(s->bias, D), *Dv = kt_tof(s->Dv, D);
+        float *h = s->h0 ? kt_tof(s->h0, b * D * N) : kt_zerof(b * D * N), *out = kt_zerof(b * L * D);
+        /* pieces are rows [t0, t1) of every batch: copy them into contiguous (b, n, .) buffers */
+        int64_t cuts[3] = {0, split, L};
+        for (int pc = 0; pc < 2; pc++) {
+            int64_t t0 = cuts[pc], n = cuts[pc + 1] - t0;
+            float *u = kt_zerof(b * n * D), *d = kt_zerof(b * n * D), *B = kt_zerof(b * n * s->ldb);
+            float *C = kt_zerof(b * n * s->ldc), *z = kt_zerof(b * n * s->ldz), *o = kt_zerof(b * n * D);
+            uint8_t *rs = calloc((size_t)(b * n), 1);
+            for (int64_t i = 0; i < b; i++)
+                for (int64_t t = 0; t < n; t++) {
+                    int64_t src = i * L + t0 + t, dst = i * n + t;
+                    memcpy(u + dst * D, ut + src * D, (size_t)D * 4), memcpy(d + dst * D, dt + src * D, (size_t)D * 4);
+                    memcpy(B + dst * s->ldb, Bt + src * s->ldb, (size_t)s->ldb * 4);
+                    memcpy(C + dst * s->ldc, Ct + src * s->ldc, (size_t)s->ldc * 4);
+                    if (zt) memcpy(z + dst * s->ldz, zt + src * s->ldz, (size_t)s->ldz * 4);
+                    rs[dst] = s->p.reset ? s->p.reset[src] : 0;
+                }
+            sk_scan_f32 p = {.batch = b, .len = n, .dim = D, .dstate = N, .chunk = s->chunk, .flags = s->flags, .u = u,
+                             .delta = d, .delta_bias = bias, .A = A, .B = B, .C = C, .ldb = s->ldb, .ldc = s->ldc,
+                             .D = Dv, .z = zt ? z : NULL, .ldz = s->ldz, .reset = rs, .h0 = h, .out = o, .hT = h};
+            SK_CHECK(sk_scan_fwd_f32(&p) == 0, "carry fwd: %s", sk_errmsg());
+            for (int64_t i = 0; i < b; i++) memcpy(out + (i * L + t0) * D, o + i * n * D, (size_t)(n * D) * 4);
+            free(u), free(d), free(B), free(C), free(z), free(o), free(rs);
+        }
+        char nm[160];
+        snprintf(nm, sizeof nm, "%s: split %lld out", tag, (long long)split);
+        SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
+        snprintf(nm, sizeof nm, "%s: split %lld hT", tag, (long long)split);
+        SK_CHECK_REL(nm, h, s->hT, b * D * N, 1e-5);
+        free(ut), free(dt), free(Bt), free(Ct), free(zt), free(A), free(bias), free(Dv), free(h), free(out);
+    }
+}
+
+/* One channel, N = 2, L = 2, no softplus, hand-computed:
+ * h1 = d1 B1 u1; y1 = C1.h1; h2 = e^{d2 A} h1 + d2 B2 u2; y2 = C2.h2 + D u2 */
+static void test_hand(void) {
+    double u[2] = {1, 2}, dl[2] = {0.5, 0.25}, A[2] = {-1, -2}, B[4] = {1, 2, 3, 4}, C[4] = {1, 1, 0.5, -1}, Dv[1] = {3};
+    double out[2], hT[2];
+    sk_scan_f64 p = {.batch = 1, .len = 2, .dim = 1, .dstate = 2, .u = u, .delta = dl, .A = A, .B = B, .C = C,
+                     .ldb = 2, .ldc = 2, .D = Dv, .out = out, .hT = hT};
+    SK_CHECK(sk_scan_fwd_ref_f64(&p) == 0, "hand: %s", sk_errmsg());
+    double h1[2] = {0.5 * 1 * 1, 0.5 * 2 * 1};
+    double h2[2] = {exp(-0.25) * h1[0] + 0.25 * 3 * 2, exp(-0.5) * h1[1] + 0.25 * 4 * 2};
+    SK_CHECK(fabs(out[0] - (h1[0] + h1[1] + 3 * 1)) < 1e-14, "hand y1 %g", out[0]);
+    SK_CHECK(fabs(out[1] - (0.5 * h2[0] - h2[1] + 3 * 2)) < 1e-14, "hand y2 %g", out[1]);
+    SK_CHECK(fabs(hT[0] - h2[0]) < 1e-14 && fabs(hT[1] - h2[1]) < 1e-14, "hand hT");
+}
+
+static void test_vmath(void) {
+    double worst = 0, worst_sp = 0;
+    for (int i = 0; i <= 200000; i++) {
+        float x = -87.0f + 175.0f * i / 200000.0f;
+        double e = exp((double)x), r = fabs(sk_vexpf_test(x) - e) / e;
+        if (r > worst) worst = r;
+        float y = -30.0f + 60.0f * i / 200000.0f;
+        double sp = y > 20 ? y : log1p(exp((double)y)), rs = fabs(sk_vsoftplusf_test(y) - sp) / sp;
+        if (rs > worst_sp) worst_sp = rs;
+    }
+    SK_CHECK(worst < 4e-7, "vexpf max relative error %.3g", worst);
+    SK_CHECK(worst_sp < 4e-7, "vsoftplusf max relative error %.3g", worst_sp);
+}
+
+int main(void) {
+    sk_rng_seed(&kt_rng, 1234, 0);
+    test_hand();
+    test_vmath();
+    struct {
+        int64_t b, L, D, N, chunk;
+        unsigned flags;
+        int z, Dp, bias, reset, h0, dhT;
+    } cfg[] = {
+        {2, 1, 3, 5, 0, SK_SCAN_SOFTPLUS, 1, 1, 1, 0, 1, 1},                       /* L = 1 */
+        {2, 13, 11, 6, 4, SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, 1, 1, 1, 1, 1, 1}, /* prime L, chunks, resets */
+        {3, 7, 9, 3, 0, 0, 0, 0, 0, 1, 0, 0},                                      /* bare: no z/D/bias/softplus */
+        {2, 17, 5, 16, 5, SK_SCAN_SOFTPLUS, 1, 1, 1, 0, 0, 1},                     /* N = 16, no h0 */
+    };
+    for (size_t k = 0; k < sizeof cfg / sizeof *cfg; k++) {
+        scase s = {.b = cfg[k].b, .L = cfg[k].L, .D = cfg[k].D, .N = cfg[k].N, .chunk = cfg[k].chunk, .flags = cfg[k].flags,
+                   .has_z = cfg[k].z, .has_D = cfg[k].Dp, .has_bias = cfg[k].bias, .has_reset = cfg[k].reset,
+                   .has_h0 = cfg[k].h0, .has_dhT = cfg[k].dhT};
+        sc_init(&s);
+        char tag[96];
+        snprintf(tag, sizeof tag, "case %zu (b=%lld L=%lld D=%lld N=%lld)", k, (long long)s.b, (long long)s.L,
+                 (long long)s.D, (long long)s.N);
+        test_fd(&s, tag);
+        char t2[128];
+        snprintf(t2, sizeof t2, "%s fp32 opt", tag), test_f32(&s, t2, 0);
+        snprintf(t2, sizeof t2, "%s fp32 ref", tag), test_f32(&s, t2, 1);
+        test_carry(&s, tag);
+        sc_free(&s);
+    }
+    /* a longer multi-chunk case for fp32 vs f64 only (L = 521 prime, default chunk 128) */
+    {
+        scase s = {.b = 2, .L = 521, .D = 19, .N = 7, .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, .has_z = 1,
+                   .has_D = 1, .has_bias = 1, .has_reset = 1, .has_h0 = 1, .has_dhT = 1};
+        sc_init(&s);
+        test_f32(&s, "long (b=2 L=521 D=19 N=7) fp32 opt", 0);
+        sc_free(&s);
+    }
+    /* unsupported flags are refused with a message */
+    {
+        sk_scan_f32 p = {.batch = 1, .len = 1, .dim = 1, .dstate = 1, .flags = SK_SCAN_COMPLEX};
+        SK_CHECK(sk_scan_fwd_f32(&p) == SK_EUNSUP && strstr(sk_errmsg(), "not implemented"), "complex refused: %s", sk_errmsg());
+    }
+    return sk_test_finish("test_scan");
+}

@@ -1,0 +1,143 @@
+/* cmd_eval.c — `ssmkit eval`: next-token loss of a Mamba LM on a raw token file, with optional
+ * dumps of the logits and of the gradients of the mean loss (safetensors). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/sk_mamba.h"
+#include "src/sk_io.h"
+#include "src/sk_safetensors.h"
+#include "tools/sk_cli.h"
+#ifdef SSMKIT_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+static const char *usage =
+    "Usage: ssmkit eval --model M --data F [options]\n"
+    "\n"
+    "Mean next-token cross-entropy of a Mamba LM on a token file: position t predicts token t+1, so\n"
+    "a sequence of L tokens has L-1 targets. Prints the loss (nats/token), bits/token, perplexity.\n"
+    "\n"
+    "  -m, --model M          ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
+    "                         folder (config.json + model.safetensors or model.safetensors.index.json)\n"
+    "  -d, --data F           raw tokens: little-endian unsigned integers of --token-width bytes\n"
+    "  -w, --token-width W    1, 2 or 4 bytes per token (default 1)\n"
+    "  -L, --length L         cut the file into consecutive windows of L tokens (the batch; a tail\n"
+    "                         shorter than L is left out); without it the whole file is one sequence\n"
+    "      --dump-logits OUT  write \"logits\" (batch, L, padded vocab) F32 as safetensors\n"
+    "      --dump-grads OUT   write the gradients of the mean loss under the parameter names (tied\n"
+    "                         models: the embedding gradient holds both uses) as safetensors\n"
+    "      --device D         cpu (default) or cuda\n"
+    "  -@, --threads T        threads (default: all cores)\n"
+    "  -h, --help             show this help\n";
+
+static int dump_logits(const sk_mamba_lm *m, const char *path, int64_t b, int64_t L, const char *model) {
+    int64_t V = sk_mamba_lm_config(m)->vocab_padded;
+    float *lg = malloc((size_t)(b * L * V) * sizeof(float));
+    if (!lg) return sk_error(SK_ENOMEM, "%s: out of memory for %lld logits", path, (long long)(b * L * V));
+    sk_stw *w = NULL;
+    int64_t shape[3] = {b, L, V};
+    int rc = sk_mamba_lm_logits(m, lg);
+    if (!rc) rc = sk_stw_create(&w);
+    if (!rc) rc = sk_stw_add(w, "logits", SK_F32, 3, shape, lg);
+    if (!rc) rc = sk_stw_meta(w, "model", model);
+    if (!rc) rc = sk_stw_write(w, path);
+    sk_stw_free(w);
+    free(lg);
+    return rc;
+}
+
+int cmd_eval(int argc, char **argv) {
+    enum { O_LOGITS = 1000, O_GRADS, O_DEVICE };
+    static const struct option lo[] = {
+        {"model", required_argument, 0, 'm'},     {"data", required_argument, 0, 'd'},
+        {"token-width", required_argument, 0, 'w'}, {"length", required_argument, 0, 'L'},
+        {"dump-logits", required_argument, 0, O_LOGITS}, {"dump-grads", required_argument, 0, O_GRADS},
+        {"device", required_argument, 0, O_DEVICE}, {"threads", required_argument, 0, '@'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device = "cpu";
+    int64_t width = 1, len = 0, threads = 0;
+    int c;
+    while ((c = sk_getopt(argc, argv, "m:d:w:L:@:h", lo, "eval")) != -1) {
+        switch (c) {
+        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
+        case 'm': model = optarg; break;
+        case 'd': data = optarg; break;
+        case 'w':
+            if (sk_cli_int("eval", "--token-width", optarg, 1, 4, &width)) return SK_EXIT_USAGE;
+            if (width == 3) return sk_cli_usage("eval", "--token-width must be 1, 2 or 4");
+            break;
+        case 'L':
+            if (sk_cli_int("eval", "--length", optarg, 2, INT32_MAX, &len)) return SK_EXIT_USAGE;
+            break;
+        case O_LOGITS: out_logits = optarg; break;
+        case O_GRADS: out_grads = optarg; break;
+        case O_DEVICE: device = optarg; break;
+        case '@':
+            if (sk_cli_int("eval", "--threads", optarg, 1, 4096, &threads)) return SK_EXIT_USAGE;
+            break;
+        default: return SK_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) return sk_cli_usage("eval", "unexpected argument '%s'", argv[optind]);
+    if (!model || !data) return sk_cli_usage("eval", "--model and --data are required");
+#ifdef SSMKIT_HAVE_OPENMP
+    if (threads) omp_set_num_threads((int)threads);
+#endif
+    const sk_backend *be;
+    if (sk_backend_get(device, &be)) return sk_cli_fail(NULL);
+    sk_mamba_config cfg;
+    if (sk_mamba_load_config(model, &cfg)) return sk_cli_fail(NULL);
+
+    /* tokens */
+    sk_map map;
+    if (sk_map_open(&map, data)) return sk_cli_fail(NULL);
+    int rc = 0;
+    int64_t n = map.size / width, b = 1, L = n;
+    if (map.size % width)
+        rc = sk_error(SK_EFORMAT, "%s: %lld bytes is not a whole number of %lld-byte tokens (check --token-width)", data,
+                      (long long)map.size, (long long)width);
+    else if (len && n < len)
+        rc = sk_error(SK_EINVAL, "%s: %lld tokens, fewer than --length %lld", data, (long long)n, (long long)len);
+    else if (!len && n < 2)
+        rc = sk_error(SK_EINVAL, "%s: %lld tokens; need at least 2 (one target)", data, (long long)n);
+    if (rc) {
+        sk_map_close(&map);
+        return sk_cli_fail(NULL);
+    }
+    if (len) b = n / len, L = len;
+    if (len && n % len) sk_log_warn("%s: the last %lld tokens do not fill a window of %lld and are left out", data, (long long)(n % len), (long long)len);
+    int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), *tgt = malloc((size_t)(b * L) * sizeof(int32_t));
+    if (!tok || !tgt) rc = sk_error(SK_ENOMEM, "eval: out of memory for %lld tokens", (long long)(b * L));
+    for (int64_t i = 0; i < b * L && !rc; i++) {
+        uint32_t v = 0;
+        for (int k = 0; k < width; k++) v |= (uint32_t)map.data[i * width + k] << (8 * k); /* little-endian */
+        if (v >= (uint64_t)cfg.vocab_size)
+            rc = sk_error(SK_EINVAL, "%s: token %u at position %lld is outside the model's vocabulary (vocab_size %lld)",
+                          data, v, (long long)i, (long long)cfg.vocab_size);
+        tok[i] = (int32_t)v;
+    }
+    sk_map_close(&map);
+    for (int64_t i = 0; i < b * L && !rc; i++) tgt[i] = (i % L) + 1 < L ? tok[i + 1] : -1; /* t predicts t+1 */
+
+    sk_mamba_lm *m = NULL;
+    double loss = 0;
+    if (!rc) rc = sk_mamba_lm_load(&m, model, be, b, L, out_grads ? SK_MAMBA_GRADS : 0);
+    if (!rc && out_grads) rc = sk_mamba_lm_zero_grad(m);
+    if (!rc) rc = sk_mamba_lm_forward(m, tok, tgt, b, L, NULL, NULL, &loss);
+    if (!rc && out_logits) rc = dump_logits(m, out_logits, b, L, model);
+    if (!rc && out_grads) rc = sk_mamba_lm_backward(m);
+    if (!rc && out_grads) rc = sk_mamba_lm_save_grads(m, out_grads);
+    if (!rc) {
+        printf("model\t%s\n", model);
+        printf("parameters\t%lld\n", (long long)sk_mamba_lm_numel(m));
+        printf("sequences\t%lld\n", (long long)b);
+        printf("length\t%lld\n", (long long)L);
+        printf("targets\t%lld\n", (long long)(b * (L - 1)));
+        printf("loss\t%.6f\n", loss);
+        printf("bits_per_token\t%.6f\n", loss / log(2.0));
+        printf("perplexity\t%.6g\n", exp(loss));
+    }
+    sk_mamba_lm_free(m);
+    free(tok), free(tgt);
+    return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}

@@ -11,11 +11,19 @@ int cmd_inspect(int argc, char **argv);
 int cmd_audio(int argc, char **argv);
 int cmd_dna(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 static const sk_cmd commands[] = {
     {"presets", cmd_presets, "list built-in model presets, or print one"},
     {"inspect", cmd_inspect, "describe and validate safetensors checkpoints and token shards"},
     {"eval", cmd_eval, "next-token loss of a Mamba LM on a token file; dump logits and gradients"},
+    {"train", cmd_train, "train a Mamba LM (AdamW, warm-up + cosine, clipping, validation, resumable checkpoints)"},
+    {"generate", cmd_generate, "sample tokens from a Mamba LM (prompt, then constant-memory recurrent steps)"},
+    {"export", cmd_export, "write a Mamba LM as a Hugging Face folder (config.json + model.safetensors)"},
+    {"bench", cmd_bench, "tokens/s, time split and RSS of forward, backward, step and generation"},
     {"audio", cmd_audio, "audio front-end: mu-law codec, audio files, token shards (prep/encode/decode/info)"},
     {"dna", cmd_dna, "DNA: check/fetch FASTA, view BAM/CRAM, cut genomes into token shards"},
 };

@@ -1,0 +1,354 @@
+/* cmd_train.c — `ssmkit train`: train a Mamba LM on a byte file or a token shard (sk_trainer.h).
+ *
+ * Every training option has a value from, in increasing priority: the built-in default, the
+ * "train" section of the preset/config (or, with --resume, the options stored in the training
+ * state), and the command line. The resolved set is logged and stored in every checkpoint.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "models/sk_mamba_tools.h"
+#include "models/sk_trainer.h"
+#include "src/sk_data.h"
+#include "src/sk_json.h"
+#include "tools/sk_cli.h"
+#include "tools/sk_lm.h"
+
+static const char *usage =
+    "Usage: ssmkit train --data FILE [--valid FILE] [--preset NAME | --config CFG.json] -o CKPT [options]\n"
+    "       ssmkit train -o CKPT --resume [options]\n"
+    "\n"
+    "Train a Mamba language model on a byte file (token = byte) or a token shard, with AdamW, linear\n"
+    "warm-up then cosine decay, global gradient clipping and periodic validation. Writes CKPT (model),\n"
+    "STEM.best.safetensors (best validation) and STEM.train.safetensors (state for --resume), where\n"
+    "STEM is CKPT without '.safetensors'. Every option defaults to the \"train\" section of the\n"
+    "preset/config (default preset byte-lm-small), else to the value shown.\n"
+    "\n"
+    "Data and model:\n"
+    "  -d, --data FILE          training data: byte file or token shard\n"
+    "      --valid FILE         validation data (default: the valid split of --data: a shard's\n"
+    "                           valid examples, or the last --valid-fraction of a byte file)\n"
+    "      --valid-fraction F   byte files without --valid: trailing fraction held out [0.05]\n"
+    "  -p, --preset NAME        model preset (ssmkit presets) [byte-lm-small]\n"
+    "  -c, --config FILE        model config JSON (as printed by ssmkit presets NAME)\n"
+    "  -o, --output CKPT        model checkpoint to write (required)\n"
+    "      --resume             continue from STEM.train.safetensors (bitwise, same thread count)\n"
+    "\n"
+    "Optimization:\n"
+    "  -L, --length L           tokens per sequence [512]\n"
+    "  -b, --batch B            sequences per micro-batch [8]\n"
+    "  -n, --steps N            optimizer updates [1000]\n"
+    "      --accum K            micro-batches per update (gradient accumulation) [1]\n"
+    "      --lr LR              peak learning rate [1e-3]\n"
+    "      --min-lr LR          cosine floor [lr / 10]\n"
+    "      --warmup N           linear warm-up updates [min(100, steps / 10)]\n"
+    "      --schedule S         cosine | constant [cosine]\n"
+    "      --clip C             global L2 gradient-norm clipping, 0 = off [1.0]\n"
+    "      --weight-decay W     AdamW decoupled weight decay (not on A_log, D, norms, biases) [0.1]\n"
+    "      --beta1 B, --beta2 B, --eps E   AdamW [0.9, 0.95, 1e-8]\n"
+    "\n"
+    "Validation, checkpoints, logs:\n"
+    "      --eval-every N       validate every N updates, 0 = only at the end [100]\n"
+    "      --eval-batches N     batches per validation, 0 = the whole valid split [0]\n"
+    "      --ckpt-every N       checkpoint every N updates, 0 = only at the end [500]\n"
+    "      --log-every N        log a training line every N updates [10]\n"
+    "      --log FILE           JSON-lines log (step, loss, bits, lr, grad_norm, tokens_per_s) [STEM.log.jsonl]\n"
+    "  -s, --seed S             model init and batch sampling seed [1]\n"
+    "  -@, --threads T          kernel threads, 0 = all cores [0]\n"
+    "      --device D           cpu | cuda [cpu]\n"
+    "  -q, --quiet              no progress lines on stderr\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "SIGINT/SIGTERM: writes a checkpoint, then exits 130. A NaN/Inf loss or gradient stops training\n"
+    "(exit 1) and leaves the last good checkpoint in place.\n";
+
+/* The resolvable options: key in the JSON (and, with '-' for '_', the long option), type
+ * ('i' integer, 'n' number, 's' string), built-in default (NULL = computed or none). */
+typedef struct topt {
+    const char *key;
+    char type;
+    const char *def;
+    double lo, hi;
+} topt;
+
+static const topt T[] = {
+    {"data", 's', NULL, 0, 0},           {"valid", 's', NULL, 0, 0},
+    {"valid_fraction", 'n', "0.05", 0, 0.99}, {"length", 'i', "512", 1, 1e9},
+    {"batch", 'i', "8", 1, 1e6},         {"steps", 'i', "1000", 1, 1e12},
+    {"accum", 'i', "1", 1, 1e6},         {"lr", 'n', "1e-3", 1e-12, 10},
+    {"min_lr", 'n', NULL, 0, 10},        {"warmup", 'i', NULL, 0, 1e12},
+    {"schedule", 's', "cosine", 0, 0},   {"clip", 'n', "1.0", 0, 1e12},
+    {"weight_decay", 'n', "0.1", 0, 10}, {"beta1", 'n', "0.9", 0, 0.999999},
+    {"beta2", 'n', "0.95", 0, 0.999999}, {"eps", 'n', "1e-8", 1e-30, 1},
+    {"eval_every", 'i', "100", 0, 1e12}, {"eval_batches", 'i', "0", 0, 1e12},
+    {"ckpt_every", 'i', "500", 0, 1e12}, {"log_every", 'i', "10", 1, 1e12},
+    {"log", 's', NULL, 0, 0},            {"seed", 'i', "1", 0, 9.2e18},
+    {"threads", 'i', "0", 0, 4096},      {"device", 's', "cpu", 0, 0},
+};
+enum { NT = (int)(sizeof T / sizeof T[0]) };
+
+static int find_key(const char *key) {
+    for (int i = 0; i < NT; i++)
+        if (!strcmp(T[i].key, key)) return i;
+    return -1;
+}
+
+/* Set `key` in o from a string value, checking type and range. label: names the value in
+ * messages ("--min-lr", "preset X: min_lr"). */
+static int set_value(cJSON *o, int k, const char *s, const char *label) {
+    cJSON_DeleteItemFromObjectCaseSensitive(o, T[k].key);
+    if (T[k].type == 's') {
+        cJSON_AddStringToObject(o, T[k].key, s);
+        return SK_OK;
+    }
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < T[k].lo || v > T[k].hi || (T[k].type == 'i' && v != floor(v)))
+        return sk_error(SK_EINVAL, "%s: '%s' is not %s in [%g, %g]", label, s,
+                        T[k].type == 'i' ? "an integer" : "a number", T[k].lo, T[k].hi);
+    cJSON_AddNumberToObject(o, T[k].key, v);
+    return SK_OK;
+}
+
+/* Copy the known keys of src (a "train" section or stored options) into dst. */
+static int merge(cJSON *dst, const cJSON *src, const char *what) {
+    for (const cJSON *it = src ? src->child : NULL; it; it = it->next) {
+        int k = find_key(it->string);
+        if (k < 0) return sk_error(SK_EINVAL, "%s: unknown training option \"%s\"", what, it->string);
+        if (cJSON_IsNull(it)) continue;
+        char buf[64];
+        const char *s = NULL;
+        if (cJSON_IsString(it)) s = it->valuestring;
+        else if (cJSON_IsNumber(it)) snprintf(buf, sizeof buf, "%.17g", it->valuedouble), s = buf;
+        else return sk_error(SK_EINVAL, "%s: training option \"%s\" must be a number or a string", what, it->string);
+        if (T[k].type != 's' && cJSON_IsString(it))
+            return sk_error(SK_EINVAL, "%s: training option \"%s\" must be a number", what, it->string);
+        char label[600];
+        snprintf(label, sizeof label, "%s: %s", what, it->string);
+        int rc = set_value(dst, k, s, label);
+        if (rc) return rc;
+    }
+    return SK_OK;
+}
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+static const char *str(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+typedef struct run {
+    cJSON *opts, *train_sec;
+    char *cfg_json, *state_cfg, *state_train;
+    sk_mamba_lm *model;
+    sk_data *train, *valid;
+    sk_trainer *tr;
+    char *log_default;
+} run;
+
+static void run_free(run *r) {
+    sk_trainer_free(r->tr);
+    sk_data_close(r->train);
+    sk_data_close(r->valid);
+    sk_mamba_lm_free(r->model);
+    cJSON_Delete(r->opts);
+    cJSON_Delete(r->train_sec);
+    free(r->cfg_json);
+    free(r->state_cfg);
+    free(r->state_train);
+    free(r->log_default);
+}
+
+static int open_data(run *r, int64_t L, int64_t b, uint64_t seed, double vf) {
+    const char *data = str(r->opts, "data"), *valid = str(r->opts, "valid");
+    if (!data) return sk_error(SK_EINVAL, "no training data: give --data FILE");
+    sk_data_opts o = {.length = L, .batch = (int)b, .split = valid ? SK_DATA_ALL : SK_SPLIT_TRAIN,
+                      .mode = SK_DATA_RANDOM, .seed = seed, .valid_fraction = valid ? 0 : vf};
+    int rc = sk_data_open(&r->train, data, SK_DATA_AUTO, &o);
+    if (rc) return rc;
+    sk_data_opts v = o;
+    v.mode = SK_DATA_SEQUENTIAL;
+    v.split = valid ? SK_DATA_ALL : SK_SPLIT_VALID;
+    rc = sk_data_open(&r->valid, valid ? valid : data, SK_DATA_AUTO, &v);
+    if (rc && valid) return rc;
+    if (rc) {
+        sk_log_warn("no validation: %s", sk_errmsg());
+        r->valid = NULL;
+    }
+    return SK_OK;
+}
+
+static int do_train(run *r, const char *preset, const char *config, const char *out, int resume, cJSON *cli, int quiet,
+                    int *interrupted) {
+    int rc = SK_OK;
+    char what[512];
+    sk_mamba_config cfg;
+    char *state_path = sk_train_derived_path(out, ".train.safetensors");
+    if (!state_path) return sk_error(SK_ENOMEM, "out of memory");
+    r->opts = cJSON_CreateObject();
+    /* 1. built-in defaults */
+    for (int k = 0; k < NT && !rc; k++)
+        if (T[k].def) rc = set_value(r->opts, k, T[k].def, "default");
+    /* 2. the preset/config's train section, or the stored options of the run being resumed */
+    if (!rc && resume) {
+        if (preset || config) rc = sk_error(SK_EINVAL, "--resume takes the model config from %s; drop --preset/--config", state_path);
+        if (!rc) rc = sk_train_state_peek(state_path, &r->state_cfg, &r->state_train);
+        cJSON *cj = NULL, *tj = NULL;
+        snprintf(what, sizeof what, "%s: config", state_path);
+        if (!rc) rc = sk_json_parse(r->state_cfg, (int64_t)strlen(r->state_cfg), what, &cj);
+        if (!rc) rc = sk_mamba_config_from_json(cj, what, &cfg);
+        snprintf(what, sizeof what, "%s: train", state_path);
+        if (!rc) rc = sk_json_parse(r->state_train, (int64_t)strlen(r->state_train), what, &tj);
+        if (!rc) rc = merge(r->opts, tj, what);
+        cJSON_Delete(cj);
+        cJSON_Delete(tj);
+    } else if (!rc) {
+        rc = sk_lm_config(preset, config, "byte-lm-small", &cfg, &r->train_sec, what, sizeof what);
+        if (!rc) rc = merge(r->opts, r->train_sec, what);
+    }
+    free(state_path);
+    /* 3. the command line */
+    if (!rc) rc = merge(r->opts, cli, "command line");
+    if (rc) return rc;
+    /* computed defaults */
+    const int64_t steps = (int64_t)num(r->opts, "steps");
+    if (!cJSON_GetObjectItemCaseSensitive(r->opts, "min_lr")) cJSON_AddNumberToObject(r->opts, "min_lr", num(r->opts, "lr") / 10);
+    if (!cJSON_GetObjectItemCaseSensitive(r->opts, "warmup"))
+        cJSON_AddNumberToObject(r->opts, "warmup", (double)(steps / 10 < 100 ? steps / 10 : 100));
+    if (!str(r->opts, "log")) {
+        r->log_default = sk_train_derived_path(out, ".log.jsonl");
+        cJSON_AddStringToObject(r->opts, "log", r->log_default);
+    }
+    int threads = sk_lm_threads((int)num(r->opts, "threads"));
+    cJSON_DeleteItemFromObjectCaseSensitive(r->opts, "threads");
+    cJSON_AddNumberToObject(r->opts, "threads", threads);
+
+    const int64_t L = (int64_t)num(r->opts, "length"), b = (int64_t)num(r->opts, "batch");
+    const uint64_t seed = (uint64_t)num(r->opts, "seed");
+    sk_train_opts o = {.steps = steps, .accum = (int)num(r->opts, "accum"), .eval_every = (int64_t)num(r->opts, "eval_every"),
+                       .eval_batches = (int64_t)num(r->opts, "eval_batches"), .ckpt_every = (int64_t)num(r->opts, "ckpt_every"),
+                       .log_every = (int64_t)num(r->opts, "log_every"), .out = out, .log_path = str(r->opts, "log"),
+                       .quiet = quiet};
+    o.sched = (sk_sched){SK_SCHED_COSINE, num(r->opts, "lr"), num(r->opts, "min_lr"), (int64_t)num(r->opts, "warmup"), steps};
+    o.optim = (sk_optim_hparams){num(r->opts, "beta1"), num(r->opts, "beta2"), num(r->opts, "eps"),
+                                 num(r->opts, "weight_decay"), num(r->opts, "clip")};
+    rc = sk_sched_kind_parse(str(r->opts, "schedule"), &o.sched.kind);
+    if (!rc) rc = sk_sched_check(&o.sched);
+    if (!rc) rc = sk_optim_check(&o.optim);
+    if (rc) return sk_error_wrap(rc, "training options");
+
+    const sk_backend *be = NULL;
+    if ((rc = sk_lm_backend(str(r->opts, "device"), &be))) return rc;
+    if ((rc = open_data(r, L, b, seed, num(r->opts, "valid_fraction")))) return rc;
+    if (sk_data_vocab_size(r->train) > cfg.vocab_size)
+        return sk_error(SK_EINVAL, "%s has a vocabulary of %lld tokens but the model's vocab_size is %lld",
+                        sk_data_path(r->train), (long long)sk_data_vocab_size(r->train), (long long)cfg.vocab_size);
+    if ((rc = sk_mamba_lm_create(&r->model, &cfg, be, b, L, SK_MAMBA_GRADS))) return rc;
+    if (!resume && (rc = sk_mamba_lm_init(r->model, seed))) return rc;
+
+    sk_train_model tm;
+    sk_mamba_lm_train_model(r->model, &tm);
+    char *oj = cJSON_PrintUnformatted(r->opts);
+    if (!oj) return sk_error(SK_ENOMEM, "out of memory");
+    rc = sk_trainer_create(&r->tr, &tm, r->train, r->valid, b, L, &o, oj);
+    if (!quiet) {
+        sk_log_info("model: %lld parameters, config %s", (long long)sk_mamba_lm_numel(r->model), what);
+        sk_log_info("options: %s", oj);
+    }
+    free(oj);
+    if (!rc && resume) {
+        rc = sk_trainer_resume(r->tr, sk_trainer_path(r->tr, 1));
+        if (!rc && !quiet) sk_log_info("resumed at step %lld", (long long)sk_trainer_step(r->tr));
+    }
+    if (!rc) rc = sk_trainer_run(r->tr);
+    if (rc == SK_EINTR) *interrupted = 1;
+    return rc;
+}
+
+int cmd_train(int argc, char **argv) {
+    enum { O_BASE = 1000 };
+    struct option lo[NT + 8];
+    char names[NT][32];
+    int n = 0;
+    for (int k = 0; k < NT; k++) {
+        snprintf(names[k], sizeof names[k], "%s", T[k].key);
+        for (char *p = names[k]; *p; p++)
+            if (*p == '_') *p = '-';
+        lo[n++] = (struct option){names[k], required_argument, 0, O_BASE + k};
+    }
+    lo[n++] = (struct option){"preset", required_argument, 0, 'p'};
+    lo[n++] = (struct option){"config", required_argument, 0, 'c'};
+    lo[n++] = (struct option){"output", required_argument, 0, 'o'};
+    lo[n++] = (struct option){"resume", no_argument, 0, 'r'};
+    lo[n++] = (struct option){"quiet", no_argument, 0, 'q'};
+    lo[n++] = (struct option){"help", no_argument, 0, 'h'};
+    lo[n] = (struct option){0, 0, 0, 0};
+    static const struct {
+        char c;
+        const char *key;
+    } shorts[] = {{'d', "data"}, {'L', "length"}, {'b', "batch"}, {'n', "steps"}, {'s', "seed"}, {'@', "threads"}};
+    const char *preset = NULL, *config = NULL, *out = NULL;
+    int resume = 0, quiet = 0, c;
+    cJSON *cli = cJSON_CreateObject(); /* the options given, as strings/numbers under their keys */
+    int status = SK_EXIT_OK;
+    while ((c = sk_getopt(argc, argv, "d:L:b:n:s:@:p:c:o:qh", lo, "train")) != -1) {
+        int k = c >= O_BASE ? c - O_BASE : -1;
+        for (size_t i = 0; k < 0 && i < sizeof shorts / sizeof shorts[0]; i++)
+            if (shorts[i].c == c) k = find_key(shorts[i].key);
+        if (k >= 0) {
+            char label[40];
+            snprintf(label, sizeof label, "--%s", names[k]);
+            if (set_value(cli, k, optarg, label)) {
+                status = sk_cli_usage("train", "%s", sk_errmsg());
+                break;
+            }
+            continue;
+        }
+        if (c == 'p') preset = optarg;
+        else if (c == 'c') config = optarg;
+        else if (c == 'o') out = optarg;
+        else if (c == 'r') resume = 1;
+        else if (c == 'q') quiet = 1;
+        else if (c == 'h') {
+            fputs(usage, stdout);
+            cJSON_Delete(cli);
+            return SK_EXIT_OK;
+        } else {
+            status = SK_EXIT_USAGE;
+            break;
+        }
+    }
+    if (!status && optind < argc) status = sk_cli_usage("train", "unexpected argument '%s'", argv[optind]);
+    if (!status && !out) status = sk_cli_usage("train", "missing -o CKPT");
+    if (!status && preset && config) status = sk_cli_usage("train", "give --preset or --config, not both");
+    if (!status && !resume && !cJSON_GetObjectItemCaseSensitive(cli, "data")) status = sk_cli_usage("train", "missing --data FILE");
+    if (status) {
+        cJSON_Delete(cli);
+        return status;
+    }
+    run r = {0};
+    int interrupted = 0;
+    int rc = do_train(&r, preset, config, out, resume, cli, quiet, &interrupted);
+    cJSON_Delete(cli);
+    if (interrupted) {
+        fprintf(stderr, "ssmkit train: %s\n", sk_errmsg());
+        run_free(&r);
+        return 130;
+    }
+    if (rc) {
+        status = sk_cli_fail(NULL);
+    } else if (!quiet) {
+        double best = sk_trainer_best_valid(r.tr);
+        if (isfinite(best))
+            sk_log_info("done: %lld steps, best validation %.4f bits/token (%s)", (long long)sk_trainer_step(r.tr), best,
+                        sk_trainer_path(r.tr, 2));
+        else sk_log_info("done: %lld steps, model %s", (long long)sk_trainer_step(r.tr), out);
+    }
+    run_free(&r);
+    return status;
+}

@@ -6,7 +6,7 @@ set(body "/* generated from models/configs/NAME.json by models/embed_presets.cma
 set(table "")
 set(i 0)
 foreach(f ${files})
-  get_filename_component(name "${f}" NAME_WE)
+  get_filename_component(name "${f}" NAME_WLE)
   file(READ "${f}" hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
   string(APPEND body "static const char preset_${i}[] = {${hex}0x00};\n")

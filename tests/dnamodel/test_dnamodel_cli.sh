@@ -79,6 +79,34 @@ grep -q "reverse-complement averaged" f.tsv && ok || bad "rc comment"
 expect 0 "classify --bed" -- "$bin" classify -m clf.safetensors --bed -@ 1 in.fa -o out.bed
 awk -F'\t' 'NF != 6 || $6 != "." || $5 < 500 || $5 > 1000 { bad = 1 } END { exit bad || NR != 14 }' out.bed && ok || bad "BED6, 14 lines"
 
+# ---- embed: record = mean of its windows; safetensors rows = TSV rows ------------------------
+expect 0 "embed per window" -- "$bin" embed -m clf.safetensors --per window -@ 1 in.fa -o ew.tsv
+expect 0 "embed per record" -- "$bin" embed -m clf.safetensors -@ 1 in.fa -o er.tsv
+[ "$(tail -n +2 ew.tsv | wc -l)" -eq 14 ] && [ "$(tail -n +2 er.tsv | wc -l)" -eq 3 ] && ok || bad "embed row counts"
+awk -F'\t' 'NR == FNR { if (FNR > 1) { n[$1]++; for (j = 4; j <= NF; j++) s[$1, j] += $j } next }
+  FNR > 1 { for (j = 4; j <= NF; j++) { d = s[$1, j] / n[$1] - $j; if (d < 0) d = -d; if (d > 1e-5 * (1 + ($j < 0 ? -$j : $j))) bad = 1 } }
+  END { exit bad }' ew.tsv er.tsv && ok || bad "record embedding = mean of window embeddings"
+head -1 er.tsv | grep -q $'^record\tstart\tend\te0\te1' && ok || bad "embed header"
+expect 0 "embed safetensors" -- "$bin" embed -m clf.safetensors --pool last -f safetensors -@ 1 in.fa -o e.safetensors
+"$bin" inspect e.safetensors > ei.txt 2>&1; grep -q 'embeddings' ei.txt && grep -q '\[3, 64\]' ei.txt && ok || { bad "embeddings (3, 64)"; cat ei.txt; }
+
+# ---- pretraining on a DNA shard with the sequence-length warm-up, then fine-tuning from it --------
+awk 'BEGIN { srand(9); print ">g1"; for (i = 0; i < 60; i++) { s = ""; for (j = 0; j < 60; j++) s = s substr("ACGT", 1 + int(rand() * 4), 1); print s } }' > genome.fa
+expect 0 "dna windows" -- "$bin" dna windows genome.fa -L 64 -o g.shard
+expect 0 "train with length warm-up" -- "$bin" train --data g.shard --preset dna-tiny -L 64 -b 2 --warmup-from 16 \
+  --length-warmup 2 --tokens-per-step 256 -n 6 --eval-every 0 -o dlm.safetensors -@ 1
+grep -q 'stage 0: length 16, 16 rows per update (8 micro-batches), updates 1-2' err && \
+  grep -q 'stage 1: length 32, 8 rows per update (4 micro-batches), updates 3-4' err && \
+  grep -q 'stage 2: length 64, 4 rows per update (2 micro-batches), updates 5-6' err && ok || { bad "warm-up stages"; cat err; }
+"$bin" inspect dlm.safetensors > di.txt 2>&1
+grep -q 'tokenizer' di.txt && grep -q 'dna-char' di.txt && grep -q 'provenance' di.txt && grep -q 'genome.fa' di.txt \
+  && ok || { bad "LM checkpoint carries the tokenizer and provenance"; cat di.txt; }
+expect 0 "finetune from the pretrained LM" -- "$bin" finetune --init dlm.safetensors --train train.tsv -L 64 -b 4 \
+  --epochs 1 --steps-per-epoch 2 -o ft2.safetensors -@ 1
+grep -q 'backbone from the pretrained LM' err && ok || bad "finetune says it loaded the backbone"
+"$bin" inspect ft2.safetensors > fi.txt 2>&1
+grep -q 'classifier.weight' fi.txt && grep -q '"seed":"1"' fi.txt && grep -q 'train.tsv' fi.txt && ok || { bad "classifier provenance"; cat fi.txt; }
+
 # ---- BAM of only unmapped reads: each read classified ------------------------------------------
 if command -v samtools >/dev/null; then
   awk 'BEGIN { srand(5); for (i = 0; i < 30; i++) { s = ""; for (j = 0; j < 50; j++) s = s substr("ACGT", 1 + int(rand() * 4), 1);

@@ -28,8 +28,7 @@ static int ends_with(const char *s, const char *suf) {
     return a >= b && !strcasecmp(s + a - b, suf);
 }
 
-/* 1 sequence file, 2 alignment file, 0 unknown */
-static int file_kind(const char *path) {
+int sk_seqin_kind(const char *path) {
     static const char *const seq[] = {".fa", ".fasta", ".fna", ".ffn", ".frn", ".fq", ".fastq"};
     static const char *const comp[] = {"", ".gz", ".bgz"};
     for (size_t i = 0; i < sizeof seq / sizeof *seq; i++)
@@ -43,7 +42,7 @@ static int file_kind(const char *path) {
 
 int sk_seqin_open(sk_seqin **out, const char *path, const char *reference, int threads) {
     *out = NULL;
-    int kind = file_kind(path);
+    int kind = sk_seqin_kind(path);
     if (!kind)
         return sk_error(SK_EINVAL, "%s: unknown file type (expected FASTA .fa/.fasta/.fna/.ffn/.frn or FASTQ .fq/.fastq, "
                                    "optionally .gz/.bgz, or SAM/BAM/CRAM .sam/.bam/.cram)", path);

@@ -21,6 +21,8 @@ typedef struct sk_seqrec {
     const char *seq;    /* bases, NUL-terminated */
     int64_t len;
 } sk_seqrec;
+/* 1 FASTA/FASTQ, 2 SAM/BAM/CRAM, 0 neither (by extension, as above). */
+int sk_seqin_kind(const char *path);
 int sk_seqin_open(sk_seqin **in, const char *path, const char *reference, int threads) SK_RESULT_USED;
 /* 0, SK_EOF, or an error. The record is valid until the next call. */
 int sk_seqin_next(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;

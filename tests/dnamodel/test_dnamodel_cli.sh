@@ -101,6 +101,19 @@ grep -q 'stage 0: length 16, 16 rows per update (8 micro-batches), updates 1-2' 
 "$bin" inspect dlm.safetensors > di.txt 2>&1
 grep -q 'tokenizer' di.txt && grep -q 'dna-char' di.txt && grep -q 'provenance' di.txt && grep -q 'genome.fa' di.txt \
   && ok || { bad "LM checkpoint carries the tokenizer and provenance"; cat di.txt; }
+expect 0 "a byte LM" -- "$bin" train --data train.tsv --preset byte-lm-small -L 16 -b 2 -n 1 -o lm.safetensors -q
+# eval on FASTA through the stored tokenizer = eval on the same tokens written as a raw token file
+awk 'NR > 1 && NR <= 61' genome.fa | tr -d '\n' | head -c 3584 > g2.seq
+{ echo ">g2"; cat g2.seq; echo; } > g2.fa
+LC_ALL=C awk '{ n = split($0, c, ""); for (i = 1; i <= n; i++) printf "%c", (c[i] == "A" ? 7 : c[i] == "C" ? 8 : c[i] == "G" ? 9 : 10) }' g2.seq > g2.tok
+expect 0 "eval FASTA" -- "$bin" eval -m dlm.safetensors --data g2.fa -L 64 -b 16 -@ 1
+cp out evf.txt
+expect 0 "eval tokens" -- "$bin" eval -m dlm.safetensors --data g2.tok -L 64 -@ 1
+cp out evt.txt
+grep -q $'^targets\t3528$' evf.txt && grep -q $'^targets\t3528$' evt.txt && grep -q $'^bits_per_base\t' evf.txt && ok || bad "eval targets"
+lf=$(awk '$1 == "loss" { print $2 }' evf.txt); lt=$(awk '$1 == "loss" { print $2 }' evt.txt)
+awk -v a="$lf" -v b="$lt" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2e-6 * b && a > 0) }' && ok || bad "FASTA loss $lf != token-file loss $lt"
+expect_err 1 "no DNA tokenizer" "eval FASTA with a byte LM" -- "$bin" eval -m lm.safetensors --data g2.fa
 expect 0 "finetune from the pretrained LM" -- "$bin" finetune --init dlm.safetensors --train train.tsv -L 64 -b 4 \
   --epochs 1 --steps-per-epoch 2 -o ft2.safetensors -@ 1
 grep -q 'backbone from the pretrained LM' err && ok || bad "finetune says it loaded the backbone"
@@ -126,7 +139,6 @@ expect_err 1 "unknown.tsv: line 2: unknown class \"maybe\"" "labels file with an
   "$bin" finetune --train train.tsv --valid unknown.tsv -L 64 -b 4 --epochs 1 --steps-per-epoch 1 -o u.safetensors
 [ ! -e u.safetensors ] && ok || bad "no checkpoint after a bad labels file"
 expect_err 1 "no label=CLASS" "FASTA labels without label=" -- "$bin" finetune --train in.fa -o u.safetensors
-expect 0 "a byte LM" -- "$bin" train --data train.tsv --preset byte-lm-small -L 16 -b 2 -n 1 -o lm.safetensors -q
 expect_err 1 "language-model checkpoint" "an LM given to classify" -- "$bin" classify -m lm.safetensors in.fa
 expect_err 1 "vocabulary has 256 tokens but the DNA tokenizer has 12" "fine-tuning a byte LM on DNA" -- \
   "$bin" finetune --init lm.safetensors --train train.tsv -L 64 -o u.safetensors

@@ -109,16 +109,16 @@ static void test_from_lm(int tied) {
 }
 
 /* forward/backward of the head against float64; backbone gradients against finite differences */
-static void test_gradients(void) {
+static void test_gradients(int64_t L) {
     const sk_backend *be = sk_backend_cpu();
     sk_mamba_config cfg = cfg_of(16, 1);
     const char *cls[] = {"x", "y", "z", "w"};
-    const int64_t b = 3, L = 7, K = 4, d = 16;
+    const int64_t b = 3, K = 4, d = 16;
     sk_classifier *c;
     SK_CHECK(sk_classifier_create(&c, &cfg, 4, cls, be, b, L, SK_MAMBA_GRADS) == 0, "create: %s", sk_errmsg());
     SK_CHECK(sk_classifier_init(c, 3) == 0, "init");
-    int32_t tok[21], lab[3] = {2, -1, 0};
-    for (int i = 0; i < 21; i++) tok[i] = 7 + (i * 5 + i / 3) % 5;
+    int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), lab[3] = {2, -1, 0};
+    for (int64_t i = 0; i < b * L; i++) tok[i] = 7 + (int32_t)((i * 5 + i / 3) % 5);
     double loss;
     SK_CHECK(sk_classifier_forward(c, tok, lab, b, L, &loss) == 0, "forward: %s", sk_errmsg());
     SK_CHECK(sk_classifier_zero_grad(c) == 0 && sk_classifier_backward(c) == 0, "backward: %s", sk_errmsg());
@@ -160,7 +160,7 @@ static void test_gradients(void) {
     SK_CHECK(fabs(loss - rloss) < 1e-5 * fabs(rloss), "loss %.7f vs float64 %.7f (row with label -1 ignored)", loss, rloss);
     SK_CHECK_REL("classifier.weight grad", gW, refW, K * d, 1e-5);
     SK_CHECK_REL("classifier.bias grad", gB, refB, K, 1e-5);
-    printf("head: loss %.6f (float64 %.6f)\n", loss, rloss);
+    printf("head (L = %lld): loss %.6f (float64 %.6f)\n", (long long)L, loss, rloss);
     /* backbone: central differences of the loss for a few entries of several tensors */
     const char *names[] = {"backbone.embedding.weight", "backbone.layers.0.mixer.in_proj.weight",
                            "backbone.layers.1.mixer.A_log", "backbone.layers.0.mixer.dt_proj.bias", "backbone.norm_f.weight"};
@@ -195,8 +195,8 @@ static void test_gradients(void) {
         }
         free(w), free(g);
     }
-    printf("backbone gradients vs central differences: worst error %.3g of the tolerance\n", worst);
-    free(hf), free(W), free(B), free(gW), free(gB);
+    printf("backbone gradients vs central differences (L = %lld): worst error %.3g of the tolerance\n", (long long)L, worst);
+    free(tok), free(hf), free(W), free(B), free(gW), free(gB);
     sk_classifier_free(c);
 }
 
@@ -266,7 +266,8 @@ int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_from_lm(1);
     test_from_lm(0);
-    test_gradients();
+    test_gradients(7);
+    test_gradients(700); /* several scan chunks */
     test_save_load_errors();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -38,7 +38,7 @@ if [ ! -s "$dna/human/human.fa.gz" ] || [ ! -s "$dna/species/e_coli.fa.gz" ]; th
 fi
 if [ -n "$dna" ] && "$bin" --version | grep genomics >/dev/null; then
   steps=$([ "$quick" = 1 ] && echo 24 || echo 60)
-  ft_steps=$([ "$quick" = 1 ] && echo 20 || echo 50)
+  ft_steps=$([ "$quick" = 1 ] && echo 25 || echo 50)
   echo "== DNA: human pieces -> token shard (BED segments, train/valid/test by chromosome)"
   "$bin" dna windows "$dna/human/human.fa.gz" --bed "$dna/human/human.bed" -L 1024 -o "$out/human.shard"
   echo "== DNA: pretrain dna-tiny with sequence-length warm-up 256 -> 512 -> 1024 ($steps updates of 4096 tokens)"
@@ -48,9 +48,9 @@ if [ -n "$dna" ] && "$bin" --version | grep genomics >/dev/null; then
   echo "== DNA: bits/base on held-out human sequence (chr16 piece, the BED's test chromosome)"
   "$bin" dna fetch "$dna/human/human.fa.gz" chr16:100001-140000 > "$out/chr16-piece.fa"
   "$bin" eval -m "$out/dna-lm.safetensors" --data "$out/chr16-piece.fa" -L 1024
-  echo "== DNA: fine-tune on 4 bacterial species (windows of 512, split by position), backbone from the LM"
+  echo "== DNA: fine-tune on 4 bacterial species (windows of 256, split by position), backbone from the LM"
   "$bin" finetune --init "$out/dna-lm.safetensors" --species "$dna"/species/{e_coli,h_pylori,s_aureus,v_cholerae}.fa.gz \
-    -L 512 -b 16 --epochs 2 --steps-per-epoch "$ft_steps" --lr 3e-3 --n-valid 64 --n-test 128 \
+    -L 256 -b 16 --epochs 4 --steps-per-epoch "$ft_steps" --lr 1e-2 --min-lr 1e-4 --n-valid 64 --n-test 128 \
     -o "$out/dna-species.safetensors"
   echo "== DNA: classify held-out sequence (the last 10% of each species' first genome, never trained on)"
   for sp in e_coli h_pylori s_aureus v_cholerae; do
@@ -58,6 +58,6 @@ if [ -n "$dna" ] && "$bin" --version | grep genomics >/dev/null; then
     "$bin" dna fetch "$dna/species/$sp.fa.gz" "$name:$((len - len / 10 + 1))-$((len - len / 10 + 20000))" |
       sed "1s/.*/>${sp}_heldout/"
   done > "$out/heldout.fa"
-  "$bin" classify -m "$out/dna-species.best.safetensors" -L 512 --rc-average "$out/heldout.fa" | tee "$out/heldout.tsv"
+  "$bin" classify -m "$out/dna-species.best.safetensors" --rc-average "$out/heldout.fa" | tee "$out/heldout.tsv"
 fi
 echo "demo: done (quick=$quick); outputs in $out/"

@@ -12,6 +12,7 @@ static const struct {
 } op_slots[] = {
     OP(axpy), OP(gemm), OP(scan_fwd), OP(scan_bwd), OP(scan_work_len), OP(conv1d_fwd), OP(conv1d_bwd),
     OP(rmsnorm_fwd), OP(rmsnorm_bwd), OP(act_fwd), OP(act_bwd), OP(embed_fwd), OP(embed_bwd), OP(xent), OP(adamw),
+    OP(s4d_zoh_fwd), OP(s4d_zoh_bwd), OP(glu_fwd), OP(glu_bwd),
 };
 #undef OP
 

@@ -60,6 +60,14 @@ typedef struct sk_backend {
                 int32_t ignore_index, float scale);
     int (*adamw)(float *p, const float *g, float *m, float *v, int64_t n, float lr, float b1, float b2, float eps,
                  float wd, int64_t t);
+    /* S4D ZOH fold into the scan's constant B, and GLU (sk_cpu.h: sk_s4d_zoh_*, sk_glu_*) */
+    int (*s4d_zoh_fwd)(float *dt, float *Bz, const float *log_dt, const float *A_log, const float *A_imag,
+                       const float *B, int64_t D, int64_t N);
+    int (*s4d_zoh_bwd)(float *dlog_dt, float *dA_log, float *dA_imag, float *dB, const float *ddt, const float *dBz,
+                       const float *log_dt, const float *A_log, const float *A_imag, const float *B, int64_t D,
+                       int64_t N);
+    int (*glu_fwd)(float *out, const float *x, int64_t rows, int64_t H);
+    int (*glu_bwd)(float *dx, const float *dout, const float *x, int64_t rows, int64_t H);
 } sk_backend;
 
 /* Names of the op slots, in declaration order, and a check that the named ones are present:

@@ -39,11 +39,21 @@ extern "C" {
  * delta before bias and softplus), dz, dB, dC, dh0 (=) and adds dA (w.r.t. the A field, i.e.
  * A_log under SK_SCAN_A_NEG_EXP), dD, ddelta_bias (+=).
  *
- * Extensions planned in the same kernel family (flags reserved, rejected with SK_EUNSUP today):
- *   SK_SCAN_COMPLEX: A is (D, N, 2) = (re, im); B, C rows hold N (re, im) pairs (x_proj columns
- *     2n, 2n+1); h is (b, D, N, 2); y = 2 Re(sum_n C h) (mamba-v1.md §2.1 step 7).
- *   SK_SCAN_CONST_B / SK_SCAN_CONST_C: B or C is one (D, N) matrix for all positions (S4D);
- *     ldb / ldc are then ignored.
+ * SK_SCAN_COMPLEX (S4D-Lin / complex S6, mamba-v1.md §2.1 steps 3-7): N complex modes per channel,
+ *     A[c,n]  = A_re + i*A_imag[c,n],  A_re = -exp(A[c,n]) under SK_SCAN_A_NEG_EXP, else A[c,n]
+ *     B, C    : each mode n is the (re, im) pair at columns 2n, 2n+1 of a row (x_proj's output
+ *               order; a row then holds 2N values), or of a constant (D, N, 2) matrix
+ *     h[c,n]  = exp(dlt*A[c,n]) * h[c,n] + dlt * B[n] * u   (complex; exp(x+iy) = e^x (cos y + i sin y))
+ *     y       = 2 * Re(sum_n C[n] * h[c,n]) + D[c] * u      (no conjugation; then the z gate)
+ *   h0, hT, ckpt, dhT, dh0 hold (re, im) pairs: (b, D, N, 2), (b, ceil(L/chunk), D, N, 2).
+ *   Gradients of complex quantities are the pairs (dL/dre, dL/dim) (PyTorch's .grad of the real
+ *   view), e.g. dA gets dL/dA_re (times A_re under A_NEG_EXP) and dA_imag gets dL/dA_imag.
+ * SK_SCAN_CONST_B / SK_SCAN_CONST_C (S4D, an LTI layer): B or C is one (D, N) matrix ((D, N, 2)
+ *   when complex) for all batch rows and positions; ldb / ldc are then ignored. Its gradient dB /
+ *   dC is then a parameter gradient: (D, N[, 2]), summed over batch and positions, += .
+ * delta == NULL: dlt = f(delta_bias[c]) for every position (a per-channel step size, S4D);
+ *   delta_bias is then required and ddelta is not written (may be NULL).
+ * K = 2 components per mode when SK_SCAN_COMPLEX, else 1; "N" columns below means N*K.
  * ------------------------------------------------------------------------------------------- */
 enum {
     SK_SCAN_SOFTPLUS = 1u << 0,
@@ -52,7 +62,8 @@ enum {
     SK_SCAN_CONST_B = 1u << 3,
     SK_SCAN_CONST_C = 1u << 4,
 };
-#define SK_SCAN_SUPPORTED_FLAGS (SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP)
+#define SK_SCAN_SUPPORTED_FLAGS \
+    (SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP | SK_SCAN_COMPLEX | SK_SCAN_CONST_B | SK_SCAN_CONST_C)
 #define SK_SCAN_CHUNK_DEFAULT 128
 
 #define SK_DECLARE_SCAN(real, S)                                                                  \
@@ -62,9 +73,10 @@ enum {
         unsigned flags;                  /* SK_SCAN_* */                                         \
         /* inputs */                                                                             \
         const real *u;                   /* (b, L, D) */                                         \
-        const real *delta;               /* (b, L, D) raw, before bias and softplus */           \
+        const real *delta;               /* (b, L, D) raw, before bias and softplus; or NULL */  \
         const real *delta_bias;          /* (D) or NULL */                                       \
-        const real *A;                   /* (D, N) */                                            \
+        const real *A;                   /* (D, N): A, or A_log under SK_SCAN_A_NEG_EXP */       \
+        const real *A_imag;              /* (D, N) imaginary part, iff SK_SCAN_COMPLEX */        \
         const real *B;                   /* (b, L, ldb): B[i,t,n] = B[(i*L+t)*ldb + n] */         \
         const real *C;                   /* (b, L, ldc) */                                       \
         int64_t ldb, ldc;                                                                        \
@@ -72,7 +84,7 @@ enum {
         const real *z;                   /* (b, L, ldz) or NULL */                               \
         int64_t ldz;                                                                             \
         const uint8_t *reset;            /* (b, L) or NULL; nonzero: h = 0 before position t */  \
-        const real *h0;                  /* (b, D, N) initial state or NULL (zeros) */           \
+        const real *h0;                  /* (b, D, N[,2]) initial state or NULL (zeros) */       \
         /* forward outputs */                                                                    \
         real *out;                       /* (b, L, D) */                                         \
         real *hT;                        /* (b, D, N) final state or NULL; may alias h0 */       \
@@ -85,6 +97,7 @@ enum {
         real *dB, *dC;                   /* (b, L, ldb) and (b, L, ldc), N columns written */    \
         real *dh0;                       /* (b, D, N) or NULL, written */                        \
         real *dA;                        /* (D, N), += */                                        \
+        real *dA_imag;                   /* (D, N), += (iff SK_SCAN_COMPLEX) */                  \
         real *dD, *ddelta_bias;          /* (D), += (needed iff D / delta_bias) */               \
         /* scratch of the optimized backends (sk_scan_work_len), NULL = allocate per call */     \
         real *work;                                                                              \
@@ -105,7 +118,7 @@ SK_DECLARE_SCAN(double, _f64)
  * len = 1 and state_out == state_in (aliasing is allowed: each channel reads before it writes).
  * Backward: given dout and dstate_out (NULL = 0), writes dx and dstate_in, adds dw and dbias.
  * ------------------------------------------------------------------------------------------- */
-enum { SK_ACT_NONE = 0, SK_ACT_SILU = 1, SK_ACT_SOFTPLUS = 2 };
+enum { SK_ACT_NONE = 0, SK_ACT_SILU = 1, SK_ACT_SOFTPLUS = 2, SK_ACT_GELU = 3 /* exact (erf) */ };
 
 #define SK_DECLARE_CONV1D(real, S)                                                                \
     typedef struct sk_conv1d##S {                                                                \

@@ -6,6 +6,8 @@
  *                 the selective-scan kernel's `delta <= 20 ? log1pf(expf(delta)) : delta`)
  *   d/dx softplus(x) = sigmoid(x), 1 when x > 20 (PyTorch's softplus backward)
  *   silu(x) = x * sigmoid(x);  d/dx silu(x) = s * (1 + x * (1 - s)),  s = sigmoid(x)
+ *   gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (exact, PyTorch nn.GELU());
+ *   d/dx gelu(x) = Phi(x) + x * phi(x),  phi(x) = exp(-x^2/2) / sqrt(2 pi)
  */
 #ifndef SK_SCALAR_H
 #define SK_SCALAR_H
@@ -37,6 +39,15 @@ SK_HD float sk_dsiluf(float x) {
 SK_HD double sk_dsilu(double x) {
     double s = sk_sigmoid(x);
     return s * (1.0 + x * (1.0 - s));
+}
+
+SK_HD float sk_geluf(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }
+SK_HD double sk_gelu(double x) { return 0.5 * x * (1.0 + erf(x * 0.70710678118654752)); }
+SK_HD float sk_dgeluf(float x) {
+    return 0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * expf(-0.5f * x * x) * 0.39894228040143268f;
+}
+SK_HD double sk_dgelu(double x) {
+    return 0.5 * (1.0 + erf(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.39894228040143268;
 }
 
 #endif

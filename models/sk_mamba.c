@@ -10,6 +10,7 @@
 #include <string.h>
 #include "models/sk_mamba.h"
 #include "models/sk_mamba_internal.h"
+#include "models/sk_ssm.h"
 #include "src/sk_rng.h"
 
 #define TRY(x)                                                                                     \
@@ -23,12 +24,14 @@
 /* Scan arguments shared by the forward and the backward of a block. */
 static sk_scan_f32 block_scan(const sk_mamba_config *c, const sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
                               int64_t L, const uint8_t *reset, sk_mamba_scratch *scr) {
-    const int64_t Di = c->d_inner, N = c->d_state, R = c->dt_rank, Dx = R + 2 * N;
+    /* complex S6: B and C are N (re, im) pairs each, A = -exp(A_log) + i A_imag (sk_ssm.h) */
+    const int64_t Di = c->d_inner, N = c->d_state, NK = sk_ssm_nk(c), R = c->dt_rank, Dx = R + 2 * NK;
+    const int cplx = sk_ssm_complex(c);
     sk_scan_f32 p = {
         .batch = b, .len = L, .dim = Di, .dstate = N, .chunk = SK_SCAN_CHUNK_DEFAULT,
-        .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP,   /* delta = softplus(dt + dt_bias), A = -exp(A_log) */
-        .u = act->xc, .delta = act->dt, .delta_bias = w->dt_proj_b, .A = w->A_log,
-        .B = act->xdbl + R, .C = act->xdbl + R + N, .ldb = Dx, .ldc = Dx, /* x_dbl = [dt_in | B | C] */
+        .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP | (cplx ? SK_SCAN_COMPLEX : 0), /* delta = softplus(dt + dt_bias) */
+        .u = act->xc, .delta = act->dt, .delta_bias = w->dt_proj_b, .A = w->A_log, .A_imag = cplx ? w->A_imag : NULL,
+        .B = act->xdbl + R, .C = act->xdbl + R + NK, .ldb = Dx, .ldc = Dx, /* x_dbl = [dt_in | B | C] */
         .D = w->D, .z = act->xz + Di, .ldz = 2 * Di,                      /* z = second half of in_proj */
         .reset = reset, .h0 = act->has_state ? act->ssm0 : NULL, .ckpt = act->ckpt,
         .work = scr->scan_work, .work_len = scr->scan_work_len,
@@ -39,12 +42,12 @@ static sk_scan_f32 block_scan(const sk_mamba_config *c, const sk_mamba_act *act,
 int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
                            const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                            sk_mamba_state *st, sk_mamba_scratch *scr) {
-    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv, Dx = R + 2 * N;
+    const int64_t d = c->d_model, Di = c->d_inner, NK = sk_ssm_nk(c), R = c->dt_rank, W = c->d_conv, Dx = R + 2 * NK;
     const int64_t rows = b * L;
     act->has_state = st != NULL;
     if (st) { /* keep the initial state for the backward */
         TRY(be->copy(act->conv0, st->conv, (size_t)(b * (W - 1) * Di) * sizeof(float)));
-        TRY(be->copy(act->ssm0, st->ssm, (size_t)(b * Di * N) * sizeof(float)));
+        TRY(be->copy(act->ssm0, st->ssm, (size_t)(b * Di * NK) * sizeof(float)));
     }
     /* 1. xz = in @ in_proj^T                        (rows, 2Di) */
     TRY(be->gemm(0, 1, rows, 2 * Di, d, 1, in, d, w->in_proj, d, 0, act->xz, 2 * Di));
@@ -53,7 +56,12 @@ int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float
                         .w = w->conv_w, .bias = w->conv_b, .reset = reset, .state_in = st ? act->conv0 : NULL,
                         .out = act->xc, .state_out = st ? st->conv : NULL};
     TRY(be->conv1d_fwd(&cv));
-    /* 3. x_dbl = xc @ x_proj^T                      (rows, R + 2N) */
+    if (sk_ssm_is_s4d(c)) { /* Mamba-S4: 3-5. y = S4D(xc) (ZOH, constant B/C) + D xc, times SiLU(z) */
+        TRY(sk_s4d_forward(be, c, act->y, act, act->xc, act->xz + Di, 2 * Di, w, b, L, reset, st ? act->ssm0 : NULL,
+                           st ? st->ssm : NULL, scr));
+        return be->gemm(0, 1, rows, d, Di, 1, act->y, Di, w->out_proj, Di, 0, out, d);
+    }
+    /* 3. x_dbl = xc @ x_proj^T                      (rows, R + 2N; R + 4N complex) */
     TRY(be->gemm(0, 1, rows, Dx, Di, 1, act->xc, Di, w->x_proj, Di, 0, act->xdbl, Dx));
     /* 4. dt = x_dbl[:, :R] @ dt_proj.weight^T (bias added inside the scan) (rows, Di) */
     TRY(be->gemm(0, 1, rows, Di, R, 1, act->xdbl, Dx, w->dt_proj_w, R, 0, act->dt, Di));
@@ -67,21 +75,18 @@ int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float
     return SK_OK;
 }
 
-int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
-                            const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act,
-                            int64_t b, int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out,
-                            sk_mamba_state *dst_in, sk_mamba_scratch *scr) {
-    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv, Dx = R + 2 * N;
-    const int64_t rows = b * L;
-    /* 6. d out_proj += dout^T y;  dy = dout @ out_proj */
-    TRY(be->gemm(1, 0, d, Di, rows, 1, dout, d, act->y, Di, 1, dw->out_proj, Di));
-    TRY(be->gemm(0, 0, rows, Di, d, 1, dout, d, w->out_proj, Di, 0, scr->dy, Di));
+/* Backward of the selective SSM part of a Mamba block (steps 5-3: scan, dt_proj, x_proj):
+ * from scr->dy, writes scr->dxc (=), dz into scr->dxz[:, Di:], adds the parameter gradients. */
+static int s6_backward(const sk_backend *be, const sk_mamba_config *c, sk_mamba_w *dw, const sk_mamba_w *w,
+                       const sk_mamba_act *act, int64_t b, int64_t L, const uint8_t *reset,
+                       const sk_mamba_state *dst_out, sk_mamba_state *dst_in, sk_mamba_scratch *scr) {
+    const int64_t Di = c->d_inner, NK = sk_ssm_nk(c), R = c->dt_rank, Dx = R + 2 * NK, rows = b * L;
     /* 5. scan backward: dxc (=), ddt (=), dz -> dxz[:, Di:], dB, dC -> dx_dbl[:, R:], params += */
     sk_scan_f32 p = block_scan(c, act, w, b, L, reset, scr);
     p.dout = scr->dy, p.dhT = dst_out ? dst_out->ssm : NULL;
-    p.du = scr->dxc, p.ddelta = scr->ddt, p.dz = scr->dxz + Di, p.dB = scr->dxdbl + R, p.dC = scr->dxdbl + R + N;
+    p.du = scr->dxc, p.ddelta = scr->ddt, p.dz = scr->dxz + Di, p.dB = scr->dxdbl + R, p.dC = scr->dxdbl + R + NK;
     p.dh0 = dst_in && act->has_state ? dst_in->ssm : NULL;
-    p.dA = dw->A_log, p.dD = dw->D, p.ddelta_bias = dw->dt_proj_b;
+    p.dA = dw->A_log, p.dA_imag = dw->A_imag, p.dD = dw->D, p.ddelta_bias = dw->dt_proj_b;
     TRY(be->scan_bwd(&p));
     /* 4. d dt_proj.weight += ddt^T x_dbl[:, :R];  dx_dbl[:, :R] = ddt @ dt_proj.weight */
     TRY(be->gemm(1, 0, Di, R, rows, 1, scr->ddt, Di, act->xdbl, Dx, 1, dw->dt_proj_w, R));
@@ -89,6 +94,24 @@ int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, floa
     /* 3. d x_proj += dx_dbl^T xc;  dxc += dx_dbl @ x_proj */
     TRY(be->gemm(1, 0, Dx, Di, rows, 1, scr->dxdbl, Dx, act->xc, Di, 1, dw->x_proj, Di));
     TRY(be->gemm(0, 0, rows, Di, Dx, 1, scr->dxdbl, Dx, w->x_proj, Di, 1, scr->dxc, Di));
+    return SK_OK;
+}
+
+int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+                            const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act,
+                            int64_t b, int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out,
+                            sk_mamba_state *dst_in, sk_mamba_scratch *scr) {
+    const int64_t d = c->d_model, Di = c->d_inner, W = c->d_conv, rows = b * L;
+    /* 6. d out_proj += dout^T y;  dy = dout @ out_proj */
+    TRY(be->gemm(1, 0, d, Di, rows, 1, dout, d, act->y, Di, 1, dw->out_proj, Di));
+    TRY(be->gemm(0, 0, rows, Di, d, 1, dout, d, w->out_proj, Di, 0, scr->dy, Di));
+    if (sk_ssm_is_s4d(c)) { /* Mamba-S4: S4D backward gives dxc (=), dz -> dxz[:, Di:], parameters += */
+        TRY(sk_s4d_backward(be, c, scr->dxc, scr->dxz + Di, dw, scr->dy, act, act->xc, act->xz + Di, 2 * Di, w, b, L,
+                            reset, act->has_state ? act->ssm0 : NULL, dst_out ? dst_out->ssm : NULL,
+                            dst_in && act->has_state ? dst_in->ssm : NULL, scr));
+    } else {
+        TRY(s6_backward(be, c, dw, w, act, b, L, reset, dst_out, dst_in, scr));
+    }
     /* 2. conv backward: dx -> dxz[:, :Di] */
     sk_conv1d_f32 cv = {.batch = b, .len = L, .dim = Di, .width = W, .act = SK_ACT_SILU, .x = act->xz, .ldx = 2 * Di,
                         .w = w->conv_w, .bias = w->conv_b, .reset = reset,
@@ -122,7 +145,11 @@ int sk_arena_alloc_on(sk_arena *a, const sk_backend *be, void **base) {
     return SK_OK;
 }
 
-static sk_param *add_param(sk_mamba_lm *m, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int nowd) {
+/* Append a parameter; *vw / *vg (when given) become views of its value / gradient once the
+ * arenas are allocated. */
+static sk_param *add_param(sk_mamba_lm *m, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int nowd,
+                           float **vw, float **vg) {
+    m->bind_w[m->np] = vw, m->bind_g[m->np] = vg;
     sk_param *p = &m->params[m->np++];
     snprintf(p->name, sizeof p->name, "%s", name);
     p->ndim = ndim, p->shape[0] = s0, p->shape[1] = s1, p->shape[2] = s2;
@@ -139,43 +166,74 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     *out = NULL;
     if (max_batch < 1 || max_len < 1) return sk_error(SK_EINVAL, "mamba: batch and length must be >= 1");
     TRY(sk_backend_require(be, required_ops, (int)(sizeof required_ops / sizeof *required_ops)));
+    static const char *const s4d_ops[] = {"s4d_zoh_fwd", "s4d_zoh_bwd"}, *const s4mlp_ops[] = {"glu_fwd", "glu_bwd", "act_fwd", "act_bwd"};
+    if (sk_ssm_is_s4d(cin)) TRY(sk_backend_require(be, s4d_ops, 2));
+    if (cin->block == SK_BLOCK_S4_MLP) TRY(sk_backend_require(be, s4mlp_ops, 4));
     sk_mamba_lm *m = calloc(1, sizeof *m);
     if (!m) return sk_error(SK_ENOMEM, "mamba: out of memory");
     m->cfg = *cin;
     const sk_mamba_config *c = &m->cfg;
     m->be = be, m->max_b = max_batch, m->max_L = max_len, m->flags = flags;
     const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv, V = c->vocab_padded;
-    const int64_t nl = c->n_layer, rows = max_batch * max_len, Dx = R + 2 * N;
-    m->params = calloc((size_t)(10 * nl + 3), sizeof *m->params);
+    const int64_t nl = c->n_layer, rows = max_batch * max_len;
+    const int maxp = 16 * (int)nl + 3; /* parameters per layer: at most 15 (S4+MLP), see below */
+    m->params = calloc((size_t)maxp, sizeof *m->params);
+    m->bind_w = calloc((size_t)maxp, sizeof *m->bind_w), m->bind_g = calloc((size_t)maxp, sizeof *m->bind_g);
     m->w = calloc((size_t)nl, sizeof *m->w), m->gw = calloc((size_t)nl, sizeof *m->gw);
     m->act = calloc((size_t)nl, sizeof *m->act);
     m->norm_w = calloc((size_t)nl, sizeof(float *)), m->gnorm_w = calloc((size_t)nl, sizeof(float *));
     m->res = calloc((size_t)nl + 1, sizeof(float *)), m->hn = calloc((size_t)nl, sizeof(float *));
     m->rstd = calloc((size_t)nl, sizeof(float *));
     m->host_loss = malloc((size_t)rows * sizeof(float));
-    if (!m->params || !m->w || !m->gw || !m->act || !m->norm_w || !m->gnorm_w || !m->res || !m->hn || !m->rstd || !m->host_loss) {
+    if (!m->params || !m->bind_w || !m->bind_g || !m->w || !m->gw || !m->act || !m->norm_w || !m->gnorm_w || !m->res || !m->hn || !m->rstd || !m->host_loss) {
         sk_mamba_lm_free(m);
         return sk_error(SK_ENOMEM, "mamba: out of memory");
     }
-    /* ---- parameter table (checkpoint names, mamba-v1.md §4.5) ---- */
+    /* ---- parameter table (checkpoint names, mamba-v1.md §4.5; other kinds: sk_ssm.h) ---- */
     char nm[96];
-    add_param(m, "backbone.embedding.weight", 2, V, d, 0, 0);
+    const int cplx = sk_ssm_complex(c), s4d = sk_ssm_is_s4d(c), s4mlp = c->block == SK_BLOCK_S4_MLP;
+    const int64_t H = sk_ssm_dim(c), NK = sk_ssm_nk(c), K = cplx ? 2 : 1, Dx = R + 2 * NK;
+    add_param(m, "backbone.embedding.weight", 2, V, d, 0, 0, &m->emb, &m->gemb);
     for (int64_t l = 0; l < nl; l++) {
-#define P(suffix, ...) (snprintf(nm, sizeof nm, "backbone.layers.%lld.%s", (long long)l, suffix), add_param(m, nm, __VA_ARGS__))
-        P("norm.weight", 1, d, 0, 0, 1);
-        P("mixer.in_proj.weight", 2, 2 * Di, d, 0, 0);
-        P("mixer.conv1d.weight", 3, Di, 1, W, 0);
-        P("mixer.conv1d.bias", 1, Di, 0, 0, 1);
-        P("mixer.x_proj.weight", 2, Dx, Di, 0, 0);
-        P("mixer.dt_proj.weight", 2, Di, R, 0, 0);
-        P("mixer.dt_proj.bias", 1, Di, 0, 0, 1);
-        P("mixer.A_log", 2, Di, N, 0, 1);
-        P("mixer.D", 1, Di, 0, 0, 1);
-        P("mixer.out_proj.weight", 2, d, Di, 0, 0);
+        sk_mamba_w *w = &m->w[l], *g = &m->gw[l];
+#define P(suffix, field, ...)                                                                      \
+    (snprintf(nm, sizeof nm, "backbone.layers.%lld.%s", (long long)l, suffix), add_param(m, nm, __VA_ARGS__, &w->field, &g->field))
+        add_param(m, (snprintf(nm, sizeof nm, "backbone.layers.%lld.norm.weight", (long long)l), nm), 1, d, 0, 0, 1,
+                  &m->norm_w[l], &m->gnorm_w[l]);
+        if (!s4mlp) {
+            P("mixer.in_proj.weight", in_proj, 2, 2 * Di, d, 0, 0);
+            P("mixer.conv1d.weight", conv_w, 3, Di, 1, W, 0);
+            P("mixer.conv1d.bias", conv_b, 1, Di, 0, 0, 1);
+        }
+        if (!s4d) {
+            P("mixer.x_proj.weight", x_proj, 2, Dx, Di, 0, 0);
+            P("mixer.dt_proj.weight", dt_proj_w, 2, Di, R, 0, 0);
+            P("mixer.dt_proj.bias", dt_proj_b, 1, Di, 0, 0, 1);
+        } else {
+            P("mixer.log_dt", log_dt, 1, H, 0, 0, 1);
+        }
+        P("mixer.A_log", A_log, 2, H, N, 0, 1);
+        if (cplx) P("mixer.A_imag", A_imag, 2, H, N, 0, 1);
+        if (s4d) {
+            P("mixer.B", B, cplx ? 3 : 2, H, N, K, 1);
+            P("mixer.C", C, cplx ? 3 : 2, H, N, K, 0);
+        }
+        P("mixer.D", D, 1, H, 0, 0, 1);
+        if (!s4mlp) {
+            P("mixer.out_proj.weight", out_proj, 2, d, Di, 0, 0);
+        } else {
+            P("mixer.output_linear.weight", glu_w, 2, 2 * d, d, 0, 0);
+            P("mixer.output_linear.bias", glu_b, 1, 2 * d, 0, 0, 1);
+            P("norm2.weight", norm2, 1, d, 0, 0, 1);
+            P("mlp.fc1.weight", fc1_w, 2, 2 * d, d, 0, 0);
+            P("mlp.fc1.bias", fc1_b, 1, 2 * d, 0, 0, 1);
+            P("mlp.fc2.weight", fc2_w, 2, d, 2 * d, 0, 0);
+            P("mlp.fc2.bias", fc2_b, 1, d, 0, 0, 1);
+        }
 #undef P
     }
-    add_param(m, "backbone.norm_f.weight", 1, d, 0, 0, 1);
-    if (!c->tie_embeddings) add_param(m, "lm_head.weight", 2, V, d, 0, 0);
+    add_param(m, "backbone.norm_f.weight", 1, d, 0, 0, 1, &m->norm_f, &m->gnorm_f);
+    if (!c->tie_embeddings) add_param(m, "lm_head.weight", 2, V, d, 0, 0, &m->head, &m->ghead);
     /* ---- arenas ---- */
     sk_arena_init(&m->pa, "parameters", sizeof(float));
     sk_arena_init(&m->ga, "gradients", sizeof(float));
@@ -194,15 +252,32 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
         sk_mamba_act *a = &m->act[l];
         A("norm_out", rows * d, &m->hn[l]);
         A("norm_rstd", rows, &m->rstd[l]);
-        A("xz", rows * 2 * Di, &a->xz);
-        A("xc", rows * Di, &a->xc);
-        A("x_dbl", rows * Dx, &a->xdbl);
-        A("dt", rows * Di, &a->dt);
-        A("y", rows * Di, &a->y);
-        A("scan_ckpt", max_batch * nch * Di * N, &a->ckpt);
-        A("conv_state0", max_batch * (W - 1) * Di, &a->conv0);
-        A("ssm_state0", max_batch * Di * N, &a->ssm0);
+        if (!s4mlp) {
+            A("xz", rows * 2 * Di, &a->xz);
+            A("xc", rows * Di, &a->xc);
+            A("conv_state0", max_batch * (W - 1) * Di, &a->conv0);
+        }
+        if (!s4d) {
+            A("x_dbl", rows * Dx, &a->xdbl);
+            A("dt", rows * Di, &a->dt);
+        } else {
+            A("s4d_dt", H, &a->s4_dt);
+            A("s4d_Bz", H * NK, &a->s4_Bz);
+        }
+        A("y", rows * H, &a->y);
+        A("scan_ckpt", max_batch * nch * H * NK, &a->ckpt);
+        A("ssm_state0", max_batch * H * NK, &a->ssm0);
+        if (s4mlp) {
+            A("s4_gelu", rows * d, &a->g);
+            A("s4_pre_glu", rows * 2 * d, &a->pre);
+            A("mlp_residual_in", rows * d, &a->mid);
+            A("norm2_out", rows * d, &a->hn2);
+            A("norm2_rstd", rows, &a->rstd2);
+            A("mlp_fc1", rows * 2 * d, &a->f1);
+            A("mlp_gelu", rows * 2 * d, &a->g1);
+        }
     }
+    if (s4mlp) A("ones", rows, &m->ones);
     A("mixer_out", rows * d, &m->mo);
     A("norm_f_out", rows * d, &m->hf);
     A("norm_f_rstd", rows, &m->rstdf);
@@ -211,7 +286,8 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     A("tokens", rows, &m->tok);
     A("targets", rows, &m->tgt);
     A("resets", (rows + 3) / 4, &m->reset);
-    sk_scan_f32 probe = {.batch = max_batch, .len = max_len, .dim = Di, .dstate = N, .chunk = SK_SCAN_CHUNK_DEFAULT};
+    sk_scan_f32 probe = {.batch = max_batch, .len = max_len, .dim = H, .dstate = N, .chunk = SK_SCAN_CHUNK_DEFAULT,
+                         .flags = cplx ? SK_SCAN_COMPLEX : 0};
     m->scr.scan_work_len = be->scan_work_len(&probe);
     A("scan_work", m->scr.scan_work_len, &m->scr.scan_work);
     if (flags & SK_MAMBA_GRADS) {
@@ -219,11 +295,21 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
         A("d_norm_f_out", rows * d, &m->dhf);
         A("d_residual", rows * d, &m->dr);
         A("d_norm_out", rows * d, &m->dhn);
-        A("d_xz", rows * 2 * Di, &m->scr.dxz);
-        A("d_xc", rows * Di, &m->scr.dxc);
-        A("d_x_dbl", rows * Dx, &m->scr.dxdbl);
-        A("d_dt", rows * Di, &m->scr.ddt);
-        A("d_y", rows * Di, &m->scr.dy);
+        if (!s4mlp) {
+            A("d_xz", rows * 2 * Di, &m->scr.dxz);
+            A("d_xc", rows * Di, &m->scr.dxc);
+        } else {
+            A("d_2d_a", rows * 2 * d, &m->scr.d2a);
+            A("d_2d_b", rows * 2 * d, &m->scr.d2b);
+        }
+        if (!s4d) {
+            A("d_x_dbl", rows * Dx, &m->scr.dxdbl);
+            A("d_dt", rows * Di, &m->scr.ddt);
+        } else {
+            A("d_s4d_dt", H, &m->scr.s4_ddt);
+            A("d_s4d_Bz", H * NK, &m->scr.s4_dBz);
+        }
+        A("d_y", rows * H, &m->scr.dy);
     }
 #undef A
     if (!rc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
@@ -234,19 +320,23 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
         return rc;
     }
     /* ---- named views of the parameter table ---- */
-    int k = 0;
-    m->emb = m->params[k].w, m->gemb = m->params[k].g, k++;
-    for (int64_t l = 0; l < nl; l++) {
-        m->norm_w[l] = m->params[k].w, m->gnorm_w[l] = m->params[k].g, k++;
-        float **pw[] = {&m->w[l].in_proj, &m->w[l].conv_w, &m->w[l].conv_b, &m->w[l].x_proj, &m->w[l].dt_proj_w,
-                        &m->w[l].dt_proj_b, &m->w[l].A_log, &m->w[l].D, &m->w[l].out_proj};
-        float **pg[] = {&m->gw[l].in_proj, &m->gw[l].conv_w, &m->gw[l].conv_b, &m->gw[l].x_proj, &m->gw[l].dt_proj_w,
-                        &m->gw[l].dt_proj_b, &m->gw[l].A_log, &m->gw[l].D, &m->gw[l].out_proj};
-        for (int j = 0; j < 9; j++, k++) *pw[j] = m->params[k].w, *pg[j] = m->params[k].g;
+    for (int i = 0; i < m->np; i++) {
+        if (m->bind_w[i]) *m->bind_w[i] = m->params[i].w;
+        if (m->bind_g[i]) *m->bind_g[i] = m->params[i].g;
     }
-    m->norm_f = m->params[k].w, m->gnorm_f = m->params[k].g, k++;
     if (c->tie_embeddings) m->head = m->emb, m->ghead = m->gemb;
-    else m->head = m->params[k].w, m->ghead = m->params[k].g;
+    m->scr.ones = m->ones;
+    if (s4mlp) { /* the ones vector of the bias GEMMs */
+        float *h1 = malloc((size_t)rows * sizeof(float));
+        rc = h1 ? SK_OK : sk_error(SK_ENOMEM, "mamba: out of memory");
+        for (int64_t i = 0; !rc && i < rows; i++) h1[i] = 1.0f;
+        if (!rc) rc = be->upload(m->ones, h1, (size_t)rows * sizeof(float));
+        free(h1);
+        if (rc) {
+            sk_mamba_lm_free(m);
+            return rc;
+        }
+    }
     *out = m;
     return SK_OK;
 }
@@ -260,7 +350,7 @@ void sk_mamba_lm_free(sk_mamba_lm *m) {
     }
     m->pa.base = m->ga.base = m->aa.base = NULL; /* owned by the backend, not the arena */
     sk_arena_free(&m->pa), sk_arena_free(&m->ga), sk_arena_free(&m->aa);
-    free(m->params), free(m->w), free(m->gw), free(m->act), free(m->norm_w), free(m->gnorm_w);
+    free(m->params), free(m->bind_w), free(m->bind_g), free(m->w), free(m->gw), free(m->act), free(m->norm_w), free(m->gnorm_w);
     free(m->res), free(m->hn), free(m->rstd), free(m->host_loss);
     free(m);
 }
@@ -274,6 +364,16 @@ int64_t sk_mamba_lm_numel(const sk_mamba_lm *m) {
     for (int i = 0; i < m->np; i++) n += m->params[i].numel;
     return n;
 }
+float *sk_mamba_lm_flat(const sk_mamba_lm *m, int grads, int64_t *n) {
+    if (grads && !(m->flags & SK_MAMBA_GRADS)) {
+        *n = 0;
+        return NULL;
+    }
+    *n = grads ? m->ga.total : m->pa.total;
+    return grads ? m->gbase : m->pbase;
+}
+int64_t sk_mamba_lm_max_batch(const sk_mamba_lm *m) { return m->max_b; }
+int64_t sk_mamba_lm_max_len(const sk_mamba_lm *m) { return m->max_L; }
 void sk_mamba_lm_print_memory(const sk_mamba_lm *m, int verbose) {
     sk_arena_print(&m->pa, verbose);
     if (m->flags & SK_MAMBA_GRADS) sk_arena_print(&m->ga, verbose);
@@ -300,7 +400,9 @@ int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
 #define ENDS(s) (strlen(p->name) >= strlen(s) && !strcmp(p->name + strlen(p->name) - strlen(s), s))
         if (ENDS("embedding.weight")) { /* nn.Embedding re-init: N(0, 0.02) */
             for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(0.02 * sk_rng_normal(&r));
-        } else if (ENDS("norm.weight") || ENDS("norm_f.weight") || ENDS("mixer.D")) {
+        } else if (ENDS("mixer.D") && c->block == SK_BLOCK_S4_MLP) { /* S4 block: D ~ N(0, 1) */
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)sk_rng_normal(&r);
+        } else if (ENDS("norm.weight") || ENDS("norm2.weight") || ENDS("norm_f.weight") || ENDS("mixer.D")) {
             for (int64_t j = 0; j < p->numel; j++) h[j] = 1.0f;
         } else if (ENDS("in_proj.weight")) {
             fill_uniform(&r, h, p->numel, 1 / sqrt(d)); /* kaiming_uniform(a=sqrt 5): U(+-1/sqrt(fan_in)) */
@@ -317,8 +419,20 @@ int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
                 if (dt < c->dt_init_floor) dt = c->dt_init_floor;
                 h[j] = (float)(dt + log(-expm1(-dt)));
             }
-        } else if (ENDS("A_log")) {
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)log((double)(j % c->d_state + 1)); /* S4D-Real */
+        } else if (ENDS("A_log")) { /* S4D-Real: log(n+1); complex (S4D-Lin): log 0.5 */
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(sk_ssm_complex(c) ? log(0.5) : log((double)(j % c->d_state + 1)));
+        } else if (ENDS("A_imag")) { /* S4D-Lin: pi n */
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(M_PI * (double)(j % c->d_state));
+        } else if (ENDS("mixer.log_dt")) { /* log dt ~ U[log dt_min, log dt_max] (sashimi-s4.md §3.2) */
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(log(c->dt_min) + sk_rng_uniform(&r) * (log(c->dt_max) - log(c->dt_min)));
+        } else if (ENDS("mixer.B")) { /* B = 1 (+0i) */
+            for (int64_t j = 0; j < p->numel; j++) h[j] = sk_ssm_complex(c) && j % 2 ? 0.0f : 1.0f;
+        } else if (ENDS("mixer.C")) { /* randn: real N(0, 1); complex re, im ~ N(0, 1/2) */
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(sk_rng_normal(&r) * (sk_ssm_complex(c) ? sqrt(0.5) : 1.0));
+        } else if (ENDS("output_linear.weight") || ENDS("output_linear.bias") || ENDS("fc1.weight") || ENDS("fc1.bias")) {
+            fill_uniform(&r, h, p->numel, 1 / sqrt(d)); /* nn.Linear default, fan_in = d */
+        } else if (ENDS("fc2.weight") || ENDS("fc2.bias")) {
+            fill_uniform(&r, h, p->numel, 1 / sqrt(2 * d)); /* fan_in = 2d */
         } else if (ENDS("out_proj.weight")) {
             /* rescale_prenorm_residual: U(+-1/sqrt(fan_in)) / sqrt(n_layer) (n_residuals_per_layer = 1) */
             fill_uniform(&r, h, p->numel, 1 / sqrt(Di) / sqrt((double)c->n_layer));
@@ -361,8 +475,19 @@ static int backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, in
     for (int64_t l = 0; l < nl; l++) {
         /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
         TRY(be->rmsnorm_fwd(m->hn[l], m->rstd[l], m->res[l], m->norm_w[l], rows, d, (float)c->norm_epsilon));
-        TRY(sk_mamba_block_forward(be, c, m->mo, &m->act[l], m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
-        TRY(be->copy(m->res[l + 1], m->res[l], (size_t)(rows * d) * sizeof(float)));
+        sk_mamba_act *a = &m->act[l];
+        if (c->block == SK_BLOCK_S4_MLP) {
+            /* S4+MLP (sk_ssm.h): mid = r_l + S4(RMSNorm(r_l)); r_{l+1} = mid + MLP(RMSNorm2(mid)) */
+            TRY(sk_s4block_forward(be, c, m->mo, a, m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
+            TRY(be->copy(a->mid, m->res[l], (size_t)(rows * d) * sizeof(float)));
+            TRY(be->axpy(a->mid, m->mo, 1.0f, rows * d));
+            TRY(be->rmsnorm_fwd(a->hn2, a->rstd2, a->mid, m->w[l].norm2, rows, d, (float)c->norm_epsilon));
+            TRY(sk_mlp_forward(be, c, m->mo, a, a->hn2, &m->w[l], rows, &m->scr));
+            TRY(be->copy(m->res[l + 1], a->mid, (size_t)(rows * d) * sizeof(float)));
+        } else {
+            TRY(sk_mamba_block_forward(be, c, m->mo, a, m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
+            TRY(be->copy(m->res[l + 1], m->res[l], (size_t)(rows * d) * sizeof(float)));
+        }
         TRY(be->axpy(m->res[l + 1], m->mo, 1.0f, rows * d));
     }
     /* hf = RMSNorm_f(r_n)   (rows, d) */
@@ -424,8 +549,16 @@ static int backbone_backward(sk_mamba_lm *m) {
     TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
     for (int64_t l = nl - 1; l >= 0; l--) {
         /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), accumulated in place */
-        TRY(sk_mamba_block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], &m->act[l], b, L, rs, NULL,
-                                    NULL, &m->scr));
+        if (c->block == SK_BLOCK_S4_MLP) {
+            /* through the MLP residual (dr becomes dL/dmid), then the S4 block */
+            const sk_mamba_act *a = &m->act[l];
+            TRY(sk_mlp_backward(be, c, m->dhn, &m->gw[l], m->dr, a->hn2, &m->w[l], a, rows, &m->scr));
+            TRY(be->rmsnorm_bwd(m->dr, m->gw[l].norm2, m->dhn, a->mid, m->w[l].norm2, a->rstd2, rows, d));
+            TRY(sk_s4block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], a, b, L, rs, NULL, NULL, &m->scr));
+        } else {
+            TRY(sk_mamba_block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], &m->act[l], b, L, rs, NULL,
+                                        NULL, &m->scr));
+        }
         TRY(be->rmsnorm_bwd(m->dr, m->gnorm_w[l], m->dhn, m->res[l], m->norm_w[l], m->rstd[l], rows, d));
     }
     TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, c->vocab_padded, d));
@@ -469,8 +602,9 @@ int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out)
     sk_arena_init(&st->arena, "state", sizeof(float));
     int rc = 0;
     for (int64_t l = 0; l < c->n_layer && !rc; l++) {
-        rc = sk_arena_add(&st->arena, "conv_state", b * (c->d_conv - 1) * c->d_inner, (void **)&st->layer[l].conv);
-        if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * c->d_inner * c->d_state, (void **)&st->layer[l].ssm);
+        if (c->block != SK_BLOCK_S4_MLP)
+            rc = sk_arena_add(&st->arena, "conv_state", b * (c->d_conv - 1) * c->d_inner, (void **)&st->layer[l].conv);
+        if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * sk_ssm_dim(c) * sk_ssm_nk(c), (void **)&st->layer[l].ssm);
     }
     if (!rc) rc = sk_arena_alloc_on(&st->arena, m->be, &st->base);
     if (rc) {

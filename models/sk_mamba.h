@@ -29,8 +29,21 @@ extern "C" {
  * pad_vocab_size_multiple (default 8; the vocabulary is rounded up to a multiple, as mamba_ssm),
  * d_state (16), d_conv (4), expand (2), dt_rank ("auto" = ceil(d_model/16), or an integer),
  * dt_min (1e-3), dt_max (0.1), dt_init_floor (1e-4), dt_scale (1), norm_epsilon (1e-5),
+<<<<<<< HEAD
  * tie_embeddings (true). "arch", if present, must be "mamba-lm".
+ * The SSM layer family (issue 7, models/sk_ssm.h): "ssm" = "s6" (default, Mamba's selective
+ * S6, real), "s6-complex" (complex S6: A = -exp(A_log) + i A_imag, x_proj gives R + 4N outputs),
+ * "s4d-real" or "s4d-lin" (the LTI S4D layer with ZOH, real or complex, per-channel dt; in a
+ * Mamba block it replaces x_proj/dt_proj/S6: the "Mamba-S4" block); "block" = "mamba" (default)
+ * or "s4-mlp" (SaShiMi's S4 block followed by an MLP block, each pre-norm residual; needs an
+ * s4d ssm). Complex kinds have d_state complex modes (2 * d_state real numbers per channel).
+=======
+ * tie_embeddings (true). "arch", if present, must be "mamba-lm". A "train" object (a preset's
+ * training options, read by `ssmkit train`) is allowed and ignored here.
+>>>>>>> train
  * ------------------------------------------------------------------------------------------- */
+enum { SK_SSM_S6 = 0, SK_SSM_S6_COMPLEX = 1, SK_SSM_S4D_REAL = 2, SK_SSM_S4D_LIN = 3 };
+enum { SK_BLOCK_MAMBA = 0, SK_BLOCK_S4_MLP = 1 };
 typedef struct sk_mamba_config {
     int64_t d_model, n_layer, vocab_size, pad_vocab_size_multiple;
     int64_t d_state, d_conv, dt_rank;
@@ -38,6 +51,8 @@ typedef struct sk_mamba_config {
     int dt_rank_auto;
     double dt_min, dt_max, dt_init_floor, dt_scale, norm_epsilon;
     int tie_embeddings;
+    int ssm;   /* SK_SSM_*: "ssm" */
+    int block; /* SK_BLOCK_*: "block" */
     /* derived by sk_mamba_config_finish */
     int64_t d_inner;      /* int(expand * d_model) */
     int64_t vocab_padded; /* vocab_size rounded up to pad_vocab_size_multiple */
@@ -70,11 +85,19 @@ typedef struct sk_mamba_w {   /* parameters (or their gradients) of one block */
     float *A_log;     /* (Di, N); A = -exp(A_log) */
     float *D;         /* (Di) */
     float *out_proj;  /* (d, Di) */
+    /* the SSM layer family (models/sk_ssm.h; NULL where the kind has none). H = Di in a Mamba
+     * block, d in an S4 block; K = 2 for complex kinds */
+    float *A_imag;    /* (H, N) imaginary part of A (s6-complex, s4d-lin) */
+    float *log_dt;    /* (H) S4D step: dt = exp(log_dt) */
+    float *B, *C;     /* (H, N[, 2]) S4D constant B and C */
+    float *glu_w, *glu_b;                 /* S4 block output_linear: (2d, d), (2d), then GLU */
+    float *norm2;                         /* (d) RMSNorm of the MLP block */
+    float *fc1_w, *fc1_b, *fc2_w, *fc2_b; /* MLP: (2d, d), (2d), (d, 2d), (d) */
 } sk_mamba_w;
 
 typedef struct sk_mamba_state { /* recurrent state of one block for b sequences */
-    float *conv;  /* (b, W-1, Di) last W-1 pre-conv inputs, oldest first */
-    float *ssm;   /* (b, Di, N) fp32 */
+    float *conv;  /* (b, W-1, Di) last W-1 pre-conv inputs, oldest first (Mamba blocks) */
+    float *ssm;   /* (b, H, N[, 2]) fp32 (complex kinds: (re, im) pairs) */
 } sk_mamba_state;
 
 typedef struct sk_mamba_act { /* what the forward saves for the backward (max_batch x max_len) */
@@ -83,14 +106,21 @@ typedef struct sk_mamba_act { /* what the forward saves for the backward (max_ba
     float *xdbl;   /* (b, L, R + 2N) x_proj output: dt_in | B | C */
     float *dt;     /* (b, L, Di) dt_proj(dt_in), before bias and softplus */
     float *y;      /* (b, L, Di) gated scan output */
-    float *ckpt;   /* (b, ceil(L/chunk), Di, N) scan checkpoints */
+    float *ckpt;   /* (b, ceil(L/chunk), H, N[, 2]) scan checkpoints */
     float *conv0;  /* (b, W-1, Di) the initial conv state the forward used (when given a state) */
-    float *ssm0;   /* (b, Di, N) the initial SSM state */
+    float *ssm0;   /* (b, H, N[, 2]) the initial SSM state */
+    float *s4_dt, *s4_Bz; /* S4D: dt (H) and the ZOH-folded B (H, N[, 2]) of this forward */
+    float *g, *pre;       /* S4 block: GELU(y) (b, L, d), output_linear out (b, L, 2d) */
+    float *mid, *hn2, *rstd2, *f1, *g1; /* MLP block: residual after the S4 block (b, L, d), its
+                                         * RMSNorm (b, L, d) and 1/rms (b, L), fc1 out and GELU (b, L, 2d) */
     int has_state; /* set by the forward: conv0/ssm0 hold the initial state */
 } sk_mamba_act;
 
 typedef struct sk_mamba_scratch { /* backward temporaries shared by all blocks; scan scratch */
     float *dxz, *dxc, *dxdbl, *ddt, *dy; /* shapes as the activations */
+    float *s4_ddt, *s4_dBz;               /* S4D: (H), (H, N[, 2]) */
+    float *d2a, *d2b;                     /* S4 / MLP blocks: (b, L, 2d) each */
+    const float *ones;                    /* (b*L) ones: bias gradients as GEMMs */
     float *scan_work;
     int64_t scan_work_len;
 } sk_mamba_scratch;
@@ -145,6 +175,13 @@ const sk_backend *sk_mamba_lm_backend(const sk_mamba_lm *m);
 int sk_mamba_lm_nparams(const sk_mamba_lm *m);
 const sk_param *sk_mamba_lm_param(const sk_mamba_lm *m, int i);
 int64_t sk_mamba_lm_numel(const sk_mamba_lm *m); /* total parameter count */
+/* The parameter (grads = 0) or gradient (grads = 1) arena as one flat fp32 array of *n elements
+ * (slots padded to 64 bytes; both arenas have the same layout, so param i lives at
+ * p->w - base in either, and an optimizer can size its moment buffers from *n). NULL without
+ * gradients. */
+float *sk_mamba_lm_flat(const sk_mamba_lm *m, int grads, int64_t *n);
+int64_t sk_mamba_lm_max_batch(const sk_mamba_lm *m);
+int64_t sk_mamba_lm_max_len(const sk_mamba_lm *m);
 /* Print the MiB of each arena to stderr (verbose: every slot). */
 void sk_mamba_lm_print_memory(const sk_mamba_lm *m, int verbose);
 

@@ -49,11 +49,27 @@ static int check_keys(const cJSON *o, const char *what, const char *const *known
     return SK_OK;
 }
 
+/* names of SK_SSM_* and SK_BLOCK_* in configs (index = value) */
+static const char *const ssm_names[] = {"s6", "s6-complex", "s4d-real", "s4d-lin", NULL};
+static const char *const block_names[] = {"mamba", "s4-mlp", NULL};
+
+static int get_enum(const cJSON *o, const char *key, const char *what, const char *const *names, int *out) {
+    const char *v = NULL;
+    int rc = sk_json_str(o, key, what, &v);
+    if (rc || !v) return rc;
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(names[i], v)) return *out = i, SK_OK;
+    char list[256] = "";
+    for (int i = 0; names[i]; i++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? ", " : "", names[i]);
+    return sk_error(SK_EINVAL, "%s: %s \"%s\" is unknown (use one of %s)", what, key, v, list);
+}
+
 int sk_mamba_config_from_json(const cJSON *o, const char *what, sk_mamba_config *c) {
-    static const char *const known[] = {"description", "arch", "d_model", "n_layer", "vocab_size",
+    /* "train": the training options of a preset (tools/cmd_train.c reads them; not the model's) */
+    static const char *const known[] = {"description", "arch", "train", "d_model", "n_layer", "vocab_size",
                                         "pad_vocab_size_multiple", "d_state", "d_conv", "expand", "dt_rank",
                                         "dt_min", "dt_max", "dt_init_floor", "dt_scale", "norm_epsilon",
-                                        "tie_embeddings", NULL};
+                                        "tie_embeddings", "ssm", "block", NULL};
     sk_mamba_config_defaults(c);
     if (!cJSON_IsObject(o)) return sk_error(SK_EINVAL, "%s: config is not a JSON object", what);
     int rc = check_keys(o, what, known);
@@ -75,6 +91,8 @@ int sk_mamba_config_from_json(const cJSON *o, const char *what, sk_mamba_config 
     if (!rc) rc = sk_json_num(o, "dt_scale", what, &c->dt_scale);
     if (!rc) rc = sk_json_num(o, "norm_epsilon", what, &c->norm_epsilon);
     if (!rc) rc = sk_json_bool(o, "tie_embeddings", what, &c->tie_embeddings);
+    if (!rc) rc = get_enum(o, "ssm", what, ssm_names, &c->ssm);
+    if (!rc) rc = get_enum(o, "block", what, block_names, &c->block);
     if (!rc) rc = sk_mamba_config_finish(c, what);
     return rc;
 }
@@ -169,6 +187,10 @@ int sk_mamba_config_finish(sk_mamba_config *c, const char *what) {
     int64_t m = c->pad_vocab_size_multiple;
     c->vocab_padded = (c->vocab_size + m - 1) / m * m; /* mamba_ssm MambaLMHeadModel L245-246 */
     NEED(c->vocab_padded <= INT32_MAX, "%s: padded vocabulary too large", what);
+    NEED(c->ssm >= SK_SSM_S6 && c->ssm <= SK_SSM_S4D_LIN && c->block >= SK_BLOCK_MAMBA && c->block <= SK_BLOCK_S4_MLP,
+         "%s: unknown ssm / block kind", what);
+    NEED(c->block != SK_BLOCK_S4_MLP || c->ssm >= SK_SSM_S4D_REAL,
+         "%s: block \"s4-mlp\" needs ssm \"s4d-real\" or \"s4d-lin\" (got \"%s\")", what, ssm_names[c->ssm]);
 #undef NEED
     return SK_OK;
 }
@@ -191,6 +213,8 @@ char *sk_mamba_config_to_json(const sk_mamba_config *c) {
     cJSON_AddNumberToObject(o, "dt_scale", c->dt_scale);
     cJSON_AddNumberToObject(o, "norm_epsilon", c->norm_epsilon);
     cJSON_AddBoolToObject(o, "tie_embeddings", c->tie_embeddings);
+    if (c->ssm != SK_SSM_S6) cJSON_AddStringToObject(o, "ssm", ssm_names[c->ssm]);
+    if (c->block != SK_BLOCK_MAMBA) cJSON_AddStringToObject(o, "block", block_names[c->block]);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

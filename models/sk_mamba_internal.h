@@ -14,6 +14,7 @@ struct sk_mamba_lm {
     void *pbase, *gbase, *abase; /* their backend allocations */
     sk_param *params;
     int np;
+    float ***bind_w, ***bind_g; /* (np) where each parameter's value / gradient pointer goes */
     /* views into the parameter / gradient arenas */
     float *emb, *gemb, *norm_f, *gnorm_f, *head, *ghead; /* head == emb when tied */
     float **norm_w, **gnorm_w;                            /* (n_layer) x (d) */
@@ -23,6 +24,7 @@ struct sk_mamba_lm {
     float **res;       /* (n_layer + 1) residual streams (rows, d) */
     float **hn, **rstd;/* (n_layer) norm outputs (rows, d) and 1/rms (rows) */
     float *mo, *hf, *rstdf, *logits, *losses, *dlogits, *dhf, *dr, *dhn;
+    float *ones;       /* (rows) ones for the bias GEMMs of the S4+MLP blocks */
     void *tok, *tgt, *reset; /* int32 (rows), int32 (rows), bytes (rows) */
     sk_mamba_scratch scr;
     float *host_loss; /* (rows) host */

@@ -33,6 +33,8 @@ struct sk_optimizer {
 int sk_optimizer_create(sk_optimizer **out, const sk_train_model *m, const sk_optim_hparams *h) {
     *out = NULL;
     TRY(sk_optim_check(h));
+    static const char *const ops[] = {"axpy", "adamw"}; /* gradient scaling and the update */
+    TRY(sk_backend_require(m->be, ops, 2));
     sk_optimizer *o = calloc(1, sizeof *o);
     if (!o) return sk_error(SK_ENOMEM, "optimizer: out of memory");
     o->m = *m, o->h = *h, o->np = m->nparams(m->self);
@@ -385,7 +387,7 @@ int sk_trainer_resume(sk_trainer *t, const char *path) {
         rc = sk_error(SK_EINVAL, "%s: the state is at step %lld but the run has %lld steps", path, (long long)step,
                       (long long)t->o.steps);
     if (rc) {
-        if (rc != SK_EFORMAT && rc != SK_EINVAL) rc = sk_error_wrap(rc, "%s", path);
+        if (rc != SK_EFORMAT && rc != SK_EINVAL) rc = sk_error_wrap(rc, "%s: ", path);
         sk_st_close(st);
         return rc;
     }

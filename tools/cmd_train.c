@@ -270,11 +270,25 @@ static int do_train(run *r, const char *preset, const char *config, const char *
     if (!cJSON_GetObjectItemCaseSensitive(r->opts, "min_lr")) cJSON_AddNumberToObject(r->opts, "min_lr", num(r->opts, "lr") / 10);
     if (!cJSON_GetObjectItemCaseSensitive(r->opts, "warmup"))
         cJSON_AddNumberToObject(r->opts, "warmup", (double)(steps / 10 < 100 ? steps / 10 : 100));
+    else if (!cJSON_GetObjectItemCaseSensitive(cli, "warmup") && num(r->opts, "warmup") >= (double)steps) {
+        /* a preset's warm-up longer than a short run given with --steps: a tenth of the run */
+        sk_log_warn("warm-up of %.0f steps from %s is not shorter than --steps %lld: using %lld", num(r->opts, "warmup"),
+                    resume ? "the stored options" : what, (long long)steps, (long long)(steps / 10));
+        cJSON_ReplaceItemInObjectCaseSensitive(r->opts, "warmup", cJSON_CreateNumber((double)(steps / 10)));
+    }
     if (!str(r->opts, "log")) {
         r->log_default = sk_train_derived_path(out, ".log.jsonl");
         cJSON_AddStringToObject(r->opts, "log", r->log_default);
     }
     int threads = sk_lm_threads((int)num(r->opts, "threads"));
+    if (resume && r->state_train) {
+        cJSON *tj = cJSON_Parse(r->state_train);
+        double was = num(tj, "threads");
+        if (isfinite(was) && (int)was != threads)
+            sk_log_warn("resuming with %d threads, the run used %d: the continuation is not bitwise that of the "
+                        "uninterrupted run (give -@ %d for that)", threads, (int)was, (int)was);
+        cJSON_Delete(tj);
+    }
     cJSON_DeleteItemFromObjectCaseSensitive(r->opts, "threads");
     cJSON_AddNumberToObject(r->opts, "threads", threads);
 
@@ -290,7 +304,7 @@ static int do_train(run *r, const char *preset, const char *config, const char *
     rc = sk_sched_kind_parse(str(r->opts, "schedule"), &o.sched.kind);
     if (!rc) rc = sk_sched_check(&o.sched);
     if (!rc) rc = sk_optim_check(&o.optim);
-    if (rc) return sk_error_wrap(rc, "training options");
+    if (rc) return sk_error_wrap(rc, "training options: ");
 
     const sk_backend *be = NULL;
     if ((rc = sk_lm_backend(str(r->opts, "device"), &be))) return rc;

@@ -9,7 +9,6 @@
 int cmd_presets(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_audio(int argc, char **argv);
-int cmd_dna(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
@@ -18,6 +17,7 @@ int cmd_train(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_dna(int argc, char **argv);
 
 static const sk_cmd commands[] = {
     {"presets", cmd_presets, "list built-in model presets, or print one"},

@@ -65,6 +65,10 @@ static const sk_backend cpu_backend = {
     .embed_bwd = sk_embed_bwd_f32,
     .xent = sk_xent_f32,
     .adamw = sk_adamw_f32,
+    .s4d_zoh_fwd = sk_s4d_zoh_fwd_f32,
+    .s4d_zoh_bwd = sk_s4d_zoh_bwd_f32,
+    .glu_fwd = sk_glu_fwd_f32,
+    .glu_bwd = sk_glu_bwd_f32,
 };
 
 const sk_backend *sk_backend_cpu(void) { return &cpu_backend; }

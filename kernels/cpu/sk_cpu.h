@@ -40,7 +40,7 @@ extern "C" {
                           int64_t d, real eps);                                                  \
     int sk_rmsnorm_bwd##S(real *dx, real *dw, const real *dout, const real *x, const real *w,    \
                           const real *rstd, int64_t rows, int64_t d);                            \
-    /* Elementwise activation (SK_ACT_SILU or SK_ACT_SOFTPLUS, sk_scalar.h): out = f(x);          \
+    /* Elementwise activation (SK_ACT_SILU, _SOFTPLUS or _GELU, sk_scalar.h): out = f(x);          \
      * backward dx = dout * f'(x) (written). (n) each; out may alias x. */                       \
     int sk_act_fwd##S(real *out, const real *x, int64_t n, int kind);                            \
     int sk_act_bwd##S(real *dx, const real *dout, const real *x, int64_t n, int kind);           \
@@ -61,7 +61,20 @@ extern "C" {
      * p -= lr*wd*p; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;                                  \
      * p -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps).  p, g, m, v: (n). */                    \
     int sk_adamw##S(real *p, const real *g, real *m, real *v, int64_t n, real lr, real b1,       \
-                    real b2, real eps, real wd, int64_t t);
+                    real b2, real eps, real wd, int64_t t);                                      \
+    /* S4D ZOH fold (s4d_ref.inc): dt = exp(log_dt), Bz = B (exp(dt A) - 1) / (dt A),           \
+     * A = -exp(A_log) + i A_imag (A_imag NULL: real). log_dt, dt: (D); A_log, A_imag: (D, N);   \
+     * B, Bz: (D, N, K), K = 2 when complex. Backward adds (+=) into dlog_dt, dA_log, dA_imag,   \
+     * dB from ddt (D) and dBz (D, N, K). */                                                     \
+    int sk_s4d_zoh_fwd##S(real *dt, real *Bz, const real *log_dt, const real *A_log,            \
+                          const real *A_imag, const real *B, int64_t D, int64_t N);              \
+    int sk_s4d_zoh_bwd##S(real *dlog_dt, real *dA_log, real *dA_imag, real *dB, const real *ddt, \
+                          const real *dBz, const real *log_dt, const real *A_log,               \
+                          const real *A_imag, const real *B, int64_t D, int64_t N);              \
+    /* GLU (glu_ref.inc): out (rows, H) = x[:, :H] * sigmoid(x[:, H:]), x (rows, 2H);             \
+     * backward writes dx (rows, 2H). */                                                         \
+    int sk_glu_fwd##S(real *out, const real *x, int64_t rows, int64_t H);                       \
+    int sk_glu_bwd##S(real *dx, const real *dout, const real *x, int64_t rows, int64_t H);
 
 SK_CPU_DECLARE(float, _f32)
 SK_CPU_DECLARE(double, _f64)
@@ -74,18 +87,22 @@ int sk_gemm_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, co
 int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
                         const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
                         float *C, int64_t ldc);
-/* Selective scan: OpenMP over blocks of SK_SCAN_VW channels (batch loop inside, so dA/dD are
- * owned by one thread), inner loops vectorized over the channels of a block; the backward
- * recomputes states chunk by chunk from ckpt and reduces dB/dC over threads in scratch. */
-#define SK_SCAN_VW 8
+/* Selective scan (every flag of sk_ops.h: real/complex, variable/constant B and C, delta or
+ * per-channel delta): OpenMP over groups of blocks of SK_SCAN_VW channels (batch loop inside, so
+ * dA/dD and constant dB/dC are owned by one thread), each block's 16 channels updated as one
+ * vector; the backward recomputes states chunk by chunk from ckpt and reduces variable dB/dC over
+ * threads in scratch. Uses p->work (sk_scan_work_len_f32 floats) or allocates it per call when
+ * p->work is NULL. Results are deterministic for a given thread count. */
+#define SK_SCAN_VW 16 /* = SK_VLANES of kernels/cpu/sk_vmath.h */
 int sk_scan_fwd_f32(const sk_scan_f32 *p);
 int sk_scan_bwd_f32(const sk_scan_f32 *p);
 /* Scratch elements the optimized scan needs for `nthreads` threads (forward and backward). */
 int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads);
 
-/* Vectorizable fp32 exp/log used by the optimized kernels (a few ulp; tested against libm). */
+/* One lane of the vector exp / softplus of sk_vmath.h (for tests against libm). */
 float sk_vexpf_test(float x);
 float sk_vsoftplusf_test(float x);
+void sk_vsincosf_test(float x, float *s, float *c);
 
 /* Checks shared by reference and optimized scans (flags, sizes, required pointers). */
 int sk_scan_check_f32(const sk_scan_f32 *p, int bwd);

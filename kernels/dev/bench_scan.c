@@ -1,8 +1,11 @@
 /* bench_scan.c — kernel lab: time the selective scan (optimized fp32 forward and backward, and the
  * plain fp32 reference forward for scale) and report state updates per second (b * L * D * N per
  * call). Not part of the library.
- *   bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS]
- * Defaults: the issue's goal shape b 2, L 2048, D (d_inner) 256, N 16. */
+ *   bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS] [-m MODE]
+ * Defaults: the issue's goal shape b 2, L 2048, D (d_inner) 256, N 16. MODE: s6 (default: Mamba's
+ * real S6, variable B/C, softplus, z gate), s6-complex (the same with SK_SCAN_COMPLEX: N complex
+ * modes, B/C rows of 2N), s4d-real / s4d-lin (S4D: constant B/C, per-channel step delta = NULL,
+ * no gate; real / complex). A complex mode counts as one state update. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +28,8 @@ static int cmpd(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* median seconds of `reps` calls */
-static double timeit(int (*fn)(const sk_scan_f32 *), const sk_scan_f32 *p, int reps) {
+/* median seconds of `reps` calls (*best: the fastest; the machine may be shared) */
+static double timeit(int (*fn)(const sk_scan_f32 *), const sk_scan_f32 *p, int reps, double *best) {
     double *t = malloc((size_t)reps * sizeof(double));
     fn(p); /* warm-up */
     for (int i = 0; i < reps; i++) {
@@ -39,6 +42,7 @@ static double timeit(int (*fn)(const sk_scan_f32 *), const sk_scan_f32 *p, int r
     }
     qsort(t, (size_t)reps, sizeof(double), cmpd);
     double med = t[reps / 2];
+    *best = t[0];
     free(t);
     return med;
 }
@@ -46,7 +50,8 @@ static double timeit(int (*fn)(const sk_scan_f32 *), const sk_scan_f32 *p, int r
 int main(int argc, char **argv) {
     int64_t b = 2, L = 2048, D = 256, N = 16;
     int reps = 20, threads = 0, c;
-    while ((c = getopt(argc, argv, "b:L:D:N:@:r:h")) != -1) {
+    const char *mode = "s6";
+    while ((c = getopt(argc, argv, "b:L:D:N:@:r:m:h")) != -1) {
         switch (c) {
         case 'b': b = atoll(optarg); break;
         case 'L': L = atoll(optarg); break;
@@ -54,7 +59,10 @@ int main(int argc, char **argv) {
         case 'N': N = atoll(optarg); break;
         case '@': threads = atoi(optarg); break;
         case 'r': reps = atoi(optarg); break;
-        default: fprintf(stderr, "usage: bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS]\n"); return 2;
+        case 'm': mode = optarg; break;
+        default:
+            fprintf(stderr, "usage: bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS] [-m s6|s6-complex|s4d-real|s4d-lin]\n");
+            return 2;
         }
     }
 #ifdef SSMKIT_HAVE_OPENMP
@@ -63,29 +71,48 @@ int main(int argc, char **argv) {
 #else
     threads = 1;
 #endif
+    const int cplx = !strcmp(mode, "s6-complex") || !strcmp(mode, "s4d-lin"), s4d = !strncmp(mode, "s4d", 3);
+    if (strcmp(mode, "s6") && !cplx && strcmp(mode, "s4d-real")) {
+        fprintf(stderr, "bench_scan: -m %s: unknown mode (s6, s6-complex, s4d-real, s4d-lin)\n", mode);
+        return 2;
+    }
+    const int64_t K = cplx ? 2 : 1, NK = N * K;
     sk_rng r;
     sk_rng_seed(&r, 1, 0);
     int64_t nch = (L + SK_SCAN_CHUNK_DEFAULT - 1) / SK_SCAN_CHUNK_DEFAULT;
     sk_scan_f32 p = {.batch = b, .len = L, .dim = D, .dstate = N, .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP,
                      .u = rnd(&r, b * L * D, -1, 1), .delta = rnd(&r, b * L * D, -4, 0), .delta_bias = rnd(&r, D, -1, 0),
-                     .A = rnd(&r, D * N, 0, 2.7f), .B = rnd(&r, b * L * N, -1, 1), .C = rnd(&r, b * L * N, -1, 1),
-                     .ldb = N, .ldc = N, .D = rnd(&r, D, -1, 1), .z = rnd(&r, b * L * D, -2, 2), .ldz = D,
-                     .out = calloc((size_t)(b * L * D), 4), .hT = calloc((size_t)(b * D * N), 4),
-                     .ckpt = calloc((size_t)(b * nch * D * N), 4)};
+                     .A = rnd(&r, D * N, 0, 2.7f), .B = rnd(&r, b * L * NK, -1, 1), .C = rnd(&r, b * L * NK, -1, 1),
+                     .ldb = NK, .ldc = NK, .D = rnd(&r, D, -1, 1), .z = rnd(&r, b * L * D, -2, 2), .ldz = D,
+                     .out = calloc((size_t)(b * L * D), 4), .hT = calloc((size_t)(b * D * NK), 4),
+                     .ckpt = calloc((size_t)(b * nch * D * NK), 4)};
     p.dout = rnd(&r, b * L * D, -1, 1);
     p.du = calloc((size_t)(b * L * D), 4), p.ddelta = calloc((size_t)(b * L * D), 4), p.dz = calloc((size_t)(b * L * D), 4);
-    p.dB = calloc((size_t)(b * L * N), 4), p.dC = calloc((size_t)(b * L * N), 4), p.dA = calloc((size_t)(D * N), 4);
+    p.dB = calloc((size_t)(b * L * NK), 4), p.dC = calloc((size_t)(b * L * NK), 4), p.dA = calloc((size_t)(D * N), 4);
     p.dD = calloc((size_t)D, 4), p.ddelta_bias = calloc((size_t)D, 4);
+    if (cplx) { /* S4D-Lin-like A: A_log near log 1/2, A_imag = pi n */
+        p.flags |= SK_SCAN_COMPLEX;
+        float *Ai = rnd(&r, D * N, 0, 0);
+        for (int64_t i = 0; i < D * N; i++) Ai[i] = 3.14159265f * (float)(i % N);
+        p.A_imag = Ai, p.dA_imag = calloc((size_t)(D * N), 4);
+    }
+    if (s4d) { /* constant B/C (D, N*K), step dt = delta_bias in [1e-3, 0.1], no softplus, no gate */
+        p.flags = (p.flags & ~(unsigned)SK_SCAN_SOFTPLUS) | SK_SCAN_CONST_B | SK_SCAN_CONST_C;
+        p.delta = NULL, p.ddelta = NULL, p.z = NULL, p.delta_bias = rnd(&r, D, 1e-3f, 0.1f);
+        p.B = rnd(&r, D * NK, -1, 1), p.C = rnd(&r, D * NK, -1, 1);
+    }
     p.work_len = sk_scan_work_len_f32(&p, threads);
     p.work = malloc((size_t)p.work_len * 4);
     double upd = (double)b * L * D * N;
-    double tf = timeit(sk_scan_fwd_f32, &p, reps);
-    double tb = timeit(sk_scan_bwd_f32, &p, reps);
-    double tr = timeit(sk_scan_fwd_ref_f32, &p, reps < 5 ? reps : 5);
-    printf("selective scan b=%lld L=%lld D=%lld N=%lld threads=%d (median of %d)\n", (long long)b, (long long)L,
+    double bf, bb, br;
+    double tf = timeit(sk_scan_fwd_f32, &p, reps, &bf);
+    double tb = timeit(sk_scan_bwd_f32, &p, reps, &bb);
+    double tr = timeit(sk_scan_fwd_ref_f32, &p, reps < 5 ? reps : 5, &br);
+    printf("selective scan %s b=%lld L=%lld D=%lld N=%lld threads=%d (median of %d)\n", mode, (long long)b, (long long)L,
            (long long)D, (long long)N, threads, reps);
-    printf("  forward  (optimized) %8.3f ms  %6.2f G state-updates/s\n", tf * 1e3, upd / tf / 1e9);
-    printf("  backward (optimized) %8.3f ms  %6.2f G state-updates/s\n", tb * 1e3, upd / tb / 1e9);
-    printf("  forward  (reference) %8.3f ms  %6.2f G state-updates/s\n", tr * 1e3, upd / tr / 1e9);
+    printf("                        median ms  G updates/s | best ms  G updates/s\n");
+    printf("  forward  (optimized) %9.3f  %11.2f | %7.3f  %11.2f\n", tf * 1e3, upd / tf / 1e9, bf * 1e3, upd / bf / 1e9);
+    printf("  backward (optimized) %9.3f  %11.2f | %7.3f  %11.2f\n", tb * 1e3, upd / tb / 1e9, bb * 1e3, upd / bb / 1e9);
+    printf("  forward  (reference) %9.3f  %11.2f | %7.3f  %11.2f\n", tr * 1e3, upd / tr / 1e9, br * 1e3, upd / br / 1e9);
     return 0;
 }

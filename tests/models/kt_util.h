@@ -9,6 +9,8 @@
 #include "tests/sk_test.h"
 
 static sk_rng kt_rng;
+/* largest errors seen, printed by the tests (unused in tests that only need the helpers) */
+__attribute__((unused)) static double kt_worst_rel, kt_worst_fd;
 
 static inline double *kt_randd(int64_t n, double lo, double hi) {
     double *p = malloc((size_t)(n ? n : 1) * sizeof(double));
@@ -51,8 +53,21 @@ static inline double kt_fd_relerr(kt_lossfn f, void *ctx, double *x, int64_t n, 
 #define KT_FD(name, f, ctx, x, n, an, tol)                                                         \
     do {                                                                                           \
         double e_ = kt_fd_relerr((f), (ctx), (x), (n), (an), 1e-6);                                \
+        if (e_ > kt_worst_fd) kt_worst_fd = e_;                                                    \
         SK_CHECK(e_ <= (tol), "%s: finite-difference relative error %.3g > %.3g", (name), e_,     \
                  (double)(tol));                                                                   \
     } while (0)
+
+/* SK_CHECK_REL that also records the largest error (fp32 vs float64) */
+#define KT_REL(name, got, ref, n, tol)                                                             \
+    do {                                                                                           \
+        double e_ = sk_test_relerr_f((got), (ref), (n));                                           \
+        if (e_ > kt_worst_rel) kt_worst_rel = e_;                                                  \
+        SK_CHECK(e_ <= (tol), "%s: relative error %.3g > %.3g", (name), e_, (double)(tol));       \
+    } while (0)
+
+#define KT_REPORT(test)                                                                            \
+    printf("%s: worst fp32-vs-float64 relative error %.3g (gate 1e-5), worst float64 "           \
+           "finite-difference relative error %.3g (gate 1e-6)\n", (test), kt_worst_rel, kt_worst_fd)
 
 #endif

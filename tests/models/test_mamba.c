@@ -1,12 +1,18 @@
 /* test_mamba.c — the Mamba block and LM on the CPU backend:
  *  - initialization statistics (mamba-v1.md §1.2, §4.4), tolerances stated at each check;
- *  - step equals forward (<= 1e-4 relative) for the block and the LM over >= 300 tokens;
+ *  - step equals forward (<= 1e-4 relative) for the block and the LM over >= 300 tokens, the LM
+ *    for every block kind (Mamba with real or complex S6, Mamba-S4 real/complex, S4+MLP
+ *    real/complex; models/sk_ssm.h), as are chunked calls and resets;
  *  - chunked calls with state carry equal one call (forward, LM and block; block backward with
  *    state gradients passed between chunks equals the one-call backward);
  *  - bad input: tokens outside the vocabulary, batch too large. */
 #include <math.h>
 #include "models/sk_mamba.h"
 #include "models/sk_mamba_internal.h"
+#include "models/sk_ssm.h"
+#include "models/sk_presets.h"
+#include "src/sk_json.h"
+#include <unistd.h>
 #include "tests/models/kt_util.h"
 
 /* SK_CHECK_REL that also prints the figure (for the report) */
@@ -17,9 +23,10 @@
         SK_CHECK(e_ <= (tol), "%s: relative error %.3g > %.3g", (name), e_, (double)(tol));       \
     } while (0)
 
-static sk_mamba_config small_cfg(void) {
+static sk_mamba_config small_cfg_kind(int ssm, int block) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
+    c.ssm = ssm, c.block = block;
     c.d_model = 24, c.n_layer = 3, c.vocab_size = 11, c.d_state = 6, c.d_conv = 4;
     /* a wider dt range than the default so the states mix over tens of steps */
     c.dt_min = 0.01, c.dt_max = 0.5;
@@ -113,19 +120,23 @@ static void test_count_130m(void) {
     SK_CHECK(c.n_layer * per + c.vocab_padded * d + d == 129135360, "130m parameter count");
 }
 
-static sk_mamba_lm *make_model(int64_t b, int64_t L, int flags) {
-    sk_mamba_config c = small_cfg();
+static sk_mamba_lm *make_model_kind(int64_t b, int64_t L, int flags, int ssm, int block) {
+    sk_mamba_config c = small_cfg_kind(ssm, block);
     sk_mamba_lm *m;
     if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), b, L, flags) || sk_mamba_lm_init(m, 7)) abort();
     /* spread D and A a little so every path matters */
     for (int64_t l = 0; l < c.n_layer; l++)
-        for (int64_t i = 0; i < c.d_inner; i++) m->w[l].D[i] = (float)(0.5 + 0.01 * (i % 13));
+        for (int64_t i = 0; i < sk_ssm_dim(&c); i++) m->w[l].D[i] = (float)(0.5 + 0.01 * (i % 13));
     return m;
 }
+static sk_mamba_lm *make_model(int64_t b, int64_t L, int flags) { return make_model_kind(b, L, flags, SK_SSM_S6, SK_BLOCK_MAMBA); }
 
-static void test_lm_step(void) {
+/* LM step == forward, chunked == one call, resets, bad input; for each block kind (kind = the
+ * name printed with the figures) */
+static void test_lm_step(int ssm, int block, const char *kind) {
     const int64_t b = 2, L = 307;
-    sk_mamba_lm *m = make_model(b, L, 0);
+    sk_mamba_lm *m = make_model_kind(b, L, 0, ssm, block);
+    char nm[160];
     const int64_t V = m->cfg.vocab_padded;
     int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t));
     for (int64_t i = 0; i < b * L; i++) tok[i] = (int32_t)sk_rng_below(&kt_rng, (uint64_t)m->cfg.vocab_size);
@@ -142,14 +153,15 @@ static void test_lm_step(void) {
         SK_CHECK(sk_mamba_lm_step(m, st, tt, lg) == 0, "step: %s", sk_errmsg());
         for (int64_t i = 0; i < b; i++) memcpy(stepped + (i * L + t) * V, lg + i * V, (size_t)V * sizeof(float));
     }
-    REL("LM step vs forward (307 tokens, b=2)", stepped, ref, b * L * V, 1e-4);
+    snprintf(nm, sizeof nm, "%s: LM step vs forward (307 tokens, b=2)", kind);
+    REL(nm, stepped, ref, b * L * V, 1e-4);
     /* the history matters: the last logits differ from a fresh state's */
     SK_CHECK(sk_mamba_lm_state_reset(st) == 0, "reset");
     int32_t last[2] = {tok[L - 1], tok[2 * L - 1]};
     SK_CHECK(sk_mamba_lm_step(m, st, last, lg) == 0, "fresh step");
     double diff = 0;
     for (int64_t j = 0; j < V; j++) diff = fmax(diff, fabs(lg[j] - ref[(L - 1) * V + j]));
-    SK_CHECK(diff > 1e-3, "state carries history (fresh vs carried logits differ by %.3g)", diff);
+    SK_CHECK(diff > 1e-3, "%s: state carries history (fresh vs carried logits differ by %.3g)", kind, diff);
     /* chunked forward with state carry == one call: pieces of 100, 1, 206 tokens */
     SK_CHECK(sk_mamba_lm_state_reset(st) == 0, "reset");
     int64_t cuts[4] = {0, 100, 101, L};
@@ -164,7 +176,8 @@ static void test_lm_step(void) {
         for (int64_t i = 0; i < b; i++) memcpy(chunked + (i * L + t0) * V, pl + i * n * V, (size_t)(n * V) * sizeof(float));
         free(piece), free(pl);
     }
-    REL("LM chunked (100+1+206) vs one call", chunked, ref, b * L * V, 1e-4);
+    snprintf(nm, sizeof nm, "%s: LM chunked (100+1+206) vs one call", kind);
+    REL(nm, chunked, ref, b * L * V, 1e-4);
     /* resets: one call over two sequences packed with a reset == two separate calls */
     uint8_t *rs = calloc((size_t)(b * L), 1);
     rs[150] = 1, rs[L + 40] = 1;
@@ -178,7 +191,8 @@ static void test_lm_step(void) {
     SK_CHECK(sk_mamba_lm_logits(m, tl) == 0, "tail logits");
     double *tref = malloc((size_t)((L - 150) * V) * sizeof(double));
     for (int64_t i = 0; i < (L - 150) * V; i++) tref[i] = tl[i];
-    REL("reset at 150 == fresh sequence", full + 150 * V, tref, (L - 150) * V, 1e-5);
+    snprintf(nm, sizeof nm, "%s: reset at 150 == fresh sequence", kind);
+    REL(nm, full + 150 * V, tref, (L - 150) * V, 1e-5);
     /* bad input */
     int32_t bad[2] = {0, 16};
     SK_CHECK(sk_mamba_lm_forward(m, bad, NULL, 2, 1, NULL, NULL, NULL) == SK_EINVAL && strstr(sk_errmsg(), "token 16"),
@@ -274,12 +288,128 @@ static void test_config(void) {
     cJSON_Delete(o);
 }
 
+/* The SSM layer family's config fields, parameter table and initialization (models/sk_ssm.h). */
+static void test_ssm_kinds(void) {
+    sk_mamba_config c;
+    cJSON *o = cJSON_Parse("{\"d_model\": 20, \"n_layer\": 1, \"vocab_size\": 5, \"block\": \"s4-mlp\"}");
+    SK_CHECK(sk_mamba_config_from_json(o, "k.json", &c) == SK_EINVAL && strstr(sk_errmsg(), "needs ssm"),
+             "s4-mlp with S6 refused: %s", sk_errmsg());
+    cJSON_Delete(o);
+    o = cJSON_Parse("{\"d_model\": 20, \"n_layer\": 1, \"vocab_size\": 5, \"ssm\": \"s5\"}");
+    SK_CHECK(sk_mamba_config_from_json(o, "k.json", &c) == SK_EINVAL && strstr(sk_errmsg(), "k.json: ssm \"s5\" is unknown"),
+             "unknown ssm: %s", sk_errmsg());
+    cJSON_Delete(o);
+    o = cJSON_Parse("{\"d_model\": 20, \"n_layer\": 1, \"vocab_size\": 5, \"ssm\": \"s4d-lin\", \"block\": \"s4-mlp\"}");
+    SK_CHECK(sk_mamba_config_from_json(o, "k.json", &c) == 0 && c.ssm == SK_SSM_S4D_LIN && c.block == SK_BLOCK_S4_MLP, "s4-mlp config");
+    cJSON_Delete(o);
+    char *js = sk_mamba_config_to_json(&c);
+    sk_mamba_config c2;
+    o = cJSON_Parse(js);
+    SK_CHECK(sk_mamba_config_from_json(o, "rt", &c2) == 0 && c2.ssm == c.ssm && c2.block == c.block, "kind survives JSON: %s", js);
+    cJSON_Delete(o), free(js);
+    /* S4+MLP (S4D-Lin) parameters per layer: norm, mixer (log_dt, A_log, A_imag, B, C, D), output_linear,
+     * norm2, fc1, fc2; and init (A_log = log 1/2, A_imag = pi n, B = 1 + 0i,
+     * log_dt in [log dt_min, log dt_max], C parts ~ N(0, 1/2): sample variance within 25%) */
+    c.n_layer = 2, c.d_state = 64;
+    SK_CHECK(sk_mamba_config_finish(&c, "s4") == 0, "finish");
+    sk_mamba_lm *m;
+    SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 1, 0) == 0 && sk_mamba_lm_init(m, 3) == 0, "create: %s", sk_errmsg());
+    const int64_t d = c.d_model, N = c.d_state;
+    int64_t per = d + (d + 2 * d * N + 2 * 2 * d * N + d) + (2 * d * d + 2 * d) + d + (2 * d * d + 2 * d) + (2 * d * d + d);
+    SK_CHECK(sk_mamba_lm_numel(m) == c.n_layer * per + c.vocab_padded * d + d, "S4+MLP parameter count %lld",
+             (long long)sk_mamba_lm_numel(m));
+    int ok = 1;
+    double v = 0, lo = log(c.dt_min), hi = log(c.dt_max);
+    for (int64_t i = 0; i < d; i++) {
+        ok &= m->w[0].log_dt[i] >= lo - 1e-6 && m->w[0].log_dt[i] <= hi + 1e-6;
+        for (int64_t n = 0; n < N; n++) {
+            ok &= m->w[1].A_log[i * N + n] == (float)log(0.5) && m->w[1].A_imag[i * N + n] == (float)(M_PI * n);
+            ok &= m->w[0].B[(i * N + n) * 2] == 1.0f && m->w[0].B[(i * N + n) * 2 + 1] == 0.0f;
+            v += m->w[0].C[(i * N + n) * 2] * m->w[0].C[(i * N + n) * 2] + m->w[0].C[(i * N + n) * 2 + 1] * m->w[0].C[(i * N + n) * 2 + 1];
+        }
+    }
+    v /= 2 * d * N;
+    SK_CHECK(ok, "S4D-Lin init: A_log = log 0.5, A_imag = pi n, B = 1, log_dt in range");
+    SK_CHECK(fabs(v - 0.5) < 0.125, "C re/im variance %.3f (expected 0.5)", v);
+    sk_mamba_lm_free(m);
+    /* complex S6: x_proj has R + 4N rows */
+    c = small_cfg_kind(SK_SSM_S6_COMPLEX, SK_BLOCK_MAMBA);
+    SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 1, 0) == 0, "create s6-complex");
+    int found = 0;
+    for (int i = 0; i < sk_mamba_lm_nparams(m); i++) {
+        const sk_param *p = sk_mamba_lm_param(m, i);
+        if (!strcmp(p->name, "backbone.layers.0.mixer.x_proj.weight"))
+            found = p->shape[0] == c.dt_rank + 4 * c.d_state && p->shape[1] == c.d_inner;
+    }
+    SK_CHECK(found, "complex S6 x_proj.weight is (R + 4N, Di)");
+    sk_mamba_lm_free(m);
+}
+
+/* Every mamba-lm preset parses; a backend without an op the model needs is refused by name; an
+ * untied model saves and reloads its lm_head.weight. */
+static void test_presets_backend_untied(void) {
+    int n = 0;
+    for (int i = 0; i < sk_n_presets; i++) {
+        cJSON *j = NULL;
+        char what[128];
+        snprintf(what, sizeof what, "preset %s", sk_presets[i].name);
+        SK_CHECK(sk_json_parse(sk_presets[i].json, (int64_t)strlen(sk_presets[i].json), what, &j) == 0, "%s", what);
+        const cJSON *arch = cJSON_GetObjectItemCaseSensitive(j, "arch");
+        if (cJSON_IsString(arch) && !strcmp(arch->valuestring, "mamba-lm")) {
+            sk_mamba_config c;
+            SK_CHECK(sk_mamba_config_from_json(j, what, &c) == 0, "%s: %s", what, sk_errmsg());
+            n++;
+        }
+        cJSON_Delete(j);
+    }
+    SK_CHECK(n >= 1, "at least one mamba-lm preset");
+    sk_backend partial = *sk_backend_cpu();
+    partial.name = "cuda";
+    partial.scan_bwd = NULL;
+    sk_mamba_config c = small_cfg_kind(SK_SSM_S6, SK_BLOCK_MAMBA);
+    sk_mamba_lm *m = NULL;
+    SK_CHECK(sk_mamba_lm_create(&m, &c, &partial, 1, 4, 0) == SK_EUNSUP && m == NULL &&
+                 !strcmp(sk_errmsg(), "op scan_bwd is not implemented on cuda yet"), "missing op: %s", sk_errmsg());
+    c.tie_embeddings = 0;
+    SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 4, 0) == 0 && sk_mamba_lm_init(m, 3) == 0, "untied create");
+    const sk_param *last = sk_mamba_lm_param(m, sk_mamba_lm_nparams(m) - 1);
+    SK_CHECK(!strcmp(last->name, "lm_head.weight") && last->shape[0] == 16 && last->shape[1] == 24, "untied lm_head.weight (16, 24)");
+    char path[] = "/tmp/sk_untied_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    sk_mamba_lm *m2 = NULL;
+    SK_CHECK(sk_mamba_lm_save(m, path) == 0 && sk_mamba_lm_load(&m2, path, sk_backend_cpu(), 1, 4, 0) == 0, "untied round trip: %s", sk_errmsg());
+    if (m2) {
+        const sk_param *l2 = sk_mamba_lm_param(m2, sk_mamba_lm_nparams(m2) - 1);
+        SK_CHECK(!memcmp(l2->w, last->w, (size_t)last->numel * 4) && !sk_mamba_lm_config(m2)->tie_embeddings, "untied head reloaded");
+    }
+    unlink(path);
+    int64_t np = 0, ng = 0;
+    float *pb = sk_mamba_lm_flat(m, 0, &np);
+    SK_CHECK(pb && np >= sk_mamba_lm_numel(m) && sk_mamba_lm_flat(m, 1, &ng) == NULL && ng == 0, "flat arenas");
+    int inside = 1;
+    for (int i = 0; i < sk_mamba_lm_nparams(m); i++) {
+        const sk_param *pp = sk_mamba_lm_param(m, i);
+        inside &= pp->w >= pb && pp->w + pp->numel <= pb + np;
+    }
+    SK_CHECK(inside, "every parameter lies in the flat parameter arena");
+    sk_mamba_lm_free(m2);
+    sk_mamba_lm_free(m);
+}
+
 int main(void) {
     sk_rng_seed(&kt_rng, 5, 0);
     test_config();
+    test_ssm_kinds();
+    test_presets_backend_untied();
     test_count_130m();
     test_init_stats();
-    test_lm_step();
+    test_lm_step(SK_SSM_S6, SK_BLOCK_MAMBA, "mamba (s6)");
+    test_lm_step(SK_SSM_S6_COMPLEX, SK_BLOCK_MAMBA, "mamba (s6-complex)");
+    test_lm_step(SK_SSM_S4D_REAL, SK_BLOCK_MAMBA, "mamba-s4 (s4d-real)");
+    test_lm_step(SK_SSM_S4D_LIN, SK_BLOCK_MAMBA, "mamba-s4 (s4d-lin)");
+    test_lm_step(SK_SSM_S4D_REAL, SK_BLOCK_S4_MLP, "s4-mlp (s4d-real)");
+    test_lm_step(SK_SSM_S4D_LIN, SK_BLOCK_S4_MLP, "s4-mlp (s4d-lin)");
     test_block();
     return sk_test_finish("test_mamba");
 }

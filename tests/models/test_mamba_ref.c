@@ -3,6 +3,8 @@
  * random LM as an ssmkit checkpoint, a mamba_ssm folder and a sharded Hugging Face folder, plus
  * the float64 PyTorch logits, mean loss and every parameter gradient. Each of the three loads
  * must reproduce them within 1e-4 relative (max|got - ref| / max|ref| per tensor).
+ * The same parity for each kind of the SSM layer family (tests/models/fixtures/ssm_ref, written by
+ * tests/reference/make_ssm_fixtures.py): complex S6, Mamba-S4 real/complex, S4+MLP real/complex.
  * Also: save/load round trip and the checkpoint errors (shape mismatch naming the tensor,
  * pytorch_model.bin, missing tensor).
  *   test_mamba_ref                         the parity and I/O checks
@@ -221,6 +223,19 @@ int main(int argc, char **argv) {
         snprintf(p, sizeof p, "%s/hf", fx);
         parity("Hugging Face folder (2 shards)", p, verbose);
         io_errors();
+        /* the SSM layer family (issue 7): one LM per block kind, written by
+         * tests/reference/make_ssm_fixtures.py (same B x L, d_model 20, d_state 5) */
+        static const char *const kinds[] = {"s6_complex", "mamba_s4d_real", "mamba_s4d_lin", "s4mlp_real", "s4mlp_lin"};
+        sk_st *mamba_expct = expct;
+        for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+            snprintf(p, sizeof p, "%s/tests/models/fixtures/ssm_ref/%s/expected.safetensors", src ? src : ".", kinds[k]);
+            SK_CHECK(sk_st_open(p, &expct) == 0, "%s", sk_errmsg());
+            if (!expct) continue;
+            snprintf(p, sizeof p, "%s/tests/models/fixtures/ssm_ref/%s/ssmkit.safetensors", src ? src : ".", kinds[k]);
+            parity(kinds[k], p, verbose);
+            sk_st_close(expct);
+        }
+        expct = mamba_expct;
         rc = sk_test_finish("test_mamba_ref");
     }
     sk_st_close(expct);

@@ -61,12 +61,12 @@ static void test_conv(int64_t b, int64_t L, int64_t D, int64_t W, int act, int h
                         .reset = p.reset, .state_in = sf, .out = of, .state_out = sof, .dout = woutf, .dstate_out = wstf,
                         .dx = dxf, .dw = dwf, .dbias = dbf, .dstate_in = sf ? dsf : NULL};
     SK_CHECK(sk_conv1d_fwd_f32(&pf) == 0 && sk_conv1d_bwd_f32(&pf) == 0, "conv f32: %s", sk_errmsg());
-    snprintf(nm, sizeof nm, "%s: f32 out", tag); SK_CHECK_REL(nm, of, c.out, b * L * D, 1e-5);
-    snprintf(nm, sizeof nm, "%s: f32 state_out", tag); SK_CHECK_REL(nm, sof, c.sout, ns, 1e-5);
-    snprintf(nm, sizeof nm, "%s: f32 dx", tag); SK_CHECK_REL(nm, dxf, dx, nx, 1e-5);
-    snprintf(nm, sizeof nm, "%s: f32 dw", tag); SK_CHECK_REL(nm, dwf, dw, D * W, 1e-5);
-    if (c.bias) { snprintf(nm, sizeof nm, "%s: f32 dbias", tag); SK_CHECK_REL(nm, dbf, db, D, 1e-5); }
-    if (c.sin) { snprintf(nm, sizeof nm, "%s: f32 dstate_in", tag); SK_CHECK_REL(nm, dsf, dsin, ns, 1e-5); }
+    snprintf(nm, sizeof nm, "%s: f32 out", tag); KT_REL(nm, of, c.out, b * L * D, 1e-5);
+    snprintf(nm, sizeof nm, "%s: f32 state_out", tag); KT_REL(nm, sof, c.sout, ns, 1e-5);
+    snprintf(nm, sizeof nm, "%s: f32 dx", tag); KT_REL(nm, dxf, dx, nx, 1e-5);
+    snprintf(nm, sizeof nm, "%s: f32 dw", tag); KT_REL(nm, dwf, dw, D * W, 1e-5);
+    if (c.bias) { snprintf(nm, sizeof nm, "%s: f32 dbias", tag); KT_REL(nm, dbf, db, D, 1e-5); }
+    if (c.sin) { snprintf(nm, sizeof nm, "%s: f32 dstate_in", tag); KT_REL(nm, dsf, dsin, ns, 1e-5); }
     /* step: L calls of length 1 with state_out == state_in equal the forward */
     {
         float *st = c.sin ? kt_tof(c.sin, ns) : kt_zerof(ns), *o = kt_zerof(b * L * D);
@@ -83,8 +83,8 @@ static void test_conv(int64_t b, int64_t L, int64_t D, int64_t W, int act, int h
             for (int64_t i = 0; i < b; i++) memcpy(o + (i * L + t) * D, ot + i * D, (size_t)D * 4);
             free(xt), free(ot);
         }
-        snprintf(nm, sizeof nm, "%s: step out", tag); SK_CHECK_REL(nm, o, c.out, b * L * D, 1e-5);
-        snprintf(nm, sizeof nm, "%s: step state", tag); SK_CHECK_REL(nm, st, c.sout, ns, 1e-5);
+        snprintf(nm, sizeof nm, "%s: step out", tag); KT_REL(nm, o, c.out, b * L * D, 1e-5);
+        snprintf(nm, sizeof nm, "%s: step state", tag); KT_REL(nm, st, c.sout, ns, 1e-5);
         free(st), free(o);
     }
     float *fl[] = {xf, wf, bf, sf, of, sof, woutf, wstf, dxf, dwf, dbf, dsf};
@@ -108,11 +108,14 @@ static void test_conv_hand(void) {
 
 /* ---------------- RMSNorm, activations, embedding, cross-entropy ---------------- */
 typedef struct nctx {
-    int kind; /* 0 rmsnorm, 1 silu, 2 softplus, 3 xent */
+    int kind; /* 0 rmsnorm, 1 silu, 2 softplus, 3 xent, 4 gelu */
     int64_t rows, d;
     double *x, *w, *wout, *out, *aux;
     int32_t *tgt;
 } nctx;
+
+static int act_of(int kind) { return kind == 1 ? SK_ACT_SILU : kind == 4 ? SK_ACT_GELU : SK_ACT_SOFTPLUS; }
+static const char *act_name(int kind) { return kind == 1 ? "silu" : kind == 4 ? "gelu" : "softplus"; }
 
 static double n_loss(void *ctx) {
     nctx *c = ctx;
@@ -124,7 +127,7 @@ static double n_loss(void *ctx) {
         for (int64_t r = 0; r < c->rows; r++) l += c->aux[r];
         return l;
     } else {
-        sk_act_fwd_f64(c->out, c->x, c->rows * c->d, c->kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
+        sk_act_fwd_f64(c->out, c->x, c->rows * c->d, act_of(c->kind));
     }
     for (int64_t i = 0; i < c->rows * c->d; i++) l += c->out[i] * c->wout[i];
     return l;
@@ -143,9 +146,9 @@ static void test_rmsnorm(int64_t rows, int64_t d) {
     float *rf = kt_zerof(rows), *dxf = kt_zerof(rows * d), *dwf = kt_zerof(d);
     sk_rmsnorm_fwd_f32(of, rf, xf, wf, rows, d, 1e-5f);
     sk_rmsnorm_bwd_f32(dxf, dwf, gf, xf, wf, rf, rows, d);
-    SK_CHECK_REL("rmsnorm f32 out", of, c.out, rows * d, 1e-5);
-    SK_CHECK_REL("rmsnorm f32 dx", dxf, dx, rows * d, 1e-5);
-    SK_CHECK_REL("rmsnorm f32 dw", dwf, dw, d, 1e-5);
+    KT_REL("rmsnorm f32 out", of, c.out, rows * d, 1e-5);
+    KT_REL("rmsnorm f32 dx", dxf, dx, rows * d, 1e-5);
+    KT_REL("rmsnorm f32 dw", dwf, dw, d, 1e-5);
     /* hand: x = (3, 4), w = 1: rms = sqrt(12.5 + eps) */
     double x2[2] = {3, 4}, w2[2] = {1, 1}, o2[2], r2;
     sk_rmsnorm_fwd_f64(o2, &r2, x2, w2, 1, 2, 1e-5);
@@ -159,17 +162,23 @@ static void test_act(int kind) {
     nctx c = {kind, 1, n, kt_randd(n, -25, 25), NULL, kt_randd(n, -1, 1), kt_zerod(n), NULL, NULL};
     kt_round(c.x, n);
     double *dx = kt_zerod(n);
-    sk_act_bwd_f64(dx, c.wout, c.x, n, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    KT_FD(kind == 1 ? "silu fd" : "softplus fd", n_loss, &c, c.x, n, dx, 1e-6);
+    sk_act_bwd_f64(dx, c.wout, c.x, n, act_of(kind));
+    char nm[64];
+    snprintf(nm, sizeof nm, "%s fd", act_name(kind));
+    KT_FD(nm, n_loss, &c, c.x, n, dx, 1e-6);
     n_loss(&c);
     float *xf = kt_tof(c.x, n), *of = kt_zerof(n), *gf = kt_tof(c.wout, n), *dxf = kt_zerof(n);
-    sk_act_fwd_f32(of, xf, n, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    sk_act_bwd_f32(dxf, gf, xf, n, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    SK_CHECK_REL(kind == 1 ? "silu f32" : "softplus f32", of, c.out, n, 1e-5);
-    SK_CHECK_REL(kind == 1 ? "dsilu f32" : "dsoftplus f32", dxf, dx, n, 1e-5);
+    sk_act_fwd_f32(of, xf, n, act_of(kind));
+    sk_act_bwd_f32(dxf, gf, xf, n, act_of(kind));
+    snprintf(nm, sizeof nm, "%s f32", act_name(kind));
+    KT_REL(nm, of, c.out, n, 1e-5);
+    snprintf(nm, sizeof nm, "d%s f32", act_name(kind));
+    KT_REL(nm, dxf, dx, n, 1e-5);
     double one = 1, o;
-    sk_act_fwd_f64(&o, &one, 1, kind == 1 ? SK_ACT_SILU : SK_ACT_SOFTPLUS);
-    SK_CHECK(fabs(o - (kind == 1 ? 1 / (1 + exp(-1.0)) : log(1 + exp(1.0)))) < 1e-15, "act hand");
+    sk_act_fwd_f64(&o, &one, 1, act_of(kind));
+    /* silu(1) = sigmoid(1); softplus(1) = log(1 + e); gelu(1) = Phi(1) = 0.841344746068542948... */
+    double hand = kind == 1 ? 1 / (1 + exp(-1.0)) : kind == 4 ? 0.8413447460685429486 : log(1 + exp(1.0));
+    SK_CHECK(fabs(o - hand) < 1e-15, "%s hand: %.17g vs %.17g", act_name(kind), o, hand);
     double big = 30;
     sk_act_fwd_f64(&o, &big, 1, SK_ACT_SOFTPLUS);
     SK_CHECK(o == 30, "softplus threshold 20: softplus(30) = 30 exactly");
@@ -192,8 +201,8 @@ static void test_xent(void) {
     float *xf = kt_tof(c.x, rows * V), *lf = kt_zerof(rows), *dlf = kt_tof(c.x, rows * V);
     SK_CHECK(sk_xent_f32(lf, dlf, dlf, tgt, rows, V, -1, 0.25f) == 0, "xent f32 in place");
     for (int64_t i = 0; i < rows * V; i++) dl[i] *= 0.25;
-    SK_CHECK_REL("xent f32 loss", lf, loss, rows, 1e-5);
-    SK_CHECK_REL("xent f32 dlogits (aliasing logits, scale)", dlf, dl, rows * V, 1e-5);
+    KT_REL("xent f32 loss", lf, loss, rows, 1e-5);
+    KT_REL("xent f32 dlogits (aliasing logits, scale)", dlf, dl, rows * V, 1e-5);
     int32_t bad[1] = {13};
     SK_CHECK(sk_xent_f32(lf, NULL, xf, bad, 1, V, -1, 1) == SK_EINVAL, "target out of range refused");
     free(c.x), free(c.aux), free(dl), free(loss), free(xf), free(lf), free(dlf);
@@ -214,8 +223,8 @@ static void test_embed(void) {
     float *Wf = kt_tof(W, V * d), *gf = kt_tof(g, rows * d), *of = kt_zerof(rows * d), *dWf = kt_zerof(V * d);
     sk_embed_fwd_f32(of, tok, Wf, rows, V, d);
     sk_embed_bwd_f32(dWf, tok, gf, rows, V, d);
-    SK_CHECK_REL("embed f32", of, out, rows * d, 1e-6);
-    SK_CHECK_REL("embed bwd f32", dWf, dW, V * d, 1e-5);
+    KT_REL("embed f32", of, out, rows * d, 1e-6);
+    KT_REL("embed bwd f32", dWf, dW, V * d, 1e-5);
     int32_t bad[1] = {11};
     SK_CHECK(sk_embed_fwd_f32(of, bad, Wf, 1, V, d) == SK_EINVAL, "token outside vocabulary refused");
     free(W), free(g), free(out), free(dW), free(Wf), free(gf), free(of), free(dWf);
@@ -262,8 +271,8 @@ static void test_gemm(void) {
             SK_CHECK(sk_gemm_blocked_f32(ta, tb, M, N, K, 0.75f, Af, lda, Bf, ldb, 0.5f, C1, ldc) == 0, "blocked");
             SK_CHECK(sk_gemm_f32(ta, tb, M, N, K, 0.75f, Af, lda, Bf, ldb, 0.5f, C2, ldc) == 0, "library gemm");
             char nm[64];
-            snprintf(nm, sizeof nm, "gemm blocked ta=%d tb=%d", ta, tb); SK_CHECK_REL(nm, C1, C, nc, 1e-5);
-            snprintf(nm, sizeof nm, "gemm library ta=%d tb=%d", ta, tb); SK_CHECK_REL(nm, C2, C, nc, 1e-5);
+            snprintf(nm, sizeof nm, "gemm blocked ta=%d tb=%d", ta, tb); KT_REL(nm, C1, C, nc, 1e-5);
+            snprintf(nm, sizeof nm, "gemm library ta=%d tb=%d", ta, tb); KT_REL(nm, C2, C, nc, 1e-5);
             free(A), free(B), free(C), free(Af), free(Bf), free(C1), free(C2);
         }
 }
@@ -278,9 +287,11 @@ int main(void) {
     test_rmsnorm(6, 21);
     test_act(1);
     test_act(2);
+    test_act(4);
     test_xent();
     test_embed();
     test_adamw();
     test_gemm();
+    KT_REPORT("test_nnops");
     return sk_test_finish("test_nnops");
 }

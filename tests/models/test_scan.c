@@ -1,17 +1,20 @@
-/* test_scan.c — selective scan: (1) the float64 reference backward against central finite
- * differences (every input element, including h0 and the final-state gradient, with resets);
+/* test_scan.c — selective scan, real and complex (SK_SCAN_COMPLEX), variable or constant B/C
+ * (SK_SCAN_CONST_B/C), per-position or per-channel delta (delta = NULL): (1) the float64
+ * reference backward against central finite differences (every input element, including h0,
+ * A_imag and the final-state gradient, with resets);
  * (2) the optimized fp32 forward/backward (and the fp32 reference) against the float64 reference
  * (relative error <= 1e-5 per tensor); (3) chunked calls with state carry equal one call; (4) a
  * hand-computed 1-channel example. Shapes cover L = 1, prime L, N not a multiple of 8, batch >= 2,
  * several checkpoint chunks and D not a multiple of the vector block. */
+#include <complex.h>
 #include "kernels/cpu/sk_cpu.h"
 #include "tests/models/kt_util.h"
 
 typedef struct scase {
     int64_t b, L, D, N, chunk, ldb, ldc, ldz;
     unsigned flags;
-    int has_z, has_D, has_bias, has_reset, has_h0, has_dhT;
-    double *u, *delta, *bias, *A, *B, *C, *Dv, *z, *h0, *wout, *whT;
+    int has_z, has_D, has_bias, has_reset, has_h0, has_dhT, no_delta;
+    double *u, *delta, *bias, *A, *Ai, *B, *C, *Dv, *z, *h0, *wout, *whT;
     uint8_t *reset;
     sk_scan_f64 p; /* reference problem */
     double *out, *hT, *ckpt;
@@ -22,39 +25,52 @@ static int64_t nck(const scase *s) {
     return (s->L + ch - 1) / ch;
 }
 
+/* components per mode, sizes of B, C (a (b, L, ld) tensor or a constant (D, N*K) matrix), of
+ * one state (b, D, N*K) and of the per-position delta (0 when delta = NULL) */
+static int64_t kk(const scase *s) { return (s->flags & SK_SCAN_COMPLEX) ? 2 : 1; }
+static int64_t nB(const scase *s) { return (s->flags & SK_SCAN_CONST_B) ? s->D * s->N * kk(s) : s->b * s->L * s->ldb; }
+static int64_t nC(const scase *s) { return (s->flags & SK_SCAN_CONST_C) ? s->D * s->N * kk(s) : s->b * s->L * s->ldc; }
+static int64_t nH(const scase *s) { return s->b * s->D * s->N * kk(s); }
+static int64_t nDl(const scase *s) { return s->no_delta ? 0 : s->b * s->L * s->D; }
+
 static void sc_init(scase *s) {
-    int64_t b = s->b, L = s->L, D = s->D, N = s->N;
-    s->ldb = N + 3, s->ldc = N + 5, s->ldz = D + 2; /* strided slices, as in the model */
+    int64_t b = s->b, L = s->L, D = s->D, N = s->N, K = kk(s);
+    s->ldb = N * K + 3, s->ldc = N * K + 5, s->ldz = D + 2; /* strided slices, as in the model */
     s->u = kt_randd(b * L * D, -1, 1);
-    s->delta = kt_randd(b * L * D, -3, 1);
-    s->delta[0] = 25; /* above the softplus threshold */
-    s->bias = s->has_bias ? kt_randd(D, -1, 0.5) : NULL;
+    s->delta = s->no_delta ? NULL : kt_randd(b * L * D, -3, 1);
+    /* above the softplus threshold (a real decay then vanishes; a complex one would turn by up
+     * to 150 rad, which fp32 cannot follow to 1e-5, so not without softplus's decay there) */
+    if (s->delta && (K == 1 || (s->flags & SK_SCAN_SOFTPLUS))) s->delta[0] = 25;
+    /* a per-channel step (S4D) without softplus must be positive, else the states explode */
+    int pos_dt = s->no_delta && !(s->flags & SK_SCAN_SOFTPLUS);
+    s->bias = s->has_bias ? kt_randd(D, pos_dt ? 0.05 : -1, 0.5) : NULL;
     s->A = (s->flags & SK_SCAN_A_NEG_EXP) ? kt_randd(D * N, -1, 1.5) : kt_randd(D * N, -2, -0.1);
-    s->B = kt_randd(b * L * s->ldb, -1, 1);
-    s->C = kt_randd(b * L * s->ldc, -1, 1);
+    s->Ai = K == 2 ? kt_randd(D * N, -6, 6) : NULL; /* rotations of up to several turns per step */
+    s->B = kt_randd(nB(s), -1, 1);
+    s->C = kt_randd(nC(s), -1, 1);
     s->Dv = s->has_D ? kt_randd(D, -1, 1) : NULL;
     s->z = s->has_z ? kt_randd(b * L * s->ldz, -2, 2) : NULL;
-    s->h0 = s->has_h0 ? kt_randd(b * D * N, -1, 1) : NULL;
+    s->h0 = s->has_h0 ? kt_randd(nH(s), -1, 1) : NULL;
     s->wout = kt_randd(b * L * D, -1, 1);
-    s->whT = s->has_dhT ? kt_randd(b * D * N, -1, 1) : NULL;
+    s->whT = s->has_dhT ? kt_randd(nH(s), -1, 1) : NULL;
     s->reset = calloc((size_t)(b * L + 1), 1);
     if (s->has_reset)
         for (int64_t i = 0; i < b * L; i++) s->reset[i] = sk_rng_uniform(&kt_rng) < 0.15;
-    double *arrs[] = {s->u, s->delta, s->bias, s->A, s->B, s->C, s->Dv, s->z, s->h0, s->wout, s->whT};
-    int64_t ns[] = {b * L * D, b * L * D, D, D * N, b * L * s->ldb, b * L * s->ldc, D, b * L * s->ldz, b * D * N, b * L * D, b * D * N};
-    for (int k = 0; k < 11; k++)
+    double *arrs[] = {s->u, s->delta, s->bias, s->A, s->Ai, s->B, s->C, s->Dv, s->z, s->h0, s->wout, s->whT};
+    int64_t ns[] = {b * L * D, nDl(s), D, D * N, D * N, nB(s), nC(s), D, b * L * s->ldz, nH(s), b * L * D, nH(s)};
+    for (int k = 0; k < 12; k++)
         if (arrs[k]) kt_round(arrs[k], ns[k]);
-    s->out = kt_zerod(b * L * D), s->hT = kt_zerod(b * D * N), s->ckpt = kt_zerod(b * nck(s) * D * N);
+    s->out = kt_zerod(b * L * D), s->hT = kt_zerod(nH(s)), s->ckpt = kt_zerod(nck(s) * nH(s));
     sk_scan_f64 p = {.batch = b, .len = L, .dim = D, .dstate = N, .chunk = s->chunk, .flags = s->flags,
-                     .u = s->u, .delta = s->delta, .delta_bias = s->bias, .A = s->A, .B = s->B, .C = s->C,
-                     .ldb = s->ldb, .ldc = s->ldc, .D = s->Dv, .z = s->z, .ldz = s->ldz,
+                     .u = s->u, .delta = s->delta, .delta_bias = s->bias, .A = s->A, .A_imag = s->Ai, .B = s->B,
+                     .C = s->C, .ldb = s->ldb, .ldc = s->ldc, .D = s->Dv, .z = s->z, .ldz = s->ldz,
                      .reset = s->has_reset ? s->reset : NULL, .h0 = s->h0, .out = s->out, .hT = s->hT, .ckpt = s->ckpt};
     s->p = p;
 }
 
 static void sc_free(scase *s) {
-    double *arrs[] = {s->u, s->delta, s->bias, s->A, s->B, s->C, s->Dv, s->z, s->h0, s->wout, s->whT, s->out, s->hT, s->ckpt};
-    for (int k = 0; k < 14; k++) free(arrs[k]);
+    double *arrs[] = {s->u, s->delta, s->bias, s->A, s->Ai, s->B, s->C, s->Dv, s->z, s->h0, s->wout, s->whT, s->out, s->hT, s->ckpt};
+    for (int k = 0; k < 15; k++) free(arrs[k]);
     free(s->reset);
 }
 
@@ -65,27 +81,28 @@ static double sc_loss(void *ctx) {
     double l = 0;
     for (int64_t i = 0; i < s->b * s->L * s->D; i++) l += s->out[i] * s->wout[i];
     if (s->whT)
-        for (int64_t i = 0; i < s->b * s->D * s->N; i++) l += s->hT[i] * s->whT[i];
+        for (int64_t i = 0; i < nH(s); i++) l += s->hT[i] * s->whT[i];
     return l;
 }
 
 typedef struct grads {
-    double *du, *ddelta, *dz, *dB, *dC, *dh0, *dA, *dD, *dbias;
+    double *du, *ddelta, *dz, *dB, *dC, *dh0, *dA, *dAi, *dD, *dbias;
 } grads;
 
 static grads ref_grads(scase *s) {
     int64_t b = s->b, L = s->L, D = s->D, N = s->N;
-    grads g = {kt_zerod(b * L * D), kt_zerod(b * L * D), kt_zerod(b * L * s->ldz), kt_zerod(b * L * s->ldb),
-               kt_zerod(b * L * s->ldc), kt_zerod(b * D * N), kt_zerod(D * N), kt_zerod(D), kt_zerod(D)};
+    grads g = {kt_zerod(b * L * D), kt_zerod(b * L * D), kt_zerod(b * L * s->ldz), kt_zerod(nB(s)),
+               kt_zerod(nC(s)), kt_zerod(nH(s)), kt_zerod(D * N), kt_zerod(D * N), kt_zerod(D), kt_zerod(D)};
     sk_scan_f64 p = s->p;
     sc_loss(s); /* fills ckpt (unused by the reference backward) */
-    p.dout = s->wout, p.dhT = s->whT, p.du = g.du, p.ddelta = g.ddelta, p.dz = g.dz, p.dB = g.dB, p.dC = g.dC;
-    p.dh0 = g.dh0, p.dA = g.dA, p.dD = g.dD, p.ddelta_bias = g.dbias;
+    p.dout = s->wout, p.dhT = s->whT, p.du = g.du, p.ddelta = s->delta ? g.ddelta : NULL, p.dz = g.dz, p.dB = g.dB;
+    p.dC = g.dC, p.dh0 = g.dh0, p.dA = g.dA, p.dA_imag = g.dAi, p.dD = g.dD, p.ddelta_bias = g.dbias;
     SK_CHECK(sk_scan_bwd_ref_f64(&p) == 0, "reference backward: %s", sk_errmsg());
     return g;
 }
 static void free_grads(grads *g) {
-    free(g->du), free(g->ddelta), free(g->dz), free(g->dB), free(g->dC), free(g->dh0), free(g->dA), free(g->dD), free(g->dbias);
+    free(g->du), free(g->ddelta), free(g->dz), free(g->dB), free(g->dC), free(g->dh0), free(g->dA), free(g->dAi);
+    free(g->dD), free(g->dbias);
 }
 
 static void test_fd(scase *s, const char *tag) {
@@ -102,11 +119,12 @@ static void test_fd(scase *s, const char *tag) {
     g_arr = g.ddelta; FD("delta", s->delta, b * L * D);
     g_arr = g.dbias; FD("delta_bias", s->bias, D);
     g_arr = g.dA; FD("A", s->A, D * N);
-    g_arr = g.dB; FD("B", s->B, b * L * s->ldb);
-    g_arr = g.dC; FD("C", s->C, b * L * s->ldc);
+    g_arr = g.dAi; FD("A_imag", s->Ai, D * N);
+    g_arr = g.dB; FD("B", s->B, nB(s));
+    g_arr = g.dC; FD("C", s->C, nC(s));
     g_arr = g.dD; FD("D", s->Dv, D);
     g_arr = g.dz; FD("z", s->z, b * L * s->ldz);
-    g_arr = g.dh0; FD("h0", s->h0, b * D * N);
+    g_arr = g.dh0; FD("h0", s->h0, nH(s));
 #undef FD
     free_grads(&g);
 }
@@ -116,83 +134,88 @@ static void test_f32(scase *s, const char *tag, int use_ref) {
     int64_t b = s->b, L = s->L, D = s->D, N = s->N;
     grads g = ref_grads(s); /* also leaves the reference out/hT */
     float *u = kt_tof(s->u, b * L * D), *delta = kt_tof(s->delta, b * L * D), *bias = kt_tof(s->bias, D);
-    float *A = kt_tof(s->A, D * N), *B = kt_tof(s->B, b * L * s->ldb), *C = kt_tof(s->C, b * L * s->ldc);
-    float *Dv = kt_tof(s->Dv, D), *z = kt_tof(s->z, b * L * s->ldz), *h0 = kt_tof(s->h0, b * D * N);
-    float *wout = kt_tof(s->wout, b * L * D), *whT = kt_tof(s->whT, b * D * N);
-    float *out = kt_zerof(b * L * D), *hT = kt_zerof(b * D * N), *ckpt = kt_zerof(b * nck(s) * D * N);
+    float *A = kt_tof(s->A, D * N), *Ai = kt_tof(s->Ai, D * N), *B = kt_tof(s->B, nB(s)), *C = kt_tof(s->C, nC(s));
+    float *Dv = kt_tof(s->Dv, D), *z = kt_tof(s->z, b * L * s->ldz), *h0 = kt_tof(s->h0, nH(s));
+    float *wout = kt_tof(s->wout, b * L * D), *whT = kt_tof(s->whT, nH(s));
+    float *out = kt_zerof(b * L * D), *hT = kt_zerof(nH(s)), *ckpt = kt_zerof(nck(s) * nH(s));
     sk_scan_f32 p = {.batch = b, .len = L, .dim = D, .dstate = N, .chunk = s->chunk, .flags = s->flags, .u = u,
-                     .delta = delta, .delta_bias = bias, .A = A, .B = B, .C = C, .ldb = s->ldb, .ldc = s->ldc,
-                     .D = Dv, .z = z, .ldz = s->ldz, .reset = s->p.reset, .h0 = h0, .out = out, .hT = hT, .ckpt = ckpt};
+                     .delta = delta, .delta_bias = bias, .A = A, .A_imag = Ai, .B = B, .C = C, .ldb = s->ldb,
+                     .ldc = s->ldc, .D = Dv, .z = z, .ldz = s->ldz, .reset = s->p.reset, .h0 = h0, .out = out,
+                     .hT = hT, .ckpt = ckpt};
     int rc = use_ref ? sk_scan_fwd_ref_f32(&p) : sk_scan_fwd_f32(&p);
     SK_CHECK(rc == 0, "%s: fwd: %s", tag, sk_errmsg());
     char nm[160];
-    snprintf(nm, sizeof nm, "%s: out", tag); SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
-    snprintf(nm, sizeof nm, "%s: hT", tag); SK_CHECK_REL(nm, hT, s->hT, b * D * N, 1e-5);
-    snprintf(nm, sizeof nm, "%s: ckpt", tag); SK_CHECK_REL(nm, ckpt, s->ckpt, b * nck(s) * D * N, 1e-5);
+    snprintf(nm, sizeof nm, "%s: out", tag); KT_REL(nm, out, s->out, b * L * D, 1e-5);
+    snprintf(nm, sizeof nm, "%s: hT", tag); KT_REL(nm, hT, s->hT, nH(s), 1e-5);
+    snprintf(nm, sizeof nm, "%s: ckpt", tag); KT_REL(nm, ckpt, s->ckpt, nck(s) * nH(s), 1e-5);
     float *du = kt_zerof(b * L * D), *dd = kt_zerof(b * L * D), *dz = kt_zerof(b * L * s->ldz);
-    float *dB = kt_zerof(b * L * s->ldb), *dC = kt_zerof(b * L * s->ldc), *dh0 = kt_zerof(b * D * N);
-    float *dA = kt_zerof(D * N), *dD = kt_zerof(D), *dbias = kt_zerof(D);
-    p.dout = wout, p.dhT = whT, p.du = du, p.ddelta = dd, p.dz = dz, p.dB = dB, p.dC = dC, p.dh0 = dh0;
-    p.dA = dA, p.dD = dD, p.ddelta_bias = dbias;
+    float *dB = kt_zerof(nB(s)), *dC = kt_zerof(nC(s)), *dh0 = kt_zerof(nH(s));
+    float *dA = kt_zerof(D * N), *dAi = kt_zerof(D * N), *dD = kt_zerof(D), *dbias = kt_zerof(D);
+    p.dout = wout, p.dhT = whT, p.du = du, p.ddelta = delta ? dd : NULL, p.dz = dz, p.dB = dB, p.dC = dC, p.dh0 = dh0;
+    p.dA = dA, p.dA_imag = dAi, p.dD = dD, p.ddelta_bias = dbias;
     rc = use_ref ? sk_scan_bwd_ref_f32(&p) : sk_scan_bwd_f32(&p);
     SK_CHECK(rc == 0, "%s: bwd: %s", tag, sk_errmsg());
 #define CMP(nmx, got, ref, n)                                                                      \
     snprintf(nm, sizeof nm, "%s: %s", tag, nmx);                                                   \
-    SK_CHECK_REL(nm, got, ref, n, 1e-5)
+    KT_REL(nm, got, ref, n, 1e-5)
     CMP("du", du, g.du, b * L * D);
-    CMP("ddelta", dd, g.ddelta, b * L * D);
+    if (s->delta) { CMP("ddelta", dd, g.ddelta, b * L * D); }
     if (s->z) { CMP("dz", dz, g.dz, b * L * s->ldz); }
-    CMP("dB", dB, g.dB, b * L * s->ldb);
-    CMP("dC", dC, g.dC, b * L * s->ldc);
-    CMP("dh0", dh0, g.dh0, b * D * N);
+    CMP("dB", dB, g.dB, nB(s));
+    CMP("dC", dC, g.dC, nC(s));
+    CMP("dh0", dh0, g.dh0, nH(s));
     CMP("dA", dA, g.dA, D * N);
+    if (s->Ai) { CMP("dA_imag", dAi, g.dAi, D * N); }
     if (s->Dv) { CMP("dD", dD, g.dD, D); }
     if (s->bias) { CMP("ddelta_bias", dbias, g.dbias, D); }
 #undef CMP
-    float *arrs[] = {u, delta, bias, A, B, C, Dv, z, h0, wout, whT, out, hT, ckpt, du, dd, dz, dB, dC, dh0, dA, dD, dbias};
+    float *arrs[] = {u, delta, bias, A, Ai, B, C, Dv, z, h0, wout, whT, out, hT, ckpt, du, dd, dz, dB, dC, dh0, dA, dAi, dD, dbias};
     for (size_t k = 0; k < sizeof arrs / sizeof *arrs; k++) free(arrs[k]);
     free_grads(&g);
 }
 
-/* Forward over [0, L1) then [L1, L) with the state carried (fp32 optimized, and the f64 reference
- * with h0 == hT aliasing) equals one call; the step (L = 1 calls) equals it too. */
+/* Forward over [0, L1) then [L1, L) with the state carried (fp32 optimized, h0 == hT aliasing)
+ * equals one call (split = 1..L-1); so does the step, L calls with len = 1 (split = 0). */
 static void test_carry(scase *s, const char *tag) {
     int64_t b = s->b, L = s->L, D = s->D, N = s->N;
+    const int cB = (s->flags & SK_SCAN_CONST_B) != 0, cC = (s->flags & SK_SCAN_CONST_C) != 0;
     sc_loss(s); /* reference full-length out and hT */
-    for (int split = 1; split < L; split += (L > 8 ? L / 3 : 1)) {
-        float *ut = kt_tof(s->u, b * L * D), *dt = kt_tof(s->delta, b * L * D), *Bt = kt_tof(s->B, b * L * s->ldb);
-        float *Ct = kt_tof(s->C, b * L * s->ldc), *zt = kt_tof(s->z, b * L * s->ldz), *A = kt_tof(s->A, D * N);
-        float *bias = kt_tof(s->bias, D), *Dv = kt_tof(s->Dv, D);
-        float *h = s->h0 ? kt_tof(s->h0, b * D * N) : kt_zerof(b * D * N), *out = kt_zerof(b * L * D);
+    for (int split = 0; split < L; split += (split == 0 ? 1 : L > 8 ? L / 3 : 1)) {
+        float *ut = kt_tof(s->u, b * L * D), *dt = kt_tof(s->delta, b * L * D), *Bt = kt_tof(s->B, nB(s));
+        float *Ct = kt_tof(s->C, nC(s)), *zt = kt_tof(s->z, b * L * s->ldz), *A = kt_tof(s->A, D * N);
+        float *Ai = kt_tof(s->Ai, D * N), *bias = kt_tof(s->bias, D), *Dv = kt_tof(s->Dv, D);
+        float *h = s->h0 ? kt_tof(s->h0, nH(s)) : kt_zerof(nH(s)), *out = kt_zerof(b * L * D);
         /* pieces are rows [t0, t1) of every batch: copy them into contiguous (b, n, .) buffers */
-        int64_t cuts[3] = {0, split, L};
-        for (int pc = 0; pc < 2; pc++) {
-            int64_t t0 = cuts[pc], n = cuts[pc + 1] - t0;
+        for (int64_t t0 = 0; t0 < L;) {
+            int64_t n = split == 0 ? 1 : t0 == 0 ? split : L - split;
             float *u = kt_zerof(b * n * D), *d = kt_zerof(b * n * D), *B = kt_zerof(b * n * s->ldb);
             float *C = kt_zerof(b * n * s->ldc), *z = kt_zerof(b * n * s->ldz), *o = kt_zerof(b * n * D);
             uint8_t *rs = calloc((size_t)(b * n), 1);
             for (int64_t i = 0; i < b; i++)
                 for (int64_t t = 0; t < n; t++) {
                     int64_t src = i * L + t0 + t, dst = i * n + t;
-                    memcpy(u + dst * D, ut + src * D, (size_t)D * 4), memcpy(d + dst * D, dt + src * D, (size_t)D * 4);
-                    memcpy(B + dst * s->ldb, Bt + src * s->ldb, (size_t)s->ldb * 4);
-                    memcpy(C + dst * s->ldc, Ct + src * s->ldc, (size_t)s->ldc * 4);
+                    memcpy(u + dst * D, ut + src * D, (size_t)D * 4);
+                    if (dt) memcpy(d + dst * D, dt + src * D, (size_t)D * 4);
+                    if (!cB) memcpy(B + dst * s->ldb, Bt + src * s->ldb, (size_t)s->ldb * 4);
+                    if (!cC) memcpy(C + dst * s->ldc, Ct + src * s->ldc, (size_t)s->ldc * 4);
                     if (zt) memcpy(z + dst * s->ldz, zt + src * s->ldz, (size_t)s->ldz * 4);
                     rs[dst] = s->p.reset ? s->p.reset[src] : 0;
                 }
             sk_scan_f32 p = {.batch = b, .len = n, .dim = D, .dstate = N, .chunk = s->chunk, .flags = s->flags, .u = u,
-                             .delta = d, .delta_bias = bias, .A = A, .B = B, .C = C, .ldb = s->ldb, .ldc = s->ldc,
-                             .D = Dv, .z = zt ? z : NULL, .ldz = s->ldz, .reset = rs, .h0 = h, .out = o, .hT = h};
+                             .delta = dt ? d : NULL, .delta_bias = bias, .A = A, .A_imag = Ai, .B = cB ? Bt : B,
+                             .C = cC ? Ct : C, .ldb = s->ldb, .ldc = s->ldc, .D = Dv, .z = zt ? z : NULL, .ldz = s->ldz,
+                             .reset = rs, .h0 = h, .out = o, .hT = h};
             SK_CHECK(sk_scan_fwd_f32(&p) == 0, "carry fwd: %s", sk_errmsg());
             for (int64_t i = 0; i < b; i++) memcpy(out + (i * L + t0) * D, o + i * n * D, (size_t)(n * D) * 4);
             free(u), free(d), free(B), free(C), free(z), free(o), free(rs);
+            t0 += n;
         }
         char nm[160];
-        snprintf(nm, sizeof nm, "%s: split %lld out", tag, (long long)split);
-        SK_CHECK_REL(nm, out, s->out, b * L * D, 1e-5);
-        snprintf(nm, sizeof nm, "%s: split %lld hT", tag, (long long)split);
-        SK_CHECK_REL(nm, h, s->hT, b * D * N, 1e-5);
-        free(ut), free(dt), free(Bt), free(Ct), free(zt), free(A), free(bias), free(Dv), free(h), free(out);
+        snprintf(nm, sizeof nm, "%s: %s %d out", tag, split ? "split" : "step", split);
+        KT_REL(nm, out, s->out, b * L * D, 1e-5);
+        snprintf(nm, sizeof nm, "%s: %s %d hT", tag, split ? "split" : "step", split);
+        KT_REL(nm, h, s->hT, nH(s), 1e-5);
+        free(ut), free(dt), free(Bt), free(Ct), free(zt), free(A), free(Ai), free(bias), free(Dv), free(h), free(out);
     }
 }
 
@@ -223,30 +246,64 @@ static void test_vmath(void) {
     }
     SK_CHECK(worst < 4e-7, "vexpf max relative error %.3g", worst);
     SK_CHECK(worst_sp < 4e-7, "vsoftplusf max relative error %.3g", worst_sp);
+    /* sin/cos: absolute error over |x| <= 200 (dlt * A_imag of the complex scan) */
+    double worst_sc = 0;
+    for (int i = 0; i <= 400000; i++) {
+        float x = -200.0f + 400.0f * i / 400000.0f, sn, cs;
+        sk_vsincosf_test(x, &sn, &cs);
+        double e = fmax(fabs(sn - sin((double)x)), fabs(cs - cos((double)x)));
+        if (e > worst_sc) worst_sc = e;
+    }
+    SK_CHECK(worst_sc < 5e-7, "vsincosf max absolute error %.3g", worst_sc);
+}
+
+/* One channel, one complex mode, L = 2, hand-computed with C99 complex arithmetic:
+ * h1 = d1 B1 u1; y1 = 2 Re(C1 h1); h2 = e^{d2 A} h1 + d2 B2 u2; y2 = 2 Re(C2 h2) */
+static void test_hand_complex(void) {
+    double u[2] = {1, -2}, dl[2] = {0.5, 0.25}, Ar[1] = {-0.5}, Ai[1] = {3.0};
+    double B[4] = {1, 2, -1, 0.5}, C[4] = {0.5, -1, 2, 1}, out[2], hT[2];
+    sk_scan_f64 p = {.batch = 1, .len = 2, .dim = 1, .dstate = 1, .flags = SK_SCAN_COMPLEX, .u = u, .delta = dl,
+                     .A = Ar, .A_imag = Ai, .B = B, .C = C, .ldb = 2, .ldc = 2, .out = out, .hT = hT};
+    SK_CHECK(sk_scan_fwd_ref_f64(&p) == 0, "hand complex: %s", sk_errmsg());
+    double _Complex A = -0.5 + 3.0 * I, h1 = 0.5 * (1 + 2 * I) * 1, h2 = cexp(0.25 * A) * h1 + 0.25 * (-1 + 0.5 * I) * -2;
+    double y1 = 2 * creal((0.5 - 1 * I) * h1), y2 = 2 * creal((2 + 1 * I) * h2);
+    SK_CHECK(fabs(out[0] - y1) < 1e-14 && fabs(out[1] - y2) < 1e-14, "hand complex y %g %g vs %g %g", out[0], out[1], y1, y2);
+    SK_CHECK(fabs(hT[0] - creal(h2)) < 1e-14 && fabs(hT[1] - cimag(h2)) < 1e-14, "hand complex hT");
 }
 
 int main(void) {
     sk_rng_seed(&kt_rng, 1234, 0);
     test_hand();
+    test_hand_complex();
     test_vmath();
     struct {
         int64_t b, L, D, N, chunk;
         unsigned flags;
-        int z, Dp, bias, reset, h0, dhT;
+        int z, Dp, bias, reset, h0, dhT, nodelta;
     } cfg[] = {
-        {2, 1, 3, 5, 0, SK_SCAN_SOFTPLUS, 1, 1, 1, 0, 1, 1},                       /* L = 1 */
-        {2, 13, 11, 6, 4, SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, 1, 1, 1, 1, 1, 1}, /* prime L, chunks, resets */
-        {3, 7, 9, 3, 0, 0, 0, 0, 0, 1, 0, 0},                                      /* bare: no z/D/bias/softplus */
-        {2, 17, 5, 16, 5, SK_SCAN_SOFTPLUS, 1, 1, 1, 0, 0, 1},                     /* N = 16, no h0 */
+        {2, 1, 3, 5, 0, SK_SCAN_SOFTPLUS, 1, 1, 1, 0, 1, 1, 0},                       /* L = 1 */
+        {2, 13, 11, 6, 4, SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, 1, 1, 1, 1, 1, 1, 0}, /* prime L, chunks, resets */
+        {3, 7, 9, 3, 0, 0, 0, 0, 0, 1, 0, 0, 0},                                      /* bare: no z/D/bias/softplus */
+        {2, 17, 5, 16, 5, SK_SCAN_SOFTPLUS, 1, 1, 1, 0, 0, 1, 0},                     /* N = 16, no h0 */
+        /* complex (S6 complex: variable B/C as (re, im) pairs) */
+        {2, 1, 3, 5, 0, SK_SCAN_COMPLEX | SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, 1, 1, 1, 0, 1, 1, 0},
+        {2, 13, 11, 6, 4, SK_SCAN_COMPLEX | SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, 1, 1, 1, 1, 1, 1, 0},
+        {3, 7, 9, 3, 0, SK_SCAN_COMPLEX, 0, 0, 0, 1, 0, 0, 0},
+        /* constant B and/or C, real and complex; per-channel delta (S4D) */
+        {2, 11, 10, 7, 3, SK_SCAN_CONST_B | SK_SCAN_CONST_C | SK_SCAN_A_NEG_EXP, 0, 1, 1, 1, 1, 1, 1},
+        {2, 11, 10, 7, 3, SK_SCAN_COMPLEX | SK_SCAN_CONST_B | SK_SCAN_CONST_C | SK_SCAN_A_NEG_EXP, 1, 1, 1, 1, 1, 1, 1},
+        {2, 5, 9, 4, 2, SK_SCAN_COMPLEX | SK_SCAN_CONST_B | SK_SCAN_SOFTPLUS, 1, 0, 1, 0, 1, 1, 0},
+        {3, 5, 9, 4, 0, SK_SCAN_CONST_C | SK_SCAN_SOFTPLUS, 1, 1, 1, 1, 0, 1, 0},
+        {2, 1, 4, 3, 0, SK_SCAN_COMPLEX | SK_SCAN_CONST_C | SK_SCAN_A_NEG_EXP, 1, 1, 1, 0, 1, 1, 1},
     };
     for (size_t k = 0; k < sizeof cfg / sizeof *cfg; k++) {
         scase s = {.b = cfg[k].b, .L = cfg[k].L, .D = cfg[k].D, .N = cfg[k].N, .chunk = cfg[k].chunk, .flags = cfg[k].flags,
                    .has_z = cfg[k].z, .has_D = cfg[k].Dp, .has_bias = cfg[k].bias, .has_reset = cfg[k].reset,
-                   .has_h0 = cfg[k].h0, .has_dhT = cfg[k].dhT};
+                   .has_h0 = cfg[k].h0, .has_dhT = cfg[k].dhT, .no_delta = cfg[k].nodelta};
         sc_init(&s);
         char tag[96];
-        snprintf(tag, sizeof tag, "case %zu (b=%lld L=%lld D=%lld N=%lld)", k, (long long)s.b, (long long)s.L,
-                 (long long)s.D, (long long)s.N);
+        snprintf(tag, sizeof tag, "case %zu (b=%lld L=%lld D=%lld N=%lld flags=0x%x%s)", k, (long long)s.b,
+                 (long long)s.L, (long long)s.D, (long long)s.N, s.flags, s.no_delta ? " delta=NULL" : "");
         test_fd(&s, tag);
         char t2[128];
         snprintf(t2, sizeof t2, "%s fp32 opt", tag), test_f32(&s, t2, 0);
@@ -262,10 +319,23 @@ int main(void) {
         test_f32(&s, "long (b=2 L=521 D=19 N=7) fp32 opt", 0);
         sc_free(&s);
     }
-    /* unsupported flags are refused with a message */
+    /* the same, complex with constant B/C and per-channel delta */
     {
-        sk_scan_f32 p = {.batch = 1, .len = 1, .dim = 1, .dstate = 1, .flags = SK_SCAN_COMPLEX};
-        SK_CHECK(sk_scan_fwd_f32(&p) == SK_EUNSUP && strstr(sk_errmsg(), "not implemented"), "complex refused: %s", sk_errmsg());
+        scase s = {.b = 2, .L = 521, .D = 19, .N = 7, .flags = SK_SCAN_COMPLEX | SK_SCAN_CONST_B | SK_SCAN_CONST_C | SK_SCAN_A_NEG_EXP,
+                   .has_z = 1, .has_D = 1, .has_bias = 1, .has_reset = 1, .has_h0 = 1, .has_dhT = 1, .no_delta = 1};
+        sc_init(&s);
+        test_f32(&s, "long complex const B/C (b=2 L=521 D=19 N=7) fp32 opt", 0);
+        sc_free(&s);
     }
+    /* unknown flags, and complex without A_imag, are refused with a message */
+    {
+        sk_scan_f32 p = {.batch = 1, .len = 1, .dim = 1, .dstate = 1, .flags = 1u << 9};
+        SK_CHECK(sk_scan_fwd_f32(&p) == SK_EUNSUP && strstr(sk_errmsg(), "unknown flags"), "refused: %s", sk_errmsg());
+        float x[4] = {0};
+        sk_scan_f32 q = {.batch = 1, .len = 1, .dim = 1, .dstate = 1, .flags = SK_SCAN_COMPLEX, .u = x, .delta = x,
+                         .A = x, .B = x, .C = x, .ldb = 2, .ldc = 2, .out = x};
+        SK_CHECK(sk_scan_fwd_f32(&q) == SK_EINVAL && strstr(sk_errmsg(), "A_imag"), "no A_imag: %s", sk_errmsg());
+    }
+    KT_REPORT("test_scan");
     return sk_test_finish("test_scan");
 }

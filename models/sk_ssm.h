@@ -1,0 +1,86 @@
+/* sk_ssm.h — the SSM layer family beside Mamba's real S6 (issue 7): complex S6, the S4D LTI layer
+ * (S4D-Real and S4D-Lin, ZOH), the "Mamba-S4" block (a Mamba block whose mixer is S4D) and the
+ * "S4+MLP" block (SaShiMi's S4 block then an MLP block). Selected by the config fields "ssm" and
+ * "block" (sk_mamba.h); the LM, checkpoints and training are those of sk_mamba.h.
+ *
+ * Math (rows = b*L, H channels, N modes, K = 2 for complex kinds, else 1):
+ *   complex S6 (mamba-v1.md §2.1): the Mamba block with x_proj giving dt (R), then B and C as N
+ *     complex values each stored as interleaved (re, im) columns (R + 4N outputs);
+ *     A = -exp(A_log) + i A_imag; output 2 Re(sum_n C h) (SK_SCAN_COMPLEX).
+ *   S4D (sashimi-s4.md §3.3-3.6): per channel dt = exp(log_dt), A = -exp(A_log) (+ i A_imag),
+ *     constant B and C; ZOH: h = e^{dt A} h + B (e^{dt A} - 1)/A u, y = K Re(sum_n C h) + D u
+ *     (K = 2: the 2 Re convention). Computed as the ZOH fold sk_s4d_zoh (B into Bz) and the scan
+ *     with constant B/C and delta = NULL, delta_bias = dt.
+ *   Mamba-S4 (sashimi-s4.md §3.9): in_proj -> x, z; conv + SiLU; S4D(x) with D skip; * SiLU(z);
+ *     out_proj.
+ *   S4 block (sashimi-s4.md §1.5): y = S4D(x) (D skip), GELU (exact), output_linear (H -> 2H,
+ *     bias), GLU; MLP block: fc1 (H -> 2H, bias), GELU, fc2 (2H -> H, bias). The LM applies each
+ *     as a pre-norm residual with RMSNorm: r = r + S4(RMSNorm(r)); r = r + MLP(RMSNorm2(r)).
+ *
+ * Parameter names (per layer i, prefix backbone.layers.{i}.):
+ *   s6-complex: mixer.{in_proj.weight, conv1d.weight, conv1d.bias, x_proj.weight (R+4N, Di),
+ *     dt_proj.weight, dt_proj.bias, A_log (Di, N), A_imag (Di, N), D, out_proj.weight}
+ *   Mamba-S4:   mixer.{in_proj.weight, conv1d.weight, conv1d.bias, log_dt (Di), A_log (Di, N),
+ *     A_imag (Di, N) [s4d-lin], B (Di, N[, 2]), C (Di, N[, 2]), D (Di), out_proj.weight}
+ *   S4+MLP:     norm.weight, mixer.{log_dt (d), A_log, A_imag [s4d-lin], B, C, D,
+ *     output_linear.weight (2d, d), output_linear.bias (2d)}, norm2.weight,
+ *     mlp.{fc1.weight (2d, d), fc1.bias (2d), fc2.weight (d, 2d), fc2.bias (d)}
+ * Init: S4D-Lin A_log = log 0.5, A_imag = pi n; S4D-Real A_log = log(n+1); B = 1 (+0i);
+ *   C ~ N(0, 1) (complex: re, im ~ N(0, 1/2)); log_dt ~ U[log dt_min, log dt_max]; D = 1 in a
+ *   Mamba block (as Mamba), N(0, 1) in an S4 block; complex S6: A_log = log 0.5, A_imag = pi n;
+ *   linear layers U(+-1/sqrt(fan_in)) with biases U(+-1/sqrt(fan_in)) (nn.Linear default).
+ *
+ * Layer contract as sk_mamba.h: parameter gradients +=, activation gradients =.
+ */
+#ifndef SK_SSM_H
+#define SK_SSM_H
+
+#include "models/sk_mamba.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* kind helpers */
+static inline int sk_ssm_complex(const sk_mamba_config *c) { return c->ssm == SK_SSM_S6_COMPLEX || c->ssm == SK_SSM_S4D_LIN; }
+static inline int sk_ssm_is_s4d(const sk_mamba_config *c) { return c->ssm == SK_SSM_S4D_REAL || c->ssm == SK_SSM_S4D_LIN; }
+/* real numbers per channel of the SSM state: N or 2N */
+static inline int64_t sk_ssm_nk(const sk_mamba_config *c) { return c->d_state * (sk_ssm_complex(c) ? 2 : 1); }
+/* channels of the SSM: d_inner in a Mamba block, d_model in an S4 block */
+static inline int64_t sk_ssm_dim(const sk_mamba_config *c) { return c->block == SK_BLOCK_S4_MLP ? c->d_model : c->d_inner; }
+
+/* S4D layer over H = sk_ssm_dim(c) channels: y (b, L, H) = S4D(u) with D skip, times SiLU(z)
+ * when z (b, L, ldz) is given. Uses w->{log_dt, A_log, A_imag, B, C, D}; keeps dt and the folded
+ * B in act->s4_dt, act->s4_Bz and the scan checkpoints in act->ckpt. h0 (b, H, N[,2]) or NULL;
+ * hT receives the final state (may alias h0) or NULL. */
+int sk_s4d_forward(const sk_backend *be, const sk_mamba_config *c, float *y, sk_mamba_act *act, const float *u,
+                   const float *z, int64_t ldz, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                   const float *h0, float *hT, sk_mamba_scratch *scr) SK_RESULT_USED;
+/* du (=), dz (=, when z), dw (+=: log_dt, A_log, A_imag, B, C, D), dh0 (=, or NULL) from dy and
+ * dhT (NULL = 0), after sk_s4d_forward with the same inputs. */
+int sk_s4d_backward(const sk_backend *be, const sk_mamba_config *c, float *du, float *dz, sk_mamba_w *dw,
+                    const float *dy, const sk_mamba_act *act, const float *u, const float *z, int64_t ldz,
+                    const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset, const float *h0,
+                    const float *dhT, float *dh0, sk_mamba_scratch *scr) SK_RESULT_USED;
+
+/* S4 block: out (b, L, d) = GLU(GELU(S4D(in)) @ glu_w^T + glu_b); st (ssm only) as in
+ * sk_mamba_block_forward. Backward: din (=), dw (+=), dst_in (=, when the forward had a state). */
+int sk_s4block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
+                       const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                       sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
+int sk_s4block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+                        const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t b,
+                        int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out, sk_mamba_state *dst_in,
+                        sk_mamba_scratch *scr) SK_RESULT_USED;
+/* MLP block: out (rows, d) = fc2(GELU(fc1(in))) (stateless: its step is the forward with L = 1).
+ * Saves act->f1, act->g1. Backward: din (=), dw (+=). */
+int sk_mlp_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act, const float *in,
+                   const sk_mamba_w *w, int64_t rows, sk_mamba_scratch *scr) SK_RESULT_USED;
+int sk_mlp_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw, const float *dout,
+                    const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t rows,
+                    sk_mamba_scratch *scr) SK_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

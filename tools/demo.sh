@@ -43,7 +43,7 @@ if [ -n "$dna" ] && "$bin" --version | grep genomics >/dev/null; then
   "$bin" dna windows "$dna/human/human.fa.gz" --bed "$dna/human/human.bed" -L 1024 -o "$out/human.shard"
   echo "== DNA: pretrain dna-tiny with sequence-length warm-up 256 -> 512 -> 1024 ($steps updates of 4096 tokens)"
   "$bin" train --data "$out/human.shard" --preset dna-tiny -L 1024 -b 4 --warmup-from 256 --length-warmup $((steps / 4)) \
-    --tokens-per-step 4096 -n "$steps" --lr 4e-3 --eval-every "$steps" --eval-batches 8 --log-every 10 \
+    --tokens-per-step 4096 -n "$steps" --lr 4e-3 --warmup $((steps / 10)) --eval-every "$steps" --eval-batches 8 --log-every 10 \
     -o "$out/dna-lm.safetensors"
   echo "== DNA: bits/base on held-out human sequence (chr16 piece, the BED's test chromosome)"
   "$bin" dna fetch "$dna/human/human.fa.gz" chr16:100001-140000 > "$out/chr16-piece.fa"

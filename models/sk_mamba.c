@@ -240,7 +240,7 @@ int sk_mamba_scratch_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_scrat
 /* ================================ the language model ======================================= */
 
 /* Point every slot of a size table into one backend allocation. */
-static int arena_alloc_be(sk_arena *a, const sk_backend *be, void **base) {
+int sk_arena_alloc_on(sk_arena *a, const sk_backend *be, void **base) {
     int64_t bytes = sk_arena_bytes(a);
     TRY(be->alloc(base, (size_t)bytes));
     for (int64_t i = 0; i < a->nslots; i++) {
@@ -381,9 +381,9 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     }
     if (!rc) rc = sk_mamba_scratch_plan(&m->aa, c, &m->scr, be, max_batch, max_len, flags & SK_MAMBA_GRADS);
 #undef A
-    if (!rc) rc = arena_alloc_be(&m->pa, be, &m->pbase);
-    if (!rc && (flags & SK_MAMBA_GRADS)) rc = arena_alloc_be(&m->ga, be, &m->gbase);
-    if (!rc) rc = arena_alloc_be(&m->aa, be, &m->abase);
+    if (!rc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
+    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_alloc_on(&m->ga, be, &m->gbase);
+    if (!rc) rc = sk_arena_alloc_on(&m->aa, be, &m->abase);
     if (rc) {
         sk_mamba_lm_free(m);
         return rc;
@@ -524,29 +524,24 @@ int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
 }
 
 /* ---- forward / backward ---- */
-int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
-                        const uint8_t *reset, sk_mamba_lm_state *st, double *loss) {
+
+/* The backbone: hf = RMSNorm_f(r_n), r_0 = embedding(tokens), r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)).
+ * Checks the tokens; leaves the last forward's shape in m (fwd_ok, no logits). */
+static int backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
+                            sk_mamba_lm_state *st) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
     const int64_t d = c->d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
-    m->fwd_ok = 0;
+    m->fwd_ok = 0, m->have_dlogits = 0;
     if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
         return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
                         (long long)L, (long long)m->max_b, (long long)m->max_L);
     if (st && st->b != b)
         return sk_error(SK_EINVAL, "mamba: state holds %lld sequences, batch has %lld", (long long)st->b, (long long)b);
-    int64_t count = 0;
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = 0; i < rows; i++)
         if (tokens[i] < 0 || tokens[i] >= V)
             return sk_error(SK_EINVAL, "token %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
                             tokens[i], (long long)(i / L), (long long)(i % L), (long long)V);
-        if (targets && targets[i] != -1) {
-            if (targets[i] < 0 || targets[i] >= V)
-                return sk_error(SK_EINVAL, "target %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
-                                targets[i], (long long)(i / L), (long long)(i % L), (long long)V);
-            count++;
-        }
-    }
     TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
     if (reset) TRY(be->upload(m->reset, reset, (size_t)rows));
     const uint8_t *rs = reset ? (const uint8_t *)m->reset : NULL;
@@ -555,10 +550,29 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
     for (int64_t l = 0; l < nl; l++) /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
         TRY(sk_resblock_forward(be, c, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l], &m->act[l],
                                 &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
-    /* logits = RMSNorm_f(r_n) @ head^T   (rows, V) */
+    /* hf = RMSNorm_f(r_n)   (rows, d) */
     TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->res[nl], m->norm_f, rows, d, (float)c->norm_epsilon));
+    m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL;
+    return SK_OK;
+}
+
+int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+                        const uint8_t *reset, sk_mamba_lm_state *st, double *loss) {
+    const sk_backend *be = m->be;
+    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = b * L;
+    int64_t count = 0;
+    for (int64_t i = 0; targets && i < rows && b >= 1 && L >= 1; i++)
+        if (targets[i] != -1) {
+            if (targets[i] < 0 || targets[i] >= V) {
+                m->fwd_ok = 0;
+                return sk_error(SK_EINVAL, "target %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
+                                targets[i], (long long)(i / L), (long long)(i % L), (long long)V);
+            }
+            count++;
+        }
+    TRY(backbone_forward(m, tokens, b, L, reset, st));
+    /* logits = hf @ head^T   (rows, V) */
     TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
-    m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL, m->have_dlogits = 0;
     if (targets) {
         TRY(be->upload(m->tgt, targets, (size_t)rows * sizeof(int32_t)));
         float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
@@ -573,30 +587,49 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
     return SK_OK;
 }
 
+int sk_mamba_lm_forward_hidden(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset) {
+    return backbone_forward(m, tokens, b, L, reset, NULL);
+}
+const float *sk_mamba_lm_hidden(const sk_mamba_lm *m) { return m->hf; }
+float *sk_mamba_lm_dhidden(sk_mamba_lm *m) { return m->dhf; }
+
 int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) {
     if (!m->fwd_ok) return sk_error(SK_EINVAL, "mamba: no forward to take logits from");
     return m->be->download(dst, m->logits, (size_t)(m->b * m->L * m->cfg.vocab_padded) * sizeof(float));
 }
 
-int sk_mamba_lm_backward(sk_mamba_lm *m) {
+/* The backbone's backward from dhf = dLoss/dhf (rows, d): parameter gradients += . */
+static int backbone_backward(sk_mamba_lm *m) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
-    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
-    if (!m->fwd_ok || !m->have_dlogits || m->fwd_state)
-        return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with targets and no state");
-    const int64_t d = c->d_model, V = c->vocab_padded, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
+    const int64_t d = c->d_model, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
     const uint8_t *rs = m->fwd_reset ? (const uint8_t *)m->reset : NULL;
-    /* head: d head += dlogits^T hf;  dhf = dlogits @ head */
-    TRY(be->gemm(1, 0, V, d, rows, 1, m->dlogits, V, m->hf, d, 1, m->ghead, d));
-    TRY(be->gemm(0, 0, rows, d, V, 1, m->dlogits, V, m->head, d, 0, m->dhf, d));
     /* dr = dL/dr_n from the final norm */
     TRY(be->memzero(m->dr, (size_t)(rows * d) * sizeof(float)));
     TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
     for (int64_t l = nl - 1; l >= 0; l--) /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), in place */
         TRY(sk_resblock_backward(be, c, m->dr, m->dhn, m->gnorm_w[l], &m->gw[l], m->res[l], m->hn[l], m->rstd[l],
                                  m->norm_w[l], &m->act[l], &m->w[l], b, L, rs, &m->scr));
-    TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, V, d));
+    TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, c->vocab_padded, d));
     return SK_OK;
+}
+
+int sk_mamba_lm_backward(sk_mamba_lm *m) {
+    const sk_backend *be = m->be;
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
+    if (!m->fwd_ok || !m->have_dlogits || m->fwd_state)
+        return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with targets and no state");
+    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = m->b * m->L;
+    /* head: d head += dlogits^T hf;  dhf = dlogits @ head */
+    TRY(be->gemm(1, 0, V, d, rows, 1, m->dlogits, V, m->hf, d, 1, m->ghead, d));
+    TRY(be->gemm(0, 0, rows, d, V, 1, m->dlogits, V, m->head, d, 0, m->dhf, d));
+    return backbone_backward(m);
+}
+
+int sk_mamba_lm_backward_hidden(sk_mamba_lm *m) {
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
+    if (!m->fwd_ok || m->fwd_state) return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with no state");
+    return backbone_backward(m);
 }
 
 int sk_mamba_lm_zero_grad(sk_mamba_lm *m) {
@@ -622,7 +655,7 @@ int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out)
             rc = sk_arena_add(&st->arena, "conv_state", b * (c->d_conv - 1) * c->d_inner, (void **)&st->layer[l].conv);
         if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * sk_ssm_dim(c) * sk_ssm_nk(c), (void **)&st->layer[l].ssm);
     }
-    if (!rc) rc = arena_alloc_be(&st->arena, m->be, &st->base);
+    if (!rc) rc = sk_arena_alloc_on(&st->arena, m->be, &st->base);
     if (rc) {
         sk_mamba_lm_state_free(st);
         return rc;

@@ -237,6 +237,15 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
     TRY(sk_sched_check(&o->sched));
     sk_trainer *t = calloc(1, sizeof *t);
     if (!t) return sk_error(SK_ENOMEM, "train: out of memory");
+    if (o->slw) { /* the warm-up plan must end at (b, L) and split into micro-batches of b rows */
+        const sk_slw *w = o->slw;
+        if (w->n < 1 || w->stage[w->n - 1].length != L || (w->n > 1 && !o->stage_train))
+            return sk_error(SK_EINVAL, "train: the length warm-up must end at the training length %lld", (long long)L);
+        for (int k = 0; k < w->n; k++)
+            if (w->stage[k].batch % b)
+                return sk_error(SK_EINVAL, "train: length warm-up stage %d has %lld rows per update, not a multiple of "
+                                           "the micro-batch %lld", k, (long long)w->stage[k].batch, (long long)b);
+    }
     t->m = *m, t->train = train, t->valid = valid, t->b = b, t->L = L, t->o = *o;
     t->best = INFINITY, t->best_step = -1, t->ckpt_step = -1;
     t->rank = sk_dist_rank(), t->world = sk_dist_world(), t->bad_step = -1;
@@ -309,7 +318,9 @@ static int save_model_at(sk_trainer *t, const char *path) {
     char step[32], best[32];
     snprintf(step, sizeof step, "%lld", (long long)t->step);
     sk_jsonl_format_num(best, t->best);
-    const char *meta[] = {"train", t->opts_json, "step", step, "best_valid", best, NULL};
+    const char *meta[64] = {"train", t->opts_json, "step", step, "best_valid", best, NULL};
+    for (int i = 0, k = 6; t->o.meta && t->o.meta[i] && t->o.meta[i + 1] && k + 2 < 64; i += 2, k += 2)
+        meta[k] = t->o.meta[i], meta[k + 1] = t->o.meta[i + 1], meta[k + 2] = NULL;
     return sk_train_save_model(&t->m, path, meta);
 }
 
@@ -334,6 +345,14 @@ static int save_state(sk_trainer *t) {
     if (!rc) rc = sk_stw_add(w, "train.rng", SK_I64, 1, &four, rngw);
     if (!rc) rc = sk_stw_add(w, "data.train.state", SK_I64, 1, &nw, dataw);
     if (!rc) rc = sk_stw_add(w, "train.world", SK_I64, 1, &one, &world); /* ranks (sk_dist.h) */
+    int64_t stagew[SK_SLW_MAX_STAGES][SK_DATA_STATE_WORDS]; /* length warm-up: each stage's sampler */
+    for (int k = 0; t->o.slw && k < t->o.slw->n - 1 && !rc; k++) {
+        char name[48];
+        snprintf(name, sizeof name, "data.stage%d.state", k);
+        sk_data_state_get(t->o.stage_train[k], words);
+        memcpy(stagew[k], words, sizeof words);
+        rc = sk_stw_add(w, name, SK_I64, 1, &nw, stagew[k]);
+    }
     if (!rc) rc = sk_stw_meta(w, "config", t->config_json);
     if (!rc) rc = sk_stw_meta(w, "train", t->opts_json);
     if (!rc) rc = sk_stw_meta(w, "best_valid", best);
@@ -388,6 +407,12 @@ int sk_trainer_resume(sk_trainer *t, const char *path) {
         rc = sk_error(SK_EINVAL, "%s: the training state was written by a run of %lld rank(s) but this run has %d; "
                       "resume with the same count (mpirun -np %lld)", path, (long long)world, t->world, (long long)world);
     if (!rc) rc = sk_data_state_set(t->train, words);
+    for (int k = 0; t->o.slw && k < t->o.slw->n - 1 && !rc; k++) {
+        char name[48];
+        snprintf(name, sizeof name, "data.stage%d.state", k);
+        rc = sk_st_read_raw(st, name, words, sizeof words);
+        if (!rc) rc = sk_data_state_set(t->o.stage_train[k], words);
+    }
     if (!rc && (step < 0 || step > t->o.steps))
         rc = sk_error(SK_EINVAL, "%s: the state is at step %lld but the run has %lld steps", path, (long long)step,
                       (long long)t->o.steps);
@@ -497,22 +522,31 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
     const sk_train_model *m = &t->m;
     TRY(m->zero_grad(m->self));
     double loss_sum = 0;
-    for (int k = 0; k < t->o.accum; k++) {
+    int accum = t->o.accum;
+    int64_t L = t->L;
+    sk_data *src = t->train;
+    if (t->o.slw) { /* length warm-up: this update's stage sets the length and the micro-batch count */
+        const sk_slw_stage *s = sk_slw_at(t->o.slw, step - 1);
+        int k = (int)(s - t->o.slw->stage);
+        L = s->length, accum = (int)(s->batch / t->b);
+        if (k < t->o.slw->n - 1) src = t->o.stage_train[k];
+    }
+    for (int k = 0; k < accum; k++) {
         int rows = 0;
-        TRY(sk_data_next(t->train, t->in, t->tg, &rows));
+        TRY(sk_data_next(src, t->in, t->tg, &rows));
         if (t->rank == t->bad_rank && step == t->bad_step && k == 0)
             return sk_error(SK_EFORMAT, "%s: batch %lld: bad record (injected by SSMKIT_INJECT_BAD_RECORD on rank %d)",
-                            sk_data_path(t->train), (long long)sk_data_batches(t->train), t->rank);
+                            sk_data_path(src), (long long)sk_data_batches(src), t->rank);
         double w = 1, c[1] = {0};
         if (t->world > 1) {
-            for (int64_t i = 0; i < t->b * t->L; i++) c[0] += t->tg[i] != SK_DATA_IGNORE;
+            for (int64_t i = 0; i < t->b * L; i++) c[0] += t->tg[i] != SK_DATA_IGNORE;
             double C = c[0];
             TRY(sk_dist_allreduce_f64(&C, 1));
             if (C > 0) w = (double)t->world * c[0] / C;
         }
         if (w == 0) continue; /* no target of this micro-batch is on this rank */
         double loss = 0;
-        TRY(m->forward(m->self, t->in, t->tg, t->b, t->L, &loss));
+        TRY(m->forward(m->self, t->in, t->tg, t->b, L, &loss));
         if (t->inject_kind == 1 && step == t->inject_step && k == 0) loss = NAN;
         if (!isfinite(loss) && t->world == 1) return nan_stop(t, step, "the loss");
         if (w != 1 && k > 0) TRY(sk_optimizer_scale_grads(t->opt, (float)(1.0 / w)));
@@ -537,9 +571,9 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
      * g = sum / (accum * world) */
     double raw = 0;
     TRY(sk_optimizer_grad_norm(t->opt, &raw));
-    double gnorm = raw / ((double)t->o.accum * t->world);
+    double gnorm = raw / ((double)accum * t->world);
     if (!isfinite(gnorm)) return nan_stop(t, step, "the gradient norm");
-    double scale = 1.0 / ((double)t->o.accum * t->world);
+    double scale = 1.0 / ((double)accum * t->world);
     if (t->o.optim.clip_norm > 0) {
         double c = t->o.optim.clip_norm / (gnorm + 1e-6); /* torch.nn.utils.clip_grad_norm_ */
         if (c < 1) scale *= c;
@@ -547,7 +581,7 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
     if (scale != 1.0) TRY(sk_optimizer_scale_grads(t->opt, (float)scale));
     double lr = sk_sched_lr(&t->o.sched, step - 1);
     TRY(sk_optimizer_step(t->opt, lr, step));
-    *loss_out = loss_sum / t->o.accum, *gnorm_out = gnorm, *lr_out = lr;
+    *loss_out = loss_sum / accum, *gnorm_out = gnorm, *lr_out = lr;
     return SK_OK;
 }
 
@@ -557,7 +591,8 @@ int sk_trainer_run(sk_trainer *t) {
     sk_interrupt_install();
     int rc = SK_OK;
     const double ln2 = M_LN2;
-    double tok_per_update = (double)(t->b * t->L * t->o.accum) * t->world; /* global batch */
+    double tok_per_update = /* global batch */
+        (t->o.slw ? (double)t->o.slw->tokens_per_step : (double)(t->b * t->L * t->o.accum)) * t->world;
     double t_start = sk_now(), busy = 0; /* busy: seconds in updates since the last log line */
     int64_t since = 0;
     while (t->step < t->o.steps && !rc) {

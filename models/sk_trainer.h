@@ -41,6 +41,7 @@
 #include "src/sk_error.h"
 #include "src/sk_optim.h"
 #include "src/sk_sched.h"
+#include "src/sk_slw.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,6 +93,16 @@ typedef struct sk_train_opts {
     const char *out;        /* CKPT */
     const char *log_path;   /* JSON-lines log, NULL = none */
     int quiet;              /* no progress lines on stderr */
+    /* Sequence-length warm-up (src/sk_slw.h), or NULL. Update t then uses the stage
+     * s = sk_slw_at(slw, t - 1): s->batch / b micro-batches of b rows of length s->length (so
+     * every update sees slw->tokens_per_step tokens; `accum` is not used), drawn from
+     * stage_train[k] for warm-up stage k < slw->n - 1 and from `train` for the last stage, whose
+     * length must be L. Validation stays at length L. The caller keeps slw and the sources alive. */
+    const sk_slw *slw;
+    sk_data *const *stage_train;
+    /* Extra __metadata__ pairs for every model checkpoint ({key, value, ..., NULL}; e.g. the
+     * tokenizer and provenance of DNA data), or NULL. */
+    const char *const *meta;
 } sk_train_opts;
 
 typedef struct sk_trainer sk_trainer;

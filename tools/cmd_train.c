@@ -20,6 +20,9 @@
 #include "src/sk_data.h"
 #include "src/sk_dist.h"
 #include "src/sk_json.h"
+#include "src/sk_shard.h"
+#include "src/sk_slw.h"
+#include <sys/stat.h>
 #include "tools/sk_cli.h"
 #include "tools/sk_lm.h"
 
@@ -57,6 +60,12 @@ static const char *usage =
     "      --clip C             global L2 gradient-norm clipping, 0 = off [1.0]\n"
     "      --weight-decay W     AdamW decoupled weight decay (not on A_log, D, norms, biases) [0.1]\n"
     "      --beta1 B, --beta2 B, --eps E   AdamW [0.9, 0.95, 1e-8]\n"
+    "      --length-warmup N    sequence-length warm-up (Mamba App. E.3.3): N updates at each power of\n"
+    "                           two from --warmup-from up to --length, then the rest at --length;\n"
+    "                           tokens per update constant (--tokens-per-step), so the rows per update\n"
+    "                           halve as the length doubles (micro-batches of --batch rows); 0 = off [0]\n"
+    "      --warmup-from L0     first warm-up length [1024]\n"
+    "      --tokens-per-step T  tokens per update with --length-warmup [batch * length * accum]\n"
     "\n"
     "Validation, checkpoints, logs:\n"
     "      --eval-every N       validate every N updates, 0 = only at the end [100]\n"
@@ -100,6 +109,8 @@ static const topt T[] = {
     {"ckpt_every", 'i', "500", 0, 1e12}, {"log_every", 'i', "10", 1, 1e12},
     {"log", 's', NULL, 0, 0},            {"seed", 'i', "1", 0, 9.2e18},
     {"threads", 'i', "0", 0, 4096},      {"device", 's', "cpu", 0, 0},
+    {"length_warmup", 'i', "0", 0, 1e12}, {"warmup_from", 'i', "1024", 1, 1e9},
+    {"tokens_per_step", 'i', NULL, 1, 1e15},
 };
 enum { NT = (int)(sizeof T / sizeof T[0]) };
 
@@ -162,6 +173,9 @@ typedef struct run {
     sk_mamba_lm *model;
     sk_unet *unet;
     sk_data *train, *valid;
+    sk_data *stage[SK_SLW_MAX_STAGES]; /* length warm-up sources */
+    sk_slw slw;
+    char *dna_tok, *dna_prov;          /* checkpoint metadata of DNA shards */
     sk_trainer *tr;
     char *log_default;
 } run;
@@ -170,6 +184,8 @@ static void run_free(run *r) {
     sk_trainer_free(r->tr);
     sk_data_close(r->train);
     sk_data_close(r->valid);
+    for (int k = 0; k < SK_SLW_MAX_STAGES; k++) sk_data_close(r->stage[k]);
+    free(r->dna_tok), free(r->dna_prov);
     sk_mamba_lm_free(r->model);
     sk_unet_free(r->unet);
     cJSON_Delete(r->opts);
@@ -199,6 +215,40 @@ static int open_data(run *r, int64_t L, int64_t b, uint64_t seed, double vf) {
         r->valid = NULL;
     }
     return SK_OK;
+}
+
+/* For a DNA token shard (metadata "domain": "dna"): the tokenizer JSON of ssmkit's DNA models
+ * ({"name": "dna-char", "vocab": [...], "keep_case": bool}) and a provenance JSON (ssmkit version,
+ * the shard and its size, the shard's own metadata: sources, BED, window mode, length, seed, RC).
+ * Other data: both NULL. */
+static int dna_meta(const char *path, char **tok, char **prov) {
+    *tok = *prov = NULL;
+    sk_shard *sh;
+    if (sk_shard_open(path, &sh)) return SK_OK; /* a byte file */
+    cJSON *m = cJSON_Parse(sk_shard_meta(sh));
+    const cJSON *dom = m ? cJSON_GetObjectItemCaseSensitive(m, "domain") : NULL;
+    cJSON *vocab = m ? cJSON_GetObjectItemCaseSensitive(m, "vocab") : NULL;
+    int rc = SK_OK;
+    if (cJSON_IsString(dom) && !strcmp(dom->valuestring, "dna") && cJSON_IsArray(vocab)) {
+        cJSON *t = cJSON_CreateObject(), *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "name", "dna-char");
+        cJSON_AddItemToObject(t, "vocab", cJSON_Duplicate(vocab, 1));
+        cJSON_AddBoolToObject(t, "keep_case", cJSON_GetArraySize(vocab) > 12);
+        cJSON_AddStringToObject(p, "ssmkit_version", SSMKIT_VERSION);
+        cJSON_AddStringToObject(p, "shard", path);
+        struct stat sb;
+        cJSON_AddNumberToObject(p, "shard_bytes", stat(path, &sb) == 0 ? (double)sb.st_size : -1);
+        const cJSON *len = cJSON_GetObjectItemCaseSensitive(m, "length");
+        if (cJSON_IsNumber(len)) cJSON_AddNumberToObject(p, "length", len->valuedouble);
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "vocab");
+        cJSON_AddItemToObject(p, "shard_meta", m), m = NULL;
+        *tok = cJSON_PrintUnformatted(t), *prov = cJSON_PrintUnformatted(p);
+        if (!*tok || !*prov) rc = sk_error(SK_ENOMEM, "out of memory");
+        cJSON_Delete(t), cJSON_Delete(p);
+    }
+    cJSON_Delete(m);
+    sk_shard_close(sh);
+    return rc;
 }
 
 static int do_train(run *r, const char *preset, const char *config, const char *out, int resume, cJSON *cli, int quiet,
@@ -290,6 +340,30 @@ static int do_train(run *r, const char *preset, const char *config, const char *
     if (cfg.unet && sk_data_bos(r->train) < 0)
         sk_log_warn("%s has no \"bos_token\" (not an audio shard from 'ssmkit audio prep'): the first sample of each "
                     "example is not a target", sk_data_path(r->train));
+    if (num(r->opts, "length_warmup") > 0) { /* stages and their sources (sk_slw.h) */
+        const char *tps = "tokens_per_step";
+        int64_t T = cJSON_GetObjectItemCaseSensitive(r->opts, tps) ? (int64_t)num(r->opts, tps) : b * L * o.accum;
+        rc = sk_slw_plan(&r->slw, (int64_t)num(r->opts, "warmup_from"), L, T, (int64_t)num(r->opts, "length_warmup"), steps);
+        for (int k = 0; !rc && k < r->slw.n - 1; k++) {
+            sk_data_opts so = {.length = r->slw.stage[k].length, .batch = (int)b, .split = str(r->opts, "valid") ? SK_DATA_ALL : SK_SPLIT_TRAIN,
+                               .mode = SK_DATA_RANDOM, .seed = seed + 1 + (uint64_t)k,
+                               .valid_fraction = str(r->opts, "valid") ? 0 : num(r->opts, "valid_fraction")};
+            rc = sk_data_open(&r->stage[k], str(r->opts, "data"), SK_DATA_AUTO, &so);
+            if (!rc) rc = sk_data_set_rank(r->stage[k], sk_dist_rank(), sk_dist_world());
+        }
+        if (rc) return sk_error_wrap(rc, "length warm-up");
+        o.slw = &r->slw, o.stage_train = r->stage;
+        if (!quiet)
+            for (int k = 0; k < r->slw.n; k++)
+                sk_log_info("length warm-up stage %d: length %lld, %lld rows per update (%lld micro-batches), updates %lld-%lld",
+                            k, (long long)r->slw.stage[k].length, (long long)r->slw.stage[k].batch,
+                            (long long)(r->slw.stage[k].batch / b), (long long)r->slw.stage[k].first_step + 1,
+                            (long long)(r->slw.stage[k].first_step + r->slw.stage[k].steps));
+    }
+    /* DNA shards: the tokenizer and the data's provenance go into every checkpoint */
+    const char *meta[5] = {NULL};
+    if ((rc = dna_meta(str(r->opts, "data"), &r->dna_tok, &r->dna_prov))) return rc;
+    if (r->dna_tok) meta[0] = "tokenizer", meta[1] = r->dna_tok, meta[2] = "provenance", meta[3] = r->dna_prov, o.meta = meta;
     sk_train_model tm;
     int64_t numel;
     if (cfg.unet) {

@@ -10,6 +10,9 @@ int cmd_presets(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_audio(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
@@ -25,6 +28,9 @@ static const sk_cmd commands[] = {
     {"export", cmd_export, "write a Mamba LM as a Hugging Face folder (config.json + model.safetensors)"},
     {"bench", cmd_bench, "tokens/s, time split and RSS of forward, backward, step and generation"},
     {"audio", cmd_audio, "audio front-end: mu-law codec, audio files, token shards (prep/encode/decode/info)"},
+    {"finetune", cmd_finetune, "DNA: fine-tune a classifier (species or labelled sequences) from a pretrained LM"},
+    {"classify", cmd_classify, "DNA: class probabilities of windows and records with a fine-tuned classifier"},
+    {"embed", cmd_embed, "DNA: hidden-state embeddings (mean or last) of windows or records"},
     {"dna", cmd_dna, "DNA: check/fetch FASTA, view BAM/CRAM, cut genomes into token shards"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);

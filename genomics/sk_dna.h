@@ -243,6 +243,15 @@ void sk_dna_windows_epoch(sk_dna_windows *w, int64_t epoch);
 /* The i-th window of the current epoch, 0 <= i < count. */
 sk_dna_window sk_dna_windows_get(const sk_dna_windows *w, int64_t i);
 
+/* Data parallelism (src/sk_dist.h): rank r of K takes positions r, r + K, r + 2K, ... of the
+ * current epoch's permutation (the DistributedSampler convention). Every rank gets the same
+ * count floor(count / K), so ranks stay in lockstep; the count mod K windows at the end of the
+ * permutation sit out this epoch (with shuffle, different ones each epoch). Shares of ranks
+ * 0..K-1 are disjoint and, with the left-out tail, cover the epoch. */
+int64_t sk_dna_windows_rank_count(const sk_dna_windows *w, int rank, int world);
+/* The i-th window of rank `rank`, 0 <= i < sk_dna_windows_rank_count. */
+sk_dna_window sk_dna_windows_rank_get(const sk_dna_windows *w, int rank, int world, int64_t i);
+
 /* Fetch a window's bases and tokenize them into ids (room for end-beg ids), applying the RC flag.
  * Returns the number of tokens written (end-beg) or a negative status. */
 int64_t sk_dna_window_tokens(sk_dna_fasta *f, const sk_dna_window *win, int flags, uint8_t *ids);
@@ -277,11 +286,64 @@ sk_dna_fasta *sk_dna_species_fasta(sk_dna_species *s, int label);
  * room for L bases in the train split, then a start uniform; windows with too many N are
  * redrawn. ids gets L tokens. */
 int sk_dna_species_draw(sk_dna_species *s, sk_rng *rng, int flags, sk_dna_window *win, uint8_t *ids) SK_RESULT_USED;
+/* Data parallelism: the training-draw RNG of rank `rank`: sk_rng_seed(r, seed, 1 + rank), an
+ * independent xoshiro256** stream per rank (stream 0 of the seed is left to callers that use
+ * one process). The fixed valid/test windows do not depend on the rank; split them with
+ * index (window i to rank i mod K). */
+void sk_dna_species_rank_rng(sk_rng *r, uint64_t seed, int rank);
 /* The fixed valid (split 1) or test (split 2) windows: count and i-th window (+ its L tokens). */
 int64_t sk_dna_species_fixed_count(const sk_dna_species *s, int split);
 int sk_dna_species_fixed(sk_dna_species *s, int split, int64_t i, int flags, sk_dna_window *win, uint8_t *ids) SK_RESULT_USED;
 /* The [beg, end) range of record `seq` of species `label` that belongs to `split` (len 0 if none). */
 void sk_dna_species_range(const sk_dna_species *s, int label, int seq, int split, int64_t *beg, int64_t *end);
+
+/* ---------------------------------------------------------------------------------------------
+ * Labelled sequences (fine-tuning on any classification task)
+ *
+ * Two formats, told apart by the first byte (plain, gzip or bgzip):
+ *   TSV    one example per line: LABEL<TAB>SEQUENCE. Blank lines and lines starting with '#' are
+ *          skipped; a first line "label<TAB>sequence" (any case) is a header and skipped too.
+ *   FASTA  the label is a word "label=CLASS" in the header's comment:
+ *          ">seq17 label=promoter some other words". Records without one are an error.
+ * Sequences hold IUPAC letters only (sk_dna_is_iupac); they may have any length >= 1.
+ * Classes: with a class list (e.g. from --classes or a checkpoint) a label outside it is an
+ * error naming the file, the line and the known classes; without one, the classes found are
+ * collected and sorted by name (strcmp), label = index in that order.
+ * ------------------------------------------------------------------------------------------- */
+typedef struct sk_dna_labelled sk_dna_labelled;
+
+typedef struct sk_dna_lseq {
+    const char *seq;     /* bases as stored (case kept), NUL-terminated */
+    int64_t len;
+    int32_t label;       /* index into the class list */
+    int64_t line;        /* 1-based line (TSV) or header line (FASTA) */
+    const char *name;    /* FASTA record name; NULL for TSV */
+} sk_dna_lseq;
+
+/* Read a whole labelled file. classes/n_classes: the class list, or NULL/0 to collect it. */
+int sk_dna_labelled_read(sk_dna_labelled **out, const char *path, const char *const *classes, int n_classes) SK_RESULT_USED;
+void sk_dna_labelled_free(sk_dna_labelled *l);
+int64_t sk_dna_labelled_count(const sk_dna_labelled *l);
+int sk_dna_labelled_nclasses(const sk_dna_labelled *l);
+const char *sk_dna_labelled_class(const sk_dna_labelled *l, int i);
+sk_dna_lseq sk_dna_labelled_get(const sk_dna_labelled *l, int64_t i);
+const char *sk_dna_labelled_path(const sk_dna_labelled *l);
+
+/* ---------------------------------------------------------------------------------------------
+ * Tiling a sequence into model windows (ssmkit classify / embed)
+ *
+ * A sequence of n bases becomes windows of length L taken every `stride` bases:
+ *   n >= L: starts 0, S, 2S, ... while start + L <= n; if the last of these ends before n, one
+ *           more window [n - L, n) covers the tail, so every base is in some window;
+ *   n <  L: SK_DNA_SHORT_PAD: one window [0, n), to be left-padded with [PAD] to L (a causal
+ *           model then ends on the real last base); SK_DNA_SHORT_SKIP: no window.
+ * ------------------------------------------------------------------------------------------- */
+enum { SK_DNA_SHORT_PAD = 0, SK_DNA_SHORT_SKIP = 1 };
+/* Number of windows; begs (room for that many, or NULL) gets their starts. L, stride >= 1. */
+int64_t sk_dna_tiles(int64_t n, int64_t L, int64_t stride, int short_policy, int64_t *begs);
+/* The model input of window [beg, end) of seq (end - beg <= L): L ids, left-padded with [PAD];
+ * rc: reverse-complemented (before padding). */
+void sk_dna_window_ids(const char *seq, int64_t beg, int64_t end, int64_t L, int rc, int flags, int32_t *ids);
 
 #ifdef __cplusplus
 }

@@ -150,6 +150,15 @@ void sk_dna_windows_epoch(sk_dna_windows *w, int64_t epoch) {
     sk_rng_shuffle_i64(&r, w->perm, w->total);
 }
 
+int64_t sk_dna_windows_rank_count(const sk_dna_windows *w, int rank, int world) {
+    (void)rank;
+    return world > 1 ? w->total / world : w->total;
+}
+
+sk_dna_window sk_dna_windows_rank_get(const sk_dna_windows *w, int rank, int world, int64_t i) {
+    return sk_dna_windows_get(w, world > 1 ? i * world + rank : i);
+}
+
 /* splitmix64 finaliser: an RC coin per (seed, epoch, window) that needs no sequential state */
 static uint64_t mix64(uint64_t x) {
     x += 0x9e3779b97f4a7c15ull;
@@ -369,3 +378,5 @@ int sk_dna_species_fixed(sk_dna_species *s, int split, int64_t i, int flags, sk_
     int64_t n = sk_dna_window_tokens(s->sp[win->label].fa, win, flags, ids);
     return n < 0 ? (int)n : 0;
 }
+
+void sk_dna_species_rank_rng(sk_rng *r, uint64_t seed, int rank) { sk_rng_seed(r, seed, 1 + (uint64_t)rank); }

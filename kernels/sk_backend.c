@@ -67,3 +67,13 @@ int sk_backend_get(const char *name, const sk_backend **out) {
     }
     return sk_error(SK_EINVAL, "--device %s: unknown device (use cpu or cuda)", name);
 }
+
+#ifdef SSMKIT_HAVE_NCCL
+int sk_nccl_setup(void);      /* kernels/cuda/sk_nccl.cu */
+void sk_nccl_teardown(void);
+int sk_backend_dist_setup(const sk_backend *be) { return be->device == SK_DEVICE_CUDA ? sk_nccl_setup() : SK_OK; }
+void sk_backend_dist_teardown(void) { sk_nccl_teardown(); }
+#else
+int sk_backend_dist_setup(const sk_backend *be) { return (void)be, SK_OK; }
+void sk_backend_dist_teardown(void) {}
+#endif

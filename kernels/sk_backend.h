@@ -86,6 +86,13 @@ int sk_backend_get(const char *name, const sk_backend **out) SK_RESULT_USED;
 int sk_cuda_device_count(void);
 /* 1 if this build contains the CUDA backend. */
 int sk_cuda_built(void);
+/* Data parallelism (src/sk_dist.h) on backend `be`, after sk_dist_init and before any model
+ * memory is allocated: on CUDA with NCCL built and more than one rank, selects this rank's GPU
+ * (local rank modulo the node's GPUs) and registers the NCCL all-reduce; otherwise nothing
+ * (device gradients are then reduced through host memory over MPI). sk_backend_dist_teardown
+ * releases the NCCL communicator. */
+int sk_backend_dist_setup(const sk_backend *be) SK_RESULT_USED;
+void sk_backend_dist_teardown(void);
 
 #ifdef __cplusplus
 }

@@ -132,10 +132,115 @@ int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba
     return sk_mamba_block_forward(be, c, out, act, in, w, b, 1, NULL, st, scr);
 }
 
+int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *out, const float *in, float *hn,
+                        float *rstd, float *mo, const float *norm_w, sk_mamba_act *a, const sk_mamba_w *w, int64_t b,
+                        int64_t L, const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr) {
+    const int64_t d = c->d_model, rows = b * L;
+    const size_t bytes = (size_t)(rows * d) * sizeof(float);
+    TRY(be->rmsnorm_fwd(hn, rstd, in, norm_w, rows, d, (float)c->norm_epsilon));
+    if (c->block == SK_BLOCK_S4_MLP) {
+        /* S4+MLP (sk_ssm.h): mid = in + S4(RMSNorm(in)); out = mid + MLP(RMSNorm2(mid)) */
+        TRY(sk_s4block_forward(be, c, mo, a, hn, w, b, L, reset, st, scr));
+        TRY(be->copy(a->mid, in, bytes));
+        TRY(be->axpy(a->mid, mo, 1.0f, rows * d));
+        TRY(be->rmsnorm_fwd(a->hn2, a->rstd2, a->mid, w->norm2, rows, d, (float)c->norm_epsilon));
+        TRY(sk_mlp_forward(be, c, mo, a, a->hn2, w, rows, scr));
+        TRY(be->copy(out, a->mid, bytes));
+    } else {
+        TRY(sk_mamba_block_forward(be, c, mo, a, hn, w, b, L, reset, st, scr));
+        TRY(be->copy(out, in, bytes));
+    }
+    return be->axpy(out, mo, 1.0f, rows * d);
+}
+
+int sk_resblock_backward(const sk_backend *be, const sk_mamba_config *c, float *dr, float *dhn, float *gnorm_w,
+                         sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
+                         const sk_mamba_act *a, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                         sk_mamba_scratch *scr) {
+    const int64_t d = c->d_model, rows = b * L;
+    if (c->block == SK_BLOCK_S4_MLP) {
+        /* through the MLP residual (dr becomes dL/dmid), then the S4 block */
+        TRY(sk_mlp_backward(be, c, dhn, gw, dr, a->hn2, w, a, rows, scr));
+        TRY(be->rmsnorm_bwd(dr, gw->norm2, dhn, a->mid, w->norm2, a->rstd2, rows, d));
+        TRY(sk_s4block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, NULL, NULL, scr));
+    } else {
+        TRY(sk_mamba_block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, NULL, NULL, scr));
+    }
+    return be->rmsnorm_bwd(dr, gnorm_w, dhn, in, norm_w, rstd, rows, d);
+}
+
+/* ================================ activation plans ======================================== */
+
+int sk_mamba_act_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_act *a, int64_t max_b, int64_t max_L) {
+    const int64_t d = c->d_model, Di = c->d_inner, W = c->d_conv, R = c->dt_rank, rows = max_b * max_L;
+    const int64_t H = sk_ssm_dim(c), NK = sk_ssm_nk(c), Dx = R + 2 * NK;
+    const int64_t nch = (max_L + SK_SCAN_CHUNK_DEFAULT - 1) / SK_SCAN_CHUNK_DEFAULT;
+    const int s4d = sk_ssm_is_s4d(c), s4mlp = c->block == SK_BLOCK_S4_MLP;
+    int rc = 0;
+#define A(name, count, ptr)                                                                        \
+    if (!rc) rc = sk_arena_add(aa, name, count, (void **)(ptr))
+    if (!s4mlp) {
+        A("xz", rows * 2 * Di, &a->xz);
+        A("xc", rows * Di, &a->xc);
+        A("conv_state0", max_b * (W - 1) * Di, &a->conv0);
+    }
+    if (!s4d) {
+        A("x_dbl", rows * Dx, &a->xdbl);
+        A("dt", rows * Di, &a->dt);
+    } else {
+        A("s4d_dt", H, &a->s4_dt);
+        A("s4d_Bz", H * NK, &a->s4_Bz);
+    }
+    A("y", rows * H, &a->y);
+    A("scan_ckpt", max_b * nch * H * NK, &a->ckpt);
+    A("ssm_state0", max_b * H * NK, &a->ssm0);
+    if (s4mlp) {
+        A("s4_gelu", rows * d, &a->g);
+        A("s4_pre_glu", rows * 2 * d, &a->pre);
+        A("mlp_residual_in", rows * d, &a->mid);
+        A("norm2_out", rows * d, &a->hn2);
+        A("norm2_rstd", rows, &a->rstd2);
+        A("mlp_fc1", rows * 2 * d, &a->f1);
+        A("mlp_gelu", rows * 2 * d, &a->g1);
+    }
+    return rc;
+}
+
+int sk_mamba_scratch_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_scratch *s, const sk_backend *be,
+                          int64_t max_b, int64_t max_L, int grads) {
+    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, rows = max_b * max_L;
+    const int64_t H = sk_ssm_dim(c), NK = sk_ssm_nk(c), Dx = R + 2 * NK;
+    const int s4d = sk_ssm_is_s4d(c), s4mlp = c->block == SK_BLOCK_S4_MLP;
+    int rc = 0;
+    sk_scan_f32 probe = {.batch = max_b, .len = max_L, .dim = H, .dstate = N, .chunk = SK_SCAN_CHUNK_DEFAULT,
+                         .flags = sk_ssm_complex(c) ? SK_SCAN_COMPLEX : 0};
+    s->scan_work_len = be->scan_work_len(&probe);
+    A("scan_work", s->scan_work_len, &s->scan_work);
+    if (grads) {
+        if (!s4mlp) {
+            A("d_xz", rows * 2 * Di, &s->dxz);
+            A("d_xc", rows * Di, &s->dxc);
+        } else {
+            A("d_2d_a", rows * 2 * d, &s->d2a);
+            A("d_2d_b", rows * 2 * d, &s->d2b);
+        }
+        if (!s4d) {
+            A("d_x_dbl", rows * Dx, &s->dxdbl);
+            A("d_dt", rows * Di, &s->ddt);
+        } else {
+            A("d_s4d_dt", H, &s->s4_ddt);
+            A("d_s4d_Bz", H * NK, &s->s4_dBz);
+        }
+        A("d_y", rows * H, &s->dy);
+    }
+#undef A
+    return rc;
+}
+
 /* ================================ the language model ======================================= */
 
 /* Point every slot of a size table into one backend allocation. */
-static int arena_alloc_be(sk_arena *a, const sk_backend *be, void **base) {
+int sk_arena_alloc_on(sk_arena *a, const sk_backend *be, void **base) {
     int64_t bytes = sk_arena_bytes(a);
     TRY(be->alloc(base, (size_t)bytes));
     for (int64_t i = 0; i < a->nslots; i++) {
@@ -147,15 +252,56 @@ static int arena_alloc_be(sk_arena *a, const sk_backend *be, void **base) {
 
 /* Append a parameter; *vw / *vg (when given) become views of its value / gradient once the
  * arenas are allocated. */
-static sk_param *add_param(sk_mamba_lm *m, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int nowd,
-                           float **vw, float **vg) {
-    m->bind_w[m->np] = vw, m->bind_g[m->np] = vg;
-    sk_param *p = &m->params[m->np++];
+sk_param *sk_ptable_add(sk_ptable *t, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int nowd,
+                        float **vw, float **vg) {
+    t->bind_w[*t->np] = vw, t->bind_g[*t->np] = vg;
+    sk_param *p = &t->params[(*t->np)++];
     snprintf(p->name, sizeof p->name, "%s", name);
     p->ndim = ndim, p->shape[0] = s0, p->shape[1] = s1, p->shape[2] = s2;
     p->numel = s0 * (ndim > 1 ? s1 : 1) * (ndim > 2 ? s2 : 1);
     p->no_weight_decay = nowd;
     return p;
+}
+
+void sk_mamba_block_params(sk_ptable *t, const sk_mamba_config *c, const char *prefix, float **norm_w, float **gnorm_w,
+                           sk_mamba_w *w, sk_mamba_w *g) {
+    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv;
+    const int cplx = sk_ssm_complex(c), s4d = sk_ssm_is_s4d(c), s4mlp = c->block == SK_BLOCK_S4_MLP;
+    const int64_t H = sk_ssm_dim(c), NK = sk_ssm_nk(c), K = cplx ? 2 : 1, Dx = R + 2 * NK;
+    char nm[96];
+#define P(suffix, field, ...) (snprintf(nm, sizeof nm, "%s%s", prefix, suffix), sk_ptable_add(t, nm, __VA_ARGS__, &w->field, &g->field))
+    sk_ptable_add(t, (snprintf(nm, sizeof nm, "%snorm.weight", prefix), nm), 1, d, 0, 0, 1, norm_w, gnorm_w);
+    if (!s4mlp) {
+        P("mixer.in_proj.weight", in_proj, 2, 2 * Di, d, 0, 0);
+        P("mixer.conv1d.weight", conv_w, 3, Di, 1, W, 0);
+        P("mixer.conv1d.bias", conv_b, 1, Di, 0, 0, 1);
+    }
+    if (!s4d) {
+        P("mixer.x_proj.weight", x_proj, 2, Dx, Di, 0, 0);
+        P("mixer.dt_proj.weight", dt_proj_w, 2, Di, R, 0, 0);
+        P("mixer.dt_proj.bias", dt_proj_b, 1, Di, 0, 0, 1);
+    } else {
+        P("mixer.log_dt", log_dt, 1, H, 0, 0, 1);
+    }
+    P("mixer.A_log", A_log, 2, H, N, 0, 1);
+    if (cplx) P("mixer.A_imag", A_imag, 2, H, N, 0, 1);
+    if (s4d) {
+        P("mixer.B", B, cplx ? 3 : 2, H, N, K, 1);
+        P("mixer.C", C, cplx ? 3 : 2, H, N, K, 0);
+    }
+    P("mixer.D", D, 1, H, 0, 0, 1);
+    if (!s4mlp) {
+        P("mixer.out_proj.weight", out_proj, 2, d, Di, 0, 0);
+    } else {
+        P("mixer.output_linear.weight", glu_w, 2, 2 * d, d, 0, 0);
+        P("mixer.output_linear.bias", glu_b, 1, 2 * d, 0, 0, 1);
+        P("norm2.weight", norm2, 1, d, 0, 0, 1);
+        P("mlp.fc1.weight", fc1_w, 2, 2 * d, d, 0, 0);
+        P("mlp.fc1.bias", fc1_b, 1, 2 * d, 0, 0, 1);
+        P("mlp.fc2.weight", fc2_w, 2, d, 2 * d, 0, 0);
+        P("mlp.fc2.bias", fc2_b, 1, d, 0, 0, 1);
+    }
+#undef P
 }
 
 static const char *const required_ops[] = {"axpy", "gemm", "scan_fwd", "scan_bwd", "scan_work_len", "conv1d_fwd",
@@ -174,7 +320,8 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     m->cfg = *cin;
     const sk_mamba_config *c = &m->cfg;
     m->be = be, m->max_b = max_batch, m->max_L = max_len, m->flags = flags;
-    const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv, V = c->vocab_padded;
+    const int64_t d = c->d_model, V = c->vocab_padded;
+    const int s4mlp = c->block == SK_BLOCK_S4_MLP;
     const int64_t nl = c->n_layer, rows = max_batch * max_len;
     const int maxp = 16 * (int)nl + 3; /* parameters per layer: at most 15 (S4+MLP), see below */
     m->params = calloc((size_t)maxp, sizeof *m->params);
@@ -191,49 +338,14 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     }
     /* ---- parameter table (checkpoint names, mamba-v1.md §4.5; other kinds: sk_ssm.h) ---- */
     char nm[96];
-    const int cplx = sk_ssm_complex(c), s4d = sk_ssm_is_s4d(c), s4mlp = c->block == SK_BLOCK_S4_MLP;
-    const int64_t H = sk_ssm_dim(c), NK = sk_ssm_nk(c), K = cplx ? 2 : 1, Dx = R + 2 * NK;
-    add_param(m, "backbone.embedding.weight", 2, V, d, 0, 0, &m->emb, &m->gemb);
+    sk_ptable pt = {m->params, m->bind_w, m->bind_g, &m->np};
+    sk_ptable_add(&pt, "backbone.embedding.weight", 2, V, d, 0, 0, &m->emb, &m->gemb);
     for (int64_t l = 0; l < nl; l++) {
-        sk_mamba_w *w = &m->w[l], *g = &m->gw[l];
-#define P(suffix, field, ...)                                                                      \
-    (snprintf(nm, sizeof nm, "backbone.layers.%lld.%s", (long long)l, suffix), add_param(m, nm, __VA_ARGS__, &w->field, &g->field))
-        add_param(m, (snprintf(nm, sizeof nm, "backbone.layers.%lld.norm.weight", (long long)l), nm), 1, d, 0, 0, 1,
-                  &m->norm_w[l], &m->gnorm_w[l]);
-        if (!s4mlp) {
-            P("mixer.in_proj.weight", in_proj, 2, 2 * Di, d, 0, 0);
-            P("mixer.conv1d.weight", conv_w, 3, Di, 1, W, 0);
-            P("mixer.conv1d.bias", conv_b, 1, Di, 0, 0, 1);
-        }
-        if (!s4d) {
-            P("mixer.x_proj.weight", x_proj, 2, Dx, Di, 0, 0);
-            P("mixer.dt_proj.weight", dt_proj_w, 2, Di, R, 0, 0);
-            P("mixer.dt_proj.bias", dt_proj_b, 1, Di, 0, 0, 1);
-        } else {
-            P("mixer.log_dt", log_dt, 1, H, 0, 0, 1);
-        }
-        P("mixer.A_log", A_log, 2, H, N, 0, 1);
-        if (cplx) P("mixer.A_imag", A_imag, 2, H, N, 0, 1);
-        if (s4d) {
-            P("mixer.B", B, cplx ? 3 : 2, H, N, K, 1);
-            P("mixer.C", C, cplx ? 3 : 2, H, N, K, 0);
-        }
-        P("mixer.D", D, 1, H, 0, 0, 1);
-        if (!s4mlp) {
-            P("mixer.out_proj.weight", out_proj, 2, d, Di, 0, 0);
-        } else {
-            P("mixer.output_linear.weight", glu_w, 2, 2 * d, d, 0, 0);
-            P("mixer.output_linear.bias", glu_b, 1, 2 * d, 0, 0, 1);
-            P("norm2.weight", norm2, 1, d, 0, 0, 1);
-            P("mlp.fc1.weight", fc1_w, 2, 2 * d, d, 0, 0);
-            P("mlp.fc1.bias", fc1_b, 1, 2 * d, 0, 0, 1);
-            P("mlp.fc2.weight", fc2_w, 2, d, 2 * d, 0, 0);
-            P("mlp.fc2.bias", fc2_b, 1, d, 0, 0, 1);
-        }
-#undef P
+        snprintf(nm, sizeof nm, "backbone.layers.%lld.", (long long)l);
+        sk_mamba_block_params(&pt, c, nm, &m->norm_w[l], &m->gnorm_w[l], &m->w[l], &m->gw[l]);
     }
-    add_param(m, "backbone.norm_f.weight", 1, d, 0, 0, 1, &m->norm_f, &m->gnorm_f);
-    if (!c->tie_embeddings) add_param(m, "lm_head.weight", 2, V, d, 0, 0, &m->head, &m->ghead);
+    sk_ptable_add(&pt, "backbone.norm_f.weight", 1, d, 0, 0, 1, &m->norm_f, &m->gnorm_f);
+    if (!c->tie_embeddings) sk_ptable_add(&pt, "lm_head.weight", 2, V, d, 0, 0, &m->head, &m->ghead);
     /* ---- arenas ---- */
     sk_arena_init(&m->pa, "parameters", sizeof(float));
     sk_arena_init(&m->ga, "gradients", sizeof(float));
@@ -244,38 +356,13 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
         if (!rc && (flags & SK_MAMBA_GRADS))
             rc = sk_arena_add(&m->ga, m->params[i].name, m->params[i].numel, (void **)&m->params[i].g);
     }
-    const int64_t nch = (max_len + SK_SCAN_CHUNK_DEFAULT - 1) / SK_SCAN_CHUNK_DEFAULT;
 #define A(name, count, ptr)                                                                        \
     if (!rc) rc = sk_arena_add(&m->aa, name, count, (void **)(ptr))
     for (int64_t l = 0; l <= nl; l++) A("residual", rows * d, &m->res[l]);
     for (int64_t l = 0; l < nl; l++) {
-        sk_mamba_act *a = &m->act[l];
         A("norm_out", rows * d, &m->hn[l]);
         A("norm_rstd", rows, &m->rstd[l]);
-        if (!s4mlp) {
-            A("xz", rows * 2 * Di, &a->xz);
-            A("xc", rows * Di, &a->xc);
-            A("conv_state0", max_batch * (W - 1) * Di, &a->conv0);
-        }
-        if (!s4d) {
-            A("x_dbl", rows * Dx, &a->xdbl);
-            A("dt", rows * Di, &a->dt);
-        } else {
-            A("s4d_dt", H, &a->s4_dt);
-            A("s4d_Bz", H * NK, &a->s4_Bz);
-        }
-        A("y", rows * H, &a->y);
-        A("scan_ckpt", max_batch * nch * H * NK, &a->ckpt);
-        A("ssm_state0", max_batch * H * NK, &a->ssm0);
-        if (s4mlp) {
-            A("s4_gelu", rows * d, &a->g);
-            A("s4_pre_glu", rows * 2 * d, &a->pre);
-            A("mlp_residual_in", rows * d, &a->mid);
-            A("norm2_out", rows * d, &a->hn2);
-            A("norm2_rstd", rows, &a->rstd2);
-            A("mlp_fc1", rows * 2 * d, &a->f1);
-            A("mlp_gelu", rows * 2 * d, &a->g1);
-        }
+        if (!rc) rc = sk_mamba_act_plan(&m->aa, c, &m->act[l], max_batch, max_len);
     }
     if (s4mlp) A("ones", rows, &m->ones);
     A("mixer_out", rows * d, &m->mo);
@@ -286,35 +373,17 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     A("tokens", rows, &m->tok);
     A("targets", rows, &m->tgt);
     A("resets", (rows + 3) / 4, &m->reset);
-    sk_scan_f32 probe = {.batch = max_batch, .len = max_len, .dim = H, .dstate = N, .chunk = SK_SCAN_CHUNK_DEFAULT,
-                         .flags = cplx ? SK_SCAN_COMPLEX : 0};
-    m->scr.scan_work_len = be->scan_work_len(&probe);
-    A("scan_work", m->scr.scan_work_len, &m->scr.scan_work);
     if (flags & SK_MAMBA_GRADS) {
         A("dlogits", rows * V, &m->dlogits);
         A("d_norm_f_out", rows * d, &m->dhf);
         A("d_residual", rows * d, &m->dr);
         A("d_norm_out", rows * d, &m->dhn);
-        if (!s4mlp) {
-            A("d_xz", rows * 2 * Di, &m->scr.dxz);
-            A("d_xc", rows * Di, &m->scr.dxc);
-        } else {
-            A("d_2d_a", rows * 2 * d, &m->scr.d2a);
-            A("d_2d_b", rows * 2 * d, &m->scr.d2b);
-        }
-        if (!s4d) {
-            A("d_x_dbl", rows * Dx, &m->scr.dxdbl);
-            A("d_dt", rows * Di, &m->scr.ddt);
-        } else {
-            A("d_s4d_dt", H, &m->scr.s4_ddt);
-            A("d_s4d_Bz", H * NK, &m->scr.s4_dBz);
-        }
-        A("d_y", rows * H, &m->scr.dy);
     }
+    if (!rc) rc = sk_mamba_scratch_plan(&m->aa, c, &m->scr, be, max_batch, max_len, flags & SK_MAMBA_GRADS);
 #undef A
-    if (!rc) rc = arena_alloc_be(&m->pa, be, &m->pbase);
-    if (!rc && (flags & SK_MAMBA_GRADS)) rc = arena_alloc_be(&m->ga, be, &m->gbase);
-    if (!rc) rc = arena_alloc_be(&m->aa, be, &m->abase);
+    if (!rc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
+    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_alloc_on(&m->ga, be, &m->gbase);
+    if (!rc) rc = sk_arena_alloc_on(&m->aa, be, &m->abase);
     if (rc) {
         sk_mamba_lm_free(m);
         return rc;
@@ -385,63 +454,69 @@ static void fill_uniform(sk_rng *r, float *h, int64_t n, double bound) {
     for (int64_t i = 0; i < n; i++) h[i] = (float)((2 * sk_rng_uniform(r) - 1) * bound);
 }
 
+int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) {
+    const double W = (double)c->d_conv, Di = (double)c->d_inner, d = (double)c->d_model, R = (double)c->dt_rank;
+    int rc = SK_OK;
+#define ENDS(s) (strlen(name) >= strlen(s) && !strcmp(name + strlen(name) - strlen(s), s))
+    if (ENDS("embedding.weight")) { /* nn.Embedding re-init: N(0, 0.02) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(0.02 * sk_rng_normal(r));
+    } else if (ENDS("mixer.D") && c->block == SK_BLOCK_S4_MLP) { /* S4 block: D ~ N(0, 1) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)sk_rng_normal(r);
+    } else if (ENDS("norm.weight") || ENDS("norm2.weight") || ENDS("norm_f.weight") || ENDS("mixer.D")) {
+        for (int64_t j = 0; j < n; j++) h[j] = 1.0f;
+    } else if (ENDS("in_proj.weight")) {
+        fill_uniform(r, h, n, 1 / sqrt(d)); /* kaiming_uniform(a=sqrt 5): U(+-1/sqrt(fan_in)) */
+    } else if (ENDS("conv1d.weight") || ENDS("conv1d.bias")) {
+        fill_uniform(r, h, n, 1 / sqrt(W)); /* nn.Conv1d default, fan_in = 1 * W */
+    } else if (ENDS("x_proj.weight")) {
+        fill_uniform(r, h, n, 1 / sqrt(Di));
+    } else if (ENDS("dt_proj.weight")) {
+        fill_uniform(r, h, n, c->dt_scale / sqrt(R)); /* dt_init "random": U(+-R^-0.5 dt_scale) */
+    } else if (ENDS("dt_proj.bias")) {
+        /* dt = exp(U (ln dt_max - ln dt_min) + ln dt_min), floored; bias = dt + log(-expm1(-dt)) */
+        for (int64_t j = 0; j < n; j++) {
+            double dt = exp(sk_rng_uniform(r) * (log(c->dt_max) - log(c->dt_min)) + log(c->dt_min));
+            if (dt < c->dt_init_floor) dt = c->dt_init_floor;
+            h[j] = (float)(dt + log(-expm1(-dt)));
+        }
+    } else if (ENDS("A_log")) { /* S4D-Real: log(n+1); complex (S4D-Lin): log 0.5 */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(sk_ssm_complex(c) ? log(0.5) : log((double)(j % c->d_state + 1)));
+    } else if (ENDS("A_imag")) { /* S4D-Lin: pi n */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(M_PI * (double)(j % c->d_state));
+    } else if (ENDS("mixer.log_dt")) { /* log dt ~ U[log dt_min, log dt_max] (sashimi-s4.md §3.2) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(log(c->dt_min) + sk_rng_uniform(r) * (log(c->dt_max) - log(c->dt_min)));
+    } else if (ENDS("mixer.B")) { /* B = 1 (+0i) */
+        for (int64_t j = 0; j < n; j++) h[j] = sk_ssm_complex(c) && j % 2 ? 0.0f : 1.0f;
+    } else if (ENDS("mixer.C")) { /* randn: real N(0, 1); complex re, im ~ N(0, 1/2) */
+        for (int64_t j = 0; j < n; j++) h[j] = (float)(sk_rng_normal(r) * (sk_ssm_complex(c) ? sqrt(0.5) : 1.0));
+    } else if (ENDS("output_linear.weight") || ENDS("output_linear.bias") || ENDS("fc1.weight") || ENDS("fc1.bias")) {
+        fill_uniform(r, h, n, 1 / sqrt(d)); /* nn.Linear default, fan_in = d */
+    } else if (ENDS("fc2.weight") || ENDS("fc2.bias")) {
+        fill_uniform(r, h, n, 1 / sqrt(2 * d)); /* fan_in = 2d */
+    } else if (ENDS("out_proj.weight")) {
+        /* rescale_prenorm_residual: U(+-1/sqrt(fan_in)) / sqrt(n_layer) (n_residuals_per_layer = 1) */
+        fill_uniform(r, h, n, 1 / sqrt(Di) / sqrt((double)c->n_layer));
+    } else if (ENDS("lm_head.weight")) {
+        fill_uniform(r, h, n, 1 / sqrt(d));
+    } else {
+        rc = sk_error(SK_EINVAL, "init: no rule for %s", name);
+    }
+#undef ENDS
+    return rc;
+}
+
 int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
     const sk_mamba_config *c = &m->cfg;
     int64_t maxn = 0;
     for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
     float *h = malloc((size_t)maxn * sizeof(float));
     if (!h) return sk_error(SK_ENOMEM, "mamba init: out of memory");
-    const double W = (double)c->d_conv, Di = (double)c->d_inner, d = (double)c->d_model, R = (double)c->dt_rank;
     int rc = 0;
     for (int i = 0; i < m->np && !rc; i++) {
         const sk_param *p = &m->params[i];
         sk_rng r;
         sk_rng_seed(&r, seed, (uint64_t)i);
-#define ENDS(s) (strlen(p->name) >= strlen(s) && !strcmp(p->name + strlen(p->name) - strlen(s), s))
-        if (ENDS("embedding.weight")) { /* nn.Embedding re-init: N(0, 0.02) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(0.02 * sk_rng_normal(&r));
-        } else if (ENDS("mixer.D") && c->block == SK_BLOCK_S4_MLP) { /* S4 block: D ~ N(0, 1) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)sk_rng_normal(&r);
-        } else if (ENDS("norm.weight") || ENDS("norm2.weight") || ENDS("norm_f.weight") || ENDS("mixer.D")) {
-            for (int64_t j = 0; j < p->numel; j++) h[j] = 1.0f;
-        } else if (ENDS("in_proj.weight")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(d)); /* kaiming_uniform(a=sqrt 5): U(+-1/sqrt(fan_in)) */
-        } else if (ENDS("conv1d.weight") || ENDS("conv1d.bias")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(W)); /* nn.Conv1d default, fan_in = 1 * W */
-        } else if (ENDS("x_proj.weight")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(Di));
-        } else if (ENDS("dt_proj.weight")) {
-            fill_uniform(&r, h, p->numel, c->dt_scale / sqrt(R)); /* dt_init "random": U(+-R^-0.5 dt_scale) */
-        } else if (ENDS("dt_proj.bias")) {
-            /* dt = exp(U (ln dt_max - ln dt_min) + ln dt_min), floored; bias = dt + log(-expm1(-dt)) */
-            for (int64_t j = 0; j < p->numel; j++) {
-                double dt = exp(sk_rng_uniform(&r) * (log(c->dt_max) - log(c->dt_min)) + log(c->dt_min));
-                if (dt < c->dt_init_floor) dt = c->dt_init_floor;
-                h[j] = (float)(dt + log(-expm1(-dt)));
-            }
-        } else if (ENDS("A_log")) { /* S4D-Real: log(n+1); complex (S4D-Lin): log 0.5 */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(sk_ssm_complex(c) ? log(0.5) : log((double)(j % c->d_state + 1)));
-        } else if (ENDS("A_imag")) { /* S4D-Lin: pi n */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(M_PI * (double)(j % c->d_state));
-        } else if (ENDS("mixer.log_dt")) { /* log dt ~ U[log dt_min, log dt_max] (sashimi-s4.md §3.2) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(log(c->dt_min) + sk_rng_uniform(&r) * (log(c->dt_max) - log(c->dt_min)));
-        } else if (ENDS("mixer.B")) { /* B = 1 (+0i) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = sk_ssm_complex(c) && j % 2 ? 0.0f : 1.0f;
-        } else if (ENDS("mixer.C")) { /* randn: real N(0, 1); complex re, im ~ N(0, 1/2) */
-            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)(sk_rng_normal(&r) * (sk_ssm_complex(c) ? sqrt(0.5) : 1.0));
-        } else if (ENDS("output_linear.weight") || ENDS("output_linear.bias") || ENDS("fc1.weight") || ENDS("fc1.bias")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(d)); /* nn.Linear default, fan_in = d */
-        } else if (ENDS("fc2.weight") || ENDS("fc2.bias")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(2 * d)); /* fan_in = 2d */
-        } else if (ENDS("out_proj.weight")) {
-            /* rescale_prenorm_residual: U(+-1/sqrt(fan_in)) / sqrt(n_layer) (n_residuals_per_layer = 1) */
-            fill_uniform(&r, h, p->numel, 1 / sqrt(Di) / sqrt((double)c->n_layer));
-        } else if (ENDS("lm_head.weight")) {
-            fill_uniform(&r, h, p->numel, 1 / sqrt(d));
-        } else {
-            rc = sk_error(SK_EINVAL, "mamba init: no rule for %s", p->name);
-        }
-#undef ENDS
+        rc = sk_mamba_param_init(c, p->name, h, p->numel, &r);
         if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
     }
     free(h);
@@ -449,56 +524,55 @@ int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
 }
 
 /* ---- forward / backward ---- */
-int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
-                        const uint8_t *reset, sk_mamba_lm_state *st, double *loss) {
+
+/* The backbone: hf = RMSNorm_f(r_n), r_0 = embedding(tokens), r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)).
+ * Checks the tokens; leaves the last forward's shape in m (fwd_ok, no logits). */
+static int backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
+                            sk_mamba_lm_state *st) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
     const int64_t d = c->d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
-    m->fwd_ok = 0;
+    m->fwd_ok = 0, m->have_dlogits = 0;
     if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
         return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
                         (long long)L, (long long)m->max_b, (long long)m->max_L);
     if (st && st->b != b)
         return sk_error(SK_EINVAL, "mamba: state holds %lld sequences, batch has %lld", (long long)st->b, (long long)b);
-    int64_t count = 0;
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = 0; i < rows; i++)
         if (tokens[i] < 0 || tokens[i] >= V)
             return sk_error(SK_EINVAL, "token %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
                             tokens[i], (long long)(i / L), (long long)(i % L), (long long)V);
-        if (targets && targets[i] != -1) {
-            if (targets[i] < 0 || targets[i] >= V)
-                return sk_error(SK_EINVAL, "target %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
-                                targets[i], (long long)(i / L), (long long)(i % L), (long long)V);
-            count++;
-        }
-    }
     TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
     if (reset) TRY(be->upload(m->reset, reset, (size_t)rows));
     const uint8_t *rs = reset ? (const uint8_t *)m->reset : NULL;
     /* r_0 = embedding(tokens) */
     TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok, m->emb, rows, V, d));
-    for (int64_t l = 0; l < nl; l++) {
-        /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
-        TRY(be->rmsnorm_fwd(m->hn[l], m->rstd[l], m->res[l], m->norm_w[l], rows, d, (float)c->norm_epsilon));
-        sk_mamba_act *a = &m->act[l];
-        if (c->block == SK_BLOCK_S4_MLP) {
-            /* S4+MLP (sk_ssm.h): mid = r_l + S4(RMSNorm(r_l)); r_{l+1} = mid + MLP(RMSNorm2(mid)) */
-            TRY(sk_s4block_forward(be, c, m->mo, a, m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
-            TRY(be->copy(a->mid, m->res[l], (size_t)(rows * d) * sizeof(float)));
-            TRY(be->axpy(a->mid, m->mo, 1.0f, rows * d));
-            TRY(be->rmsnorm_fwd(a->hn2, a->rstd2, a->mid, m->w[l].norm2, rows, d, (float)c->norm_epsilon));
-            TRY(sk_mlp_forward(be, c, m->mo, a, a->hn2, &m->w[l], rows, &m->scr));
-            TRY(be->copy(m->res[l + 1], a->mid, (size_t)(rows * d) * sizeof(float)));
-        } else {
-            TRY(sk_mamba_block_forward(be, c, m->mo, a, m->hn[l], &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
-            TRY(be->copy(m->res[l + 1], m->res[l], (size_t)(rows * d) * sizeof(float)));
-        }
-        TRY(be->axpy(m->res[l + 1], m->mo, 1.0f, rows * d));
-    }
-    /* logits = RMSNorm_f(r_n) @ head^T   (rows, V) */
+    for (int64_t l = 0; l < nl; l++) /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
+        TRY(sk_resblock_forward(be, c, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l], &m->act[l],
+                                &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
+    /* hf = RMSNorm_f(r_n)   (rows, d) */
     TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->res[nl], m->norm_f, rows, d, (float)c->norm_epsilon));
+    m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL;
+    return SK_OK;
+}
+
+int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+                        const uint8_t *reset, sk_mamba_lm_state *st, double *loss) {
+    const sk_backend *be = m->be;
+    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = b * L;
+    int64_t count = 0;
+    for (int64_t i = 0; targets && i < rows && b >= 1 && L >= 1; i++)
+        if (targets[i] != -1) {
+            if (targets[i] < 0 || targets[i] >= V) {
+                m->fwd_ok = 0;
+                return sk_error(SK_EINVAL, "target %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
+                                targets[i], (long long)(i / L), (long long)(i % L), (long long)V);
+            }
+            count++;
+        }
+    TRY(backbone_forward(m, tokens, b, L, reset, st));
+    /* logits = hf @ head^T   (rows, V) */
     TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
-    m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL, m->have_dlogits = 0;
     if (targets) {
         TRY(be->upload(m->tgt, targets, (size_t)rows * sizeof(int32_t)));
         float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
@@ -513,41 +587,49 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
     return SK_OK;
 }
 
+int sk_mamba_lm_forward_hidden(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset) {
+    return backbone_forward(m, tokens, b, L, reset, NULL);
+}
+const float *sk_mamba_lm_hidden(const sk_mamba_lm *m) { return m->hf; }
+float *sk_mamba_lm_dhidden(sk_mamba_lm *m) { return m->dhf; }
+
 int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) {
     if (!m->fwd_ok) return sk_error(SK_EINVAL, "mamba: no forward to take logits from");
     return m->be->download(dst, m->logits, (size_t)(m->b * m->L * m->cfg.vocab_padded) * sizeof(float));
 }
 
-int sk_mamba_lm_backward(sk_mamba_lm *m) {
+/* The backbone's backward from dhf = dLoss/dhf (rows, d): parameter gradients += . */
+static int backbone_backward(sk_mamba_lm *m) {
     const sk_mamba_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    const int64_t d = c->d_model, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
+    const uint8_t *rs = m->fwd_reset ? (const uint8_t *)m->reset : NULL;
+    /* dr = dL/dr_n from the final norm */
+    TRY(be->memzero(m->dr, (size_t)(rows * d) * sizeof(float)));
+    TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
+    for (int64_t l = nl - 1; l >= 0; l--) /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), in place */
+        TRY(sk_resblock_backward(be, c, m->dr, m->dhn, m->gnorm_w[l], &m->gw[l], m->res[l], m->hn[l], m->rstd[l],
+                                 m->norm_w[l], &m->act[l], &m->w[l], b, L, rs, &m->scr));
+    TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, c->vocab_padded, d));
+    return SK_OK;
+}
+
+int sk_mamba_lm_backward(sk_mamba_lm *m) {
     const sk_backend *be = m->be;
     if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
     if (!m->fwd_ok || !m->have_dlogits || m->fwd_state)
         return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with targets and no state");
-    const int64_t d = c->d_model, V = c->vocab_padded, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
-    const uint8_t *rs = m->fwd_reset ? (const uint8_t *)m->reset : NULL;
+    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = m->b * m->L;
     /* head: d head += dlogits^T hf;  dhf = dlogits @ head */
     TRY(be->gemm(1, 0, V, d, rows, 1, m->dlogits, V, m->hf, d, 1, m->ghead, d));
     TRY(be->gemm(0, 0, rows, d, V, 1, m->dlogits, V, m->head, d, 0, m->dhf, d));
-    /* dr = dL/dr_n from the final norm */
-    TRY(be->memzero(m->dr, (size_t)(rows * d) * sizeof(float)));
-    TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
-    for (int64_t l = nl - 1; l >= 0; l--) {
-        /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), accumulated in place */
-        if (c->block == SK_BLOCK_S4_MLP) {
-            /* through the MLP residual (dr becomes dL/dmid), then the S4 block */
-            const sk_mamba_act *a = &m->act[l];
-            TRY(sk_mlp_backward(be, c, m->dhn, &m->gw[l], m->dr, a->hn2, &m->w[l], a, rows, &m->scr));
-            TRY(be->rmsnorm_bwd(m->dr, m->gw[l].norm2, m->dhn, a->mid, m->w[l].norm2, a->rstd2, rows, d));
-            TRY(sk_s4block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], a, b, L, rs, NULL, NULL, &m->scr));
-        } else {
-            TRY(sk_mamba_block_backward(be, c, m->dhn, &m->gw[l], m->dr, m->hn[l], &m->w[l], &m->act[l], b, L, rs, NULL,
-                                        NULL, &m->scr));
-        }
-        TRY(be->rmsnorm_bwd(m->dr, m->gnorm_w[l], m->dhn, m->res[l], m->norm_w[l], m->rstd[l], rows, d));
-    }
-    TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, V, d));
-    return SK_OK;
+    return backbone_backward(m);
+}
+
+int sk_mamba_lm_backward_hidden(sk_mamba_lm *m) {
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
+    if (!m->fwd_ok || m->fwd_state) return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with no state");
+    return backbone_backward(m);
 }
 
 int sk_mamba_lm_zero_grad(sk_mamba_lm *m) {
@@ -573,7 +655,7 @@ int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out)
             rc = sk_arena_add(&st->arena, "conv_state", b * (c->d_conv - 1) * c->d_inner, (void **)&st->layer[l].conv);
         if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * sk_ssm_dim(c) * sk_ssm_nk(c), (void **)&st->layer[l].ssm);
     }
-    if (!rc) rc = arena_alloc_be(&st->arena, m->be, &st->base);
+    if (!rc) rc = sk_arena_alloc_on(&st->arena, m->be, &st->base);
     if (rc) {
         sk_mamba_lm_state_free(st);
         return rc;

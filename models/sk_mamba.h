@@ -29,6 +29,7 @@ extern "C" {
  * pad_vocab_size_multiple (default 8; the vocabulary is rounded up to a multiple, as mamba_ssm),
  * d_state (16), d_conv (4), expand (2), dt_rank ("auto" = ceil(d_model/16), or an integer),
  * dt_min (1e-3), dt_max (0.1), dt_init_floor (1e-4), dt_scale (1), norm_epsilon (1e-5),
+<<<<<<< HEAD
  * tie_embeddings (true). "arch", if present, must be "mamba-lm".
  * The SSM layer family (issue 7, models/sk_ssm.h): "ssm" = "s6" (default, Mamba's selective
  * S6, real), "s6-complex" (complex S6: A = -exp(A_log) + i A_imag, x_proj gives R + 4N outputs),
@@ -36,6 +37,10 @@ extern "C" {
  * Mamba block it replaces x_proj/dt_proj/S6: the "Mamba-S4" block); "block" = "mamba" (default)
  * or "s4-mlp" (SaShiMi's S4 block followed by an MLP block, each pre-norm residual; needs an
  * s4d ssm). Complex kinds have d_state complex modes (2 * d_state real numbers per channel).
+=======
+ * tie_embeddings (true). "arch", if present, must be "mamba-lm". A "train" object (a preset's
+ * training options, read by `ssmkit train`) is allowed and ignored here.
+>>>>>>> train
  * ------------------------------------------------------------------------------------------- */
 enum { SK_SSM_S6 = 0, SK_SSM_S6_COMPLEX = 1, SK_SSM_S4D_REAL = 2, SK_SSM_S4D_LIN = 3 };
 enum { SK_BLOCK_MAMBA = 0, SK_BLOCK_S4_MLP = 1 };
@@ -152,6 +157,9 @@ typedef struct sk_param {
 } sk_param;
 
 typedef struct sk_mamba_lm sk_mamba_lm;
+/* Point every slot of a size table into one backend allocation (*base, zero-filled; free it with
+ * be->free). Used by every model in models/. */
+int sk_arena_alloc_on(sk_arena *a, const sk_backend *be, void **base) SK_RESULT_USED;
 typedef struct sk_mamba_lm_state sk_mamba_lm_state;
 
 enum { SK_MAMBA_GRADS = 1 }; /* create flag: allocate gradients and backward scratch */
@@ -197,6 +205,17 @@ int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) SK_RESULT_USED;
  * to the gradient arena. */
 int sk_mamba_lm_backward(sk_mamba_lm *m) SK_RESULT_USED;
 int sk_mamba_lm_zero_grad(sk_mamba_lm *m) SK_RESULT_USED;
+
+/* The backbone alone (embedding, layers, final norm), for heads other than the LM head (the DNA
+ * classifier, embeddings): forward b x L host tokens with no state; then sk_mamba_lm_hidden is the
+ * final norm's output hf (b, L, d) in backend memory, valid until the next forward. With
+ * gradients, the caller writes dLoss/dhf (b, L, d) into sk_mamba_lm_dhidden (backend memory, =)
+ * and sk_mamba_lm_backward_hidden adds (+=) the backbone's parameter gradients; the LM head's
+ * gradient is untouched. sk_mamba_lm_forward / _backward are these plus the LM head. */
+int sk_mamba_lm_forward_hidden(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset) SK_RESULT_USED;
+const float *sk_mamba_lm_hidden(const sk_mamba_lm *m);
+float *sk_mamba_lm_dhidden(sk_mamba_lm *m); /* NULL without SK_MAMBA_GRADS */
+int sk_mamba_lm_backward_hidden(sk_mamba_lm *m) SK_RESULT_USED;
 
 /* Recurrent state for b <= max_batch sequences (zero = empty history). */
 int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out) SK_RESULT_USED;

@@ -65,7 +65,8 @@ static int get_enum(const cJSON *o, const char *key, const char *what, const cha
 }
 
 int sk_mamba_config_from_json(const cJSON *o, const char *what, sk_mamba_config *c) {
-    static const char *const known[] = {"description", "arch", "d_model", "n_layer", "vocab_size",
+    /* "train": the training options of a preset (tools/cmd_train.c reads them; not the model's) */
+    static const char *const known[] = {"description", "arch", "train", "d_model", "n_layer", "vocab_size",
                                         "pad_vocab_size_multiple", "d_state", "d_conv", "expand", "dt_rank",
                                         "dt_min", "dt_max", "dt_init_floor", "dt_scale", "norm_epsilon",
                                         "tie_embeddings", "ssm", "block", NULL};

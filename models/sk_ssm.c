@@ -53,18 +53,16 @@ int sk_s4d_backward(const sk_backend *be, const sk_mamba_config *c, float *du, f
                            w->A_log, cplx ? w->A_imag : NULL, w->B, H, N);
 }
 
-/* out (rows, n) = x (rows, k) @ W^T (n, k) + bias (n) */
-static int linear_fwd(const sk_backend *be, float *out, const float *x, const float *W, const float *bias, int64_t rows,
-                      int64_t n, int64_t k, const sk_mamba_scratch *scr) {
+int sk_linear_fwd(const sk_backend *be, float *out, const float *x, const float *W, const float *bias, int64_t rows,
+                  int64_t n, int64_t k, const float *ones) {
     TRY(be->gemm(0, 1, rows, n, k, 1, x, k, W, k, 0, out, n));
-    return be->gemm(0, 0, rows, n, 1, 1, scr->ones, 1, bias, n, 1, out, n); /* += ones (rows, 1) @ bias (1, n) */
+    return be->gemm(0, 0, rows, n, 1, 1, ones, 1, bias, n, 1, out, n); /* += ones (rows, 1) @ bias (1, n) */
 }
-/* dW += dout^T x; dbias += dout^T ones; dx = dout @ W (dx may be NULL) */
-static int linear_bwd(const sk_backend *be, float *dx, float *dW, float *dbias, const float *dout, const float *x,
-                      const float *W, int64_t rows, int64_t n, int64_t k, const sk_mamba_scratch *scr) {
+int sk_linear_bwd(const sk_backend *be, float *dx, float dx_beta, float *dW, float *dbias, const float *dout,
+                  const float *x, const float *W, int64_t rows, int64_t n, int64_t k, const float *ones) {
     TRY(be->gemm(1, 0, n, k, rows, 1, dout, n, x, k, 1, dW, k));
-    TRY(be->gemm(1, 0, n, 1, rows, 1, dout, n, scr->ones, 1, 1, dbias, 1));
-    return dx ? be->gemm(0, 0, rows, k, n, 1, dout, n, W, k, 0, dx, k) : SK_OK;
+    TRY(be->gemm(1, 0, n, 1, rows, 1, dout, n, ones, 1, 1, dbias, 1));
+    return dx ? be->gemm(0, 0, rows, k, n, 1, dout, n, W, k, dx_beta, dx, k) : SK_OK;
 }
 
 int sk_s4block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
@@ -78,7 +76,7 @@ int sk_s4block_forward(const sk_backend *be, const sk_mamba_config *c, float *ou
     /* 2. g = GELU(y) */
     TRY(be->act_fwd(act->g, act->y, rows * d, SK_ACT_GELU));
     /* 3. pre = g @ output_linear^T + bias             (rows, 2d) */
-    TRY(linear_fwd(be, act->pre, act->g, w->glu_w, w->glu_b, rows, 2 * d, d, scr));
+    TRY(sk_linear_fwd(be, act->pre, act->g, w->glu_w, w->glu_b, rows, 2 * d, d, scr->ones));
     /* 4. out = pre[:, :d] * sigmoid(pre[:, d:])       (GLU) */
     return be->glu_fwd(out, act->pre, rows, d);
 }
@@ -91,7 +89,7 @@ int sk_s4block_backward(const sk_backend *be, const sk_mamba_config *c, float *d
     /* 4. d pre (rows, 2d) */
     TRY(be->glu_bwd(scr->d2a, dout, act->pre, rows, d));
     /* 3. d output_linear +=, dg (rows, d) -> dy buffer */
-    TRY(linear_bwd(be, scr->dy, dw->glu_w, dw->glu_b, scr->d2a, act->g, w->glu_w, rows, 2 * d, d, scr));
+    TRY(sk_linear_bwd(be, scr->dy, 0, dw->glu_w, dw->glu_b, scr->d2a, act->g, w->glu_w, rows, 2 * d, d, scr->ones));
     /* 2. dy = dg * GELU'(y)   (in place: act_bwd reads dout[i] before writing dx[i]) */
     TRY(be->act_bwd(scr->dy, scr->dy, act->y, rows * d, SK_ACT_GELU));
     /* 1. S4D backward: din (=), parameters (+=), initial-state gradient */
@@ -103,16 +101,16 @@ int sk_s4block_backward(const sk_backend *be, const sk_mamba_config *c, float *d
 int sk_mlp_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act, const float *in,
                    const sk_mamba_w *w, int64_t rows, sk_mamba_scratch *scr) {
     const int64_t d = c->d_model;
-    TRY(linear_fwd(be, act->f1, in, w->fc1_w, w->fc1_b, rows, 2 * d, d, scr)); /* f1 = fc1(in)   (rows, 2d) */
+    TRY(sk_linear_fwd(be, act->f1, in, w->fc1_w, w->fc1_b, rows, 2 * d, d, scr->ones)); /* f1 = fc1(in)   (rows, 2d) */
     TRY(be->act_fwd(act->g1, act->f1, rows * 2 * d, SK_ACT_GELU));            /* g1 = GELU(f1) */
-    return linear_fwd(be, out, act->g1, w->fc2_w, w->fc2_b, rows, d, 2 * d, scr); /* out = fc2(g1) (rows, d) */
+    return sk_linear_fwd(be, out, act->g1, w->fc2_w, w->fc2_b, rows, d, 2 * d, scr->ones); /* out = fc2(g1) (rows, d) */
 }
 
 int sk_mlp_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw, const float *dout,
                     const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t rows,
                     sk_mamba_scratch *scr) {
     const int64_t d = c->d_model;
-    TRY(linear_bwd(be, scr->d2a, dw->fc2_w, dw->fc2_b, dout, act->g1, w->fc2_w, rows, d, 2 * d, scr)); /* d g1 */
+    TRY(sk_linear_bwd(be, scr->d2a, 0, dw->fc2_w, dw->fc2_b, dout, act->g1, w->fc2_w, rows, d, 2 * d, scr->ones)); /* d g1 */
     TRY(be->act_bwd(scr->d2b, scr->d2a, act->f1, rows * 2 * d, SK_ACT_GELU));                          /* d f1 */
-    return linear_bwd(be, din, dw->fc1_w, dw->fc1_b, scr->d2b, in, w->fc1_w, rows, 2 * d, d, scr);
+    return sk_linear_bwd(be, din, 0, dw->fc1_w, dw->fc1_b, scr->d2b, in, w->fc1_w, rows, 2 * d, d, scr->ones);
 }

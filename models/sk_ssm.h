@@ -36,6 +36,7 @@
 #define SK_SSM_H
 
 #include "models/sk_mamba.h"
+#include "src/sk_rng.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,6 +80,51 @@ int sk_mlp_forward(const sk_backend *be, const sk_mamba_config *c, float *out, s
 int sk_mlp_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw, const float *dout,
                     const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t rows,
                     sk_mamba_scratch *scr) SK_RESULT_USED;
+
+/* Linear layer with bias through two GEMMs: out (rows, n) = x (rows, k) @ W^T (n, k) + bias (n)
+ * (the bias as ones (rows, 1) @ bias (1, n); ones: (rows) backend ones). Backward: dW += dout^T x,
+ * dbias += dout^T ones, dx = dout @ W + dx_beta dx (dx may be NULL). */
+int sk_linear_fwd(const sk_backend *be, float *out, const float *x, const float *W, const float *bias, int64_t rows,
+                  int64_t n, int64_t k, const float *ones) SK_RESULT_USED;
+int sk_linear_bwd(const sk_backend *be, float *dx, float dx_beta, float *dW, float *dbias, const float *dout,
+                  const float *x, const float *W, int64_t rows, int64_t n, int64_t k, const float *ones) SK_RESULT_USED;
+
+/* One pre-norm residual layer (what the LM stacks and the U-Net reuses), rows = b * L, width d:
+ *   Mamba block: out = in + Mixer(RMSNorm(in));
+ *   S4+MLP:      mid = in + S4(RMSNorm(in)); out = mid + MLP(RMSNorm2(mid)).
+ * hn (rows, d), rstd (rows): the norm output and 1/rms kept for the backward; mo (rows, d) a
+ * scratch; act as sk_mamba_block_forward; st NULL or the recurrent state (updated). out may not
+ * alias in. Backward (in place on the residual stream): dr (rows, d) holds dL/dout on entry and
+ * dL/din on exit; dhn (rows, d) scratch; parameter gradients (+=). */
+int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *out, const float *in, float *hn,
+                        float *rstd, float *mo, const float *norm_w, sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
+                        int64_t L, const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
+int sk_resblock_backward(const sk_backend *be, const sk_mamba_config *c, float *dr, float *dhn, float *gnorm_w,
+                         sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
+                         const sk_mamba_act *act, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
+                         sk_mamba_scratch *scr) SK_RESULT_USED;
+/* A parameter table under construction: sk_ptable_add appends a parameter (name, shape, no weight
+ * decay flag) and records where its value / gradient pointers go once the arenas exist. */
+typedef struct sk_ptable {
+    sk_param *params;
+    float ***bind_w, ***bind_g;
+    int *np;
+} sk_ptable;
+sk_param *sk_ptable_add(sk_ptable *t, const char *name, int ndim, int64_t s0, int64_t s1, int64_t s2, int nowd,
+                        float **vw, float **vg);
+/* The parameters of one residual layer of kind c under prefix (e.g. "backbone.layers.3."):
+ * norm.weight, then the mixer's (sk_ssm.h lists the names per kind); at most 15. */
+void sk_mamba_block_params(sk_ptable *t, const sk_mamba_config *c, const char *prefix, float **norm_w, float **gnorm_w,
+                           sk_mamba_w *w, sk_mamba_w *g);
+/* Register in aa the activation slots one block of kind c needs for max_b x max_L (not the norm
+ * outputs, which the caller keeps), and the backward scratch (scan work always; the d* buffers
+ * when grads). */
+int sk_mamba_act_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_act *a, int64_t max_b, int64_t max_L) SK_RESULT_USED;
+int sk_mamba_scratch_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_scratch *s, const sk_backend *be,
+                          int64_t max_b, int64_t max_L, int grads) SK_RESULT_USED;
+/* The initialization rule of one parameter by its name's suffix (sk_mamba_lm_init's list):
+ * fills h (n) drawing from r; n_layer scales out_proj. SK_EINVAL for an unknown name. */
+int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) SK_RESULT_USED;
 
 #ifdef __cplusplus
 }

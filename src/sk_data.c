@@ -28,7 +28,9 @@ int sk_data_alloc_(sk_data **out, const char *path, int format, const sk_data_op
     sk_data *d = calloc(1, sizeof *d);
     if (!d) return sk_error(SK_ENOMEM, "%s: out of memory", path);
     d->o = *o;
+    d->rank = 0, d->world = 1;
     d->format = format;
+    d->bos = -1;
     d->nseg = nseg;
     d->path = strdup(path);
     d->seg_id = calloc((size_t)(nseg > 0 ? nseg : 1), sizeof *d->seg_id);
@@ -154,16 +156,17 @@ static int fill_row(sk_data *d, int64_t w, int32_t *in, int32_t *tg) {
 
 int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) {
     const int64_t L = d->o.length, total = d->cum[d->nseg];
+    /* the global batch has world x batch rows; this rank fills rows [lo, lo + batch) of it */
+    const int64_t gb = (int64_t)d->world * d->o.batch, lo = (int64_t)d->rank * d->o.batch;
     *rows = 0;
     if (d->o.mode == SK_DATA_SEQUENTIAL && d->cursor >= total) return SK_EOF;
-    for (int r = 0; r < d->o.batch; r++) {
-        int32_t *in = inputs + (int64_t)r * L, *tg = targets + (int64_t)r * L;
-        int64_t w;
-        if (d->o.mode == SK_DATA_RANDOM) {
-            w = (int64_t)sk_rng_below(&d->rng, (uint64_t)total);
-        } else if (d->cursor < total) {
-            w = d->cursor++;
-        } else {   /* past the last window: an empty row */
+    for (int64_t g = 0; g < gb; g++) {
+        int64_t w = -1;
+        if (d->o.mode == SK_DATA_RANDOM) w = (int64_t)sk_rng_below(&d->rng, (uint64_t)total); /* every rank draws */
+        else if (d->cursor < total) w = d->cursor++;
+        if (g < lo || g >= lo + d->o.batch) continue;
+        int32_t *in = inputs + (g - lo) * L, *tg = targets + (g - lo) * L;
+        if (w < 0) {   /* past the last window: an empty row */
             for (int64_t j = 0; j < L; j++) {
                 in[j] = d->pad_token;
                 tg[j] = SK_DATA_IGNORE;
@@ -180,12 +183,25 @@ int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) {
 
 void sk_data_rewind(sk_data *d) { d->cursor = 0; }
 
+int sk_data_set_rank(sk_data *d, int rank, int world) {
+    if (world < 1 || rank < 0 || rank >= world)
+        return sk_error(SK_EINVAL, "%s: rank %d is not in a world of %d", d->path, rank, world);
+    if (d->batches || d->cursor) return sk_error(SK_EINVAL, "%s: set the rank before the first batch", d->path);
+    if (d->world > 1) return sk_error(SK_EINVAL, "%s: the rank is already set", d->path);
+    d->rank = rank, d->world = world;
+    if (world > 1) d->fingerprint = fnv(d->fingerprint, (uint64_t)world); /* one-process states keep theirs */
+    return SK_OK;
+}
+int sk_data_rank(const sk_data *d) { return d->rank; }
+int sk_data_world(const sk_data *d) { return d->world; }
+
 int64_t sk_data_vocab_size(const sk_data *d) { return d->vocab; }
 int64_t sk_data_windows(const sk_data *d) { return d->cum[d->nseg]; }
 int64_t sk_data_tokens(const sk_data *d) { return d->tokens; }
 int64_t sk_data_targets(const sk_data *d) { return d->tokens - d->nseg; }
 int64_t sk_data_batches(const sk_data *d) { return d->batches; }
 const char *sk_data_path(const sk_data *d) { return d->path; }
+int32_t sk_data_bos(const sk_data *d) { return d->bos; }
 
 void sk_data_state_get(const sk_data *d, uint64_t w[SK_DATA_STATE_WORDS]) {
     for (int i = 0; i < 4; i++) w[i] = d->rng.s[i];

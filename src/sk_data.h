@@ -6,6 +6,11 @@
  * out). A window is L+1 consecutive tokens of one segment (never across segments): input =
  * tokens [s, s+L), target = tokens [s+1, s+L+1), so target t is the token after input t.
  *
+ * Begin-of-sequence token. A shard whose metadata has "bos_token" (audio shards: 128) gets it
+ * prepended to every example: the segment is [bos] + example, so the first window's input is
+ * (bos, s_0, ..., s_{L-2}) and its targets (s_0, ..., s_{L-1}): every token of the example is a
+ * target (the audio convention of sk_audio_ar_pair), and sk_data_tokens counts the bos tokens.
+ *
  * Splits. Shards carry their split per example. A byte file is split deterministically by
  * position: the last floor(n * valid_fraction) bytes are SK_SPLIT_VALID, the rest
  * SK_SPLIT_TRAIN (a window never straddles the cut); SK_DATA_ALL takes the whole source (e.g.
@@ -26,6 +31,14 @@
  * "ignore" and for byte files, or with the pad token when pad_rule is "none". Rows of a final
  * short batch that have no window are all pad inputs / SK_DATA_IGNORE targets. The loss must
  * skip targets equal to SK_DATA_IGNORE.
+ *
+ * Ranks (data parallelism, src/sk_dist.h). With world = K > 1 and rank r, the sampler walks the
+ * global batch of K x batch rows exactly as a single process with batch K x batch would (the
+ * same RNG draws, the same sequential cursor) and returns rows [r*batch, (r+1)*batch) of it. So
+ * the ranks' shares of every global batch are disjoint and together are that batch, every rank
+ * holds the same sampler state (rank 0's saved state resumes all of them), and K ranks with
+ * batch B see the data of one process with batch K*B. Set with sk_data_set_rank right after
+ * opening (the default is rank 0 of 1).
  *
  * Resume. sk_data_state_get/set save and restore the sampler (RNG, sequential cursor, batch
  * count) as SK_DATA_STATE_WORDS uint64 words for the training-state file; the words carry a
@@ -82,6 +95,13 @@ int64_t sk_data_tokens(const sk_data *d);       /* tokens in the split */
 int64_t sk_data_targets(const sk_data *d);      /* real targets in the split (tokens - segments) */
 int64_t sk_data_batches(const sk_data *d);      /* batches returned so far */
 const char *sk_data_path(const sk_data *d);
+int32_t sk_data_bos(const sk_data *d);          /* the prepended bos token, -1 = none */
+
+/* Make d rank `rank` of `world` (see Ranks above); before the first batch. The world size enters
+ * the state fingerprint, so a state saved with another world size is refused. */
+int sk_data_set_rank(sk_data *d, int rank, int world) SK_RESULT_USED;
+int sk_data_rank(const sk_data *d);
+int sk_data_world(const sk_data *d);
 
 void sk_data_state_get(const sk_data *d, uint64_t words[SK_DATA_STATE_WORDS]);
 int sk_data_state_set(sk_data *d, const uint64_t words[SK_DATA_STATE_WORDS]) SK_RESULT_USED;

@@ -11,9 +11,11 @@ struct sk_data {
     char *path;
     sk_data_opts o;
     int format;                 /* SK_DATA_BYTES or SK_DATA_SHARD */
+    int rank, world;            /* data parallelism (sk_data_set_rank): this rank's share */
     int64_t vocab;
     int32_t pad_token;          /* input padding */
     int pad_ignore;             /* 1: padded targets are SK_DATA_IGNORE, 0: pad_token */
+    int32_t bos;                /* shards with "bos_token": prepended to every example; -1 = none */
     /* the source */
     sk_map map;                 /* byte files */
     void *src;                  /* shards: the sk_shard handle */

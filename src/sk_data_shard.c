@@ -3,12 +3,40 @@
 #include "src/sk_data_impl.h"
 #include "src/sk_shard.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+/* With a bos token the segment is [bos] + example: position 0 is bos, position k >= 1 is
+ * example token k - 1. */
 static int shard_read(const sk_data *d, int64_t seg, int64_t start, int64_t n, int32_t *dst) {
-    return sk_shard_read(d->src, d->seg_id[seg], start, n, dst);
+    if (d->bos < 0) return sk_shard_read(d->src, d->seg_id[seg], start, n, dst);
+    if (n <= 0) return SK_OK;
+    if (start == 0) {
+        dst[0] = d->bos;
+        return sk_shard_read(d->src, d->seg_id[seg], 0, n - 1, dst + 1);
+    }
+    return sk_shard_read(d->src, d->seg_id[seg], start - 1, n, dst);
+}
+
+/* The shard's "bos_token" (-1 when absent); it must be a token of the vocabulary. */
+static int shard_bos(const sk_shard *s, int32_t *bos) {
+    *bos = -1;
+    cJSON *m = cJSON_Parse(sk_shard_meta(s));
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(m, "bos_token");
+    int rc = SK_OK;
+    if (b && !cJSON_IsNull(b)) {
+        if (!cJSON_IsNumber(b) || b->valuedouble != floor(b->valuedouble) || b->valuedouble < 0 ||
+            b->valuedouble >= (double)sk_shard_vocab_size(s))
+            rc = sk_error(SK_EFORMAT, "%s: metadata \"bos_token\" must be a token id in [0, %lld)", sk_shard_path(s),
+                          (long long)sk_shard_vocab_size(s));
+        else *bos = (int32_t)b->valuedouble;
+    }
+    cJSON_Delete(m);
+    return rc;
 }
 
 static void shard_close(sk_data *d) { sk_shard_close(d->src); }
@@ -18,10 +46,16 @@ static int open_shard(sk_data **out, const char *path, const sk_data_opts *o) {
     sk_shard *s = NULL;
     int rc = sk_shard_open(path, &s);
     if (rc) return rc;
+    int32_t bos;
+    if ((rc = shard_bos(s, &bos))) {
+        sk_shard_close(s);
+        return rc;
+    }
+    const int64_t extra = bos >= 0;   /* the bos token lengthens every segment by one */
     int64_t n = sk_shard_count(s), nseg = 0;
     for (int64_t i = 0; i < n; i++) {
         sk_shard_example e = sk_shard_get(s, i);
-        nseg += e.length >= 2 && (o->split == SK_DATA_ALL || e.split == o->split);
+        nseg += e.length + extra >= 2 && (o->split == SK_DATA_ALL || e.split == o->split);
     }
     sk_data *d = NULL;
     rc = sk_data_alloc_(&d, path, SK_DATA_SHARD, o, nseg);
@@ -36,12 +70,13 @@ static int open_shard(sk_data **out, const char *path, const sk_data_opts *o) {
         d->vocab = sk_shard_vocab_size(s);
         d->pad_token = sk_shard_pad_token(s);
         d->pad_ignore = sk_shard_pad_ignore(s);
+        d->bos = bos;
         int64_t k = 0;
         for (int64_t i = 0; i < n; i++) {
             sk_shard_example e = sk_shard_get(s, i);
-            if (e.length >= 2 && (o->split == SK_DATA_ALL || e.split == o->split)) {
+            if (e.length + extra >= 2 && (o->split == SK_DATA_ALL || e.split == o->split)) {
                 d->seg_id[k] = i;
-                d->seg_len[k] = e.length;
+                d->seg_len[k] = e.length + extra;
                 k++;
             }
         }

@@ -23,9 +23,12 @@
  * Training state (CKPT.train.safetensors, written atomically beside the model checkpoint):
  *   "optim.m.<param name>", "optim.v.<param name>"  F32, the parameter's shape
  *   "train.step"        I64 [1]   updates done (t of the last update)
- *   "train.rng"         U64 [4]   the trainer's sk_rng (dropout-free models need none; kept for
+ *   "train.rng"         I64 [4]   the trainer's sk_rng (dropout-free models need none; kept for
  *                                 generality)
- *   "data.train.state"  U64 [SK_DATA_STATE_WORDS]  the batch sampler (sk_data_state_get/set)
+ *   "data.train.state"  I64 [SK_DATA_STATE_WORDS]  the batch sampler (sk_data_state_get/set)
+ *   (the uint64 words are stored bit-cast as I64: sk_safetensors has no U64 dtype)
+ *   "param.<param name>" F32   the weights too, so this one file is enough to resume
+ *                              (models/sk_trainer.h)
  *   __metadata__: "config" (model JSON), "train" (resolved options JSON, including
  *   sk_optim_hparams and the schedule), "best_valid" (bits/token of the best checkpoint).
  * A resumed run restores all of these, so with the same thread count it reproduces the

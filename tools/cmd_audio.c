@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include "tools/sk_cli.h"
 
+int audio_generate(int argc, char **argv);   /* cmd_audio_generate.c */
+
 static const char *usage_top =
     "Usage: ssmkit audio <subcommand> [options]\n"
     "\n"
@@ -21,6 +23,7 @@ static const char *usage_top =
     "  info      describe a token shard or an audio file\n"
     "  convert   audio file -> mono WAV at a rate, optionally placed in a fixed-length clip\n"
     "  bench     encode / decode / resample / prep throughput (samples/s)\n"
+    "  generate  clips from a U-Net checkpoint (ranked WAVs + log-likelihood TSV)\n"
     "\n"
     "Run 'ssmkit audio <subcommand> --help' for the options of each.\n";
 
@@ -562,6 +565,7 @@ int cmd_audio(int argc, char **argv) {
     static const sk_cmd sub[] = {
         {"prep", audio_prep, ""}, {"encode", audio_encode, ""}, {"decode", audio_decode, ""},
         {"info", audio_info, ""}, {"convert", audio_convert, ""}, {"bench", audio_bench, ""},
+        {"generate", audio_generate, ""},
     };
     if (argc < 2) {
         fputs(usage_top, stderr);

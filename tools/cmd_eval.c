@@ -7,6 +7,10 @@
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 #include "tools/sk_cli.h"
+#ifdef SSMKIT_HAVE_GENOMICS
+#include "src/sk_safetensors.h"
+#include "tools/sk_dnarun.h"
+#endif
 #ifdef SSMKIT_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -19,7 +23,12 @@ static const char *usage =
     "\n"
     "  -m, --model M          ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
     "                         folder (config.json + model.safetensors or model.safetensors.index.json)\n"
-    "  -d, --data F           raw tokens: little-endian unsigned integers of --token-width bytes\n"
+    "  -d, --data F           raw tokens: little-endian unsigned integers of --token-width bytes;\n"
+    "                         or DNA (FASTA/FASTQ by extension: .fa .fasta .fna .fq .fastq, .gz/.bgz)\n"
+    "                         tokenized with the tokenizer stored in the checkpoint, each record cut\n"
+    "                         into windows of --length bases [1024] (the last one shorter), batched\n"
+    "                         --batch at a time; prints bits_per_base as well\n"
+    "  -b, --batch B          DNA: windows per forward [16]\n"
     "  -w, --token-width W    1, 2 or 4 bytes per token (default 1)\n"
     "  -L, --length L         cut the file into consecutive windows of L tokens (the batch; a tail\n"
     "                         shorter than L is left out); without it the whole file is one sequence\n"
@@ -46,6 +55,81 @@ static int dump_logits(const sk_mamba_lm *m, const char *path, int64_t b, int64_
     return rc;
 }
 
+#ifdef SSMKIT_HAVE_GENOMICS
+/* Next-token loss of a DNA LM on FASTA/FASTQ records through the checkpoint's tokenizer: every
+ * record is cut into windows [kL, (k+1)L) (the last one shorter; its missing positions are [PAD]
+ * inputs with no target); position t of a window predicts t+1, so a window of n bases has n-1
+ * targets. Loss = sum of -log p over all targets / their count. */
+static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B, const sk_backend *be) {
+    sk_st *st;
+    int rc = sk_st_open(model, &st), flags = 0;
+    int64_t vocab = 0;
+    if (rc) return rc;
+    const char *tj = sk_st_meta(st, "tokenizer");
+    char what[1100];
+    snprintf(what, sizeof what, "%s: __metadata__.tokenizer", model);
+    rc = tj ? sk_dna_tokenizer_parse(tj, what, &flags, &vocab)
+            : sk_error(SK_EINVAL, "%s: no DNA tokenizer in the checkpoint (train it on a DNA token shard from `ssmkit dna "
+                                  "windows`), so FASTA cannot be tokenized for it", model);
+    sk_st_close(st);
+    sk_mamba_lm *m = NULL;
+    if (!rc) rc = sk_mamba_lm_load(&m, model, be, B, L, 0);
+    if (!rc && sk_mamba_lm_config(m)->vocab_size != vocab)
+        rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
+                      (long long)vocab, (long long)sk_mamba_lm_config(m)->vocab_size);
+    int32_t *tok = malloc((size_t)(B * L) * sizeof(int32_t)), *tgt = malloc((size_t)(B * L) * sizeof(int32_t));
+    if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
+    sk_seqin *in = NULL;
+    if (!rc) rc = sk_seqin_open(&in, data, NULL, 0);
+    double sum = 0;
+    int64_t ntarget = 0, nwin = 0, nrec = 0, rows = 0, count = 0;
+    sk_seqrec r;
+    int done = 0;
+    while (!rc && !done) {
+        int nr = sk_seqin_next(in, &r);
+        if (nr == SK_EOF) done = 1, r.len = 0;
+        else if (nr) {
+            rc = nr;
+            break;
+        } else nrec++;
+        for (int64_t beg = 0; beg < r.len || (done && rows); beg += L) {
+            if (!done) { /* window [beg, min(beg + L, len)) -> row `rows` */
+                int64_t n = r.len - beg < L ? r.len - beg : L;
+                int32_t *x = tok + rows * L, *y = tgt + rows * L;
+                for (int64_t i = 0; i < L; i++) x[i] = i < n ? sk_dna_token((unsigned char)r.seq[beg + i], flags) : SK_DNA_PAD;
+                for (int64_t i = 0; i < L; i++) y[i] = i + 1 < n ? x[i + 1] : -1; /* t predicts t+1 */
+                count += n - 1, rows++, nwin++;
+            }
+            if (rows == B || (done && rows)) {
+                double loss;
+                if ((rc = sk_mamba_lm_forward(m, tok, tgt, rows, L, NULL, NULL, &loss))) break;
+                sum += loss * (double)count, ntarget += count; /* the forward's loss is the batch mean */
+                rows = 0, count = 0;
+            }
+            if (done) break;
+        }
+    }
+    if (!rc && !nrec) rc = sk_error(SK_EFORMAT, "%s: no records", data);
+    if (!rc && !ntarget) rc = sk_error(SK_EINVAL, "%s: no targets (records of 1 base)", data);
+    if (!rc) {
+        double loss = sum / (double)ntarget;
+        printf("model\t%s\n", model);
+        printf("data\t%s\n", data);
+        printf("records\t%lld\n", (long long)nrec);
+        printf("windows\t%lld\n", (long long)nwin);
+        printf("length\t%lld\n", (long long)L);
+        printf("targets\t%lld\n", (long long)ntarget);
+        printf("loss\t%.6f\n", loss);
+        printf("bits_per_base\t%.6f\n", loss / log(2.0));
+        printf("perplexity\t%.6g\n", exp(loss));
+    }
+    sk_seqin_close(in);
+    sk_mamba_lm_free(m);
+    free(tok), free(tgt);
+    return rc;
+}
+#endif
+
 int cmd_eval(int argc, char **argv) {
     enum { O_LOGITS = 1000, O_GRADS, O_DEVICE };
     static const struct option lo[] = {
@@ -53,11 +137,12 @@ int cmd_eval(int argc, char **argv) {
         {"token-width", required_argument, 0, 'w'}, {"length", required_argument, 0, 'L'},
         {"dump-logits", required_argument, 0, O_LOGITS}, {"dump-grads", required_argument, 0, O_GRADS},
         {"device", required_argument, 0, O_DEVICE}, {"threads", required_argument, 0, '@'},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {"batch", required_argument, 0, 'b'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device = "cpu";
-    int64_t width = 1, len = 0, threads = 0;
+    int64_t width = 1, len = 0, threads = 0, batch = 16;
     int c;
-    while ((c = sk_getopt(argc, argv, "m:d:w:L:@:h", lo, "eval")) != -1) {
+    while ((c = sk_getopt(argc, argv, "m:d:w:L:b:@:h", lo, "eval")) != -1) {
         switch (c) {
         case 'h': fputs(usage, stdout); return SK_EXIT_OK;
         case 'm': model = optarg; break;
@@ -68,6 +153,9 @@ int cmd_eval(int argc, char **argv) {
             break;
         case 'L':
             if (sk_cli_int("eval", "--length", optarg, 2, INT32_MAX, &len)) return SK_EXIT_USAGE;
+            break;
+        case 'b':
+            if (sk_cli_int("eval", "--batch", optarg, 1, 1 << 20, &batch)) return SK_EXIT_USAGE;
             break;
         case O_LOGITS: out_logits = optarg; break;
         case O_GRADS: out_grads = optarg; break;
@@ -85,6 +173,12 @@ int cmd_eval(int argc, char **argv) {
 #endif
     const sk_backend *be;
     if (sk_backend_get(device, &be)) return sk_cli_fail(NULL);
+#ifdef SSMKIT_HAVE_GENOMICS
+    if (sk_seqin_kind(data) == 1) {
+        if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");
+        return eval_fasta(model, data, len ? len : 1024, batch, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    }
+#endif
     sk_mamba_config cfg;
     if (sk_mamba_load_config(model, &cfg)) return sk_cli_fail(NULL);
 

@@ -8,6 +8,9 @@
 #       chr5:124-126M from the AUGUSTUS tutorial, and an hg38 chr16 piece), bgzip + index.
 #   OUT/human/human.bed     the pieces cut into 2^17-bp segments with a split column like
 #       HyenaDNA's sequences_human.bed (chr3, chr4 train; chr5 valid; chr16 test).
+#   OUT/vertebrates/{bosTau8,canFam3,galGal4,hg38,mm10,monDom5,rheMac3,rn6}.fa.gz   the 8 vertebrate
+#       pieces of the AUGUSTUS comparative tutorial (one 0.1-0.55 Mbp record each, orthologous
+#       regions), bgzip + index: the hard species task of tests/dnamodel.
 #
 # Needs apt-get (download only), dpkg-deb, bgzip and samtools (Debian: tabix, samtools).
 set -euo pipefail
@@ -15,7 +18,7 @@ out=${1:?usage: tools/fetch-dna.sh OUT}
 for tool in apt-get dpkg-deb bgzip samtools; do
   command -v "$tool" >/dev/null || { echo "fetch-dna.sh: $tool not found (apt-get install tabix samtools)" >&2; exit 1; }
 done
-mkdir -p "$out/species" "$out/human"
+mkdir -p "$out/species" "$out/human" "$out/vertebrates"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 (cd "$work" && apt-get download ragout-examples augustus-doc >/dev/null) || {
   echo "fetch-dna.sh: apt-get download failed (no Debian mirror reachable? run apt-get update)" >&2; exit 1; }
@@ -36,6 +39,11 @@ doc=$work/x/usr/share/doc/augustus
 awk '/^>/ { print $1; next } { print }' "$doc/tutorial/data/chr3.42M.fa" "$doc/tutorial/data/chr4.103M.fa" \
     "$doc/tutorial/data/chr5.124M.fa" "$doc/tutorial-cgp/data/genomes/hg38.fa" | bgzip -c > "$out/human/human.fa.gz"
 samtools faidx "$out/human/human.fa.gz"
+for f in "$doc"/tutorial-cgp/data/genomes/*.fa; do
+  v=$(basename "$f" .fa)
+  bgzip -c "$f" > "$out/vertebrates/$v.fa.gz" && samtools faidx "$out/vertebrates/$v.fa.gz"
+done
+echo "vertebrates: $(ls "$out"/vertebrates/*.fa.gz | wc -l) genomes"
 if command -v ssmkit >/dev/null; then ssmkit dna stats "$out"/species/*.fa.gz "$out/human/human.fa.gz"; fi
 awk 'BEGIN { OFS = "\t"; seg = 131072 }
      { split_ = ($1 == "chr5") ? "valid" : ($1 == "chr16") ? "test" : "train";

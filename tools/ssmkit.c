@@ -10,13 +10,27 @@ int cmd_presets(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_audio(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_embed(int argc, char **argv);
+int cmd_finetune(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_dna(int argc, char **argv);
 
 static const sk_cmd commands[] = {
     {"presets", cmd_presets, "list built-in model presets, or print one"},
     {"inspect", cmd_inspect, "describe and validate safetensors checkpoints and token shards"},
     {"eval", cmd_eval, "next-token loss of a Mamba LM on a token file; dump logits and gradients"},
+    {"train", cmd_train, "train a Mamba LM (AdamW, warm-up + cosine, clipping, validation, resumable checkpoints)"},
+    {"generate", cmd_generate, "sample tokens from a Mamba LM (prompt, then constant-memory recurrent steps)"},
+    {"export", cmd_export, "write a Mamba LM as a Hugging Face folder (config.json + model.safetensors)"},
+    {"bench", cmd_bench, "tokens/s, time split and RSS of forward, backward, step and generation"},
     {"audio", cmd_audio, "audio front-end: mu-law codec, audio files, token shards (prep/encode/decode/info)"},
+    {"finetune", cmd_finetune, "DNA: fine-tune a classifier (species or labelled sequences) from a pretrained LM"},
+    {"classify", cmd_classify, "DNA: class probabilities of windows and records with a fine-tuned classifier"},
+    {"embed", cmd_embed, "DNA: hidden-state embeddings (mean or last) of windows or records"},
     {"dna", cmd_dna, "DNA: check/fetch FASTA, view BAM/CRAM, cut genomes into token shards"},
 };
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);

@@ -5,10 +5,23 @@
 #include "kernels/cuda/sk_cuda.h"
 #include "src/sk_error.h"
 
-// One non-blocking stream for everything the backend does (created with the table; the legacy
-// default stream if that fails, which is slower to overlap but equally correct).
+// One non-blocking stream for everything the backend does (NCCL's all-reduce included), created at
+// its first use: after sk_backend_dist_setup has chosen this rank's GPU (a stream belongs to the
+// device current at its creation). The legacy default stream if creation fails, which overlaps
+// less but is equally correct.
 static cudaStream_t sk_stream = 0;
-cudaStream_t sk_cuda_stream(void) { return sk_stream; }
+cudaStream_t sk_cuda_stream(void) {
+    static int ready = 0;
+    if (!ready) {
+        ready = 1;
+        if (cudaStreamCreateWithFlags(&sk_stream, cudaStreamNonBlocking) != cudaSuccess) {
+            sk_stream = 0;
+            cudaGetLastError();
+            sk_log_warn("cuda: cannot create a stream; using the default stream");
+        }
+    }
+    return sk_stream;
+}
 
 extern "C" int sk_cuda_probe(char *why, size_t n) {
     int count = 0;
@@ -36,11 +49,11 @@ int sk_cuda_sm_count(void) {
 
 int sk_cuda_scratch_alloc(void **p, size_t bytes) {
     *p = NULL;
-    if (bytes) SK_CUDA(cudaMallocAsync(p, bytes, sk_stream));
+    if (bytes) SK_CUDA(cudaMallocAsync(p, bytes, sk_cuda_stream()));
     return SK_OK;
 }
 int sk_cuda_scratch_free(void *p) {
-    if (p) SK_CUDA(cudaFreeAsync(p, sk_stream));
+    if (p) SK_CUDA(cudaFreeAsync(p, sk_cuda_stream()));
     return SK_OK;
 }
 
@@ -59,12 +72,12 @@ int sk_cuda_first_bad_index(const int32_t *idx, int64_t rows, int64_t V, int64_t
     unsigned long long *first = NULL, host = ~0ull;
     int rc = sk_cuda_scratch_alloc((void **)&first, sizeof *first);
     if (rc) return rc;
-    SK_CUDA(cudaMemcpyAsync(first, &host, sizeof host, cudaMemcpyHostToDevice, sk_stream));
+    SK_CUDA(cudaMemcpyAsync(first, &host, sizeof host, cudaMemcpyHostToDevice, sk_cuda_stream()));
     SK_LAUNCH(first_bad_kernel, sk_cuda_blocks(rows, 256), 256, idx, rows, V, ignore, first);
     SK_CUDA_LAUNCHED();
-    SK_CUDA(cudaMemcpyAsync(&host, first, sizeof host, cudaMemcpyDeviceToHost, sk_stream));
+    SK_CUDA(cudaMemcpyAsync(&host, first, sizeof host, cudaMemcpyDeviceToHost, sk_cuda_stream()));
     if ((rc = sk_cuda_scratch_free(first))) return rc;
-    SK_CUDA(cudaStreamSynchronize(sk_stream));
+    SK_CUDA(cudaStreamSynchronize(sk_cuda_stream()));
     if (host != ~0ull) {
         *bad_row = (int64_t)host;
         SK_CUDA(cudaMemcpy(bad_value, idx + host, sizeof *bad_value, cudaMemcpyDeviceToHost));
@@ -83,7 +96,7 @@ static int cu_alloc(void **p, size_t bytes) {
         return sk_error(SK_ENOMEM, "cannot allocate %.1f MiB of GPU memory (%s)", bytes / 1048576.0,
                         cudaGetErrorString(e));
     }
-    SK_CUDA(cudaMemsetAsync(*p, 0, bytes, sk_stream));
+    SK_CUDA(cudaMemsetAsync(*p, 0, bytes, sk_cuda_stream()));
     return SK_OK;
 }
 static void cu_free(void *p) {
@@ -91,27 +104,27 @@ static void cu_free(void *p) {
 }
 static int cu_upload(void *dst, const void *src, size_t bytes) {
     if (!bytes) return SK_OK;
-    SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, sk_stream));
-    SK_CUDA(cudaStreamSynchronize(sk_stream));
+    SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, sk_cuda_stream()));
+    SK_CUDA(cudaStreamSynchronize(sk_cuda_stream()));
     return SK_OK;
 }
 static int cu_download(void *dst, const void *src, size_t bytes) {
     if (!bytes) return SK_OK;
-    SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, sk_stream));
-    SK_CUDA(cudaStreamSynchronize(sk_stream));
+    SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, sk_cuda_stream()));
+    SK_CUDA(cudaStreamSynchronize(sk_cuda_stream()));
     return SK_OK;
 }
 int sk_cuda_sync_status(void) {
-    SK_CUDA(cudaStreamSynchronize(sk_stream));
+    SK_CUDA(cudaStreamSynchronize(sk_cuda_stream()));
     return SK_OK;
 }
 static int cu_sync(void) { return sk_cuda_sync_status(); }
 static int cu_memzero(void *p, size_t bytes) {
-    if (bytes) SK_CUDA(cudaMemsetAsync(p, 0, bytes, sk_stream));
+    if (bytes) SK_CUDA(cudaMemsetAsync(p, 0, bytes, sk_cuda_stream()));
     return SK_OK;
 }
 static int cu_copy(void *dst, const void *src, size_t bytes) {
-    if (bytes && dst != src) SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, sk_stream));
+    if (bytes && dst != src) SK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, sk_cuda_stream()));
     return SK_OK;
 }
 
@@ -120,11 +133,6 @@ static int cu_copy(void *dst, const void *src, size_t bytes) {
 // creation through sk_backend_require ("op X is not implemented on cuda yet").
 static sk_backend cuda_backend;
 static void cuda_backend_init(void) {
-    if (cudaStreamCreateWithFlags(&sk_stream, cudaStreamNonBlocking) != cudaSuccess) {
-        sk_stream = 0;
-        cudaGetLastError();
-        sk_log_warn("cuda: cannot create a stream; using the default stream");
-    }
     cuda_backend.name = "cuda";
     cuda_backend.device = SK_DEVICE_CUDA;
     cuda_backend.alloc = cu_alloc;

@@ -1,0 +1,415 @@
+/* sk_classifier.c — last-position linear classifier on a Mamba backbone. See sk_classifier.h.
+ * Shapes: b rows, L positions, d = d_model, K classes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/sk_classifier.h"
+#include "models/sk_trainer.h"
+#include "src/sk_json.h"
+#include "src/sk_rng.h"
+#include "src/sk_safetensors.h"
+
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        int rc_ = (x);                                                                             \
+        if (rc_) return rc_;                                                                       \
+    } while (0)
+
+#define ARCH "mamba-classifier"
+
+struct sk_classifier {
+    sk_mamba_lm *lm;
+    const sk_backend *be;
+    int64_t K, d, max_b, max_L;
+    int flags;
+    char **classes;
+    sk_param *params; /* backbone (without lm_head.weight) + head */
+    int np;
+    sk_arena pa, ga, aa;
+    void *pbase, *gbase, *abase;
+    float *W, *bias, *gW, *gbias;  /* (K, d), (K) */
+    float *last, *dlast;           /* (max_b, d) hidden state of the last position and its gradient */
+    float *logits, *dlogits, *losses; /* (max_b, K), (max_b, K), (max_b) */
+    void *labels;                  /* (max_b) int32 */
+    float *host;                   /* (max_b * K) host scratch */
+    char **meta;                   /* key, value pairs of the loaded file; NULL-terminated */
+    int64_t b, L;
+    int fwd_ok, have_grad;
+};
+
+void sk_classifier_free(sk_classifier *c) {
+    if (!c) return;
+    if (c->be) c->be->free(c->pbase), c->be->free(c->gbase), c->be->free(c->abase);
+    c->pa.base = c->ga.base = c->aa.base = NULL;
+    sk_arena_free(&c->pa), sk_arena_free(&c->ga), sk_arena_free(&c->aa);
+    sk_mamba_lm_free(c->lm);
+    for (int64_t i = 0; c->classes && i < c->K; i++) free(c->classes[i]);
+    for (int i = 0; c->meta && c->meta[i]; i++) free(c->meta[i]);
+    free(c->meta), free(c->classes), free(c->params), free(c->host);
+    free(c);
+}
+
+/* Wrap a backbone `lm` (taken over) with a new head of K classes. */
+static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *classes, int64_t max_b, int64_t max_L,
+                int flags) {
+    *out = NULL;
+    if (K < 2) {
+        sk_mamba_lm_free(lm);
+        return sk_error(SK_EINVAL, "classifier: needs at least 2 classes, got %d", K);
+    }
+    sk_classifier *c = calloc(1, sizeof *c);
+    if (!c) {
+        sk_mamba_lm_free(lm);
+        return sk_error(SK_ENOMEM, "classifier: out of memory");
+    }
+    c->lm = lm, c->be = sk_mamba_lm_backend(lm), c->K = K, c->d = sk_mamba_lm_config(lm)->d_model;
+    c->max_b = max_b, c->max_L = max_L, c->flags = flags;
+    int nlm = sk_mamba_lm_nparams(lm);
+    c->classes = calloc((size_t)K, sizeof(char *));
+    c->params = calloc((size_t)nlm + 2, sizeof(sk_param));
+    c->host = malloc((size_t)(max_b * K) * sizeof(float));
+    int rc = !c->classes || !c->params || !c->host ? sk_error(SK_ENOMEM, "classifier: out of memory") : 0;
+    for (int i = 0; i < K && !rc; i++) {
+        if (!classes[i] || !*classes[i]) rc = sk_error(SK_EINVAL, "classifier: class %d has an empty name", i);
+        for (int j = 0; j < i && !rc; j++)
+            if (!strcmp(classes[i], classes[j])) rc = sk_error(SK_EINVAL, "classifier: class \"%s\" appears twice", classes[i]);
+        if (!rc && !(c->classes[i] = strdup(classes[i]))) rc = sk_error(SK_ENOMEM, "classifier: out of memory");
+    }
+    for (int i = 0; i < nlm && !rc; i++) { /* the backbone's parameters, not an untied LM head */
+        const sk_param *p = sk_mamba_lm_param(lm, i);
+        if (strcmp(p->name, "lm_head.weight")) c->params[c->np++] = *p;
+    }
+    sk_param *pw = &c->params[c->np++], *pb = &c->params[c->np++];
+    snprintf(pw->name, sizeof pw->name, "classifier.weight");
+    pw->ndim = 2, pw->shape[0] = K, pw->shape[1] = c->d, pw->numel = K * c->d;
+    snprintf(pb->name, sizeof pb->name, "classifier.bias");
+    pb->ndim = 1, pb->shape[0] = K, pb->numel = K, pb->no_weight_decay = 1;
+    sk_arena_init(&c->pa, "head parameters", sizeof(float));
+    sk_arena_init(&c->ga, "head gradients", sizeof(float));
+    sk_arena_init(&c->aa, "head activations", sizeof(float));
+    if (!rc) rc = sk_arena_add(&c->pa, "classifier.weight", K * c->d, (void **)&c->W);
+    if (!rc) rc = sk_arena_add(&c->pa, "classifier.bias", K, (void **)&c->bias);
+    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_add(&c->ga, "classifier.weight", K * c->d, (void **)&c->gW);
+    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_add(&c->ga, "classifier.bias", K, (void **)&c->gbias);
+    if (!rc) rc = sk_arena_add(&c->aa, "last_hidden", max_b * c->d, (void **)&c->last);
+    if (!rc) rc = sk_arena_add(&c->aa, "d_last_hidden", max_b * c->d, (void **)&c->dlast);
+    if (!rc) rc = sk_arena_add(&c->aa, "logits", max_b * K, (void **)&c->logits);
+    if (!rc) rc = sk_arena_add(&c->aa, "d_logits", max_b * K, (void **)&c->dlogits);
+    if (!rc) rc = sk_arena_add(&c->aa, "losses", max_b, (void **)&c->losses);
+    if (!rc) rc = sk_arena_add(&c->aa, "labels", max_b, &c->labels);
+    if (!rc) rc = sk_arena_alloc_on(&c->pa, c->be, &c->pbase);
+    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_alloc_on(&c->ga, c->be, &c->gbase);
+    if (!rc) rc = sk_arena_alloc_on(&c->aa, c->be, &c->abase);
+    if (rc) {
+        sk_classifier_free(c);
+        return rc;
+    }
+    pw->w = c->W, pw->g = c->gW, pb->w = c->bias, pb->g = c->gbias;
+    *out = c;
+    return SK_OK;
+}
+
+int sk_classifier_create(sk_classifier **out, const sk_mamba_config *cfg, int n_classes, const char *const *classes,
+                         const sk_backend *be, int64_t max_batch, int64_t max_len, int flags) {
+    *out = NULL;
+    sk_mamba_lm *lm;
+    TRY(sk_mamba_lm_create(&lm, cfg, be, max_batch, max_len, flags));
+    return wrap(out, lm, n_classes, classes, max_batch, max_len, flags);
+}
+
+/* torch.nn.Linear default init: weight and bias U(+-1/sqrt(fan_in)), fan_in = d. */
+static int init_head(sk_classifier *c, uint64_t seed) {
+    int64_t n = c->K * c->d + c->K;
+    float *h = malloc((size_t)n * sizeof(float));
+    if (!h) return sk_error(SK_ENOMEM, "classifier: out of memory");
+    sk_rng r;
+    sk_rng_seed(&r, seed, 0x48454144u); /* stream "HEAD": independent of the backbone's streams */
+    double bound = 1 / sqrt((double)c->d);
+    for (int64_t i = 0; i < n; i++) h[i] = (float)((2 * sk_rng_uniform(&r) - 1) * bound);
+    int rc = c->be->upload(c->W, h, (size_t)(c->K * c->d) * sizeof(float));
+    if (!rc) rc = c->be->upload(c->bias, h + c->K * c->d, (size_t)c->K * sizeof(float));
+    free(h);
+    return rc;
+}
+
+int sk_classifier_init(sk_classifier *c, uint64_t seed) {
+    TRY(sk_mamba_lm_init(c->lm, seed));
+    return init_head(c, seed);
+}
+
+/* The __metadata__.config of an open safetensors file, parsed; NULL (no error) if absent. */
+static int parse_config(const sk_st *st, const char *path, cJSON **j) {
+    *j = NULL;
+    const char *cfg = sk_st_meta(st, "config");
+    if (!cfg) return SK_OK;
+    char what[1100];
+    snprintf(what, sizeof what, "%s: __metadata__.config", path);
+    return sk_json_parse(cfg, (int64_t)strlen(cfg), what, j);
+}
+
+static const char *arch_of(const cJSON *j) {
+    const cJSON *a = j ? cJSON_GetObjectItemCaseSensitive(j, "arch") : NULL;
+    return cJSON_IsString(a) ? a->valuestring : NULL;
+}
+
+int sk_classifier_from_lm(sk_classifier **out, const char *lm_path, int n_classes, const char *const *classes,
+                          const sk_backend *be, int64_t max_batch, int64_t max_len, int flags, uint64_t seed) {
+    *out = NULL;
+    /* a file (not a mamba_ssm / HF folder) must be a language model, not a classifier */
+    FILE *f = fopen(lm_path, "rb");
+    int is_file = f != NULL;
+    if (f) fclose(f);
+    sk_st *st = NULL;
+    if (is_file && sk_st_open(lm_path, &st) == SK_OK) { /* not safetensors: sk_mamba_lm_load says why */
+        cJSON *j = NULL;
+        int rc = parse_config(st, lm_path, &j);
+        sk_st_close(st);
+        const char *arch = arch_of(j);
+        if (!rc && arch && !strcmp(arch, ARCH))
+            rc = sk_error(SK_EINVAL, "%s is a classifier checkpoint, not a pretrained language model: fine-tuning starts "
+                                     "from an LM (ssmkit train); to classify with it use ssmkit classify -m %s",
+                          lm_path, lm_path);
+        else if (!rc && arch && strcmp(arch, "mamba-lm"))
+            rc = sk_error(SK_EINVAL, "%s: a \"%s\" checkpoint, not a Mamba language model (arch \"mamba-lm\")", lm_path, arch);
+        cJSON_Delete(j);
+        if (rc) return rc;
+    }
+    sk_mamba_lm *lm;
+    TRY(sk_mamba_lm_load(&lm, lm_path, be, max_batch, max_len, flags));
+    TRY(wrap(out, lm, n_classes, classes, max_batch, max_len, flags));
+    int rc = init_head(*out, seed);
+    if (rc) sk_classifier_free(*out), *out = NULL;
+    return rc;
+}
+
+/* Load every parameter of the table from st by name, checking shapes. */
+static int load_table(sk_classifier *c, const sk_st *st) {
+    int64_t maxn = 1;
+    for (int i = 0; i < c->np; i++) maxn = c->params[i].numel > maxn ? c->params[i].numel : maxn;
+    float *h = malloc((size_t)maxn * sizeof(float));
+    if (!h) return sk_error(SK_ENOMEM, "%s: out of memory", sk_st_path(st));
+    int rc = 0;
+    for (int i = 0; i < c->np && !rc; i++) {
+        const sk_param *p = &c->params[i];
+        const sk_st_tensor *t = sk_st_find(st, p->name);
+        if (!t) {
+            rc = sk_error(SK_EFORMAT, "%s: tensor %s is missing", sk_st_path(st), p->name);
+            break;
+        }
+        int same = t->ndim == p->ndim;
+        for (int k = 0; same && k < p->ndim; k++) same = t->shape[k] == p->shape[k];
+        if (!same) {
+            rc = sk_error(SK_EFORMAT, "%s: tensor %s has %d dims [%lld, %lld, ...] but the config (d_model %lld, %lld "
+                                      "classes) expects [%lld, %lld, ...]", sk_st_path(st), p->name, t->ndim,
+                          (long long)t->shape[0], (long long)(t->ndim > 1 ? t->shape[1] : 0), (long long)c->d,
+                          (long long)c->K, (long long)p->shape[0], (long long)(p->ndim > 1 ? p->shape[1] : 0));
+            break;
+        }
+        rc = sk_st_read_f32(st, p->name, h, p->numel);
+        if (!rc) rc = c->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
+    }
+    free(h);
+    return rc;
+}
+
+int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
+                       int flags) {
+    *out = NULL;
+    cJSON *j = NULL;
+    sk_st *st = NULL;
+    int rc = sk_st_open(path, &st);
+    if (!rc) rc = parse_config(st, path, &j);
+    const char *arch = arch_of(j);
+    char what[1100];
+    snprintf(what, sizeof what, "%s: __metadata__.config", path);
+    if (!rc && !j) rc = sk_error(SK_EFORMAT, "%s: no __metadata__[\"config\"], so not an ssmkit classifier", path);
+    else if (!rc && (!arch || !strcmp(arch, "mamba-lm")))
+        rc = sk_error(SK_EINVAL, "%s is a language-model checkpoint, not a classifier: fine-tune it first "
+                                 "(ssmkit finetune --init %s ...)", path, path);
+    else if (!rc && strcmp(arch, ARCH))
+        rc = sk_error(SK_EINVAL, "%s: a \"%s\" checkpoint, not a classifier (arch \"" ARCH "\")", path, arch);
+    sk_mamba_config cfg;
+    const cJSON *cls = j ? cJSON_GetObjectItemCaseSensitive(j, "classes") : NULL;
+    const cJSON *bb = j ? cJSON_GetObjectItemCaseSensitive(j, "backbone") : NULL;
+    if (!rc && (!cJSON_IsArray(cls) || cJSON_GetArraySize(cls) < 2))
+        rc = sk_error(SK_EFORMAT, "%s: \"classes\" must be an array of at least 2 names", what);
+    if (!rc && !cJSON_IsObject(bb)) rc = sk_error(SK_EFORMAT, "%s: \"backbone\" must be a Mamba config object", what);
+    if (!rc) rc = sk_mamba_config_from_json(bb, what, &cfg);
+    if (!rc) rc = sk_mamba_config_finish(&cfg, what);
+    int K = rc ? 0 : cJSON_GetArraySize(cls);
+    const char **names = K ? calloc((size_t)K, sizeof(char *)) : NULL;
+    if (!rc && !names) rc = sk_error(SK_ENOMEM, "%s: out of memory", path);
+    for (int i = 0; i < K && !rc; i++) {
+        const cJSON *it = cJSON_GetArrayItem(cls, i);
+        if (!cJSON_IsString(it)) rc = sk_error(SK_EFORMAT, "%s: classes[%d] is not a string", what, i);
+        else names[i] = it->valuestring;
+    }
+    sk_classifier *c = NULL;
+    if (!rc) rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags);
+    if (!rc) rc = load_table(c, st);
+    /* keep the metadata (tokenizer, provenance, ...) */
+    if (!rc) {
+        int64_t n = sk_st_meta_count(st);
+        c->meta = calloc((size_t)(2 * n + 1), sizeof(char *));
+        if (!c->meta) rc = sk_error(SK_ENOMEM, "%s: out of memory", path);
+        for (int64_t i = 0; i < n && !rc; i++) {
+            const char *v, *k = sk_st_meta_at(st, i, &v);
+            if (!(c->meta[2 * i] = strdup(k)) || !(c->meta[2 * i + 1] = strdup(v)))
+                rc = sk_error(SK_ENOMEM, "%s: out of memory", path);
+        }
+    }
+    free(names);
+    cJSON_Delete(j);
+    sk_st_close(st);
+    if (rc) {
+        sk_classifier_free(c);
+        return rc;
+    }
+    *out = c;
+    return SK_OK;
+}
+
+int sk_classifier_nclasses(const sk_classifier *c) { return (int)c->K; }
+const char *sk_classifier_class(const sk_classifier *c, int i) { return i >= 0 && i < c->K ? c->classes[i] : NULL; }
+sk_mamba_lm *sk_classifier_backbone(sk_classifier *c) { return c->lm; }
+int64_t sk_classifier_max_batch(const sk_classifier *c) { return c->max_b; }
+int64_t sk_classifier_max_len(const sk_classifier *c) { return c->max_L; }
+int sk_classifier_nparams(const sk_classifier *c) { return c->np; }
+const sk_param *sk_classifier_param(const sk_classifier *c, int i) { return i >= 0 && i < c->np ? &c->params[i] : NULL; }
+const char *sk_classifier_meta(const sk_classifier *c, const char *key) {
+    for (int i = 0; c->meta && c->meta[i]; i += 2)
+        if (!strcmp(c->meta[i], key)) return c->meta[i + 1];
+    return NULL;
+}
+
+int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t b, int64_t L,
+                          double *loss) {
+    const sk_backend *be = c->be;
+    const int64_t d = c->d, K = c->K;
+    c->fwd_ok = 0, c->have_grad = 0;
+    int64_t count = 0;
+    for (int64_t i = 0; labels && i < b; i++) {
+        if (labels[i] < -1 || labels[i] >= K)
+            return sk_error(SK_EINVAL, "classifier: label %d of row %lld is outside [0, %lld)", labels[i], (long long)i,
+                            (long long)K);
+        count += labels[i] >= 0;
+    }
+    TRY(sk_mamba_lm_forward_hidden(c->lm, tokens, b, L, NULL));
+    /* h[i] = hf[i, L-1, :]   (b, d) */
+    const float *hf = sk_mamba_lm_hidden(c->lm);
+    for (int64_t i = 0; i < b; i++)
+        TRY(be->copy(c->last + i * d, hf + (i * L + L - 1) * d, (size_t)d * sizeof(float)));
+    /* logits = h W^T + bias   (b, K) */
+    TRY(be->gemm(0, 1, b, K, d, 1, c->last, d, c->W, d, 0, c->logits, K));
+    for (int64_t i = 0; i < b; i++) TRY(be->axpy(c->logits + i * K, c->bias, 1.0f, K));
+    c->b = b, c->L = L, c->fwd_ok = 1;
+    if (labels) {
+        TRY(be->upload(c->labels, labels, (size_t)b * sizeof(int32_t)));
+        float *dl = (c->flags & SK_MAMBA_GRADS) ? c->dlogits : NULL;
+        /* losses[i] = -log softmax(logits[i])[label]; dlogits = (softmax - onehot) / count */
+        TRY(be->xent(c->losses, dl, c->logits, (const int32_t *)c->labels, b, K, -1, count ? 1.0f / (float)count : 0.0f));
+        TRY(be->download(c->host, c->losses, (size_t)b * sizeof(float)));
+        double s = 0;
+        for (int64_t i = 0; i < b; i++) s += labels[i] >= 0 ? c->host[i] : 0;
+        if (loss) *loss = count ? s / (double)count : 0;
+        c->have_grad = dl != NULL;
+    }
+    return SK_OK;
+}
+
+int sk_classifier_logprobs(const sk_classifier *c, double *logp) {
+    if (!c->fwd_ok) return sk_error(SK_EINVAL, "classifier: no forward to take probabilities from");
+    const int64_t K = c->K;
+    TRY(c->be->download(c->host, c->logits, (size_t)(c->b * K) * sizeof(float)));
+    for (int64_t i = 0; i < c->b; i++) { /* log p_k = z_k - max - log sum exp(z - max), in double */
+        const float *z = c->host + i * K;
+        double mx = z[0], s = 0;
+        for (int64_t k = 1; k < K; k++) mx = z[k] > mx ? z[k] : mx;
+        for (int64_t k = 0; k < K; k++) s += exp((double)z[k] - mx);
+        for (int64_t k = 0; k < K; k++) logp[i * K + k] = (double)z[k] - mx - log(s);
+    }
+    return SK_OK;
+}
+
+int sk_classifier_backward(sk_classifier *c) {
+    const sk_backend *be = c->be;
+    const int64_t d = c->d, K = c->K, b = c->b, L = c->L;
+    if (!(c->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "classifier backward: created without gradients");
+    if (!c->fwd_ok || !c->have_grad) return sk_error(SK_EINVAL, "classifier backward: needs a forward with labels");
+    /* dW += dlogits^T h;  dbias += sum_i dlogits[i];  dh = dlogits W */
+    TRY(be->gemm(1, 0, K, d, b, 1, c->dlogits, K, c->last, d, 1, c->gW, d));
+    for (int64_t i = 0; i < b; i++) TRY(be->axpy(c->gbias, c->dlogits + i * K, 1.0f, K));
+    TRY(be->gemm(0, 0, b, d, K, 1, c->dlogits, K, c->W, d, 0, c->dlast, d));
+    /* dhf = 0 except dhf[i, L-1, :] = dh[i] */
+    float *dhf = sk_mamba_lm_dhidden(c->lm);
+    TRY(be->memzero(dhf, (size_t)(b * L * d) * sizeof(float)));
+    for (int64_t i = 0; i < b; i++)
+        TRY(be->copy(dhf + (i * L + L - 1) * d, c->dlast + i * d, (size_t)d * sizeof(float)));
+    return sk_mamba_lm_backward_hidden(c->lm);
+}
+
+int sk_classifier_zero_grad(sk_classifier *c) {
+    TRY(sk_mamba_lm_zero_grad(c->lm));
+    return c->be->memzero(c->gbase, (size_t)sk_arena_bytes(&c->ga));
+}
+
+char *sk_classifier_config_json(const sk_classifier *c) {
+    char *bb = sk_mamba_config_to_json(sk_mamba_lm_config(c->lm));
+    cJSON *j = cJSON_CreateObject(), *b = bb ? cJSON_Parse(bb) : NULL, *cls = cJSON_CreateArray();
+    char *s = NULL;
+    if (j && b && cls) {
+        cJSON_AddStringToObject(j, "arch", ARCH);
+        cJSON_AddItemToObject(j, "backbone", b), b = NULL;
+        for (int64_t i = 0; i < c->K; i++) cJSON_AddItemToArray(cls, cJSON_CreateString(c->classes[i]));
+        cJSON_AddItemToObject(j, "classes", cls), cls = NULL;
+        cJSON_AddStringToObject(j, "pool", "last");
+        s = cJSON_PrintUnformatted(j);
+    }
+    cJSON_Delete(j), cJSON_Delete(b), cJSON_Delete(cls);
+    free(bb);
+    return s;
+}
+
+int sk_classifier_save(const sk_classifier *c, const char *path, const char *const *meta) {
+    int64_t maxn = 1;
+    for (int i = 0; i < c->np; i++) maxn += c->params[i].numel;
+    float *h = malloc((size_t)maxn * sizeof(float));
+    char *cfg = sk_classifier_config_json(c);
+    sk_stw *w = NULL;
+    int rc = !h || !cfg ? sk_error(SK_ENOMEM, "%s: out of memory", path) : sk_stw_create(&w);
+    int64_t off = 0;
+    for (int i = 0; i < c->np && !rc; i++) {
+        const sk_param *p = &c->params[i];
+        rc = c->be->download(h + off, p->w, (size_t)p->numel * sizeof(float));
+        if (!rc) rc = sk_stw_add(w, p->name, SK_F32, p->ndim, p->shape, h + off);
+        off += p->numel;
+    }
+    if (!rc) rc = sk_stw_meta(w, "config", cfg);
+    if (!rc) rc = sk_stw_meta(w, "format", "ssmkit");
+    for (int i = 0; meta && meta[i] && meta[i + 1] && !rc; i += 2) rc = sk_stw_meta(w, meta[i], meta[i + 1]);
+    if (!rc) rc = sk_stw_write(w, path);
+    sk_stw_free(w);
+    free(h), free(cfg);
+    return rc;
+}
+
+/* ---- trainer interface ---- */
+static int tm_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
+    sk_classifier *c = s;
+    if (b > c->max_b) return sk_error(SK_EINVAL, "classifier: batch %lld above %lld", (long long)b, (long long)c->max_b);
+    int32_t lab[b > 0 ? b : 1];
+    for (int64_t i = 0; i < b; i++) lab[i] = tg ? tg[i * L + L - 1] : -1; /* the last position's target */
+    return sk_classifier_forward(c, in, tg ? lab : NULL, b, L, loss);
+}
+static int tm_backward(void *s) { return sk_classifier_backward(s); }
+static int tm_zero_grad(void *s) { return sk_classifier_zero_grad(s); }
+static int tm_nparams(const void *s) { return sk_classifier_nparams(s); }
+static const sk_param *tm_param(const void *s, int i) { return sk_classifier_param(s, i); }
+static char *tm_config(const void *s) { return sk_classifier_config_json(s); }
+
+void sk_classifier_train_model(sk_classifier *c, sk_train_model *out) {
+    *out = (sk_train_model){.self = c, .be = c->be, .forward = tm_forward, .backward = tm_backward,
+                            .zero_grad = tm_zero_grad, .nparams = tm_nparams, .param = tm_param,
+                            .config_json = tm_config};
+}

@@ -1,0 +1,83 @@
+/* sk_classifier.h — a sequence classifier on a Mamba backbone (paper §4.3.3, App. E.3.4).
+ *
+ *   tokens (b, L) -> backbone (embedding, layers, final norm; sk_mamba_lm_forward_hidden)
+ *   -> hf (b, L, d) -> h = hf[:, L-1, :] (the last position: the model is causal, so only it has
+ *   seen the whole window) -> logits = h W^T + bias (b, K) -> softmax over the K classes.
+ *   Loss: mean cross-entropy over the rows whose label is not -1.
+ *
+ * Parameters: the backbone's (names as the Mamba LM: backbone.*; an untied lm_head.weight is not
+ * part of a classifier) plus "classifier.weight" (K, d) and "classifier.bias" (K); the head is
+ * initialized as torch.nn.Linear: U(+-1/sqrt(d)) for both.
+ *
+ * Checkpoints are safetensors with __metadata__ "config" =
+ *   {"arch": "mamba-classifier", "backbone": {Mamba LM config}, "classes": [names], "pool": "last"}
+ * and any further metadata the caller passes (ssmkit stores "tokenizer" and "provenance").
+ * The layer contract holds: parameter gradients accumulate (+=).
+ */
+#ifndef SK_CLASSIFIER_H
+#define SK_CLASSIFIER_H
+
+#include <stdint.h>
+#include "models/sk_mamba.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sk_classifier sk_classifier;
+
+/* A classifier with a fresh backbone of config `c` (parameters zero: call sk_classifier_init or
+ * load). flags: SK_MAMBA_GRADS for training. */
+int sk_classifier_create(sk_classifier **out, const sk_mamba_config *c, int n_classes, const char *const *classes,
+                         const sk_backend *be, int64_t max_batch, int64_t max_len, int flags) SK_RESULT_USED;
+/* Fine-tuning start: the backbone loaded from a pretrained Mamba LM (anything sk_mamba_lm_load
+ * reads), the head new (initialized from `seed`). A classifier checkpoint or a file that is not
+ * a Mamba LM is an error saying so; a tensor whose shape does not match the config is an error
+ * naming it. */
+int sk_classifier_from_lm(sk_classifier **out, const char *lm_path, int n_classes, const char *const *classes,
+                          const sk_backend *be, int64_t max_batch, int64_t max_len, int flags, uint64_t seed) SK_RESULT_USED;
+/* Load a classifier checkpoint (an LM checkpoint is an error saying to fine-tune it first). */
+int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
+                       int flags) SK_RESULT_USED;
+void sk_classifier_free(sk_classifier *c);
+/* Official backbone init (sk_mamba_lm_init) and head init from `seed`. */
+int sk_classifier_init(sk_classifier *c, uint64_t seed) SK_RESULT_USED;
+
+int sk_classifier_nclasses(const sk_classifier *c);
+const char *sk_classifier_class(const sk_classifier *c, int i);
+sk_mamba_lm *sk_classifier_backbone(sk_classifier *c);
+int64_t sk_classifier_max_batch(const sk_classifier *c);
+int64_t sk_classifier_max_len(const sk_classifier *c);
+/* Metadata of the loaded checkpoint (NULL if absent or not loaded from a file). */
+const char *sk_classifier_meta(const sk_classifier *c, const char *key);
+
+/* Parameter table: backbone parameters (checkpoint order), then classifier.weight, classifier.bias. */
+int sk_classifier_nparams(const sk_classifier *c);
+const sk_param *sk_classifier_param(const sk_classifier *c, int i);
+
+/* Forward b x L host tokens. labels: host (b) in [0, K) or -1 (ignored), or NULL (no loss).
+ * *loss (if labels): mean cross-entropy in nats over the labelled rows; with gradients the
+ * loss gradient is kept for sk_classifier_backward. */
+int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t b, int64_t L,
+                          double *loss) SK_RESULT_USED;
+/* log-softmax of the last forward's logits, computed in double: host (b, K). */
+int sk_classifier_logprobs(const sk_classifier *c, double *logp) SK_RESULT_USED;
+/* Gradients of the last forward's mean loss, added (+=) to every parameter's gradient. */
+int sk_classifier_backward(sk_classifier *c) SK_RESULT_USED;
+int sk_classifier_zero_grad(sk_classifier *c) SK_RESULT_USED;
+
+/* The classifier behind the trainer interface (models/sk_trainer.h), e.g. for sk_optimizer: the
+ * label of row i is targets[i * L + L - 1] (the target of the last position; -1 = none), the
+ * other targets are ignored. */
+struct sk_train_model;
+void sk_classifier_train_model(sk_classifier *c, struct sk_train_model *out);
+
+/* The config JSON (malloc'd). */
+char *sk_classifier_config_json(const sk_classifier *c);
+/* Save (atomically) with "config" and the extra metadata pairs meta = {key, value, ..., NULL}. */
+int sk_classifier_save(const sk_classifier *c, const char *path, const char *const *meta) SK_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

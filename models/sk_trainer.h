@@ -1,0 +1,140 @@
+/* sk_trainer.h — the training loop of `ssmkit train`, for any model behind a small interface.
+ *
+ * A model plugs in through sk_train_model (function pointers: forward with loss, backward,
+ * zero_grad, parameter table, config JSON); the Mamba LM is the first implementation
+ * (sk_mamba_lm_train_model, models/sk_mamba_tools.h), the U-Net and the DNA classifier follow.
+ *
+ * One update t = 1, 2, ... (sk_optim.h gives the contract):
+ *   zero_grad; K micro-batches of forward(loss) + backward (gradients accumulate, +=);
+ *   g = sum / K; g_norm = ||g||_2 (double); NaN/Inf loss or g_norm -> SK_ENUM, nothing written;
+ *   clip: c = clip / (g_norm + 1e-6), g *= min(1, c)  (torch clip_grad_norm_);
+ *   lr = sk_sched_lr(t - 1) (linear warm-up, cosine to min_lr); AdamW per parameter tensor with
+ *   weight decay where the parameter table allows it (no_weight_decay: A_log, D, norms, biases).
+ * Then, as configured: a JSON-lines log line, validation (a sequential pass over the valid
+ * split; the best one is saved to BEST), a checkpoint (model + training state).
+ *
+ * Files (CKPT = the -o path; STEM = CKPT without a trailing ".safetensors"):
+ *   CKPT                       model checkpoint: safetensors, parameter names of the model,
+ *                              __metadata__ "config" (model JSON), "train" (resolved options JSON),
+ *                              "step"; loadable by the model's loader (sk_mamba_lm_load).
+ *   STEM.best.safetensors      the same, at the step with the lowest validation bits/token.
+ *   STEM.train.safetensors     the training state, self-contained so a kill between two file
+ *                              renames can never pair a model with another step's moments:
+ *                              "param.<name>" (the weights), "optim.m.<name>", "optim.v.<name>"
+ *                              (F32), "train.step" (I64 [1]), "train.rng" (I64 [4]),
+ *                              "data.train.state" (I64 [SK_DATA_STATE_WORDS], the
+ *                              uint64 words bit-cast); __metadata__
+ *                              "config", "train", "best_valid", "best_step".
+ * Every file is written atomically. Resuming (sk_trainer_resume) restores weights, moments, step,
+ * RNG, the data sampler and the best value, so with the same thread count the run continues
+ * bitwise as if it had never stopped.
+ *
+ * Test hook: the environment variable SSMKIT_INJECT_NAN = "loss:K" or "grad:K" makes update K
+ * see a NaN loss (first micro-batch) or a NaN in the first gradient element.
+ */
+#ifndef SK_TRAINER_H
+#define SK_TRAINER_H
+
+#include <stdint.h>
+#include "kernels/sk_backend.h"
+#include "src/sk_data.h"
+#include "src/sk_error.h"
+#include "src/sk_optim.h"
+#include "src/sk_sched.h"
+#include "src/sk_slw.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The parameter record of models/ (name, shape, backend pointers w and g, no_weight_decay);
+ * defined in models/sk_mamba.h for now. */
+typedef struct sk_param sk_param;
+
+typedef struct sk_train_model {
+    void *self;
+    const sk_backend *be;
+    /* Forward b x L host tokens; targets (b, L) with -1 = ignored. *loss = mean cross-entropy
+     * (nats) over the non-ignored targets; keeps what backward needs. */
+    int (*forward)(void *self, const int32_t *inputs, const int32_t *targets, int64_t b, int64_t L, double *loss);
+    /* Gradient of that mean loss, added (+=) to the parameter gradients. */
+    int (*backward)(void *self);
+    int (*zero_grad)(void *self);
+    int (*nparams)(const void *self);
+    const sk_param *(*param)(const void *self, int i);
+    /* The model config as JSON (malloc'd; the caller frees). */
+    char *(*config_json)(const void *self);
+} sk_train_model;
+
+/* ---- AdamW over a model's parameter table (moments in backend memory, one allocation each) */
+typedef struct sk_optimizer sk_optimizer;
+
+int sk_optimizer_create(sk_optimizer **out, const sk_train_model *m, const sk_optim_hparams *h) SK_RESULT_USED;
+void sk_optimizer_free(sk_optimizer *o);
+/* ||g||_2 over all parameter gradients, summed in double. */
+int sk_optimizer_grad_norm(sk_optimizer *o, double *norm) SK_RESULT_USED;
+/* g *= s for every gradient. */
+int sk_optimizer_scale_grads(sk_optimizer *o, float s) SK_RESULT_USED;
+/* One AdamW update t (>= 1) of every parameter with learning rate lr. */
+int sk_optimizer_step(sk_optimizer *o, double lr, int64_t t) SK_RESULT_USED;
+/* Total parameter count. */
+int64_t sk_optimizer_numel(const sk_optimizer *o);
+
+/* ---- the loop */
+typedef struct sk_train_opts {
+    int64_t steps;          /* updates in total (>= 1) */
+    int accum;              /* micro-batches per update (>= 1) */
+    sk_sched sched;         /* lr schedule (total = steps) */
+    sk_optim_hparams optim;
+    int64_t eval_every;     /* validate every N updates (0 = only at the end); needs valid data */
+    int64_t eval_batches;   /* batches per validation (0 = the whole valid split) */
+    int64_t ckpt_every;     /* checkpoint every N updates (0 = only at the end / on SIGINT) */
+    int64_t log_every;      /* JSON-lines log line every N updates (>= 1) */
+    const char *out;        /* CKPT */
+    const char *log_path;   /* JSON-lines log, NULL = none */
+    int quiet;              /* no progress lines on stderr */
+    /* Sequence-length warm-up (src/sk_slw.h), or NULL. Update t then uses the stage
+     * s = sk_slw_at(slw, t - 1): s->batch / b micro-batches of b rows of length s->length (so
+     * every update sees slw->tokens_per_step tokens; `accum` is not used), drawn from
+     * stage_train[k] for warm-up stage k < slw->n - 1 and from `train` for the last stage, whose
+     * length must be L. Validation stays at length L. The caller keeps slw and the sources alive. */
+    const sk_slw *slw;
+    sk_data *const *stage_train;
+    /* Extra __metadata__ pairs for every model checkpoint ({key, value, ..., NULL}; e.g. the
+     * tokenizer and provenance of DNA data), or NULL. */
+    const char *const *meta;
+} sk_train_opts;
+
+typedef struct sk_trainer sk_trainer;
+
+/* train: random batches (b x L); valid: sequential batches of the same shape, or NULL.
+ * opts_json: the resolved options (stored in every checkpoint and logged). The trainer keeps
+ * pointers to m, train, valid (they must outlive it). */
+int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train, sk_data *valid, int64_t b,
+                      int64_t L, const sk_train_opts *o, const char *opts_json) SK_RESULT_USED;
+void sk_trainer_free(sk_trainer *t);
+/* Restore from STEM.train.safetensors (the config must equal the model's). */
+int sk_trainer_resume(sk_trainer *t, const char *state_path) SK_RESULT_USED;
+/* Run to opts.steps. SK_OK when done; SK_EINTR after SIGINT/SIGTERM (a checkpoint was
+ * written); SK_ENUM on a NaN/Inf loss or gradient (nothing written since the last checkpoint). */
+int sk_trainer_run(sk_trainer *t) SK_RESULT_USED;
+int64_t sk_trainer_step(const sk_trainer *t);
+double sk_trainer_best_valid(const sk_trainer *t);  /* bits/token, INFINITY if none yet */
+const char *sk_trainer_path(const sk_trainer *t, int which); /* 0 CKPT, 1 state, 2 best */
+
+/* Mean loss over a sequential pass of `d` (rewound first; at most max_batches, 0 = all): bits
+ * per target token and the number of targets. */
+int sk_train_evaluate(const sk_train_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches,
+                      int32_t *inputs, int32_t *targets, double *bits, int64_t *ntargets) SK_RESULT_USED;
+/* Write the model's parameters as a checkpoint with __metadata__ "config" and the extra
+ * key/value pairs (meta: NULL-terminated list of key, value, key, value, ...). */
+int sk_train_save_model(const sk_train_model *m, const char *path, const char *const *meta) SK_RESULT_USED;
+/* Read "config" and "train" metadata of a training-state file (malloc'd strings). */
+int sk_train_state_peek(const char *path, char **config_json, char **train_json) SK_RESULT_USED;
+/* STEM + suffix, malloc'd ("run/m.safetensors", ".train.safetensors" -> "run/m.train.safetensors"). */
+char *sk_train_derived_path(const char *ckpt, const char *suffix);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

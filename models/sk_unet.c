@@ -1,0 +1,723 @@
+/* sk_unet.c — the U-Net: config, arenas, forward / backward, recurrent step, checkpoints.
+ * See sk_unet.h for the architecture, the pool weight layout and the parameter names.
+ *
+ * Flat module list (forward order) m = 0..M-1 with stream buffers x[0..M]: x[0] = embedding,
+ * x[m+1] = f_m(x[m]) (+ x[skip_m] when the module has a skip). Pushed values are x[0..nd]
+ * (nd = number of down modules): the center's last block adds x[nd]; the j-th up module adds
+ * x[nd-1-j]. Backward: dx[m] += f_m^T(dx[m+1]) and dx[skip_m] += dx[m+1].
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/sk_ssm.h"
+#include "models/sk_unet.h"
+#include "src/sk_json.h"
+#include "src/sk_rng.h"
+#include "src/sk_safetensors.h"
+
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        int rc_ = (x);                                                                             \
+        if (rc_) return rc_;                                                                       \
+    } while (0)
+
+/* ================================ config ==================================================== */
+
+int sk_unet_config_is_unet(const cJSON *o) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "arch");
+    return cJSON_IsString(a) && !strcmp(a->valuestring, "unet");
+}
+
+/* Parse a block template: the Mamba block fields, completed with d_model/n_layer/vocab_size. */
+static int block_from_json(const cJSON *o, const char *what, int64_t d, int64_t n, double eps, sk_mamba_config *c) {
+    static const char *const reserved[] = {"d_model", "n_layer", "vocab_size", "arch", "norm_epsilon",
+                                           "tie_embeddings", "pad_vocab_size_multiple", NULL};
+    if (o && !cJSON_IsObject(o)) return sk_error(SK_EINVAL, "%s: expected an object", what);
+    for (const char *const *k = reserved; *k; k++)
+        if (o && cJSON_GetObjectItemCaseSensitive(o, *k))
+            return sk_error(SK_EINVAL, "%s: field \"%s\" belongs to the U-Net, not to a block", what, *k);
+    cJSON *t = o ? cJSON_Duplicate(o, 1) : cJSON_CreateObject();
+    if (!t) return sk_error(SK_ENOMEM, "%s: out of memory", what);
+    cJSON_AddNumberToObject(t, "d_model", (double)d);
+    cJSON_AddNumberToObject(t, "n_layer", (double)n);
+    cJSON_AddNumberToObject(t, "vocab_size", 256);
+    cJSON_AddNumberToObject(t, "norm_epsilon", eps);
+    int rc = sk_mamba_config_from_json(t, what, c);
+    cJSON_Delete(t);
+    return rc;
+}
+
+static int config_finish(sk_unet_config *c, const char *what) {
+    if (c->d_model < 1 || c->n_layer < 1) return sk_error(SK_EINVAL, "%s: d_model and n_layer must be >= 1", what);
+    if (c->n_pool < 1 || c->n_pool > SK_UNET_MAX_POOLS)
+        return sk_error(SK_EINVAL, "%s: pool needs 1 to %d factors", what, SK_UNET_MAX_POOLS);
+    if (c->pool_expand < 1) return sk_error(SK_EINVAL, "%s: pool_expand must be >= 1", what);
+    if (c->vocab_size != 256) return sk_error(SK_EINVAL, "%s: vocab_size must be 256 (8-bit audio tokens)", what);
+    c->pool_prod = 1, c->width[0] = c->d_model;
+    for (int k = 0; k < c->n_pool; k++) {
+        if (c->pool[k] < 1) return sk_error(SK_EINVAL, "%s: pool factor %d is < 1", what, k);
+        c->pool_prod *= c->pool[k];
+        c->width[k + 1] = c->width[k] * c->pool_expand;
+    }
+    for (int k = 0; k <= c->n_pool; k++) {
+        sk_mamba_config *l = &c->level[k];
+        *l = k < c->n_pool ? c->outer : c->center;
+        l->d_model = c->width[k];
+        l->n_layer = c->n_layer * (2 * c->n_pool + 1); /* every block of the U-Net: out_proj init scale */
+        l->norm_epsilon = c->norm_epsilon;
+        char w2[256];
+        snprintf(w2, sizeof w2, "%s: level %d", what, k);
+        TRY(sk_mamba_config_finish(l, w2));
+    }
+    return SK_OK;
+}
+
+int sk_unet_config_from_json(const cJSON *o, const char *what, sk_unet_config *c) {
+    static const char *const known[] = {"description", "arch", "d_model", "n_layer", "pool", "pool_expand",
+                                        "vocab_size", "norm_epsilon", "outer", "center", "train", NULL};
+    memset(c, 0, sizeof *c);
+    if (!cJSON_IsObject(o)) return sk_error(SK_EINVAL, "%s: config is not a JSON object", what);
+    if (!sk_unet_config_is_unet(o)) return sk_error(SK_EUNSUP, "%s: not a U-Net config (\"arch\": \"unet\")", what);
+    for (const cJSON *it = o->child; it; it = it->next) {
+        int ok = 0;
+        for (const char *const *k = known; *k && !ok; k++) ok = !strcmp(*k, it->string);
+        if (!ok) return sk_error(SK_EINVAL, "%s: unknown config field \"%s\"", what, it->string);
+    }
+    c->pool_expand = 2, c->vocab_size = 256, c->norm_epsilon = 1e-5;
+    TRY(sk_json_int(o, "d_model", what, &c->d_model));
+    TRY(sk_json_int(o, "n_layer", what, &c->n_layer));
+    TRY(sk_json_int(o, "pool_expand", what, &c->pool_expand));
+    TRY(sk_json_int(o, "vocab_size", what, &c->vocab_size));
+    TRY(sk_json_num(o, "norm_epsilon", what, &c->norm_epsilon));
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "pool");
+    if (!cJSON_IsArray(p)) return sk_error(SK_EINVAL, "%s: \"pool\" must be an array of pool factors", what);
+    c->n_pool = cJSON_GetArraySize(p);
+    if (c->n_pool < 1 || c->n_pool > SK_UNET_MAX_POOLS)
+        return sk_error(SK_EINVAL, "%s: pool needs 1 to %d factors", what, SK_UNET_MAX_POOLS);
+    for (int k = 0; k < c->n_pool; k++) {
+        const cJSON *v = cJSON_GetArrayItem(p, k);
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+            return sk_error(SK_EINVAL, "%s: pool[%d] is not an integer", what, k);
+        c->pool[k] = (int64_t)v->valuedouble;
+    }
+    char w2[256];
+    snprintf(w2, sizeof w2, "%s: outer", what);
+    TRY(block_from_json(cJSON_GetObjectItemCaseSensitive(o, "outer"), w2, c->d_model, c->n_layer, c->norm_epsilon, &c->outer));
+    snprintf(w2, sizeof w2, "%s: center", what);
+    TRY(block_from_json(cJSON_GetObjectItemCaseSensitive(o, "center"), w2, c->d_model, c->n_layer, c->norm_epsilon, &c->center));
+    return config_finish(c, what);
+}
+
+static cJSON *block_to_json(const sk_mamba_config *b) {
+    char *s = sk_mamba_config_to_json(b);
+    cJSON *o = s ? cJSON_Parse(s) : NULL;
+    free(s);
+    static const char *const drop[] = {"arch", "d_model", "n_layer", "vocab_size", "pad_vocab_size_multiple",
+                                       "tie_embeddings", "norm_epsilon", NULL};
+    for (const char *const *k = drop; o && *k; k++) cJSON_DeleteItemFromObjectCaseSensitive(o, *k);
+    return o;
+}
+
+char *sk_unet_config_to_json(const sk_unet_config *c) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "arch", "unet");
+    cJSON_AddNumberToObject(o, "d_model", (double)c->d_model);
+    cJSON_AddNumberToObject(o, "n_layer", (double)c->n_layer);
+    cJSON *p = cJSON_AddArrayToObject(o, "pool");
+    for (int k = 0; k < c->n_pool; k++) cJSON_AddItemToArray(p, cJSON_CreateNumber((double)c->pool[k]));
+    cJSON_AddNumberToObject(o, "pool_expand", (double)c->pool_expand);
+    cJSON_AddNumberToObject(o, "vocab_size", (double)c->vocab_size);
+    cJSON_AddNumberToObject(o, "norm_epsilon", c->norm_epsilon);
+    cJSON_AddItemToObject(o, "outer", block_to_json(&c->outer));
+    cJSON_AddItemToObject(o, "center", block_to_json(&c->center));
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* ================================ model ===================================================== */
+
+enum { MOD_BLOCK = 0, MOD_DOWN = 1, MOD_UP = 2 };
+
+typedef struct unet_mod {
+    int kind, lev;   /* lev: level of the input (DOWN: k -> k+1; UP: k+1 -> k, lev = k+1) */
+    int olev;        /* level of the output */
+    int skip;        /* stream index added after the module, or -1 */
+    int64_t p;       /* pool factor */
+    const sk_mamba_config *c;
+    sk_mamba_w w, gw;
+    float *norm_w, *gnorm_w, *hn, *rstd;
+    sk_mamba_act act;
+    float *pw, *pb, *gpw, *gpb; /* pool linear (time-major layout, sk_unet.h) */
+} unet_mod;
+
+struct sk_unet {
+    sk_unet_config cfg;
+    const sk_backend *be;
+    int64_t max_b, max_L;
+    int flags;
+    sk_arena pa, ga, aa;
+    void *pbase, *gbase, *abase;
+    sk_param *params;
+    float ***bind_w, ***bind_g;
+    int np;
+    float *emb, *gemb, *norm_f, *gnorm_f, *head_w, *head_b, *ghead_w, *ghead_b;
+    int M, nd;
+    unet_mod *mod;
+    float **x, **dx;                     /* (M+1) streams and their gradients */
+    float *mo[SK_UNET_MAX_POOLS + 1];    /* per level: mixer output scratch (rows_k, H_k) */
+    float *dhn[SK_UNET_MAX_POOLS + 1];   /* per level: norm-output gradient scratch */
+    sk_mamba_scratch scr[SK_UNET_MAX_POOLS + 1];
+    float *ones;                         /* (max_b * max_L) */
+    float *hf, *rstdf, *logits, *losses, *dlogits, *dhf;
+    void *tok, *tgt;
+    float *host_loss;
+    int64_t b, L;
+    int fwd_ok, have_dlogits;
+};
+
+struct sk_unet_state {
+    const sk_backend *be;
+    int64_t b, t;      /* sequences, raw steps done */
+    sk_arena arena;
+    void *base;
+    sk_mamba_state *blk; /* (M) */
+    float **sx;          /* (M+1) the latest value of each stream at its level, (b, H) */
+    float **buf;         /* (M) pool buffers: DOWN (p, b, H_in), UP (p, b, H_out) */
+};
+
+static int arena_alloc_be(sk_arena *a, const sk_backend *be, void **base) {
+    TRY(be->alloc(base, (size_t)sk_arena_bytes(a)));
+    for (int64_t i = 0; i < a->nslots; i++) {
+        sk_arena_slot *s = &a->slots[i];
+        if (s->ptr) *s->ptr = s->count ? (char *)*base + s->offset * (int64_t)a->elem_size : NULL;
+    }
+    return SK_OK;
+}
+
+void sk_unet_free(sk_unet *m) {
+    if (!m) return;
+    if (m->be) m->be->free(m->pbase), m->be->free(m->gbase), m->be->free(m->abase);
+    m->pa.base = m->ga.base = m->aa.base = NULL;
+    sk_arena_free(&m->pa), sk_arena_free(&m->ga), sk_arena_free(&m->aa);
+    free(m->params), free(m->bind_w), free(m->bind_g), free(m->mod), free(m->x), free(m->dx), free(m->host_loss);
+    free(m);
+}
+
+static const char *const required_ops[] = {"axpy", "gemm", "scan_fwd", "scan_bwd", "scan_work_len", "conv1d_fwd",
+                                           "conv1d_bwd", "rmsnorm_fwd", "rmsnorm_bwd", "embed_fwd", "embed_bwd", "xent"};
+
+int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *be, int64_t max_batch, int64_t max_len,
+                   int flags) {
+    *out = NULL;
+    if (max_batch < 1 || max_len < 1 || max_len % cin->pool_prod)
+        return sk_error(SK_EINVAL, "unet: length %lld is not a positive multiple of the pool product %lld",
+                        (long long)max_len, (long long)cin->pool_prod);
+    TRY(sk_backend_require(be, required_ops, (int)(sizeof required_ops / sizeof *required_ops)));
+    static const char *const s4d_ops[] = {"s4d_zoh_fwd", "s4d_zoh_bwd"}, *const s4mlp_ops[] = {"glu_fwd", "glu_bwd", "act_fwd", "act_bwd"};
+    for (int k = 0; k <= cin->n_pool; k++) {
+        if (sk_ssm_is_s4d(&cin->level[k])) TRY(sk_backend_require(be, s4d_ops, 2));
+        if (cin->level[k].block == SK_BLOCK_S4_MLP) TRY(sk_backend_require(be, s4mlp_ops, 4));
+    }
+    sk_unet *m = calloc(1, sizeof *m);
+    if (!m) return sk_error(SK_ENOMEM, "unet: out of memory");
+    m->cfg = *cin;
+    const sk_unet_config *c = &m->cfg;
+    m->be = be, m->max_b = max_batch, m->max_L = max_len, m->flags = flags;
+    const int S = c->n_pool;
+    const int64_t n = c->n_layer, D = c->d_model, V = c->vocab_size, rows = max_batch * max_len;
+    m->nd = S * (int)(n + 1);
+    m->M = 2 * m->nd + (int)n;
+    const int maxp = 16 * m->M + 8;
+    m->params = calloc((size_t)maxp, sizeof *m->params);
+    m->bind_w = calloc((size_t)maxp, sizeof *m->bind_w), m->bind_g = calloc((size_t)maxp, sizeof *m->bind_g);
+    m->mod = calloc((size_t)m->M, sizeof *m->mod);
+    m->x = calloc((size_t)m->M + 1, sizeof *m->x), m->dx = calloc((size_t)m->M + 1, sizeof *m->dx);
+    m->host_loss = malloc((size_t)rows * sizeof(float));
+    if (!m->params || !m->bind_w || !m->bind_g || !m->mod || !m->x || !m->dx || !m->host_loss) {
+        sk_unet_free(m);
+        return sk_error(SK_ENOMEM, "unet: out of memory");
+    }
+    /* ---- module list and parameter table ---- */
+    sk_ptable pt = {m->params, m->bind_w, m->bind_g, &m->np};
+    char nm[96];
+    sk_ptable_add(&pt, "embedding.weight", 2, V, D, 0, 0, &m->emb, &m->gemb);
+    int mi = 0;
+#define BLOCKS(k, fmt, ...)                                                                        \
+    for (int64_t i = 0; i < n; i++, mi++) {                                                        \
+        unet_mod *u = &m->mod[mi];                                                                 \
+        u->kind = MOD_BLOCK, u->lev = u->olev = (k), u->skip = -1, u->c = &c->level[(k)];          \
+        snprintf(nm, sizeof nm, fmt "blocks.%lld.", __VA_ARGS__, (long long)i);                    \
+        sk_mamba_block_params(&pt, u->c, nm, &u->norm_w, &u->gnorm_w, &u->w, &u->gw);              \
+    }
+    for (int k = 0; k < S; k++) {
+        BLOCKS(k, "down.%d.", k)
+        unet_mod *u = &m->mod[mi++];
+        const int64_t H = c->width[k], p = c->pool[k];
+        u->kind = MOD_DOWN, u->lev = k, u->olev = k + 1, u->skip = -1, u->p = p, u->c = &c->level[k];
+        snprintf(nm, sizeof nm, "down.%d.pool.weight", k);
+        sk_ptable_add(&pt, nm, 3, H * c->pool_expand, p, H, 0, &u->pw, &u->gpw);
+        snprintf(nm, sizeof nm, "down.%d.pool.bias", k);
+        sk_ptable_add(&pt, nm, 1, H * c->pool_expand, 0, 0, 1, &u->pb, &u->gpb);
+    }
+    BLOCKS(S, "center.%s", "")
+    m->mod[mi - 1].skip = m->nd; /* residual around the center stack */
+    for (int k = S - 1; k >= 0; k--) {
+        unet_mod *u = &m->mod[mi];
+        const int64_t H = c->width[k], p = c->pool[k];
+        u->kind = MOD_UP, u->lev = k + 1, u->olev = k, u->p = p, u->c = &c->level[k];
+        u->skip = m->nd - 1 - (mi - m->nd - (int)n);
+        mi++;
+        snprintf(nm, sizeof nm, "up.%d.pool.weight", k);
+        sk_ptable_add(&pt, nm, 3, p, H, c->width[k + 1], 0, &u->pw, &u->gpw);
+        snprintf(nm, sizeof nm, "up.%d.pool.bias", k);
+        sk_ptable_add(&pt, nm, 2, p, H, 0, 1, &u->pb, &u->gpb);
+        int first = mi;
+        BLOCKS(k, "up.%d.", k)
+        for (int j = first; j < mi; j++) m->mod[j].skip = m->nd - 1 - (j - m->nd - (int)n);
+    }
+#undef BLOCKS
+    sk_ptable_add(&pt, "norm_f.weight", 1, D, 0, 0, 1, &m->norm_f, &m->gnorm_f);
+    sk_ptable_add(&pt, "lm_head.weight", 2, V, D, 0, 0, &m->head_w, &m->ghead_w);
+    sk_ptable_add(&pt, "lm_head.bias", 1, V, 0, 0, 1, &m->head_b, &m->ghead_b);
+    /* ---- arenas ---- */
+    sk_arena_init(&m->pa, "parameters", sizeof(float));
+    sk_arena_init(&m->ga, "gradients", sizeof(float));
+    sk_arena_init(&m->aa, "activations", sizeof(float));
+    int rc = 0;
+    const int grads = flags & SK_MAMBA_GRADS;
+    for (int i = 0; i < m->np && !rc; i++) {
+        rc = sk_arena_add(&m->pa, m->params[i].name, m->params[i].numel, (void **)&m->params[i].w);
+        if (!rc && grads) rc = sk_arena_add(&m->ga, m->params[i].name, m->params[i].numel, (void **)&m->params[i].g);
+    }
+#define A(name, count, ptr)                                                                        \
+    if (!rc) rc = sk_arena_add(&m->aa, name, count, (void **)(ptr))
+    /* level k holds max_b x (max_L / P_k) rows of width H_k */
+    int64_t Lk[SK_UNET_MAX_POOLS + 1];
+    Lk[0] = max_len;
+    for (int k = 0; k < S; k++) Lk[k + 1] = Lk[k] / c->pool[k];
+    for (int i = 0; i <= m->M; i++) {
+        const int lev = i == 0 ? 0 : m->mod[i - 1].olev;
+        A("stream", max_batch * Lk[lev] * c->width[lev], &m->x[i]);
+        if (grads) A("d_stream", max_batch * Lk[lev] * c->width[lev], &m->dx[i]);
+    }
+    for (int i = 0; i < m->M; i++) {
+        unet_mod *u = &m->mod[i];
+        if (u->kind != MOD_BLOCK) continue;
+        const int64_t r = max_batch * Lk[u->lev];
+        A("norm_out", r * u->c->d_model, &u->hn);
+        A("norm_rstd", r, &u->rstd);
+        if (!rc) rc = sk_mamba_act_plan(&m->aa, u->c, &u->act, max_batch, Lk[u->lev]);
+    }
+    for (int k = 0; k <= S; k++) {
+        const int64_t r = max_batch * Lk[k];
+        A("mixer_out", r * c->width[k], &m->mo[k]);
+        if (grads) A("d_norm_out", r * c->width[k], &m->dhn[k]);
+        if (!rc) rc = sk_mamba_scratch_plan(&m->aa, &c->level[k], &m->scr[k], be, max_batch, Lk[k], grads);
+    }
+    A("ones", rows, &m->ones);
+    A("norm_f_out", rows * D, &m->hf);
+    A("norm_f_rstd", rows, &m->rstdf);
+    A("logits", rows * V, &m->logits);
+    A("losses", rows, &m->losses);
+    A("tokens", rows, &m->tok);
+    A("targets", rows, &m->tgt);
+    if (grads) {
+        A("dlogits", rows * V, &m->dlogits);
+        A("d_norm_f_out", rows * D, &m->dhf);
+    }
+#undef A
+    if (!rc) rc = arena_alloc_be(&m->pa, be, &m->pbase);
+    if (!rc && grads) rc = arena_alloc_be(&m->ga, be, &m->gbase);
+    if (!rc) rc = arena_alloc_be(&m->aa, be, &m->abase);
+    for (int i = 0; !rc && i < m->np; i++) {
+        if (m->bind_w[i]) *m->bind_w[i] = m->params[i].w;
+        if (m->bind_g[i]) *m->bind_g[i] = m->params[i].g;
+    }
+    if (!rc) {
+        float *h1 = malloc((size_t)rows * sizeof(float));
+        rc = h1 ? SK_OK : sk_error(SK_ENOMEM, "unet: out of memory");
+        for (int64_t i = 0; !rc && i < rows; i++) h1[i] = 1.0f;
+        if (!rc) rc = be->upload(m->ones, h1, (size_t)rows * sizeof(float));
+        free(h1);
+        for (int k = 0; k <= S; k++) m->scr[k].ones = m->ones;
+    }
+    if (rc) {
+        sk_unet_free(m);
+        return rc;
+    }
+    *out = m;
+    return SK_OK;
+}
+
+const sk_backend *sk_unet_backend(const sk_unet *m) { return m->be; }
+const sk_unet_config *sk_unet_config_of(const sk_unet *m) { return &m->cfg; }
+int sk_unet_nparams(const sk_unet *m) { return m->np; }
+const sk_param *sk_unet_param(const sk_unet *m, int i) { return i >= 0 && i < m->np ? &m->params[i] : NULL; }
+int64_t sk_unet_numel(const sk_unet *m) {
+    int64_t s = 0;
+    for (int i = 0; i < m->np; i++) s += m->params[i].numel;
+    return s;
+}
+
+int sk_unet_init(sk_unet *m, uint64_t seed) {
+    int64_t maxn = 0;
+    for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
+    float *h = malloc((size_t)maxn * sizeof(float));
+    if (!h) return sk_error(SK_ENOMEM, "unet init: out of memory");
+    int rc = 0;
+    int mi = -1; /* module owning the current parameter (block configs differ per level) */
+    for (int i = 0; i < m->np && !rc; i++) {
+        const sk_param *p = &m->params[i];
+        sk_rng r;
+        sk_rng_seed(&r, seed, (uint64_t)i);
+        const char *pool = strstr(p->name, ".pool.");
+        if (pool) { /* nn.Linear default: weight and bias U(+-1/sqrt(fan_in)) */
+            const int down = !strncmp(p->name, "down", 4), k = atoi(p->name + (down ? 5 : 3));
+            const int64_t fan_in = down ? m->cfg.pool[k] * m->cfg.width[k] : m->cfg.width[k + 1];
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)((2 * sk_rng_uniform(&r) - 1) / sqrt((double)fan_in));
+        } else if (!strcmp(p->name, "lm_head.bias")) {
+            for (int64_t j = 0; j < p->numel; j++) h[j] = (float)((2 * sk_rng_uniform(&r) - 1) / sqrt((double)m->cfg.d_model));
+        } else {
+            const sk_mamba_config *c = &m->cfg.level[0];
+            if (strstr(p->name, "blocks.")) {
+                if (strstr(p->name, ".norm.weight") && !strstr(p->name, "norm2")) mi++; /* each block starts with its norm */
+                while (mi < m->M && m->mod[mi].kind != MOD_BLOCK) mi++;
+                c = m->mod[mi].c;
+            }
+            rc = sk_mamba_param_init(c, p->name, h, p->numel, &r);
+        }
+        if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
+    }
+    free(h);
+    return rc;
+}
+
+/* ---- pools (time-major weights: both reshapes are views, sk_unet.h) ---- */
+
+/* DownPool forward: out (b*Lo, He) = x viewed as (b*Lo, p*H) @ W^T (He, p*H) + bias. */
+static int down_fwd(const sk_unet *m, const unet_mod *u, float *out, const float *x, int64_t rows_out) {
+    const int64_t H = m->cfg.width[u->lev], He = m->cfg.width[u->olev];
+    return sk_linear_fwd(m->be, out, x, u->pw, u->pb, rows_out, He, u->p * H, m->ones);
+}
+static int down_bwd(const sk_unet *m, const unet_mod *u, float *dx, const float *dout, const float *x, int64_t rows_out) {
+    const int64_t H = m->cfg.width[u->lev], He = m->cfg.width[u->olev];
+    return sk_linear_bwd(m->be, dx, 1.0f, u->gpw, u->gpb, dout, x, u->pw, rows_out, He, u->p * H, m->ones);
+}
+/* UpPool forward, per sequence: out frame l (p*Ho values = p positions) = W (p*Ho, Hi) y[l-1] + bias
+ * for l >= 1; frame 0 = 0 (the causal shift). y: (b, Lc, Hi); out: (b, Lc*p, Ho). */
+static int up_fwd(const sk_unet *m, const unet_mod *u, float *out, const float *y, int64_t b, int64_t Lc) {
+    const sk_backend *be = m->be;
+    const int64_t Hi = m->cfg.width[u->lev], Ho = m->cfg.width[u->olev], F = u->p * Ho;
+    for (int64_t s = 0; s < b; s++) {
+        float *o = out + s * Lc * F;
+        TRY(be->memzero(o, (size_t)F * sizeof(float)));
+        if (Lc > 1) TRY(sk_linear_fwd(be, o + F, y + s * Lc * Hi, u->pw, u->pb, Lc - 1, F, Hi, m->ones));
+    }
+    return SK_OK;
+}
+static int up_bwd(const sk_unet *m, const unet_mod *u, float *dy, const float *dout, const float *y, int64_t b, int64_t Lc) {
+    const sk_backend *be = m->be;
+    const int64_t Hi = m->cfg.width[u->lev], Ho = m->cfg.width[u->olev], F = u->p * Ho;
+    for (int64_t s = 0; s < b; s++) /* dy[l] += W^T dout[l+1] for l < Lc-1; the last frame feeds nothing */
+        if (Lc > 1)
+            TRY(sk_linear_bwd(be, dy + s * Lc * Hi, 1.0f, u->gpw, u->gpb, dout + s * Lc * F + F, y + s * Lc * Hi, u->pw,
+                              Lc - 1, F, Hi, m->ones));
+    return SK_OK;
+}
+
+/* ---- forward / backward ---- */
+
+int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L, double *loss) {
+    const sk_unet_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    const int64_t D = c->d_model, V = c->vocab_size, rows = b * L;
+    m->fwd_ok = 0;
+    if (L % c->pool_prod)
+        return sk_error(SK_EINVAL, "unet: length %lld is not a multiple of the pool product %lld", (long long)L,
+                        (long long)c->pool_prod);
+    if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
+        return sk_error(SK_EINVAL, "unet: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
+                        (long long)L, (long long)m->max_b, (long long)m->max_L);
+    int64_t count = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        if (tokens[i] < 0 || tokens[i] >= V)
+            return sk_error(SK_EINVAL, "token %d at batch %lld position %lld is outside [0, %lld)", tokens[i],
+                            (long long)(i / L), (long long)(i % L), (long long)V);
+        if (targets && targets[i] != -1) {
+            if (targets[i] < 0 || targets[i] >= V)
+                return sk_error(SK_EINVAL, "target %d at batch %lld position %lld is outside [0, %lld)", targets[i],
+                                (long long)(i / L), (long long)(i % L), (long long)V);
+            count++;
+        }
+    }
+    TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
+    TRY(be->embed_fwd(m->x[0], (const int32_t *)m->tok, m->emb, rows, V, D));
+    int64_t Lk[SK_UNET_MAX_POOLS + 1];
+    Lk[0] = L;
+    for (int k = 0; k < c->n_pool; k++) Lk[k + 1] = Lk[k] / c->pool[k];
+    for (int i = 0; i < m->M; i++) {
+        const unet_mod *u = &m->mod[i];
+        const int64_t Li = Lk[u->lev], Lo = Lk[u->olev];
+        if (u->kind == MOD_BLOCK) {
+            unet_mod *uw = &m->mod[i];
+            TRY(sk_resblock_forward(be, u->c, m->x[i + 1], m->x[i], uw->hn, uw->rstd, m->mo[u->lev], u->norm_w, &uw->act,
+                                    &u->w, b, Li, NULL, NULL, &m->scr[u->lev]));
+        } else if (u->kind == MOD_DOWN) {
+            TRY(down_fwd(m, u, m->x[i + 1], m->x[i], b * Lo));
+        } else {
+            TRY(up_fwd(m, u, m->x[i + 1], m->x[i], b, Li));
+        }
+        if (u->skip >= 0) TRY(be->axpy(m->x[i + 1], m->x[u->skip], 1.0f, b * Lo * c->width[u->olev]));
+    }
+    /* logits = RMSNorm_f(x_M) @ head^T + bias   (rows, 256) */
+    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->x[m->M], m->norm_f, rows, D, (float)c->norm_epsilon));
+    TRY(sk_linear_fwd(be, m->logits, m->hf, m->head_w, m->head_b, rows, V, D, m->ones));
+    m->b = b, m->L = L, m->fwd_ok = 1, m->have_dlogits = 0;
+    if (targets) {
+        TRY(be->upload(m->tgt, targets, (size_t)rows * sizeof(int32_t)));
+        float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
+        TRY(be->xent(m->losses, dl, m->logits, (const int32_t *)m->tgt, rows, V, -1, count ? 1.0f / (float)count : 0.0f));
+        TRY(be->download(m->host_loss, m->losses, (size_t)rows * sizeof(float)));
+        double s = 0;
+        for (int64_t i = 0; i < rows; i++) s += m->host_loss[i];
+        if (loss) *loss = count ? s / (double)count : 0;
+        m->have_dlogits = dl != NULL;
+    }
+    return SK_OK;
+}
+
+int sk_unet_logits(const sk_unet *m, float *dst) {
+    if (!m->fwd_ok) return sk_error(SK_EINVAL, "unet: no forward to take logits from");
+    return m->be->download(dst, m->logits, (size_t)(m->b * m->L * m->cfg.vocab_size) * sizeof(float));
+}
+
+int sk_unet_backward(sk_unet *m) {
+    const sk_unet_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "unet backward: model created without gradients");
+    if (!m->fwd_ok || !m->have_dlogits) return sk_error(SK_EINVAL, "unet backward: needs a preceding forward with targets");
+    const int64_t D = c->d_model, V = c->vocab_size, b = m->b, L = m->L, rows = b * L;
+    int64_t Lk[SK_UNET_MAX_POOLS + 1];
+    Lk[0] = L;
+    for (int k = 0; k < c->n_pool; k++) Lk[k + 1] = Lk[k] / c->pool[k];
+    for (int i = 0; i < m->M; i++) { /* stream gradients accumulate from the consumer and the skips */
+        const int lev = m->mod[i].lev;
+        TRY(be->memzero(m->dx[i], (size_t)(b * Lk[lev] * c->width[lev]) * sizeof(float)));
+    }
+    TRY(sk_linear_bwd(be, m->dhf, 0, m->ghead_w, m->ghead_b, m->dlogits, m->hf, m->head_w, rows, V, D, m->ones));
+    TRY(be->memzero(m->dx[m->M], (size_t)(rows * D) * sizeof(float)));
+    TRY(be->rmsnorm_bwd(m->dx[m->M], m->gnorm_f, m->dhf, m->x[m->M], m->norm_f, m->rstdf, rows, D));
+    for (int i = m->M - 1; i >= 0; i--) {
+        unet_mod *u = &m->mod[i];
+        const int64_t Li = Lk[u->lev], Lo = Lk[u->olev];
+        float *g = m->dx[i + 1]; /* dL/d(output of module i) */
+        if (u->skip >= 0) TRY(be->axpy(m->dx[u->skip], g, 1.0f, b * Lo * c->width[u->olev]));
+        if (u->kind == MOD_BLOCK) {
+            /* in place: g becomes dL/d(block input) through the block; then add to dx[i] */
+            TRY(sk_resblock_backward(be, u->c, g, m->dhn[u->lev], u->gnorm_w, &u->gw, m->x[i], u->hn, u->rstd,
+                                     u->norm_w, &u->act, &u->w, b, Li, NULL, &m->scr[u->lev]));
+            TRY(be->axpy(m->dx[i], g, 1.0f, b * Li * c->width[u->lev]));
+        } else if (u->kind == MOD_DOWN) {
+            TRY(down_bwd(m, u, m->dx[i], g, m->x[i], b * Lo));
+        } else {
+            TRY(up_bwd(m, u, m->dx[i], g, m->x[i], b, Li));
+        }
+    }
+    return be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dx[0], rows, V, D);
+}
+
+int sk_unet_zero_grad(sk_unet *m) {
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "unet: model created without gradients");
+    return m->be->memzero(m->gbase, (size_t)sk_arena_bytes(&m->ga));
+}
+
+/* ---- recurrent step (sashimi-s4.md §2) ---- */
+
+int sk_unet_state_create(sk_unet *m, int64_t b, sk_unet_state **out) {
+    *out = NULL;
+    if (b < 1 || b > m->max_b) return sk_error(SK_EINVAL, "unet state: batch %lld outside [1, %lld]", (long long)b, (long long)m->max_b);
+    const sk_unet_config *c = &m->cfg;
+    sk_unet_state *st = calloc(1, sizeof *st);
+    if (!st) return sk_error(SK_ENOMEM, "unet state: out of memory");
+    st->blk = calloc((size_t)m->M, sizeof *st->blk);
+    st->sx = calloc((size_t)m->M + 1, sizeof *st->sx);
+    st->buf = calloc((size_t)m->M, sizeof *st->buf);
+    st->be = m->be, st->b = b;
+    sk_arena_init(&st->arena, "state", sizeof(float));
+    int rc = st->blk && st->sx && st->buf ? SK_OK : sk_error(SK_ENOMEM, "unet state: out of memory");
+    for (int i = 0; i <= m->M && !rc; i++) {
+        const int lev = i == 0 ? 0 : m->mod[i - 1].olev;
+        rc = sk_arena_add(&st->arena, "stream", b * c->width[lev], (void **)&st->sx[i]);
+    }
+    for (int i = 0; i < m->M && !rc; i++) {
+        const unet_mod *u = &m->mod[i];
+        const sk_mamba_config *bc = u->c;
+        if (u->kind == MOD_BLOCK) {
+            if (bc->block != SK_BLOCK_S4_MLP)
+                rc = sk_arena_add(&st->arena, "conv_state", b * (bc->d_conv - 1) * bc->d_inner, (void **)&st->blk[i].conv);
+            if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * sk_ssm_dim(bc) * sk_ssm_nk(bc), (void **)&st->blk[i].ssm);
+        } else {
+            const int64_t H = c->width[u->kind == MOD_DOWN ? u->lev : u->olev];
+            rc = sk_arena_add(&st->arena, "pool_buffer", u->p * b * H, (void **)&st->buf[i]);
+        }
+    }
+    if (!rc) rc = arena_alloc_be(&st->arena, m->be, &st->base);
+    if (rc) {
+        sk_unet_state_free(st);
+        return rc;
+    }
+    *out = st;
+    return SK_OK;
+}
+
+int sk_unet_state_reset(sk_unet_state *st) {
+    st->t = 0;
+    return st->be->memzero(st->base, (size_t)sk_arena_bytes(&st->arena));
+}
+
+void sk_unet_state_free(sk_unet_state *st) {
+    if (!st) return;
+    if (st->base) st->be->free(st->base);
+    st->arena.base = NULL;
+    sk_arena_free(&st->arena);
+    free(st->blk), free(st->sx), free(st->buf);
+    free(st);
+}
+
+/* One raw step t for b sequences. Level k runs when (t+1) % P_k == 0, at its own time
+ * tau_k = (t+1)/P_k - 1. Modules in forward order:
+ *   DOWN_k (level k active): buffer[tau_k % p] = input; when level k+1 is active (the buffer is
+ *     full) its output = Linear(buffer as one (b, p*H) frame), i.e. p GEMMs over (p, b, H).
+ *   BLOCK at k (active): resblock with the recurrent state (the forward with L = 1).
+ *   UP_k (level k active): output = buffer[tau_k % p]; then, if level k+1 is active (it just
+ *     produced frame s), buffer = Linear(input) for the next p positions — after the read, which
+ *     is the one-frame shift (the buffer starts at zero). sashimi-s4.md §2.2-2.3.
+ * After each active module the skip is added (its source ran in the same level step). */
+int sk_unet_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *logits) {
+    const sk_unet_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    const int64_t b = st->b, D = c->d_model, V = c->vocab_size;
+    for (int64_t i = 0; i < b; i++)
+        if (tokens[i] < 0 || tokens[i] >= V)
+            return sk_error(SK_EINVAL, "token %d of sequence %lld is outside [0, %lld)", tokens[i], (long long)i, (long long)V);
+    int64_t Pk[SK_UNET_MAX_POOLS + 1];
+    int active[SK_UNET_MAX_POOLS + 1];
+    Pk[0] = 1;
+    for (int k = 0; k < c->n_pool; k++) Pk[k + 1] = Pk[k] * c->pool[k];
+    for (int k = 0; k <= c->n_pool; k++) active[k] = (st->t + 1) % Pk[k] == 0;
+    TRY(be->upload(m->tok, tokens, (size_t)b * sizeof(int32_t)));
+    TRY(be->embed_fwd(st->sx[0], (const int32_t *)m->tok, m->emb, b, V, D));
+    for (int i = 0; i < m->M; i++) {
+        unet_mod *u = &m->mod[i];
+        const int kout = u->olev, kin = u->lev;
+        if (!active[kout] && !(u->kind == MOD_DOWN && active[kin])) continue;
+        if (u->kind == MOD_BLOCK) {
+            TRY(sk_resblock_forward(be, u->c, st->sx[i + 1], st->sx[i], u->hn, u->rstd, m->mo[kin], u->norm_w, &u->act,
+                                    &u->w, b, 1, NULL, &st->blk[i], &m->scr[kin]));
+        } else if (u->kind == MOD_DOWN) {
+            const int64_t H = c->width[kin], He = c->width[kout], tau = (st->t + 1) / Pk[kin] - 1, j = tau % u->p;
+            TRY(be->copy(st->buf[i] + j * b * H, st->sx[i], (size_t)(b * H) * sizeof(float)));
+            if (!active[kout]) continue;
+            /* out (b, He) = sum_j buf[j] (b, H) @ W[:, j, :]^T + bias */
+            for (int64_t jj = 0; jj < u->p; jj++) /* W[:, jj, :] is (He, H) with row stride p*H */
+                TRY(be->gemm(0, 1, b, He, H, 1, st->buf[i] + jj * b * H, H, u->pw + jj * H, u->p * H, jj ? 1 : 0,
+                             st->sx[i + 1], He));
+            TRY(be->gemm(0, 0, b, He, 1, 1, m->ones, 1, u->pb, He, 1, st->sx[i + 1], He));
+        } else {
+            const int64_t Hi = c->width[kin], Ho = c->width[kout], tau = (st->t + 1) / Pk[kout] - 1, j = tau % u->p;
+            TRY(be->copy(st->sx[i + 1], st->buf[i] + j * b * Ho, (size_t)(b * Ho) * sizeof(float)));
+            if (active[kin]) /* refill: buf[jj] (b, Ho) = x (b, Hi) @ W[jj]^T (Ho, Hi) + bias[jj] */
+                for (int64_t jj = 0; jj < u->p; jj++)
+                    TRY(sk_linear_fwd(be, st->buf[i] + jj * b * Ho, st->sx[i], u->pw + jj * Ho * Hi, u->pb + jj * Ho, b,
+                                      Ho, Hi, m->ones));
+        }
+        if (u->skip >= 0) TRY(be->axpy(st->sx[i + 1], st->sx[u->skip], 1.0f, b * c->width[kout]));
+    }
+    st->t++;
+    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, st->sx[m->M], m->norm_f, b, D, (float)c->norm_epsilon));
+    TRY(sk_linear_fwd(be, m->logits, m->hf, m->head_w, m->head_b, b, V, D, m->ones));
+    m->fwd_ok = 0;
+    return logits ? be->download(logits, m->logits, (size_t)(b * V) * sizeof(float)) : SK_OK;
+}
+
+/* ---- checkpoints ---- */
+
+static int save_tensors(const sk_unet *m, const char *path, int grads) {
+    if (grads && !(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "%s: the model has no gradients", path);
+    int64_t total = sk_unet_numel(m);
+    float *host = malloc((size_t)(total ? total : 1) * sizeof(float));
+    char *cfg = sk_unet_config_to_json(&m->cfg);
+    sk_stw *w = NULL;
+    int rc = !host || !cfg ? sk_error(SK_ENOMEM, "%s: out of memory", path) : sk_stw_create(&w);
+    int64_t off = 0;
+    for (int i = 0; i < m->np && !rc; i++) {
+        const sk_param *p = &m->params[i];
+        rc = m->be->download(host + off, grads ? p->g : p->w, (size_t)p->numel * sizeof(float));
+        if (!rc) rc = sk_stw_add(w, p->name, SK_F32, p->ndim, p->shape, host + off);
+        off += p->numel;
+    }
+    if (!rc) rc = sk_stw_meta(w, "config", cfg);
+    if (!rc) rc = sk_stw_meta(w, "format", grads ? "ssmkit-gradients" : "ssmkit");
+    if (!rc) rc = sk_stw_write(w, path);
+    sk_stw_free(w);
+    free(host);
+    free(cfg);
+    return rc;
+}
+int sk_unet_save(const sk_unet *m, const char *path) { return save_tensors(m, path, 0); }
+int sk_unet_save_grads(const sk_unet *m, const char *path) { return save_tensors(m, path, 1); }
+
+int sk_unet_load_params(sk_unet *m, const char *path) {
+    sk_st *st = NULL;
+    TRY(sk_st_open(path, &st));
+    int64_t maxn = 0;
+    for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
+    float *h = malloc((size_t)maxn * sizeof(float));
+    int rc = h ? SK_OK : sk_error(SK_ENOMEM, "%s: out of memory", path);
+    for (int i = 0; i < m->np && !rc; i++) {
+        const sk_param *p = &m->params[i];
+        const sk_st_tensor *t = sk_st_find(st, p->name);
+        if (!t) {
+            rc = sk_error(SK_EFORMAT, "%s: tensor %s is missing", path, p->name);
+            break;
+        }
+        int same = t->ndim == p->ndim;
+        for (int d = 0; same && d < p->ndim; d++) same = t->shape[d] == p->shape[d];
+        if (!same) {
+            rc = sk_error(SK_EFORMAT, "%s: tensor %s has a shape that does not match the config", path, p->name);
+            break;
+        }
+        rc = sk_st_read_f32(st, p->name, h, p->numel);
+        if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
+    }
+    free(h);
+    sk_st_close(st);
+    return rc;
+}
+
+int sk_unet_load(sk_unet **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len, int flags) {
+    *out = NULL;
+    sk_st *st = NULL;
+    TRY(sk_st_open(path, &st));
+    const char *cj = sk_st_meta(st, "config");
+    cJSON *o = NULL;
+    sk_unet_config c;
+    int rc = cj ? sk_json_parse(cj, (int64_t)strlen(cj), path, &o)
+                : sk_error(SK_EFORMAT, "%s: no model config in the metadata (not an ssmkit checkpoint)", path);
+    if (!rc && !sk_unet_config_is_unet(o)) rc = sk_error(SK_EUNSUP, "%s: not a U-Net (audio) model", path);
+    if (!rc) rc = sk_unet_config_from_json(o, path, &c);
+    cJSON_Delete(o);
+    sk_st_close(st);
+    if (rc) return rc;
+    sk_unet *m = NULL;
+    TRY(sk_unet_create(&m, &c, be, max_batch, max_len, flags));
+    rc = sk_unet_load_params(m, path);
+    if (rc) {
+        sk_unet_free(m);
+        return rc;
+    }
+    *out = m;
+    return SK_OK;
+}

@@ -1,0 +1,292 @@
+/* cmd_audio_generate.c — `ssmkit audio generate`: speech clips from a U-Net checkpoint by the
+ * recurrent step (sk_unet_step; sashimi-s4.md §2), reached through `ssmkit audio generate`
+ * (cmd_audio.c dispatches to audio_generate).
+ *
+ * Every clip c (0-based, in generation order) draws from its own stream sk_rng_seed(seed, c), so
+ * the files depend on --seed but not on --batch. Step t feeds token x_t (x_0 = 128, the zero
+ * sample; x_t = the clip's sample t-1) and gives the logits of sample t; prefix samples are fed
+ * as they are, the others drawn with sk_sample. Log-likelihood of a clip = sum over the drawn
+ * samples of log softmax(logits_t)[s_t] at temperature 1 (the model's own probability, whatever
+ * --temperature/--top-p drew with).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "tools/sk_cli.h"
+
+int audio_generate(int argc, char **argv);
+
+#ifdef SSMKIT_HAVE_AUDIO
+
+#include "audio/sk_audio.h"
+#include "models/sk_unet.h"
+#include "src/sk_io.h"
+#include "src/sk_progress.h"
+#include "src/sk_safetensors.h"
+#include "src/sk_sample.h"
+#include "tools/sk_lm.h"
+
+static const char *usage =
+    "Usage: ssmkit audio generate --model M --count N --seconds S -o DIR [options]\n"
+    "\n"
+    "Generate N clips of S seconds (16 kHz, 8-bit mu-law decoded to PCM16 WAV) from a U-Net\n"
+    "checkpoint (ssmkit train with an sc09-*/ytmix-* preset) by the recurrent step, starting from\n"
+    "token 128 (silence) or after a prefix. Writes DIR/NNN.wav ranked by total log-likelihood\n"
+    "(001 = most likely) and DIR/loglik.tsv (rank, file, clip, loglik_nats, bits_per_sample).\n"
+    "\n"
+    "  -m, --model M          U-Net checkpoint (.safetensors)\n"
+    "  -n, --count N          clips to generate [1]\n"
+    "  -S, --seconds S        seconds per clip (prefix included); S * 16000 samples, which must\n"
+    "                         be a multiple of the model's pool product\n"
+    "  -t, --temperature T    sampling temperature, 0 = greedy [1]\n"
+    "      --top-p P          nucleus sampling, 0 or 1 = off [0]\n"
+    "  -s, --seed S           random seed; clip c uses stream c [1]\n"
+    "  -b, --batch B          clips generated together [16]\n"
+    "      --prefix WAV       start every clip with this audio (resampled to 16 kHz, mu-law with\n"
+    "                         per-clip min-max as in audio prep), continued by the model\n"
+    "  -o, --output DIR       output folder (created if missing)\n"
+    "  -@, --threads T        threads (default: all cores)\n"
+    "  -q, --quiet            no summary on stderr\n"
+    "  -h, --help             show this help\n";
+
+enum { RATE = SK_AUDIO_DEFAULT_RATE, V = 256 };
+
+/* The checkpoint must hold a U-Net: say clearly what it is otherwise. */
+static int load_model(const char *path, int64_t batch, sk_unet **m) {
+    sk_st *st = NULL;
+    int rc = sk_st_open(path, &st);
+    if (rc) return rc;
+    const char *cfg = sk_st_meta(st, "config");
+    cJSON *j = cfg ? cJSON_Parse(cfg) : NULL;
+    if (!j) rc = sk_error(SK_EFORMAT, "%s: no model config in the checkpoint metadata (not an ssmkit checkpoint)", path);
+    else if (!sk_unet_config_is_unet(j)) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "arch");
+        rc = sk_error(SK_EINVAL, "%s: not an audio model (arch \"%s\"): audio generate needs a U-Net checkpoint "
+                      "(\"arch\": \"unet\", 256 mu-law tokens), e.g. from ssmkit train --preset sc09-mamba-small",
+                      path, cJSON_IsString(a) ? a->valuestring : "mamba-lm");
+    }
+    sk_unet_config c;
+    if (!rc) rc = sk_unet_config_from_json(j, path, &c);
+    cJSON_Delete(j);
+    sk_st_close(st);
+    if (rc) return rc;
+    return sk_unet_load(m, path, sk_backend_cpu(), batch, c.pool_prod, 0);
+}
+
+/* mkdir -p of one level, then prove we can create a file there. */
+static int prepare_dir(const char *dir) {
+    if (mkdir(dir, 0777) && errno != EEXIST) return sk_error(SK_EIO, "%s: cannot create the output folder: %s", dir, strerror(errno));
+    struct stat sb;
+    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) return sk_error(SK_EIO, "%s: not a folder", dir);
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s/.ssmkit-probe-XXXXXX", dir);
+    int fd = mkstemp(probe);
+    if (fd < 0) return sk_error(SK_EIO, "%s: cannot write in the output folder: %s", dir, strerror(errno));
+    close(fd);
+    unlink(probe);
+    return SK_OK;
+}
+
+typedef struct clip {
+    int64_t index;
+    double ll;      /* nats over the drawn samples */
+} clip;
+
+static int by_ll(const void *a, const void *b) {
+    const clip *x = a, *y = b;
+    if (x->ll != y->ll) return x->ll > y->ll ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* log softmax(z)[k] in double */
+static double log_prob(const float *z, int k) {
+    double mx = z[0], s = 0;
+    for (int v = 1; v < V; v++) mx = z[v] > mx ? z[v] : mx;
+    for (int v = 0; v < V; v++) s += exp((double)z[v] - mx);
+    return (double)z[k] - mx - log(s);
+}
+
+typedef struct gen {
+    sk_unet *m;
+    int64_t count, batch, len, npre;
+    const uint8_t *prefix;   /* (npre) */
+    sk_sample_params sp;
+    uint64_t seed;
+    uint8_t *out;            /* (count, len) */
+    clip *clips;             /* (count) */
+} gen;
+
+/* Clips [c0, c0 + b) by the recurrent step. */
+static int run_batch(gen *g, int64_t c0, int64_t b, sk_progress *pb, int64_t *done) {
+    sk_unet_state *st = NULL;
+    int rc = sk_unet_state_create(g->m, b, &st);
+    if (rc) return rc;
+    int32_t *tok = malloc(sizeof(int32_t) * (size_t)b);
+    float *lg = malloc(sizeof(float) * (size_t)(b * V));
+    sk_rng *rng = malloc(sizeof(sk_rng) * (size_t)b);
+    void *scratch = malloc(sk_sample_scratch_size(V));
+    if (!tok || !lg || !rng || !scratch) rc = sk_error(SK_ENOMEM, "out of memory");
+    for (int64_t r = 0; !rc && r < b; r++) {
+        sk_rng_seed(&rng[r], g->seed, (uint64_t)(c0 + r));
+        tok[r] = SK_AUDIO_ZERO_TOKEN;
+        g->clips[c0 + r] = (clip){c0 + r, 0};
+    }
+    for (int64_t t = 0; !rc && t < g->len; t++) {
+        rc = sk_unet_step(g->m, st, tok, lg);   /* lg[r] = logits of sample t */
+        for (int64_t r = 0; !rc && r < b; r++) {
+            const float *z = lg + r * V;
+            int32_t s;
+            if (t < g->npre) s = g->prefix[t];
+            else {
+                rc = sk_sample(z, V, &g->sp, &rng[r], scratch, &s);
+                if (rc) break;
+                g->clips[c0 + r].ll += log_prob(z, s);
+            }
+            g->out[(c0 + r) * g->len + t] = (uint8_t)s;
+            tok[r] = s;
+        }
+        *done += b;
+        sk_progress_update(pb, *done);
+    }
+    free(tok);
+    free(lg);
+    free(rng);
+    free(scratch);
+    sk_unet_state_free(st);
+    return rc;
+}
+
+static int write_outputs(const gen *g, const char *dir) {
+    clip *rank = malloc(sizeof(clip) * (size_t)g->count);
+    size_t cap = 128 + (size_t)g->count * 96;
+    char *tsv = malloc(cap);
+    if (!rank || !tsv) {
+        free(rank);
+        free(tsv);
+        return sk_error(SK_ENOMEM, "out of memory");
+    }
+    memcpy(rank, g->clips, sizeof(clip) * (size_t)g->count);
+    qsort(rank, (size_t)g->count, sizeof *rank, by_ll);
+    int width = 3; /* 3 to 7 digits */
+    for (int64_t n = g->count; n >= 1000; n /= 10) width++;
+    size_t pos = (size_t)snprintf(tsv, cap, "rank\tfile\tclip\tloglik_nats\tbits_per_sample\n");
+    const int64_t drawn = g->len - g->npre;
+    int rc = SK_OK;
+    char path[4352], name[64];
+    for (int64_t k = 0; !rc && k < g->count; k++) {
+        snprintf(name, sizeof name, "%0*lld.wav", width & 15, (long long)(k + 1));
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        rc = sk_audio_write_tokens(path, g->out + rank[k].index * g->len, g->len, SK_AUDIO_MULAW, RATE, SK_AUDIO_PCM16);
+        pos += (size_t)snprintf(tsv + pos, cap - pos, "%lld\t%s\t%lld\t%.6f\t%.6f\n", (long long)(k + 1), name,
+                                (long long)rank[k].index, rank[k].ll, drawn ? -rank[k].ll / (double)drawn / M_LN2 : 0.0);
+    }
+    snprintf(path, sizeof path, "%s/loglik.tsv", dir);
+    if (!rc) rc = sk_write_file_atomic(path, tsv, pos);
+    free(rank);
+    free(tsv);
+    return rc;
+}
+
+int audio_generate(int argc, char **argv) {
+    enum { O_TOPP = 256, O_PREFIX };
+    static const struct option lo[] = {
+        {"model", required_argument, 0, 'm'},   {"count", required_argument, 0, 'n'},
+        {"seconds", required_argument, 0, 'S'}, {"temperature", required_argument, 0, 't'},
+        {"top-p", required_argument, 0, O_TOPP}, {"seed", required_argument, 0, 's'},
+        {"batch", required_argument, 0, 'b'},   {"prefix", required_argument, 0, O_PREFIX},
+        {"output", required_argument, 0, 'o'},  {"threads", required_argument, 0, '@'},
+        {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *cmd = "audio generate", *model = NULL, *dir = NULL, *prefix = NULL;
+    int64_t count = 1, batch = 16, seed = 1, threads = 0;
+    double seconds = NAN, temp = 1, topp = 0;
+    int quiet = 0, c;
+    while ((c = sk_getopt(argc, argv, "m:n:S:t:s:b:o:@:qh", lo, cmd)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'o': dir = optarg; break;
+        case O_PREFIX: prefix = optarg; break;
+        case 'n': bad = sk_cli_int(cmd, "--count", optarg, 1, 1000000, &count); break;
+        case 'b': bad = sk_cli_int(cmd, "--batch", optarg, 1, 65536, &batch); break;
+        case 's': bad = sk_cli_int(cmd, "--seed", optarg, 0, INT64_MAX, &seed); break;
+        case '@': bad = sk_cli_int(cmd, "--threads", optarg, 0, 4096, &threads); break;
+        case 'S': bad = sk_cli_num(cmd, "--seconds", optarg, 1.0 / RATE, 3600, &seconds); break;
+        case 't': bad = sk_cli_num(cmd, "--temperature", optarg, 0, 100, &temp); break;
+        case O_TOPP: bad = sk_cli_num(cmd, "--top-p", optarg, 0, 1, &topp); break;
+        case 'q': quiet = 1; break;
+        case 'h': return fputs(usage, stdout), SK_EXIT_OK;
+        default: return SK_EXIT_USAGE;
+        }
+        if (bad) return SK_EXIT_USAGE;
+    }
+    if (optind < argc) return sk_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!model) return sk_cli_usage(cmd, "missing --model M");
+    if (!dir) return sk_cli_usage(cmd, "missing -o DIR");
+    if (isnan(seconds)) return sk_cli_usage(cmd, "missing --seconds S");
+    const double exact = seconds * RATE;
+    const int64_t len = (int64_t)llround(exact);
+    if (fabs(exact - (double)len) > 1e-6)
+        return sk_cli_usage(cmd, "--seconds %g is not a whole number of samples at %d Hz", seconds, RATE);
+    if (batch > count) batch = count;
+    sk_lm_threads((int)threads);
+
+    gen g = {.count = count, .batch = batch, .len = len, .seed = (uint64_t)seed,
+             .sp = {(float)temp, 0, (float)topp}};
+    float *px = NULL;
+    uint8_t *pq = NULL;
+    int rc = load_model(model, batch, &g.m);
+    if (!rc && len % sk_unet_config_of(g.m)->pool_prod)
+        rc = sk_error(SK_EINVAL, "%s: %g s = %lld samples is not a multiple of the model's pool product %lld "
+                      "(choose --seconds so that seconds * %d is)", model, seconds, (long long)len,
+                      (long long)sk_unet_config_of(g.m)->pool_prod, RATE);
+    if (!rc && prefix) {
+        rc = sk_audio_load(prefix, RATE, SK_AUDIO_SRC_MEDIUM, &px, &g.npre);
+        if (!rc && g.npre >= len)
+            rc = sk_error(SK_EINVAL, "%s: the prefix has %lld samples, not fewer than the %lld of a clip", prefix,
+                          (long long)g.npre, (long long)len);
+        if (!rc && !(pq = malloc((size_t)(g.npre ? g.npre : 1)))) rc = sk_error(SK_ENOMEM, "out of memory");
+        if (!rc) rc = sk_audio_encode(px, g.npre, SK_AUDIO_MULAW, 1, pq);
+        g.prefix = pq;
+    }
+    if (!rc) rc = prepare_dir(dir);
+    if (!rc) {
+        g.out = malloc((size_t)(count * len));
+        g.clips = malloc(sizeof(clip) * (size_t)count);
+        if (!g.out || !g.clips) rc = sk_error(SK_ENOMEM, "out of memory for %lld clips", (long long)count);
+    }
+    double t0 = sk_now();
+    if (!rc) {
+        sk_progress pb;
+        sk_progress_begin(&pb, "generate", count * len);
+        int64_t done = 0;
+        for (int64_t c0 = 0; !rc && c0 < count; c0 += batch)
+            rc = run_batch(&g, c0, count - c0 < batch ? count - c0 : batch, &pb, &done);
+        sk_progress_end(&pb);
+    }
+    double secs = sk_now() - t0;
+    if (!rc) rc = write_outputs(&g, dir);
+    if (!rc && !quiet)
+        fprintf(stderr, "audio generate: %lld clips of %lld samples in %s (%.2f s, real-time factor %.3f at batch %lld)\n",
+                (long long)count, (long long)len, dir, secs, (double)(count * len) / RATE / secs, (long long)batch);
+    sk_unet_free(g.m);
+    free(px);
+    free(pq);
+    free(g.out);
+    free(g.clips);
+    return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}
+
+#else
+
+int audio_generate(int argc, char **argv) {
+    (void)argc, (void)argv;
+    fprintf(stderr, "ssmkit: error: audio generate: this ssmkit was built without the audio front-end\n");
+    return SK_EXIT_ERR;
+}
+
+#endif

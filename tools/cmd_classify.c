@@ -1,0 +1,235 @@
+/* cmd_classify.c — `ssmkit classify`: class probabilities of DNA windows and records with a
+ * fine-tuned classifier (models/sk_classifier.h), streaming FASTA/FASTQ/SAM/BAM/CRAM. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tools/sk_cli.h"
+
+static const char *usage =
+    "Usage: ssmkit classify -m MODEL [options] INPUT...\n"
+    "\n"
+    "Predict the class of DNA sequences with a classifier from `ssmkit finetune`. Each record (FASTA/\n"
+    "FASTQ record, or SAM/BAM/CRAM read: SEQ as stored; secondary and supplementary records skipped)\n"
+    "is cut into windows of --length bases every --stride bases; a last window ending at the record's\n"
+    "end covers any tail. Window probabilities come from the model's last position; a record's are\n"
+    "softmax(mean over its windows of the log-probabilities). Records are written as they finish.\n"
+    "\n"
+    "Output (TSV, to stdout or -o): a header line, then one row per record, or per window with\n"
+    "--windows:  record  start  end  predicted  p_<class1>  p_<class2> ...\n"
+    "(0-based half-open coordinates within the record; a record row spans [0, length)). Lines\n"
+    "starting with '#' say how short records were handled. --bed writes BED6 instead: one line per\n"
+    "window, name = predicted class, score = round(1000 * its probability), strand '.'.\n"
+    "\n"
+    "Options:\n"
+    "  -m, --model M          classifier checkpoint (ssmkit finetune)\n"
+    "  -L, --length L         window length [the length the model was fine-tuned on]\n"
+    "  -S, --stride S         bases between window starts [L]\n"
+    "      --rc-average       average each window's log-probabilities with its reverse complement's\n"
+    "      --short pad|skip   records shorter than L: one window left-padded with [PAD] (pad,\n"
+    "                         default) or no output row (skip); both are counted in '#' lines\n"
+    "  -w, --windows          one row per window instead of per record\n"
+    "      --bed              BED6 output, one line per window\n"
+    "  -b, --batch B          windows per model call [16]\n"
+    "  -o, --output FILE      write here (atomically) instead of stdout\n"
+    "  -T, --reference FA     reference FASTA for CRAM input\n"
+    "  -@, --threads T        kernel and decompression threads, 0 = all cores [0]\n"
+    "      --device D         cpu | cuda [cpu]\n"
+    "  -h, --help             show this help\n";
+
+#ifndef SSMKIT_HAVE_GENOMICS
+int cmd_classify(int argc, char **argv) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) fputs(usage, stdout);
+    sk_error(SK_EUNSUP, "classify: the genomics front-end is not built into this binary (install libhts-dev and "
+             "zlib1g-dev, then reconfigure and rebuild)");
+    return sk_cli_fail(NULL);
+}
+#else
+
+#include <cjson/cJSON.h>
+#include "models/sk_classifier.h"
+#include "src/sk_io.h"
+#include "src/sk_safetensors.h"
+#include "src/sk_json.h"
+#include "tools/sk_dnaout.h"
+#include "tools/sk_dnarun.h"
+#include "tools/sk_lm.h"
+
+typedef struct cls_ctx {
+    sk_classifier *clf;
+    sk_out out;
+    int K, windows, bed;
+    double *p;  /* (K) */
+    char *line; /* output line buffer */
+    size_t line_cap;
+} cls_ctx;
+
+static int compute(void *vctx, const int32_t *tok, int64_t b, int64_t L, double *out) {
+    cls_ctx *c = vctx;
+    int rc = sk_classifier_forward(c->clf, tok, NULL, b, L, NULL);
+    return rc ? rc : sk_classifier_logprobs(c->clf, out);
+}
+
+/* p = softmax(logp) (renormalizes a mean of log-probabilities); returns the argmax. */
+static int probs(const double *logp, int K, double *p) {
+    int best = 0;
+    double mx = logp[0], s = 0;
+    for (int k = 1; k < K; k++)
+        if (logp[k] > mx) mx = logp[k], best = k;
+    for (int k = 0; k < K; k++) s += (p[k] = exp(logp[k] - mx));
+    for (int k = 0; k < K; k++) p[k] /= s;
+    return best;
+}
+
+static int row(cls_ctx *c, const char *name, int64_t beg, int64_t end, const double *logp) {
+    int best = probs(logp, c->K, c->p);
+    if (c->bed) {
+        long score = lround(1000 * c->p[best]);
+        return sk_out_printf(&c->out, "%s\t%lld\t%lld\t%s\t%ld\t.\n", name, (long long)beg, (long long)end,
+                             sk_classifier_class(c->clf, best), score);
+    }
+    int rc = sk_out_printf(&c->out, "%s\t%lld\t%lld\t%s", name, (long long)beg, (long long)end,
+                           sk_classifier_class(c->clf, best));
+    for (int k = 0; k < c->K && !rc; k++) rc = sk_out_printf(&c->out, "\t%.9g", c->p[k]);
+    return rc ? rc : sk_out_printf(&c->out, "\n");
+}
+
+static int emit(void *vctx, const sk_winrun_rec *r) {
+    cls_ctx *c = vctx;
+    int rc = SK_OK;
+    if (!r->nwin) return SK_OK;
+    if (c->windows || c->bed) {
+        for (int64_t i = 0; i < r->nwin && !rc; i++) {
+            int64_t beg = r->beg[i], end = beg + sk_classifier_max_len(c->clf);
+            rc = row(c, r->name, beg, end < r->len ? end : r->len, r->win + i * c->K);
+        }
+        return rc;
+    }
+    return row(c, r->name, 0, r->len, r->mean);
+}
+
+/* The window length the model was fine-tuned on (provenance "length"), or 0. */
+static int64_t trained_length(const char *model) {
+    sk_st *st;
+    int64_t L = 0;
+    if (sk_st_open(model, &st)) return 0;
+    const char *p = sk_st_meta(st, "provenance");
+    cJSON *j = p ? cJSON_Parse(p) : NULL;
+    const cJSON *l = j ? cJSON_GetObjectItemCaseSensitive(j, "length") : NULL;
+    if (cJSON_IsNumber(l) && l->valuedouble >= 1) L = (int64_t)l->valuedouble;
+    cJSON_Delete(j);
+    sk_st_close(st);
+    return L;
+}
+
+int cmd_classify(int argc, char **argv) {
+    enum { O_RC = 1000, O_SHORT, O_BED, O_DEVICE };
+    static const struct option lo[] = {
+        {"model", required_argument, 0, 'm'},   {"length", required_argument, 0, 'L'},
+        {"stride", required_argument, 0, 'S'},  {"rc-average", no_argument, 0, O_RC},
+        {"short", required_argument, 0, O_SHORT}, {"windows", no_argument, 0, 'w'},
+        {"bed", no_argument, 0, O_BED},         {"batch", required_argument, 0, 'b'},
+        {"output", required_argument, 0, 'o'},  {"reference", required_argument, 0, 'T'},
+        {"threads", required_argument, 0, '@'}, {"device", required_argument, 0, O_DEVICE},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    const char *model = NULL, *outp = NULL, *ref = NULL, *device = "cpu";
+    int64_t L = 0, S = 0, B = 16, threads = 0;
+    sk_winrun_opts wo = {.short_policy = SK_DNA_SHORT_PAD};
+    cls_ctx c = {0};
+    int opt;
+    while ((opt = sk_getopt(argc, argv, "m:L:S:wb:o:T:@:h", lo, "classify")) != -1) {
+        switch (opt) {
+        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
+        case 'm': model = optarg; break;
+        case 'L': if (sk_cli_int("classify", "--length", optarg, 1, (int64_t)1 << 30, &L)) return SK_EXIT_USAGE; break;
+        case 'S': if (sk_cli_int("classify", "--stride", optarg, 1, (int64_t)1 << 40, &S)) return SK_EXIT_USAGE; break;
+        case 'b': if (sk_cli_int("classify", "--batch", optarg, 1, 1 << 20, &B)) return SK_EXIT_USAGE; break;
+        case '@': if (sk_cli_int("classify", "--threads", optarg, 0, 4096, &threads)) return SK_EXIT_USAGE; break;
+        case O_RC: wo.rc_average = 1; break;
+        case 'w': c.windows = 1; break;
+        case O_BED: c.bed = 1; break;
+        case 'o': outp = optarg; break;
+        case 'T': ref = optarg; break;
+        case O_DEVICE: device = optarg; break;
+        case O_SHORT:
+            if (!strcmp(optarg, "pad")) wo.short_policy = SK_DNA_SHORT_PAD;
+            else if (!strcmp(optarg, "skip")) wo.short_policy = SK_DNA_SHORT_SKIP;
+            else return sk_cli_usage("classify", "--short: '%s' is not pad or skip", optarg);
+            break;
+        default: return SK_EXIT_USAGE;
+        }
+    }
+    if (!model) return sk_cli_usage("classify", "--model is required");
+    if (optind >= argc) return sk_cli_usage("classify", "no input files");
+    if (!L && !(L = trained_length(model))) {
+        /* no length recorded: say so if it is a classifier, else why it is not one */
+        const sk_backend *cpu = sk_backend_cpu();
+        if (sk_classifier_load(&c.clf, model, cpu, 1, 1, 0)) return sk_cli_fail(NULL);
+        sk_classifier_free(c.clf);
+        return sk_cli_usage("classify", "%s records no training length: give --length", model);
+    }
+    wo.length = L, wo.stride = S ? S : L, wo.batch = B, wo.keep_windows = c.windows || c.bed;
+    sk_lm_threads((int)threads);
+    const sk_backend *be;
+    if (sk_lm_backend(device, &be)) return sk_cli_fail(NULL);
+    if (sk_classifier_load(&c.clf, model, be, B, L, 0)) return sk_cli_fail(NULL);
+    /* the tokenizer the model was trained with */
+    const char *tj = sk_classifier_meta(c.clf, "tokenizer");
+    int64_t vocab = 0;
+    char what[1100];
+    snprintf(what, sizeof what, "%s: __metadata__.tokenizer", model);
+    int rc = tj ? sk_dna_tokenizer_parse(tj, what, &wo.tok_flags, &vocab)
+                : sk_error(SK_EFORMAT, "%s: no tokenizer in the metadata, so not a DNA classifier", model);
+    if (!rc && vocab != sk_mamba_lm_config(sk_classifier_backbone(c.clf))->vocab_size)
+        rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
+                      (long long)vocab, (long long)sk_mamba_lm_config(sk_classifier_backbone(c.clf))->vocab_size);
+    c.K = sk_classifier_nclasses(c.clf);
+    c.p = malloc((size_t)c.K * sizeof(double));
+    if (!rc && !c.p) rc = sk_error(SK_ENOMEM, "classify: out of memory");
+    if (!rc) rc = sk_out_open(&c.out, outp);
+    int opened = !rc;
+    if (!rc && !c.bed) {
+        rc = sk_out_printf(&c.out, "# ssmkit classify: model %s, length %lld, stride %lld%s; records shorter than the "
+                                   "length are %s\n", model, (long long)L, (long long)wo.stride,
+                           wo.rc_average ? ", reverse-complement averaged" : "",
+                           wo.short_policy == SK_DNA_SHORT_PAD ? "left-padded with [PAD] to one window" : "skipped");
+        if (!rc) rc = sk_out_printf(&c.out, "record\tstart\tend\tpredicted");
+        for (int k = 0; k < c.K && !rc; k++) rc = sk_out_printf(&c.out, "\tp_%s", sk_classifier_class(c.clf, k));
+        if (!rc) rc = sk_out_printf(&c.out, "\n");
+    }
+    sk_winrun *w = NULL;
+    if (!rc) rc = sk_winrun_create(&w, &wo, c.K, compute, emit, &c);
+    int64_t skipped_aln = 0;
+    for (int i = optind; i < argc && !rc; i++) {
+        sk_seqin *in;
+        if ((rc = sk_seqin_open(&in, argv[i], ref, (int)threads))) break;
+        sk_seqrec r;
+        int64_t n = 0;
+        while (!(rc = sk_seqin_next(in, &r))) {
+            n++;
+            if ((rc = sk_winrun_add(w, r.name, r.seq, r.len))) break;
+        }
+        if (rc == SK_EOF) rc = SK_OK;
+        if (!rc && n == 0)
+            rc = sk_error(SK_EFORMAT, "%s: no records with a sequence%s", argv[i],
+                          sk_seqin_skipped(in) ? " (all SAM/BAM/CRAM records lack SEQ)" : "");
+        skipped_aln += sk_seqin_skipped(in);
+        sk_seqin_close(in);
+    }
+    if (!rc) rc = sk_winrun_finish(w);
+    int64_t nrec = 0, nwin = 0, nskip = 0, npad = 0;
+    if (w) sk_winrun_counts(w, &nrec, &nwin, &nskip, &npad);
+    if (!rc && !c.bed)
+        rc = sk_out_printf(&c.out, "# %lld records, %lld windows; %lld records shorter than %lld bases %s%s\n",
+                           (long long)nrec, (long long)nwin, (long long)(npad + nskip), (long long)L,
+                           nskip ? "skipped" : "padded", skipped_aln ? "; alignment records without SEQ skipped" : "");
+    if (!rc) rc = sk_out_close(&c.out);
+    else if (opened) sk_out_abort(&c.out);
+    sk_log_info("classify: %lld records, %lld windows, %lld short records %s", (long long)nrec, (long long)nwin,
+                (long long)(npad + nskip), nskip ? "skipped" : "padded");
+    sk_winrun_free(w);
+    sk_classifier_free(c.clf);
+    free(c.p);
+    return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}
+#endif

@@ -1,0 +1,43 @@
+/* cmd_export.c — `ssmkit export --hf DIR --model M`: a Mamba LM as a Hugging Face folder. */
+#include <stdio.h>
+#include "models/sk_mamba_tools.h"
+#include "tools/sk_cli.h"
+
+static const char *usage =
+    "Usage: ssmkit export --hf DIR --model M\n"
+    "\n"
+    "Write the model M (ssmkit checkpoint, mamba_ssm or Hugging Face folder) as a Hugging Face\n"
+    "transformers folder: DIR/config.json (model_type \"mamba\", MambaForCausalLM; vocab_size is the\n"
+    "padded vocabulary) and DIR/model.safetensors (fp32, transformers tensor names, no lm_head.weight\n"
+    "for tied embeddings). transformers' MambaForCausalLM.from_pretrained(DIR) and ssmkit (--model\n"
+    "DIR) both read it; ssmkit gives identical logits for M and DIR.\n"
+    "\n"
+    "  -m, --model M   the model to export\n"
+    "      --hf DIR    output folder (created if missing)\n"
+    "  -h, --help      show this help\n";
+
+int cmd_export(int argc, char **argv) {
+    enum { O_HF = 1000 };
+    static const struct option lo[] = {{"model", required_argument, 0, 'm'}, {"hf", required_argument, 0, O_HF},
+                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *model = NULL, *dir = NULL;
+    int c;
+    while ((c = sk_getopt(argc, argv, "m:h", lo, "export")) != -1) {
+        if (c == 'm') model = optarg;
+        else if (c == O_HF) dir = optarg;
+        else if (c == 'h') {
+            fputs(usage, stdout);
+            return SK_EXIT_OK;
+        } else return SK_EXIT_USAGE;
+    }
+    if (optind < argc) return sk_cli_usage("export", "unexpected argument '%s'", argv[optind]);
+    if (!model) return sk_cli_usage("export", "missing --model M");
+    if (!dir) return sk_cli_usage("export", "missing --hf DIR");
+    sk_mamba_lm *m = NULL;
+    int rc = sk_mamba_lm_load(&m, model, sk_backend_cpu(), 1, 1, 0);
+    if (!rc) rc = sk_mamba_lm_export_hf(m, dir);
+    sk_mamba_lm_free(m);
+    if (rc) return sk_cli_fail(NULL);
+    fprintf(stderr, "ssmkit export: wrote %s/config.json and %s/model.safetensors\n", dir, dir);
+    return SK_EXIT_OK;
+}

@@ -1,0 +1,81 @@
+/* sk_dnarun.h — what `ssmkit classify`, `ssmkit embed` and `ssmkit finetune` share (tools/ only,
+ * genomics builds): one reader for FASTA/FASTQ/SAM/BAM/CRAM, the window runner that batches the
+ * windows of a stream of records through a model and averages them per window (both strands)
+ * and per record, the tokenizer and provenance metadata of DNA checkpoints.
+ */
+#ifndef SK_DNARUN_H
+#define SK_DNARUN_H
+
+#include <stdint.h>
+#include "genomics/sk_dna.h"
+#include "src/sk_error.h"
+
+/* ---- sequence input: the file type comes from the extension ----
+ * FASTA .fa .fasta .fna .ffn .frn; FASTQ .fq .fastq (each also
+ * with .gz or .bgz); SAM .sam, BAM .bam, CRAM .cram. Anything else is an error naming the file.
+ * SAM/BAM/CRAM: every record with a sequence (SEQ as stored, i.e. reverse-complemented for reads
+ * mapped to the reverse strand), mapped or not; secondary/supplementary records are skipped. */
+typedef struct sk_seqin sk_seqin;
+typedef struct sk_seqrec {
+    const char *name;   /* record or read name */
+    const char *seq;    /* bases, NUL-terminated */
+    int64_t len;
+} sk_seqrec;
+/* 1 FASTA/FASTQ, 2 SAM/BAM/CRAM, 0 neither (by extension, as above). */
+int sk_seqin_kind(const char *path);
+int sk_seqin_open(sk_seqin **in, const char *path, const char *reference, int threads) SK_RESULT_USED;
+/* 0, SK_EOF, or an error. The record is valid until the next call. */
+int sk_seqin_next(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
+void sk_seqin_close(sk_seqin *in);
+int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, secondary, supplementary */
+
+/* ---- the window runner ----
+ * Each record is tiled (sk_dna_tiles: length L, stride S, short records padded or skipped);
+ * each window is one batch row (two with rc_average: the window and its reverse complement).
+ * compute() turns a batch of rows (b, L) into vectors (b, V) (log-probabilities, embeddings);
+ * a window's vector is the mean over its strands, a record's the mean over its windows.
+ * Records are emitted in input order as soon as all their windows are computed. */
+typedef struct sk_winrun_opts {
+    int64_t length, stride, batch;
+    int short_policy;   /* SK_DNA_SHORT_PAD / SK_DNA_SHORT_SKIP */
+    int rc_average;
+    int keep_windows;   /* keep per-window vectors for emit */
+    int tok_flags;      /* tokenizer flags (SK_DNA_KEEP_CASE) */
+} sk_winrun_opts;
+
+typedef struct sk_winrun_rec {
+    const char *name;
+    int64_t len, nwin;      /* nwin = 0: skipped (shorter than L with SK_DNA_SHORT_SKIP) */
+    int padded;             /* 1: shorter than L, one left-padded window */
+    const int64_t *beg;     /* (nwin) window starts (keep_windows) */
+    const double *win;      /* (nwin, V) window vectors (keep_windows) */
+    const double *mean;     /* (V) mean over the windows */
+} sk_winrun_rec;
+
+typedef int (*sk_winrun_compute_fn)(void *ctx, const int32_t *tokens, int64_t b, int64_t L, double *out);
+typedef int (*sk_winrun_emit_fn)(void *ctx, const sk_winrun_rec *rec);
+
+typedef struct sk_winrun sk_winrun;
+int sk_winrun_create(sk_winrun **w, const sk_winrun_opts *o, int64_t V, sk_winrun_compute_fn compute,
+                     sk_winrun_emit_fn emit, void *ctx) SK_RESULT_USED;
+/* Add one record (seq is only read during the call). */
+int sk_winrun_add(sk_winrun *w, const char *name, const char *seq, int64_t len) SK_RESULT_USED;
+/* Run the last partial batch and emit the remaining records. */
+int sk_winrun_finish(sk_winrun *w) SK_RESULT_USED;
+void sk_winrun_free(sk_winrun *w);
+/* counts: records added, windows computed, records skipped / padded as short */
+void sk_winrun_counts(const sk_winrun *w, int64_t *records, int64_t *windows, int64_t *skipped, int64_t *padded);
+
+/* ---- checkpoint metadata ----
+ * "tokenizer": {"name": "dna-char", "vocab": [12 or 17 token strings], "keep_case": bool}
+ * "provenance": {"ssmkit_version", "inputs": [{"path", "bytes"}], "bed": path|null, "window_mode",
+ *                "length", "seed", "command"} */
+char *sk_dna_tokenizer_json(int flags);
+/* Parse a tokenizer JSON (what: names it in messages); checks it is the DNA character tokenizer
+ * and gives its flags and vocabulary size. */
+int sk_dna_tokenizer_parse(const char *json, const char *what, int *flags, int64_t *vocab) SK_RESULT_USED;
+/* inputs: n paths (sizes read from the file system); bed, window_mode may be NULL. */
+char *sk_dna_provenance_json(const char *const *inputs, int n, const char *bed, const char *window_mode, int64_t length,
+                             uint64_t seed, int argc, char **argv);
+
+#endif

@@ -574,14 +574,8 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
     /* logits = hf @ head^T   (rows, V) */
     TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
     if (targets) {
-        TRY(be->upload(m->tgt, targets, (size_t)rows * sizeof(int32_t)));
         float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
-        /* mean over the valid targets: dlogits = (softmax - onehot) / count */
-        TRY(be->xent(m->losses, dl, m->logits, (const int32_t *)m->tgt, rows, V, -1, count ? 1.0f / (float)count : 0.0f));
-        TRY(be->download(m->host_loss, m->losses, (size_t)rows * sizeof(float)));
-        double s = 0;
-        for (int64_t i = 0; i < rows; i++) s += m->host_loss[i];
-        if (loss) *loss = count ? s / (double)count : 0;
+        TRY(sk_head_xent(be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, rows, V, count));
         m->have_dlogits = dl != NULL;
     }
     return SK_OK;

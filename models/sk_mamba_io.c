@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include "models/sk_mamba.h"
 #include "models/sk_mamba_internal.h"
+#include "models/sk_ssm.h"
 #include "src/sk_json.h"
 #include "src/sk_safetensors.h"
 
@@ -21,23 +22,8 @@
 /* Host copies of all parameters (or gradients) in table order, written as one safetensors file. */
 static int save_tensors(const sk_mamba_lm *m, const char *path, int grads) {
     if (grads && !(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "%s: the model has no gradients", path);
-    int64_t total = sk_mamba_lm_numel(m);
-    float *host = malloc((size_t)(total ? total : 1) * sizeof(float));
     char *cfg = sk_mamba_config_to_json(&m->cfg);
-    sk_stw *w = NULL;
-    int rc = !host || !cfg ? sk_error(SK_ENOMEM, "%s: out of memory", path) : sk_stw_create(&w);
-    int64_t off = 0;
-    for (int i = 0; i < m->np && !rc; i++) {
-        const sk_param *p = &m->params[i];
-        rc = m->be->download(host + off, grads ? p->g : p->w, (size_t)p->numel * sizeof(float));
-        if (!rc) rc = sk_stw_add(w, p->name, SK_F32, p->ndim, p->shape, host + off);
-        off += p->numel;
-    }
-    if (!rc) rc = sk_stw_meta(w, "config", cfg);
-    if (!rc) rc = sk_stw_meta(w, "format", grads ? "ssmkit-gradients" : "ssmkit");
-    if (!rc) rc = sk_stw_write(w, path);
-    sk_stw_free(w);
-    free(host);
+    int rc = sk_params_save(m->be, m->params, m->np, sk_mamba_lm_numel(m), cfg, path, grads);
     free(cfg);
     return rc;
 }

@@ -89,6 +89,19 @@ int sk_linear_fwd(const sk_backend *be, float *out, const float *x, const float 
 int sk_linear_bwd(const sk_backend *be, float *dx, float dx_beta, float *dW, float *dbias, const float *dout,
                   const float *x, const float *W, int64_t rows, int64_t n, int64_t k, const float *ones) SK_RESULT_USED;
 
+/* Mean cross-entropy over the non-ignored targets (-1) of logits (rows, V), shared by the LM and
+ * the U-Net heads. targets: host (rows); tgt, losses: backend scratch (rows); dlogits: backend
+ * (rows, V) or NULL (no gradient): (softmax - onehot) / count; host_loss: host scratch (rows).
+ * count = the number of non-ignored targets (the caller validated them). */
+int sk_head_xent(const sk_backend *be, double *loss, float *dlogits, const float *logits, const int32_t *targets,
+                 int32_t *tgt, float *losses, float *host_loss, int64_t rows, int64_t V, int64_t count) SK_RESULT_USED;
+
+/* Write a parameter table (or its gradients) as one fp32 safetensors file, atomically, with the
+ * config JSON in __metadata__["config"] and "format" = "ssmkit" or "ssmkit-gradients". total =
+ * the sum of the tensors' numel. */
+int sk_params_save(const sk_backend *be, const sk_param *params, int np, int64_t total, const char *config_json,
+                   const char *path, int grads) SK_RESULT_USED;
+
 /* One pre-norm residual layer (what the LM stacks and the U-Net reuses), rows = b * L, width d:
  *   Mamba block: out = in + Mixer(RMSNorm(in));
  *   S4+MLP:      mid = in + S4(RMSNorm(in)); out = mid + MLP(RMSNorm2(mid)).

@@ -476,13 +476,8 @@ int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, i
     TRY(sk_linear_fwd(be, m->logits, m->hf, m->head_w, m->head_b, rows, V, D, m->ones));
     m->b = b, m->L = L, m->fwd_ok = 1, m->have_dlogits = 0;
     if (targets) {
-        TRY(be->upload(m->tgt, targets, (size_t)rows * sizeof(int32_t)));
         float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
-        TRY(be->xent(m->losses, dl, m->logits, (const int32_t *)m->tgt, rows, V, -1, count ? 1.0f / (float)count : 0.0f));
-        TRY(be->download(m->host_loss, m->losses, (size_t)rows * sizeof(float)));
-        double s = 0;
-        for (int64_t i = 0; i < rows; i++) s += m->host_loss[i];
-        if (loss) *loss = count ? s / (double)count : 0;
+        TRY(sk_head_xent(be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, rows, V, count));
         m->have_dlogits = dl != NULL;
     }
     return SK_OK;
@@ -646,23 +641,8 @@ int sk_unet_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *lo
 
 static int save_tensors(const sk_unet *m, const char *path, int grads) {
     if (grads && !(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "%s: the model has no gradients", path);
-    int64_t total = sk_unet_numel(m);
-    float *host = malloc((size_t)(total ? total : 1) * sizeof(float));
     char *cfg = sk_unet_config_to_json(&m->cfg);
-    sk_stw *w = NULL;
-    int rc = !host || !cfg ? sk_error(SK_ENOMEM, "%s: out of memory", path) : sk_stw_create(&w);
-    int64_t off = 0;
-    for (int i = 0; i < m->np && !rc; i++) {
-        const sk_param *p = &m->params[i];
-        rc = m->be->download(host + off, grads ? p->g : p->w, (size_t)p->numel * sizeof(float));
-        if (!rc) rc = sk_stw_add(w, p->name, SK_F32, p->ndim, p->shape, host + off);
-        off += p->numel;
-    }
-    if (!rc) rc = sk_stw_meta(w, "config", cfg);
-    if (!rc) rc = sk_stw_meta(w, "format", grads ? "ssmkit-gradients" : "ssmkit");
-    if (!rc) rc = sk_stw_write(w, path);
-    sk_stw_free(w);
-    free(host);
+    int rc = sk_params_save(m->be, m->params, m->np, sk_unet_numel(m), cfg, path, grads);
     free(cfg);
     return rc;
 }

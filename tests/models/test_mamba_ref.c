@@ -17,19 +17,12 @@
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 #include "tests/sk_test.h"
+#include "tests/models/ref_util.h"
 
 static char fx[1024];
 static sk_st *expct;
 enum { B = 2, L = 13 };
 
-static double *read_ref(const sk_st *st, const char *name, int64_t n) {
-    float *f = malloc((size_t)n * sizeof(float));
-    double *d = malloc((size_t)n * sizeof(double));
-    SK_CHECK(sk_st_read_f32(st, name, f, n) == 0, "read %s: %s", name, sk_errmsg());
-    for (int64_t i = 0; i < n; i++) d[i] = f[i];
-    free(f);
-    return d;
-}
 
 #define REL(name, got, ref, n, tol)                                                                \
     do {                                                                                           \

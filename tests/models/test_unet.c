@@ -19,17 +19,10 @@
 #include "src/sk_rng.h"
 #include "src/sk_safetensors.h"
 #include "tests/sk_test.h"
+#include "tests/models/ref_util.h"
 
 static double worst_parity = 0;
 
-static double *read_ref(const sk_st *st, const char *name, int64_t n) {
-    float *f = malloc((size_t)n * sizeof(float));
-    double *d = malloc((size_t)n * sizeof(double));
-    SK_CHECK(sk_st_read_f32(st, name, f, n) == 0, "read %s: %s", name, sk_errmsg());
-    for (int64_t i = 0; i < n; i++) d[i] = f[i];
-    free(f);
-    return d;
-}
 
 static void check_rel(const char *name, const float *got, const double *ref, int64_t n) {
     double e = sk_test_relerr_f(got, ref, n);

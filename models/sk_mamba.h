@@ -29,18 +29,14 @@ extern "C" {
  * pad_vocab_size_multiple (default 8; the vocabulary is rounded up to a multiple, as mamba_ssm),
  * d_state (16), d_conv (4), expand (2), dt_rank ("auto" = ceil(d_model/16), or an integer),
  * dt_min (1e-3), dt_max (0.1), dt_init_floor (1e-4), dt_scale (1), norm_epsilon (1e-5),
-<<<<<<< HEAD
- * tie_embeddings (true). "arch", if present, must be "mamba-lm".
+ * tie_embeddings (true). "arch", if present, must be "mamba-lm". A "train" object (a preset's
+ * training options, read by `ssmkit train`) is allowed and ignored here.
  * The SSM layer family (issue 7, models/sk_ssm.h): "ssm" = "s6" (default, Mamba's selective
  * S6, real), "s6-complex" (complex S6: A = -exp(A_log) + i A_imag, x_proj gives R + 4N outputs),
  * "s4d-real" or "s4d-lin" (the LTI S4D layer with ZOH, real or complex, per-channel dt; in a
  * Mamba block it replaces x_proj/dt_proj/S6: the "Mamba-S4" block); "block" = "mamba" (default)
  * or "s4-mlp" (SaShiMi's S4 block followed by an MLP block, each pre-norm residual; needs an
  * s4d ssm). Complex kinds have d_state complex modes (2 * d_state real numbers per channel).
-=======
- * tie_embeddings (true). "arch", if present, must be "mamba-lm". A "train" object (a preset's
- * training options, read by `ssmkit train`) is allowed and ignored here.
->>>>>>> train
  * ------------------------------------------------------------------------------------------- */
 enum { SK_SSM_S6 = 0, SK_SSM_S6_COMPLEX = 1, SK_SSM_S4D_REAL = 2, SK_SSM_S4D_LIN = 3 };
 enum { SK_BLOCK_MAMBA = 0, SK_BLOCK_S4_MLP = 1 };

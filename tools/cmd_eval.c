@@ -110,10 +110,22 @@ static void ev_close(ev_ctx *c) {
     sk_mamba_lm_free(c->m);
 }
 
+/* The streaming summary: chunking, targets, total NLL and the loss lines. */
+static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, const char *unit);
 static void print_loss(double loss, const char *unit) {
     printf("loss\t%.6f\n", loss);
     printf("bits_per_%s\t%.6f\n", unit, loss / log(2.0));
     printf("perplexity\t%.6g\n", exp(loss));
+}
+
+static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, const char *unit) {
+    int64_t chunks = 0;
+    sk_stream_counts(s, NULL, NULL, &chunks);
+    printf("chunk\t%lld\n", (long long)chunk);
+    printf("chunks\t%lld\n", (long long)chunks);
+    printf("targets\t%lld\n", (long long)c->ntarget);
+    printf("nll\t%.9g\n", c->sum);
+    print_loss(c->sum / (double)c->ntarget, unit);
 }
 
 /* The whole token file as one sequence, read in blocks and streamed in chunks. */
@@ -153,17 +165,12 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
     if (!rc && n < 2) rc = sk_error(SK_EINVAL, "%s: %lld tokens; need at least 2 (one target)", data, (long long)n);
     if (!rc) rc = sk_stream_end(s);
     if (!rc) rc = sk_stream_finish(s);
-    int64_t chunks = 0;
-    if (s) sk_stream_counts(s, NULL, NULL, &chunks);
     if (!rc) {
         printf("model\t%s\n", model);
         printf("parameters\t%lld\n", (long long)sk_mamba_lm_numel(c.m));
         printf("sequences\t1\n");
         printf("length\t%lld\n", (long long)n);
-        printf("chunk\t%lld\n", (long long)chunk);
-        printf("chunks\t%lld\n", (long long)chunks);
-        printf("targets\t%lld\n", (long long)c.ntarget);
-        print_loss(c.sum / (double)c.ntarget, "token");
+        print_stream(&c, chunk, s, "token");
     }
     sk_stream_free(s);
     ev_close(&c);
@@ -214,8 +221,8 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
     if (!rc) rc = sk_seqin_open(&in, data, NULL, 0);
     if (!rc) rc = sk_seqin_stream(in, s, flags, NULL);
     if (!rc) rc = sk_stream_finish(s);
-    int64_t nrec = 0, nbase = 0, chunks = 0;
-    if (s) sk_stream_counts(s, &nrec, &nbase, &chunks);
+    int64_t nrec = 0, nbase = 0;
+    if (s) sk_stream_counts(s, &nrec, &nbase, NULL);
     if (!rc && !nrec) rc = sk_error(SK_EFORMAT, "%s: no records", data);
     if (!rc && !c.ntarget) rc = sk_error(SK_EINVAL, "%s: no targets (records of 1 base)", data);
     if (!rc && opened) rc = sk_out_close(&per);
@@ -225,10 +232,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
         printf("data\t%s\n", data);
         printf("records\t%lld\n", (long long)nrec);
         printf("bases\t%lld\n", (long long)nbase);
-        printf("chunk\t%lld\n", (long long)chunk);
-        printf("chunks\t%lld\n", (long long)chunks);
-        printf("targets\t%lld\n", (long long)c.ntarget);
-        print_loss(c.sum / (double)c.ntarget, "base");
+        print_stream(&c, chunk, s, "base");
     }
     sk_seqin_close(in);
     sk_stream_free(s);

@@ -307,6 +307,39 @@ const char *sk_classifier_meta(const sk_classifier *c, const char *key) {
     return NULL;
 }
 
+/* The head on n rows of the backbone's last hidden states hf (rows, d): h[i] = hf[row_i] with
+ * row_i = pos[i], or the last position of row i of a (n, L) forward when pos is NULL;
+ * logits = h W^T + bias   (n, K). */
+/* logits = h W^T + bias (n, K) from the pooled hidden states h = c->last (n, d) */
+static int head(sk_classifier *c, int64_t n, int64_t L) {
+    const sk_backend *be = c->be;
+    const int64_t d = c->d, K = c->K;
+    TRY(be->gemm(0, 1, n, K, d, 1, c->last, d, c->W, d, 0, c->logits, K));
+    for (int64_t i = 0; i < n; i++) TRY(be->axpy(c->logits + i * K, c->bias, 1.0f, K));
+    c->b = n, c->L = L, c->fwd_ok = 1;
+    return SK_OK;
+}
+
+int sk_classifier_head_at(sk_classifier *c, const int64_t *pos, int64_t n) {
+    c->fwd_ok = 0, c->have_grad = 0;
+    const sk_mamba_lm *lm = c->lm;
+    const int64_t rows = sk_mamba_lm_max_batch(lm) * sk_mamba_lm_max_len(lm), d = c->d;
+    if (n < 1 || n > c->max_b) return sk_error(SK_EINVAL, "classifier: %lld head rows, not in [1, %lld]", (long long)n, (long long)c->max_b);
+    for (int64_t i = 0; i < n; i++)
+        if (pos[i] < 0 || pos[i] >= rows)
+            return sk_error(SK_EINVAL, "classifier: hidden row %lld is outside the backbone's %lld rows", (long long)pos[i], (long long)rows);
+    const float *hf = sk_mamba_lm_hidden(c->lm);
+    for (int64_t i = 0; i < n; i++) TRY(c->be->copy(c->last + i * d, hf + pos[i] * d, (size_t)d * sizeof(float)));
+    return head(c, n, 1);
+}
+
+int sk_classifier_head_on(sk_classifier *c, const float *h, int64_t n) {
+    c->fwd_ok = 0, c->have_grad = 0;
+    if (n < 1 || n > c->max_b) return sk_error(SK_EINVAL, "classifier: %lld head rows, not in [1, %lld]", (long long)n, (long long)c->max_b);
+    TRY(c->be->upload(c->last, h, (size_t)(n * c->d) * sizeof(float)));
+    return head(c, n, 1);
+}
+
 int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t b, int64_t L,
                           double *loss) {
     const sk_backend *be = c->be;
@@ -338,10 +371,7 @@ int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t
             TRY(be->gemm(0, 0, 1, d, L, 1, c->wts + i * L, L, hf + i * L * d, d, 0, c->last + i * d, d));
         else TRY(be->copy(c->last + i * d, hf + (i * L + L - 1) * d, (size_t)d * sizeof(float)));
     }
-    /* logits = h W^T + bias   (b, K) */
-    TRY(be->gemm(0, 1, b, K, d, 1, c->last, d, c->W, d, 0, c->logits, K));
-    for (int64_t i = 0; i < b; i++) TRY(be->axpy(c->logits + i * K, c->bias, 1.0f, K));
-    c->b = b, c->L = L, c->fwd_ok = 1;
+    TRY(head(c, b, L));
     if (labels) {
         TRY(be->upload(c->labels, labels, (size_t)b * sizeof(int32_t)));
         float *dl = (c->flags & SK_MAMBA_GRADS) ? c->dlogits : NULL;

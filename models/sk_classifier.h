@@ -70,6 +70,16 @@ const sk_param *sk_classifier_param(const sk_classifier *c, int i);
  * loss gradient is kept for sk_classifier_backward. */
 int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t b, int64_t L,
                           double *loss) SK_RESULT_USED;
+/* Streaming (issue 12): the head alone on hidden rows of the backbone's last forward (run by the
+ * caller, e.g. sk_mamba_lm_forward_hidden_state on sk_classifier_backbone(c) with a recurrent
+ * state): logits for the flat rows pos[0..n) of hf (b*L, d), n <= max_batch; then
+ * sk_classifier_logprobs gives (n, K). Equals sk_classifier_forward when pos are the rows' last
+ * positions of a last-pool classifier. No backward after it. */
+int sk_classifier_head_at(sk_classifier *c, const int64_t *pos, int64_t n) SK_RESULT_USED;
+/* The head alone on pooled hidden states the caller computed: h host (n, d), n <= max_batch (a
+ * mean-pool classifier over a streamed record: the mean of its final-norm hidden states). Then
+ * sk_classifier_logprobs gives (n, K). No backward after it. */
+int sk_classifier_head_on(sk_classifier *c, const float *h, int64_t n) SK_RESULT_USED;
 /* log-softmax of the last forward's logits, computed in double: host (b, K). */
 int sk_classifier_logprobs(const sk_classifier *c, double *logp) SK_RESULT_USED;
 /* Gradients of the last forward's mean loss, added (+=) to every parameter's gradient. */

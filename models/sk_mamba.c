@@ -533,6 +533,7 @@ static int backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, in
     const sk_backend *be = m->be;
     const int64_t d = c->d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
     m->fwd_ok = 0, m->have_dlogits = 0;
+    m->have_losses = 0;
     if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
         return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
                         (long long)L, (long long)m->max_b, (long long)m->max_L);
@@ -577,6 +578,7 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
         float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
         TRY(sk_head_xent(be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, rows, V, count));
         m->have_dlogits = dl != NULL;
+        m->have_losses = 1;
     }
     return SK_OK;
 }
@@ -584,8 +586,16 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
 int sk_mamba_lm_forward_hidden(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset) {
     return backbone_forward(m, tokens, b, L, reset, NULL);
 }
+int sk_mamba_lm_forward_hidden_state(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
+                                     sk_mamba_lm_state *st) {
+    return backbone_forward(m, tokens, b, L, reset, st);
+}
 const float *sk_mamba_lm_hidden(const sk_mamba_lm *m) { return m->hf; }
 float *sk_mamba_lm_dhidden(sk_mamba_lm *m) { return m->dhf; }
+
+const float *sk_mamba_lm_position_losses(const sk_mamba_lm *m) {
+    return m->fwd_ok && m->have_losses ? m->host_loss : NULL;
+}
 
 int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) {
     if (!m->fwd_ok) return sk_error(SK_EINVAL, "mamba: no forward to take logits from");

@@ -197,6 +197,10 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
                         const uint8_t *reset, sk_mamba_lm_state *st, double *loss) SK_RESULT_USED;
 /* Copy the logits of the last forward to host: (b, L, vocab_padded). */
 int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) SK_RESULT_USED;
+/* The per-position losses of the last forward with targets: host (b, L), -log p(target) in nats
+ * (fp32), 0 where the target is -1; valid until the next forward (NULL before one). Lets a caller
+ * split a batch's loss by record (packed rows, streaming evaluation). */
+const float *sk_mamba_lm_position_losses(const sk_mamba_lm *m);
 /* Gradients of the mean loss of the last forward (which needs targets and no state), added (+=)
  * to the gradient arena. */
 int sk_mamba_lm_backward(sk_mamba_lm *m) SK_RESULT_USED;
@@ -209,6 +213,12 @@ int sk_mamba_lm_zero_grad(sk_mamba_lm *m) SK_RESULT_USED;
  * and sk_mamba_lm_backward_hidden adds (+=) the backbone's parameter gradients; the LM head's
  * gradient is untouched. sk_mamba_lm_forward / _backward are these plus the LM head. */
 int sk_mamba_lm_forward_hidden(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset) SK_RESULT_USED;
+/* The same with a recurrent state (streaming inference, issue 12): st (b sequences) is the state
+ * to start from and is updated to the state after the last position, so consecutive calls over
+ * the chunks of a sequence equal one call over the whole (reset flags start new sequences inside
+ * a chunk: packed records). No backward after a forward with a state. */
+int sk_mamba_lm_forward_hidden_state(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
+                                     sk_mamba_lm_state *st) SK_RESULT_USED;
 const float *sk_mamba_lm_hidden(const sk_mamba_lm *m);
 float *sk_mamba_lm_dhidden(sk_mamba_lm *m); /* NULL without SK_MAMBA_GRADS */
 int sk_mamba_lm_backward_hidden(sk_mamba_lm *m) SK_RESULT_USED;

@@ -31,6 +31,7 @@ struct sk_mamba_lm {
     /* the last forward */
     int64_t b, L;
     int fwd_ok, fwd_state, fwd_reset, have_dlogits;
+    int have_losses; /* host_loss holds the last forward's per-position losses */
 };
 
 struct sk_mamba_lm_state {

@@ -15,6 +15,10 @@
 static int tm_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
     return sk_mamba_lm_forward(s, in, tg, b, L, NULL, NULL, loss);
 }
+static int tm_forward_packed(void *s, const int32_t *in, const int32_t *tg, const uint8_t *reset, int64_t b, int64_t L,
+                             double *loss) {
+    return sk_mamba_lm_forward(s, in, tg, b, L, reset, NULL, loss);
+}
 static int tm_backward(void *s) { return sk_mamba_lm_backward(s); }
 static int tm_zero_grad(void *s) { return sk_mamba_lm_zero_grad(s); }
 static int tm_nparams(const void *s) { return sk_mamba_lm_nparams(s); }
@@ -29,7 +33,8 @@ void sk_mamba_lm_train_model(sk_mamba_lm *m, sk_train_model *out) {
                             .zero_grad = tm_zero_grad,
                             .nparams = tm_nparams,
                             .param = tm_param,
-                            .config_json = tm_config};
+                            .config_json = tm_config,
+                            .forward_packed = tm_forward_packed};
 }
 
 static int tu_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {

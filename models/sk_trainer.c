@@ -177,6 +177,17 @@ int sk_train_state_peek(const char *path, char **config_json, char **train_json)
 
 /* ================================================================================ evaluation */
 
+/* The model's forward on a batch of d: with the batch's reset flags when d packs rows. */
+static int data_forward(const sk_train_model *m, const sk_data *d, const int32_t *in, const int32_t *tg, int64_t b,
+                        int64_t L, double *loss) {
+    const uint8_t *rs = sk_data_resets(d);
+    if (!rs) return m->forward(m->self, in, tg, b, L, loss);
+    if (!m->forward_packed)
+        return sk_error(SK_EUNSUP, "%s: packed rows need a model with state resets (the Mamba LM), not this one",
+                        sk_data_path(d));
+    return m->forward_packed(m->self, in, tg, rs, b, L, loss);
+}
+
 int sk_train_evaluate(const sk_train_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
                       int32_t *targets, double *bits, int64_t *ntargets) {
     sk_data_rewind(d);
@@ -191,7 +202,7 @@ int sk_train_evaluate(const sk_train_model *m, sk_data *d, int64_t b, int64_t L,
         for (int64_t i = 0; i < b * L; i++) c += targets[i] != SK_DATA_IGNORE;
         if (!c) continue;
         double loss = 0;
-        TRY(m->forward(m->self, inputs, targets, b, L, &loss));
+        TRY(data_forward(m, d, inputs, targets, b, L, &loss));
         sum += loss * (double)c;
         count += c;
     }
@@ -546,7 +557,7 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
         }
         if (w == 0) continue; /* no target of this micro-batch is on this rank */
         double loss = 0;
-        TRY(m->forward(m->self, t->in, t->tg, t->b, L, &loss));
+        TRY(data_forward(m, src, t->in, t->tg, t->b, L, &loss));
         if (t->inject_kind == 1 && step == t->inject_step && k == 0) loss = NAN;
         if (!isfinite(loss) && t->world == 1) return nan_stop(t, step, "the loss");
         if (w != 1 && k > 0) TRY(sk_optimizer_scale_grads(t->opt, (float)(1.0 / w)));

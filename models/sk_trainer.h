@@ -64,6 +64,10 @@ typedef struct sk_train_model {
     const sk_param *(*param)(const void *self, int i);
     /* The model config as JSON (malloc'd; the caller frees). */
     char *(*config_json)(const void *self);
+    /* forward with reset flags (b, L) (packed rows, sk_data_resets): the state restarts where a
+     * flag is set; NULL if the model cannot take packed rows. Backward as after forward. */
+    int (*forward_packed)(void *self, const int32_t *inputs, const int32_t *targets, const uint8_t *reset, int64_t b,
+                          int64_t L, double *loss);
 } sk_train_model;
 
 /* ---- AdamW over a model's parameter table (moments in backend memory, one allocation each) */

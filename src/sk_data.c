@@ -37,8 +37,10 @@ int sk_data_alloc_(sk_data **out, const char *path, int format, const sk_data_op
     d->seg_len = calloc((size_t)(nseg > 0 ? nseg : 1), sizeof *d->seg_len);
     d->cum = calloc((size_t)nseg + 1, sizeof *d->cum);
     d->tmp = malloc((size_t)(o->length + 1) * sizeof *d->tmp);
+    if (o->pack) d->reset = calloc((size_t)o->batch * (size_t)o->length, 1);
     *out = d;
-    if (!d->path || !d->seg_id || !d->seg_len || !d->cum || !d->tmp) return sk_error(SK_ENOMEM, "%s: out of memory", path);
+    if (!d->path || !d->seg_id || !d->seg_len || !d->cum || !d->tmp || (o->pack && !d->reset))
+        return sk_error(SK_ENOMEM, "%s: out of memory", path);
     return SK_OK;
 }
 
@@ -64,12 +66,16 @@ int sk_data_finish_(sk_data *d) {
     d->tokens = 0;
     for (int64_t i = 0; i < d->nseg; i++) {
         d->tokens += d->seg_len[i];
-        d->cum[i + 1] = d->cum[i] + seg_windows(d->o.mode, d->seg_len[i], d->o.length);
+        d->cum[i + 1] = d->cum[i] + (d->o.pack ? d->seg_len[i] - 1 : seg_windows(d->o.mode, d->seg_len[i], d->o.length));
     }
+    const int64_t P = d->cum[d->nseg], L = d->o.length; /* packed: P positions */
+    if (!d->o.pack) d->nwin = P;
+    else d->nwin = d->o.mode == SK_DATA_RANDOM ? (P >= L ? P - L + 1 : 1) : (P + L - 1) / L;
     uint64_t h = 0xcbf29ce484222325ull;
     const uint64_t fields[] = {(uint64_t)d->format, (uint64_t)(int64_t)d->o.split, (uint64_t)d->o.mode, (uint64_t)d->o.length,
-                               d->o.seed, (uint64_t)d->nseg, (uint64_t)d->tokens, (uint64_t)d->cum[d->nseg], (uint64_t)d->map.size};
+                               d->o.seed, (uint64_t)d->nseg, (uint64_t)d->tokens, (uint64_t)d->nwin, (uint64_t)d->map.size};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) h = fnv(h, fields[i]);
+    if (d->o.pack) h = fnv(h, 0x7061636b); /* "pack": unpacked states keep their fingerprint */
     d->fingerprint = h;
     /* stream = split + 1, so train and valid samplers of one seed differ */
     sk_rng_seed(&d->rng, d->o.seed, (uint64_t)(d->o.split + 1));
@@ -85,6 +91,7 @@ void sk_data_close(sk_data *d) {
     free(d->seg_len);
     free(d->cum);
     free(d->tmp);
+    free(d->reset);
     free(d);
 }
 
@@ -132,15 +139,40 @@ int sk_data_open_bytes(sk_data **out, const char *path, const sk_data_opts *o) {
 
 /* ---- batches ---- */
 
-/* Fill one row from window w (global index in the mode's numbering). */
-static int fill_row(sk_data *d, int64_t w, int32_t *in, int32_t *tg) {
-    const int64_t L = d->o.length;
-    int64_t lo = 0, hi = d->nseg - 1;   /* the segment s with cum[s] <= w < cum[s+1] */
+/* The segment s with cum[s] <= w < cum[s+1]. */
+static int64_t find_seg(const sk_data *d, int64_t w) {
+    int64_t lo = 0, hi = d->nseg - 1;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo + 1) / 2;
         if (d->cum[mid] <= w) lo = mid;
         else hi = mid - 1;
     }
+    return lo;
+}
+
+/* Packed row w: positions [p0, p0 + L) of the segment stream, p0 = w (random) or w L
+ * (sequential); position p of segment s at offset o = p - cum[s] has input s[o], target s[o+1]
+ * and reset (o == 0). Positions past the stream are padding (reset 0). */
+static int fill_packed(sk_data *d, int64_t w, int32_t *in, int32_t *tg, uint8_t *rs) {
+    const int64_t L = d->o.length, P = d->cum[d->nseg];
+    const int64_t p0 = d->o.mode == SK_DATA_RANDOM ? w : w * L;
+    int64_t j = 0;
+    for (int64_t s = p0 < P ? find_seg(d, p0) : d->nseg; j < L && s < d->nseg; s++) {
+        int64_t o = p0 + j - d->cum[s], m = d->seg_len[s] - 1 - o; /* positions left in s */
+        if (m > L - j) m = L - j;
+        int rc = d->read(d, s, o, m + 1, d->tmp);
+        if (rc) return rc;
+        for (int64_t k = 0; k < m; k++, j++) in[j] = d->tmp[k], tg[j] = d->tmp[k + 1], rs[j] = o + k == 0;
+    }
+    int32_t tpad = d->pad_ignore ? SK_DATA_IGNORE : d->pad_token;
+    for (; j < L; j++) in[j] = d->pad_token, tg[j] = tpad, rs[j] = 0;
+    return SK_OK;
+}
+
+/* Fill one row from window w (global index in the mode's numbering). */
+static int fill_row(sk_data *d, int64_t w, int32_t *in, int32_t *tg) {
+    const int64_t L = d->o.length;
+    int64_t lo = find_seg(d, w);
     int64_t k = w - d->cum[lo], start = d->o.mode == SK_DATA_RANDOM ? k : k * L;
     int64_t m = d->seg_len[lo] - start;   /* tokens available from start */
     if (m > L + 1) m = L + 1;
@@ -155,7 +187,7 @@ static int fill_row(sk_data *d, int64_t w, int32_t *in, int32_t *tg) {
 }
 
 int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) {
-    const int64_t L = d->o.length, total = d->cum[d->nseg];
+    const int64_t L = d->o.length, total = d->nwin;
     /* the global batch has world x batch rows; this rank fills rows [lo, lo + batch) of it */
     const int64_t gb = (int64_t)d->world * d->o.batch, lo = (int64_t)d->rank * d->o.batch;
     *rows = 0;
@@ -166,14 +198,16 @@ int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) {
         else if (d->cursor < total) w = d->cursor++;
         if (g < lo || g >= lo + d->o.batch) continue;
         int32_t *in = inputs + (g - lo) * L, *tg = targets + (g - lo) * L;
+        uint8_t *rs = d->reset ? d->reset + (g - lo) * L : NULL;
         if (w < 0) {   /* past the last window: an empty row */
             for (int64_t j = 0; j < L; j++) {
                 in[j] = d->pad_token;
                 tg[j] = SK_DATA_IGNORE;
+                if (rs) rs[j] = 0;
             }
             continue;
         }
-        int rc = fill_row(d, w, in, tg);
+        int rc = rs ? fill_packed(d, w, in, tg, rs) : fill_row(d, w, in, tg);
         if (rc) return sk_error_wrap(rc, "%s: ", d->path);
         (*rows)++;
     }
@@ -196,7 +230,8 @@ int sk_data_rank(const sk_data *d) { return d->rank; }
 int sk_data_world(const sk_data *d) { return d->world; }
 
 int64_t sk_data_vocab_size(const sk_data *d) { return d->vocab; }
-int64_t sk_data_windows(const sk_data *d) { return d->cum[d->nseg]; }
+int64_t sk_data_windows(const sk_data *d) { return d->nwin; }
+const uint8_t *sk_data_resets(const sk_data *d) { return d->reset; }
 int64_t sk_data_tokens(const sk_data *d) { return d->tokens; }
 int64_t sk_data_targets(const sk_data *d) { return d->tokens - d->nseg; }
 int64_t sk_data_batches(const sk_data *d) { return d->batches; }
@@ -216,7 +251,7 @@ int sk_data_state_set(sk_data *d, const uint64_t w[SK_DATA_STATE_WORDS]) {
     if (w[6] != d->fingerprint)
         return sk_error(SK_EINVAL, "%s: saved data-sampler state was made with other data or options "
                         "(file size, split, length, seed or mode differ); resume with the original ones", d->path);
-    if ((int64_t)w[4] < 0 || (int64_t)w[4] > d->cum[d->nseg] || (int64_t)w[5] < 0)
+    if ((int64_t)w[4] < 0 || (int64_t)w[4] > d->nwin || (int64_t)w[5] < 0)
         return sk_error(SK_EFORMAT, "%s: saved data-sampler state is corrupt (cursor %lld)", d->path, (long long)w[4]);
     for (int i = 0; i < 4; i++) d->rng.s[i] = w[i];
     d->cursor = (int64_t)w[4];

@@ -26,6 +26,17 @@
  *     losses); the last window of a segment is padded. SK_EOF after the last window;
  *     sk_data_rewind starts over.
  *
+ * Packed rows (opts.pack, paper §3.5). The split's segments are laid end to end: a segment of n
+ * tokens gives n - 1 positions (input s_0..s_{n-2}, target s_1..s_{n-1}), so every position has
+ * a target and no target crosses a segment. A row is L consecutive positions of that stream,
+ * which may hold several segments (short examples fill a row instead of being padded); the
+ * reset flag of a position (sk_data_resets) is 1 where a segment starts, and the model restarts
+ * its recurrent state there, so each segment is computed as if alone. A long segment continues
+ * in the next positions; the row boundary cuts it as a window would. RANDOM: a row starts at a
+ * uniform position of the stream (P - L + 1 starts for P >= L positions, else one padded row);
+ * SEQUENTIAL: rows [kL, (k+1)L) in order, so with batch 1 and the state carried from row to row
+ * the pass equals one pass over every segment whole (streaming evaluation).
+ *
  * Padding. A window with fewer than L+1 tokens is padded: inputs with the pad token (shards:
  * "pad_token"; byte files: 0), targets with SK_DATA_IGNORE (-1) when the shard's pad_rule is
  * "ignore" and for byte files, or with the pad token when pad_rule is "none". Rows of a final
@@ -70,6 +81,7 @@ typedef struct sk_data_opts {
     int mode;                /* SK_DATA_RANDOM or SK_DATA_SEQUENTIAL */
     uint64_t seed;           /* random mode */
     double valid_fraction;   /* byte files: trailing fraction that forms the valid split, [0, 1) */
+    int pack;                /* 1: packed rows with resets (above) */
 } sk_data_opts;
 
 typedef struct sk_data sk_data;
@@ -86,6 +98,9 @@ void sk_data_close(sk_data *d);
  * (== batch except at the end of a sequential pass). Returns SK_OK, SK_EOF (sequential: no
  * window left; *rows = 0) or an error (I/O on a shard). */
 int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) SK_RESULT_USED;
+/* Packed rows: the (batch, L) reset flags of the last batch (1 = a segment starts there; rows
+ * past the data are 0); NULL without opts.pack. */
+const uint8_t *sk_data_resets(const sk_data *d);
 /* Sequential mode: start the pass again. */
 void sk_data_rewind(sk_data *d);
 

@@ -26,7 +26,10 @@ struct sk_data {
     int64_t nseg;
     int64_t *seg_id;            /* bytes: offset in the file; shards: example index */
     int64_t *seg_len;           /* tokens, >= 2 */
-    int64_t *cum;               /* (nseg + 1) cumulative window counts for the mode */
+    int64_t *cum;               /* (nseg + 1) cumulative window counts for the mode; packed rows:
+                                 * cumulative positions (a segment of n tokens has n - 1) */
+    int64_t nwin;               /* windows (rows) in the split for the mode */
+    uint8_t *reset;             /* packed rows: (batch, L) reset flags of the last batch */
     int64_t tokens;
     int32_t *tmp;               /* (L + 1) window buffer */
     /* sampler state (saved by sk_data_state_get) */

@@ -21,6 +21,12 @@ static const char *usage =
     "starting with '#' say how short records were handled. --bed writes BED6 instead: one line per\n"
     "window, name = predicted class, score = round(1000 * its probability), strand '.'.\n"
     "\n"
+    "Whole records (--whole): each record is classified as one sequence, whatever its length (a\n"
+    "chromosome): it is streamed through the model in chunks of --chunk bases with the recurrent\n"
+    "state carried (records are packed end to end, the state reset at each record's start), and\n"
+    "its class comes from the last base's hidden state (the mean over all its bases for a --pool\n"
+    "mean classifier). Memory is O(chunk); one row per record.\n"
+    "\n"
     "Options:\n"
     "  -m, --model M          classifier checkpoint (ssmkit finetune)\n"
     "  -L, --length L         window length [the length the model was fine-tuned on]\n"
@@ -31,6 +37,8 @@ static const char *usage =
     "  -w, --windows          one row per window instead of per record\n"
     "      --bed              BED6 output, one line per window\n"
     "  -b, --batch B          windows per model call [16]\n"
+    "      --whole            whole records, streamed (above); not with --windows/--bed/--rc-average\n"
+    "  -C, --chunk C          --whole: bases per model call [16384]\n"
     "  -o, --output FILE      write here (atomically) instead of stdout\n"
     "  -T, --reference FA     reference FASTA for CRAM input\n"
     "  -@, --threads T        kernel and decompression threads, 0 = all cores [0]\n"
@@ -54,6 +62,7 @@ int cmd_classify(int argc, char **argv) {
 #include "tools/sk_dnaout.h"
 #include "tools/sk_dnarun.h"
 #include "tools/sk_lm.h"
+#include "tools/sk_stream.h"
 
 typedef struct cls_ctx {
     sk_classifier *clf;
@@ -63,6 +72,46 @@ typedef struct cls_ctx {
     char *line; /* output line buffer */
     size_t line_cap;
 } cls_ctx;
+
+/* --whole: one chunk of the packed record stream through the backbone with the state carried;
+ * a record ending in it gets the head on its last position (pool "last") or on the mean of all
+ * its positions' hidden states, summed chunk by chunk (pool "mean"). */
+typedef struct whole_ctx {
+    cls_ctx *c;
+    sk_mamba_lm_state *st;
+    double *logp; /* (K) */
+    int64_t len;  /* bases of the current record so far */
+    float *hid;   /* pool mean: (chunk, d) host copy of the chunk's hidden states */
+    double *acc;  /* pool mean: (d) their running sum over the current record */
+    float *mean;  /* pool mean: (d) */
+} whole_ctx;
+
+static int row(cls_ctx *c, const char *name, int64_t beg, int64_t end, const double *logp);
+
+static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const uint8_t *reset, int64_t n,
+                       const sk_stream_piece *pc, int64_t np) {
+    whole_ctx *w = vctx;
+    (void)tgt;
+    sk_mamba_lm *lm = sk_classifier_backbone(w->c->clf);
+    const int64_t d = sk_mamba_lm_config(lm)->d_model;
+    int rc = sk_mamba_lm_forward_hidden_state(lm, tok, 1, n, reset, w->st);
+    if (!rc && w->acc) rc = sk_mamba_lm_backend(lm)->download(w->hid, sk_mamba_lm_hidden(lm), (size_t)(n * d) * sizeof(float));
+    for (int64_t i = 0; i < np && !rc; i++) {
+        w->len += pc[i].n;
+        for (int64_t t = 0; w->acc && t < pc[i].n; t++)
+            for (int64_t j = 0; j < d; j++) w->acc[j] += w->hid[(pc[i].off + t) * d + j];
+        if (!pc[i].last) continue;
+        int64_t pos = pc[i].off + pc[i].n - 1;
+        if (w->acc) {
+            for (int64_t j = 0; j < d; j++) w->mean[j] = (float)(w->acc[j] / (double)w->len), w->acc[j] = 0;
+            rc = sk_classifier_head_on(w->c->clf, w->mean, 1);
+        } else rc = sk_classifier_head_at(w->c->clf, &pos, 1);
+        if (!rc) rc = sk_classifier_logprobs(w->c->clf, w->logp);
+        if (!rc) rc = row(w->c, pc[i].name, 0, w->len, w->logp);
+        w->len = 0;
+    }
+    return rc;
+}
 
 static int compute(void *vctx, const int32_t *tok, int64_t b, int64_t L, double *out) {
     cls_ctx *c = vctx;
@@ -123,7 +172,7 @@ static int64_t trained_length(const char *model) {
 }
 
 int cmd_classify(int argc, char **argv) {
-    enum { O_RC = 1000, O_SHORT, O_BED, O_DEVICE };
+    enum { O_RC = 1000, O_SHORT, O_BED, O_DEVICE, O_WHOLE };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'},   {"length", required_argument, 0, 'L'},
         {"stride", required_argument, 0, 'S'},  {"rc-average", no_argument, 0, O_RC},
@@ -131,13 +180,15 @@ int cmd_classify(int argc, char **argv) {
         {"bed", no_argument, 0, O_BED},         {"batch", required_argument, 0, 'b'},
         {"output", required_argument, 0, 'o'},  {"reference", required_argument, 0, 'T'},
         {"threads", required_argument, 0, '@'}, {"device", required_argument, 0, O_DEVICE},
+        {"whole", no_argument, 0, O_WHOLE},    {"chunk", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     const char *model = NULL, *outp = NULL, *ref = NULL, *device = "cpu";
-    int64_t L = 0, S = 0, B = 16, threads = 0;
+    int64_t L = 0, S = 0, B = 16, threads = 0, chunk = 0;
+    int whole = 0;
     sk_winrun_opts wo = {.short_policy = SK_DNA_SHORT_PAD};
     cls_ctx c = {0};
     int opt;
-    while ((opt = sk_getopt(argc, argv, "m:L:S:wb:o:T:@:h", lo, "classify")) != -1) {
+    while ((opt = sk_getopt(argc, argv, "m:L:S:wb:o:T:C:@:h", lo, "classify")) != -1) {
         switch (opt) {
         case 'h': fputs(usage, stdout); return SK_EXIT_OK;
         case 'm': model = optarg; break;
@@ -145,6 +196,8 @@ int cmd_classify(int argc, char **argv) {
         case 'S': if (sk_cli_int("classify", "--stride", optarg, 1, (int64_t)1 << 40, &S)) return SK_EXIT_USAGE; break;
         case 'b': if (sk_cli_int("classify", "--batch", optarg, 1, 1 << 20, &B)) return SK_EXIT_USAGE; break;
         case '@': if (sk_cli_int("classify", "--threads", optarg, 0, 4096, &threads)) return SK_EXIT_USAGE; break;
+        case 'C': if (sk_cli_int("classify", "--chunk", optarg, 1, INT32_MAX, &chunk)) return SK_EXIT_USAGE; break;
+        case O_WHOLE: whole = 1; break;
         case O_RC: wo.rc_average = 1; break;
         case 'w': c.windows = 1; break;
         case O_BED: c.bed = 1; break;
@@ -161,6 +214,11 @@ int cmd_classify(int argc, char **argv) {
     }
     if (!model) return sk_cli_usage("classify", "--model is required");
     if (optind >= argc) return sk_cli_usage("classify", "no input files");
+    if (whole && (c.windows || c.bed || wo.rc_average || L || S))
+        return sk_cli_usage("classify", "--whole classifies whole records: not with --windows, --bed, --rc-average, "
+                                        "--length or --stride");
+    if (!whole && chunk) return sk_cli_usage("classify", "--chunk needs --whole");
+    if (whole) L = chunk ? chunk : 16384, B = 1; /* the model runs b = 1 x chunk */
     if (!L && !(L = trained_length(model))) {
         /* no length recorded: say so if it is a classifier, else why it is not one */
         const sk_backend *cpu = sk_backend_cpu();
@@ -188,46 +246,73 @@ int cmd_classify(int argc, char **argv) {
     if (!rc && !c.p) rc = sk_error(SK_ENOMEM, "classify: out of memory");
     if (!rc) rc = sk_out_open(&c.out, outp);
     int opened = !rc;
-    if (!rc && !c.bed) {
+    if (!rc && whole) rc = sk_out_printf(&c.out, "# ssmkit classify: model %s, whole records streamed in chunks of %lld "
+                                             "bases (state carried; class from the last base)\n", model, (long long)L);
+    if (!rc && !c.bed && !whole) {
         rc = sk_out_printf(&c.out, "# ssmkit classify: model %s, length %lld, stride %lld%s; records shorter than the "
                                    "length are %s\n", model, (long long)L, (long long)wo.stride,
                            wo.rc_average ? ", reverse-complement averaged" : "",
                            wo.short_policy == SK_DNA_SHORT_PAD ? "left-padded with [PAD] to one window" : "skipped");
-        if (!rc) rc = sk_out_printf(&c.out, "record\tstart\tend\tpredicted");
+    }
+    if (!rc && !c.bed) {
+        rc = sk_out_printf(&c.out, "record\tstart\tend\tpredicted");
         for (int k = 0; k < c.K && !rc; k++) rc = sk_out_printf(&c.out, "\tp_%s", sk_classifier_class(c.clf, k));
         if (!rc) rc = sk_out_printf(&c.out, "\n");
     }
     sk_winrun *w = NULL;
-    if (!rc) rc = sk_winrun_create(&w, &wo, c.K, compute, emit, &c);
+    sk_stream *ws = NULL;
+    whole_ctx wc = {.c = &c};
+    if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.K, compute, emit, &c);
+    if (!rc && whole) rc = sk_mamba_lm_state_create(sk_classifier_backbone(c.clf), 1, &wc.st);
+    if (!rc && whole && !(wc.logp = malloc((size_t)c.K * sizeof(double)))) rc = sk_error(SK_ENOMEM, "classify: out of memory");
+    if (!rc && whole && sk_classifier_pool(c.clf) == SK_POOL_MEAN) {
+        const int64_t d = sk_mamba_lm_config(sk_classifier_backbone(c.clf))->d_model;
+        wc.hid = malloc((size_t)(L * d) * sizeof(float)), wc.acc = calloc((size_t)d, sizeof(double));
+        wc.mean = malloc((size_t)d * sizeof(float));
+        if (!wc.hid || !wc.acc || !wc.mean) rc = sk_error(SK_ENOMEM, "classify: out of memory");
+    }
+    if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
     int64_t skipped_aln = 0;
     for (int i = optind; i < argc && !rc; i++) {
         sk_seqin *in;
         if ((rc = sk_seqin_open(&in, argv[i], ref, (int)threads))) break;
         sk_seqrec r;
         int64_t n = 0;
-        while (!(rc = sk_seqin_next(in, &r))) {
-            n++;
-            if ((rc = sk_winrun_add(w, r.name, r.seq, r.len))) break;
+        if (whole) rc = sk_seqin_stream(in, ws, wo.tok_flags, &n);
+        else {
+            while (!(rc = sk_seqin_next(in, &r))) {
+                n++;
+                if ((rc = sk_winrun_add(w, r.name, r.seq, r.len))) break;
+            }
+            if (rc == SK_EOF) rc = SK_OK;
         }
-        if (rc == SK_EOF) rc = SK_OK;
         if (!rc && n == 0)
             rc = sk_error(SK_EFORMAT, "%s: no records with a sequence%s", argv[i],
                           sk_seqin_skipped(in) ? " (all SAM/BAM/CRAM records lack SEQ)" : "");
         skipped_aln += sk_seqin_skipped(in);
         sk_seqin_close(in);
     }
-    if (!rc) rc = sk_winrun_finish(w);
-    int64_t nrec = 0, nwin = 0, nskip = 0, npad = 0;
+    if (!rc && w) rc = sk_winrun_finish(w);
+    if (!rc && ws) rc = sk_stream_finish(ws);
+    int64_t nrec = 0, nwin = 0, nskip = 0, npad = 0, nbase = 0;
     if (w) sk_winrun_counts(w, &nrec, &nwin, &nskip, &npad);
-    if (!rc && !c.bed)
+    if (ws) sk_stream_counts(ws, &nrec, &nbase, NULL);
+    if (!rc && whole)
+        rc = sk_out_printf(&c.out, "# %lld records, %lld bases%s\n", (long long)nrec, (long long)nbase,
+                           skipped_aln ? "; alignment records without SEQ skipped" : "");
+    if (!rc && !c.bed && !whole)
         rc = sk_out_printf(&c.out, "# %lld records, %lld windows; %lld records shorter than %lld bases %s%s\n",
                            (long long)nrec, (long long)nwin, (long long)(npad + nskip), (long long)L,
                            nskip ? "skipped" : "padded", skipped_aln ? "; alignment records without SEQ skipped" : "");
     if (!rc) rc = sk_out_close(&c.out);
     else if (opened) sk_out_abort(&c.out);
-    sk_log_info("classify: %lld records, %lld windows, %lld short records %s", (long long)nrec, (long long)nwin,
-                (long long)(npad + nskip), nskip ? "skipped" : "padded");
+    if (whole) sk_log_info("classify: %lld whole records, %lld bases", (long long)nrec, (long long)nbase);
+    else sk_log_info("classify: %lld records, %lld windows, %lld short records %s", (long long)nrec, (long long)nwin,
+                     (long long)(npad + nskip), nskip ? "skipped" : "padded");
     sk_winrun_free(w);
+    sk_stream_free(ws);
+    sk_mamba_lm_state_free(wc.st);
+    free(wc.logp), free(wc.hid), free(wc.acc), free(wc.mean);
     sk_classifier_free(c.clf);
     free(c.p);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;

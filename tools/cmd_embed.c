@@ -14,6 +14,11 @@ static const char *usage =
     "a record's is the mean of its windows' (--rc-average also averages each window with its\n"
     "reverse complement).\n"
     "\n"
+    "Whole records (--whole): each record is embedded as one sequence, whatever its length (a\n"
+    "chromosome), streamed in chunks of --chunk bases with the recurrent state carried (records\n"
+    "packed end to end, the state reset at each record's start): --pool last = the hidden state at\n"
+    "its last base, --pool mean = the mean over all its bases. Memory is O(chunk).\n"
+    "\n"
     "Output: TSV (default; stdout or -o): a header, then per record or window\n"
     "  record  start  end  e0 ... e{d-1}\n"
     "or --format safetensors (-o required): tensor \"embeddings\" (rows, d) F32 and __metadata__\n"
@@ -29,6 +34,8 @@ static const char *usage =
     "      --short pad|skip   records shorter than L: one left-padded window (pad) or none (skip)\n"
     "  -f, --format tsv|safetensors  [tsv]\n"
     "  -b, --batch B          windows per model call [16]\n"
+    "      --whole            whole records, streamed (above); not with --per window/--rc-average\n"
+    "  -C, --chunk C          --whole: bases per model call [16384]\n"
     "  -o, --output FILE      output file (atomic); TSV defaults to stdout\n"
     "  -T, --reference FA     reference FASTA for CRAM input\n"
     "  -@, --threads T        threads, 0 = all cores [0]\n"
@@ -50,6 +57,7 @@ int cmd_embed(int argc, char **argv) {
 #include "tools/sk_dnaout.h"
 #include "tools/sk_dnarun.h"
 #include "tools/sk_lm.h"
+#include "tools/sk_stream.h"
 
 typedef struct emb_ctx {
     sk_mamba_lm *lm;
@@ -84,6 +92,43 @@ static int compute(void *vctx, const int32_t *tok, int64_t b, int64_t L, double 
             for (int64_t j = 0; j < d; j++) o[j] += h[t * d + j];
         }
         for (int64_t j = 0; j < d; j++) o[j] /= (double)(n ? n : 1);
+    }
+    return rc;
+}
+
+static int put(emb_ctx *c, const char *name, int64_t beg, int64_t end, const double *v);
+
+/* --whole: one chunk of the packed record stream through the backbone with the state carried;
+ * each record's hidden states are summed (mean) or its last one kept (last). */
+typedef struct whole_ctx {
+    emb_ctx *c;
+    sk_mamba_lm_state *st;
+    double *acc; /* (d) the current record */
+    int64_t len;
+} whole_ctx;
+
+static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const uint8_t *reset, int64_t n,
+                       const sk_stream_piece *pc, int64_t np) {
+    whole_ctx *w = vctx;
+    emb_ctx *c = w->c;
+    const int64_t d = c->d;
+    (void)tgt;
+    int rc = sk_mamba_lm_forward_hidden_state(c->lm, tok, 1, n, reset, w->st);
+    if (!rc) rc = sk_mamba_lm_backend(c->lm)->download(c->hid, sk_mamba_lm_hidden(c->lm), (size_t)(n * d) * sizeof(float));
+    for (int64_t i = 0; i < np && !rc; i++) {
+        const float *h = c->hid + pc[i].off * d; /* (pc.n, d) */
+        if (c->pool_last) {
+            for (int64_t j = 0; j < d; j++) w->acc[j] = h[(pc[i].n - 1) * d + j];
+        } else {
+            for (int64_t t = 0; t < pc[i].n; t++)
+                for (int64_t j = 0; j < d; j++) w->acc[j] += h[t * d + j];
+        }
+        w->len += pc[i].n;
+        if (!pc[i].last) continue;
+        for (int64_t j = 0; !c->pool_last && j < d; j++) w->acc[j] /= (double)w->len;
+        rc = put(c, pc[i].name, 0, w->len, w->acc);
+        for (int64_t j = 0; j < d; j++) w->acc[j] = 0;
+        w->len = 0;
     }
     return rc;
 }
@@ -123,7 +168,7 @@ static int emit(void *vctx, const sk_winrun_rec *r) {
 }
 
 int cmd_embed(int argc, char **argv) {
-    enum { O_POOL = 1000, O_PER, O_RC, O_SHORT, O_DEVICE };
+    enum { O_POOL = 1000, O_PER, O_RC, O_SHORT, O_DEVICE, O_WHOLE };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'},   {"length", required_argument, 0, 'L'},
         {"stride", required_argument, 0, 'S'},  {"pool", required_argument, 0, O_POOL},
@@ -132,13 +177,15 @@ int cmd_embed(int argc, char **argv) {
         {"batch", required_argument, 0, 'b'},   {"output", required_argument, 0, 'o'},
         {"reference", required_argument, 0, 'T'}, {"threads", required_argument, 0, '@'},
         {"device", required_argument, 0, O_DEVICE}, {"help", no_argument, 0, 'h'},
+        {"whole", no_argument, 0, O_WHOLE},     {"chunk", required_argument, 0, 'C'},
         {0, 0, 0, 0}};
     const char *model = NULL, *outp = NULL, *ref = NULL, *device = "cpu";
-    int64_t L = 0, S = 0, B = 16, threads = 0;
+    int64_t L = 0, S = 0, B = 16, threads = 0, chunk = 0;
+    int whole = 0;
     sk_winrun_opts wo = {.short_policy = SK_DNA_SHORT_PAD};
     emb_ctx c = {0};
     int opt;
-    while ((opt = sk_getopt(argc, argv, "m:L:S:f:b:o:T:@:h", lo, "embed")) != -1) {
+    while ((opt = sk_getopt(argc, argv, "m:L:S:f:b:o:T:C:@:h", lo, "embed")) != -1) {
         switch (opt) {
         case 'h': fputs(usage, stdout); return SK_EXIT_OK;
         case 'm': model = optarg; break;
@@ -146,6 +193,8 @@ int cmd_embed(int argc, char **argv) {
         case 'S': if (sk_cli_int("embed", "--stride", optarg, 1, (int64_t)1 << 40, &S)) return SK_EXIT_USAGE; break;
         case 'b': if (sk_cli_int("embed", "--batch", optarg, 1, 1 << 20, &B)) return SK_EXIT_USAGE; break;
         case '@': if (sk_cli_int("embed", "--threads", optarg, 0, 4096, &threads)) return SK_EXIT_USAGE; break;
+        case 'C': if (sk_cli_int("embed", "--chunk", optarg, 1, INT32_MAX, &chunk)) return SK_EXIT_USAGE; break;
+        case O_WHOLE: whole = 1; break;
         case O_RC: wo.rc_average = 1; break;
         case 'o': outp = optarg; break;
         case 'T': ref = optarg; break;
@@ -173,6 +222,10 @@ int cmd_embed(int argc, char **argv) {
     if (!model) return sk_cli_usage("embed", "--model is required");
     if (optind >= argc) return sk_cli_usage("embed", "no input files");
     if (c.st && !outp) return sk_cli_usage("embed", "--format safetensors needs -o FILE");
+    if (whole && (c.per_window || wo.rc_average || L || S))
+        return sk_cli_usage("embed", "--whole embeds whole records: not with --per window, --rc-average, --length or --stride");
+    if (!whole && chunk) return sk_cli_usage("embed", "--chunk needs --whole");
+    if (whole) L = chunk ? chunk : 16384, B = 1; /* the model runs b = 1 x chunk */
     sk_lm_threads((int)threads);
     const sk_backend *be;
     if (sk_lm_backend(device, &be)) return sk_cli_fail(NULL);
@@ -216,18 +269,27 @@ int cmd_embed(int argc, char **argv) {
         if (!rc) rc = sk_out_printf(&c.out, "\n");
     }
     sk_winrun *w = NULL;
-    if (!rc) rc = sk_winrun_create(&w, &wo, c.d, compute, emit, &c);
+    sk_stream *ws = NULL;
+    whole_ctx wc = {.c = &c};
+    if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.d, compute, emit, &c);
+    if (!rc && whole) rc = sk_mamba_lm_state_create(c.lm, 1, &wc.st);
+    if (!rc && whole && !(wc.acc = calloc((size_t)c.d, sizeof(double)))) rc = sk_error(SK_ENOMEM, "embed: out of memory");
+    if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
     for (int i = optind; i < argc && !rc; i++) {
         sk_seqin *in;
         if ((rc = sk_seqin_open(&in, argv[i], ref, (int)threads))) break;
         sk_seqrec r;
         int64_t n = 0;
-        while (!(rc = sk_seqin_next(in, &r)) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len))) n++;
-        if (rc == SK_EOF) rc = SK_OK;
+        if (whole) rc = sk_seqin_stream(in, ws, wo.tok_flags, &n);
+        else {
+            while (!(rc = sk_seqin_next(in, &r)) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len))) n++;
+            if (rc == SK_EOF) rc = SK_OK;
+        }
         if (!rc && !n) rc = sk_error(SK_EFORMAT, "%s: no records with a sequence", argv[i]);
         sk_seqin_close(in);
     }
-    if (!rc) rc = sk_winrun_finish(w);
+    if (!rc && w) rc = sk_winrun_finish(w);
+    if (!rc && ws) rc = sk_stream_finish(ws);
     if (!rc && c.st) { /* all rows at once */
         sk_stw *sw = NULL;
         int64_t shape[2] = {c.nrows, c.d};
@@ -245,6 +307,9 @@ int cmd_embed(int argc, char **argv) {
         else sk_out_abort(&c.out);
     }
     sk_winrun_free(w);
+    sk_stream_free(ws);
+    sk_mamba_lm_state_free(wc.st);
+    free(wc.acc);
     if (clf) sk_classifier_free(clf);
     else sk_mamba_lm_free(c.lm);
     free(c.hid), free(c.rows);

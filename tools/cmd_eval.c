@@ -1,9 +1,12 @@
 /* cmd_eval.c — `ssmkit eval`: next-token loss of a Mamba LM on a raw token file, with optional
  * dumps of the logits and of the gradients of the mean loss (safetensors). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "models/sk_mamba.h"
+#include "tools/sk_dnaout.h"
+#include "tools/sk_stream.h"
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 #include "tools/sk_cli.h"
@@ -31,8 +34,17 @@ static const char *usage =
     "  -b, --batch B          DNA: windows per forward [16]\n"
     "  -w, --token-width W    1, 2 or 4 bytes per token (default 1)\n"
     "  -L, --length L         cut the file into consecutive windows of L tokens (the batch; a tail\n"
-    "                         shorter than L is left out); without it the whole file is one sequence\n"
-    "      --dump-logits OUT  write \"logits\" (batch, L, padded vocab) F32 as safetensors\n"
+    "                         shorter than L is left out); without it the whole file is one sequence,\n"
+    "                         streamed in chunks of --chunk tokens with the recurrent state carried\n"
+    "  -C, --chunk C          streaming: positions per model call [16384]; memory is O(C) whatever\n"
+    "                         the length, and the loss equals one pass over the whole sequence\n"
+    "      --whole            DNA: every record is one sequence (no windows), streamed in chunks of\n"
+    "                         --chunk with the state carried; records are packed into the chunks end\n"
+    "                         to end with the state reset at each record's start, so a record's loss\n"
+    "                         is the one it gets alone (any length: a whole chromosome)\n"
+    "      --per-record FILE  with --whole: TSV of record, length, targets, nll (nats), bits_per_base\n"
+    "      --dump-logits OUT  write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
+    "                         no streaming: the whole file is held)\n"
     "      --dump-grads OUT   write the gradients of the mean loss under the parameter names (tied\n"
     "                         models: the embedding gradient holds both uses) as safetensors\n"
     "      --device D         cpu (default) or cuda\n"
@@ -55,28 +67,186 @@ static int dump_logits(const sk_mamba_lm *m, const char *path, int64_t b, int64_
     return rc;
 }
 
+/* ---- streaming (issue 12): records packed into chunks, one recurrent state (tools/sk_stream.h) ---- */
+typedef struct ev_ctx {
+    sk_mamba_lm *m;
+    sk_mamba_lm_state *st;
+    double sum;            /* total NLL (nats) of the records ended so far */
+    int64_t ntarget;
+    double rec_nll;        /* the current record */
+    int64_t rec_tg, rec_len;
+    sk_out *per;           /* per-record TSV or NULL */
+} ev_ctx;
+
+/* One chunk: forward with the state carried (resets start records), then each position's loss
+ * -log p(tgt) goes to its record; a record's sums are final at its last piece. */
+static int ev_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const uint8_t *reset, int64_t n,
+                    const sk_stream_piece *pc, int64_t np) {
+    ev_ctx *c = vctx;
+    int rc = sk_mamba_lm_forward(c->m, tok, tgt, 1, n, reset, c->st, NULL);
+    if (rc) return rc;
+    const float *pl = sk_mamba_lm_position_losses(c->m);
+    for (int64_t i = 0; i < np && !rc; i++) {
+        for (int64_t p = pc[i].off; p < pc[i].off + pc[i].n; p++) c->rec_nll += pl[p], c->rec_tg += tgt[p] != -1;
+        c->rec_len += pc[i].n;
+        if (!pc[i].last) continue;
+        if (c->per)
+            rc = sk_out_printf(c->per, "%s\t%lld\t%lld\t%.9g\t%.6f\n", pc[i].name, (long long)c->rec_len,
+                               (long long)c->rec_tg, c->rec_nll, c->rec_tg ? c->rec_nll / (double)c->rec_tg / log(2.0) : 0.0);
+        c->sum += c->rec_nll, c->ntarget += c->rec_tg;
+        c->rec_nll = 0, c->rec_tg = 0, c->rec_len = 0;
+    }
+    return rc;
+}
+
+/* A model for streaming (batch 1 x chunk) with its state. */
+static int ev_open(ev_ctx *c, const char *model, const sk_backend *be, int64_t chunk) {
+    int rc = sk_mamba_lm_load(&c->m, model, be, 1, chunk, 0);
+    if (!rc) rc = sk_mamba_lm_state_create(c->m, 1, &c->st);
+    return rc;
+}
+static void ev_close(ev_ctx *c) {
+    sk_mamba_lm_state_free(c->st);
+    sk_mamba_lm_free(c->m);
+}
+
+/* The streaming summary: chunking, targets, total NLL and the loss lines. */
+static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, const char *unit);
+static void print_loss(double loss, const char *unit) {
+    printf("loss\t%.6f\n", loss);
+    printf("bits_per_%s\t%.6f\n", unit, loss / log(2.0));
+    printf("perplexity\t%.6g\n", exp(loss));
+}
+
+static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, const char *unit) {
+    int64_t chunks = 0;
+    sk_stream_counts(s, NULL, NULL, &chunks);
+    printf("chunk\t%lld\n", (long long)chunk);
+    printf("chunks\t%lld\n", (long long)chunks);
+    printf("targets\t%lld\n", (long long)c->ntarget);
+    printf("nll\t%.9g\n", c->sum);
+    print_loss(c->sum / (double)c->ntarget, unit);
+}
+
+/* The whole token file as one sequence, read in blocks and streamed in chunks. */
+static int eval_tokens_stream(const char *model, const char *data, int64_t width, int64_t chunk, const sk_backend *be) {
+    ev_ctx c = {0};
+    sk_stream *s = NULL;
+    FILE *f = fopen(data, "rb");
+    if (!f) return sk_error(SK_EIO, "%s: cannot open: %s", data, strerror(errno));
+    enum { BLK = 65536 };
+    unsigned char *raw = malloc((size_t)BLK * 4);
+    int32_t *tok = malloc((size_t)BLK * sizeof(int32_t));
+    int rc = raw && tok ? ev_open(&c, model, be, chunk) : sk_error(SK_ENOMEM, "eval: out of memory");
+    const int64_t V = c.m ? sk_mamba_lm_config(c.m)->vocab_size : 0;
+    if (!rc) rc = sk_stream_create(&s, chunk, ev_chunk, &c);
+    if (!rc) rc = sk_stream_begin(s, data);
+    int64_t n = 0;
+    while (!rc) {
+        size_t got = fread(raw, 1, (size_t)(BLK * width), f);
+        if (got % (size_t)width || (got == 0 && ferror(f))) {
+            rc = ferror(f) ? sk_error(SK_EIO, "%s: read error: %s", data, strerror(errno))
+                           : sk_error(SK_EFORMAT, "%s: %lld bytes is not a whole number of %lld-byte tokens (check --token-width)",
+                                      data, (long long)(n * width + (int64_t)got), (long long)width);
+            break;
+        }
+        if (!got) break;
+        for (size_t i = 0; i < got / (size_t)width && !rc; i++) {
+            uint32_t v = 0;
+            for (int k = 0; k < width; k++) v |= (uint32_t)raw[i * (size_t)width + (size_t)k] << (8 * k); /* little-endian */
+            if (v >= (uint64_t)V)
+                rc = sk_error(SK_EINVAL, "%s: token %u at position %lld is outside the model's vocabulary (vocab_size %lld)",
+                              data, v, (long long)(n + (int64_t)i), (long long)V);
+            tok[i] = (int32_t)v;
+        }
+        if (!rc) rc = sk_stream_put(s, tok, (int64_t)(got / (size_t)width));
+        n += (int64_t)(got / (size_t)width);
+    }
+    if (!rc && n < 2) rc = sk_error(SK_EINVAL, "%s: %lld tokens; need at least 2 (one target)", data, (long long)n);
+    if (!rc) rc = sk_stream_end(s);
+    if (!rc) rc = sk_stream_finish(s);
+    if (!rc) {
+        printf("model\t%s\n", model);
+        printf("parameters\t%lld\n", (long long)sk_mamba_lm_numel(c.m));
+        printf("sequences\t1\n");
+        printf("length\t%lld\n", (long long)n);
+        print_stream(&c, chunk, s, "token");
+    }
+    sk_stream_free(s);
+    ev_close(&c);
+    free(raw), free(tok);
+    fclose(f);
+    return rc;
+}
+
 #ifdef SSMKIT_HAVE_GENOMICS
+/* The DNA LM of a checkpoint and its tokenizer flags (the checkpoint's "tokenizer" metadata). */
+static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_mamba_lm **m, int *flags) {
+    sk_st *st;
+    int64_t vocab = 0;
+    *m = NULL;
+    int rc = sk_st_open(model, &st);
+    if (rc) return rc;
+    const char *tj = sk_st_meta(st, "tokenizer");
+    char what[1100];
+    snprintf(what, sizeof what, "%s: __metadata__.tokenizer", model);
+    rc = tj ? sk_dna_tokenizer_parse(tj, what, flags, &vocab)
+            : sk_error(SK_EINVAL, "%s: no DNA tokenizer in the checkpoint (train it on a DNA token shard from `ssmkit dna "
+                                  "windows`), so FASTA cannot be tokenized for it", model);
+    sk_st_close(st);
+    if (!rc) rc = sk_mamba_lm_load(m, model, be, B, L, 0);
+    if (!rc && sk_mamba_lm_config(*m)->vocab_size != vocab)
+        rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
+                      (long long)vocab, (long long)sk_mamba_lm_config(*m)->vocab_size);
+    return rc;
+}
+
+/* Whole records of a FASTA/FASTQ file streamed through the LM (--whole). Each record's bases are
+ * held by the reader (one byte per base); the activations are O(chunk). */
+static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, const char *per_path, const sk_backend *be) {
+    ev_ctx c = {0};
+    sk_out per;
+    int flags = 0, opened = 0;
+    int rc = load_dna_lm(model, be, 1, chunk, &c.m, &flags);
+    if (!rc) rc = sk_mamba_lm_state_create(c.m, 1, &c.st);
+    if (!rc && per_path) {
+        rc = sk_out_open(&per, per_path);
+        opened = !rc;
+        if (!rc) rc = sk_out_printf(&per, "record\tlength\ttargets\tnll\tbits_per_base\n");
+        c.per = &per;
+    }
+    sk_stream *s = NULL;
+    sk_seqin *in = NULL;
+    if (!rc) rc = sk_stream_create(&s, chunk, ev_chunk, &c);
+    if (!rc) rc = sk_seqin_open(&in, data, NULL, 0);
+    if (!rc) rc = sk_seqin_stream(in, s, flags, NULL);
+    if (!rc) rc = sk_stream_finish(s);
+    int64_t nrec = 0, nbase = 0;
+    if (s) sk_stream_counts(s, &nrec, &nbase, NULL);
+    if (!rc && !nrec) rc = sk_error(SK_EFORMAT, "%s: no records", data);
+    if (!rc && !c.ntarget) rc = sk_error(SK_EINVAL, "%s: no targets (records of 1 base)", data);
+    if (!rc && opened) rc = sk_out_close(&per);
+    else if (opened) sk_out_abort(&per);
+    if (!rc) {
+        printf("model\t%s\n", model);
+        printf("data\t%s\n", data);
+        printf("records\t%lld\n", (long long)nrec);
+        printf("bases\t%lld\n", (long long)nbase);
+        print_stream(&c, chunk, s, "base");
+    }
+    sk_seqin_close(in);
+    sk_stream_free(s);
+    ev_close(&c);
+    return rc;
+}
+
 /* Next-token loss of a DNA LM on FASTA/FASTQ records through the checkpoint's tokenizer: every
  * record is cut into windows [kL, (k+1)L) (the last one shorter; its missing positions are [PAD]
  * inputs with no target); position t of a window predicts t+1, so a window of n bases has n-1
  * targets. Loss = sum of -log p over all targets / their count. */
 static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B, const sk_backend *be) {
-    sk_st *st;
-    int rc = sk_st_open(model, &st), flags = 0;
-    int64_t vocab = 0;
-    if (rc) return rc;
-    const char *tj = sk_st_meta(st, "tokenizer");
-    char what[1100];
-    snprintf(what, sizeof what, "%s: __metadata__.tokenizer", model);
-    rc = tj ? sk_dna_tokenizer_parse(tj, what, &flags, &vocab)
-            : sk_error(SK_EINVAL, "%s: no DNA tokenizer in the checkpoint (train it on a DNA token shard from `ssmkit dna "
-                                  "windows`), so FASTA cannot be tokenized for it", model);
-    sk_st_close(st);
     sk_mamba_lm *m = NULL;
-    if (!rc) rc = sk_mamba_lm_load(&m, model, be, B, L, 0);
-    if (!rc && sk_mamba_lm_config(m)->vocab_size != vocab)
-        rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
-                      (long long)vocab, (long long)sk_mamba_lm_config(m)->vocab_size);
+    int flags = 0, rc = load_dna_lm(model, be, B, L, &m, &flags);
     int32_t *tok = malloc((size_t)(B * L) * sizeof(int32_t)), *tgt = malloc((size_t)(B * L) * sizeof(int32_t));
     if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
     sk_seqin *in = NULL;
@@ -119,9 +289,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
         printf("windows\t%lld\n", (long long)nwin);
         printf("length\t%lld\n", (long long)L);
         printf("targets\t%lld\n", (long long)ntarget);
-        printf("loss\t%.6f\n", loss);
-        printf("bits_per_base\t%.6f\n", loss / log(2.0));
-        printf("perplexity\t%.6g\n", exp(loss));
+        print_loss(loss, "base");
     }
     sk_seqin_close(in);
     sk_mamba_lm_free(m);
@@ -131,18 +299,21 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
 #endif
 
 int cmd_eval(int argc, char **argv) {
-    enum { O_LOGITS = 1000, O_GRADS, O_DEVICE };
+    enum { O_LOGITS = 1000, O_GRADS, O_DEVICE, O_WHOLE, O_PER };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'},     {"data", required_argument, 0, 'd'},
         {"token-width", required_argument, 0, 'w'}, {"length", required_argument, 0, 'L'},
         {"dump-logits", required_argument, 0, O_LOGITS}, {"dump-grads", required_argument, 0, O_GRADS},
         {"device", required_argument, 0, O_DEVICE}, {"threads", required_argument, 0, '@'},
-        {"batch", required_argument, 0, 'b'},     {"help", no_argument, 0, 'h'},
+        {"batch", required_argument, 0, 'b'},     {"chunk", required_argument, 0, 'C'},
+        {"whole", no_argument, 0, O_WHOLE},       {"per-record", required_argument, 0, O_PER},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device = "cpu";
-    int64_t width = 1, len = 0, threads = 0, batch = 16;
+    const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device = "cpu", *per = NULL;
+    int64_t width = 1, len = 0, threads = 0, batch = 16, chunk = 0;
+    int whole = 0;
     int c;
-    while ((c = sk_getopt(argc, argv, "m:d:w:L:b:@:h", lo, "eval")) != -1) {
+    while ((c = sk_getopt(argc, argv, "m:d:w:L:b:C:@:h", lo, "eval")) != -1) {
         switch (c) {
         case 'h': fputs(usage, stdout); return SK_EXIT_OK;
         case 'm': model = optarg; break;
@@ -157,6 +328,11 @@ int cmd_eval(int argc, char **argv) {
         case 'b':
             if (sk_cli_int("eval", "--batch", optarg, 1, 1 << 20, &batch)) return SK_EXIT_USAGE;
             break;
+        case 'C':
+            if (sk_cli_int("eval", "--chunk", optarg, 1, INT32_MAX, &chunk)) return SK_EXIT_USAGE;
+            break;
+        case O_WHOLE: whole = 1; break;
+        case O_PER: per = optarg; break;
         case O_LOGITS: out_logits = optarg; break;
         case O_GRADS: out_grads = optarg; break;
         case O_DEVICE: device = optarg; break;
@@ -176,9 +352,17 @@ int cmd_eval(int argc, char **argv) {
 #ifdef SSMKIT_HAVE_GENOMICS
     if (sk_seqin_kind(data) == 1) {
         if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");
+        if (whole && len) return sk_cli_usage("eval", "--whole runs whole records: drop --length");
+        if (!whole && (chunk || per)) return sk_cli_usage("eval", "--chunk/--per-record on FASTA need --whole");
+        if (whole) return eval_fasta_whole(model, data, chunk ? chunk : 16384, per, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
         return eval_fasta(model, data, len ? len : 1024, batch, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
 #endif
+    if (whole || per) return sk_cli_usage("eval", "--whole/--per-record take FASTA/FASTQ data");
+    if (chunk && (len || out_logits || out_grads))
+        return sk_cli_usage("eval", "--chunk streams the whole file: not with --length, --dump-logits or --dump-grads");
+    if (!len && !out_logits && !out_grads)
+        return eval_tokens_stream(model, data, width, chunk ? chunk : 16384, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     sk_mamba_config cfg;
     if (sk_mamba_load_config(model, &cfg)) return sk_cli_fail(NULL);
 

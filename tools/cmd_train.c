@@ -66,6 +66,10 @@ static const char *usage =
     "                           halve as the length doubles (micro-batches of --batch rows); 0 = off [0]\n"
     "      --warmup-from L0     first warm-up length [1024]\n"
     "      --tokens-per-step T  tokens per update with --length-warmup [batch * length * accum]\n"
+    "      --pack 0|1           packed rows (paper §3.5): a shard's examples laid end to end, several\n"
+    "                           per row, the recurrent state reset at each example's start and no\n"
+    "                           target across examples, so short examples fill rows instead of\n"
+    "                           being padded (Mamba LM; validation packed too) [0]\n"
     "\n"
     "Validation, checkpoints, logs:\n"
     "      --eval-every N       validate every N updates, 0 = only at the end [100]\n"
@@ -111,6 +115,7 @@ static const topt T[] = {
     {"threads", 'i', "0", 0, 4096},      {"device", 's', "cpu", 0, 0},
     {"length_warmup", 'i', "0", 0, 1e12}, {"warmup_from", 'i', "1024", 1, 1e9},
     {"tokens_per_step", 'i', NULL, 1, 1e15},
+    {"pack", 'i', "0", 0, 1},
 };
 enum { NT = (int)(sizeof T / sizeof T[0]) };
 
@@ -200,7 +205,8 @@ static int open_data(run *r, int64_t L, int64_t b, uint64_t seed, double vf) {
     const char *data = str(r->opts, "data"), *valid = str(r->opts, "valid");
     if (!data) return sk_error(SK_EINVAL, "no training data: give --data FILE");
     sk_data_opts o = {.length = L, .batch = (int)b, .split = valid ? SK_DATA_ALL : SK_SPLIT_TRAIN,
-                      .mode = SK_DATA_RANDOM, .seed = seed, .valid_fraction = valid ? 0 : vf};
+                      .mode = SK_DATA_RANDOM, .seed = seed, .valid_fraction = valid ? 0 : vf,
+                      .pack = num(r->opts, "pack") == 1};
     int rc = sk_data_open(&r->train, data, SK_DATA_AUTO, &o);
     if (!rc) rc = sk_data_set_rank(r->train, sk_dist_rank(), sk_dist_world()); /* this rank's share */
     if (rc) return rc;
@@ -347,7 +353,8 @@ static int do_train(run *r, const char *preset, const char *config, const char *
         for (int k = 0; !rc && k < r->slw.n - 1; k++) {
             sk_data_opts so = {.length = r->slw.stage[k].length, .batch = (int)b, .split = str(r->opts, "valid") ? SK_DATA_ALL : SK_SPLIT_TRAIN,
                                .mode = SK_DATA_RANDOM, .seed = seed + 1 + (uint64_t)k,
-                               .valid_fraction = str(r->opts, "valid") ? 0 : num(r->opts, "valid_fraction")};
+                               .valid_fraction = str(r->opts, "valid") ? 0 : num(r->opts, "valid_fraction"),
+                               .pack = num(r->opts, "pack") == 1};
             rc = sk_data_open(&r->stage[k], str(r->opts, "data"), SK_DATA_AUTO, &so);
             if (!rc) rc = sk_data_set_rank(r->stage[k], sk_dist_rank(), sk_dist_world());
         }

@@ -11,6 +11,8 @@
 #   OUT/vertebrates/{bosTau8,canFam3,galGal4,hg38,mm10,monDom5,rheMac3,rn6}.fa.gz   the 8 vertebrate
 #       pieces of the AUGUSTUS comparative tutorial (one 0.1-0.55 Mbp record each, orthologous
 #       regions), bgzip + index: the hard species task of tests/dnamodel.
+#   OUT/fly/chr2R.fa.gz   fruit fly (D. melanogaster) chromosome arm 2R from augustus-doc, one record
+#       of about 21 Mbp, bgzip + index: the streaming benchmark of issue 12 (whole-chromosome eval).
 #
 # Needs apt-get (download only), dpkg-deb, bgzip and samtools (Debian: tabix, samtools).
 set -euo pipefail
@@ -18,7 +20,7 @@ out=${1:?usage: tools/fetch-dna.sh OUT}
 for tool in apt-get dpkg-deb bgzip samtools; do
   command -v "$tool" >/dev/null || { echo "fetch-dna.sh: $tool not found (apt-get install tabix samtools)" >&2; exit 1; }
 done
-mkdir -p "$out/species" "$out/human" "$out/vertebrates"
+mkdir -p "$out/species" "$out/human" "$out/vertebrates" "$out/fly"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 (cd "$work" && apt-get download ragout-examples augustus-doc >/dev/null) || {
   echo "fetch-dna.sh: apt-get download failed (no Debian mirror reachable? run apt-get update)" >&2; exit 1; }
@@ -44,6 +46,9 @@ for f in "$doc"/tutorial-cgp/data/genomes/*.fa; do
   bgzip -c "$f" > "$out/vertebrates/$v.fa.gz" && samtools faidx "$out/vertebrates/$v.fa.gz"
 done
 echo "vertebrates: $(ls "$out"/vertebrates/*.fa.gz | wc -l) genomes"
+awk '/^>/ { print $1; next } { print }' "$doc/tutorial/data/chr2R.fa" | bgzip -c > "$out/fly/chr2R.fa.gz"
+samtools faidx "$out/fly/chr2R.fa.gz"
+echo "fly: chr2R $(cut -f2 "$out/fly/chr2R.fa.gz.fai") bp"
 if command -v ssmkit >/dev/null; then ssmkit dna stats "$out"/species/*.fa.gz "$out/human/human.fa.gz"; fi
 awk 'BEGIN { OFS = "\t"; seg = 131072 }
      { split_ = ($1 == "chr5") ? "valid" : ($1 == "chr16") ? "test" : "train";

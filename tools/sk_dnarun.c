@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "src/sk_json.h"
+#include "tools/sk_stream.h"
 
 #define TRY(x)                                                                                     \
     do {                                                                                           \
@@ -90,6 +91,29 @@ void sk_seqin_close(sk_seqin *in) {
     free(in);
 }
 int64_t sk_seqin_skipped(const sk_seqin *in) { return in->skipped; }
+
+int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
+    enum { BLK = 65536 };
+    int32_t *tok = malloc(BLK * sizeof(int32_t));
+    if (!tok) return sk_error(SK_ENOMEM, "stream: out of memory");
+    int64_t k = 0;
+    sk_seqrec r;
+    int rc;
+    while (!(rc = sk_seqin_next(in, &r))) {
+        k++;
+        rc = sk_stream_begin(s, r.name);
+        for (int64_t b = 0; b < r.len && !rc; b += BLK) {
+            int64_t m = r.len - b < BLK ? r.len - b : BLK;
+            for (int64_t i = 0; i < m; i++) tok[i] = sk_dna_token((unsigned char)r.seq[b + i], tok_flags);
+            rc = sk_stream_put(s, tok, m);
+        }
+        if (!rc) rc = sk_stream_end(s);
+        if (rc) break;
+    }
+    free(tok);
+    if (n) *n = k;
+    return rc == SK_EOF ? SK_OK : rc;
+}
 
 /* ================================ window runner ============================================ */
 

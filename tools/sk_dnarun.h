@@ -29,6 +29,14 @@ int sk_seqin_next(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
 void sk_seqin_close(sk_seqin *in);
 int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, secondary, supplementary */
 
+/* ---- whole records, streamed (issue 12) ----
+ * Every record of `in` from the current one on, tokenized with tok_flags (sk_dna_token) and fed
+ * to the stream as one record (tools/sk_stream.h). The reader holds one record's bases (1 byte
+ * per base: 21 MB for a 21 Mb chromosome); tokens go to the stream in blocks of 64 Ki. *n
+ * (optional) gets the number of records read. */
+struct sk_stream;
+int sk_seqin_stream(sk_seqin *in, struct sk_stream *s, int tok_flags, int64_t *n) SK_RESULT_USED;
+
 /* ---- the window runner ----
  * Each record is tiled (sk_dna_tiles: length L, stride S, short records padded or skipped);
  * each window is one batch row (two with rc_average: the window and its reverse complement).

@@ -135,6 +135,9 @@ static int find_key(const char *key) {
 static int set_value(cJSON *o, int k, const char *s, const char *label) {
     cJSON_DeleteItemFromObjectCaseSensitive(o, T[k].key);
     if (T[k].type == 's') {
+        char *end;
+        if (!strcmp(T[k].key, "chunk") && strcmp(s, "auto") && strcmp(s, "off") && (strtoll(s, &end, 10) < 0 || end == s || *end))
+            return sk_error(SK_EINVAL, "%s: '%s' is not auto, off or a length", label, s);
         cJSON_AddStringToObject(o, T[k].key, s);
         return SK_OK;
     }

@@ -8,7 +8,7 @@
  *   chunk states  boundary states ceil(L / chunk) + working state + 2 state gradients
  *   host buffers  the model's (loss scratch; chunked input copies, 9 B/token LM, 8 B/token U-Net),
  *                 the trainer's (inputs and targets 8 B/token; 3P checkpoint staging) and the
- *                 checkpoint writer's (2P)
+ *                 model saver's host copy (P)
  *   data          each data source's row buffer, plus the data files (mapped; counted whole, an
  *                 upper bound of the pages a run touches)
  *   runtime       the program, its libraries and the thread pools' buffers: a constant measured on

@@ -29,7 +29,10 @@ struct sk_classifier {
     sk_arena pa, ga, aa;
     void *pbase, *gbase, *abase;
     float *W, *bias, *gW, *gbias;  /* (K, d), (K) */
-    float *last, *dlast;           /* (max_b, d) hidden state of the last position and its gradient */
+    float *last, *dlast;           /* (max_b, d) pooled hidden state (last position or mean) and its gradient */
+    float *wts, *hwts;             /* (max_b, max_L) mean-pool weights (1/n or 0 at pad tokens), backend and host */
+    int pool;                      /* SK_POOL_LAST or SK_POOL_MEAN */
+    int32_t pad;                   /* mean pool: token id left out of the mean (-1 = none) */
     float *logits, *dlogits, *losses; /* (max_b, K), (max_b, K), (max_b) */
     void *labels;                  /* (max_b) int32 */
     float *host;                   /* (max_b * K) host scratch */
@@ -46,7 +49,7 @@ void sk_classifier_free(sk_classifier *c) {
     sk_mamba_lm_free(c->lm);
     for (int64_t i = 0; c->classes && i < c->K; i++) free(c->classes[i]);
     for (int i = 0; c->meta && c->meta[i]; i++) free(c->meta[i]);
-    free(c->meta), free(c->classes), free(c->params), free(c->host);
+    free(c->meta), free(c->classes), free(c->params), free(c->host), free(c->hwts);
     free(c);
 }
 
@@ -69,7 +72,9 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
     c->classes = calloc((size_t)K, sizeof(char *));
     c->params = calloc((size_t)nlm + 2, sizeof(sk_param));
     c->host = malloc((size_t)(max_b * K) * sizeof(float));
-    int rc = !c->classes || !c->params || !c->host ? sk_error(SK_ENOMEM, "classifier: out of memory") : 0;
+    c->hwts = malloc((size_t)(max_b * max_L) * sizeof(float));
+    c->pad = -1;
+    int rc = !c->classes || !c->params || !c->host || !c->hwts ? sk_error(SK_ENOMEM, "classifier: out of memory") : 0;
     for (int i = 0; i < K && !rc; i++) {
         if (!classes[i] || !*classes[i]) rc = sk_error(SK_EINVAL, "classifier: class %d has an empty name", i);
         for (int j = 0; j < i && !rc; j++)
@@ -94,6 +99,7 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
     if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_add(&c->ga, "classifier.bias", K, (void **)&c->gbias);
     if (!rc) rc = sk_arena_add(&c->aa, "last_hidden", max_b * c->d, (void **)&c->last);
     if (!rc) rc = sk_arena_add(&c->aa, "d_last_hidden", max_b * c->d, (void **)&c->dlast);
+    if (!rc) rc = sk_arena_add(&c->aa, "pool_weights", max_b * max_L, (void **)&c->wts);
     if (!rc) rc = sk_arena_add(&c->aa, "logits", max_b * K, (void **)&c->logits);
     if (!rc) rc = sk_arena_add(&c->aa, "d_logits", max_b * K, (void **)&c->dlogits);
     if (!rc) rc = sk_arena_add(&c->aa, "losses", max_b, (void **)&c->losses);
@@ -245,8 +251,20 @@ int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *
         if (!cJSON_IsString(it)) rc = sk_error(SK_EFORMAT, "%s: classes[%d] is not a string", what, i);
         else names[i] = it->valuestring;
     }
+    const cJSON *pj = j ? cJSON_GetObjectItemCaseSensitive(j, "pool") : NULL; /* absent: "last" (older files) */
+    int pool = SK_POOL_LAST;
+    if (!rc && pj && (!cJSON_IsString(pj) || (strcmp(pj->valuestring, "last") && strcmp(pj->valuestring, "mean"))))
+        rc = sk_error(SK_EFORMAT, "%s: \"pool\" must be \"last\" or \"mean\"", what);
+    else if (pj && !strcmp(pj->valuestring, "mean")) pool = SK_POOL_MEAN;
+    const cJSON *padj = j ? cJSON_GetObjectItemCaseSensitive(j, "pad_token") : NULL;
+    int32_t pad = -1;
+    if (!rc && padj && (!cJSON_IsNumber(padj) || padj->valuedouble != (double)(int32_t)padj->valuedouble ||
+                        padj->valuedouble < -1))
+        rc = sk_error(SK_EFORMAT, "%s: \"pad_token\" must be a token id or -1", what);
+    else if (padj) pad = (int32_t)padj->valuedouble;
     sk_classifier *c = NULL;
     if (!rc) rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags);
+    if (!rc) c->pool = pool, c->pad = pad;
     if (!rc) rc = load_table(c, st);
     /* keep the metadata (tokenizer, provenance, ...) */
     if (!rc) {
@@ -270,6 +288,12 @@ int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *
     return SK_OK;
 }
 
+int sk_classifier_set_pool(sk_classifier *c, int pool, int32_t pad_token) {
+    if (pool != SK_POOL_LAST && pool != SK_POOL_MEAN) return sk_error(SK_EINVAL, "classifier: unknown pool %d", pool);
+    c->pool = pool, c->pad = pad_token < 0 ? -1 : pad_token, c->fwd_ok = 0;
+    return SK_OK;
+}
+int sk_classifier_pool(const sk_classifier *c) { return c->pool; }
 int sk_classifier_nclasses(const sk_classifier *c) { return (int)c->K; }
 const char *sk_classifier_class(const sk_classifier *c, int i) { return i >= 0 && i < c->K ? c->classes[i] : NULL; }
 sk_mamba_lm *sk_classifier_backbone(sk_classifier *c) { return c->lm; }
@@ -296,10 +320,24 @@ int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t
         count += labels[i] >= 0;
     }
     TRY(sk_mamba_lm_forward_hidden(c->lm, tokens, b, L, NULL));
-    /* h[i] = hf[i, L-1, :]   (b, d) */
+    /* last: h[i] = hf[i, L-1, :];  mean: h[i] = (1/n_i) sum_{l: tokens[i,l] != pad} hf[i, l, :] = wts[i] hf[i]
+     * with wts[i] (1, L) = 1/n_i at the n_i positions that are not pad, 0 elsewhere (all positions
+     * if every one is pad)   (b, d) */
     const float *hf = sk_mamba_lm_hidden(c->lm);
-    for (int64_t i = 0; i < b; i++)
-        TRY(be->copy(c->last + i * d, hf + (i * L + L - 1) * d, (size_t)d * sizeof(float)));
+    if (c->pool == SK_POOL_MEAN) {
+        for (int64_t i = 0; i < b; i++) {
+            int64_t n = 0;
+            for (int64_t l = 0; l < L; l++) n += tokens[i * L + l] != c->pad;
+            for (int64_t l = 0; l < L; l++)
+                c->hwts[i * L + l] = !n ? 1.0f / (float)L : tokens[i * L + l] != c->pad ? 1.0f / (float)n : 0.0f;
+        }
+        TRY(be->upload(c->wts, c->hwts, (size_t)(b * L) * sizeof(float)));
+    }
+    for (int64_t i = 0; i < b; i++) {
+        if (c->pool == SK_POOL_MEAN)
+            TRY(be->gemm(0, 0, 1, d, L, 1, c->wts + i * L, L, hf + i * L * d, d, 0, c->last + i * d, d));
+        else TRY(be->copy(c->last + i * d, hf + (i * L + L - 1) * d, (size_t)d * sizeof(float)));
+    }
     /* logits = h W^T + bias   (b, K) */
     TRY(be->gemm(0, 1, b, K, d, 1, c->last, d, c->W, d, 0, c->logits, K));
     for (int64_t i = 0; i < b; i++) TRY(be->axpy(c->logits + i * K, c->bias, 1.0f, K));
@@ -341,11 +379,16 @@ int sk_classifier_backward(sk_classifier *c) {
     TRY(be->gemm(1, 0, K, d, b, 1, c->dlogits, K, c->last, d, 1, c->gW, d));
     for (int64_t i = 0; i < b; i++) TRY(be->axpy(c->gbias, c->dlogits + i * K, 1.0f, K));
     TRY(be->gemm(0, 0, b, d, K, 1, c->dlogits, K, c->W, d, 0, c->dlast, d));
-    /* dhf = 0 except dhf[i, L-1, :] = dh[i] */
+    /* last: dhf = 0 except dhf[i, L-1, :] = dh[i];  mean: dhf[i] (L, d) = wts[i]^T (L, 1) dh[i] (1, d) */
     float *dhf = sk_mamba_lm_dhidden(c->lm);
-    TRY(be->memzero(dhf, (size_t)(b * L * d) * sizeof(float)));
-    for (int64_t i = 0; i < b; i++)
-        TRY(be->copy(dhf + (i * L + L - 1) * d, c->dlast + i * d, (size_t)d * sizeof(float)));
+    if (c->pool == SK_POOL_MEAN) {
+        for (int64_t i = 0; i < b; i++)
+            TRY(be->gemm(0, 0, L, d, 1, 1, c->wts + i * L, 1, c->dlast + i * d, d, 0, dhf + i * L * d, d));
+    } else {
+        TRY(be->memzero(dhf, (size_t)(b * L * d) * sizeof(float)));
+        for (int64_t i = 0; i < b; i++)
+            TRY(be->copy(dhf + (i * L + L - 1) * d, c->dlast + i * d, (size_t)d * sizeof(float)));
+    }
     return sk_mamba_lm_backward_hidden(c->lm);
 }
 
@@ -363,7 +406,8 @@ char *sk_classifier_config_json(const sk_classifier *c) {
         cJSON_AddItemToObject(j, "backbone", b), b = NULL;
         for (int64_t i = 0; i < c->K; i++) cJSON_AddItemToArray(cls, cJSON_CreateString(c->classes[i]));
         cJSON_AddItemToObject(j, "classes", cls), cls = NULL;
-        cJSON_AddStringToObject(j, "pool", "last");
+        cJSON_AddStringToObject(j, "pool", c->pool == SK_POOL_MEAN ? "mean" : "last");
+        if (c->pool == SK_POOL_MEAN) cJSON_AddNumberToObject(j, "pad_token", c->pad);
         s = cJSON_PrintUnformatted(j);
     }
     cJSON_Delete(j), cJSON_Delete(b), cJSON_Delete(cls);

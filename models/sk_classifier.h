@@ -1,8 +1,12 @@
 /* sk_classifier.h — a sequence classifier on a Mamba backbone (paper §4.3.3, App. E.3.4).
  *
  *   tokens (b, L) -> backbone (embedding, layers, final norm; sk_mamba_lm_forward_hidden)
- *   -> hf (b, L, d) -> h = hf[:, L-1, :] (the last position: the model is causal, so only it has
- *   seen the whole window) -> logits = h W^T + bias (b, K) -> softmax over the K classes.
+ *   -> hf (b, L, d) -> h = hf[:, L-1, :] (pool "last", the default and the paper's head: the model
+ *   is causal, so only the last position has seen the whole window) or h = the mean of hf[:, l, :]
+ *   over the positions whose token is not the pad token (pool "mean", as GenomicBenchmarks-style
+ *   fine-tuning of HyenaDNA does: every position's
+ *   features vote, which generalises better from little labelled data)
+ *   -> logits = h W^T + bias (b, K) -> softmax over the K classes.
  *   Loss: mean cross-entropy over the rows whose label is not -1.
  *
  * Parameters: the backbone's (names as the Mamba LM: backbone.*; an untied lm_head.weight is not
@@ -10,7 +14,8 @@
  * initialized as torch.nn.Linear: U(+-1/sqrt(d)) for both.
  *
  * Checkpoints are safetensors with __metadata__ "config" =
- *   {"arch": "mamba-classifier", "backbone": {Mamba LM config}, "classes": [names], "pool": "last"}
+ *   {"arch": "mamba-classifier", "backbone": {Mamba LM config}, "classes": [names], "pool": "last"|"mean",
+ *    "pad_token": id (mean only)}   (a file without "pool" is "last").
  * and any further metadata the caller passes (ssmkit stores "tokenizer" and "provenance").
  * The layer contract holds: parameter gradients accumulate (+=).
  */
@@ -43,6 +48,11 @@ void sk_classifier_free(sk_classifier *c);
 /* Official backbone init (sk_mamba_lm_init) and head init from `seed`. */
 int sk_classifier_init(sk_classifier *c, uint64_t seed) SK_RESULT_USED;
 
+enum { SK_POOL_LAST = 0, SK_POOL_MEAN = 1 };
+/* Choose the pooling before training (create/from_lm give SK_POOL_LAST; load takes the file's).
+ * pad_token: the token id the mean leaves out (left padding of short sequences), -1 = none. */
+int sk_classifier_set_pool(sk_classifier *c, int pool, int32_t pad_token) SK_RESULT_USED;
+int sk_classifier_pool(const sk_classifier *c);
 int sk_classifier_nclasses(const sk_classifier *c);
 const char *sk_classifier_class(const sk_classifier *c, int i);
 sk_mamba_lm *sk_classifier_backbone(sk_classifier *c);

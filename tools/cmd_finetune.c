@@ -14,7 +14,7 @@ static const char *usage =
     "\n"
     "Fine-tune a classifier: the backbone of a pretrained Mamba LM (--init: backbone loaded exactly,\n"
     "head new) or a fresh model (--preset, default dna-tiny; --config), then the last position's\n"
-    "hidden state -> Linear -> softmax over the classes. Defaults follow the Mamba paper App. E.3.4:\n"
+    "hidden state (or the mean over positions: --pool mean) -> Linear -> softmax over the classes. Defaults follow the Mamba paper App. E.3.4:\n"
     "10 epochs of 1024 steps, batch 64 held constant, AdamW, 5 epochs of linear warm-up to --lr then\n"
     "cosine decay to 1e-6. After every epoch (--eval-every) the accuracy and the confusion matrix\n"
     "on the valid and test sets are printed and logged; OUT holds the last model,\n"
@@ -50,6 +50,8 @@ static const char *usage =
     "      --warmup-epochs N  linear warm-up epochs [epochs / 2]\n"
     "      --weight-decay W   AdamW decoupled decay (not on A_log, D, norms, biases) [0.1]\n"
     "      --clip C           global gradient-norm clipping, 0 = off [1.0]\n"
+    "      --pool P           last (the paper's head) or mean (average of the hidden states of the\n"
+    "                         non-[PAD] positions; generalises better from little labelled data) [last]\n"
     "      --rc-aug           reverse-complement each training window with probability 1/2\n"
     "      --keep-case        lowercase bases as their own tokens (the pretrained LM must agree)\n"
     "      --eval-every N     steps between evaluations [steps per epoch]\n"
@@ -269,7 +271,7 @@ static char *confusion_json(const ft *f) {
 
 int cmd_finetune(int argc, char **argv) {
     enum { O_INIT = 1000, O_SPECIES, O_LABELS, O_SPLITBY, O_VCHR, O_TCHR, O_MAXN, O_NVAL, O_NTEST, O_TRAIN, O_VALID,
-           O_TEST, O_CLASSES, O_EPOCHS, O_SPE, O_LR, O_MINLR, O_WE, O_WD, O_CLIP, O_RCAUG, O_CASE, O_EVAL, O_LOG,
+           O_TEST, O_CLASSES, O_EPOCHS, O_SPE, O_LR, O_MINLR, O_WE, O_WD, O_CLIP, O_RCAUG, O_POOL, O_CASE, O_EVAL, O_LOG,
            O_DEVICE };
     static const struct option lo[] = {
         {"init", required_argument, 0, O_INIT},     {"preset", required_argument, 0, 'p'},
@@ -285,6 +287,7 @@ int cmd_finetune(int argc, char **argv) {
         {"min-lr", required_argument, 0, O_MINLR},  {"warmup-epochs", required_argument, 0, O_WE},
         {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
         {"rc-aug", no_argument, 0, O_RCAUG},        {"keep-case", no_argument, 0, O_CASE},
+        {"pool", required_argument, 0, O_POOL},
         {"eval-every", required_argument, 0, O_EVAL}, {"log", required_argument, 0, O_LOG},
         {"seed", required_argument, 0, 's'},        {"threads", required_argument, 0, '@'},
         {"device", required_argument, 0, O_DEVICE}, {"quiet", no_argument, 0, 'q'},
@@ -293,7 +296,7 @@ int cmd_finetune(int argc, char **argv) {
     const char *init = NULL, *preset = NULL, *config = NULL, *labels = NULL, *vchr = NULL, *tchr = NULL;
     const char *trainp = NULL, *validp = NULL, *testp = NULL, *classes = NULL, *logp = NULL, *out = NULL;
     const char *device = "cpu";
-    int species = 0, split_by = SK_DNA_SPLIT_BY_POSITION, quiet = 0;
+    int species = 0, split_by = SK_DNA_SPLIT_BY_POSITION, quiet = 0, pool = SK_POOL_LAST;
     int64_t L = 1024, B = 64, epochs = 10, spe = 1024, we = -1, eval_every = 0, seed = 1, threads = 0;
     int64_t n_valid = 1024, n_test = 1024;
     double lr = 1e-4, min_lr = 1e-6, max_n = 0;
@@ -332,6 +335,11 @@ int cmd_finetune(int argc, char **argv) {
         case O_WD: if (sk_cli_num("finetune", "--weight-decay", optarg, 0, 10, &hp.weight_decay)) return SK_EXIT_USAGE; break;
         case O_CLIP: if (sk_cli_num("finetune", "--clip", optarg, 0, 1e12, &hp.clip_norm)) return SK_EXIT_USAGE; break;
         case O_RCAUG: f.rc_aug = 1; break;
+        case O_POOL:
+            if (!strcmp(optarg, "last")) pool = SK_POOL_LAST;
+            else if (!strcmp(optarg, "mean")) pool = SK_POOL_MEAN;
+            else return sk_cli_usage("finetune", "--pool: '%s' is not last or mean", optarg);
+            break;
         case O_CASE: f.tok_flags = SK_DNA_KEEP_CASE; break;
         case O_EVAL: if (sk_cli_int("finetune", "--eval-every", optarg, 1, (int64_t)1 << 40, &eval_every)) return SK_EXIT_USAGE; break;
         case O_LOG: logp = optarg; break;
@@ -403,6 +411,7 @@ int cmd_finetune(int argc, char **argv) {
         if (!rc) rc = sk_classifier_create(&f.clf, &mc, ncls, names, be, B, L, SK_MAMBA_GRADS);
         if (!rc) rc = sk_classifier_init(f.clf, (uint64_t)seed);
     }
+    if (!rc) rc = sk_classifier_set_pool(f.clf, pool, SK_DNA_PAD);
     if (!rc) { /* the backbone must have been trained on (or be made for) this tokenizer */
         int nv;
         sk_dna_vocab(f.tok_flags, &nv);

@@ -375,7 +375,7 @@ static int do_train(run *r, const char *preset, const char *config, const char *
             rc = sk_data_open(&r->stage[k], str(r->opts, "data"), SK_DATA_AUTO, &so);
             if (!rc) rc = sk_data_set_rank(r->stage[k], sk_dist_rank(), sk_dist_world());
         }
-        if (rc) return sk_error_wrap(rc, "length warm-up");
+        if (rc) return rc; /* sk_slw messages start with "length warm-up: " */
         o.slw = &r->slw, o.stage_train = r->stage;
         if (!quiet)
             for (int k = 0; k < r->slw.n; k++)

@@ -108,8 +108,9 @@ static void test_from_lm(int tied) {
     sk_mamba_lm_free(lm);
 }
 
-/* forward/backward of the head against float64; backbone gradients against finite differences */
-static void test_gradients(int64_t L) {
+/* forward/backward of the head against float64; backbone gradients against finite differences.
+ * pool: SK_POOL_LAST or SK_POOL_MEAN (the reference pools the backbone's hidden states itself). */
+static void test_gradients(int64_t L, int pool) {
     const sk_backend *be = sk_backend_cpu();
     sk_mamba_config cfg = cfg_of(16, 1);
     const char *cls[] = {"x", "y", "z", "w"};
@@ -117,14 +118,16 @@ static void test_gradients(int64_t L) {
     sk_classifier *c;
     SK_CHECK(sk_classifier_create(&c, &cfg, 4, cls, be, b, L, SK_MAMBA_GRADS) == 0, "create: %s", sk_errmsg());
     SK_CHECK(sk_classifier_init(c, 3) == 0, "init");
+    SK_CHECK(sk_classifier_set_pool(c, pool, 4) == 0 && sk_classifier_pool(c) == pool, "set pool");
     int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), lab[3] = {2, -1, 0};
     for (int64_t i = 0; i < b * L; i++) tok[i] = 7 + (int32_t)((i * 5 + i / 3) % 5);
+    for (int64_t i = 0; i < 3; i++) tok[i] = 4; /* row 0 left-padded: the mean pool leaves these out */
     double loss;
     SK_CHECK(sk_classifier_forward(c, tok, lab, b, L, &loss) == 0, "forward: %s", sk_errmsg());
     SK_CHECK(sk_classifier_zero_grad(c) == 0 && sk_classifier_backward(c) == 0, "backward: %s", sk_errmsg());
     double logp[12];
     SK_CHECK(sk_classifier_logprobs(c, logp) == 0, "logprobs");
-    /* float64 reference from the backbone's hidden state at the last position */
+    /* float64 reference from the backbone's hidden states: the last position or their mean */
     float *hf = host_copy(be, sk_mamba_lm_hidden(sk_classifier_backbone(c)), b * L * d);
     int np = sk_classifier_nparams(c);
     const sk_param *Wp = sk_classifier_param(c, np - 2), *Bp = sk_classifier_param(c, np - 1);
@@ -132,7 +135,13 @@ static void test_gradients(int64_t L) {
     float *gW = host_copy(be, Wp->g, K * d), *gB = host_copy(be, Bp->g, K);
     double refW[64] = {0}, refB[4] = {0}, rloss = 0, maxsum = 0;
     for (int64_t i = 0; i < b; i++) {
-        const float *h = hf + (i * L + L - 1) * d;
+        double h[16] = {0}, n = 0;
+        for (int64_t l = pool == SK_POOL_MEAN ? 0 : L - 1; l < L; l++) {
+            if (pool == SK_POOL_MEAN && tok[i * L + l] == 4) continue;
+            for (int64_t j = 0; j < d; j++) h[j] += hf[(i * L + l) * d + j];
+            n++;
+        }
+        for (int64_t j = 0; j < d; j++) h[j] /= n;
         double z[4], mx = -1e300, s = 0;
         for (int64_t k = 0; k < K; k++) {
             z[k] = B[k];
@@ -160,7 +169,7 @@ static void test_gradients(int64_t L) {
     SK_CHECK(fabs(loss - rloss) < 1e-5 * fabs(rloss), "loss %.7f vs float64 %.7f (row with label -1 ignored)", loss, rloss);
     SK_CHECK_REL("classifier.weight grad", gW, refW, K * d, 1e-5);
     SK_CHECK_REL("classifier.bias grad", gB, refB, K, 1e-5);
-    printf("head (L = %lld): loss %.6f (float64 %.6f)\n", (long long)L, loss, rloss);
+    printf("head (L = %lld, pool %s): loss %.6f (float64 %.6f)\n", (long long)L, pool == SK_POOL_MEAN ? "mean" : "last", loss, rloss);
     /* backbone: central differences of the loss for a few entries of several tensors */
     const char *names[] = {"backbone.embedding.weight", "backbone.layers.0.mixer.in_proj.weight",
                            "backbone.layers.1.mixer.A_log", "backbone.layers.0.mixer.dt_proj.bias", "backbone.norm_f.weight"};
@@ -206,12 +215,14 @@ static void test_save_load_errors(void) {
     const char *cls[] = {"human", "mouse"};
     sk_classifier *c, *c2 = NULL;
     SK_CHECK(sk_classifier_create(&c, &cfg, 2, cls, be, 2, 5, 0) == 0 && sk_classifier_init(c, 5) == 0, "create");
+    SK_CHECK(sk_classifier_set_pool(c, SK_POOL_MEAN, 4) == 0, "pool mean");
     const char *meta[] = {"tokenizer", "{\"vocab\":12}", "provenance", "{\"seed\":5}", NULL};
     SK_CHECK(sk_classifier_save(c, tp("clf.safetensors"), meta) == 0, "save: %s", sk_errmsg());
     int rc = sk_classifier_load(&c2, tp("clf.safetensors"), be, 2, 5, 0);
     SK_CHECK(rc == 0, "load: %s", sk_errmsg());
     if (!rc) {
         SK_CHECK(sk_classifier_nclasses(c2) == 2 && !strcmp(sk_classifier_class(c2, 1), "mouse"), "classes kept");
+        SK_CHECK(sk_classifier_pool(c2) == SK_POOL_MEAN, "pool \"mean\" kept by save/load");
         SK_CHECK(sk_classifier_meta(c2, "tokenizer") && !strcmp(sk_classifier_meta(c2, "tokenizer"), "{\"vocab\":12}"),
                  "tokenizer metadata kept");
         SK_CHECK(sk_classifier_meta(c2, "provenance") != NULL && sk_classifier_meta(c2, "nothing") == NULL, "metadata");
@@ -266,8 +277,10 @@ int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_from_lm(1);
     test_from_lm(0);
-    test_gradients(7);
-    test_gradients(700); /* several scan chunks */
+    test_gradients(7, SK_POOL_LAST);
+    test_gradients(700, SK_POOL_LAST); /* several scan chunks */
+    test_gradients(7, SK_POOL_MEAN);
+    test_gradients(700, SK_POOL_MEAN);
     test_save_load_errors();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

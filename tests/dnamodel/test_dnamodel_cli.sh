@@ -98,6 +98,23 @@ expect 0 "train with length warm-up" -- "$bin" train --data g.shard --preset dna
 grep -q 'stage 0: length 16, 16 rows per update (8 micro-batches), updates 1-2' err && \
   grep -q 'stage 1: length 32, 8 rows per update (4 micro-batches), updates 3-4' err && \
   grep -q 'stage 2: length 64, 4 rows per update (2 micro-batches), updates 5-6' err && ok || { bad "warm-up stages"; cat err; }
+# an interrupted warm-up run (stopped inside stage 1: NaN injected at update 4, last checkpoint at 3)
+# resumes to the same losses and weights as the uninterrupted run (constant schedule)
+W="--data g.shard --preset dna-tiny -L 64 -b 2 --warmup-from 16 --length-warmup 2 --tokens-per-step 256 -n 6 \
+  --eval-every 0 --schedule constant --warmup 0 --log-every 1 -@ 1 -q"
+mkdir -p wref wres
+expect 0 "warm-up run, uninterrupted" -- "$bin" train $W --ckpt-every 0 -o wref/m.safetensors
+expect 1 "warm-up run stopped at update 4" -- env SSMKIT_INJECT_NAN=grad:4 "$bin" train $W --ckpt-every 1 -o wres/m.safetensors
+grep -q 'last good checkpoint: wres/m.safetensors at step 3' err && ok || { bad "stopped inside stage 1"; cat err; }
+expect 0 "warm-up run resumed" -- "$bin" train -o wres/m.safetensors --resume -@ 1 -q
+losses() { grep -o '"step":[0-9]*,"loss":[-0-9.e+]*' "$1"; }
+[ "$(losses wref/m.log.jsonl | wc -l)" -eq 6 ] && cmp -s <(losses wref/m.log.jsonl) <(losses wres/m.log.jsonl) && ok || \
+  { bad "resumed warm-up losses differ"; diff <(losses wref/m.log.jsonl) <(losses wres/m.log.jsonl); }
+nb=$("$bin" inspect wref/m.safetensors | sed -n 's/.* \([0-9][0-9]*\) data bytes.*/\1/p')
+[ -n "$nb" ] && cmp -s <(tail -c "$nb" wref/m.safetensors) <(tail -c "$nb" wres/m.safetensors) && ok || \
+  bad "resumed warm-up weights differ ($nb bytes)"
+expect_err 1 "3 steps leave none for the last stage" "warm-up longer than the run" -- "$bin" train $W -n 3 -o w3.safetensors
+grep -q 'length warm-uplength' err && bad "doubled message prefix" || ok
 "$bin" inspect dlm.safetensors > di.txt 2>&1
 grep -q 'tokenizer' di.txt && grep -q 'dna-char' di.txt && grep -q 'provenance' di.txt && grep -q 'genome.fa' di.txt \
   && ok || { bad "LM checkpoint carries the tokenizer and provenance"; cat di.txt; }

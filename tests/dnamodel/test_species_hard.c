@@ -62,6 +62,7 @@ int main(void) {
     const int64_t ntrain = env_int("SSMKIT_HARD_TRAIN", 4096), steps = env_int("SSMKIT_HARD_STEPS", 600);
     const int64_t batch = env_int("SSMKIT_HARD_BATCH", 8), nvalid = 256, ntest = 800;
     const char *lr = getenv("SSMKIT_HARD_LR") ? getenv("SSMKIT_HARD_LR") : "3e-3";
+    const char *pool = getenv("SSMKIT_HARD_POOL") ? getenv("SSMKIT_HARD_POOL") : "mean";
     char dir[] = "/tmp/sk_hard_XXXXXX";
     if (!mkdtemp(dir)) return 1;
     /* ---- windows: species -> record -> start, uniformly; N windows dropped; split by position */
@@ -158,8 +159,8 @@ int main(void) {
     }
     int64_t spe = steps / 4 > 0 ? steps / 4 : 1;
     snprintf(cmd, sizeof cmd, "%s finetune --init %s --train %s/train.tsv --valid %s/valid.tsv -L %d -b %lld --epochs 4 "
-                              "--steps-per-epoch %lld --warmup-epochs 1 --lr %s --min-lr 1e-5 --rc-aug -s 3 -o %s/clf.safetensors",
-             bin, init, dir, dir, L, (long long)batch, (long long)spe, lr, dir);
+                              "--steps-per-epoch %lld --warmup-epochs 1 --lr %s --min-lr 1e-5 --rc-aug --pool %s -s 3 -o %s/clf.safetensors",
+             bin, init, dir, dir, L, (long long)batch, (long long)spe, lr, pool, dir);
     printf("%s\n", cmd);
     fflush(stdout);
     SK_CHECK(system(cmd) == 0, "finetune failed");

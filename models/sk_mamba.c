@@ -156,15 +156,15 @@ int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *o
 int sk_resblock_backward(const sk_backend *be, const sk_mamba_config *c, float *dr, float *dhn, float *gnorm_w,
                          sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
                          const sk_mamba_act *a, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
-                         sk_mamba_scratch *scr) {
+                         const sk_mamba_state *dst_out, sk_mamba_state *dst_in, sk_mamba_scratch *scr) {
     const int64_t d = c->d_model, rows = b * L;
     if (c->block == SK_BLOCK_S4_MLP) {
         /* through the MLP residual (dr becomes dL/dmid), then the S4 block */
         TRY(sk_mlp_backward(be, c, dhn, gw, dr, a->hn2, w, a, rows, scr));
         TRY(be->rmsnorm_bwd(dr, gw->norm2, dhn, a->mid, w->norm2, a->rstd2, rows, d));
-        TRY(sk_s4block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, NULL, NULL, scr));
+        TRY(sk_s4block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, dst_out, dst_in, scr));
     } else {
-        TRY(sk_mamba_block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, NULL, NULL, scr));
+        TRY(sk_mamba_block_backward(be, c, dhn, gw, dr, hn, w, a, b, L, reset, dst_out, dst_in, scr));
     }
     return be->rmsnorm_bwd(dr, gnorm_w, dhn, in, norm_w, rstd, rows, d);
 }
@@ -359,10 +359,13 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
 #define A(name, count, ptr)                                                                        \
     if (!rc) rc = sk_arena_add(&m->aa, name, count, (void **)(ptr))
     for (int64_t l = 0; l <= nl; l++) A("residual", rows * d, &m->res[l]);
+    /* one block's activations: its residual stream, norm output, 1/rms and mixer slots */
+    const int64_t act0 = sk_arena_bytes(&m->aa) - rows * d * (int64_t)sizeof(float);
     for (int64_t l = 0; l < nl; l++) {
         A("norm_out", rows * d, &m->hn[l]);
         A("norm_rstd", rows, &m->rstd[l]);
         if (!rc) rc = sk_mamba_act_plan(&m->aa, c, &m->act[l], max_batch, max_len);
+        if (l == 0) m->act_block = sk_arena_bytes(&m->aa) - act0;
     }
     if (s4mlp) A("ones", rows, &m->ones);
     A("mixer_out", rows * d, &m->mo);
@@ -381,9 +384,10 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     }
     if (!rc) rc = sk_mamba_scratch_plan(&m->aa, c, &m->scr, be, max_batch, max_len, flags & SK_MAMBA_GRADS);
 #undef A
-    if (!rc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
-    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_alloc_on(&m->ga, be, &m->gbase);
-    if (!rc) rc = sk_arena_alloc_on(&m->aa, be, &m->abase);
+    const int alloc = !(flags & SK_MAMBA_PLAN); /* a plan only sizes the arenas */
+    if (!rc && alloc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
+    if (!rc && alloc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_alloc_on(&m->ga, be, &m->gbase);
+    if (!rc && alloc) rc = sk_arena_alloc_on(&m->aa, be, &m->abase);
     if (rc) {
         sk_mamba_lm_free(m);
         return rc;
@@ -395,7 +399,7 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     }
     if (c->tie_embeddings) m->head = m->emb, m->ghead = m->gemb;
     m->scr.ones = m->ones;
-    if (s4mlp) { /* the ones vector of the bias GEMMs */
+    if (s4mlp && alloc) { /* the ones vector of the bias GEMMs */
         float *h1 = malloc((size_t)rows * sizeof(float));
         rc = h1 ? SK_OK : sk_error(SK_ENOMEM, "mamba: out of memory");
         for (int64_t i = 0; !rc && i < rows; i++) h1[i] = 1.0f;
@@ -421,6 +425,7 @@ void sk_mamba_lm_free(sk_mamba_lm *m) {
     sk_arena_free(&m->pa), sk_arena_free(&m->ga), sk_arena_free(&m->aa);
     free(m->params), free(m->bind_w), free(m->bind_g), free(m->w), free(m->gw), free(m->act), free(m->norm_w), free(m->gnorm_w);
     free(m->res), free(m->hn), free(m->rstd), free(m->host_loss);
+    sk_mamba_lm_chunk_free(m);
     free(m);
 }
 
@@ -507,6 +512,7 @@ int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, in
 
 int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
     const sk_mamba_config *c = &m->cfg;
+    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MAMBA_PLAN) has no parameters");
     int64_t maxn = 0;
     for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
     float *h = malloc((size_t)maxn * sizeof(float));
@@ -527,13 +533,14 @@ int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
 
 /* The backbone: hf = RMSNorm_f(r_n), r_0 = embedding(tokens), r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)).
  * Checks the tokens; leaves the last forward's shape in m (fwd_ok, no logits). */
-static int backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
-                            sk_mamba_lm_state *st) {
+int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
+                                 sk_mamba_lm_state *st) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
     const int64_t d = c->d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
-    m->fwd_ok = 0, m->have_dlogits = 0;
+    m->fwd_ok = 0, m->have_dlogits = 0, m->fwd_chunked = 0;
     m->have_losses = 0;
+    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MAMBA_PLAN) cannot run");
     if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
         return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
                         (long long)L, (long long)m->max_b, (long long)m->max_L);
@@ -557,10 +564,33 @@ static int backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, in
     return SK_OK;
 }
 
+/* logits = hf @ head^T (rows, V); with targets, *loss = sum of their cross-entropies / count and,
+ * with gradients, dlogits = (softmax - onehot) / count is kept for the backward. */
+int sk_mamba_lm_head_forward(sk_mamba_lm *m, const int32_t *targets, int64_t rows, int64_t count, double *loss) {
+    const sk_backend *be = m->be;
+    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded;
+    TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
+    m->have_dlogits = 0;
+    if (targets) {
+        float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
+        TRY(sk_head_xent(be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, rows, V, count));
+        m->have_dlogits = dl != NULL;
+        m->have_losses = 1;
+    }
+    return SK_OK;
+}
+
+/* head: d head += dlogits^T hf;  dhf = dlogits @ head   (rows = b * L of the last backbone forward) */
+int sk_mamba_lm_head_backward(sk_mamba_lm *m) {
+    const sk_backend *be = m->be;
+    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = m->b * m->L;
+    TRY(be->gemm(1, 0, V, d, rows, 1, m->dlogits, V, m->hf, d, 1, m->ghead, d));
+    return be->gemm(0, 0, rows, d, V, 1, m->dlogits, V, m->head, d, 0, m->dhf, d);
+}
+
 int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
                         const uint8_t *reset, sk_mamba_lm_state *st, double *loss) {
-    const sk_backend *be = m->be;
-    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = b * L;
+    const int64_t V = m->cfg.vocab_padded, rows = b * L;
     int64_t count = 0;
     for (int64_t i = 0; targets && i < rows && b >= 1 && L >= 1; i++)
         if (targets[i] != -1) {
@@ -571,39 +601,38 @@ int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *ta
             }
             count++;
         }
-    TRY(backbone_forward(m, tokens, b, L, reset, st));
-    /* logits = hf @ head^T   (rows, V) */
-    TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
-    if (targets) {
-        float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
-        TRY(sk_head_xent(be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, rows, V, count));
-        m->have_dlogits = dl != NULL;
-        m->have_losses = 1;
-    }
-    return SK_OK;
+    if (m->ch && L > sk_mamba_lm_chunk(m)) /* longer than a chunk: sk_mamba_chunk.c */
+        return sk_mamba_lm_forward_chunked(m, tokens, targets, b, L, reset, st, count, loss);
+    TRY(sk_mamba_lm_backbone_forward(m, tokens, b, L, reset, st));
+    return sk_mamba_lm_head_forward(m, targets, rows, count, loss);
 }
 
 int sk_mamba_lm_forward_hidden(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset) {
-    return backbone_forward(m, tokens, b, L, reset, NULL);
+    return sk_mamba_lm_backbone_forward(m, tokens, b, L, reset, NULL);
 }
 int sk_mamba_lm_forward_hidden_state(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
                                      sk_mamba_lm_state *st) {
-    return backbone_forward(m, tokens, b, L, reset, st);
+    return sk_mamba_lm_backbone_forward(m, tokens, b, L, reset, st);
 }
 const float *sk_mamba_lm_hidden(const sk_mamba_lm *m) { return m->hf; }
 float *sk_mamba_lm_dhidden(sk_mamba_lm *m) { return m->dhf; }
 
 const float *sk_mamba_lm_position_losses(const sk_mamba_lm *m) {
-    return m->fwd_ok && m->have_losses ? m->host_loss : NULL;
+    return m->fwd_ok && m->have_losses && !m->fwd_chunked ? m->host_loss : NULL; /* a chunked forward keeps none */
 }
 
 int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) {
     if (!m->fwd_ok) return sk_error(SK_EINVAL, "mamba: no forward to take logits from");
+    if (m->fwd_chunked)
+        return sk_error(SK_EINVAL, "mamba: the logits of a chunked forward (length %lld > chunk %lld) are not kept; "
+                                   "forward chunk by chunk with a state instead", (long long)m->fwd_chunked,
+                        (long long)sk_mamba_lm_chunk(m));
     return m->be->download(dst, m->logits, (size_t)(m->b * m->L * m->cfg.vocab_padded) * sizeof(float));
 }
 
-/* The backbone's backward from dhf = dLoss/dhf (rows, d): parameter gradients += . */
-static int backbone_backward(sk_mamba_lm *m) {
+/* The backbone's backward from dhf = dLoss/dhf (rows, d): parameter gradients += ; dst_out / dst_in:
+ * the state gradients of sk_mamba_block_backward for every layer (NULL = 0 / not needed). */
+int sk_mamba_lm_backbone_backward(sk_mamba_lm *m, const sk_mamba_lm_state *dst_out, sk_mamba_lm_state *dst_in) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
     const int64_t d = c->d_model, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
@@ -613,27 +642,26 @@ static int backbone_backward(sk_mamba_lm *m) {
     TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
     for (int64_t l = nl - 1; l >= 0; l--) /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), in place */
         TRY(sk_resblock_backward(be, c, m->dr, m->dhn, m->gnorm_w[l], &m->gw[l], m->res[l], m->hn[l], m->rstd[l],
-                                 m->norm_w[l], &m->act[l], &m->w[l], b, L, rs, &m->scr));
+                                 m->norm_w[l], &m->act[l], &m->w[l], b, L, rs, dst_out ? &dst_out->layer[l] : NULL,
+                                 dst_in ? &dst_in->layer[l] : NULL, &m->scr));
     TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, c->vocab_padded, d));
     return SK_OK;
 }
 
 int sk_mamba_lm_backward(sk_mamba_lm *m) {
-    const sk_backend *be = m->be;
     if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
     if (!m->fwd_ok || !m->have_dlogits || m->fwd_state)
         return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with targets and no state");
-    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = m->b * m->L;
-    /* head: d head += dlogits^T hf;  dhf = dlogits @ head */
-    TRY(be->gemm(1, 0, V, d, rows, 1, m->dlogits, V, m->hf, d, 1, m->ghead, d));
-    TRY(be->gemm(0, 0, rows, d, V, 1, m->dlogits, V, m->head, d, 0, m->dhf, d));
-    return backbone_backward(m);
+    if (m->fwd_chunked) return sk_mamba_lm_backward_chunked(m);
+    TRY(sk_mamba_lm_head_backward(m));
+    return sk_mamba_lm_backbone_backward(m, NULL, NULL);
 }
 
 int sk_mamba_lm_backward_hidden(sk_mamba_lm *m) {
     if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "mamba backward: model created without gradients");
-    if (!m->fwd_ok || m->fwd_state) return sk_error(SK_EINVAL, "mamba backward: needs a preceding forward with no state");
-    return backbone_backward(m);
+    if (!m->fwd_ok || m->fwd_state || m->fwd_chunked)
+        return sk_error(SK_EINVAL, "mamba backward: needs a preceding unchunked forward with no state");
+    return sk_mamba_lm_backbone_backward(m, NULL, NULL);
 }
 
 int sk_mamba_lm_zero_grad(sk_mamba_lm *m) {
@@ -643,6 +671,10 @@ int sk_mamba_lm_zero_grad(sk_mamba_lm *m) {
 
 /* ---- recurrent state ---- */
 int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out) {
+    return sk_mamba_lm_state_make(m, b, !(m->flags & SK_MAMBA_PLAN), out);
+}
+
+int sk_mamba_lm_state_make(const sk_mamba_lm *m, int64_t b, int alloc, sk_mamba_lm_state **out) {
     *out = NULL;
     if (b < 1 || b > m->max_b) return sk_error(SK_EINVAL, "mamba state: batch %lld outside [1, %lld]", (long long)b, (long long)m->max_b);
     const sk_mamba_config *c = &m->cfg;
@@ -659,7 +691,7 @@ int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out)
             rc = sk_arena_add(&st->arena, "conv_state", b * (c->d_conv - 1) * c->d_inner, (void **)&st->layer[l].conv);
         if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * sk_ssm_dim(c) * sk_ssm_nk(c), (void **)&st->layer[l].ssm);
     }
-    if (!rc) rc = sk_arena_alloc_on(&st->arena, m->be, &st->base);
+    if (!rc && alloc) rc = sk_arena_alloc_on(&st->arena, m->be, &st->base);
     if (rc) {
         sk_mamba_lm_state_free(st);
         return rc;

@@ -158,7 +158,10 @@ typedef struct sk_mamba_lm sk_mamba_lm;
 int sk_arena_alloc_on(sk_arena *a, const sk_backend *be, void **base) SK_RESULT_USED;
 typedef struct sk_mamba_lm_state sk_mamba_lm_state;
 
-enum { SK_MAMBA_GRADS = 1 }; /* create flag: allocate gradients and backward scratch */
+/* create flags: SK_MAMBA_GRADS allocates gradients and backward scratch; SK_MAMBA_PLAN only sizes
+ * the arenas (nothing allocated: a memory plan for `ssmkit train --dry-run`; only _memory,
+ * _set_chunk and _free may be called on it). */
+enum { SK_MAMBA_GRADS = 1, SK_MAMBA_PLAN = 2 };
 
 /* Allocate a model for batches of at most max_batch x max_len tokens (parameters zero; call
  * sk_mamba_lm_init or a load). Fails with SK_EUNSUP naming the op when the backend lacks one. */
@@ -181,6 +184,33 @@ int64_t sk_mamba_lm_max_len(const sk_mamba_lm *m);
 /* Print the MiB of each arena to stderr (verbose: every slot). */
 void sk_mamba_lm_print_memory(const sk_mamba_lm *m, int verbose);
 
+/* ---------------------------------------------------------------------------------------------
+ * Chunked training with recomputation (issue 12). After sk_mamba_lm_set_chunk(m, C, Lmax), a
+ * forward of b x L tokens with C < L <= Lmax runs the sequence in chunks of C positions (the last
+ * one shorter): every chunk goes through all layers carrying each block's conv and SSM state,
+ * keeping only the state at each chunk start (the "boundary states") and a host copy of the
+ * tokens/targets/resets. The backward walks the chunks in reverse: it restores the chunk's
+ * boundary state, recomputes the chunk's activations (the last chunk's are still there), backs
+ * through the head and the layers with the state gradient of the chunk after it (dst_out) and
+ * hands the gradient of its initial state (dst_in) to the chunk before it. Loss and gradients
+ * equal the unchunked ones (tested to 1e-5); the logits of a chunked forward are not kept.
+ * Memory: the activations are those of max_batch x max_len (so create with max_len = C), plus
+ * ceil(Lmax / C) + 3 states (sk_model_mem.chunk_states) and 9 host bytes per token.
+ * L <= C takes the ordinary path. chunk = 0 turns chunking off. C <= max_len.
+ * ------------------------------------------------------------------------------------------- */
+int sk_mamba_lm_set_chunk(sk_mamba_lm *m, int64_t chunk, int64_t max_total_len) SK_RESULT_USED;
+int64_t sk_mamba_lm_chunk(const sk_mamba_lm *m); /* 0 = off */
+
+/* Bytes a model holds (what `ssmkit train --dry-run` prints), valid on a SK_MAMBA_PLAN model. */
+typedef struct sk_model_mem {
+    int64_t params, grads, acts; /* backend bytes of the parameter, gradient, activation arenas */
+    int64_t act_block;           /* activation bytes of one block at max_batch x max_len (the largest) */
+    int64_t nblocks;
+    int64_t chunk_states;        /* chunked training: boundary + working states and state gradients */
+    int64_t host;                /* the model's host buffers (loss scratch, chunked input copies) */
+} sk_model_mem;
+void sk_mamba_lm_memory(const sk_mamba_lm *m, sk_model_mem *out);
+
 /* Official initialization (mamba-v1.md §1.2, §4.4): embedding N(0, 0.02); in_proj, x_proj
  * U(+-1/sqrt(fan_in)); conv weight and bias U(+-1/sqrt(W)); dt_proj.weight U(+-dt_scale/sqrt(R));
  * dt_proj.bias = softplus^-1(dt), dt log-uniform on [dt_min, dt_max] floored at dt_init_floor;
@@ -200,6 +230,7 @@ int sk_mamba_lm_logits(const sk_mamba_lm *m, float *dst) SK_RESULT_USED;
 /* The per-position losses of the last forward with targets: host (b, L), -log p(target) in nats
  * (fp32), 0 where the target is -1; valid until the next forward (NULL before one). Lets a caller
  * split a batch's loss by record (packed rows, streaming evaluation). */
+/* (NULL after a chunked training forward, which keeps no per-position losses) */
 const float *sk_mamba_lm_position_losses(const sk_mamba_lm *m);
 /* Gradients of the mean loss of the last forward (which needs targets and no state), added (+=)
  * to the gradient arena. */

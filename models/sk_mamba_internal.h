@@ -32,6 +32,9 @@ struct sk_mamba_lm {
     int64_t b, L;
     int fwd_ok, fwd_state, fwd_reset, have_dlogits;
     int have_losses; /* host_loss holds the last forward's per-position losses */
+    int64_t fwd_chunked; /* the last forward was chunked: its total length, else 0 */
+    struct sk_lm_chunker *ch; /* chunked training (sk_mamba_chunk.c), NULL = off */
+    int64_t act_block;        /* activation bytes of one block (layer 0's slots) */
 };
 
 struct sk_mamba_lm_state {
@@ -41,5 +44,19 @@ struct sk_mamba_lm_state {
     void *base;
     sk_mamba_state *layer; /* (n_layer) */
 };
+
+/* sk_mamba.c, shared with the chunked path (sk_mamba_chunk.c) */
+int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
+                                 sk_mamba_lm_state *st);
+int sk_mamba_lm_backbone_backward(sk_mamba_lm *m, const sk_mamba_lm_state *dst_out, sk_mamba_lm_state *dst_in);
+int sk_mamba_lm_head_forward(sk_mamba_lm *m, const int32_t *targets, int64_t rows, int64_t count, double *loss);
+int sk_mamba_lm_head_backward(sk_mamba_lm *m);
+/* a recurrent state for b sequences; alloc = 0: only its size table (st->base NULL) */
+int sk_mamba_lm_state_make(const sk_mamba_lm *m, int64_t b, int alloc, sk_mamba_lm_state **out);
+/* sk_mamba_chunk.c */
+int sk_mamba_lm_forward_chunked(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+                                const uint8_t *reset, sk_mamba_lm_state *st, int64_t count, double *loss);
+int sk_mamba_lm_backward_chunked(sk_mamba_lm *m);
+void sk_mamba_lm_chunk_free(sk_mamba_lm *m);
 
 #endif

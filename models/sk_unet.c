@@ -175,7 +175,32 @@ struct sk_unet {
     float *host_loss;
     int64_t b, L;
     int fwd_ok, have_dlogits;
+    int64_t fwd_chunked;      /* the last forward was chunked: its length, else 0 */
+    struct unet_chunker *ch;  /* chunked training, NULL = off */
+    int64_t act_block, nblocks; /* the largest block's activation bytes; the block count */
 };
+
+/* A chunk-boundary state (or its gradient): every block's conv/SSM state and every UpPool's input
+ * frame before the chunk. */
+typedef struct unet_cstate {
+    sk_arena arena;
+    void *base;
+    sk_mamba_state *blk; /* (M) */
+    float **ylast;       /* (M) UpPools: (b, H_in) */
+} unet_cstate;
+
+typedef struct unet_chunker {
+    int64_t chunk, max_total, nslots;
+    unet_cstate ws, ga, gb;       /* working state; state gradients (ping-pong) */
+    int64_t S;                    /* floats in one state */
+    float *bound;                 /* backend (nslots, S): the state at the start of each chunk */
+    sk_arena za;                  /* the UpPools' first-frame outputs (p, b, Ho) */
+    void *zbase;
+    float **upz, **yprev;         /* (M) */
+    int32_t *tok, *tgt, *ctok, *ctgt; /* host (b, L) copies and one chunk's (b, chunk) */
+    int64_t b, L, count;
+    int has_tgt, last_kept;
+} unet_chunker;
 
 struct sk_unet_state {
     const sk_backend *be;
@@ -196,8 +221,11 @@ static int arena_alloc_be(sk_arena *a, const sk_backend *be, void **base) {
     return SK_OK;
 }
 
+static void chunk_free(sk_unet *m);
+
 void sk_unet_free(sk_unet *m) {
     if (!m) return;
+    chunk_free(m);
     if (m->be) m->be->free(m->pbase), m->be->free(m->gbase), m->be->free(m->abase);
     m->pa.base = m->ga.base = m->aa.base = NULL;
     sk_arena_free(&m->pa), sk_arena_free(&m->ga), sk_arena_free(&m->aa);
@@ -305,10 +333,14 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
     for (int i = 0; i < m->M; i++) {
         unet_mod *u = &m->mod[i];
         if (u->kind != MOD_BLOCK) continue;
-        const int64_t r = max_batch * Lk[u->lev];
+        const int64_t r = max_batch * Lk[u->lev], a0 = sk_arena_bytes(&m->aa);
         A("norm_out", r * u->c->d_model, &u->hn);
         A("norm_rstd", r, &u->rstd);
         if (!rc) rc = sk_mamba_act_plan(&m->aa, u->c, &u->act, max_batch, Lk[u->lev]);
+        /* the block's slots and its output stream */
+        const int64_t ab = sk_arena_bytes(&m->aa) - a0 + r * u->c->d_model * (int64_t)sizeof(float);
+        if (ab > m->act_block) m->act_block = ab;
+        m->nblocks++;
     }
     for (int k = 0; k <= S; k++) {
         const int64_t r = max_batch * Lk[k];
@@ -328,14 +360,15 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
         A("d_norm_f_out", rows * D, &m->dhf);
     }
 #undef A
-    if (!rc) rc = arena_alloc_be(&m->pa, be, &m->pbase);
-    if (!rc && grads) rc = arena_alloc_be(&m->ga, be, &m->gbase);
-    if (!rc) rc = arena_alloc_be(&m->aa, be, &m->abase);
+    const int alloc = !(flags & SK_MAMBA_PLAN); /* a plan only sizes the arenas */
+    if (!rc && alloc) rc = arena_alloc_be(&m->pa, be, &m->pbase);
+    if (!rc && alloc && grads) rc = arena_alloc_be(&m->ga, be, &m->gbase);
+    if (!rc && alloc) rc = arena_alloc_be(&m->aa, be, &m->abase);
     for (int i = 0; !rc && i < m->np; i++) {
         if (m->bind_w[i]) *m->bind_w[i] = m->params[i].w;
         if (m->bind_g[i]) *m->bind_g[i] = m->params[i].g;
     }
-    if (!rc) {
+    if (!rc && alloc) {
         float *h1 = malloc((size_t)rows * sizeof(float));
         rc = h1 ? SK_OK : sk_error(SK_ENOMEM, "unet: out of memory");
         for (int64_t i = 0; !rc && i < rows; i++) h1[i] = 1.0f;
@@ -362,6 +395,7 @@ int64_t sk_unet_numel(const sk_unet *m) {
 }
 
 int sk_unet_init(sk_unet *m, uint64_t seed) {
+    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MAMBA_PLAN) has no parameters");
     int64_t maxn = 0;
     for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
     float *h = malloc((size_t)maxn * sizeof(float));
@@ -429,19 +463,17 @@ static int up_bwd(const sk_unet *m, const unet_mod *u, float *dy, const float *d
 
 /* ---- forward / backward ---- */
 
-int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L, double *loss) {
-    const sk_unet_config *c = &m->cfg;
-    const sk_backend *be = m->be;
-    const int64_t D = c->d_model, V = c->vocab_size, rows = b * L;
-    m->fwd_ok = 0;
-    if (L % c->pool_prod)
-        return sk_error(SK_EINVAL, "unet: length %lld is not a multiple of the pool product %lld", (long long)L,
-                        (long long)c->pool_prod);
-    if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
-        return sk_error(SK_EINVAL, "unet: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
-                        (long long)L, (long long)m->max_b, (long long)m->max_L);
-    int64_t count = 0;
-    for (int64_t i = 0; i < rows; i++) {
+/* Lk[k] = L / P_k, the length of level k */
+static void level_lens(const sk_unet_config *c, int64_t L, int64_t *Lk) {
+    Lk[0] = L;
+    for (int k = 0; k < c->n_pool; k++) Lk[k + 1] = Lk[k] / c->pool[k];
+}
+
+/* Tokens in [0, 256) and targets in [0, 256) or -1 (SK_EINVAL naming the position); *count = the
+ * number of targets. */
+static int check_inputs(const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L, int64_t V, int64_t *count) {
+    *count = 0;
+    for (int64_t i = 0; i < b * L; i++) {
         if (tokens[i] < 0 || tokens[i] >= V)
             return sk_error(SK_EINVAL, "token %d at batch %lld position %lld is outside [0, %lld)", tokens[i],
                             (long long)(i / L), (long long)(i % L), (long long)V);
@@ -449,54 +481,133 @@ int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, i
             if (targets[i] < 0 || targets[i] >= V)
                 return sk_error(SK_EINVAL, "target %d at batch %lld position %lld is outside [0, %lld)", targets[i],
                                 (long long)(i / L), (long long)(i % L), (long long)V);
-            count++;
+            (*count)++;
         }
-    }
-    TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
-    TRY(be->embed_fwd(m->x[0], (const int32_t *)m->tok, m->emb, rows, V, D));
-    int64_t Lk[SK_UNET_MAX_POOLS + 1];
-    Lk[0] = L;
-    for (int k = 0; k < c->n_pool; k++) Lk[k + 1] = Lk[k] / c->pool[k];
-    for (int i = 0; i < m->M; i++) {
-        const unet_mod *u = &m->mod[i];
-        const int64_t Li = Lk[u->lev], Lo = Lk[u->olev];
-        if (u->kind == MOD_BLOCK) {
-            unet_mod *uw = &m->mod[i];
-            TRY(sk_resblock_forward(be, u->c, m->x[i + 1], m->x[i], uw->hn, uw->rstd, m->mo[u->lev], u->norm_w, &uw->act,
-                                    &u->w, b, Li, NULL, NULL, &m->scr[u->lev]));
-        } else if (u->kind == MOD_DOWN) {
-            TRY(down_fwd(m, u, m->x[i + 1], m->x[i], b * Lo));
-        } else {
-            TRY(up_fwd(m, u, m->x[i + 1], m->x[i], b, Li));
-        }
-        if (u->skip >= 0) TRY(be->axpy(m->x[i + 1], m->x[u->skip], 1.0f, b * Lo * c->width[u->olev]));
-    }
-    /* logits = RMSNorm_f(x_M) @ head^T + bias   (rows, 256) */
-    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->x[m->M], m->norm_f, rows, D, (float)c->norm_epsilon));
-    TRY(sk_linear_fwd(be, m->logits, m->hf, m->head_w, m->head_b, rows, V, D, m->ones));
-    m->b = b, m->L = L, m->fwd_ok = 1, m->have_dlogits = 0;
-    if (targets) {
-        float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
-        TRY(sk_head_xent(be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, rows, V, count));
-        m->have_dlogits = dl != NULL;
     }
     return SK_OK;
 }
 
+/* The streams x[0..M] and the logits (b*L, 256) of b x L host tokens (L a multiple of P_S, at most
+ * max_L). blk: (M) block states to start from and update (NULL: zero state, nothing kept); upz:
+ * (M) for each UpPool the output of its first frame, (p, b, Ho) as the step's buffer (NULL: zero,
+ * the causal shift at the start of the sequence). */
+static int unet_run(sk_unet *m, const int32_t *tokens, int64_t b, int64_t L, sk_mamba_state *blk, float *const *upz) {
+    const sk_unet_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    const int64_t D = c->d_model, V = c->vocab_size, rows = b * L;
+    TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
+    TRY(be->embed_fwd(m->x[0], (const int32_t *)m->tok, m->emb, rows, V, D));
+    int64_t Lk[SK_UNET_MAX_POOLS + 1];
+    level_lens(c, L, Lk);
+    for (int i = 0; i < m->M; i++) {
+        unet_mod *u = &m->mod[i];
+        const int64_t Li = Lk[u->lev], Lo = Lk[u->olev], Ho = c->width[u->olev];
+        if (u->kind == MOD_BLOCK) {
+            TRY(sk_resblock_forward(be, u->c, m->x[i + 1], m->x[i], u->hn, u->rstd, m->mo[u->lev], u->norm_w, &u->act,
+                                    &u->w, b, Li, NULL, blk ? &blk[i] : NULL, &m->scr[u->lev]));
+        } else if (u->kind == MOD_DOWN) {
+            TRY(down_fwd(m, u, m->x[i + 1], m->x[i], b * Lo));
+        } else {
+            TRY(up_fwd(m, u, m->x[i + 1], m->x[i], b, Li));
+            for (int64_t s = 0; upz && s < b; s++) /* frame 0 of sequence s: positions j = 0..p-1 */
+                for (int64_t j = 0; j < u->p; j++)
+                    TRY(be->copy(m->x[i + 1] + (s * Lo + j) * Ho, upz[i] + (j * b + s) * Ho, (size_t)Ho * sizeof(float)));
+        }
+        if (u->skip >= 0) TRY(be->axpy(m->x[i + 1], m->x[u->skip], 1.0f, b * Lo * Ho));
+    }
+    /* logits = RMSNorm_f(x_M) @ head^T + bias   (rows, 256) */
+    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->x[m->M], m->norm_f, rows, D, (float)c->norm_epsilon));
+    TRY(sk_linear_fwd(be, m->logits, m->hf, m->head_w, m->head_b, rows, V, D, m->ones));
+    m->b = b, m->L = L, m->fwd_ok = 1, m->have_dlogits = 0, m->fwd_chunked = 0;
+    return SK_OK;
+}
+
+/* An UpPool's first-frame output after the frame y (b, Hi) with row stride ldy: z[j] (b, Ho) =
+ * y @ W[j]^T + bias[j], j = 0..p-1 (the step's buffer layout (p, b, Ho)). */
+static int up_refill(const sk_unet *m, const unet_mod *u, float *z, const float *y, int64_t ldy, int64_t b) {
+    const sk_backend *be = m->be;
+    const int64_t Hi = m->cfg.width[u->lev], Ho = m->cfg.width[u->olev];
+    for (int64_t j = 0; j < u->p; j++) {
+        TRY(be->gemm(0, 1, b, Ho, Hi, 1, y, ldy, u->pw + j * Ho * Hi, Hi, 0, z + j * b * Ho, Ho));
+        TRY(be->gemm(0, 0, b, Ho, 1, 1, m->ones, 1, u->pb + j * Ho, Ho, 1, z + j * b * Ho, Ho));
+    }
+    return SK_OK;
+}
+
+/* Cross-entropy of the logits of the last unet_run (dlogits kept with gradients). */
+static int unet_xent(sk_unet *m, const int32_t *targets, int64_t count, double *loss) {
+    float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
+    TRY(sk_head_xent(m->be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, m->b * m->L,
+                     m->cfg.vocab_size, count));
+    m->have_dlogits = dl != NULL;
+    return SK_OK;
+}
+
+static int forward_chunked(sk_unet *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+                           int64_t count, double *loss);
+static int backward_chunked(sk_unet *m);
+
+int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L, double *loss) {
+    const sk_unet_config *c = &m->cfg;
+    m->fwd_ok = 0, m->fwd_chunked = 0;
+    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MAMBA_PLAN) cannot run");
+    if (L % c->pool_prod)
+        return sk_error(SK_EINVAL, "unet: length %lld is not a multiple of the pool product %lld", (long long)L,
+                        (long long)c->pool_prod);
+    const int chunked = m->ch && L > m->ch->chunk;
+    const int64_t maxL = chunked ? m->ch->max_total : m->max_L;
+    if (b < 1 || L < 1 || b > m->max_b || L > maxL)
+        return sk_error(SK_EINVAL, "unet: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
+                        (long long)L, (long long)m->max_b, (long long)maxL);
+    int64_t count;
+    TRY(check_inputs(tokens, targets, b, L, c->vocab_size, &count));
+    if (chunked) return forward_chunked(m, tokens, targets, b, L, count, loss);
+    TRY(unet_run(m, tokens, b, L, NULL, NULL));
+    return targets ? unet_xent(m, targets, count, loss) : SK_OK;
+}
+
+int sk_unet_forward_state(sk_unet *m, sk_unet_state *st, const int32_t *tokens, const int32_t *targets, int64_t L,
+                          double *loss) {
+    const sk_unet_config *c = &m->cfg;
+    const int64_t b = st->b;
+    m->fwd_ok = 0, m->fwd_chunked = 0;
+    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MAMBA_PLAN) cannot run");
+    if (L < 1 || L % c->pool_prod || st->t % c->pool_prod)
+        return sk_error(SK_EINVAL, "unet: a forward with a state needs a length (%lld) and a position (%lld steps done) "
+                                   "that are multiples of the pool product %lld", (long long)L, (long long)st->t,
+                        (long long)c->pool_prod);
+    if (L > m->max_L) return sk_error(SK_EINVAL, "unet: length %lld exceeds the model's %lld", (long long)L, (long long)m->max_L);
+    int64_t count, Lk[SK_UNET_MAX_POOLS + 1];
+    TRY(check_inputs(tokens, targets, b, L, c->vocab_size, &count));
+    TRY(unet_run(m, tokens, b, L, st->blk, st->buf));
+    level_lens(c, L, Lk);
+    for (int i = 0; i < m->M; i++) { /* the UpPools' buffers: the map of their input's last frame */
+        const unet_mod *u = &m->mod[i];
+        const int64_t Hi = c->width[u->lev], Li = Lk[u->lev];
+        if (u->kind == MOD_UP) TRY(up_refill(m, u, st->buf[i], m->x[i] + (Li - 1) * Hi, Li * Hi, b));
+    }
+    st->t += L;
+    return targets ? unet_xent(m, targets, count, loss) : SK_OK;
+}
+
 int sk_unet_logits(const sk_unet *m, float *dst) {
     if (!m->fwd_ok) return sk_error(SK_EINVAL, "unet: no forward to take logits from");
+    if (m->fwd_chunked)
+        return sk_error(SK_EINVAL, "unet: the logits of a chunked forward (length %lld) are not kept; forward chunk by "
+                                   "chunk with sk_unet_forward_state instead", (long long)m->fwd_chunked);
     return m->be->download(dst, m->logits, (size_t)(m->b * m->L * m->cfg.vocab_size) * sizeof(float));
 }
 
-int sk_unet_backward(sk_unet *m) {
+/* Gradients of the last unet_run (dlogits set): parameters (+=). gout: the gradient w.r.t. the
+ * state after the run (NULL = 0); gin: receives the gradient w.r.t. the state before it (NULL = not
+ * needed; then yprev is unused); yprev: (M) each UpPool's input frame before the run (its first
+ * frame's source; NULL when the run started the sequence). */
+static int unet_backprop(sk_unet *m, const unet_cstate *gout, unet_cstate *gin, const float *const *yprev) {
     const sk_unet_config *c = &m->cfg;
     const sk_backend *be = m->be;
-    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "unet backward: model created without gradients");
-    if (!m->fwd_ok || !m->have_dlogits) return sk_error(SK_EINVAL, "unet backward: needs a preceding forward with targets");
     const int64_t D = c->d_model, V = c->vocab_size, b = m->b, L = m->L, rows = b * L;
     int64_t Lk[SK_UNET_MAX_POOLS + 1];
-    Lk[0] = L;
-    for (int k = 0; k < c->n_pool; k++) Lk[k + 1] = Lk[k] / c->pool[k];
+    level_lens(c, L, Lk);
     for (int i = 0; i < m->M; i++) { /* stream gradients accumulate from the consumer and the skips */
         const int lev = m->mod[i].lev;
         TRY(be->memzero(m->dx[i], (size_t)(b * Lk[lev] * c->width[lev]) * sizeof(float)));
@@ -506,21 +617,207 @@ int sk_unet_backward(sk_unet *m) {
     TRY(be->rmsnorm_bwd(m->dx[m->M], m->gnorm_f, m->dhf, m->x[m->M], m->norm_f, m->rstdf, rows, D));
     for (int i = m->M - 1; i >= 0; i--) {
         unet_mod *u = &m->mod[i];
-        const int64_t Li = Lk[u->lev], Lo = Lk[u->olev];
+        const int64_t Li = Lk[u->lev], Lo = Lk[u->olev], Hi = c->width[u->lev], Ho = c->width[u->olev];
         float *g = m->dx[i + 1]; /* dL/d(output of module i) */
-        if (u->skip >= 0) TRY(be->axpy(m->dx[u->skip], g, 1.0f, b * Lo * c->width[u->olev]));
+        if (u->skip >= 0) TRY(be->axpy(m->dx[u->skip], g, 1.0f, b * Lo * Ho));
         if (u->kind == MOD_BLOCK) {
             /* in place: g becomes dL/d(block input) through the block; then add to dx[i] */
             TRY(sk_resblock_backward(be, u->c, g, m->dhn[u->lev], u->gnorm_w, &u->gw, m->x[i], u->hn, u->rstd,
-                                     u->norm_w, &u->act, &u->w, b, Li, NULL, &m->scr[u->lev]));
-            TRY(be->axpy(m->dx[i], g, 1.0f, b * Li * c->width[u->lev]));
+                                     u->norm_w, &u->act, &u->w, b, Li, NULL, gout ? &gout->blk[i] : NULL,
+                                     gin ? &gin->blk[i] : NULL, &m->scr[u->lev]));
+            TRY(be->axpy(m->dx[i], g, 1.0f, b * Li * Hi));
         } else if (u->kind == MOD_DOWN) {
             TRY(down_bwd(m, u, m->dx[i], g, m->x[i], b * Lo));
         } else {
             TRY(up_bwd(m, u, m->dx[i], g, m->x[i], b, Li));
+            const int64_t F = u->p * Ho;
+            for (int64_t s = 0; s < b; s++) {
+                /* the last input frame feeds the next run's first output frame */
+                if (gout) TRY(be->axpy(m->dx[i] + (s * Li + Li - 1) * Hi, gout->ylast[i] + s * Hi, 1.0f, Hi));
+                /* frame 0 = W yprev + bias: dW, dbias +=, d yprev = W^T dout[frame 0] */
+                if (gin && yprev)
+                    TRY(sk_linear_bwd(be, gin->ylast[i] + s * Hi, 0, u->gpw, u->gpb, g + s * Lo * Ho, yprev[i] + s * Hi,
+                                      u->pw, 1, F, Hi, m->ones));
+            }
         }
     }
     return be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dx[0], rows, V, D);
+}
+
+int sk_unet_backward(sk_unet *m) {
+    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "unet backward: model created without gradients");
+    if (!m->fwd_ok || !m->have_dlogits) return sk_error(SK_EINVAL, "unet backward: needs a preceding forward with targets");
+    if (m->fwd_chunked) return backward_chunked(m);
+    return unet_backprop(m, NULL, NULL, NULL);
+}
+
+/* ---- chunked training (sk_unet.h, sk_unet_set_chunk) ----
+ * As the LM's (models/sk_mamba_chunk.c): the state s_c at the start of chunk c is every block's
+ * conv and SSM state and, for every UpPool, its input's last frame of chunk c-1 (whose map is the
+ * first output frame of chunk c: the causal shift carries one pooled frame across the boundary).
+ * Chunks are multiples of P_S, so they start on a frame of every level and the DownPools need no
+ * state. Backward: dL/d(last frame) from the chunk after is added to the UpPool's input gradient;
+ * the first frame's gradient gives dW, dbias and dL/d(previous frame) for the chunk before. */
+
+static int cstate_make(const sk_unet *m, int64_t b, int alloc, unet_cstate *s) {
+    const sk_unet_config *c = &m->cfg;
+    memset(s, 0, sizeof *s);
+    s->blk = calloc((size_t)m->M, sizeof *s->blk), s->ylast = calloc((size_t)m->M, sizeof *s->ylast);
+    if (!s->blk || !s->ylast) return sk_error(SK_ENOMEM, "unet: out of memory");
+    sk_arena_init(&s->arena, "chunk_state", sizeof(float));
+    int rc = 0;
+    for (int i = 0; i < m->M && !rc; i++) {
+        const unet_mod *u = &m->mod[i];
+        const sk_mamba_config *bc = u->c;
+        if (u->kind == MOD_BLOCK) {
+            if (bc->block != SK_BLOCK_S4_MLP)
+                rc = sk_arena_add(&s->arena, "conv_state", b * (bc->d_conv - 1) * bc->d_inner, (void **)&s->blk[i].conv);
+            if (!rc) rc = sk_arena_add(&s->arena, "ssm_state", b * sk_ssm_dim(bc) * sk_ssm_nk(bc), (void **)&s->blk[i].ssm);
+        } else if (u->kind == MOD_UP) {
+            rc = sk_arena_add(&s->arena, "up_last_frame", b * c->width[u->lev], (void **)&s->ylast[i]);
+        }
+    }
+    if (!rc && alloc) rc = arena_alloc_be(&s->arena, m->be, &s->base);
+    return rc;
+}
+
+static void cstate_free(const sk_unet *m, unet_cstate *s) {
+    if (s->base) m->be->free(s->base);
+    s->arena.base = NULL;
+    sk_arena_free(&s->arena);
+    free(s->blk), free(s->ylast);
+    memset(s, 0, sizeof *s);
+}
+
+static void chunk_free(sk_unet *m) {
+    unet_chunker *h = m->ch;
+    if (!h) return;
+    cstate_free(m, &h->ws), cstate_free(m, &h->ga), cstate_free(m, &h->gb);
+    if (h->bound) m->be->free(h->bound);
+    if (h->zbase) m->be->free(h->zbase);
+    h->za.base = NULL;
+    sk_arena_free(&h->za);
+    free(h->upz), free(h->yprev);
+    free(h->tok), free(h->tgt), free(h->ctok), free(h->ctgt);
+    free(h);
+    m->ch = NULL;
+}
+
+int64_t sk_unet_chunk(const sk_unet *m) { return m->ch ? m->ch->chunk : 0; }
+
+int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total) {
+    const sk_unet_config *c = &m->cfg;
+    chunk_free(m);
+    if (chunk == 0) return SK_OK;
+    if (chunk < 1 || chunk > m->max_L || chunk % c->pool_prod)
+        return sk_error(SK_EINVAL, "unet: chunk %lld is not a positive multiple of the pool product %lld up to the "
+                                   "model's length %lld", (long long)chunk, (long long)c->pool_prod, (long long)m->max_L);
+    if (max_total < chunk)
+        return sk_error(SK_EINVAL, "unet: longest chunked length %lld is below the chunk %lld", (long long)max_total,
+                        (long long)chunk);
+    unet_chunker *h = calloc(1, sizeof *h);
+    if (!h) return sk_error(SK_ENOMEM, "unet: out of memory");
+    m->ch = h;
+    h->chunk = chunk, h->max_total = max_total, h->nslots = (max_total + chunk - 1) / chunk;
+    const int alloc = !(m->flags & SK_MAMBA_PLAN), grads = m->flags & SK_MAMBA_GRADS;
+    const int64_t B = m->max_b;
+    int rc = cstate_make(m, B, alloc, &h->ws);
+    if (!rc && grads) rc = cstate_make(m, B, alloc, &h->ga);
+    if (!rc && grads) rc = cstate_make(m, B, alloc, &h->gb);
+    h->upz = calloc((size_t)m->M, sizeof *h->upz), h->yprev = calloc((size_t)m->M, sizeof *h->yprev);
+    if (!rc && (!h->upz || !h->yprev)) rc = sk_error(SK_ENOMEM, "unet: out of memory");
+    sk_arena_init(&h->za, "up_first_frame", sizeof(float));
+    for (int i = 0; i < m->M && !rc; i++)
+        if (m->mod[i].kind == MOD_UP)
+            rc = sk_arena_add(&h->za, "up_first_frame", m->mod[i].p * B * c->width[m->mod[i].olev], (void **)&h->upz[i]);
+    h->S = h->ws.arena.total;
+    if (!rc && alloc) rc = arena_alloc_be(&h->za, m->be, &h->zbase);
+    if (!rc && alloc) rc = m->be->alloc((void **)&h->bound, (size_t)(h->nslots * h->S) * sizeof(float));
+    if (!rc && alloc) {
+        h->tok = malloc((size_t)(B * max_total) * sizeof(int32_t)), h->tgt = malloc((size_t)(B * max_total) * sizeof(int32_t));
+        h->ctok = malloc((size_t)(B * chunk) * sizeof(int32_t)), h->ctgt = malloc((size_t)(B * chunk) * sizeof(int32_t));
+        if (!h->tok || !h->tgt || !h->ctok || !h->ctgt)
+            rc = sk_error(SK_ENOMEM, "unet: out of memory for chunked inputs of %lld tokens", (long long)(B * max_total));
+    }
+    if (rc) chunk_free(m);
+    return rc;
+}
+
+/* Forward of chunk c from the working state h->ws (updated to the state after the chunk). */
+static int chunk_forward(sk_unet *m, int64_t c, double *loss) {
+    unet_chunker *h = m->ch;
+    const sk_unet_config *cf = &m->cfg;
+    const int64_t c0 = c * h->chunk, Lc = h->L - c0 < h->chunk ? h->L - c0 : h->chunk, b = h->b;
+    for (int64_t s = 0; s < b; s++) { /* gather the chunk's (b, Lc) inputs */
+        memcpy(h->ctok + s * Lc, h->tok + s * h->L + c0, (size_t)Lc * sizeof(int32_t));
+        if (h->has_tgt) memcpy(h->ctgt + s * Lc, h->tgt + s * h->L + c0, (size_t)Lc * sizeof(int32_t));
+    }
+    for (int i = 0; c > 0 && i < m->M; i++) /* first UpPool frames from the previous chunk's last */
+        if (m->mod[i].kind == MOD_UP)
+            TRY(up_refill(m, &m->mod[i], h->upz[i], h->ws.ylast[i], cf->width[m->mod[i].lev], b));
+    TRY(unet_run(m, h->ctok, b, Lc, h->ws.blk, c > 0 ? h->upz : NULL));
+    int64_t Lk[SK_UNET_MAX_POOLS + 1];
+    level_lens(cf, Lc, Lk);
+    for (int i = 0; i < m->M; i++) { /* ws.ylast = each UpPool input's last frame */
+        const unet_mod *u = &m->mod[i];
+        const int64_t Hi = cf->width[u->lev], Li = Lk[u->lev];
+        for (int64_t s = 0; u->kind == MOD_UP && s < b; s++)
+            TRY(m->be->copy(h->ws.ylast[i] + s * Hi, m->x[i] + (s * Li + Li - 1) * Hi, (size_t)Hi * sizeof(float)));
+    }
+    return h->has_tgt ? unet_xent(m, h->ctgt, h->count, loss) : SK_OK;
+}
+
+static int forward_chunked(sk_unet *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+                           int64_t count, double *loss) {
+    unet_chunker *h = m->ch;
+    const int64_t S = h->S, n = (L + h->chunk - 1) / h->chunk;
+    h->b = b, h->L = L, h->count = count, h->has_tgt = targets != NULL, h->last_kept = 0;
+    memcpy(h->tok, tokens, (size_t)(b * L) * sizeof(int32_t));
+    if (targets) memcpy(h->tgt, targets, (size_t)(b * L) * sizeof(int32_t));
+    TRY(m->be->memzero(h->ws.base, (size_t)S * sizeof(float)));
+    double total = 0;
+    for (int64_t c = 0; c < n; c++) {
+        TRY(m->be->copy(h->bound + c * S, h->ws.base, (size_t)S * sizeof(float))); /* bound[c] = s_c */
+        double lc = 0;
+        TRY(chunk_forward(m, c, &lc));
+        total += lc;
+    }
+    if (targets && loss) *loss = total;
+    h->last_kept = 1, m->fwd_chunked = L;
+    return SK_OK;
+}
+
+static int backward_chunked(sk_unet *m) {
+    unet_chunker *h = m->ch;
+    const int64_t n = (h->L + h->chunk - 1) / h->chunk, S = h->S;
+    unet_cstate *gout = NULL, *gin = &h->ga;
+    for (int64_t c = n - 1; c >= 0; c--) {
+        if (!(c == n - 1 && h->last_kept)) { /* recompute chunk c from its boundary state */
+            TRY(m->be->copy(h->ws.base, h->bound + c * S, (size_t)S * sizeof(float)));
+            TRY(chunk_forward(m, c, NULL));
+        }
+        for (int i = 0; i < m->M; i++) /* the UpPool frames before the chunk, in bound[c] */
+            h->yprev[i] = h->ws.ylast[i] ? h->bound + c * S + (h->ws.ylast[i] - (float *)h->ws.base) : NULL;
+        TRY(unet_backprop(m, gout, c > 0 ? gin : NULL, c > 0 ? (const float *const *)h->yprev : NULL));
+        gout = gin, gin = gin == &h->ga ? &h->gb : &h->ga;
+    }
+    h->last_kept = 0;
+    m->fwd_chunked = h->L; /* unet_run cleared it */
+    return SK_OK;
+}
+
+void sk_unet_memory(const sk_unet *m, sk_model_mem *o) {
+    memset(o, 0, sizeof *o);
+    o->params = sk_arena_bytes(&m->pa);
+    o->grads = (m->flags & SK_MAMBA_GRADS) ? sk_arena_bytes(&m->ga) : 0;
+    o->acts = sk_arena_bytes(&m->aa);
+    o->act_block = m->act_block, o->nblocks = m->nblocks;
+    o->host = m->max_b * m->max_L * (int64_t)sizeof(float); /* host_loss */
+    const unet_chunker *h = m->ch;
+    if (h) {
+        o->chunk_states = ((h->nslots + 1 + ((m->flags & SK_MAMBA_GRADS) ? 2 : 0)) * h->S + h->za.total) * (int64_t)sizeof(float);
+        o->host += m->max_b * (h->max_total + h->chunk) * 2 * (int64_t)sizeof(int32_t);
+    }
 }
 
 int sk_unet_zero_grad(sk_unet *m) {

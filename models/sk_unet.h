@@ -64,7 +64,7 @@ char *sk_unet_config_to_json(const sk_unet_config *c); /* malloc'd */
 typedef struct sk_unet sk_unet;
 typedef struct sk_unet_state sk_unet_state;
 
-/* max_len must be a multiple of the pool product. flags: SK_MAMBA_GRADS. */
+/* max_len must be a multiple of the pool product. flags: SK_MAMBA_GRADS, SK_MAMBA_PLAN (sk_mamba.h). */
 int sk_unet_create(sk_unet **out, const sk_unet_config *c, const sk_backend *be, int64_t max_batch, int64_t max_len,
                    int flags) SK_RESULT_USED;
 void sk_unet_free(sk_unet *m);
@@ -84,6 +84,26 @@ int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, i
 int sk_unet_logits(const sk_unet *m, float *dst) SK_RESULT_USED; /* host (b, L, vocab) */
 int sk_unet_backward(sk_unet *m) SK_RESULT_USED;
 int sk_unet_zero_grad(sk_unet *m) SK_RESULT_USED;
+
+/* Chunked training with recomputation, as sk_mamba_lm_set_chunk (sk_mamba.h): after
+ * sk_unet_set_chunk(m, C, Lmax), a forward of L > C positions (L <= Lmax, a multiple of the pool
+ * product) runs in chunks of C (a multiple of the pool product; the last chunk shorter) carrying
+ * every block's conv/SSM state and, at every UpPool, the last input frame of the chunk before
+ * (the causal shift's one pooled frame); the backward recomputes each chunk from its boundary
+ * state and passes the state gradients back. Loss and gradients equal the unchunked ones; the
+ * logits are not kept. Create with max_len = C. chunk = 0 turns it off. */
+int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total_len) SK_RESULT_USED;
+int64_t sk_unet_chunk(const sk_unet *m); /* 0 = off */
+/* Bytes the model holds (valid on an SK_MAMBA_PLAN model); act_block is the largest block's. */
+void sk_unet_memory(const sk_unet *m, sk_model_mem *out);
+
+/* Forward b = st->b sequences of L positions from the recurrent state st and update it, so that
+ * consecutive calls (and sk_unet_step after them) equal one forward over the concatenation (long
+ * audio in bounded memory: create with max_len = the chunk). L and the positions already consumed
+ * (st) must be multiples of the pool product; L <= max_len. tokens/targets as sk_unet_forward;
+ * sk_unet_logits gives this call's (b, L, 256) logits. No backward. */
+int sk_unet_forward_state(sk_unet *m, sk_unet_state *st, const int32_t *tokens, const int32_t *targets, int64_t L,
+                          double *loss) SK_RESULT_USED;
 
 /* Recurrent generation (§2): state for b <= max_batch sequences; each step consumes one token
  * per sequence and gives the logits (host (b, vocab)) of the next. Coarser levels run every P_k

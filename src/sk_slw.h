@@ -12,8 +12,9 @@
  *                                         total - S*(n-1) steps
  *                              first_k  = sum_{j<k} steps_j  (0-based index of its first step)
  * Conditions (SK_EINVAL naming the value otherwise): L_max = L_0 * 2^(n-1) (a power-of-two
- * multiple of L_0) or L_max <= L_0 (then one stage at L_max, no warm-up); L_max <= cap (2^16
- * until the long-context work lands: SK_SLW_MAX_LEN); T a multiple of L_max (so every stage has
+ * multiple of L_0) or L_max <= L_0 (then one stage at L_max, no warm-up); L_max <= cap
+ * (SK_SLW_MAX_LEN = 2^20, the paper's longest DNA context, reachable with chunked training:
+ * `ssmkit train --chunk`); T a multiple of L_max (so every stage has
  * an integer batch >= 1); total > S*(n-1) (the last stage gets at least one step).
  */
 #ifndef SK_SLW_H
@@ -26,7 +27,7 @@
 extern "C" {
 #endif
 
-#define SK_SLW_MAX_LEN ((int64_t)1 << 16)   /* longest length a plan may reach for now */
+#define SK_SLW_MAX_LEN ((int64_t)1 << 20)   /* longest length a plan may reach (chunked training) */
 #define SK_SLW_MAX_STAGES 48
 
 typedef struct sk_slw_stage {

@@ -7,6 +7,7 @@
 #include "models/sk_mamba.h"
 #include "tools/sk_dnaout.h"
 #include "tools/sk_stream.h"
+#include "models/sk_unet.h"
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 #include "tools/sk_cli.h"
@@ -48,6 +49,12 @@ static const char *usage =
     "      --dump-grads OUT   write the gradients of the mean loss under the parameter names (tied\n"
     "                         models: the embedding gradient holds both uses) as safetensors\n"
     "      --device D         cpu (default) or cuda\n"
+    "\n"
+    "Audio U-Net checkpoints (\"arch\": \"unet\"): --data is a file of 8-bit mu-law tokens (.mulaw from\n"
+    "ssmkit audio encode); as in training on audio shards, the input is the file shifted right by one\n"
+    "with token 128 first, so every sample is a target (prints bits_per_sample). The file is streamed\n"
+    "through the model in chunks of --length samples [16384, rounded down to a multiple of the pool\n"
+    "product] with the recurrent state carried: memory is that of one chunk, for any file length.\n"
     "  -@, --threads T        threads (default: all cores)\n"
     "  -h, --help             show this help\n";
 
@@ -298,6 +305,66 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
 }
 #endif
 
+/* Audio U-Net: mean next-sample loss over a mu-law token file, streamed in chunks of C samples
+ * with the recurrent state carried (sk_unet_forward_state): inputs [128, x_0, ..., x_{n-2}],
+ * targets [x_0, ..., x_{n-1}]; the last chunk is padded to a multiple of the pool product with
+ * inputs 0 and ignored targets (the model is causal, so padding after the end changes nothing
+ * before it). Loss = sum of -log p over the n targets / n. */
+static int eval_unet(const char *model, const char *data, int64_t C, int64_t width, const sk_backend *be) {
+    if (width != 1) return sk_error(SK_EINVAL, "%s: an audio U-Net reads 8-bit mu-law tokens (--token-width 1)", model);
+    sk_st *st;
+    int rc = sk_st_open(model, &st);
+    if (rc) return rc;
+    const char *cj = sk_st_meta(st, "config");
+    cJSON *o = cj ? cJSON_Parse(cj) : NULL;
+    sk_unet_config cfg;
+    rc = o ? sk_unet_config_from_json(o, model, &cfg) : sk_error(SK_EFORMAT, "%s: no model config", model);
+    cJSON_Delete(o);
+    sk_st_close(st);
+    if (rc) return rc;
+    const int64_t P = cfg.pool_prod;
+    if (!C) C = 16384 / P * P;
+    if (C < P) C = P;
+    if (C % P) return sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld", (long long)C, (long long)P);
+    sk_map map;
+    if ((rc = sk_map_open(&map, data))) return rc;
+    const int64_t n = map.size;
+    sk_unet *m = NULL;
+    sk_unet_state *s = NULL;
+    int32_t *tok = malloc((size_t)C * sizeof(int32_t)), *tgt = malloc((size_t)C * sizeof(int32_t));
+    if (!n) rc = sk_error(SK_EINVAL, "%s: empty", data);
+    if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
+    if (!rc) rc = sk_unet_load(&m, model, be, 1, C, 0);
+    if (!rc) rc = sk_unet_state_create(m, 1, &s);
+    double sum = 0;
+    for (int64_t c0 = 0; !rc && c0 < n; c0 += C) {
+        const int64_t nc = n - c0 < C ? n - c0 : C, Lc = (nc + P - 1) / P * P;
+        for (int64_t i = 0; i < Lc; i++) {
+            const int64_t t = c0 + i; /* position t: input x_{t-1} (128 at t = 0), target x_t */
+            tok[i] = i < nc ? (t ? map.data[t - 1] : 128) : 0;
+            tgt[i] = i < nc ? map.data[t] : -1;
+        }
+        double loss = 0;
+        rc = sk_unet_forward_state(m, s, tok, tgt, Lc, &loss);
+        sum += loss * (double)nc;
+    }
+    if (!rc) {
+        printf("model\t%s\n", model);
+        printf("parameters\t%lld\n", (long long)sk_unet_numel(m));
+        printf("samples\t%lld\n", (long long)n);
+        printf("chunk\t%lld\n", (long long)C);
+        printf("targets\t%lld\n", (long long)n);
+        printf("loss\t%.6f\n", sum / (double)n);
+        printf("bits_per_sample\t%.6f\n", sum / (double)n / log(2.0));
+        printf("perplexity\t%.6g\n", exp(sum / (double)n));
+    }
+    sk_unet_state_free(s);
+    sk_unet_free(m);
+    sk_map_close(&map);
+    free(tok), free(tgt);
+    return rc;
+}
+
 int cmd_eval(int argc, char **argv) {
     enum { O_LOGITS = 1000, O_GRADS, O_DEVICE, O_WHOLE, O_PER };
     static const struct option lo[] = {
@@ -358,6 +425,16 @@ int cmd_eval(int argc, char **argv) {
         return eval_fasta(model, data, len ? len : 1024, batch, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
 #endif
+    { /* audio U-Net checkpoints: streamed in chunks with the state carried */
+        sk_st *st = NULL;
+        const char *cj = sk_st_open(model, &st) ? NULL : sk_st_meta(st, "config");
+        cJSON *o = cj ? cJSON_Parse(cj) : NULL;
+        const int unet = o && sk_unet_config_is_unet(o);
+        cJSON_Delete(o);
+        sk_st_close(st);
+        if (unet && (out_logits || out_grads)) return sk_cli_usage("eval", "--dump-logits/--dump-grads take Mamba LMs, not U-Nets");
+        if (unet) return eval_unet(model, data, len, width, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    }
     if (whole || per) return sk_cli_usage("eval", "--whole/--per-record take FASTA/FASTQ data");
     if (chunk && (len || out_logits || out_grads))
         return sk_cli_usage("eval", "--chunk streams the whole file: not with --length, --dump-logits or --dump-grads");

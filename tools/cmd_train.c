@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include "tools/sk_cli.h"
 #include "tools/sk_lm.h"
+#include "tools/sk_trainplan.h"
 
 static const char *usage =
     "Usage: ssmkit train --data FILE [--valid FILE] [--preset NAME | --config CFG.json] -o CKPT [options]\n"
@@ -70,6 +71,15 @@ static const char *usage =
     "                           per row, the recurrent state reset at each example's start and no\n"
     "                           target across examples, so short examples fill rows instead of\n"
     "                           being padded (Mamba LM; validation packed too) [0]\n"
+    "      --chunk N|auto|off   chunked training for long sequences: run each sequence through all\n"
+    "                           layers in chunks of N positions with the states carried, keep only\n"
+    "                           the chunk-boundary states, recompute each chunk's activations in the\n"
+    "                           backward (same gradients, about 1/3 more compute, the activation\n"
+    "                           memory of one chunk); U-Nets: N a multiple of the pool product.\n"
+    "                           auto: off while the activations of batch x length fit in 1 GiB, else\n"
+    "                           the longest power-of-two chunk whose activations fit in 512 MiB [auto]\n"
+    "      --dry-run            print the memory plan (bytes per block and per token, predicted peak\n"
+    "                           resident memory by part) and exit without training (no -o needed)\n"
     "\n"
     "Validation, checkpoints, logs:\n"
     "      --eval-every N       validate every N updates, 0 = only at the end [100]\n"
@@ -116,6 +126,7 @@ static const topt T[] = {
     {"length_warmup", 'i', "0", 0, 1e12}, {"warmup_from", 'i', "1024", 1, 1e9},
     {"tokens_per_step", 'i', NULL, 1, 1e15},
     {"pack", 'i', "0", 0, 1},
+    {"chunk", 's', "auto", 0, 0},
 };
 enum { NT = (int)(sizeof T / sizeof T[0]) };
 
@@ -130,6 +141,9 @@ static int find_key(const char *key) {
 static int set_value(cJSON *o, int k, const char *s, const char *label) {
     cJSON_DeleteItemFromObjectCaseSensitive(o, T[k].key);
     if (T[k].type == 's') {
+        char *end;
+        if (!strcmp(T[k].key, "chunk") && strcmp(s, "auto") && strcmp(s, "off") && (strtoll(s, &end, 10) < 0 || end == s || *end))
+            return sk_error(SK_EINVAL, "%s: '%s' is not auto, off or a length", label, s);
         cJSON_AddStringToObject(o, T[k].key, s);
         return SK_OK;
     }
@@ -258,11 +272,11 @@ static int dna_meta(const char *path, char **tok, char **prov) {
 }
 
 static int do_train(run *r, const char *preset, const char *config, const char *out, int resume, cJSON *cli, int quiet,
-                    int *interrupted) {
+                    int dry_run, int *interrupted) {
     int rc = SK_OK;
     char what[512];
     sk_any_config cfg;
-    char *state_path = sk_train_derived_path(out, ".train.safetensors");
+    char *state_path = sk_train_derived_path(out ? out : "dry-run", ".train.safetensors");
     if (!state_path) return sk_error(SK_ENOMEM, "out of memory");
     r->opts = cJSON_CreateObject();
     /* 1. built-in defaults */
@@ -300,7 +314,7 @@ static int do_train(run *r, const char *preset, const char *config, const char *
                     resume ? "the stored options" : what, (long long)steps, (long long)(steps / 10));
         cJSON_ReplaceItemInObjectCaseSensitive(r->opts, "warmup", cJSON_CreateNumber((double)(steps / 10)));
     }
-    if (!str(r->opts, "log")) {
+    if (!str(r->opts, "log") && out) {
         r->log_default = sk_train_derived_path(out, ".log.jsonl");
         cJSON_AddStringToObject(r->opts, "log", r->log_default);
     }
@@ -332,13 +346,24 @@ static int do_train(run *r, const char *preset, const char *config, const char *
 
     const sk_backend *be = NULL;
     if ((rc = sk_lm_backend(str(r->opts, "device"), &be))) return rc;
+    if (cfg.unet && L % cfg.u.pool_prod)
+        return sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld (%s)", (long long)L,
+                        (long long)cfg.u.pool_prod, what);
+    int64_t chunk = 0;
+    char why[256];
+    if ((rc = sk_plan_chunk(&cfg, be, b, L, str(r->opts, "chunk"), &chunk, why, sizeof why))) return rc;
+    if (dry_run) {
+        const char *files[3] = {str(r->opts, "data"), str(r->opts, "valid"), NULL};
+        if (!files[0]) files[0] = files[1], files[1] = NULL;
+        const int nsrc = 2 + (num(r->opts, "length_warmup") > 0 ? 8 : 0); /* train, valid (+ warm-up stages, roughly) */
+        printf("chunking: %s\n", why);
+        return sk_plan_report(stdout, &cfg, what, be, b, L, chunk, files, nsrc, threads, NULL);
+    }
+    if (!quiet) sk_log_info("chunking: %s", why);
     if ((rc = sk_backend_dist_setup(be))) return rc;
     if (!quiet && sk_dist_world() > 1)
         sk_log_info("data parallel: %d ranks, global batch %d x %lld", sk_dist_world(), sk_dist_world(), (long long)b);
     const int64_t vocab = cfg.unet ? cfg.u.vocab_size : cfg.lm.vocab_size;
-    if (cfg.unet && L % cfg.u.pool_prod)
-        return sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld (%s)", (long long)L,
-                        (long long)cfg.u.pool_prod, what);
     if ((rc = open_data(r, L, b, seed, num(r->opts, "valid_fraction")))) return rc;
     if (sk_data_vocab_size(r->train) > vocab)
         return sk_error(SK_EINVAL, "%s has a vocabulary of %lld tokens but the model's vocab_size is %lld",
@@ -373,13 +398,12 @@ static int do_train(run *r, const char *preset, const char *config, const char *
     if (r->dna_tok) meta[0] = "tokenizer", meta[1] = r->dna_tok, meta[2] = "provenance", meta[3] = r->dna_prov, o.meta = meta;
     sk_train_model tm;
     int64_t numel;
+    if ((rc = sk_plan_create(&cfg, be, b, L, chunk, &r->model, &r->unet))) return rc;
     if (cfg.unet) {
-        if ((rc = sk_unet_create(&r->unet, &cfg.u, be, b, L, SK_MAMBA_GRADS))) return rc;
         if (!resume && (rc = sk_unet_init(r->unet, seed))) return rc;
         sk_unet_train_model(r->unet, &tm);
         numel = sk_unet_numel(r->unet);
     } else {
-        if ((rc = sk_mamba_lm_create(&r->model, &cfg.lm, be, b, L, SK_MAMBA_GRADS))) return rc;
         if (!resume && (rc = sk_mamba_lm_init(r->model, seed))) return rc;
         sk_mamba_lm_train_model(r->model, &tm);
         numel = sk_mamba_lm_numel(r->model);
@@ -403,7 +427,7 @@ static int do_train(run *r, const char *preset, const char *config, const char *
 
 int cmd_train(int argc, char **argv) {
     enum { O_BASE = 1000 };
-    struct option lo[NT + 8];
+    struct option lo[NT + 9];
     char names[NT][32];
     int n = 0;
     for (int k = 0; k < NT; k++) {
@@ -418,13 +442,14 @@ int cmd_train(int argc, char **argv) {
     lo[n++] = (struct option){"resume", no_argument, 0, 'r'};
     lo[n++] = (struct option){"quiet", no_argument, 0, 'q'};
     lo[n++] = (struct option){"help", no_argument, 0, 'h'};
+    lo[n++] = (struct option){"dry-run", no_argument, 0, 'D'};
     lo[n] = (struct option){0, 0, 0, 0};
     static const struct {
         char c;
         const char *key;
     } shorts[] = {{'d', "data"}, {'L', "length"}, {'b', "batch"}, {'n', "steps"}, {'s', "seed"}, {'@', "threads"}};
     const char *preset = NULL, *config = NULL, *out = NULL;
-    int resume = 0, quiet = 0, c;
+    int resume = 0, quiet = 0, dry_run = 0, c;
     cJSON *cli = cJSON_CreateObject(); /* the options given, as strings/numbers under their keys */
     int status = SK_EXIT_OK;
     while ((c = sk_getopt(argc, argv, "d:L:b:n:s:@:p:c:o:qh", lo, "train")) != -1) {
@@ -445,6 +470,7 @@ int cmd_train(int argc, char **argv) {
         else if (c == 'o') out = optarg;
         else if (c == 'r') resume = 1;
         else if (c == 'q') quiet = 1;
+        else if (c == 'D') dry_run = 1;
         else if (c == 'h') {
             fputs(usage, stdout);
             cJSON_Delete(cli);
@@ -455,9 +481,11 @@ int cmd_train(int argc, char **argv) {
         }
     }
     if (!status && optind < argc) status = sk_cli_usage("train", "unexpected argument '%s'", argv[optind]);
-    if (!status && !out) status = sk_cli_usage("train", "missing -o CKPT");
+    if (!status && !out && !dry_run) status = sk_cli_usage("train", "missing -o CKPT");
     if (!status && preset && config) status = sk_cli_usage("train", "give --preset or --config, not both");
-    if (!status && !resume && !cJSON_GetObjectItemCaseSensitive(cli, "data")) status = sk_cli_usage("train", "missing --data FILE");
+    if (!status && !resume && !dry_run && !cJSON_GetObjectItemCaseSensitive(cli, "data"))
+        status = sk_cli_usage("train", "missing --data FILE");
+    if (!status && resume && !out) status = sk_cli_usage("train", "--resume needs -o CKPT");
     if (status) {
         cJSON_Delete(cli);
         return status;
@@ -469,7 +497,7 @@ int cmd_train(int argc, char **argv) {
         return sk_cli_fail(NULL);
     }
     if (sk_dist_rank() != 0) quiet = 1; /* rank 0 reports */
-    int rc = do_train(&r, preset, config, out, resume, cli, quiet, &interrupted);
+    int rc = do_train(&r, preset, config, out, resume, cli, quiet, dry_run, &interrupted);
     cJSON_Delete(cli);
     if (rc && !interrupted && sk_dist_world() > 1) sk_dist_abort(sk_errmsg()); /* ends every rank */
     sk_backend_dist_teardown();
@@ -481,6 +509,8 @@ int cmd_train(int argc, char **argv) {
     }
     if (rc) {
         status = sk_cli_fail(NULL);
+    } else if (dry_run) {
+        /* the plan is printed */
     } else if (!quiet) {
         double best = sk_trainer_best_valid(r.tr);
         if (isfinite(best))

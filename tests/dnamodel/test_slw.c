@@ -1,6 +1,6 @@
 /* test_slw.c — the sequence-length warm-up plan (src/sk_slw.h) against tables written out by
  * hand from App. E.3.3 of the Mamba paper: a stage per power of two from 1024, tokens per step
- * constant, batch halving as the length doubles, capped at 2^16. */
+ * constant, batch halving as the length doubles, capped at 2^20 (chunked training, issue 12). */
 #include "src/sk_slw.h"
 #include "tests/sk_test.h"
 
@@ -39,13 +39,22 @@ int main(void) {
         const int64_t first[] = {0, 100, 200, 300, 400};
         check_plan("paper 2^14", 1024, 16384, (int64_t)1 << 24, 100, 1000, 5, len, batch, steps, first);
     }
-    /* the cap itself: 2^16, 7 stages, batch 8 at 65536 with 2^19 tokens per step */
+    /* 2^16 (the old cap), 7 stages, batch 8 at 65536 with 2^19 tokens per step */
     {
         const int64_t len[] = {1024, 2048, 4096, 8192, 16384, 32768, 65536};
         const int64_t batch[] = {512, 256, 128, 64, 32, 16, 8};
         const int64_t steps[] = {3, 3, 3, 3, 3, 3, 2};
         const int64_t first[] = {0, 3, 6, 9, 12, 15, 18};
-        check_plan("cap 2^16", 1024, 65536, (int64_t)1 << 19, 3, 20, 7, len, batch, steps, first);
+        check_plan("2^16", 1024, 65536, (int64_t)1 << 19, 3, 20, 7, len, batch, steps, first);
+    }
+    /* the cap itself: 2^20 (Mamba DNA Fig. 5 right), 11 stages, batch 1 at 2^20 with 2^20 tokens
+     * per step, 2 steps per warm-up stage and 5 at the full length */
+    {
+        const int64_t len[] = {1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576};
+        const int64_t batch[] = {1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1};
+        const int64_t steps[] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 5};
+        const int64_t first[] = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20};
+        check_plan("cap 2^20", 1024, (int64_t)1 << 20, (int64_t)1 << 20, 2, 25, 11, len, batch, steps, first);
     }
     /* no warm-up: target at or below the first length is one stage with all the steps */
     {
@@ -61,8 +70,8 @@ int main(void) {
     }
     /* errors */
     sk_slw s;
-    SK_CHECK(sk_slw_plan(&s, 1024, 131072, (int64_t)1 << 20, 1, 100) == SK_EINVAL, "above the 2^16 cap");
-    SK_CHECK(strstr(sk_errmsg(), "131072") != NULL, "message names the length: %s", sk_errmsg());
+    SK_CHECK(sk_slw_plan(&s, 1024, (int64_t)1 << 21, (int64_t)1 << 22, 1, 100) == SK_EINVAL, "above the 2^20 cap");
+    SK_CHECK(strstr(sk_errmsg(), "2097152") != NULL, "message names the length: %s", sk_errmsg());
     SK_CHECK(sk_slw_plan(&s, 1024, 3000, (int64_t)1 << 20, 1, 100) == SK_EINVAL, "not a power-of-two multiple");
     SK_CHECK(sk_slw_plan(&s, 1024, 4096, 6000, 1, 100) == SK_EINVAL, "tokens not a multiple of the length");
     SK_CHECK(sk_slw_plan(&s, 1024, 4096, 2048, 1, 100) == SK_EINVAL, "tokens below one row");

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_audio_generate.sh — `ssmkit train` on an audio shard with a tiny U-Net, then `ssmkit audio
 # generate`: WAVs of exactly the requested length (frames read back by libsndfile through `audio
-# info`), ranked by the TSV's log-likelihoods, same seed = identical files (also at another
+# --batch and with 2 threads), another seed = other files; bad input: a Mamba LM checkpoint, a length that is not a
 # --batch), another seed = other files; bad input: a Mamba LM checkpoint, a length that is not a
 # multiple of the pool product, an unwritable folder, a prefix as long as the clip.
 source "${SSMKIT_SRC:?}/tests/cli/lib.sh"
@@ -32,9 +32,12 @@ if awk -F'\t' 'NR==1{ok=($4=="loglik_nats")} NR>1{ if ($1!=NR-1 || $2!=sprintf("
 expect 0 "same seed" -- g -n 3 -b 2 --seed 5 -o "$t/g2"
 expect 0 "same seed, batch 3" -- g -n 3 -b 3 --seed 5 -o "$t/g3"
 expect 0 "other seed" -- g -n 3 -b 2 --seed 6 -o "$t/g4"
+# 2 threads: the batch of 3 is split into groups stepped by separate threads (2 + 1 clips)
+expect 0 "same seed, batch 3, 2 threads" -- "$bin" audio generate -m "$t/u.safetensors" -S 0.032 -q -@ 2 -n 3 -b 3 --seed 5 -o "$t/g7"
 for k in 001.wav 002.wav 003.wav loglik.tsv; do
   cmp -s "$t/g1/$k" "$t/g2/$k" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: same seed, $k differs"; }
   cmp -s "$t/g1/$k" "$t/g3/$k" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: same seed at batch 3, $k differs"; }
+  cmp -s "$t/g1/$k" "$t/g7/$k" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: same seed with 2 threads, $k differs"; }
 done
 cmp -s "$t/g1/001.wav" "$t/g4/001.wav" && { fail=$((fail+1)); echo "FAIL: another seed gave the same file"; } || pass=$((pass+1))
 # a prefix (from the generated data) shorter than the clip

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_audio_generate.sh — `ssmkit train` on an audio shard with a tiny U-Net, then `ssmkit audio
-# generate: WAVs of exactly the requested length (frames read back by libsndfile through `audio
+# generate`: WAVs of exactly the requested length (frames read back by libsndfile through `audio
 # info`), ranked by the TSV's log-likelihoods, same seed = identical files (also at another
 # --batch and with 2 threads), another seed = other files; bad input: a Mamba LM checkpoint, a length that is not a
 # multiple of the pool product, an unwritable folder, a prefix as long as the clip.

@@ -59,4 +59,11 @@ touch "$t/file"
 expect 1 "unwritable folder" -- g -n 1 -o "$t/file/sub"
 grep_in err "cannot create the output folder" "folder message"
 expect 2 "missing --seconds" -- "$bin" audio generate -m "$t/u.safetensors" -o "$t/gx"
+# ssmkit bench on a U-Net config: a timed training row; a length off the pool product is refused
+expect 0 "bench U-Net" -- "$bin" bench -c "$t/u.json" -L 64 -b 1 -i 1 -@ 1
+grep_in out "^| .*u.json (d_model 8, n_layer 1) | 0.0[0-9]M | 64 | 1 | 1 | " "bench prints the U-Net row"
+expect 1 "bench U-Net, length 100" -- "$bin" bench -c "$t/u.json" -L 100 -b 1 -i 1 -@ 1
+grep_in err "length 100 is not a multiple of the U-Net's pool product 16" "bench length message"
+expect 1 "bench U-Net --generate" -- "$bin" bench -c "$t/u.json" --generate 1000
+grep_in err "is a U-Net: bench measures its training" "bench generate message"
 finish test_audio_generate

@@ -8,6 +8,12 @@
  * as they are, the others drawn with sk_sample. Log-likelihood of a clip = sum over the drawn
  * samples of log softmax(logits_t)[s_t] at temperature 1 (the model's own probability, whatever
  * --temperature/--top-p drew with).
+ *
+ * Threads: a recurrent step is hundreds of tiny ops, too small to split across threads (a
+ * fork/join per op costs more than the op). With T threads the clips of a batch are split into
+ * up to T groups instead, each stepped by its own thread with its own copy of the model (the
+ * kernels inside run on one thread); clip c still draws from stream c, so files do not depend
+ * on --threads or --batch.
  */
 #include <errno.h>
 #include <math.h>
@@ -29,6 +35,9 @@ int audio_generate(int argc, char **argv);
 #include "src/sk_safetensors.h"
 #include "src/sk_sample.h"
 #include "tools/sk_lm.h"
+#ifdef SSMKIT_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 static const char *usage =
     "Usage: ssmkit audio generate --model M --count N --seconds S -o DIR [options]\n"
@@ -111,7 +120,8 @@ static double log_prob(const float *z, int k) {
 }
 
 typedef struct gen {
-    sk_unet *m;
+    sk_unet **m;             /* (nm) model copies: one per thread */
+    int nm;
     int64_t count, batch, len, npre;
     const uint8_t *prefix;   /* (npre) */
     sk_sample_params sp;
@@ -120,10 +130,10 @@ typedef struct gen {
     clip *clips;             /* (count) */
 } gen;
 
-/* Clips [c0, c0 + b) by the recurrent step. */
-static int run_batch(gen *g, int64_t c0, int64_t b, sk_progress *pb, int64_t *done) {
+/* Clips [c0, c0 + b) by the recurrent step of model copy m (called from one thread per copy). */
+static int run_batch(gen *g, sk_unet *m, int64_t c0, int64_t b, sk_progress *pb, int64_t *done) {
     sk_unet_state *st = NULL;
-    int rc = sk_unet_state_create(g->m, b, &st);
+    int rc = sk_unet_state_create(m, b, &st);
     if (rc) return rc;
     int32_t *tok = malloc(sizeof(int32_t) * (size_t)b);
     float *lg = malloc(sizeof(float) * (size_t)(b * V));
@@ -136,7 +146,7 @@ static int run_batch(gen *g, int64_t c0, int64_t b, sk_progress *pb, int64_t *do
         g->clips[c0 + r] = (clip){c0 + r, 0};
     }
     for (int64_t t = 0; !rc && t < g->len; t++) {
-        rc = sk_unet_step(g->m, st, tok, lg);   /* lg[r] = logits of sample t */
+        rc = sk_unet_step(m, st, tok, lg);   /* lg[r] = logits of sample t */
         for (int64_t r = 0; !rc && r < b; r++) {
             const float *z = lg + r * V;
             int32_t s;
@@ -149,8 +159,11 @@ static int run_batch(gen *g, int64_t c0, int64_t b, sk_progress *pb, int64_t *do
             g->out[(c0 + r) * g->len + t] = (uint8_t)s;
             tok[r] = s;
         }
-        *done += b;
-        sk_progress_update(pb, *done);
+#pragma omp critical(audio_generate_progress)
+        {
+            *done += b;
+            sk_progress_update(pb, *done);
+        }
     }
     free(tok);
     free(lg);
@@ -158,6 +171,24 @@ static int run_batch(gen *g, int64_t c0, int64_t b, sk_progress *pb, int64_t *do
     free(scratch);
     sk_unet_state_free(st);
     return rc;
+}
+
+/* A batch of b clips from c0 as groups of gsize, one thread and model copy per group. Errors
+ * are recorded per thread (sk_error): the first failing group's message is raised again here. */
+static int run_groups(gen *g, int64_t c0, int64_t b, int64_t gsize, sk_progress *pb, int64_t *done) {
+    const int ng = (int)((b + gsize - 1) / gsize);
+    int rc = SK_OK;
+    char msg[1024] = "";
+#pragma omp parallel for schedule(static, 1) num_threads(ng) if (ng > 1)
+    for (int k = 0; k < ng; k++) {
+        const int64_t s0 = c0 + k * gsize, n = b - k * gsize < gsize ? b - k * gsize : gsize;
+        int r = run_batch(g, g->m[k], s0, n, pb, done);
+        if (r) {
+#pragma omp critical(audio_generate_error)
+            if (!rc) rc = r, snprintf(msg, sizeof msg, "%s", sk_errmsg());
+        }
+    }
+    return rc ? sk_error(rc, "%s", msg) : SK_OK;
 }
 
 static int write_outputs(const gen *g, const char *dir) {
@@ -233,17 +264,21 @@ int audio_generate(int argc, char **argv) {
     if (fabs(exact - (double)len) > 1e-6)
         return sk_cli_usage(cmd, "--seconds %g is not a whole number of samples at %d Hz", seconds, RATE);
     if (batch > count) batch = count;
-    sk_lm_threads((int)threads);
+    const int nth = sk_lm_threads((int)threads);
 
-    gen g = {.count = count, .batch = batch, .len = len, .seed = (uint64_t)seed,
+    /* groups: up to nth per batch, each of at most gsize clips, one model copy per group */
+    const int nm = (int)(nth < batch ? nth : batch);
+    const int64_t gsize = (batch + nm - 1) / nm;
+    gen g = {.nm = nm, .count = count, .batch = batch, .len = len, .seed = (uint64_t)seed,
              .sp = {(float)temp, 0, (float)topp}};
     float *px = NULL;
     uint8_t *pq = NULL;
-    int rc = load_model(model, batch, &g.m);
-    if (!rc && len % sk_unet_config_of(g.m)->pool_prod)
+    int rc = (g.m = calloc((size_t)nm, sizeof *g.m)) ? SK_OK : sk_error(SK_ENOMEM, "out of memory");
+    for (int k = 0; !rc && k < nm; k++) rc = load_model(model, gsize, &g.m[k]);
+    if (!rc && len % sk_unet_config_of(g.m[0])->pool_prod)
         rc = sk_error(SK_EINVAL, "%s: %g s = %lld samples is not a multiple of the model's pool product %lld "
                       "(choose --seconds so that seconds * %d is)", model, seconds, (long long)len,
-                      (long long)sk_unet_config_of(g.m)->pool_prod, RATE);
+                      (long long)sk_unet_config_of(g.m[0])->pool_prod, RATE);
     if (!rc && prefix) {
         rc = sk_audio_load(prefix, RATE, SK_AUDIO_SRC_MEDIUM, &px, &g.npre);
         if (!rc && g.npre >= len)
@@ -265,7 +300,7 @@ int audio_generate(int argc, char **argv) {
         sk_progress_begin(&pb, "generate", count * len);
         int64_t done = 0;
         for (int64_t c0 = 0; !rc && c0 < count; c0 += batch)
-            rc = run_batch(&g, c0, count - c0 < batch ? count - c0 : batch, &pb, &done);
+            rc = run_groups(&g, c0, count - c0 < batch ? count - c0 : batch, gsize, &pb, &done);
         sk_progress_end(&pb);
     }
     double secs = sk_now() - t0;
@@ -273,7 +308,8 @@ int audio_generate(int argc, char **argv) {
     if (!rc && !quiet)
         fprintf(stderr, "audio generate: %lld clips of %lld samples in %s (%.2f s, real-time factor %.3f at batch %lld)\n",
                 (long long)count, (long long)len, dir, secs, (double)(count * len) / RATE / secs, (long long)batch);
-    sk_unet_free(g.m);
+    for (int k = 0; g.m && k < nm; k++) sk_unet_free(g.m[k]);
+    free(g.m);
     free(px);
     free(pq);
     free(g.out);

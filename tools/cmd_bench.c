@@ -1,4 +1,5 @@
-/* cmd_bench.c — `ssmkit bench`: throughput, time split and memory of the Mamba LM.
+/* cmd_bench.c — `ssmkit bench`: throughput, time split and memory of the Mamba LM, and the
+ * training throughput of the audio U-Net (sc09-* / ytmix-* presets or a config with "arch": "unet").
  *
  * Training phases (random tokens, a freshly initialized model): forward with loss, forward +
  * backward, and a full optimizer step (zero_grad + forward + backward + gradient norm + AdamW),
@@ -23,7 +24,8 @@
 static const char *usage =
     "Usage: ssmkit bench [--preset NAME | --config CFG.json] [options]\n"
     "\n"
-    "Measure forward, forward+backward and optimizer-step tokens/s of a Mamba LM on random tokens,\n"
+    "Measure forward, forward+backward and optimizer-step tokens/s of a Mamba LM or an audio U-Net\n"
+    "(a preset such as sc09-mamba-small, or a config with \"arch\": \"unet\") on random tokens,\n"
     "with the GEMM / scan / other time split of forward+backward and the peak RSS; with --generate N,\n"
     "the recurrent step time and RSS from token 1,000 to N. Prints lines for BENCHMARKS.md with the\n"
     "machine and the command.\n"
@@ -87,26 +89,40 @@ static void print_machine(int argc, char **argv, int threads) {
     printf("\n");
 }
 
-static int bench_train(const sk_mamba_config *cfg, const sk_backend *real, int64_t L, int64_t b, int iters, const char *what,
+/* Training phases of either architecture (a Mamba LM or a U-Net), through the trainer's model
+ * interface (sk_train_model), so both are timed by the same loop. */
+static int bench_train(const sk_any_config *ac, const sk_backend *real, int64_t L, int64_t b, int iters, const char *what,
                        int threads) {
     sk_backend prof = *real;
     g_real = real;
     prof.gemm = prof_gemm, prof.scan_fwd = prof_scan_fwd, prof.scan_bwd = prof_scan_bwd;
     sk_mamba_lm *m = NULL;
+    sk_unet *u = NULL;
     sk_optimizer *opt = NULL;
+    const int64_t vocab = ac->unet ? ac->u.vocab_size : ac->lm.vocab_size;
+    const int64_t dmodel = ac->unet ? ac->u.d_model : ac->lm.d_model, nlayer = ac->unet ? ac->u.n_layer : ac->lm.n_layer;
     int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), *tgt = malloc((size_t)(b * L) * sizeof(int32_t));
     int rc = tok && tgt ? SK_OK : sk_error(SK_ENOMEM, "out of memory");
-    if (!rc) rc = sk_mamba_lm_create(&m, cfg, &prof, b, L, SK_MAMBA_GRADS);
-    if (!rc) rc = sk_mamba_lm_init(m, 1);
+    if (!rc && ac->unet && L % ac->u.pool_prod)
+        rc = sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld", (long long)L,
+                      (long long)ac->u.pool_prod);
     sk_train_model tm;
+    if (!rc && ac->unet) {
+        rc = sk_unet_create(&u, &ac->u, &prof, b, L, SK_MAMBA_GRADS);
+        if (!rc) rc = sk_unet_init(u, 1);
+        if (!rc) sk_unet_train_model(u, &tm);
+    } else if (!rc) {
+        rc = sk_mamba_lm_create(&m, &ac->lm, &prof, b, L, SK_MAMBA_GRADS);
+        if (!rc) rc = sk_mamba_lm_init(m, 1);
+        if (!rc) sk_mamba_lm_train_model(m, &tm);
+    }
     if (!rc) {
-        sk_mamba_lm_train_model(m, &tm);
         sk_optim_hparams h = SK_OPTIM_DEFAULTS;
         rc = sk_optimizer_create(&opt, &tm, &h);
     }
     sk_rng r;
     sk_rng_seed(&r, 7, 0);
-    for (int64_t i = 0; i < b * L && !rc; i++) tok[i] = (int32_t)sk_rng_below(&r, (uint64_t)cfg->vocab_size);
+    for (int64_t i = 0; i < b * L && !rc; i++) tok[i] = (int32_t)sk_rng_below(&r, (uint64_t)vocab);
     for (int64_t i = 0; i < b * L && !rc; i++) tgt[i] = i + 1 < b * L ? tok[i + 1] : 0;
     double sec[3] = {0}, split[2] = {0};
     int64_t t = 0;
@@ -115,9 +131,9 @@ static int bench_train(const sk_mamba_config *cfg, const sk_backend *real, int64
         for (int it = -1; it < iters && !rc; it++) {
             g_gemm_s = g_scan_s = 0;
             double loss = 0, norm = 0, t0 = tick();
-            if (phase > 0) rc = sk_mamba_lm_zero_grad(m);
-            if (!rc) rc = sk_mamba_lm_forward(m, tok, tgt, b, L, NULL, NULL, &loss);
-            if (!rc && phase > 0) rc = sk_mamba_lm_backward(m);
+            if (phase > 0) rc = tm.zero_grad(tm.self);
+            if (!rc) rc = tm.forward(tm.self, tok, tgt, b, L, &loss);
+            if (!rc && phase > 0) rc = tm.backward(tm.self);
             if (!rc && phase > 1) rc = sk_optimizer_grad_norm(opt, &norm);
             if (!rc && phase > 1) rc = sk_optimizer_step(opt, 1e-4, ++t);
             double dt = tick() - t0;
@@ -134,13 +150,14 @@ static int bench_train(const sk_mamba_config *cfg, const sk_backend *real, int64
         printf("|---|---|---|---|---|---|---|---|---|---|\n");
         printf("| %s (d_model %lld, n_layer %lld) | %.2fM | %lld | %lld | %d | %.0f | %.0f | %.0f | %.0f%% / %.0f%% / %.0f%% "
                "(%.3f / %.3f / %.3f s per iter) | %.0f MiB |\n",
-               what, (long long)cfg->d_model, (long long)cfg->n_layer, (double)sk_mamba_lm_numel(m) / 1e6, (long long)L,
+               what, (long long)dmodel, (long long)nlayer, (double)(u ? sk_unet_numel(u) : sk_mamba_lm_numel(m)) / 1e6, (long long)L,
                (long long)b, threads, ntok / sec[0], ntok / sec[1], ntok / sec[2], 100 * split[0] / sec[1],
                100 * split[1] / sec[1], 100 * other / sec[1], split[0] / iters, split[1] / iters, other / iters,
                sk_lm_peak_rss_mib());
     }
     sk_optimizer_free(opt);
     sk_mamba_lm_free(m);
+    sk_unet_free(u);
     free(tok);
     free(tgt);
     return rc;
@@ -253,22 +270,25 @@ int cmd_bench(int argc, char **argv) {
     }
     if (optind < argc) return sk_cli_usage("bench", "unexpected argument '%s'", argv[optind]);
     if (preset && config) return sk_cli_usage("bench", "give --preset or --config, not both");
-    sk_mamba_config cfg;
+    sk_any_config ac;
     cJSON *train = NULL;
     char what[512];
     const sk_backend *be = NULL;
-    int rc = sk_lm_config(preset, config, "byte-lm-small", &cfg, &train, what, sizeof what);
+    int rc = sk_any_config_load(preset, config, "byte-lm-small", &ac, &train, what, sizeof what);
     cJSON_Delete(train);
+    if (!rc && ac.unet && (dmodel || nlayer || gen))
+        rc = sk_error(SK_EINVAL, "%s is a U-Net: bench measures its training (no --d-model/--n-layer/--generate; "
+                      "generation speed: ssmkit audio generate prints its real-time factor)", what);
     if (!rc && (dmodel || nlayer)) {
-        if (dmodel) cfg.d_model = dmodel;
-        if (nlayer) cfg.n_layer = nlayer;
-        rc = sk_mamba_config_finish(&cfg, what);
+        if (dmodel) ac.lm.d_model = dmodel;
+        if (nlayer) ac.lm.n_layer = nlayer;
+        rc = sk_mamba_config_finish(&ac.lm, what);
     }
     if (!rc) rc = sk_lm_backend(device, &be);
     if (rc) return sk_cli_fail(NULL);
     int nth = sk_lm_threads((int)threads);
     print_machine(argc, argv, nth);
     const char *name = preset ? preset : config ? config : "byte-lm-small";
-    rc = gen ? bench_generate(&cfg, be, gen, name) : bench_train(&cfg, be, L, b, (int)iters, name, nth);
+    rc = gen ? bench_generate(&ac.lm, be, gen, name) : bench_train(&ac, be, L, b, (int)iters, name, nth);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }

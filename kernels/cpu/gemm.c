@@ -54,8 +54,53 @@ int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float a
     return SK_OK;
 }
 
+/* Few rows against a transposed B (a linear layer on a recurrent step: C (M, N) = alpha A (M, K)
+ * B (N, K)^T + beta C with M <= SK_GEMM_ROWS_MAX): dot products of contiguous rows, 16-lane
+ * vectors, four rows of B at a time so each x chunk is loaded once per four outputs; one thread
+ * (the whole call is a few microseconds, less than a parallel region's fork/join). Tested against
+ * gemm_ref in test_nnops. */
+#include "kernels/cpu/sk_vmath.h"
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#define SK_GEMM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SK_GEMM_CLONES
+#endif
+SK_GEMM_CLONES static void gemm_rows_nt(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                                        const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    enum { VL = SK_VLANES };
+    const int64_t K16 = K / VL * VL;
+    for (int64_t n0 = 0; n0 < N; n0 += 4) {
+        const int64_t nr = N - n0 < 4 ? N - n0 : 4;
+        const float *b0 = B + n0 * ldb, *b1 = nr > 1 ? b0 + ldb : b0, *b2 = nr > 2 ? b0 + 2 * ldb : b0,
+                    *b3 = nr > 3 ? b0 + 3 * ldb : b0;
+        for (int64_t i = 0; i < M; i++) {
+            const float *a = A + i * lda;
+            sk_vf s0 = sk_v_splat(0), s1 = s0, s2 = s0, s3 = s0;
+            for (int64_t k = 0; k < K16; k += VL) {
+                const sk_vf x = sk_v_load(a + k);
+                s0 += x * sk_v_load(b0 + k), s1 += x * sk_v_load(b1 + k);
+                s2 += x * sk_v_load(b2 + k), s3 += x * sk_v_load(b3 + k);
+            }
+            float d[4] = {sk_v_hsum(s0), sk_v_hsum(s1), sk_v_hsum(s2), sk_v_hsum(s3)};
+            for (int64_t k = K16; k < K; k++) d[0] += a[k] * b0[k], d[1] += a[k] * b1[k], d[2] += a[k] * b2[k], d[3] += a[k] * b3[k];
+            float *c = C + i * ldc + n0;
+            for (int64_t j = 0; j < nr; j++) c[j] = alpha * d[j] + (beta == 0 ? 0 : beta * c[j]);
+        }
+    }
+}
+
+int sk_gemm_rows_f32(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                     int64_t ldb, float beta, float *C, int64_t ldc) {
+    int rc = gemm_check(M, N, K, 0, 1, lda, ldb, ldc);
+    if (rc) return rc;
+    gemm_rows_nt(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return SK_OK;
+}
+
 int sk_gemm_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
                 const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
+    if (!ta && tb && M <= SK_GEMM_ROWS_MAX) /* a linear layer on a few rows (recurrent step) */
+        return sk_gemm_rows_f32(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #ifdef SSMKIT_HAVE_BLAS
     int rc = gemm_check(M, N, K, ta, tb, lda, ldb, ldc);
     if (rc) return rc;

@@ -48,6 +48,7 @@ _Static_assert(SK_SCAN_VW == SK_VLANES, "one vector per channel block");
 #define SK_GROUP 8     /* at most this many channel blocks per forward task */
 #define SK_TILE 32     /* positions swept per block before moving to the next block of the group */
 #define PAD16(n) (((n) + 15) & ~(int64_t)15)
+#define SK_SCAN_SERIAL 32768 /* batch * len * dim * d_state below which the scan runs on one thread */
 
 float sk_vexpf_test(float x) { return sk_v_exp(sk_v_splat(x))[3]; }
 float sk_vsoftplusf_test(float x) { return sk_v_softplus(sk_v_splat(x))[5]; }
@@ -126,6 +127,9 @@ static int scan_work(const sk_scan_f32 *p, float **work, float **owned, int *nth
     int n = max_threads();
     int64_t nblk = (p->dim + VW - 1) / VW;
     if (n > nblk) n = (int)(nblk > 0 ? nblk : 1);
+    /* Small scans (a recurrent step: len 1) run on one thread: below SK_SCAN_SERIAL state updates
+     * the fork/join of a parallel region costs more than the work it would split. */
+    if (p->batch * p->len * p->dim * p->dstate < SK_SCAN_SERIAL) n = 1;
     *owned = NULL;
     if (p->work) {
         if (p->work_len < per)
@@ -143,13 +147,17 @@ static int scan_work(const sk_scan_f32 *p, float **work, float **owned, int *nth
 
 /* A block's A planes (padded with 0): At[n*K*VW + j] = A_re (or -exp(A_log)), and
  * At[(2n+1)*VW + j] = A_imag when complex (K = 2). */
-static void load_A(const sk_scan_f32 *p, int64_t c0, int64_t w, int64_t K, float *At) {
-    for (int64_t n = 0; n < p->dstate; n++)
+SK_VI void load_A(const sk_scan_f32 *p, int64_t c0, int64_t w, int64_t K, float *At) {
+    for (int64_t n = 0; n < p->dstate; n++) {
         for (int64_t j = 0; j < VW; j++) {
-            float a = j < w ? p->A[(c0 + j) * p->dstate + n] : 0;
-            At[n * K * VW + j] = (p->flags & SK_SCAN_A_NEG_EXP) && j < w ? -expf(a) : a;
+            At[n * K * VW + j] = j < w ? p->A[(c0 + j) * p->dstate + n] : 0;
             if (K == 2) At[(2 * n + 1) * VW + j] = j < w ? p->A_imag[(c0 + j) * p->dstate + n] : 0;
         }
+        if (p->flags & SK_SCAN_A_NEG_EXP) { /* A = -exp(A_log) on the w valid lanes (sk_v_exp: one vector, not VW expf calls) */
+            const sk_vf e = -sk_v_exp(sk_v_load(At + n * K * VW));
+            for (int64_t j = 0; j < VW; j++) At[n * K * VW + j] = j < w ? e[j] : 0;
+        }
+    }
 }
 /* A block's slice src[j*NK + m] of a (D, N*K) per-channel tensor (h0, hT, ckpt, constant B/C)
  * as planes dst[m*VW + j], m < NK (zeros past w channels, or everywhere when src is NULL); and
@@ -438,6 +446,51 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
     }
 }
 
+/* One position (len == 1: a recurrent step), real modes with variable B and C, in the state's own
+ * (b, D, N) layout: no transposes into channel planes. Per batch row, the per-channel delta
+ * (softplus), D u and the gate are vectors over VW channels; then per channel c the N modes are
+ * vectors: h[c, :] = exp(dlt_c A[c, :]) h[c, :] + dlt_c u_c B[:], y_c = sum_n C[n] h[c, n] (the
+ * sk_ops.h recurrence; tested against scan_ref.inc and the group kernel in test_scan). The
+ * state enters from h0 (or 0), is checkpointed (ckpt chunk 0) and leaves in hT (hT may be h0). */
+SK_CLONES static void fwd_step_real(const sk_scan_f32 *p) {
+    const int64_t Dm = p->dim, N = p->dstate, NV = (N + VW - 1) / VW;
+    for (int64_t i = 0; i < p->batch; i++) {
+        const int keep = !(p->reset && p->reset[i]);
+        const float *B = p->B + i * p->ldb, *C = p->C + i * p->ldc;
+        for (int64_t c0 = 0; c0 < Dm; c0 += VW) {
+            const int64_t w = Dm - c0 < VW ? Dm - c0 : VW;
+            const sk_vf u = load_row(p->u + i * Dm + c0, w);
+            const sk_vf dl = block_delta(p, load_delta_row(p, i, c0, w) + load_chan(p->delta_bias, c0, w), NULL);
+            const sk_vf dlu = dl * u;
+            sk_vf y = load_chan(p->D, c0, w) * u;
+            for (int64_t j = 0; j < w; j++) {
+                const int64_t c = c0 + j;
+                const float *hp = p->h0 ? p->h0 + (i * Dm + c) * N : NULL;
+                if (p->ckpt) { /* the state entering chunk 0 */
+                    if (hp) memcpy(p->ckpt + (i * Dm + c) * N, hp, (size_t)N * sizeof(float));
+                    else memset(p->ckpt + (i * Dm + c) * N, 0, (size_t)N * sizeof(float));
+                }
+                float *hn = p->hT ? p->hT + (i * Dm + c) * N : NULL;
+                sk_vf acc = sk_v_splat(0);
+                for (int64_t v = 0; v < NV; v++) {
+                    const int64_t n0 = v * VW, m = N - n0 < VW ? N - n0 : VW;
+                    sk_vf a = load_row(p->A + c * N + n0, m), h = hp && keep ? load_row(hp + n0, m) : sk_v_splat(0);
+                    if (p->flags & SK_SCAN_A_NEG_EXP) a = -sk_v_exp(a);
+                    h = sk_v_exp(dl[j] * a) * h + dlu[j] * load_row(B + n0, m); /* lanes >= m: B = 0 -> h = 0 */
+                    acc += load_row(C + n0, m) * h;
+                    if (hn) store_row(hn + n0, m, h);
+                }
+                y[j] += sk_v_hsum(acc);
+            }
+            if (p->z) {
+                const sk_vf z = load_row(p->z + i * p->ldz + c0, w);
+                y *= z * sk_v_sigmoid(z);
+            }
+            store_row(p->out + i * Dm + c0, w, y);
+        }
+    }
+}
+
 /* One clone set (x86-64-v4 / v3 / baseline) per mode: the bodies above with the mode's constants.
  * mode = complex * 4 + constant B * 2 + constant C. */
 #define SCAN_MODES(X) X(0, 1, 0, 0) X(1, 1, 0, 1) X(2, 1, 1, 0) X(3, 1, 1, 1) X(4, 2, 0, 0) X(5, 2, 0, 1) X(6, 2, 1, 0) X(7, 2, 1, 1)
@@ -474,11 +527,20 @@ int sk_scan_fwd_f32(const sk_scan_f32 *p) {
     const int64_t nblk = (p->dim + VW - 1) / VW;
     void (*const fn)(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = fwd_group_fn[scan_mode(p)];
     const int64_t G = group_size(nblk, nth), ngroups = (nblk + G - 1) / G;
+    if (p->len == 1 && scan_mode(p) == 0 && nth == 1) {
+        fwd_step_real(p);
+        free(owned);
+        return SK_OK;
+    }
+    if (nth == 1) /* no parallel region at all (its fork/join dominates a recurrent step) */
+        for (int64_t gi = 0; gi < ngroups; gi++) fn(p, gi * G, gi * G + G < nblk ? gi * G + G : nblk, work, &ly);
+    else {
 #pragma omp parallel num_threads(nth)
-    {
-        float *ws = work + thread_id() * ly.per;
+        {
+            float *ws = work + thread_id() * ly.per;
 #pragma omp for schedule(static)
-        for (int64_t gi = 0; gi < ngroups; gi++) fn(p, gi * G, gi * G + G < nblk ? gi * G + G : nblk, ws, &ly);
+            for (int64_t gi = 0; gi < ngroups; gi++) fn(p, gi * G, gi * G + G < nblk ? gi * G + G : nblk, ws, &ly);
+        }
     }
     free(owned);
     return SK_OK;

@@ -80,9 +80,15 @@ SK_CPU_DECLARE(float, _f32)
 SK_CPU_DECLARE(double, _f64)
 
 /* ---- optimized fp32 versions (the CPU backend uses these) ---- */
-/* GEMM: cblas_sgemm when built with SSMKIT_HAVE_BLAS, else sk_gemm_blocked_f32. */
+/* GEMM: sk_gemm_rows_f32 for few rows of A B^T; else cblas_sgemm when built with SSMKIT_HAVE_BLAS,
+ * else sk_gemm_blocked_f32. */
 int sk_gemm_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
                 int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
+/* C = alpha A B^T + beta C for few rows (M <= SK_GEMM_ROWS_MAX; sk_gemm_f32 routes those here):
+ * vectorized row dot products on one thread, for the linear layers of a recurrent step. */
+#define SK_GEMM_ROWS_MAX 4
+int sk_gemm_rows_f32(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda, const float *B,
+                     int64_t ldb, float beta, float *C, int64_t ldc);
 /* Built-in cache-blocked GEMM with OpenMP over rows (always compiled, tested in every build). */
 int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha,
                         const float *A, int64_t lda, const float *B, int64_t ldb, float beta,

@@ -2,7 +2,7 @@
 # test_audio_generate.sh — `ssmkit train` on an audio shard with a tiny U-Net, then `ssmkit audio
 # generate`: WAVs of exactly the requested length (frames read back by libsndfile through `audio
 # info`), ranked by the TSV's log-likelihoods, same seed = identical files (also at another
-# --batch), another seed = other files; bad input: a Mamba LM checkpoint, a length that is not a
+# --batch and with 2 threads), another seed = other files; bad input: a Mamba LM checkpoint, a length that is not a
 # multiple of the pool product, an unwritable folder, a prefix as long as the clip.
 source "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 bin=${SSMKIT_BIN:?} gen=${SSMKIT_AUDIO_GEN:?}
@@ -32,9 +32,12 @@ if awk -F'\t' 'NR==1{ok=($4=="loglik_nats")} NR>1{ if ($1!=NR-1 || $2!=sprintf("
 expect 0 "same seed" -- g -n 3 -b 2 --seed 5 -o "$t/g2"
 expect 0 "same seed, batch 3" -- g -n 3 -b 3 --seed 5 -o "$t/g3"
 expect 0 "other seed" -- g -n 3 -b 2 --seed 6 -o "$t/g4"
+# 2 threads: the batch of 3 is split into groups stepped by separate threads (2 + 1 clips)
+expect 0 "same seed, batch 3, 2 threads" -- "$bin" audio generate -m "$t/u.safetensors" -S 0.032 -q -@ 2 -n 3 -b 3 --seed 5 -o "$t/g7"
 for k in 001.wav 002.wav 003.wav loglik.tsv; do
   cmp -s "$t/g1/$k" "$t/g2/$k" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: same seed, $k differs"; }
   cmp -s "$t/g1/$k" "$t/g3/$k" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: same seed at batch 3, $k differs"; }
+  cmp -s "$t/g1/$k" "$t/g7/$k" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: same seed with 2 threads, $k differs"; }
 done
 cmp -s "$t/g1/001.wav" "$t/g4/001.wav" && { fail=$((fail+1)); echo "FAIL: another seed gave the same file"; } || pass=$((pass+1))
 # a prefix (from the generated data) shorter than the clip
@@ -56,4 +59,11 @@ touch "$t/file"
 expect 1 "unwritable folder" -- g -n 1 -o "$t/file/sub"
 grep_in err "cannot create the output folder" "folder message"
 expect 2 "missing --seconds" -- "$bin" audio generate -m "$t/u.safetensors" -o "$t/gx"
+# ssmkit bench on a U-Net config: a timed training row; a length off the pool product is refused
+expect 0 "bench U-Net" -- "$bin" bench -c "$t/u.json" -L 64 -b 1 -i 1 -@ 1
+grep_in out "^| .*u.json (d_model 8, n_layer 1) | 0.0[0-9]M | 64 | 1 | 1 | " "bench prints the U-Net row"
+expect 1 "bench U-Net, length 100" -- "$bin" bench -c "$t/u.json" -L 100 -b 1 -i 1 -@ 1
+grep_in err "length 100 is not a multiple of the U-Net's pool product 16" "bench length message"
+expect 1 "bench U-Net --generate" -- "$bin" bench -c "$t/u.json" --generate 1000
+grep_in err "is a U-Net: bench measures its training" "bench generate message"
 finish test_audio_generate

@@ -275,6 +275,27 @@ static void test_gemm(void) {
             snprintf(nm, sizeof nm, "gemm library ta=%d tb=%d", ta, tb); KT_REL(nm, C2, C, nc, 1e-5);
             free(A), free(B), free(C), free(Af), free(Bf), free(C1), free(C2);
         }
+    /* few rows of A B^T (sk_gemm_rows_f32, what sk_gemm_f32 uses for M <= SK_GEMM_ROWS_MAX): N not
+     * a multiple of 4, K with and without a tail past 16-lane vectors, beta 0 and not */
+    const int64_t Ks[] = {301, 64, 5};
+    for (int64_t m = 1; m <= SK_GEMM_ROWS_MAX; m++)
+        for (int kk = 0; kk < 3; kk++)
+            for (int bz = 0; bz < 2; bz++) {
+                const int64_t Kr = Ks[kk], lda = Kr + 3, ldb = Kr + 1, ldc = N + 2, na = m * lda, nb = N * ldb, nc = m * ldc;
+                const double beta = bz ? 0 : -0.5;
+                double *A = kt_randd(na, -1, 1), *B = kt_randd(nb, -1, 1), *C = kt_randd(nc, -1, 1);
+                kt_round(A, na), kt_round(B, nb), kt_round(C, nc);
+                float *Af = kt_tof(A, na), *Bf = kt_tof(B, nb), *C1 = kt_tof(C, nc), *C2 = kt_tof(C, nc);
+                sk_gemm_ref_f64(0, 1, m, N, Kr, 1.25, A, lda, B, ldb, beta, C, ldc);
+                SK_CHECK(sk_gemm_rows_f32(m, N, Kr, 1.25f, Af, lda, Bf, ldb, (float)beta, C1, ldc) == 0, "rows");
+                SK_CHECK(sk_gemm_f32(0, 1, m, N, Kr, 1.25f, Af, lda, Bf, ldb, (float)beta, C2, ldc) == 0, "library rows");
+                char nm[80];
+                snprintf(nm, sizeof nm, "gemm rows M=%lld K=%lld beta=%g", (long long)m, (long long)Kr, beta);
+                KT_REL(nm, C1, C, nc, 1e-5);
+                SK_CHECK(!memcmp(C1, C2, (size_t)nc * sizeof(float)), "sk_gemm_f32 routes M=%lld to the rows kernel", (long long)m);
+                free(A), free(B), free(C), free(Af), free(Bf), free(C1), free(C2);
+            }
+    SK_CHECK(sk_gemm_rows_f32(2, 3, 4, 1, NULL, 3, NULL, 4, 0, NULL, 3) == SK_EINVAL, "rows: lda < K refused");
 }
 
 int main(void) {

@@ -5,7 +5,8 @@
  * (2) the optimized fp32 forward/backward (and the fp32 reference) against the float64 reference
  * (relative error <= 1e-5 per tensor); (3) chunked calls with state carry equal one call; (4) a
  * hand-computed 1-channel example. Shapes cover L = 1, prime L, N not a multiple of 8, batch >= 2,
- * several checkpoint chunks and D not a multiple of the vector block. */
+ * several checkpoint chunks and D not a multiple of the vector block; L = 1 with real variable B/C
+ * runs the step kernel (fwd_step_real). */
 #include <complex.h>
 #include "kernels/cpu/sk_cpu.h"
 #include "tests/models/kt_util.h"
@@ -295,6 +296,10 @@ int main(void) {
         {2, 5, 9, 4, 2, SK_SCAN_COMPLEX | SK_SCAN_CONST_B | SK_SCAN_SOFTPLUS, 1, 0, 1, 0, 1, 1, 0},
         {3, 5, 9, 4, 0, SK_SCAN_CONST_C | SK_SCAN_SOFTPLUS, 1, 1, 1, 1, 0, 1, 0},
         {2, 1, 4, 3, 0, SK_SCAN_COMPLEX | SK_SCAN_CONST_C | SK_SCAN_A_NEG_EXP, 1, 1, 1, 0, 1, 1, 1},
+        /* L = 1, real, variable B/C: the step kernel (fwd_step_real) with N past one vector (18 = 16 + 2),
+         * D not a multiple of 16, resets; then without delta (per-channel step) */
+        {3, 1, 20, 18, 0, SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, 1, 1, 1, 1, 1, 1, 0},
+        {2, 1, 17, 7, 0, SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, 0, 1, 1, 0, 1, 0, 1},
     };
     for (size_t k = 0; k < sizeof cfg / sizeof *cfg; k++) {
         scase s = {.b = cfg[k].b, .L = cfg[k].L, .D = cfg[k].D, .N = cfg[k].N, .chunk = cfg[k].chunk, .flags = cfg[k].flags,

@@ -1,8 +1,9 @@
-/* ref_util.h — reading PyTorch reference fixtures (safetensors) in the model parity tests. */
+/* ref_util.h — helpers of the model tests: reading PyTorch reference fixtures (safetensors), small configs. */
 #ifndef SK_REF_UTIL_H
 #define SK_REF_UTIL_H
 
 #include <stdlib.h>
+#include "models/sk_mamba.h"
 #include "src/sk_safetensors.h"
 #include "tests/sk_test.h"
 
@@ -14,6 +15,18 @@ static inline double *read_ref(const sk_st *st, const char *name, int64_t n) {
     for (int64_t i = 0; i < n; i++) d[i] = f[i];
     free(f);
     return d;
+}
+
+/* A small Mamba config of block kind (ssm, block) for the state-carrying tests: width 16, 2 layers,
+ * d_state 4, dt in [0.01, 0.5] so states mix over tens of steps. */
+static inline sk_mamba_config small_cfg(int ssm, int block, int64_t vocab) {
+    sk_mamba_config c;
+    sk_mamba_config_defaults(&c);
+    c.ssm = ssm, c.block = block;
+    c.d_model = 16, c.n_layer = 2, c.vocab_size = vocab, c.d_state = 4, c.d_conv = 4;
+    c.dt_min = 0.01, c.dt_max = 0.5;
+    if (sk_mamba_config_finish(&c, "test")) abort();
+    return c;
 }
 
 #endif

@@ -22,6 +22,7 @@
 #include "models/sk_unet.h"
 #include "src/sk_json.h"
 #include "src/sk_rng.h"
+#include "tests/models/ref_util.h"
 #include "tests/sk_test.h"
 
 #define TOL 1e-5
@@ -46,20 +47,10 @@ static void check(const char *what, const char *name, double e) {
 
 /* ---------------------------------------------------------------- Mamba LM */
 
-static sk_mamba_config lm_cfg(int ssm, int block) {
-    sk_mamba_config c;
-    sk_mamba_config_defaults(&c);
-    c.ssm = ssm, c.block = block;
-    c.d_model = 16, c.n_layer = 2, c.vocab_size = 11, c.d_state = 4, c.d_conv = 4;
-    c.dt_min = 0.01, c.dt_max = 0.5; /* states that mix over tens of steps */
-    if (sk_mamba_config_finish(&c, "test")) abort();
-    return c;
-}
-
 static void lm_case(const char *kind, int ssm, int block, int with_reset) {
     enum { B = 2, L = 100 };
     static const int64_t chunks[] = {7, 32, 50, 99};
-    sk_mamba_config c = lm_cfg(ssm, block);
+    sk_mamba_config c = small_cfg(ssm, block, 11);
     const int64_t V = c.vocab_padded;
     int32_t tok[B * L], tgt[B * L];
     uint8_t rs[B * L];
@@ -227,7 +218,7 @@ static void unet_case(const char *json) {
 /* errors: a chunk above the model's length, a U-Net chunk that is not a multiple of the pool
  * product, a sequence longer than the chunked limit */
 static void errors(void) {
-    sk_mamba_config c = lm_cfg(SK_SSM_S6, SK_BLOCK_MAMBA);
+    sk_mamba_config c = small_cfg(SK_SSM_S6, SK_BLOCK_MAMBA, 11);
     sk_mamba_lm *m = NULL;
     SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 8, SK_MAMBA_GRADS) == 0, "create");
     if (m) {

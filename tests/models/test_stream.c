@@ -13,17 +13,8 @@
 #include "models/sk_classifier.h"
 #include "models/sk_mamba.h"
 #include "src/sk_rng.h"
+#include "tests/models/ref_util.h"
 #include "tests/sk_test.h"
-
-static sk_mamba_config cfg_kind(int ssm, int block) {
-    sk_mamba_config c;
-    sk_mamba_config_defaults(&c);
-    c.ssm = ssm, c.block = block;
-    c.d_model = 16, c.n_layer = 2, c.vocab_size = 12, c.d_state = 4, c.d_conv = 4;
-    c.dt_min = 0.01, c.dt_max = 0.5; /* states that mix over tens of steps */
-    if (sk_mamba_config_finish(&c, "test")) abort();
-    return c;
-}
 
 static double rel(double got, double ref) { return fabs(got - ref) / fmax(fabs(ref), 1e-30); }
 
@@ -207,7 +198,7 @@ static void test_packed(const char *name, const sk_mamba_config *c) {
 
 /* The classifier's log-probabilities after a streamed backbone equal its one-pass forward. */
 static void test_classifier(void) {
-    sk_mamba_config c = cfg_kind(0, 0);
+    sk_mamba_config c = small_cfg(0, 0, 12);
     const sk_backend *be = sk_backend_cpu();
     const char *classes[] = {"a", "b", "c"};
     sk_classifier *clf;
@@ -251,7 +242,7 @@ int main(void) {
         {"s4-mlp-real", SK_SSM_S4D_REAL, SK_BLOCK_S4_MLP},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
-        sk_mamba_config c = cfg_kind(kinds[k].ssm, kinds[k].block);
+        sk_mamba_config c = small_cfg(kinds[k].ssm, kinds[k].block, 12);
         test_streaming(kinds[k].name, &c);
         test_packed(kinds[k].name, &c);
     }

@@ -7,9 +7,23 @@
 #include <sys/stat.h>
 
 /* Runtime terms of the memory model, measured on dev-2c: the peak RSS of one update of dna-1.4m at
- * L 1024 and 2^16 (2 threads) minus the planned terms, about 6 MiB in both. */
+ * L 1024 and 2^16 (2 threads) minus the planned terms, about 6 MiB in both (a binary without CUDA,
+ * whose resident size at start is about 4 MiB). The program's own resident size when it plans
+ * (/proc/self/status VmRSS) replaces SK_PLAN_RUNTIME_MIB where it can be read: a binary built with
+ * CUDA maps cudart/cuBLAS/cuBLASLt/NCCL at start, about 210 MiB resident before any work. */
 #define SK_PLAN_RUNTIME_MIB 4.0
 #define SK_PLAN_THREAD_MIB 1.0
+
+/* VmRSS of this process in bytes, or -1 if /proc is not readable. */
+static int64_t own_rss(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) kb = strtoll(line + 6, NULL, 10);
+    if (f) fclose(f);
+    return kb < 0 ? -1 : (int64_t)kb * 1024;
+}
 
 #define TRY(x)                                                                                     \
     do {                                                                                           \
@@ -104,7 +118,9 @@ int sk_plan_report(FILE *out, const sk_any_config *cfg, const char *what, const 
         if (!stat(data[i], &sb)) files += (int64_t)sb.st_size;
     }
     const int64_t rowbufs = nsources * (L + 1) * (int64_t)sizeof(int32_t);
-    const int64_t runtime = (int64_t)((SK_PLAN_RUNTIME_MIB + SK_PLAN_THREAD_MIB * threads) * 1048576.0);
+    const int64_t rss0 = own_rss();
+    const int64_t runtime = (rss0 > 0 ? rss0 : (int64_t)(SK_PLAN_RUNTIME_MIB * 1048576.0)) +
+                            (int64_t)(SK_PLAN_THREAD_MIB * threads * 1048576.0);
     const int64_t total = mm.params + mm.grads + moments + mm.acts + mm.chunk_states + mm.host + trainer + writer + files +
                           rowbufs + runtime;
     fprintf(out, "dry run: %s %s, %lld parameters, batch %lld x length %lld, %s\n", cfg->unet ? "U-Net" : "Mamba LM", what,
@@ -126,7 +142,8 @@ int sk_plan_report(FILE *out, const sk_any_config *cfg, const char *what, const 
     fprintf(out, "  trainer buffers     %10.2f MiB (batches, checkpoint staging)\n", mib(trainer + writer));
     fprintf(out, "  data                %10.2f MiB (%d row buffers; data files %.2f MiB, mapped, at most)\n",
             mib(files + rowbufs), nsources, mib(files));
-    fprintf(out, "  runtime             %10.2f MiB (program and libraries, %d threads)\n", mib(runtime), threads);
+    fprintf(out, "  runtime             %10.2f MiB (program and libraries%s, %d threads)\n", mib(runtime),
+            rss0 > 0 ? ": resident now" : "", threads);
     fprintf(out, "  predicted peak      %10.2f MiB%s\n", mib(total),
             be->device == SK_DEVICE_CPU ? "" : " (host + device: parameters to boundary states are device memory)");
     if (peak) *peak = total;

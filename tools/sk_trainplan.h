@@ -11,8 +11,9 @@
  *                 model saver's host copy (P)
  *   data          each data source's row buffer, plus the data files (mapped; counted whole, an
  *                 upper bound of the pages a run touches)
- *   runtime       the program, its libraries and the thread pools' buffers: a constant measured on
- *                 dev-2c (SK_PLAN_RUNTIME_MIB) plus SK_PLAN_THREAD_MIB per kernel thread
+ *   runtime       the program, its libraries and the thread pools' buffers: the process's resident
+ *                 size when it plans (VmRSS; a constant measured on dev-2c, SK_PLAN_RUNTIME_MIB,
+ *                 where /proc is unreadable) plus SK_PLAN_THREAD_MIB per kernel thread
  * Peak = the sum (everything above is allocated for the whole run; a step allocates nothing).
  */
 #ifndef SK_TRAINPLAN_H

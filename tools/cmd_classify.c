@@ -82,8 +82,9 @@ typedef struct whole_ctx {
     double *logp; /* (K) */
     int64_t len;  /* bases of the current record so far */
     float *hid;   /* pool mean: (chunk, d) host copy of the chunk's hidden states */
-    double *acc;  /* pool mean: (d) their running sum over the current record */
-    float *mean;  /* pool mean: (d) */
+    sk_rpool pool; /* pool mean: the current record's (pool.acc NULL for pool last) */
+    double *mean;  /* pool mean: (d) */
+    float *meanf;  /* pool mean: (d) */
 } whole_ctx;
 
 static int row(cls_ctx *c, const char *name, int64_t beg, int64_t end, const double *logp);
@@ -95,16 +96,16 @@ static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const
     sk_mamba_lm *lm = sk_classifier_backbone(w->c->clf);
     const int64_t d = sk_mamba_lm_config(lm)->d_model;
     int rc = sk_mamba_lm_forward_hidden_state(lm, tok, 1, n, reset, w->st);
-    if (!rc && w->acc) rc = sk_mamba_lm_backend(lm)->download(w->hid, sk_mamba_lm_hidden(lm), (size_t)(n * d) * sizeof(float));
+    if (!rc && w->pool.acc) rc = sk_mamba_lm_backend(lm)->download(w->hid, sk_mamba_lm_hidden(lm), (size_t)(n * d) * sizeof(float));
     for (int64_t i = 0; i < np && !rc; i++) {
         w->len += pc[i].n;
-        for (int64_t t = 0; w->acc && t < pc[i].n; t++)
-            for (int64_t j = 0; j < d; j++) w->acc[j] += w->hid[(pc[i].off + t) * d + j];
+        if (w->pool.acc) sk_rpool_add(&w->pool, w->hid + pc[i].off * d, pc[i].n);
         if (!pc[i].last) continue;
         int64_t pos = pc[i].off + pc[i].n - 1;
-        if (w->acc) {
-            for (int64_t j = 0; j < d; j++) w->mean[j] = (float)(w->acc[j] / (double)w->len), w->acc[j] = 0;
-            rc = sk_classifier_head_on(w->c->clf, w->mean, 1);
+        if (w->pool.acc) {
+            sk_rpool_take(&w->pool, w->mean);
+            for (int64_t j = 0; j < d; j++) w->meanf[j] = (float)w->mean[j];
+            rc = sk_classifier_head_on(w->c->clf, w->meanf, 1);
         } else rc = sk_classifier_head_at(w->c->clf, &pos, 1);
         if (!rc) rc = sk_classifier_logprobs(w->c->clf, w->logp);
         if (!rc) rc = row(w->c, pc[i].name, 0, w->len, w->logp);
@@ -267,9 +268,10 @@ int cmd_classify(int argc, char **argv) {
     if (!rc && whole && !(wc.logp = malloc((size_t)c.K * sizeof(double)))) rc = sk_error(SK_ENOMEM, "classify: out of memory");
     if (!rc && whole && sk_classifier_pool(c.clf) == SK_POOL_MEAN) {
         const int64_t d = sk_mamba_lm_config(sk_classifier_backbone(c.clf))->d_model;
-        wc.hid = malloc((size_t)(L * d) * sizeof(float)), wc.acc = calloc((size_t)d, sizeof(double));
-        wc.mean = malloc((size_t)d * sizeof(float));
-        if (!wc.hid || !wc.acc || !wc.mean) rc = sk_error(SK_ENOMEM, "classify: out of memory");
+        rc = sk_rpool_init(&wc.pool, 0, d);
+        wc.hid = malloc((size_t)(L * d) * sizeof(float)), wc.mean = malloc((size_t)d * sizeof(double));
+        wc.meanf = malloc((size_t)d * sizeof(float));
+        if (!rc && (!wc.hid || !wc.mean || !wc.meanf)) rc = sk_error(SK_ENOMEM, "classify: out of memory");
     }
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
     int64_t skipped_aln = 0;
@@ -312,7 +314,8 @@ int cmd_classify(int argc, char **argv) {
     sk_winrun_free(w);
     sk_stream_free(ws);
     sk_mamba_lm_state_free(wc.st);
-    free(wc.logp), free(wc.hid), free(wc.acc), free(wc.mean);
+    free(wc.logp), free(wc.hid), free(wc.mean), free(wc.meanf);
+    sk_rpool_free(&wc.pool);
     sk_classifier_free(c.clf);
     free(c.p);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;

@@ -103,8 +103,8 @@ static int put(emb_ctx *c, const char *name, int64_t beg, int64_t end, const dou
 typedef struct whole_ctx {
     emb_ctx *c;
     sk_mamba_lm_state *st;
-    double *acc; /* (d) the current record */
-    int64_t len;
+    sk_rpool pool; /* the current record */
+    double *v;     /* (d) its embedding */
 } whole_ctx;
 
 static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const uint8_t *reset, int64_t n,
@@ -116,19 +116,10 @@ static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const
     int rc = sk_mamba_lm_forward_hidden_state(c->lm, tok, 1, n, reset, w->st);
     if (!rc) rc = sk_mamba_lm_backend(c->lm)->download(c->hid, sk_mamba_lm_hidden(c->lm), (size_t)(n * d) * sizeof(float));
     for (int64_t i = 0; i < np && !rc; i++) {
-        const float *h = c->hid + pc[i].off * d; /* (pc.n, d) */
-        if (c->pool_last) {
-            for (int64_t j = 0; j < d; j++) w->acc[j] = h[(pc[i].n - 1) * d + j];
-        } else {
-            for (int64_t t = 0; t < pc[i].n; t++)
-                for (int64_t j = 0; j < d; j++) w->acc[j] += h[t * d + j];
-        }
-        w->len += pc[i].n;
+        sk_rpool_add(&w->pool, c->hid + pc[i].off * d, pc[i].n); /* rows (pc.n, d) */
         if (!pc[i].last) continue;
-        for (int64_t j = 0; !c->pool_last && j < d; j++) w->acc[j] /= (double)w->len;
-        rc = put(c, pc[i].name, 0, w->len, w->acc);
-        for (int64_t j = 0; j < d; j++) w->acc[j] = 0;
-        w->len = 0;
+        int64_t len = sk_rpool_take(&w->pool, w->v);
+        rc = put(c, pc[i].name, 0, len, w->v);
     }
     return rc;
 }
@@ -273,7 +264,8 @@ int cmd_embed(int argc, char **argv) {
     whole_ctx wc = {.c = &c};
     if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.d, compute, emit, &c);
     if (!rc && whole) rc = sk_mamba_lm_state_create(c.lm, 1, &wc.st);
-    if (!rc && whole && !(wc.acc = calloc((size_t)c.d, sizeof(double)))) rc = sk_error(SK_ENOMEM, "embed: out of memory");
+    if (!rc && whole) rc = sk_rpool_init(&wc.pool, c.pool_last, c.d);
+    if (!rc && whole && !(wc.v = malloc((size_t)c.d * sizeof(double)))) rc = sk_error(SK_ENOMEM, "embed: out of memory");
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
     for (int i = optind; i < argc && !rc; i++) {
         sk_seqin *in;
@@ -309,7 +301,7 @@ int cmd_embed(int argc, char **argv) {
     sk_winrun_free(w);
     sk_stream_free(ws);
     sk_mamba_lm_state_free(wc.st);
-    free(wc.acc);
+    sk_rpool_free(&wc.pool), free(wc.v);
     if (clf) sk_classifier_free(clf);
     else sk_mamba_lm_free(c.lm);
     free(c.hid), free(c.rows);

@@ -107,3 +107,29 @@ void sk_stream_counts(const sk_stream *s, int64_t *records, int64_t *tokens, int
     if (tokens) *tokens = s->tokens;
     if (chunks) *chunks = s->chunks;
 }
+
+int sk_rpool_init(sk_rpool *p, int last, int64_t d) {
+    *p = (sk_rpool){.last = last, .d = d, .acc = calloc((size_t)d, sizeof(double))};
+    return p->acc ? SK_OK : sk_error(SK_ENOMEM, "pooling: out of memory");
+}
+
+void sk_rpool_free(sk_rpool *p) { free(p->acc), p->acc = NULL; }
+
+void sk_rpool_add(sk_rpool *p, const float *h, int64_t n) {
+    const int64_t d = p->d;
+    if (n < 1) return;
+    if (p->last) {
+        for (int64_t j = 0; j < d; j++) p->acc[j] = h[(n - 1) * d + j];
+    } else {
+        for (int64_t t = 0; t < n; t++)
+            for (int64_t j = 0; j < d; j++) p->acc[j] += h[t * d + j];
+    }
+    p->len += n;
+}
+
+int64_t sk_rpool_take(sk_rpool *p, double *out) {
+    const int64_t n = p->len;
+    for (int64_t j = 0; j < p->d; j++) out[j] = p->last || !n ? p->acc[j] : p->acc[j] / (double)n, p->acc[j] = 0;
+    p->len = 0;
+    return n;
+}

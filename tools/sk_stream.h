@@ -49,4 +49,18 @@ int sk_stream_finish(sk_stream *s) SK_RESULT_USED;
 /* records ended, tokens put, chunks handed over */
 void sk_stream_counts(const sk_stream *s, int64_t *records, int64_t *tokens, int64_t *chunks);
 
+/* Pooling a record's hidden states as its pieces stream by (classify/embed --whole): the mean of
+ * all its rows (last = 0, summed in double) or its last row (last = 1). */
+typedef struct sk_rpool {
+    int last;
+    int64_t d, len; /* width; rows of the current record so far */
+    double *acc;    /* (d) */
+} sk_rpool;
+int sk_rpool_init(sk_rpool *p, int last, int64_t d) SK_RESULT_USED;
+void sk_rpool_free(sk_rpool *p);
+/* n more rows h (n, d) of the current record. */
+void sk_rpool_add(sk_rpool *p, const float *h, int64_t n);
+/* The record's pooled vector into out (d); starts the next record. Returns its row count. */
+int64_t sk_rpool_take(sk_rpool *p, double *out);
+
 #endif

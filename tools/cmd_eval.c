@@ -53,8 +53,9 @@ static const char *usage =
     "Audio U-Net checkpoints (\"arch\": \"unet\"): --data is a file of 8-bit mu-law tokens (.mulaw from\n"
     "ssmkit audio encode); as in training on audio shards, the input is the file shifted right by one\n"
     "with token 128 first, so every sample is a target (prints bits_per_sample). The file is streamed\n"
-    "through the model in chunks of --length samples [16384, rounded down to a multiple of the pool\n"
-    "product] with the recurrent state carried: memory is that of one chunk, for any file length.\n"
+    "through the model in chunks of --chunk (or --length) samples [16384, rounded down to a multiple\n"
+    "of the pool product] with the recurrent state carried: memory is that of one chunk, for any\n"
+    "file length.\n"
     "  -@, --threads T        threads (default: all cores)\n"
     "  -h, --help             show this help\n";
 
@@ -310,24 +311,16 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
  * targets [x_0, ..., x_{n-1}]; the last chunk is padded to a multiple of the pool product with
  * inputs 0 and ignored targets (the model is causal, so padding after the end changes nothing
  * before it). Loss = sum of -log p over the n targets / n. */
-static int eval_unet(const char *model, const char *data, int64_t C, int64_t width, const sk_backend *be) {
+static int eval_unet(const char *model, const sk_unet_config *cfg, const char *data, int64_t C, int64_t width,
+                     const sk_backend *be) {
     if (width != 1) return sk_error(SK_EINVAL, "%s: an audio U-Net reads 8-bit mu-law tokens (--token-width 1)", model);
-    sk_st *st;
-    int rc = sk_st_open(model, &st);
-    if (rc) return rc;
-    const char *cj = sk_st_meta(st, "config");
-    cJSON *o = cj ? cJSON_Parse(cj) : NULL;
-    sk_unet_config cfg;
-    rc = o ? sk_unet_config_from_json(o, model, &cfg) : sk_error(SK_EFORMAT, "%s: no model config", model);
-    cJSON_Delete(o);
-    sk_st_close(st);
-    if (rc) return rc;
-    const int64_t P = cfg.pool_prod;
+    const int64_t P = cfg->pool_prod;
     if (!C) C = 16384 / P * P;
     if (C < P) C = P;
-    if (C % P) return sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld", (long long)C, (long long)P);
+    if (C % P) return sk_error(SK_EINVAL, "chunk %lld is not a multiple of the U-Net's pool product %lld", (long long)C, (long long)P);
     sk_map map;
-    if ((rc = sk_map_open(&map, data))) return rc;
+    int rc = sk_map_open(&map, data);
+    if (rc) return rc;
     const int64_t n = map.size;
     sk_unet *m = NULL;
     sk_unet_state *s = NULL;
@@ -354,9 +347,7 @@ static int eval_unet(const char *model, const char *data, int64_t C, int64_t wid
         printf("samples\t%lld\n", (long long)n);
         printf("chunk\t%lld\n", (long long)C);
         printf("targets\t%lld\n", (long long)n);
-        printf("loss\t%.6f\n", sum / (double)n);
-        printf("bits_per_sample\t%.6f\n", sum / (double)n / log(2.0));
-        printf("perplexity\t%.6g\n", exp(sum / (double)n));
+        print_loss(sum / (double)n, "sample");
     }
     sk_unet_state_free(s);
     sk_unet_free(m);
@@ -429,11 +420,14 @@ int cmd_eval(int argc, char **argv) {
         sk_st *st = NULL;
         const char *cj = sk_st_open(model, &st) ? NULL : sk_st_meta(st, "config");
         cJSON *o = cj ? cJSON_Parse(cj) : NULL;
+        sk_unet_config ucfg;
         const int unet = o && sk_unet_config_is_unet(o);
+        int rc = unet ? sk_unet_config_from_json(o, model, &ucfg) : SK_OK;
         cJSON_Delete(o);
         sk_st_close(st);
         if (unet && (out_logits || out_grads)) return sk_cli_usage("eval", "--dump-logits/--dump-grads take Mamba LMs, not U-Nets");
-        if (unet) return eval_unet(model, data, len, width, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+        if (unet && chunk && len) return sk_cli_usage("eval", "U-Net: give the chunk as --chunk or --length, not both");
+        if (unet) return rc || eval_unet(model, &ucfg, data, chunk ? chunk : len, width, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
     if (whole || per) return sk_cli_usage("eval", "--whole/--per-record take FASTA/FASTQ data");
     if (chunk && (len || out_logits || out_grads))

@@ -69,6 +69,11 @@ for C in 16 496; do
   if awk -v a="$got" -v b="$one" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 1e-5 * (b < 0 ? -b : b)) }'; then
     pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: U-Net eval in chunks of $C: loss $got, one pass $one"; fi
 done
+expect 0 "eval U-Net --chunk 16" -- "$bin" eval -m "$t/u.safetensors" -d "$t/clip.mulaw" -C 16
+got=$(sed -n 's/^loss	//p' "$t/out")
+if awk -v a="$got" -v b="$one" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 1e-5 * (b < 0 ? -b : b)) }'; then
+  pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: U-Net eval --chunk 16: loss $got, one pass $one"; fi
+expect 2 "eval U-Net --chunk and --length" -- "$bin" eval -m "$t/u.safetensors" -d "$t/clip.mulaw" -C 16 -L 32
 expect 1 "eval U-Net chunk 20" -- "$bin" eval -m "$t/u.safetensors" -d "$t/clip.mulaw" -L 20
 grep_inF err "pool product" "names the pool product"
 finish test_chunk_cli

@@ -345,6 +345,41 @@ int64_t sk_dna_tiles(int64_t n, int64_t L, int64_t stride, int short_policy, int
  * rc: reverse-complemented (before padding). */
 void sk_dna_window_ids(const char *seq, int64_t beg, int64_t end, int64_t L, int rc, int flags, int32_t *ids);
 
+/* ---------------------------------------------------------------------------------------------
+ * Genomes to token shards (`ssmkit dna windows`; the audio counterpart is sk_audio_prep)
+ *
+ * Both writers produce a uint8 token shard (src/sk_shard.h) atomically, with JSON metadata:
+ * vocab (sk_dna_vocab), pad_token 4, pad_rule "ignore", domain "dna", tokenizer, length, seed,
+ * htslib version, sources (path, size), sampler ("intervals" or "species") and the sampler's
+ * settings. Errors leave no output file.
+ * ------------------------------------------------------------------------------------------- */
+typedef struct sk_dna_prep_opts {
+    int64_t length;            /* L, window length in bases (required, >= 1) */
+    int flags;                 /* SK_DNA_KEEP_CASE */
+    uint64_t seed;             /* default 1 */
+    /* genome intervals (sk_dna_prep_intervals) */
+    const char *bed;           /* BED of intervals, or NULL: every record whole */
+    int mode;                  /* SK_DNA_WIN_* */
+    int split;                 /* keep only this split; SK_DNA_SPLIT_NONE (default) = all */
+    int64_t epoch;             /* epoch whose order and reverse-complement coins are written */
+    int shuffle, rc_aug;
+    /* species classification (sk_dna_prep_species) */
+    const char *labels;        /* comma-separated class names, one per FASTA; NULL: file names
+                                  without their extensions */
+    int split_by;              /* SK_DNA_SPLIT_BY_* */
+    const char *valid_chroms, *test_chroms;
+    double max_n_frac;         /* default 0.1 */
+    int64_t n_train, n_valid, n_test;   /* windows per split (default 1000 / 100 / 100) */
+} sk_dna_prep_opts;
+
+void sk_dna_prep_defaults(sk_dna_prep_opts *o);
+/* The windows (sk_dna_windows) of one indexed FASTA, in the epoch's order, unlabelled (-1), each
+ * in its interval's split (train when the BED has none). *n_windows (may be NULL): windows written. */
+int sk_dna_prep_intervals(const char *fasta, const char *out, const sk_dna_prep_opts *o, int64_t *n_windows) SK_RESULT_USED;
+/* n_train training windows drawn with sk_rng stream 0 of the seed, then the fixed valid and test
+ * windows (sk_dna_species); label = position of the FASTA in `fastas`. */
+int sk_dna_prep_species(const char *const *fastas, int n, const char *out, const sk_dna_prep_opts *o) SK_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,7 +10,7 @@
 #       HyenaDNA's sequences_human.bed (chr3, chr4 train; chr5 valid; chr16 test).
 #   OUT/vertebrates/{bosTau8,canFam3,galGal4,hg38,mm10,monDom5,rheMac3,rn6}.fa.gz   the 8 vertebrate
 #       pieces of the AUGUSTUS comparative tutorial (one 0.1-0.55 Mbp record each, orthologous
-#       regions), bgzip + index: the hard species task of tests/dnamodel.
+#       regions), bgzip + index: the hard species task of tests/models/test_species_hard.c.
 #   OUT/fly/chr2R.fa.gz   fruit fly (D. melanogaster) chromosome arm 2R from augustus-doc, one record
 #       of about 21 Mbp, bgzip + index: the streaming benchmark of issue 12 (whole-chromosome eval).
 #

@@ -1,6 +1,6 @@
 /* markov_gen — write the learning-test source: markov_gen PATH N SEED; prints
  * {"entropy_rate": H, "unigram_entropy": H1} (bits/byte) on stdout. */
-#include "tests/train/markov_source.h"
+#include "tests/cli/markov_source.h"
 #include "src/sk_error.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_learn.sh — the learning gate of issue 4: an order-2 Markov byte source (markov_gen, seed
 # 2024) with entropy rate H and unigram entropy >= H + 1.5 bits (markov_gen refuses a seed
-# without that gap); `ssmkit train` with tests/train/learn.json (450 updates of 16 x 64 bytes,
+# without that gap); `ssmkit train` with tests/cli/learn.json (450 updates of 16 x 64 bytes,
 # ~20 s on 2 idle cores) must reach validation bits/byte <= H + 0.2 on the held-out last 4%.
 # A unigram model cannot get below H_1 >= H + 1.5, so a model that does not use the context fails.
 set -u
@@ -12,7 +12,7 @@ gen=${1:?usage: test_learn.sh PATH/markov_gen}
 "$gen" "$t/markov.txt" 500000 2024 >"$t/h.json" || exit 1
 H=$(grep -o '"entropy_rate": [0-9.]*' "$t/h.json" | grep -o '[0-9.]*$')
 H1=$(grep -o '"unigram_entropy": [0-9.]*' "$t/h.json" | grep -o '[0-9.]*$')
-expect 0 "train on the Markov source" -- "$bin" train -d "$t/markov.txt" -c "$SSMKIT_SRC/tests/train/learn.json" \
+expect 0 "train on the Markov source" -- "$bin" train -d "$t/markov.txt" -c "$SSMKIT_SRC/tests/cli/learn.json" \
   -o "$t/m.safetensors" -@ 2 -q
 bits=$(grep -o '"valid_bits":[0-9.e+-]*' "$t/m.log.jsonl" | tail -1 | cut -d: -f2)
 secs=$(grep -o '"elapsed_s":[0-9.e+-]*' "$t/m.log.jsonl" | tail -1 | cut -d: -f2)

@@ -7,7 +7,7 @@
 #include "src/sk_data.h"
 #include "src/sk_io.h"
 #include "tests/sk_test.h"
-#include "tests/train/chisq.h"
+#include "tests/src/chisq.h"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 /* markov_source.c — see markov_source.h. */
-#include "tests/train/markov_source.h"
+#include "tests/cli/markov_source.h"
 #include "src/sk_io.h"
 #include "src/sk_rng.h"
 

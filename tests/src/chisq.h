@@ -1,4 +1,4 @@
-/* chisq.h — Pearson chi-square goodness of fit with its p-value, for the tests in tests/train.
+/* chisq.h — Pearson chi-square goodness of fit with its p-value, for the sampling tests in tests/src.
  *
  * p-value = Q(df/2, stat/2), the regularized upper incomplete gamma function, computed by its
  * power series for x < a + 1 and by its continued fraction (modified Lentz) otherwise

@@ -8,7 +8,7 @@
  * miss H^ by more than that tolerance.
  */
 #include "tests/sk_test.h"
-#include "tests/train/markov_source.h"
+#include "tests/cli/markov_source.h"
 #include "src/sk_io.h"
 
 #include <unistd.h>

@@ -9,7 +9,7 @@
  */
 #include "src/sk_sample.h"
 #include "tests/sk_test.h"
-#include "tests/train/chisq.h"
+#include "tests/src/chisq.h"
 
 #define NDRAW 100000
 #define VMAX 300

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh — install what is missing (Debian packages, when root), configure, build and run the
 # test suite; then build again with AddressSanitizer + UndefinedBehaviorSanitizer (CUDA off)
-# and run the `unit` tests under it.
+# and run the `unit` tests under it. First of all, the structure check (tools/check-structure.sh:
+# layer rule of the includes, no citations of documents outside the repository, no issue numbers,
+# no model-kind branches in tools/), which needs neither packages nor a build.
 #
 #   tools/test.sh            default suite (everything but the `slow` label)
 #   tools/test.sh --slow     include `slow` tests
@@ -16,11 +18,12 @@ for a in "$@"; do
   case "$a" in
     --slow) slow=1 ;;
     --no-asan) asan=0 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done
 
+tools/check-structure.sh
 ssmkit_install_deps
 jobs=${JOBS:-$(nproc)}
 build=${BUILD_DIR:-build}

@@ -6,7 +6,7 @@
  * negative status with a message (sk_errmsg()) that names the file and, where it helps, the frame.
  * Handles are opaque with open/close pairs. Nothing here prints or exits.
  *
- * Codec: SaShiMi's (reference/sashimi-s4.md §4.1), 8 bits, 256 tokens, zero token 128.
+ * Codec: SaShiMi's (DESIGN.md §Mu-law codec), 8 bits, 256 tokens, zero token 128.
  *   min-max (on by default): x' = lo + (hi - lo) * (x - min) / (max - min + 1e-6), min/max over
  *       the example; [lo, hi] = [-1, 1] for mu-law, [0, 1] for linear.
  *   mu-law (mu = 255):  y = sign(x') * ln(1 + mu*|x' + 1e-8|) / ln(1 + mu);  y01 = (y + 1) / 2

@@ -1,4 +1,4 @@
-/* sk_audio_codec.c — SaShiMi's 8-bit mu-law and linear codec (reference/sashimi-s4.md §4.1).
+/* sk_audio_codec.c — SaShiMi's 8-bit mu-law and linear codec (DESIGN.md §Mu-law codec).
  *
  * One reference formula (sk_audio_encode1_ref, double precision). The array encoder does the
  * min-max scaling as a plain SIMD-friendly loop and replaces the mu-law + quantization step by a

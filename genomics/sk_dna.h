@@ -197,7 +197,7 @@ const char *sk_dna_split_name(int split);
  * Genome-interval window sampler (pretraining)
  * ------------------------------------------------------------------------------------------- */
 
-/* How an interval (segment) of length S becomes windows of length L (genomics.md §1.3):
+/* How an interval (segment) of length S becomes windows of length L (DESIGN.md §DNA windows):
  *   MAMBA (default, Mamba paper App. E.3.1): L <= S: floor(S/L) non-overlapping windows
  *     [b + kL, b + (k+1)L); L > S: two windows, [b, b+L) and [e-L, e), each shifted to lie in
  *     [0, chrom_len) (clipped to the chromosome when it is shorter than L).

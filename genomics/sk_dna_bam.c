@@ -1,4 +1,4 @@
-/* sk_dna_bam.c — SAM/BAM/CRAM records through htslib (genomics.md §5.2-5.4): sequences,
+/* sk_dna_bam.c — SAM/BAM/CRAM records through htslib (sam.h, hts.h): sequences,
  * qualities, flags, MAPQ; region queries with .bai/.csi/.crai; CRAM with a local reference only.
  */
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* sk_dna_sample.c — window samplers: genome intervals (pretraining, three published protocols,
- * genomics.md §1.3) and species classification (§2, one FASTA per species).
+ * DESIGN.md §DNA windows) and species classification (DESIGN.md §Species classification, one
+ * FASTA per species).
  */
 #include <stdlib.h>
 #include <string.h>

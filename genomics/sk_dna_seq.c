@@ -505,7 +505,7 @@ int sk_dna_fasta_fetch(sk_dna_fasta *f, int i, int64_t beg, int64_t end, char **
         return sk_error(SK_EINVAL, "%s: region %s:%lld-%lld is outside the sequence (length %lld)", f->path, name,
                         (long long)beg + 1, (long long)end, (long long)len);
     hts_pos_t got = 0;
-    /* faidx_fetch_seq64 takes a 0-based inclusive end (genomics.md §5.1) */
+    /* faidx_fetch_seq64 takes a 0-based inclusive end (htslib faidx.h) */
     char *s = faidx_fetch_seq64(f->fai, name, beg, end - 1, &got);
     if (!s || got != end - beg) {
         free(s);

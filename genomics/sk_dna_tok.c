@@ -1,6 +1,6 @@
 /* sk_dna_tok.c — the character-level DNA tokenizer (HyenaDNA ids) and reverse complement.
  * Table in sk_dna.h; HyenaDNA's CharacterTokenizer puts 7 special tokens first, then
- * A C G T N as 7 + index (genomics.md §1.7).
+ * A C G T N as 7 + index (DESIGN.md §DNA tokenizer).
  */
 #include <pthread.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* sk_optim.h — the optimizer contract for `ssmkit train` (design note + parameter-group rule).
  *
- * AdamW itself is an op of the backend (kernels/cpu, kernels/cuda; issue 3), so that the update
+ * AdamW itself is an op of the backend (kernels/cpu, kernels/cuda; the adamw entry of kernels/sk_backend.h), so that the update
  * runs where the parameters live. This header fixes what the trainer passes to it and in which
  * order a step happens; only the weight-decay rule and the hyperparameter record live here.
  *
@@ -35,7 +35,7 @@
  * uninterrupted run bitwise.
  *
  * Note for the trainer's home: the training loop calls models/, which src/ may not include
- * (DESIGN.md layering), so the loop belongs in models/ or tools/, not src/.
+ * (DESIGN.md §Layers), so the loop belongs in models/, not src/.
  */
 #ifndef SK_OPTIM_H
 #define SK_OPTIM_H
@@ -47,8 +47,8 @@ extern "C" {
 #endif
 
 typedef struct sk_optim_hparams {
-    double beta1, beta2, eps;   /* AdamW moments; issue 4 uses (0.9, 0.95), eps 1e-8 */
-    double weight_decay;        /* decoupled; 0.1 in issue 4 */
+    double beta1, beta2, eps;   /* AdamW moments; `ssmkit train` defaults to (0.9, 0.95), eps 1e-8 */
+    double weight_decay;        /* decoupled (AdamW); `ssmkit train` defaults to 0.1 */
     double clip_norm;           /* global L2 gradient clipping; <= 0 disables */
 } sk_optim_hparams;
 

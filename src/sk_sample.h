@@ -1,6 +1,6 @@
 /* sk_sample.h — draw one token from fp32 logits with temperature, top-k and top-p (nucleus).
  *
- * Semantics follow mamba_ssm's generation `sample` (reference/mamba-v1.md §5.3), in its order:
+ * Semantics follow mamba_ssm's generation `sample` (DESIGN.md §Mamba semantics), in its order:
  *   1. greedy (argmax, lowest index on ties) when top_k == 1 or temperature == 0
  *      (mamba_ssm divides by zero for temperature 0; here it means greedy);
  *   2. top_k > 0: keep the k largest logits (k clamped to the vocabulary);

@@ -9,8 +9,9 @@
 #             audio/ and genomics/ src/ and themselves; tools/ anything), or kernels/cuda/
 #             including kernels/cpu/
 #   citation  a citation of a document outside the repository: ../shared, a papers/ file or a PDF,
-#             a DESIGN.md behind a folder (the repository's own is the top-level DESIGN.md), or a
-#             FILE.md that is not in the repository (relative to the citing file or to ROOT)
+#             a DESIGN.md behind a folder (the repository's own is the top-level DESIGN.md), a
+#             FILE.md that is not in the repository (relative to the citing file or to ROOT), or
+#             "FILE.md §Section" where FILE.md has no heading that starts the same way
 #   issue     an "issue N" reference in code, CMake, scripts or docs: say what it means instead
 #   modelkind a branch on the model kind in tools/ (a `unet` identifier in an if/switch/while/?:,
 #             ->unet, .unet, is_unet, or a string compare against an arch name): tools/ calls the
@@ -95,9 +96,26 @@ trap 'rm -f "$out"' EXIT
         pre = substr(line, 1, index(line, ref) - 1)
         if (pre ~ /https?:\/\/[^ ]*$/) continue         # part of a URL
         r = ref; sub(/^\.\//, "", r)
-        if ((dir r) in md || r in md) continue
-        printf "%s:%d: citation: %s is not in the repository: %s\n", FILENAME, FNR, ref, line
-        break
+        if ((dir r) in md) r = dir r
+        else if (!(r in md)) {
+          printf "%s:%d: citation: %s is not in the repository: %s\n", FILENAME, FNR, ref, line
+          break
+        }
+        if (rest !~ /^[` ]*§/) continue                  # FILE.md §Section: the section must exist
+        sec = rest; sub(/^[` ]*§ */, "", sec); sub(/[),;:`.].*$/, "", sec); sub(/[*\/ ]+$/, "", sec)
+        if (sec == "" || sec ~ /^[0-9]/) {
+          printf "%s:%d: citation: cite a section of %s by its title, not a number: %s\n", FILENAME, FNR, r, line
+          continue
+        }
+        if (!(r in loaded)) {
+          loaded[r] = 1
+          while ((getline h < r) > 0) if (h ~ /^#+ /) { sub(/^#+ +/, "", h); heads[r] = heads[r] "\n" h }
+          close(r)
+        }
+        n = split(heads[r], hl, "\n"); found = 0
+        for (i = 2; i <= n; i++)
+          if (index(hl[i], sec) == 1 || index(sec, hl[i]) == 1) found = 1
+        if (!found) printf "%s:%d: citation: %s has no section \"%s\": %s\n", FILENAME, FNR, r, sec, line
       }
     }
     if (line ~ /(^|[^A-Za-z])[Ii]ssues?[ \t]*#?[0-9]/ || line ~ /\([Ii]ssue:/)

@@ -12,7 +12,7 @@
 #       pieces of the AUGUSTUS comparative tutorial (one 0.1-0.55 Mbp record each, orthologous
 #       regions), bgzip + index: the hard species task of tests/models/test_species_hard.c.
 #   OUT/fly/chr2R.fa.gz   fruit fly (D. melanogaster) chromosome arm 2R from augustus-doc, one record
-#       of about 21 Mbp, bgzip + index: the streaming benchmark of issue 12 (whole-chromosome eval).
+#       of about 21 Mbp, bgzip + index: the streaming benchmark of BENCHMARKS.md (whole-chromosome eval).
 #
 # Needs apt-get (download only), dpkg-deb, bgzip and samtools (Debian: tabix, samtools).
 set -euo pipefail

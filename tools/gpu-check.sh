@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tools/gpu-check.sh — everything a GPU session checks, in one call (issue 10): build with CUDA for
+# tools/gpu-check.sh — everything a GPU session checks, in one call: build with CUDA for
 # sm_90, run `ctest -L gpu` (every op and the whole LM, CUDA vs the float64 reference and the CPU
 # backend; the > 2^31-element scan), then the scan benchmark on the GPU. Logs and results go to
 # $OUT (the device tool brings them back); the last lines printed are a short summary. Exit: 0 all

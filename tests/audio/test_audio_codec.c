@@ -1,5 +1,5 @@
-/* test_audio_codec.c — the mu-law / linear codec against SaShiMi's formulas (reference/sashimi-s4.md
- * §4.1), recomputed here independently in double precision:
+/* test_audio_codec.c — the mu-law / linear codec against SaShiMi's formulas (DESIGN.md §Mu-law
+ * codec), recomputed here independently in double precision:
  *   min-max: x' = lo + (hi - lo) (x - min) / (max - min + 1e-6)
  *   mu-law:  y = sign(x') ln(1 + 255 |x' + 1e-8|) / ln(256),  y01 = (y + 1) / 2
  *   q = floor(y01 (256 - 0.01) + 0.005);  decode q/128 - 1, then sign(v) (256^|v| - 1) / 255

@@ -1,4 +1,4 @@
-/* test_unet_train.c — training the U-Net on an audio shard (issue 8, step 1).
+/* test_unet_train.c — training the U-Net on an audio shard.
  *   bos: sk_data on a shard with "bos_token" 128 gives exactly sk_audio_ar_pair's pairs (one
  *     window per example when L >= its length; chained windows when L is shorter, whose
  *     target positions concatenate to the pair's), and counts every sample as a target.

@@ -6,8 +6,8 @@ Run with the system python and Debian's python3-torch (mamba_ssm is not needed):
 
 It builds a random Mamba LM (d_model 20: not a multiple of 16; d_state 6: not a multiple of 8;
 3 layers; vocab 23 padded to 24), implements Mamba v1's math itself in float64 following
-mamba_ssm's reference code (mamba-v1.md §1.3, §2.1 selective_scan_ref, §4.2 Add -> RMSNorm ->
-Mixer, tied head), runs batch 2 x length 13 (prime) and takes every gradient with autograd.
+mamba_ssm's reference code (the block's forward, selective_scan_ref, Add -> RMSNorm -> Mixer,
+tied head; DESIGN.md §Mamba semantics), runs batch 2 x length 13 (prime) and takes every gradient with autograd.
 Outputs (all small):
     ssmkit.safetensors          ssmkit checkpoint (backbone.embedding.weight, config in metadata)
     mamba_ssm/config.json + model.safetensors      mamba_ssm names (incl. the tied lm_head.weight)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_ssm_fixtures.py — PyTorch reference for the SSM layer family (issue 7), ctest label `ref`.
+"""make_ssm_fixtures.py — PyTorch reference for the SSM layer family (models/sk_ssm.h), ctest label `ref`.
 
 Run with the system python and Debian's python3-torch:
     /usr/bin/python3 tests/reference/make_ssm_fixtures.py tests/models/fixtures/ssm_ref
@@ -8,14 +8,14 @@ For each block kind it builds a small random LM (d_model 20: not a multiple of 1
 2 layers; vocab 23 padded to 24), implements the math itself in float64 / complex128 from the
 specifications (not from ssmkit's code), runs batch 2 x length 13 (prime) and takes every
 gradient of the mean next-token loss with autograd:
-    s6_complex      Mamba block, complex S6 (mamba-v1.md §2.1: x_proj -> dt, B, C with B and C as
+    s6_complex      Mamba block, complex S6 (DESIGN.md §Mamba semantics: x_proj -> dt, B, C with B and C as
                     N interleaved (re, im) pairs; A = -exp(A_log) + i A_imag; y = 2 Re(sum C h))
-    mamba_s4d_real  Mamba-S4: the Mamba block with an S4D-Real mixer (sashimi-s4.md §3.9)
+    mamba_s4d_real  Mamba-S4: the Mamba block with an S4D-Real mixer (DESIGN.md §SSM layer family)
     mamba_s4d_lin   Mamba-S4 with S4D-Lin (complex)
     s4mlp_real      S4 block (S4D, GELU, Linear 2H, GLU) + MLP block (Linear 2H, GELU, Linear),
-                    each pre-norm residual (sashimi-s4.md §1.5), S4D-Real
+                    each pre-norm residual (DESIGN.md §SSM layer family), S4D-Real
     s4mlp_lin       the same with S4D-Lin
-S4D is the ZOH recurrence written directly (sashimi-s4.md §3.3, §3.6): per channel dt = exp(log_dt),
+S4D is the ZOH recurrence written directly (DESIGN.md §SSM layer family): per channel dt = exp(log_dt),
 dA = exp(dt A), dB = B (exp(dt A) - 1) / A, h = dA h + dB u, y = 2 Re(sum C h) (complex) or
 sum C h (real), + D u. Norms are RMSNorm (eps 1e-5) as in the Mamba LM; the head is tied.
 Outputs per kind, in <out>/<kind>/: ssmkit.safetensors (config in the metadata) and

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""make_unet_fixtures.py — PyTorch reference for the U-Net (issue 8), ctest label `ref`.
+"""make_unet_fixtures.py — PyTorch reference for the U-Net (models/sk_unet.h), ctest label `ref`.
 
 Run with the system python and Debian's python3-torch:
     /usr/bin/python3 tests/reference/make_unet_fixtures.py tests/models/fixtures/unet_ref
 
-Builds small random U-Nets in float64 from the specification (sashimi-s4.md §1.3-1.4, unet.py
+Builds small random U-Nets in float64 from the specification (DESIGN.md §U-Net and recurrent generation; SaShiMi's unet.py
 skips, pool.py DownLinearPool / UpLinearPool written with PyTorch's own reshapes and weight layout),
 reusing the block math of make_ssm_fixtures.py (each block x + Mixer(RMSNorm(x))). d_model 6,
 pools [2, 3] (widths 6, 12, 24), 2 blocks per stage, batch 2 x length 18 (3 coarsest frames);

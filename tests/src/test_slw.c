@@ -1,6 +1,6 @@
 /* test_slw.c — the sequence-length warm-up plan (src/sk_slw.h) against tables written out by
  * hand from App. E.3.3 of the Mamba paper: a stage per power of two from 1024, tokens per step
- * constant, batch halving as the length doubles, capped at 2^20 (chunked training, issue 12). */
+ * constant, batch halving as the length doubles, capped at 2^20 (longer stages train in chunks). */
 #include "src/sk_slw.h"
 #include "tests/sk_test.h"
 

@@ -17,20 +17,17 @@
 #             ->unet, .unet, is_unet, or a string compare against an arch name): tools/ calls the
 #             model interface of models/ and never asks which model it has
 #
-# Files: those git lists (tracked and untracked but not ignored), or, outside a git checkout,
-# every file but build*/ and .git/. This script itself is not scanned for citations and issues.
+# Files: those tools/repo-files.sh lists (git's tracked and untracked-but-not-ignored files, or
+# every file of an unpacked tarball). This script itself is not scanned for citations and issues.
 set -uo pipefail
-root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+here=$(cd "$(dirname "$0")" && pwd)
+root=${1:-$here/..}
 cd "$root" || exit 2
+root=$(pwd)
 self=tools/check-structure.sh
 
-if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
-  list=$(git ls-files --cached --others --exclude-standard)
-else
-  list=$(find . \( -name .git -o -name 'build*' \) -prune -o -type f -print | sed 's#^\./##')
-fi
 files=()
-while IFS= read -r f; do [ -f "$f" ] && [ "$f" != "$self" ] && files+=("$f"); done <<<"$(printf '%s\n' "$list" | sort -u)"
+while IFS= read -r f; do [ "$f" != "$self" ] && files+=("$f"); done < <(bash "$here/repo-files.sh" "$root")
 
 code=() text=()
 for f in "${files[@]}"; do

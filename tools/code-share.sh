@@ -6,18 +6,14 @@
 # and header sources: *.c *.h *.cu *.cuh *.inc *.cpp. Not counted: CMake files, scripts (*.sh,
 # *.py), configs (*.json), docs, test fixtures and generated files (build*/). "Non-test code" is
 # every folder but tests/; kernels/dev/ (the kernel lab, not linked into the library) is shown on
-# its own line and left out of the non-test total. Files: those git lists (tracked and untracked
-# but not ignored), or, outside a git checkout, every file but build*/ and .git/.
+# its own line and left out of the non-test total. Files: those tools/repo-files.sh lists.
 # bash and awk only.
 set -uo pipefail
-root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+here=$(cd "$(dirname "$0")" && pwd)
+root=${1:-$here/..}
 cd "$root" || exit 2
-if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
-  list=$(git ls-files --cached --others --exclude-standard)
-else
-  list=$(find . \( -name .git -o -name 'build*' \) -prune -o -type f -print | sed 's#^\./##')
-fi
-printf '%s\n' "$list" | sort -u | grep -E '\.(c|h|cu|cuh|inc|cpp)$' | grep / | while IFS= read -r f; do
+root=$(pwd)
+bash "$here/repo-files.sh" "$root" | grep -E '\.(c|h|cu|cuh|inc|cpp)$' | grep / | while IFS= read -r f; do
   [ -f "$f" ] || continue
   case "$f" in kernels/dev/*) d=kernels/dev ;; *) d=${f%%/*} ;; esac
   printf '%s %s\n' "$d" "$(wc -l <"$f")"

@@ -7,12 +7,11 @@
 //   state_out       one thread per (i, c) walking k upwards (may alias state_in, as on the CPU);
 //   dx[i,s,c]       sum over t = s .. s+W-1 of dpre_t w[c, s-t+W-1] while no reset lies in (s, t],
 //                   plus dstate_out for the last W-1 positions; dpre_t is recomputed (O(W^2)
-//                   per element: simple first, issue 11 is speed);
+//                   per element: simple first, kernels/README.md §Open work);
 //   dstate_in       the same sum for s < 0 (valid while no reset lies in [0, t]);
 //   dw, dbias       per (channel, tap): a block of 32 channels x 8 row lanes sums over all
 //                   (i, t) and combines the lanes in a fixed order: deterministic, no atomics.
 // supports: any b, L, D, W (64-bit indices; W is a loop bound, not a template).
-#include "kernels/cpu/sk_cpu.h"
 #include "kernels/cuda/sk_cuda.h"
 #include "kernels/sk_scalar.h"
 

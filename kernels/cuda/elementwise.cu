@@ -18,7 +18,7 @@ int sk_cu_axpy(float *y, const float *x, float a, int64_t n) {
     return SK_OK;
 }
 
-// f(x) and f'(x) for an SK_ACT_* kind (checked by the launchers)
+// f(x) and f'(x) for an SK_ACT_* kind (checked by the launchers: sk_act_check, kernels/sk_ops.h)
 __device__ __forceinline__ float act_f(float x, int kind) {
     return kind == SK_ACT_SILU ? sk_siluf(x) : kind == SK_ACT_GELU ? sk_geluf(x) : sk_softplusf(x);
 }
@@ -33,20 +33,15 @@ __global__ void act_fwd_kernel(float *out, const float *x, int64_t n, int kind) 
 __global__ void act_bwd_kernel(float *dx, const float *dout, const float *x, int64_t n, int kind) {
     GRID_LOOP(i, n) dx[i] = dout[i] * act_df(x[i], kind);
 }
-static int act_check(int kind) {
-    if (kind != SK_ACT_SILU && kind != SK_ACT_SOFTPLUS && kind != SK_ACT_GELU)
-        return sk_error(SK_EINVAL, "activation %d unknown", kind);
-    return SK_OK;
-}
 int sk_cu_act_fwd(float *out, const float *x, int64_t n, int kind) {
-    int rc = act_check(kind);
+    int rc = sk_act_check(kind);
     if (rc || n <= 0) return rc;
     SK_LAUNCH(act_fwd_kernel, sk_cuda_blocks(n, 256), 256, out, x, n, kind);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }
 int sk_cu_act_bwd(float *dx, const float *dout, const float *x, int64_t n, int kind) {
-    int rc = act_check(kind);
+    int rc = sk_act_check(kind);
     if (rc || n <= 0) return rc;
     SK_LAUNCH(act_bwd_kernel, sk_cuda_blocks(n, 256), 256, dx, dout, x, n, kind);
     SK_CUDA_LAUNCHED();

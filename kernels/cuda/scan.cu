@@ -21,8 +21,7 @@
 // per warp: p->work, or allocated per call), then walks the chunk backwards as the reference does.
 // Variable dB and dC are sums over channels: they are zeroed and then accumulated with atomicAdd,
 // so their last bits can differ between runs (the only non-deterministic outputs of the scan; a
-// fixed-order reduction belongs to issue 11, with the speed work).
-#include "kernels/cpu/sk_cpu.h"
+// fixed-order reduction is open work: kernels/README.md §Open work).
 #include "kernels/cuda/sk_cuda.h"
 #include "kernels/sk_scalar.h"
 

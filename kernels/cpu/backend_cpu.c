@@ -1,4 +1,4 @@
-/* backend_cpu.c — the CPU backend's dispatch table: host memory, axpy, and the CPU ops (sk_cpu.h)
+/* backend_cpu.c — the CPU backend's dispatch table: host memory and the CPU ops (sk_cpu.h)
  * filled from the op list (kernels/sk_ops.def). */
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +21,6 @@ static int cpu_copy(void *dst, const void *src, size_t bytes) {
 static int cpu_sync(void) { return SK_OK; }
 static int cpu_memzero(void *p, size_t bytes) {
     if (bytes) memset(p, 0, bytes);
-    return SK_OK;
-}
-
-int sk_axpy_f32(float *y, const float *x, float a, int64_t n) {
-#pragma omp parallel for if (n > 65536)
-    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
     return SK_OK;
 }
 

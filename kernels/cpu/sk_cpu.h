@@ -80,7 +80,7 @@ SK_CPU_DECLARE(float, _f32)
 SK_CPU_DECLARE(double, _f64)
 
 /* ---- fp32 versions the CPU backend uses beside the references above ---- */
-/* y[i] += a * x[i], i < n (backend_cpu.c) */
+/* y[i] += a * x[i], i < n (axpy.c) */
 int sk_axpy_f32(float *y, const float *x, float a, int64_t n);
 /* GEMM: sk_gemm_rows_f32 for few rows of A B^T; else cblas_sgemm when built with SSMKIT_HAVE_BLAS,
  * else sk_gemm_blocked_f32. */

@@ -60,7 +60,7 @@ int sk_cuda_scratch_free(void *p) {
 // ---- index validation (embedding tokens, cross-entropy targets) ----
 __global__ void first_bad_kernel(const int32_t *idx, int64_t rows, int64_t V, int64_t ignore,
                                  unsigned long long *first) {
-    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < rows; r += (int64_t)gridDim.x * blockDim.x) {
+    SK_GRID_LOOP(r, rows) {
         int32_t v = idx[r];
         if ((int64_t)v != ignore && (v < 0 || v >= V)) atomicMin(first, (unsigned long long)r);
     }

@@ -48,10 +48,8 @@ __device__ __forceinline__ bool conv_open(const conv_t &p, int64_t i, int64_t a,
     return true;
 }
 
-#define GRID_LOOP(e, n) for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < (n); e += (int64_t)gridDim.x * blockDim.x)
-
 __global__ void conv_fwd_kernel(const conv_t p) {
-    GRID_LOOP(e, p.batch * p.len * p.dim) {
+    SK_GRID_LOOP(e, p.batch * p.len * p.dim) {
         const int64_t c = e % p.dim, pos = e / p.dim, i = pos / p.len, t = pos % p.len;
         const float pre = conv_pre(p, i, c, t);
         p.out[e] = p.act == SK_ACT_SILU ? sk_siluf(pre) : pre;
@@ -60,7 +58,7 @@ __global__ void conv_fwd_kernel(const conv_t p) {
 // the last W-1 inputs of the current sequence, oldest first; ascending k reads state index
 // L+k >= k, so state_out may alias state_in (each thread owns one (i, c))
 __global__ void conv_state_kernel(const conv_t p) {
-    GRID_LOOP(e, p.batch * p.dim) {
+    SK_GRID_LOOP(e, p.batch * p.dim) {
         const int64_t c = e % p.dim, i = e / p.dim, W = p.width, L = p.len;
         for (int64_t k = 0; k < W - 1; k++) {
             const int64_t s = L - (W - 1) + k;
@@ -84,14 +82,14 @@ __device__ float conv_dxin(const conv_t &p, int64_t i, int64_t c, int64_t s) {
     return acc;
 }
 __global__ void conv_dx_kernel(const conv_t p) {
-    GRID_LOOP(e, p.batch * p.len * p.dim) {
+    SK_GRID_LOOP(e, p.batch * p.len * p.dim) {
         const int64_t c = e % p.dim, pos = e / p.dim, i = pos / p.len, s = pos % p.len;
         p.dx[pos * p.ldx + c] = conv_dxin(p, i, c, s);
     }
 }
 __global__ void conv_dstate_kernel(const conv_t p) {
     const int64_t W = p.width;
-    GRID_LOOP(e, p.batch * (W - 1) * p.dim) {
+    SK_GRID_LOOP(e, p.batch * (W - 1) * p.dim) {
         const int64_t c = e % p.dim, r = e / p.dim, i = r / (W - 1), j = r % (W - 1);
         p.dstate_in[e] = conv_dxin(p, i, c, j - (W - 1));
     }

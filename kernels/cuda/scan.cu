@@ -156,7 +156,7 @@ __global__ void __launch_bounds__(32 * SCAN_WARPS) scan_fwd_kernel(const scan_t 
 // ------------------------------------------------------------------------------------------------
 // zero the first `cols` columns of each of `rows` rows of stride ld
 __global__ void zero_cols_kernel(float *x, int64_t rows, int64_t cols, int64_t ld) {
-    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < rows * cols; e += (int64_t)gridDim.x * blockDim.x)
+    SK_GRID_LOOP(e, rows * cols)
         x[(e / cols) * ld + e % cols] = 0.0f;
 }
 

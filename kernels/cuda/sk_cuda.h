@@ -33,6 +33,10 @@ int sk_cuda_sm_count(void);
 #define SK_LAUNCH(kern, grid, block, ...) kern<<<grid, block, 0, sk_cuda_stream()>>>(__VA_ARGS__)
 #endif
 
+// A grid-stride loop: every thread of the grid takes items e, e + (all threads), ... below n.
+#define SK_GRID_LOOP(e, n) \
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < (n); e += (int64_t)gridDim.x * blockDim.x)
+
 // Blocks for a grid-stride loop over n items with `threads` per block: enough to fill the GPU
 // several times over, never more than the grid limit.
 static inline unsigned sk_cuda_blocks(int64_t n, int threads) {

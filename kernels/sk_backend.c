@@ -4,20 +4,25 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Op slots by name (sk_backend_require, listings). Keep in the order of sk_backend.h. */
-#define OP(name) {#name, offsetof(sk_backend, name)}
+/* Op slots by name, with their groups (sk_ops.def). */
 static const struct {
     const char *name;
     size_t off;
+    unsigned groups;
 } op_slots[] = {
-    OP(axpy), OP(gemm), OP(scan_fwd), OP(scan_bwd), OP(scan_work_len), OP(conv1d_fwd), OP(conv1d_bwd),
-    OP(rmsnorm_fwd), OP(rmsnorm_bwd), OP(act_fwd), OP(act_bwd), OP(embed_fwd), OP(embed_bwd), OP(xent), OP(adamw),
-    OP(s4d_zoh_fwd), OP(s4d_zoh_bwd), OP(glu_fwd), OP(glu_bwd),
+#define SK_OP(name, groups, ret, params) {#name, offsetof(sk_backend, name), groups},
+#include "kernels/sk_ops.def"
 };
-#undef OP
 
 int sk_backend_op_count(void) { return (int)(sizeof op_slots / sizeof op_slots[0]); }
 const char *sk_backend_op_name(int i) { return i >= 0 && i < sk_backend_op_count() ? op_slots[i].name : NULL; }
+
+/* SK_EUNSUP when slot i of `be` is NULL */
+static int require_slot(const sk_backend *be, int i) {
+    void (*fn)(void);
+    memcpy(&fn, (const char *)be + op_slots[i].off, sizeof fn); /* all slots are function pointers */
+    return fn ? SK_OK : sk_error(SK_EUNSUP, "op %s is not implemented on %s yet", op_slots[i].name, be->name);
+}
 
 int sk_backend_require(const sk_backend *be, const char *const *ops, int n) {
     for (int k = 0; k < n; k++) {
@@ -25,11 +30,19 @@ int sk_backend_require(const sk_backend *be, const char *const *ops, int n) {
         for (int i = 0; i < sk_backend_op_count(); i++) {
             if (strcmp(ops[k], op_slots[i].name)) continue;
             found = 1;
-            void (*fn)(void);
-            memcpy(&fn, (const char *)be + op_slots[i].off, sizeof fn); /* all slots are function pointers */
-            if (!fn) return sk_error(SK_EUNSUP, "op %s is not implemented on %s yet", ops[k], be->name);
+            int rc = require_slot(be, i);
+            if (rc) return rc;
         }
         if (!found) return sk_error(SK_EINVAL, "op %s: no such backend op", ops[k]);
+    }
+    return SK_OK;
+}
+
+int sk_backend_require_groups(const sk_backend *be, unsigned groups) {
+    for (int i = 0; i < sk_backend_op_count(); i++) {
+        if (!(op_slots[i].groups & groups)) continue;
+        int rc = require_slot(be, i);
+        if (rc) return rc;
     }
     return SK_OK;
 }

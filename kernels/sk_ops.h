@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /* ---------------------------------------------------------------------------------------------
- * Selective scan (Mamba's S6, mamba-v1.md §1.3 steps 4-8 and §2.1), per batch i, channel c, time t
+ * Selective scan (Mamba's S6; kernels/README.md §Numerics), per batch i, channel c, time t
  * (state index n < N):
  *     x      = delta[i,t,c] + delta_bias[c]                    (bias optional)
  *     dlt    = softplus(x) if SK_SCAN_SOFTPLUS else x          (threshold 20, sk_scalar.h)
@@ -39,7 +39,7 @@ extern "C" {
  * delta before bias and softplus), dz, dB, dC, dh0 (=) and adds dA (w.r.t. the A field, i.e.
  * A_log under SK_SCAN_A_NEG_EXP), dD, ddelta_bias (+=).
  *
- * SK_SCAN_COMPLEX (S4D-Lin / complex S6, mamba-v1.md §2.1 steps 3-7): N complex modes per channel,
+ * SK_SCAN_COMPLEX (S4D-Lin / complex S6; kernels/README.md §Numerics): N complex modes per channel,
  *     A[c,n]  = A_re + i*A_imag[c,n],  A_re = -exp(A[c,n]) under SK_SCAN_A_NEG_EXP, else A[c,n]
  *     B, C    : each mode n is the (re, im) pair at columns 2n, 2n+1 of a row (x_proj's output
  *               order; a row then holds 2N values), or of a constant (D, N, 2) matrix
@@ -108,7 +108,7 @@ SK_DECLARE_SCAN(float, _f32)
 SK_DECLARE_SCAN(double, _f64)
 
 /* ---------------------------------------------------------------------------------------------
- * Causal depthwise conv1d (mamba-v1.md §1.3 step 2), per batch i, channel c, time t:
+ * Causal depthwise conv1d (the short convolution ahead of a Mamba block's scan), per batch i, channel c, time t:
  *     pre[t] = bias[c] + sum_{k<W} w[c,k] * xin(t - (W-1) + k)       (w[c,W-1] hits x_t)
  *     out[t] = silu(pre[t]) if act == SK_ACT_SILU else pre[t]
  * where xin(s) = x[i,s,c] for s >= 0 and state_in[i, s+W-1, c] for s < 0 (zeros when state_in is
@@ -142,6 +142,18 @@ enum { SK_ACT_NONE = 0, SK_ACT_SILU = 1, SK_ACT_SOFTPLUS = 2, SK_ACT_GELU = 3 /*
 
 SK_DECLARE_CONV1D(float, _f32)
 SK_DECLARE_CONV1D(double, _f64)
+
+/* ---------------------------------------------------------------------------------------------
+ * Argument checks (kernels/sk_ops_check.c), shared by the reference, the optimized CPU and the
+ * CUDA versions so every backend rejects the same calls with the same message: flags, sizes and
+ * required pointers (bwd: the backward's); no pointer is dereferenced. 0 or an sk_error code.
+ * ------------------------------------------------------------------------------------------- */
+int sk_scan_check_f32(const sk_scan_f32 *p, int bwd);
+int sk_scan_check_f64(const sk_scan_f64 *p, int bwd);
+int sk_conv1d_check_f32(const sk_conv1d_f32 *p, int bwd);
+int sk_conv1d_check_f64(const sk_conv1d_f64 *p, int bwd);
+/* the activation kind of act_fwd / act_bwd (SK_ACT_SILU, _SOFTPLUS or _GELU) */
+int sk_act_check(int kind);
 
 #ifdef __cplusplus
 }

@@ -304,17 +304,13 @@ void sk_mamba_block_params(sk_ptable *t, const sk_mamba_config *c, const char *p
 #undef P
 }
 
-static const char *const required_ops[] = {"axpy", "gemm", "scan_fwd", "scan_bwd", "scan_work_len", "conv1d_fwd",
-                                           "conv1d_bwd", "rmsnorm_fwd", "rmsnorm_bwd", "embed_fwd", "embed_bwd", "xent"};
-
 int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_backend *be, int64_t max_batch,
                        int64_t max_len, int flags) {
     *out = NULL;
     if (max_batch < 1 || max_len < 1) return sk_error(SK_EINVAL, "mamba: batch and length must be >= 1");
-    TRY(sk_backend_require(be, required_ops, (int)(sizeof required_ops / sizeof *required_ops)));
-    static const char *const s4d_ops[] = {"s4d_zoh_fwd", "s4d_zoh_bwd"}, *const s4mlp_ops[] = {"glu_fwd", "glu_bwd", "act_fwd", "act_bwd"};
-    if (sk_ssm_is_s4d(cin)) TRY(sk_backend_require(be, s4d_ops, 2));
-    if (cin->block == SK_BLOCK_S4_MLP) TRY(sk_backend_require(be, s4mlp_ops, 4));
+    TRY(sk_backend_require_groups(be, SK_OPS_MODEL));
+    if (sk_ssm_is_s4d(cin)) TRY(sk_backend_require_groups(be, SK_OPS_S4D));
+    if (cin->block == SK_BLOCK_S4_MLP) TRY(sk_backend_require_groups(be, SK_OPS_S4MLP));
     sk_mamba_lm *m = calloc(1, sizeof *m);
     if (!m) return sk_error(SK_ENOMEM, "mamba: out of memory");
     m->cfg = *cin;

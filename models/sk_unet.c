@@ -233,20 +233,16 @@ void sk_unet_free(sk_unet *m) {
     free(m);
 }
 
-static const char *const required_ops[] = {"axpy", "gemm", "scan_fwd", "scan_bwd", "scan_work_len", "conv1d_fwd",
-                                           "conv1d_bwd", "rmsnorm_fwd", "rmsnorm_bwd", "embed_fwd", "embed_bwd", "xent"};
-
 int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *be, int64_t max_batch, int64_t max_len,
                    int flags) {
     *out = NULL;
     if (max_batch < 1 || max_len < 1 || max_len % cin->pool_prod)
         return sk_error(SK_EINVAL, "unet: length %lld is not a positive multiple of the pool product %lld",
                         (long long)max_len, (long long)cin->pool_prod);
-    TRY(sk_backend_require(be, required_ops, (int)(sizeof required_ops / sizeof *required_ops)));
-    static const char *const s4d_ops[] = {"s4d_zoh_fwd", "s4d_zoh_bwd"}, *const s4mlp_ops[] = {"glu_fwd", "glu_bwd", "act_fwd", "act_bwd"};
+    TRY(sk_backend_require_groups(be, SK_OPS_MODEL));
     for (int k = 0; k <= cin->n_pool; k++) {
-        if (sk_ssm_is_s4d(&cin->level[k])) TRY(sk_backend_require(be, s4d_ops, 2));
-        if (cin->level[k].block == SK_BLOCK_S4_MLP) TRY(sk_backend_require(be, s4mlp_ops, 4));
+        if (sk_ssm_is_s4d(&cin->level[k])) TRY(sk_backend_require_groups(be, SK_OPS_S4D));
+        if (cin->level[k].block == SK_BLOCK_S4_MLP) TRY(sk_backend_require_groups(be, SK_OPS_S4MLP));
     }
     sk_unet *m = calloc(1, sizeof *m);
     if (!m) return sk_error(SK_ENOMEM, "unet: out of memory");

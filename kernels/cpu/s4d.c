@@ -1,6 +1,5 @@
-/* s4d.c — compiles kernels/cpu/s4d_ref.inc (S4D ZOH fold) and glu_ref.inc (GLU) for float (the
- * library) and double (tests). Both are O(D*N) / O(rows*H) elementwise work: the plain loops are
- * also the library versions. */
+/* s4d.c — compiles kernels/cpu/s4d_ref.inc (the S4D ZOH fold) for float (the library) and double
+ * (tests). O(D*N) work once per layer call: the plain loops are also the library version. */
 #include <math.h>
 #include <stdlib.h>
 #include "kernels/cpu/sk_cpu.h"
@@ -8,7 +7,4 @@
 #include "kernels/sk_scalar.h"
 
 #define SK_REF_INC "kernels/cpu/s4d_ref.inc"
-#include "kernels/cpu/sk_instantiate.h"
-#undef SK_REF_INC
-#define SK_REF_INC "kernels/cpu/glu_ref.inc"
 #include "kernels/cpu/sk_instantiate.h"

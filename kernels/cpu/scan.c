@@ -117,9 +117,10 @@ static scan_lay scan_layout(const sk_scan_f32 *p) {
 }
 static int64_t per_thread(const sk_scan_f32 *p) { return scan_layout(p).per; }
 
-int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads) {
+int64_t sk_scan_work_len_nth_f32(const sk_scan_f32 *p, int nthreads) {
     return (nthreads < 1 ? 1 : nthreads) * per_thread(p);
 }
+int64_t sk_scan_work_len_f32(const sk_scan_f32 *p) { return sk_scan_work_len_nth_f32(p, max_threads()); }
 
 /* Threads to use and the scratch for them (allocated when p->work is NULL: *owned is set). */
 static int scan_work(const sk_scan_f32 *p, float **work, float **owned, int *nth) {

@@ -79,7 +79,9 @@ extern "C" {
 SK_CPU_DECLARE(float, _f32)
 SK_CPU_DECLARE(double, _f64)
 
-/* ---- optimized fp32 versions (the CPU backend uses these) ---- */
+/* ---- fp32 versions the CPU backend uses beside the references above ---- */
+/* y[i] += a * x[i], i < n (axpy.c) */
+int sk_axpy_f32(float *y, const float *x, float a, int64_t n);
 /* GEMM: sk_gemm_rows_f32 for few rows of A B^T; else cblas_sgemm when built with SSMKIT_HAVE_BLAS,
  * else sk_gemm_blocked_f32. */
 int sk_gemm_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A,
@@ -102,20 +104,15 @@ int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float a
 #define SK_SCAN_VW 16 /* = SK_VLANES of kernels/cpu/sk_vmath.h */
 int sk_scan_fwd_f32(const sk_scan_f32 *p);
 int sk_scan_bwd_f32(const sk_scan_f32 *p);
-/* Scratch elements the optimized scan needs for `nthreads` threads (forward and backward). */
-int64_t sk_scan_work_len_f32(const sk_scan_f32 *p, int nthreads);
+/* Scratch elements the optimized scan needs for `nthreads` threads (forward and backward), and
+ * for the threads OpenMP would use now (the backend's scan_work_len). */
+int64_t sk_scan_work_len_nth_f32(const sk_scan_f32 *p, int nthreads);
+int64_t sk_scan_work_len_f32(const sk_scan_f32 *p);
 
 /* One lane of the vector exp / softplus of sk_vmath.h (for tests against libm). */
 float sk_vexpf_test(float x);
 float sk_vsoftplusf_test(float x);
 void sk_vsincosf_test(float x, float *s, float *c);
-
-/* Argument checks (flags, sizes, required pointers; no pointer is dereferenced), shared by the
- * reference, the optimized CPU and the CUDA versions. */
-int sk_scan_check_f32(const sk_scan_f32 *p, int bwd);
-int sk_scan_check_f64(const sk_scan_f64 *p, int bwd);
-int sk_conv1d_check_f32(const sk_conv1d_f32 *p, int bwd);
-int sk_conv1d_check_f64(const sk_conv1d_f64 *p, int bwd);
 
 #ifdef __cplusplus
 }

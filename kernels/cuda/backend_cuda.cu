@@ -60,7 +60,7 @@ int sk_cuda_scratch_free(void *p) {
 // ---- index validation (embedding tokens, cross-entropy targets) ----
 __global__ void first_bad_kernel(const int32_t *idx, int64_t rows, int64_t V, int64_t ignore,
                                  unsigned long long *first) {
-    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < rows; r += (int64_t)gridDim.x * blockDim.x) {
+    SK_GRID_LOOP(r, rows) {
         int32_t v = idx[r];
         if ((int64_t)v != ignore && (v < 0 || v >= V)) atomicMin(first, (unsigned long long)r);
     }
@@ -128,9 +128,9 @@ static int cu_copy(void *dst, const void *src, size_t bytes) {
     return SK_OK;
 }
 
-// Slots are assigned by name (nvcc's C++ has no designated initializers before C++20), so adding
-// an op to sk_backend never shifts the others. A slot left NULL would be reported by model
-// creation through sk_backend_require ("op X is not implemented on cuda yet").
+// Slots are assigned by name (nvcc's C++ has no designated initializers before C++20). A slot
+// left NULL would be reported by model creation through sk_backend_require_groups ("op X is not
+// implemented on cuda yet").
 static sk_backend cuda_backend;
 static void cuda_backend_init(void) {
     cuda_backend.name = "cuda";
@@ -142,25 +142,9 @@ static void cuda_backend_init(void) {
     cuda_backend.sync = cu_sync;
     cuda_backend.memzero = cu_memzero;
     cuda_backend.copy = cu_copy;
-    cuda_backend.axpy = sk_cu_axpy;
-    cuda_backend.gemm = sk_cu_gemm;
-    cuda_backend.scan_fwd = sk_cu_scan_fwd;
-    cuda_backend.scan_bwd = sk_cu_scan_bwd;
-    cuda_backend.scan_work_len = sk_cu_scan_work_len;
-    cuda_backend.conv1d_fwd = sk_cu_conv1d_fwd;
-    cuda_backend.conv1d_bwd = sk_cu_conv1d_bwd;
-    cuda_backend.rmsnorm_fwd = sk_cu_rmsnorm_fwd;
-    cuda_backend.rmsnorm_bwd = sk_cu_rmsnorm_bwd;
-    cuda_backend.act_fwd = sk_cu_act_fwd;
-    cuda_backend.act_bwd = sk_cu_act_bwd;
-    cuda_backend.embed_fwd = sk_cu_embed_fwd;
-    cuda_backend.embed_bwd = sk_cu_embed_bwd;
-    cuda_backend.xent = sk_cu_xent;
-    cuda_backend.adamw = sk_cu_adamw;
-    cuda_backend.s4d_zoh_fwd = sk_cu_s4d_zoh_fwd;
-    cuda_backend.s4d_zoh_bwd = sk_cu_s4d_zoh_bwd;
-    cuda_backend.glu_fwd = sk_cu_glu_fwd;
-    cuda_backend.glu_bwd = sk_cu_glu_bwd;
+    // slot NAME = sk_cu_NAME (sk_cuda.h) for every row of the op list
+#define SK_OP(name, groups, ret, params) cuda_backend.name = sk_cu_##name;
+#include "kernels/sk_ops.def"
 }
 
 extern "C" const sk_backend *sk_backend_cuda(void) {

@@ -7,12 +7,11 @@
 //   state_out       one thread per (i, c) walking k upwards (may alias state_in, as on the CPU);
 //   dx[i,s,c]       sum over t = s .. s+W-1 of dpre_t w[c, s-t+W-1] while no reset lies in (s, t],
 //                   plus dstate_out for the last W-1 positions; dpre_t is recomputed (O(W^2)
-//                   per element: simple first, issue 11 is speed);
+//                   per element: simple first, kernels/README.md §Open work);
 //   dstate_in       the same sum for s < 0 (valid while no reset lies in [0, t]);
 //   dw, dbias       per (channel, tap): a block of 32 channels x 8 row lanes sums over all
 //                   (i, t) and combines the lanes in a fixed order: deterministic, no atomics.
 // supports: any b, L, D, W (64-bit indices; W is a loop bound, not a template).
-#include "kernels/cpu/sk_cpu.h"
 #include "kernels/cuda/sk_cuda.h"
 #include "kernels/sk_scalar.h"
 
@@ -49,10 +48,8 @@ __device__ __forceinline__ bool conv_open(const conv_t &p, int64_t i, int64_t a,
     return true;
 }
 
-#define GRID_LOOP(e, n) for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < (n); e += (int64_t)gridDim.x * blockDim.x)
-
 __global__ void conv_fwd_kernel(const conv_t p) {
-    GRID_LOOP(e, p.batch * p.len * p.dim) {
+    SK_GRID_LOOP(e, p.batch * p.len * p.dim) {
         const int64_t c = e % p.dim, pos = e / p.dim, i = pos / p.len, t = pos % p.len;
         const float pre = conv_pre(p, i, c, t);
         p.out[e] = p.act == SK_ACT_SILU ? sk_siluf(pre) : pre;
@@ -61,7 +58,7 @@ __global__ void conv_fwd_kernel(const conv_t p) {
 // the last W-1 inputs of the current sequence, oldest first; ascending k reads state index
 // L+k >= k, so state_out may alias state_in (each thread owns one (i, c))
 __global__ void conv_state_kernel(const conv_t p) {
-    GRID_LOOP(e, p.batch * p.dim) {
+    SK_GRID_LOOP(e, p.batch * p.dim) {
         const int64_t c = e % p.dim, i = e / p.dim, W = p.width, L = p.len;
         for (int64_t k = 0; k < W - 1; k++) {
             const int64_t s = L - (W - 1) + k;
@@ -85,14 +82,14 @@ __device__ float conv_dxin(const conv_t &p, int64_t i, int64_t c, int64_t s) {
     return acc;
 }
 __global__ void conv_dx_kernel(const conv_t p) {
-    GRID_LOOP(e, p.batch * p.len * p.dim) {
+    SK_GRID_LOOP(e, p.batch * p.len * p.dim) {
         const int64_t c = e % p.dim, pos = e / p.dim, i = pos / p.len, s = pos % p.len;
         p.dx[pos * p.ldx + c] = conv_dxin(p, i, c, s);
     }
 }
 __global__ void conv_dstate_kernel(const conv_t p) {
     const int64_t W = p.width;
-    GRID_LOOP(e, p.batch * (W - 1) * p.dim) {
+    SK_GRID_LOOP(e, p.batch * (W - 1) * p.dim) {
         const int64_t c = e % p.dim, r = e / p.dim, i = r / (W - 1), j = r % (W - 1);
         p.dstate_in[e] = conv_dxin(p, i, c, j - (W - 1));
     }

@@ -6,13 +6,13 @@
 #include "kernels/cuda/sk_cuda.h"
 
 __global__ void embed_fwd_kernel(float *out, const int32_t *tok, const float *W, int64_t rows, int64_t d) {
-    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < rows * d; e += (int64_t)gridDim.x * blockDim.x) {
+    SK_GRID_LOOP(e, rows * d) {
         int64_t r = e / d, j = e % d;
         out[e] = W[(int64_t)tok[r] * d + j];
     }
 }
 __global__ void embed_bwd_kernel(float *dW, const int32_t *tok, const float *dout, int64_t rows, int64_t d) {
-    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < rows * d; e += (int64_t)gridDim.x * blockDim.x) {
+    SK_GRID_LOOP(e, rows * d) {
         int64_t r = e / d, j = e % d;
         atomicAdd(&dW[(int64_t)tok[r] * d + j], dout[e]);
     }

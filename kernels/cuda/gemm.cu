@@ -31,7 +31,7 @@ static int blas_handle(cublasHandle_t *h) {
 // C = beta * C over the (M, N) row-major block (for K == 0, where cuBLAS would be handed
 // leading dimensions of zero-width matrices)
 __global__ void scale_kernel(float *C, int64_t M, int64_t N, int64_t ldc, float beta) {
-    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < M * N; e += (int64_t)gridDim.x * blockDim.x) {
+    SK_GRID_LOOP(e, M * N) {
         float *c = C + (e / N) * ldc + e % N;
         *c = beta == 0 ? 0.0f : beta * *c;
     }

@@ -1,10 +1,10 @@
 // s4d.cu — the S4D ZOH fold (kernels/cpu/s4d_ref.inc: dt = exp(log_dt), Bz = B (e^{dt A} - 1)/(dt A)
 // and its backward) for the CUDA backend. Its tensors are parameter-sized ((D) and (D, N[, 2]),
-// once per forward / backward of an S4D layer), so part 1 runs the one reference implementation
-// on the host: download the inputs, call sk_s4d_zoh_*_f32, upload the results (a synchronizing
-// round trip; a device kernel is issue 11's). Outputs that accumulate (+=) are downloaded too.
+// once per forward / backward of an S4D layer), so it runs the CPU backend's op (through the
+// seam, sk_backend_cpu()) on host copies: download the inputs, call it, upload the results (a
+// synchronizing round trip; a device kernel would save it, kernels/README.md §Open work).
+// Outputs that accumulate (+=) are downloaded too.
 #include <stdlib.h>
-#include "kernels/cpu/sk_cpu.h"
 #include "kernels/cuda/sk_cuda.h"
 
 // One host buffer holding `n` tensors of the given element counts; NULL device pointers are skipped.
@@ -41,7 +41,7 @@ int sk_cu_s4d_zoh_fwd(float *dt, float *Bz, const float *log_dt, const float *A_
     const int64_t cnt[] = {D, D * N, D * N, D * N * K, D, D * N * K};
     hostset hs;
     int rc = host_get(&hs, dev, cnt, 6);
-    if (!rc) rc = sk_s4d_zoh_fwd_f32(hs.h[4], hs.h[5], hs.h[0], hs.h[1], hs.h[2], hs.h[3], D, N);
+    if (!rc) rc = sk_backend_cpu()->s4d_zoh_fwd(hs.h[4], hs.h[5], hs.h[0], hs.h[1], hs.h[2], hs.h[3], D, N);
     if (!rc) rc = host_put(dt, hs.h[4], D);
     if (!rc) rc = host_put(Bz, hs.h[5], D * N * K);
     if (!rc) rc = sk_cuda_sync_status();
@@ -59,7 +59,7 @@ int sk_cu_s4d_zoh_bwd(float *dlog_dt, float *dA_log, float *dA_imag, float *dB, 
     hostset hs;
     int rc = host_get(&hs, dev, cnt, 10);
     if (!rc)
-        rc = sk_s4d_zoh_bwd_f32(hs.h[0], hs.h[1], hs.h[2], hs.h[3], hs.h[4], hs.h[5], hs.h[6], hs.h[7], hs.h[8], hs.h[9], D, N);
+        rc = sk_backend_cpu()->s4d_zoh_bwd(hs.h[0], hs.h[1], hs.h[2], hs.h[3], hs.h[4], hs.h[5], hs.h[6], hs.h[7], hs.h[8], hs.h[9], D, N);
     if (!rc) rc = host_put(dlog_dt, hs.h[0], D);
     if (!rc) rc = host_put(dA_log, hs.h[1], D * N);
     if (!rc && A_imag) rc = host_put(dA_imag, hs.h[2], D * N);

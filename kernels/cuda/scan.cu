@@ -21,8 +21,7 @@
 // per warp: p->work, or allocated per call), then walks the chunk backwards as the reference does.
 // Variable dB and dC are sums over channels: they are zeroed and then accumulated with atomicAdd,
 // so their last bits can differ between runs (the only non-deterministic outputs of the scan; a
-// fixed-order reduction belongs to issue 11, with the speed work).
-#include "kernels/cpu/sk_cpu.h"
+// fixed-order reduction is open work: kernels/README.md §Open work).
 #include "kernels/cuda/sk_cuda.h"
 #include "kernels/sk_scalar.h"
 
@@ -157,7 +156,7 @@ __global__ void __launch_bounds__(32 * SCAN_WARPS) scan_fwd_kernel(const scan_t 
 // ------------------------------------------------------------------------------------------------
 // zero the first `cols` columns of each of `rows` rows of stride ld
 __global__ void zero_cols_kernel(float *x, int64_t rows, int64_t cols, int64_t ld) {
-    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < rows * cols; e += (int64_t)gridDim.x * blockDim.x)
+    SK_GRID_LOOP(e, rows * cols)
         x[(e / cols) * ld + e % cols] = 0.0f;
 }
 

@@ -2,8 +2,8 @@
 // the backend's stream and cuBLAS handle, launch-size helpers, deterministic warp/block
 // reductions, and the launchers that kernels/cuda/backend_cuda.cu puts in the sk_backend table.
 //
-// Conventions of every file here: the launchers take exactly the arguments of the CPU op
-// (kernels/cpu/sk_cpu.h, kernels/sk_ops.h), run on sk_cuda_stream(), check every CUDA/cuBLAS
+// Conventions of every file here: the launchers take exactly the arguments of the op's row in
+// kernels/sk_ops.def (semantics: kernels/sk_ops.h, kernels/cpu/sk_cpu.h), run on sk_cuda_stream(), check every CUDA/cuBLAS
 // call (SK_CUDA / SK_CUBLAS) and every launch (SK_CUDA_LAUNCHED), and index with int64_t.
 // Kernels use grid-stride loops, so any element count fits the grid limits.
 #ifndef SK_CUDA_H
@@ -32,6 +32,10 @@ int sk_cuda_sm_count(void);
 #else
 #define SK_LAUNCH(kern, grid, block, ...) kern<<<grid, block, 0, sk_cuda_stream()>>>(__VA_ARGS__)
 #endif
+
+// A grid-stride loop: every thread of the grid takes items e, e + (all threads), ... below n.
+#define SK_GRID_LOOP(e, n) \
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < (n); e += (int64_t)gridDim.x * blockDim.x)
 
 // Blocks for a grid-stride loop over n items with `threads` per block: enough to fill the GPU
 // several times over, never more than the grid limit.
@@ -69,32 +73,8 @@ __device__ __forceinline__ float sk_block_reduce(float v, float *sh, int is_max)
     return is_max ? sk_warp_max(v) : sk_warp_sum(v);
 }
 
-// ---- launchers (one .cu file per op family) ----
-int sk_cu_gemm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
-               const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
-int sk_cu_scan_fwd(const sk_scan_f32 *p);
-int sk_cu_scan_bwd(const sk_scan_f32 *p);
-int64_t sk_cu_scan_work_len(const sk_scan_f32 *p);
-int sk_cu_conv1d_fwd(const sk_conv1d_f32 *p);
-int sk_cu_conv1d_bwd(const sk_conv1d_f32 *p);
-int sk_cu_rmsnorm_fwd(float *out, float *rstd, const float *x, const float *w, int64_t rows, int64_t d, float eps);
-int sk_cu_rmsnorm_bwd(float *dx, float *dw, const float *dout, const float *x, const float *w, const float *rstd,
-                      int64_t rows, int64_t d);
-int sk_cu_act_fwd(float *out, const float *x, int64_t n, int kind);
-int sk_cu_act_bwd(float *dx, const float *dout, const float *x, int64_t n, int kind);
-int sk_cu_embed_fwd(float *out, const int32_t *tok, const float *W, int64_t rows, int64_t V, int64_t d);
-int sk_cu_embed_bwd(float *dW, const int32_t *tok, const float *dout, int64_t rows, int64_t V, int64_t d);
-int sk_cu_xent(float *loss, float *dlogits, const float *logits, const int32_t *tgt, int64_t rows, int64_t V,
-               int32_t ignore_index, float scale);
-int sk_cu_adamw(float *p, const float *g, float *m, float *v, int64_t n, float lr, float b1, float b2, float eps,
-                float wd, int64_t t);
-int sk_cu_axpy(float *y, const float *x, float a, int64_t n);
-int sk_cu_glu_fwd(float *out, const float *x, int64_t rows, int64_t H);
-int sk_cu_glu_bwd(float *dx, const float *dout, const float *x, int64_t rows, int64_t H);
-int sk_cu_s4d_zoh_fwd(float *dt, float *Bz, const float *log_dt, const float *A_log, const float *A_imag,
-                      const float *B, int64_t D, int64_t N);
-int sk_cu_s4d_zoh_bwd(float *dlog_dt, float *dA_log, float *dA_imag, float *dB, const float *ddt, const float *dBz,
-                      const float *log_dt, const float *A_log, const float *A_imag, const float *B, int64_t D,
-                      int64_t N);
+// ---- launchers: sk_cu_NAME for every row NAME of the op list (one .cu file per op family) ----
+#define SK_OP(name, groups, ret, params) ret sk_cu_##name params;
+#include "kernels/sk_ops.def"
 
 #endif

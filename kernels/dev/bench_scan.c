@@ -2,7 +2,7 @@
  * plain fp32 reference forward for scale) and report state updates per second (b * L * D * N per
  * call). Not part of the library.
  *   bench_scan [-b B] [-L L] [-D D] [-N N] [-@ THREADS] [-r REPEATS] [-m MODE] [-d cpu|cuda]
- * Defaults: the issue's goal shape b 2, L 2048, D (d_inner) 256, N 16. MODE: s6 (default: Mamba's
+ * Defaults: the benchmark shape b 2, L 2048, D (d_inner) 256, N 16. MODE: s6 (default: Mamba's
  * real S6, variable B/C, softplus, z gate), s6-complex (the same with SK_SCAN_COMPLEX: N complex
  * modes, B/C rows of 2N), s4d-real / s4d-lin (S4D: constant B/C, per-channel step delta = NULL,
  * no gate; real / complex). A complex mode counts as one state update. With -d cuda the same
@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
         p.delta = NULL, p.ddelta = NULL, p.z = NULL, p.delta_bias = rnd(&r, D, 1e-3f, 0.1f);
         p.B = rnd(&r, D * NK, -1, 1), p.C = rnd(&r, D * NK, -1, 1);
     }
-    p.work_len = sk_scan_work_len_f32(&p, threads);
+    p.work_len = sk_scan_work_len_nth_f32(&p, threads);
     p.work = malloc((size_t)p.work_len * 4);
     double upd = (double)b * L * D * N;
     double bf, bb, br;

@@ -13,7 +13,7 @@
 #include "models/sk_presets.h"
 #include "src/sk_json.h"
 #include <unistd.h>
-#include "tests/models/kt_util.h"
+#include "tests/kernels/kt_util.h"
 
 /* SK_CHECK_REL that also prints the figure (for the report) */
 #define REL(name, got, ref, n, tol)                                                                \

@@ -1,8 +1,8 @@
 /* test_s4d.c — the S4D layer's kernels: the ZOH fold (sk_s4d_zoh_*) composed with the selective
  * scan in its constant-B/C, per-channel-delta mode, real (S4D-Real) and complex (S4D-Lin), and GLU.
  * (1) The S4D layer output equals an independent computation: the causal convolution with the
- *     ZOH kernel K[l] = 2 Re sum_n C B (e^{dt A} - 1)/A e^{dt A l} (sashimi-s4.md §3.4-3.5, with
- *     factor 1 for real) plus D u, written here with C99 complex numbers.
+ *     ZOH kernel K[l] = 2 Re sum_n C B (e^{dt A} - 1)/A e^{dt A l} (kernels/README.md
+ *     §Numerics, with factor 1 for real) plus D u, written here with C99 complex numbers.
  * (2) float64 reference backward of the whole layer (ZOH fold + scan) against central finite
  *     differences w.r.t. every input (u, log_dt, A_log, A_imag, B, C, D, h0), with dt both in the
  *     power-series range of E(z) (|dt A| < 1/2) and above it.
@@ -10,7 +10,7 @@
  * (4) GLU: finite differences and fp32 vs float64. */
 #include <complex.h>
 #include "kernels/cpu/sk_cpu.h"
-#include "tests/models/kt_util.h"
+#include "tests/kernels/kt_util.h"
 
 typedef struct lcase {
     int64_t b, L, D, N, K;

@@ -9,7 +9,7 @@
  * runs the step kernel (fwd_step_real). */
 #include <complex.h>
 #include "kernels/cpu/sk_cpu.h"
-#include "tests/models/kt_util.h"
+#include "tests/kernels/kt_util.h"
 
 typedef struct scase {
     int64_t b, L, D, N, chunk, ldb, ldc, ldz;

@@ -4,7 +4,7 @@
  * relative error <= 1e-6), each fp32 version against the float64 reference (<= 1e-5), plus small
  * hand-computed values that do not go through the reference code. */
 #include "kernels/cpu/sk_cpu.h"
-#include "tests/models/kt_util.h"
+#include "tests/kernels/kt_util.h"
 
 /* ---------------- conv1d ---------------- */
 typedef struct ccase {

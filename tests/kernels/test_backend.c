@@ -26,6 +26,13 @@ int main(int argc, char **argv) {
         const char *need[] = {"gemm", "scan_bwd"};
         SK_CHECK(sk_backend_require(&partial, need, 2) == SK_EUNSUP &&
                      !strcmp(sk_errmsg(), "op scan_bwd is not implemented on partial yet"), "missing op: %s", sk_errmsg());
+        /* the op groups models require (kernels/sk_ops.def): all present on the CPU, a hole reported */
+        SK_CHECK(sk_backend_require_groups(cpu, SK_OPS_MODEL | SK_OPS_S4D | SK_OPS_S4MLP | SK_OPS_OPTIM) == 0,
+                 "cpu has every group: %s", sk_errmsg());
+        SK_CHECK(sk_backend_require_groups(&partial, SK_OPS_S4D | SK_OPS_OPTIM) == 0, "groups without scan_bwd");
+        SK_CHECK(sk_backend_require_groups(&partial, SK_OPS_MODEL) == SK_EUNSUP &&
+                     !strcmp(sk_errmsg(), "op scan_bwd is not implemented on partial yet"), "missing op in a group: %s",
+                 sk_errmsg());
         float x[5] = {1, 2, 3, 4, 5}, y[5] = {1, 1, 1, 1, 1};
         SK_CHECK(cpu->axpy(y, x, 2.0f, 5) == 0 && y[4] == 11.0f, "cpu axpy");
         return sk_test_finish("test_backend");

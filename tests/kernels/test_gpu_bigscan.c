@@ -1,5 +1,5 @@
 /* test_gpu_bigscan.c (label gpu) — the CUDA selective scan on one input tensor of more than 2^31
- * elements (issue 10): u and delta of 4 x 70000 x 8192 (2,293,760,000 elements each), d_state 512,
+ * elements (64-bit indexing everywhere): u and delta of 4 x 70000 x 8192 (2,293,760,000 elements each), d_state 512,
  * Mamba's flags, delta_bias, D, h0, resets, B and C as column slices of one (b, L, 2N) tensor.
  * out and hT are checked on 64 sampled channels, spread over [0, D) and including the last one,
  * against the float64 reference run only for those channels (on the CPU, one channel at a time).

@@ -15,7 +15,7 @@
 #include "kernels/cpu/sk_cpu.h"
 #include "kernels/sk_backend.h"
 #include "models/sk_mamba.h"
-#include "tests/models/kt_util.h"
+#include "tests/kernels/kt_util.h"
 
 #define TOL 1e-4
 static const sk_backend *G, *CPU;

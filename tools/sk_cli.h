@@ -94,12 +94,13 @@ typedef struct sk_opt {
 #define SK_O_BATCH_WINDOWS(d, h) SK_O_INT("batch", 'b', d, 1, 1 << 20, "16", "B", h)
 #define SK_O_CHUNK_STREAM(d, h) SK_O_INT("chunk", 'C', d, 1, INT32_MAX, NULL, "C", h " [16384]")
 #define SK_O_WHOLE(d, h) SK_O_FLAG("whole", 0, d, h)
-/* classify and embed: -L, -S, --rc-average, --short, -T (int64_t L, S; int rc, short policy) */
-#define SK_O_DNA_WINDOWS(L, Lhelp, S, rc, rchelp, shortp, shvals)                                  \
+/* classify and embed (genomics/sk_dna.h): -L, -S, --rc-average, --short (int64_t L, S; int rc,
+ * short policy SK_DNA_SHORT_PAD/SKIP), -T (const char *) */
+#define SK_O_DNA_WINDOWS(L, Lhelp, S, rc, rchelp, shortp)                                          \
     SK_O_INT("length", 'L', L, 1, (int64_t)1 << 30, NULL, "L", Lhelp),                             \
         SK_O_INT("stride", 'S', S, 1, (int64_t)1 << 40, NULL, "S", "bases between window starts [L]"), \
         SK_O_FLAG("rc-average", 0, rc, rchelp),                                                    \
-        SK_O_CHOICE("short", 0, shortp, "pad|skip", shvals, "pad",                                 \
+        SK_O_CHOICE("short", 0, shortp, "pad|skip", ((const int[]){SK_DNA_SHORT_PAD, SK_DNA_SHORT_SKIP}), "pad",                                 \
                     "records shorter than L: one window left-padded with [PAD] (pad)\nor no window (skip)")
 #define SK_O_REFERENCE(d) SK_O_STR("reference", 'T', d, NULL, "FA", "reference FASTA for CRAM input")
 

@@ -107,8 +107,7 @@ static int audio_prep(int argc, char **argv) {
         SK_O_FLAG("skip-bad", 0, &o.skip_bad, "skip unreadable files (counted) instead of failing"),
         SK_O_QUIET(&quiet, "no progress bar (the summary with the skip counts is always printed)"),
         COMMON_OPTS(co), SK_O_END};
-    const sk_cli cli = {cmd, usage_prep, opts, "\nConstant (silent) examples are skipped with a warning and counted.\n"};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_prep, opts, "\nConstant (silent) examples are skipped with a warning and counted.\n"}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage(cmd, "missing -o SHARD");
     if (optind >= argc) return sk_cli_usage(cmd, "missing input files or folders");
@@ -150,8 +149,7 @@ static int parse_in_out(int argc, char **argv, const char *cmd, const char *usag
                         const char **in, const char **out) {
     *out = NULL;
     const sk_opt opts[] = {SK_O_OUTPUT(out, "FILE", out_help), COMMON_OPTS(*co), SK_O_END};
-    const sk_cli cli = {cmd, usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!*out) return sk_cli_usage(cmd, "missing -o OUTPUT");
     if (argc - optind != 1) return sk_cli_usage(cmd, "expected one input file");
@@ -237,8 +235,7 @@ static int audio_convert(int argc, char **argv) {
         SK_O_INT("length", 0, &length, 1, INT64_C(1) << 40, NULL, "N", "output length in samples (default: the input's length)"),
         SK_O_INT("offset", 0, &offset, 0, INT64_C(1) << 40, "0", "K", "where the audio starts within --length"),
         COMMON_OPTS(co), SK_O_END};
-    const sk_cli cli = {cmd, usage_convert, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_convert, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage(cmd, "missing -o OUT.wav");
     if (argc - optind != 1) return sk_cli_usage(cmd, "expected one input file");
@@ -320,8 +317,7 @@ static int shard_info(const char *path) {
 
 static int audio_info(int argc, char **argv) {
     const sk_opt opts[] = {SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"audio info", usage_info, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"audio info", usage_info, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind != 1) return sk_cli_usage("audio info", "expected one file");
     const char *path = argv[optind];
@@ -424,8 +420,7 @@ static int audio_bench(int argc, char **argv) {
     int64_t n;
     const sk_opt opts[] = {SK_O_INT("samples", 0, &n, 1000, INT64_C(1) << 32, "4000000", "N", "samples per measurement"),
                            SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"audio bench", usage_bench, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"audio bench", usage_bench, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     bench_arg a = {malloc(sizeof(float) * n), malloc(sizeof(float) * n), malloc(n), n, NULL, SK_AUDIO_SRC_MEDIUM, 0};
     if (!a.x || !a.y || !a.q) return free(a.x), free(a.y), free(a.q), sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL);

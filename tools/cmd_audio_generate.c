@@ -229,8 +229,7 @@ int audio_generate(int argc, char **argv) {
         SK_O_THREADS(&threads, "threads, 0 = all cores"),
         SK_O_QUIET(&quiet, "no summary on stderr"),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {cmd, usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!model) return sk_cli_usage(cmd, "missing --model M");

@@ -170,8 +170,7 @@ int cmd_classify(int argc, char **argv) {
         SK_O_THREADS(&threads, "kernel and decompression threads, 0 = all cores"),
         SK_O_DEVICE(&device),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"classify", usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"classify", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!model) return sk_cli_usage("classify", "--model is required");
     if (optind >= argc) return sk_cli_usage("classify", "no input files");

@@ -76,8 +76,7 @@ static int stats_alignments(const char *path, const sk_dna_bam_opts *o) {
 static int dna_stats(int argc, char **argv) {
     sk_dna_bam_opts bo = {0};
     const sk_opt opts[] = {DNA_THREADS(bo), DNA_REFERENCE(bo, "reference for CRAM files"), SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"dna stats", stats_usage, opts, stats_columns};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"dna stats", stats_usage, opts, stats_columns}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("dna stats", "no input file");
     for (int i = optind; i < argc; i++) {
@@ -118,8 +117,7 @@ static const char *fetch_usage =
 static int dna_fetch(int argc, char **argv) {
     int64_t width;
     const sk_opt opts[] = {SK_O_INT("width", 'w', &width, 1, INT32_MAX, "60", "N", "bases per output line"), SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"dna fetch", fetch_usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"dna fetch", fetch_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind < 2) return sk_cli_usage("dna fetch", "need a FILE and at least one REGION");
     sk_dna_fasta *f;
@@ -195,8 +193,7 @@ static int dna_view(int argc, char **argv) {
         SK_O_FN("require-flags", 'f', &o.require_flags, sam_flags_opt, "N", "skip records without all flags N"),
         SK_O_FN("exclude-flags", 'F', &o.exclude_flags, sam_flags_opt, "N", "skip records with any flag in N (e.g. 0x904)"),
         DNA_THREADS(o), SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"dna view", view_usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"dna view", view_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("dna view", "no input file");
     if (!is_alignment_file(argv[optind])) {
@@ -433,8 +430,7 @@ static int dna_windows(int argc, char **argv) {
         SK_O_SEED(0, &a.seed, "random seed"),
         SK_O_SET("keep-case", 0, &a.flags, SK_DNA_KEEP_CASE, "keep lowercase (soft-masked) bases as their own tokens"),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {cmd, windows_usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){cmd, windows_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!a.L) return sk_cli_usage(cmd, "--length is required");
     if (!a.out) return sk_cli_usage(cmd, "--output is required");
@@ -494,8 +490,7 @@ static int dna_bench(int argc, char **argv) {
         SK_O_INT("length", 'L', &L, 1, INT64_C(1) << 30, "1024", "LEN", "random-window length"),
         SK_O_INT("windows", 'n', &nwin, 0, INT64_C(1) << 30, "5000", "N", "random windows to fetch"),
         DNA_THREADS(bo), DNA_REFERENCE(bo, "reference for CRAM"), SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"dna bench", bench_usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"dna bench", bench_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind != 1) return sk_cli_usage("dna bench", "need exactly one FILE");
     const char *path = argv[optind];

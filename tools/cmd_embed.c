@@ -157,8 +157,7 @@ int cmd_embed(int argc, char **argv) {
         SK_O_THREADS(&threads, "threads, 0 = all cores"),
         SK_O_DEVICE(&device),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"embed", usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"embed", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!model) return sk_cli_usage("embed", "--model is required");
     if (optind >= argc) return sk_cli_usage("embed", "no input files");

@@ -372,8 +372,7 @@ int cmd_eval(int argc, char **argv) {
         SK_O_DEVICE(&device),
         SK_O_INT("threads", '@', &threads, 1, 4096, NULL, "T", "threads (default: all cores)"),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"eval", usage, opts, epilog};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"eval", usage, opts, epilog}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("eval", "unexpected argument '%s'", argv[optind]);
     if (!model || !data) return sk_cli_usage("eval", "--model and --data are required");

@@ -20,8 +20,7 @@ int cmd_export(int argc, char **argv) {
         SK_O_STR("model", 'm', &model, NULL, "M", "the model to export"),
         SK_O_STR("hf", 0, &dir, NULL, "DIR", "output folder (created if missing)"),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"export", usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"export", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("export", "unexpected argument '%s'", argv[optind]);
     if (!model) return sk_cli_usage("export", "missing --model M");

@@ -271,8 +271,7 @@ int cmd_finetune(int argc, char **argv) {
         SK_O_QUIET(&quiet, "no progress lines on stderr"),
         SK_O_OUTPUT(&out, "OUT", "classifier checkpoint to write (required)"),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"finetune", usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"finetune", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage("finetune", "--output is required");
     if (species == !!trainp) return sk_cli_usage("finetune", "give exactly one of --species FASTA... or --train FILE");

@@ -174,8 +174,7 @@ int cmd_generate(int argc, char **argv) {
         SK_O_THREADS(&threads, "kernel threads, 0 = all cores"),
         SK_O_DEVICE(&device),
         SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"generate", usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"generate", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("generate", "unexpected argument '%s'", argv[optind]);
     if (!model) return sk_cli_usage("generate", "missing --model M");

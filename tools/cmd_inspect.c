@@ -163,8 +163,7 @@ static int file_kind(const char *path) {
 
 int cmd_inspect(int argc, char **argv) {
     const sk_opt opts[] = {SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"inspect", usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"inspect", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("inspect", "no input files");
     int status = SK_EXIT_OK, described = 0;

@@ -14,8 +14,7 @@ static const char *usage =
 
 int cmd_presets(int argc, char **argv) {
     const sk_opt opts[] = {SK_O_HELP, SK_O_END};
-    const sk_cli cli = {"presets", usage, opts, NULL};
-    int ex = sk_cli_parse(&cli, argc, argv);
+    int ex = sk_cli_parse(&(const sk_cli){"presets", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind > 1) return sk_cli_usage("presets", "too many arguments");
     if (argc - optind == 1) {

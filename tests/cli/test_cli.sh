@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_cli.sh — the CLI frame's conventions (DESIGN.md): --help, --version, presets, unknown
+# test_cli.sh — the CLI frame's conventions (tools/README.md): --help, --version, presets, unknown
 # command and unknown option, exit codes 0/1/2, messages on the right stream.
 set -u
 bin=${SSMKIT_BIN:?}

@@ -43,11 +43,11 @@ typedef struct common {
     sk_audio_sample_format fmt;
 } common;
 
-static int codec_opt(const char *cmd, const char *arg, void *dst) {
-    return sk_audio_codec_parse(arg, dst) ? (sk_cli_usage(cmd, "--codec: %s", sk_errmsg()), -1) : 0;
+static int codec_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    return sk_audio_codec_parse(arg, o->dst) ? (sk_cli_usage(cmd, "--codec: %s", sk_errmsg()), -1) : 0;
 }
-static int quality_opt(const char *cmd, const char *arg, void *dst) {
-    return sk_audio_quality_parse(arg, dst) ? (sk_cli_usage(cmd, "--quality: %s", sk_errmsg()), -1) : 0;
+static int quality_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    return sk_audio_quality_parse(arg, o->dst) ? (sk_cli_usage(cmd, "--quality: %s", sk_errmsg()), -1) : 0;
 }
 
 /* The options every subcommand that reads or writes audio takes (common co). */
@@ -79,8 +79,8 @@ static int parse_split(const char *s, double f[3]) {
     return fabs(f[0] + f[1] + f[2] - 1) < 1e-6 ? 0 : -1;
 }
 
-static int split_opt(const char *cmd, const char *arg, void *dst) {
-    if (parse_split(arg, dst)) return sk_cli_usage(cmd, "--split: '%s' is not three fractions T,V,E summing to 1", arg), -1;
+static int split_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    if (parse_split(arg, o->dst)) return sk_cli_usage(cmd, "--split: '%s' is not three fractions T,V,E summing to 1", arg), -1;
     return 0;
 }
 

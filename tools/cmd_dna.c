@@ -155,11 +155,11 @@ static const char *view_usage =
     "Options:\n";
 
 /* -f/-F: SAM flags, decimal or 0x hex, at most 0xffff (unsigned) */
-static int sam_flags_opt(const char *cmd, const char *arg, void *dst) {
+static int sam_flags_opt(const char *cmd, const sk_opt *o, const char *arg) {
     char *end;
     long v = strtol(arg, &end, 0);
     if (*end || v < 0 || v > 0xffff) return sk_cli_usage(cmd, "bad flag value '%s' (decimal or 0x hex, at most 0xffff)", arg), -1;
-    *(unsigned *)dst = (unsigned)v;
+    *(unsigned *)o->dst = (unsigned)v;
     return 0;
 }
 
@@ -388,8 +388,8 @@ done:
 }
 
 /* --window-mode mamba|hyena|caduceus (int) */
-static int window_mode_opt(const char *cmd, const char *arg, void *dst) {
-    if ((*(int *)dst = sk_dna_window_mode(arg)) < 0)
+static int window_mode_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    if ((*(int *)o->dst = sk_dna_window_mode(arg)) < 0)
         return sk_cli_usage(cmd, "--window-mode must be mamba, hyena or caduceus, not '%s'", arg), -1;
     return 0;
 }

@@ -335,9 +335,9 @@ static int eval_unet(const char *model, const sk_unet_config *cfg, const char *d
 }
 
 /* --token-width: 1, 2 or 4 (int64_t) */
-static int token_width_opt(const char *cmd, const char *arg, void *dst) {
-    if (sk_cli_int(cmd, "--token-width", arg, 1, 4, dst)) return -1;
-    if (*(int64_t *)dst == 3) return sk_cli_usage(cmd, "--token-width must be 1, 2 or 4"), -1;
+static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    if (sk_cli_int(cmd, "--token-width", arg, 1, 4, o->dst)) return -1;
+    if (*(int64_t *)o->dst == 3) return sk_cli_usage(cmd, "--token-width must be 1, 2 or 4"), -1;
     return 0;
 }
 

@@ -112,7 +112,7 @@ static int set_value(const sk_cli *c, const sk_opt *o, const char *s) {
     case SK_OPT_NUM: return sk_cli_num(c->cmd, opt, s, o->lo, o->hi, (double *)o->dst);
     case SK_OPT_STR:
     case SK_OPT_LIST: *(const char **)o->dst = s; return 0;
-    case SK_OPT_FN: return o->fn(c->cmd, s, o->dst);
+    case SK_OPT_FN: return o->fn(c->cmd, o, s);
     case SK_OPT_CHOICE: {
         const char *p = o->choices;
         for (int i = 0;; i++) {
@@ -210,7 +210,8 @@ void sk_cli_help(const sk_cli *c, FILE *f) {
             h += len;
             if (*h) fprintf(f, "\n%*s", col, ""), h++;
         }
-        if (o->def) fprintf(f, "%s[%s]", o->help && *o->help ? " " : "", o->def);
+        const char *def = o->def ? o->def : o->shown;
+        if (def) fprintf(f, "%s[%s]", o->help && *o->help ? " " : "", def);
         fputc('\n', f);
     }
     if (c->epilog) fputs(c->epilog, f);

@@ -44,7 +44,7 @@ typedef enum sk_opt_type {
     SK_OPT_STR,     /* string (a path, a name) into a const char * */
     SK_OPT_LIST,    /* comma-separated names, kept as the string (const char *) */
     SK_OPT_CHOICE,  /* one of .choices ("a|b|c"): stores .vals[i] (or i) into an int */
-    SK_OPT_FN,      /* checked by .fn(cmd, arg, dst): 0, or -1 after printing a usage error */
+    SK_OPT_FN,      /* stored by .fn(cmd, opt, arg): 0, or -1 after printing a usage error */
     SK_OPT_HELP,    /* -h, --help: print the help, exit 0 */
     SK_OPT_SECTION, /* not an option: a heading in --help (.help) */
 } sk_opt_type;
@@ -60,8 +60,9 @@ typedef struct sk_opt {
     const char *choices; /* SK_OPT_CHOICE: "pad|skip" */
     const int *vals;     /* SK_OPT_CHOICE: the value of each choice (NULL: its index) */
     int ival;            /* SK_OPT_FLAG: the value stored */
-    int (*fn)(const char *cmd, const char *arg, void *dst);
+    int (*fn)(const char *cmd, const struct sk_opt *o, const char *arg);
     const char *def;     /* default: stored before parsing and shown as "[def]" (NULL: none) */
+    const char *shown;   /* a default set elsewhere, only shown as "[shown]" */
     const char *meta;    /* the value's name in --help (CHOICE: the choices when NULL) */
     const char *help;    /* one or more lines ('\n' continues under the first) */
 } sk_opt;

@@ -23,6 +23,15 @@ extern "C" {
 #define SK_PRINTF(a, b)
 #endif
 
+/* TRY(x): evaluate the status expression x and return it from the calling function unless it is
+ * SK_OK. The one definition for the whole tree (a file that still repeats it must keep the same
+ * tokens, which C allows). */
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        int rc_ = (x);                                                                             \
+        if (rc_) return rc_;                                                                       \
+    } while (0)
+
 /* Status codes. Readers return SK_EOF (-1) at a clean end of stream, like htslib. */
 enum {
     SK_OK = 0,

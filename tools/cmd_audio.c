@@ -1,5 +1,5 @@
 /* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench`: the audio front-end's
- * commands (audio/sk_audio.h). Without libsndfile/libsamplerate the command says so and exits 1.
+ * commands (audio/sk_audio.h). Built with the audio front-end only (tools/ssmkit.c gates it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +9,8 @@
 #include "tools/sk_cli.h"
 
 int audio_generate(int argc, char **argv);   /* cmd_audio_generate.c */
+
+#ifdef SSMKIT_HAVE_AUDIO
 
 static const char *usage_top =
     "Usage: ssmkit audio <subcommand> [options]\n"
@@ -27,30 +29,11 @@ static const char *usage_top =
     "\n"
     "Run 'ssmkit audio <subcommand> --help' for the options of each.\n";
 
-#ifndef SSMKIT_HAVE_AUDIO
-
-int cmd_audio(int argc, char **argv) {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(usage_top, stdout);
-        puts("\nThis ssmkit was built without the audio front-end.");
-        return SK_EXIT_OK;
-    }
-    fprintf(stderr, "ssmkit: error: audio: this ssmkit was built without the audio front-end "
-                    "(install libsndfile1-dev and libsamplerate0-dev, then reconfigure)\n");
-    return SK_EXIT_ERR;
-}
-
-#else
-
 #include "audio/sk_audio.h"
 #include "src/sk_io.h"
 #include "src/sk_progress.h"
 #include "src/sk_shard.h"
 #include <cjson/cJSON.h>
-
-/* Options shared by several subcommands (long-only ones get codes >= 256). */
-enum { O_RATE = 256, O_CODEC, O_NO_MINMAX, O_QUALITY, O_FLOAT, O_MODE, O_LENGTH, O_SPLIT, O_SPLIT_LISTS, O_SEED,
-       O_SKIP_BAD, O_NO_SHUFFLE, O_OFFSET, O_SAMPLES, O_QUIET };
 
 typedef struct common {
     int rate;
@@ -60,42 +43,21 @@ typedef struct common {
     sk_audio_sample_format fmt;
 } common;
 
-/* Handle one shared option; returns 0 when handled, -1 on a usage error, 1 when not a shared option. */
-static int common_opt(int c, const char *cmd, common *o) {
-    int64_t v;
-    switch (c) {
-    case O_RATE:
-        if (sk_cli_int(cmd, "--rate", optarg, 1, 1000000, &v)) return -1;
-        o->rate = (int)v;
-        return 0;
-    case O_CODEC:
-        if (sk_audio_codec_parse(optarg, &o->codec)) return sk_cli_usage(cmd, "--codec: %s", sk_errmsg()), -1;
-        return 0;
-    case O_NO_MINMAX:
-        o->minmax = 0;
-        return 0;
-    case O_QUALITY:
-        if (sk_audio_quality_parse(optarg, &o->quality)) return sk_cli_usage(cmd, "--quality: %s", sk_errmsg()), -1;
-        return 0;
-    case O_FLOAT:
-        o->fmt = SK_AUDIO_FLOAT;
-        return 0;
-    }
-    return 1;
+static int codec_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    return sk_audio_codec_parse(arg, o->dst) ? (sk_cli_usage(cmd, "--codec: %s", sk_errmsg()), -1) : 0;
+}
+static int quality_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    return sk_audio_quality_parse(arg, o->dst) ? (sk_cli_usage(cmd, "--quality: %s", sk_errmsg()), -1) : 0;
 }
 
-#define COMMON_OPTS                                                                                \
-    {"rate", required_argument, 0, O_RATE}, {"codec", required_argument, 0, O_CODEC},             \
-        {"no-minmax", no_argument, 0, O_NO_MINMAX}, {"quality", required_argument, 0, O_QUALITY}, \
-        {"float", no_argument, 0, O_FLOAT}, {"help", no_argument, 0, 'h'}
-
-#define COMMON_HELP                                                                                \
-    "  --rate HZ        sample rate (default 16000); input is resampled to it\n"                  \
-    "  --codec NAME     mulaw (default, mu = 255) or linear (8-bit)\n"                             \
-    "  --no-minmax      do not min-max scale each example to full range (SaShiMi does)\n"          \
-    "  --quality Q      resampler: medium (default; libsamplerate SINC_MEDIUM, 90%% band), best,\n" \
-    "                   fast\n"                                                                    \
-    "  -h, --help       show this help\n"
+/* The options every subcommand that reads or writes audio takes (common co). */
+#define COMMON_OPTS(co)                                                                            \
+    SK_O_INT("rate", 0, &(co).rate, 1, 1000000, NULL, "HZ", "sample rate (default 16000): input is resampled to it; decode\nwrites it in the WAV header"), \
+        SK_O_FN("codec", 0, &(co).codec, codec_opt, "NAME", "mulaw (default, mu = 255) or linear (8-bit)"),          \
+        SK_O_SET("no-minmax", 0, &(co).minmax, 0, "do not min-max scale each example to full range (SaShiMi does)"), \
+        SK_O_FN("quality", 0, &(co).quality, quality_opt, "Q",                                    \
+                "resampler: medium (default; libsamplerate SINC_MEDIUM, 90% band), best,\nfast"),  \
+        SK_O_SET("float", 0, &(co).fmt, SK_AUDIO_FLOAT, "32-bit float WAV instead of 16-bit PCM (decode, convert)"), SK_O_HELP
 
 /* ---- prep ---------------------------------------------------------------------------------- */
 
@@ -105,22 +67,7 @@ static const char *usage_prep =
     "Turn audio files (or folders, walked recursively) into one token shard. Each file's label is\n"
     "its parent folder's name. Every example is min-max scaled and mu-law encoded on its own.\n"
     "\n"
-    "Options:\n"
-    "  -o, --output SHARD   output token shard (written atomically)\n"
-    "  --mode clips|chunks  clips (default, SC09): one example per file, its first --length\n"
-    "                       samples, shorter files kept at their length (padded with 128 at batch\n"
-    "                       time, padded targets ignored); chunks (YouTubeMix): consecutive\n"
-    "                       non-overlapping chunks of --length, remainder dropped\n"
-    "  --length N           clip maximum / chunk length in samples (default 16000)\n"
-    "  --split T,V,E        train,valid,test fractions by file (default 0.9,0.05,0.05)\n"
-    "  --split-lists DIR    SC09 split: DIR/validation_list.txt and DIR/testing_list.txt\n"
-    "                       (lines 'label/file.wav'); files in neither list are train\n"
-    "  --seed S             file shuffle before the fractional split (default 1)\n"
-    "  --no-shuffle         split files in natural order instead (YouTubeMix: first 88%% train)\n"
-    "  --skip-bad           skip unreadable files (counted) instead of failing\n"
-    "  -q, --quiet          no progress bar (the summary with the skip counts is always printed)\n" COMMON_HELP
-    "\n"
-    "Constant (silent) examples are skipped with a warning and counted.\n";
+    "Options:\n";
 
 static int parse_split(const char *s, double f[3]) {
     char *end;
@@ -132,47 +79,36 @@ static int parse_split(const char *s, double f[3]) {
     return fabs(f[0] + f[1] + f[2] - 1) < 1e-6 ? 0 : -1;
 }
 
+static int split_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    if (parse_split(arg, o->dst)) return sk_cli_usage(cmd, "--split: '%s' is not three fractions T,V,E summing to 1", arg), -1;
+    return 0;
+}
+
 static int audio_prep(int argc, char **argv) {
-    static const struct option lo[] = {{"output", required_argument, 0, 'o'}, {"mode", required_argument, 0, O_MODE},
-                                       {"length", required_argument, 0, O_LENGTH}, {"split", required_argument, 0, O_SPLIT},
-                                       {"split-lists", required_argument, 0, O_SPLIT_LISTS}, {"seed", required_argument, 0, O_SEED},
-                                       {"skip-bad", no_argument, 0, O_SKIP_BAD}, {"no-shuffle", no_argument, 0, O_NO_SHUFFLE},
-                                       {"quiet", no_argument, 0, 'q'}, COMMON_OPTS, {0, 0, 0, 0}};
     const char *cmd = "audio prep", *out = NULL;
     sk_audio_prep_opts o;
     sk_audio_prep_defaults(&o);
     common co = {o.rate, o.codec, o.minmax, o.quality, SK_AUDIO_PCM16};
-    int c, quiet = 0;
-    int64_t v;
-    while ((c = sk_getopt(argc, argv, "ho:q", lo, cmd)) != -1) {
-        int r = common_opt(c, cmd, &co);
-        if (r < 0) return SK_EXIT_USAGE;
-        if (r == 0) continue;
-        switch (c) {
-        case 'h': fputs(usage_prep, stdout); return SK_EXIT_OK;
-        case 'o': out = optarg; break;
-        case 'q': quiet = 1; break;
-        case O_MODE:
-            if (!strcmp(optarg, "clips")) o.mode = SK_AUDIO_CLIPS;
-            else if (!strcmp(optarg, "chunks")) o.mode = SK_AUDIO_CHUNKS;
-            else return sk_cli_usage(cmd, "--mode: '%s' is not clips or chunks", optarg);
-            break;
-        case O_LENGTH:
-            if (sk_cli_int(cmd, "--length", optarg, 1, INT64_C(1) << 40, &o.length)) return SK_EXIT_USAGE;
-            break;
-        case O_SPLIT:
-            if (parse_split(optarg, o.split)) return sk_cli_usage(cmd, "--split: '%s' is not three fractions T,V,E summing to 1", optarg);
-            break;
-        case O_SPLIT_LISTS: o.split_lists = optarg; break;
-        case O_SEED:
-            if (sk_cli_int(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return SK_EXIT_USAGE;
-            o.seed = (uint64_t)v;
-            break;
-        case O_SKIP_BAD: o.skip_bad = 1; break;
-        case O_NO_SHUFFLE: o.shuffle = 0; break;
-        default: return SK_EXIT_USAGE;
-        }
-    }
+    int quiet = 0;
+    static const int modes[] = {SK_AUDIO_CLIPS, SK_AUDIO_CHUNKS};
+    const sk_opt opts[] = {
+        SK_O_OUTPUT(&out, "SHARD", "output token shard (written atomically)"),
+        SK_O_CHOICE("mode", 0, &o.mode, "clips|chunks", modes, NULL,
+                    "clips (default, SC09): one example per file, its first --length\n"
+                    "samples, shorter files kept at their length (padded with 128 at batch\n"
+                    "time, padded targets ignored); chunks (YouTubeMix): consecutive\n"
+                    "non-overlapping chunks of --length, remainder dropped"),
+        SK_O_INT("length", 0, &o.length, 1, INT64_C(1) << 40, NULL, "N", "clip maximum / chunk length in samples (default 16000)"),
+        SK_O_FN("split", 0, o.split, split_opt, "T,V,E", "train,valid,test fractions by file (default 0.9,0.05,0.05)"),
+        SK_O_STR("split-lists", 0, &o.split_lists, NULL, "DIR", "SC09 split: DIR/validation_list.txt and DIR/testing_list.txt\n"
+                                                             "(lines 'label/file.wav'); files in neither list are train"),
+        SK_O_INT("seed", 0, &o.seed, 0, INT64_MAX, NULL, "S", "file shuffle before the fractional split (default 1)"),
+        SK_O_SET("no-shuffle", 0, &o.shuffle, 0, "split files in natural order instead (YouTubeMix: first 88% train)"),
+        SK_O_FLAG("skip-bad", 0, &o.skip_bad, "skip unreadable files (counted) instead of failing"),
+        SK_O_QUIET(&quiet, "no progress bar (the summary with the skip counts is always printed)"),
+        COMMON_OPTS(co), SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_prep, opts, "\nConstant (silent) examples are skipped with a warning and counted.\n"}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage(cmd, "missing -o SHARD");
     if (optind >= argc) return sk_cli_usage(cmd, "missing input files or folders");
     o.rate = co.rate;
@@ -206,22 +142,15 @@ static const char *usage_encode =
     "sample. Min-max scaling (default) spans the whole file; a constant (silent) file is an error.\n"
     "Long files are streamed (two passes with min-max).\n"
     "\n"
-    "Options:\n"
-    "  -o, --output FILE  output tokens (written atomically)\n" COMMON_HELP;
+    "Options:\n";
 
 /* Parse "IN -o OUT" and the shared options. Returns -1 to go on, else the exit code. */
-static int parse_in_out(int argc, char **argv, const char *cmd, const char *usage, common *co, const char **in, const char **out) {
-    static const struct option lo[] = {{"output", required_argument, 0, 'o'}, COMMON_OPTS, {0, 0, 0, 0}};
-    int c;
+static int parse_in_out(int argc, char **argv, const char *cmd, const char *usage, const char *out_help, common *co,
+                        const char **in, const char **out) {
     *out = NULL;
-    while ((c = sk_getopt(argc, argv, "ho:", lo, cmd)) != -1) {
-        int r = common_opt(c, cmd, co);
-        if (r < 0) return SK_EXIT_USAGE;
-        if (r == 0) continue;
-        if (c == 'h') return fputs(usage, stdout), SK_EXIT_OK;
-        if (c == 'o') *out = optarg;
-        else return SK_EXIT_USAGE;
-    }
+    const sk_opt opts[] = {SK_O_OUTPUT(out, "FILE", out_help), COMMON_OPTS(*co), SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (!*out) return sk_cli_usage(cmd, "missing -o OUTPUT");
     if (argc - optind != 1) return sk_cli_usage(cmd, "expected one input file");
     *in = argv[optind];
@@ -231,7 +160,7 @@ static int parse_in_out(int argc, char **argv, const char *cmd, const char *usag
 static int audio_encode(int argc, char **argv) {
     common co = {SK_AUDIO_DEFAULT_RATE, SK_AUDIO_MULAW, 1, SK_AUDIO_SRC_MEDIUM, SK_AUDIO_PCM16};
     const char *in, *out;
-    int ex = parse_in_out(argc, argv, "audio encode", usage_encode, &co, &in, &out);
+    int ex = parse_in_out(argc, argv, "audio encode", usage_encode, "output tokens (written atomically)", &co, &in, &out);
     if (ex >= 0) return ex;
     sk_audio_reader *r;
     if (sk_audio_open(&r, in, co.rate, co.quality)) return sk_cli_fail(NULL);
@@ -273,17 +202,12 @@ static const char *usage_decode =
     "\n"
     "Decode headerless uint8 tokens to a mono WAV (16-bit PCM, or float with --float).\n"
     "\n"
-    "Options:\n"
-    "  -o, --output FILE  output WAV (written atomically)\n"
-    "  --rate HZ          sample rate written in the header (default 16000)\n"
-    "  --codec NAME       mulaw (default) or linear\n"
-    "  --float            32-bit float WAV instead of 16-bit PCM\n"
-    "  -h, --help         show this help\n";
+    "Options:\n";
 
 static int audio_decode(int argc, char **argv) {
     common co = {SK_AUDIO_DEFAULT_RATE, SK_AUDIO_MULAW, 1, SK_AUDIO_SRC_MEDIUM, SK_AUDIO_PCM16};
     const char *in, *out;
-    int ex = parse_in_out(argc, argv, "audio decode", usage_decode, &co, &in, &out);
+    int ex = parse_in_out(argc, argv, "audio decode", usage_decode, "output WAV (written atomically)", &co, &in, &out);
     if (ex >= 0) return ex;
     sk_map m;
     if (sk_map_open(&m, in)) return sk_cli_fail(NULL);
@@ -300,31 +224,19 @@ static const char *usage_convert =
     "Read any audio file, mix to mono, resample to --rate and write a WAV. With --length N the\n"
     "output is exactly N samples: zeros, with the audio placed at --offset K (cut at the end).\n"
     "\n"
-    "Options:\n"
-    "  -o, --output FILE  output WAV (written atomically)\n"
-    "  --length N         output length in samples (default: the input's length)\n"
-    "  --offset K         where the audio starts within --length (default 0)\n" COMMON_HELP
-    "  --float            32-bit float WAV instead of 16-bit PCM\n";
+    "Options:\n";
 
 static int audio_convert(int argc, char **argv) {
-    static const struct option lo[] = {{"output", required_argument, 0, 'o'}, {"length", required_argument, 0, O_LENGTH},
-                                       {"offset", required_argument, 0, O_OFFSET}, COMMON_OPTS, {0, 0, 0, 0}};
     const char *cmd = "audio convert", *out = NULL;
     common co = {SK_AUDIO_DEFAULT_RATE, SK_AUDIO_MULAW, 1, SK_AUDIO_SRC_MEDIUM, SK_AUDIO_PCM16};
     int64_t length = -1, offset = 0;
-    int c;
-    while ((c = sk_getopt(argc, argv, "ho:", lo, cmd)) != -1) {
-        int r = common_opt(c, cmd, &co);
-        if (r < 0) return SK_EXIT_USAGE;
-        if (r == 0) continue;
-        if (c == 'h') return fputs(usage_convert, stdout), SK_EXIT_OK;
-        if (c == 'o') out = optarg;
-        else if (c == O_LENGTH) {
-            if (sk_cli_int(cmd, "--length", optarg, 1, INT64_C(1) << 40, &length)) return SK_EXIT_USAGE;
-        } else if (c == O_OFFSET) {
-            if (sk_cli_int(cmd, "--offset", optarg, 0, INT64_C(1) << 40, &offset)) return SK_EXIT_USAGE;
-        } else return SK_EXIT_USAGE;
-    }
+    const sk_opt opts[] = {
+        SK_O_OUTPUT(&out, "FILE", "output WAV (written atomically)"),
+        SK_O_INT("length", 0, &length, 1, INT64_C(1) << 40, NULL, "N", "output length in samples (default: the input's length)"),
+        SK_O_INT("offset", 0, &offset, 0, INT64_C(1) << 40, "0", "K", "where the audio starts within --length"),
+        COMMON_OPTS(co), SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_convert, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage(cmd, "missing -o OUT.wav");
     if (argc - optind != 1) return sk_cli_usage(cmd, "expected one input file");
     float *x;
@@ -354,8 +266,7 @@ static const char *usage_info =
     "Describe a token shard (examples per split and label, lengths, codec, rate, mode) or an\n"
     "audio file (format, rate, channels, frames, duration).\n"
     "\n"
-    "Options:\n"
-    "  -h, --help   show this help\n";
+    "Options:\n";
 
 static void print_meta_key(const cJSON *m, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, key);
@@ -405,12 +316,9 @@ static int shard_info(const char *path) {
 }
 
 static int audio_info(int argc, char **argv) {
-    static const struct option lo[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = sk_getopt(argc, argv, "h", lo, "audio info")) != -1) {
-        if (c == 'h') return fputs(usage_info, stdout), SK_EXIT_OK;
-        return SK_EXIT_USAGE;
-    }
+    const sk_opt opts[] = {SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"audio info", usage_info, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (argc - optind != 1) return sk_cli_usage("audio info", "expected one file");
     const char *path = argv[optind];
     char magic[8] = {0};
@@ -441,9 +349,7 @@ static const char *usage_bench =
     "(16384-sample chunks at 16 kHz: read, resample, min-max, encode, write the shard).\n"
     "Prints input samples per second.\n"
     "\n"
-    "Options:\n"
-    "  --samples N   samples per measurement (default 4000000)\n"
-    "  -h, --help    show this help\n";
+    "Options:\n";
 
 static double best_of(int reps, double (*fn)(void *), void *arg) {
     double best = INFINITY;
@@ -511,13 +417,11 @@ static double b_prep(void *p) {
 }
 
 static int audio_bench(int argc, char **argv) {
-    static const struct option lo[] = {{"samples", required_argument, 0, O_SAMPLES}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int64_t n = 4000000;
-    int c;
-    while ((c = sk_getopt(argc, argv, "h", lo, "audio bench")) != -1) {
-        if (c == 'h') return fputs(usage_bench, stdout), SK_EXIT_OK;
-        if (c != O_SAMPLES || sk_cli_int("audio bench", "--samples", optarg, 1000, INT64_C(1) << 32, &n)) return SK_EXIT_USAGE;
-    }
+    int64_t n;
+    const sk_opt opts[] = {SK_O_INT("samples", 0, &n, 1000, INT64_C(1) << 32, "4000000", "N", "samples per measurement"),
+                           SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"audio bench", usage_bench, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     bench_arg a = {malloc(sizeof(float) * n), malloc(sizeof(float) * n), malloc(n), n, NULL, SK_AUDIO_SRC_MEDIUM, 0};
     if (!a.x || !a.y || !a.q) return free(a.x), free(a.y), free(a.q), sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL);
     uint64_t s = 88172645463325252ull;
@@ -563,18 +467,16 @@ static int audio_bench(int argc, char **argv) {
 
 int cmd_audio(int argc, char **argv) {
     static const sk_cmd sub[] = {
-        {"prep", audio_prep, ""}, {"encode", audio_encode, ""}, {"decode", audio_decode, ""},
-        {"info", audio_info, ""}, {"convert", audio_convert, ""}, {"bench", audio_bench, ""},
-        {"generate", audio_generate, ""},
+        {"prep", audio_prep, "", NULL}, {"encode", audio_encode, "", NULL}, {"decode", audio_decode, "", NULL},
+        {"info", audio_info, "", NULL}, {"convert", audio_convert, "", NULL}, {"bench", audio_bench, "", NULL},
+        {"generate", audio_generate, "", NULL},
     };
     if (argc < 2) {
         fputs(usage_top, stderr);
         return SK_EXIT_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return fputs(usage_top, stdout), SK_EXIT_OK;
-    for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
-        if (!strcmp(argv[1], sub[i].name)) return sub[i].fn(argc - 1, argv + 1);
-    return sk_cli_usage("audio", "unknown subcommand '%s'", argv[1]);
+    return sk_cmd_run(sub, (int)(sizeof sub / sizeof sub[0]), "audio", argc, argv);
 }
 
 #endif

@@ -47,20 +47,7 @@ static const char *usage =
     "token 128 (silence) or after a prefix. Writes DIR/NNN.wav ranked by total log-likelihood\n"
     "(001 = most likely) and DIR/loglik.tsv (rank, file, clip, loglik_nats, bits_per_sample).\n"
     "\n"
-    "  -m, --model M          U-Net checkpoint (.safetensors)\n"
-    "  -n, --count N          clips to generate [1]\n"
-    "  -S, --seconds S        seconds per clip (prefix included); S * 16000 samples, which must\n"
-    "                         be a multiple of the model's pool product\n"
-    "  -t, --temperature T    sampling temperature, 0 = greedy [1]\n"
-    "      --top-p P          nucleus sampling, 0 or 1 = off [0]\n"
-    "  -s, --seed S           random seed; clip c uses stream c [1]\n"
-    "  -b, --batch B          clips generated together [16]\n"
-    "      --prefix WAV       start every clip with this audio (resampled to 16 kHz, mu-law with\n"
-    "                         per-clip min-max as in audio prep), continued by the model\n"
-    "  -o, --output DIR       output folder (created if missing)\n"
-    "  -@, --threads T        threads (default: all cores)\n"
-    "  -q, --quiet            no summary on stderr\n"
-    "  -h, --help             show this help\n";
+    "Options:\n";
 
 enum { RATE = SK_AUDIO_DEFAULT_RATE, V = 256 };
 
@@ -223,38 +210,27 @@ static int write_outputs(const gen *g, const char *dir) {
 }
 
 int audio_generate(int argc, char **argv) {
-    enum { O_TOPP = 256, O_PREFIX };
-    static const struct option lo[] = {
-        {"model", required_argument, 0, 'm'},   {"count", required_argument, 0, 'n'},
-        {"seconds", required_argument, 0, 'S'}, {"temperature", required_argument, 0, 't'},
-        {"top-p", required_argument, 0, O_TOPP}, {"seed", required_argument, 0, 's'},
-        {"batch", required_argument, 0, 'b'},   {"prefix", required_argument, 0, O_PREFIX},
-        {"output", required_argument, 0, 'o'},  {"threads", required_argument, 0, '@'},
-        {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *cmd = "audio generate", *model = NULL, *dir = NULL, *prefix = NULL;
-    int64_t count = 1, batch = 16, seed = 1, threads = 0;
-    double seconds = NAN, temp = 1, topp = 0;
-    int quiet = 0, c;
-    while ((c = sk_getopt(argc, argv, "m:n:S:t:s:b:o:@:qh", lo, cmd)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'o': dir = optarg; break;
-        case O_PREFIX: prefix = optarg; break;
-        case 'n': bad = sk_cli_int(cmd, "--count", optarg, 1, 1000000, &count); break;
-        case 'b': bad = sk_cli_int(cmd, "--batch", optarg, 1, 65536, &batch); break;
-        case 's': bad = sk_cli_int(cmd, "--seed", optarg, 0, INT64_MAX, &seed); break;
-        case '@': bad = sk_cli_int(cmd, "--threads", optarg, 0, 4096, &threads); break;
-        case 'S': bad = sk_cli_num(cmd, "--seconds", optarg, 1.0 / RATE, 3600, &seconds); break;
-        case 't': bad = sk_cli_num(cmd, "--temperature", optarg, 0, 100, &temp); break;
-        case O_TOPP: bad = sk_cli_num(cmd, "--top-p", optarg, 0, 1, &topp); break;
-        case 'q': quiet = 1; break;
-        case 'h': return fputs(usage, stdout), SK_EXIT_OK;
-        default: return SK_EXIT_USAGE;
-        }
-        if (bad) return SK_EXIT_USAGE;
-    }
+    int64_t count, batch, seed, threads;
+    double seconds = NAN, temp, topp;
+    int quiet = 0;
+    const sk_opt opts[] = {
+        SK_O_STR("model", 'm', &model, NULL, "M", "U-Net checkpoint (.safetensors)"),
+        SK_O_INT("count", 'n', &count, 1, 1000000, "1", "N", "clips to generate"),
+        SK_O_NUM("seconds", 'S', &seconds, 1.0 / RATE, 3600, NULL, "S", "seconds per clip (prefix included); S * 16000 samples, which must\n"
+                                                                        "be a multiple of the model's pool product"),
+        SK_O_NUM("temperature", 't', &temp, 0, 100, "1", "T", "sampling temperature, 0 = greedy"),
+        SK_O_NUM("top-p", 0, &topp, 0, 1, "0", "P", "nucleus sampling, 0 or 1 = off"),
+        SK_O_SEED('s', &seed, "random seed; clip c uses stream c"),
+        SK_O_INT("batch", 'b', &batch, 1, 65536, "16", "B", "clips generated together"),
+        SK_O_STR("prefix", 0, &prefix, NULL, "WAV", "start every clip with this audio (resampled to 16 kHz, mu-law with\n"
+                                                    "per-clip min-max as in audio prep), continued by the model"),
+        SK_O_OUTPUT(&dir, "DIR", "output folder (created if missing)"),
+        SK_O_THREADS(&threads, "threads, 0 = all cores"),
+        SK_O_QUIET(&quiet, "no summary on stderr"),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
     if (!model) return sk_cli_usage(cmd, "missing --model M");
     if (!dir) return sk_cli_usage(cmd, "missing -o DIR");
@@ -315,14 +291,6 @@ int audio_generate(int argc, char **argv) {
     free(g.out);
     free(g.clips);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
-}
-
-#else
-
-int audio_generate(int argc, char **argv) {
-    (void)argc, (void)argv;
-    fprintf(stderr, "ssmkit: error: audio generate: this ssmkit was built without the audio front-end\n");
-    return SK_EXIT_ERR;
 }
 
 #endif

@@ -30,17 +30,7 @@ static const char *usage =
     "the recurrent step time and RSS from token 1,000 to N. Prints lines for BENCHMARKS.md with the\n"
     "machine and the command.\n"
     "\n"
-    "  -p, --preset NAME     model preset [byte-lm-small]\n"
-    "  -c, --config FILE     model config JSON\n"
-    "      --d-model D       override d_model\n"
-    "      --n-layer N       override n_layer\n"
-    "  -L, --length L        tokens per sequence [2048]\n"
-    "  -b, --batch B         sequences per batch [2]\n"
-    "  -i, --iters N         timed iterations per phase, after one warm-up [3]\n"
-    "  -g, --generate N      generation benchmark over N tokens (>= 1000) instead\n"
-    "  -@, --threads T       kernel threads, 0 = all cores [0]\n"
-    "      --device D        cpu | cuda [cpu]\n"
-    "  -h, --help            show this help\n";
+    "Options:\n";
 
 /* ---- profiling backend: the real table with timed gemm and scan slots ---- */
 static const sk_backend *g_real;
@@ -240,34 +230,22 @@ static int bench_generate(const sk_mamba_config *cfg, const sk_backend *be, int6
 }
 
 int cmd_bench(int argc, char **argv) {
-    enum { O_DMODEL = 1000, O_NLAYER, O_DEVICE };
-    static const struct option lo[] = {{"preset", required_argument, 0, 'p'},   {"config", required_argument, 0, 'c'},
-                                       {"d-model", required_argument, 0, O_DMODEL}, {"n-layer", required_argument, 0, O_NLAYER},
-                                       {"length", required_argument, 0, 'L'},   {"batch", required_argument, 0, 'b'},
-                                       {"iters", required_argument, 0, 'i'},    {"generate", required_argument, 0, 'g'},
-                                       {"threads", required_argument, 0, '@'},  {"device", required_argument, 0, O_DEVICE},
-                                       {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
-    const char *preset = NULL, *config = NULL, *device = "cpu";
-    int64_t dmodel = 0, nlayer = 0, L = 2048, b = 2, iters = 3, gen = 0, threads = 0;
-    int c;
-    while ((c = sk_getopt(argc, argv, "p:c:L:b:i:g:@:h", lo, "bench")) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'p': preset = optarg; break;
-        case 'c': config = optarg; break;
-        case O_DMODEL: bad = sk_cli_int("bench", "--d-model", optarg, 1, 1 << 20, &dmodel); break;
-        case O_NLAYER: bad = sk_cli_int("bench", "--n-layer", optarg, 1, 1 << 16, &nlayer); break;
-        case 'L': bad = sk_cli_int("bench", "--length", optarg, 1, 1LL << 32, &L); break;
-        case 'b': bad = sk_cli_int("bench", "--batch", optarg, 1, 1 << 20, &b); break;
-        case 'i': bad = sk_cli_int("bench", "--iters", optarg, 1, 1 << 20, &iters); break;
-        case 'g': bad = sk_cli_int("bench", "--generate", optarg, 1000, 1000000, &gen); break;
-        case '@': bad = sk_cli_int("bench", "--threads", optarg, 0, 4096, &threads); break;
-        case O_DEVICE: device = optarg; break;
-        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
-        default: return SK_EXIT_USAGE;
-        }
-        if (bad) return SK_EXIT_USAGE;
-    }
+    const char *preset = NULL, *config = NULL, *device;
+    int64_t dmodel = 0, nlayer = 0, L, b, iters, gen = 0, threads;
+    const sk_opt opts[] = {
+        SK_O_STR("preset", 'p', &preset, NULL, "NAME", "model preset [byte-lm-small]"),
+        SK_O_STR("config", 'c', &config, NULL, "FILE", "model config JSON"),
+        SK_O_INT("d-model", 0, &dmodel, 1, 1 << 20, NULL, "D", "override d_model"),
+        SK_O_INT("n-layer", 0, &nlayer, 1, 1 << 16, NULL, "N", "override n_layer"),
+        SK_O_INT("length", 'L', &L, 1, 1LL << 32, "2048", "L", "tokens per sequence"),
+        SK_O_INT("batch", 'b', &b, 1, 1 << 20, "2", "B", "sequences per batch"),
+        SK_O_INT("iters", 'i', &iters, 1, 1 << 20, "3", "N", "timed iterations per phase, after one warm-up"),
+        SK_O_INT("generate", 'g', &gen, 1000, 1000000, NULL, "N", "generation benchmark over N tokens (>= 1000) instead"),
+        SK_O_THREADS(&threads, "kernel threads, 0 = all cores"),
+        SK_O_DEVICE(&device),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"bench", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("bench", "unexpected argument '%s'", argv[optind]);
     if (preset && config) return sk_cli_usage("bench", "give --preset or --config, not both");
     sk_any_config ac;

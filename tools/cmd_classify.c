@@ -6,6 +6,8 @@
 #include <string.h>
 #include "tools/sk_cli.h"
 
+#ifdef SSMKIT_HAVE_GENOMICS
+
 static const char *usage =
     "Usage: ssmkit classify -m MODEL [options] INPUT...\n"
     "\n"
@@ -27,32 +29,8 @@ static const char *usage =
     "its class comes from the last base's hidden state (the mean over all its bases for a --pool\n"
     "mean classifier). Memory is O(chunk); one row per record.\n"
     "\n"
-    "Options:\n"
-    "  -m, --model M          classifier checkpoint (ssmkit finetune)\n"
-    "  -L, --length L         window length [the length the model was fine-tuned on]\n"
-    "  -S, --stride S         bases between window starts [L]\n"
-    "      --rc-average       average each window's log-probabilities with its reverse complement's\n"
-    "      --short pad|skip   records shorter than L: one window left-padded with [PAD] (pad,\n"
-    "                         default) or no output row (skip); both are counted in '#' lines\n"
-    "  -w, --windows          one row per window instead of per record\n"
-    "      --bed              BED6 output, one line per window\n"
-    "  -b, --batch B          windows per model call [16]\n"
-    "      --whole            whole records, streamed (above); not with --windows/--bed/--rc-average\n"
-    "  -C, --chunk C          --whole: bases per model call [16384]\n"
-    "  -o, --output FILE      write here (atomically) instead of stdout\n"
-    "  -T, --reference FA     reference FASTA for CRAM input\n"
-    "  -@, --threads T        kernel and decompression threads, 0 = all cores [0]\n"
-    "      --device D         cpu | cuda [cpu]\n"
-    "  -h, --help             show this help\n";
+    "Options:\n";
 
-#ifndef SSMKIT_HAVE_GENOMICS
-int cmd_classify(int argc, char **argv) {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) fputs(usage, stdout);
-    sk_error(SK_EUNSUP, "classify: the genomics front-end is not built into this binary (install libhts-dev and "
-             "zlib1g-dev, then reconfigure and rebuild)");
-    return sk_cli_fail(NULL);
-}
-#else
 
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
@@ -173,46 +151,27 @@ static int64_t trained_length(const char *model) {
 }
 
 int cmd_classify(int argc, char **argv) {
-    enum { O_RC = 1000, O_SHORT, O_BED, O_DEVICE, O_WHOLE };
-    static const struct option lo[] = {
-        {"model", required_argument, 0, 'm'},   {"length", required_argument, 0, 'L'},
-        {"stride", required_argument, 0, 'S'},  {"rc-average", no_argument, 0, O_RC},
-        {"short", required_argument, 0, O_SHORT}, {"windows", no_argument, 0, 'w'},
-        {"bed", no_argument, 0, O_BED},         {"batch", required_argument, 0, 'b'},
-        {"output", required_argument, 0, 'o'},  {"reference", required_argument, 0, 'T'},
-        {"threads", required_argument, 0, '@'}, {"device", required_argument, 0, O_DEVICE},
-        {"whole", no_argument, 0, O_WHOLE},    {"chunk", required_argument, 0, 'C'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    const char *model = NULL, *outp = NULL, *ref = NULL, *device = "cpu";
-    int64_t L = 0, S = 0, B = 16, threads = 0, chunk = 0;
+    const char *model = NULL, *outp = NULL, *ref = NULL, *device;
+    int64_t L = 0, S = 0, B, threads, chunk = 0;
     int whole = 0;
-    sk_winrun_opts wo = {.short_policy = SK_DNA_SHORT_PAD};
+    sk_winrun_opts wo = {0};
     cls_ctx c = {0};
-    int opt;
-    while ((opt = sk_getopt(argc, argv, "m:L:S:wb:o:T:C:@:h", lo, "classify")) != -1) {
-        switch (opt) {
-        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
-        case 'm': model = optarg; break;
-        case 'L': if (sk_cli_int("classify", "--length", optarg, 1, (int64_t)1 << 30, &L)) return SK_EXIT_USAGE; break;
-        case 'S': if (sk_cli_int("classify", "--stride", optarg, 1, (int64_t)1 << 40, &S)) return SK_EXIT_USAGE; break;
-        case 'b': if (sk_cli_int("classify", "--batch", optarg, 1, 1 << 20, &B)) return SK_EXIT_USAGE; break;
-        case '@': if (sk_cli_int("classify", "--threads", optarg, 0, 4096, &threads)) return SK_EXIT_USAGE; break;
-        case 'C': if (sk_cli_int("classify", "--chunk", optarg, 1, INT32_MAX, &chunk)) return SK_EXIT_USAGE; break;
-        case O_WHOLE: whole = 1; break;
-        case O_RC: wo.rc_average = 1; break;
-        case 'w': c.windows = 1; break;
-        case O_BED: c.bed = 1; break;
-        case 'o': outp = optarg; break;
-        case 'T': ref = optarg; break;
-        case O_DEVICE: device = optarg; break;
-        case O_SHORT:
-            if (!strcmp(optarg, "pad")) wo.short_policy = SK_DNA_SHORT_PAD;
-            else if (!strcmp(optarg, "skip")) wo.short_policy = SK_DNA_SHORT_SKIP;
-            else return sk_cli_usage("classify", "--short: '%s' is not pad or skip", optarg);
-            break;
-        default: return SK_EXIT_USAGE;
-        }
-    }
+    const sk_opt opts[] = {
+        SK_O_STR("model", 'm', &model, NULL, "M", "classifier checkpoint (ssmkit finetune)"),
+        SK_O_DNA_WINDOWS(&L, "window length [the length the model was fine-tuned on]", &S, &wo.rc_average,
+                         "average each window's log-probabilities with its reverse complement's", &wo.short_policy),
+        SK_O_FLAG("windows", 'w', &c.windows, "one row per window instead of per record"),
+        SK_O_FLAG("bed", 0, &c.bed, "BED6 output, one line per window"),
+        SK_O_BATCH_WINDOWS(&B, "windows per model call"),
+        SK_O_WHOLE(&whole, "whole records, streamed (above); not with --windows/--bed/--rc-average"),
+        SK_O_CHUNK_STREAM(&chunk, "--whole: bases per model call"),
+        SK_O_OUTPUT(&outp, "FILE", "write here (atomically) instead of stdout"),
+        SK_O_REFERENCE(&ref),
+        SK_O_THREADS(&threads, "kernel and decompression threads, 0 = all cores"),
+        SK_O_DEVICE(&device),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"classify", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (!model) return sk_cli_usage("classify", "--model is required");
     if (optind >= argc) return sk_cli_usage("classify", "no input files");
     if (whole && (c.windows || c.bed || wo.rc_average || L || S))

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "tools/sk_cli.h"
 
+#ifdef SSMKIT_HAVE_GENOMICS
+
 static const char *usage =
     "Usage: ssmkit dna <command> [options]\n"
     "\n"
@@ -19,16 +21,6 @@ static const char *usage =
     "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
     "Run 'ssmkit dna <command> --help' for the options of each command.\n";
 
-#ifndef SSMKIT_HAVE_GENOMICS
-
-int cmd_dna(int argc, char **argv) {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) fputs(usage, stdout);
-    sk_error(SK_EUNSUP, "dna: the genomics front-end is not built into this binary (install libhts-dev and "
-             "zlib1g-dev, then reconfigure and rebuild)");
-    return sk_cli_fail(NULL);
-}
-
-#else
 
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
@@ -39,13 +31,9 @@ int cmd_dna(int argc, char **argv) {
 #include "src/sk_progress.h"
 #include "src/sk_shard.h"
 
-static int help_or_usage(int c, const char *text) {
-    if (c == 'h') {
-        fputs(text, stdout);
-        return SK_EXIT_OK;
-    }
-    return SK_EXIT_USAGE;
-}
+/* The options of the subcommands that read SAM/BAM/CRAM (sk_dna_bam_opts o). */
+#define DNA_THREADS(o) SK_O_INT("threads", '@', &(o).threads, 0, 256, NULL, "N", "decompression threads")
+#define DNA_REFERENCE(o, h) SK_O_STR("reference", 'T', &(o).reference, NULL, "FA", h)
 
 static int is_alignment_file(const char *path) {
     const char *dot = strrchr(path, '.');
@@ -61,10 +49,9 @@ static const char *stats_usage =
     "and print one tab-separated line of statistics per file. Sequence files must have a header line,\n"
     "only IUPAC nucleotide codes, non-empty records with unique names and one kind of line ending.\n"
     "\n"
-    "Options:\n"
-    "  -@, --threads N      decompression threads\n"
-    "  -T, --reference FA   reference for CRAM files\n"
-    "  -h, --help           show this help\n"
+    "Options:\n";
+
+static const char *stats_columns =
     "\n"
     "FASTA/FASTQ columns: file records bases A C G T N other_iupac lowercase gc_percent min_len max_len n50\n"
     "SAM/BAM/CRAM columns: file records bases mapped unmapped\n";
@@ -87,18 +74,10 @@ static int stats_alignments(const char *path, const sk_dna_bam_opts *o) {
 }
 
 static int dna_stats(int argc, char **argv) {
-    static const struct option lo[] = {{"threads", required_argument, 0, '@'}, {"reference", required_argument, 0, 'T'},
-                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sk_dna_bam_opts bo = {0};
-    int c;
-    int64_t v;
-    while ((c = sk_getopt(argc, argv, "@:T:h", lo, "dna stats")) != -1) {
-        if (c == '@') {
-            if (sk_cli_int("dna stats", "--threads", optarg, 0, 256, &v) < 0) return SK_EXIT_USAGE;
-            bo.threads = (int)v;
-        } else if (c == 'T') bo.reference = optarg;
-        else return help_or_usage(c, stats_usage);
-    }
+    const sk_opt opts[] = {DNA_THREADS(bo), DNA_REFERENCE(bo, "reference for CRAM files"), SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"dna stats", stats_usage, opts, stats_columns}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("dna stats", "no input file");
     for (int i = optind; i < argc; i++) {
         if (is_alignment_file(argv[i])) {
@@ -133,19 +112,13 @@ static const char *fetch_usage =
     "is built next to the file when missing, after the whole file has been checked. A region that\n"
     "is not inside its sequence is an error (samtools would truncate it).\n"
     "\n"
-    "Options:\n"
-    "  -w, --width N     bases per output line (default 60)\n"
-    "  -h, --help        show this help\n";
+    "Options:\n";
 
 static int dna_fetch(int argc, char **argv) {
-    static const struct option lo[] = {{"width", required_argument, 0, 'w'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int64_t width = 60;
-    int c;
-    while ((c = sk_getopt(argc, argv, "w:h", lo, "dna fetch")) != -1) {
-        if (c == 'w') {
-            if (sk_cli_int("dna fetch", "--width", optarg, 1, INT32_MAX, &width) < 0) return SK_EXIT_USAGE;
-        } else return help_or_usage(c, fetch_usage);
-    }
+    int64_t width;
+    const sk_opt opts[] = {SK_O_INT("width", 'w', &width, 1, INT32_MAX, "60", "N", "bases per output line"), SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"dna fetch", fetch_usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (argc - optind < 2) return sk_cli_usage("dna fetch", "need a FILE and at least one REGION");
     sk_dna_fasta *f;
     if (sk_dna_fasta_open(&f, argv[optind]) < 0) return sk_cli_fail(NULL);
@@ -179,39 +152,15 @@ static const char *view_usage =
     "FASTA/FASTQ files (plain, gzip, bgzip) are streamed, checked and printed as FASTA with\n"
     "60-column lines (FASTQ as 4-line records).\n"
     "\n"
-    "Options:\n"
-    "  -T, --reference FA   reference FASTA for CRAM (never downloaded)\n"
-    "  -q, --min-mapq N     skip records with MAPQ < N\n"
-    "  -f, --require-flags N  skip records without all flags N\n"
-    "  -F, --exclude-flags N  skip records with any flag in N (e.g. 0x904)\n"
-    "  -@, --threads N      decompression threads\n"
-    "  -h, --help           show this help\n";
+    "Options:\n";
 
-static int parse_bam_opt(int c, sk_dna_bam_opts *o) {
-    int64_t v;
+/* -f/-F: SAM flags, decimal or 0x hex, at most 0xffff (unsigned) */
+static int sam_flags_opt(const char *cmd, const sk_opt *o, const char *arg) {
     char *end;
-    switch (c) {
-    case 'T': o->reference = optarg; return 0;
-    case 'q':
-        if (sk_cli_int("dna", "--min-mapq", optarg, 0, 255, &v) < 0) return -1;
-        o->min_mapq = (int)v;
-        return 0;
-    case 'f':
-    case 'F':
-        v = strtol(optarg, &end, 0);
-        if (*end || v < 0 || v > 0xffff) {
-            sk_cli_usage("dna", "bad flag value '%s' (decimal or 0x hex, at most 0xffff)", optarg);
-            return -1;
-        }
-        if (c == 'f') o->require_flags = (unsigned)v;
-        else o->exclude_flags = (unsigned)v;
-        return 0;
-    case '@':
-        if (sk_cli_int("dna", "--threads", optarg, 0, 256, &v) < 0) return -1;
-        o->threads = (int)v;
-        return 0;
-    }
-    return 1;
+    long v = strtol(arg, &end, 0);
+    if (*end || v < 0 || v > 0xffff) return sk_cli_usage(cmd, "bad flag value '%s' (decimal or 0x hex, at most 0xffff)", arg), -1;
+    *(unsigned *)o->dst = (unsigned)v;
+    return 0;
 }
 
 /* FASTA/FASTQ (plain, gzip, bgzip) streamed: records re-written with 60-column FASTA lines, or
@@ -237,15 +186,15 @@ static int view_sequences(const char *path, int threads) {
 }
 
 static int dna_view(int argc, char **argv) {
-    static const struct option lo[] = {{"reference", required_argument, 0, 'T'}, {"min-mapq", required_argument, 0, 'q'},
-                                       {"require-flags", required_argument, 0, 'f'}, {"exclude-flags", required_argument, 0, 'F'},
-                                       {"threads", required_argument, 0, '@'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sk_dna_bam_opts o = {0};
-    int c, r;
-    while ((c = sk_getopt(argc, argv, "T:q:f:F:@:h", lo, "dna view")) != -1) {
-        if ((r = parse_bam_opt(c, &o)) < 0) return SK_EXIT_USAGE;
-        if (r > 0) return help_or_usage(c, view_usage);
-    }
+    const sk_opt opts[] = {
+        DNA_REFERENCE(o, "reference FASTA for CRAM (never downloaded)"),
+        SK_O_INT("min-mapq", 'q', &o.min_mapq, 0, 255, NULL, "N", "skip records with MAPQ < N"),
+        SK_O_FN("require-flags", 'f', &o.require_flags, sam_flags_opt, "N", "skip records without all flags N"),
+        SK_O_FN("exclude-flags", 'F', &o.exclude_flags, sam_flags_opt, "N", "skip records with any flag in N (e.g. 0x904)"),
+        DNA_THREADS(o), SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"dna view", view_usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("dna view", "no input file");
     if (!is_alignment_file(argv[optind])) {
         if (argc - optind > 1) return sk_cli_usage("dna view", "regions are for SAM/BAM/CRAM (use 'dna fetch' for FASTA)");
@@ -273,34 +222,7 @@ static const char *windows_usage =
     "\n"
     "Cut a genome into tokenized windows and write them to a token shard (uint8 tokens, HyenaDNA ids:\n"
     "[CLS]0 [SEP]1 [BOS]2 [MASK]3 [PAD]4 [RESERVED]5 [UNK]6 A7 C8 G9 T10 N11; with --keep-case also\n"
-    "a12 c13 g14 t15 n16). FASTA files are plain or bgzip with (or able to get) a .fai index.\n"
-    "\n"
-    "Genome intervals (default):\n"
-    "  -b, --bed FILE          intervals (BED, 0-based; column 4 train/valid/test is read as the split);\n"
-    "                          default: every record whole\n"
-    "  -m, --window-mode M     mamba (default): L <= interval: non-overlapping tiles; L > interval: two\n"
-    "                          windows, one starting and one ending at it, kept inside the chromosome.\n"
-    "                          hyena: one window per interval (first L bases, or centred extension).\n"
-    "                          caduceus: 2^20 bases from each interval start, cut into 2^20/L windows.\n"
-    "  -s, --split S           train|valid|test|all (default all)\n"
-    "      --shuffle           shuffle the windows with (seed, epoch)\n"
-    "      --epoch E           epoch whose order and RC coins to write (default 0)\n"
-    "      --rc-aug            reverse-complement each window with probability 1/2 (per epoch)\n"
-    "\n"
-    "Species classification (--species): one FASTA per species, label = its position\n"
-    "      --labels A,B,...    class names (default: file names without extensions)\n"
-    "      --train N / --valid N / --test N   windows per split (default 1000 / 100 / 100)\n"
-    "      --split-by position|chrom  position (default): first 80%% / next 10%% / last 10%% of every\n"
-    "                          record; chrom: whole records named in --valid-chroms / --test-chroms\n"
-    "      --valid-chroms A,B  --test-chroms C,D\n"
-    "      --max-n F           reject windows with more than this fraction of N (default 0.1)\n"
-    "\n"
-    "Common:\n"
-    "  -L, --length LEN        window length in bases (required)\n"
-    "  -o, --output SHARD      output token shard (written atomically)\n"
-    "      --seed N            random seed (default 1)\n"
-    "      --keep-case         keep lowercase (soft-masked) bases as their own tokens\n"
-    "  -h, --help              show this help\n";
+    "a12 c13 g14 t15 n16). FASTA files are plain or bgzip with (or able to get) a .fai index.\n";
 
 typedef struct win_args {
     const char *bed, *out, *labels, *valid_chroms, *test_chroms;
@@ -333,72 +255,51 @@ static int windows_species(const win_args *a, char **files, int nfiles) {
     return sk_dna_prep_species((const char *const *)files, nfiles, a->out, &o) < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
+/* --window-mode mamba|hyena|caduceus (int) */
+static int window_mode_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    if ((*(int *)o->dst = sk_dna_window_mode(arg)) < 0)
+        return sk_cli_usage(cmd, "--window-mode must be mamba, hyena or caduceus, not '%s'", arg), -1;
+    return 0;
+}
+
 static int dna_windows(int argc, char **argv) {
-    enum { O_SHUFFLE = 256, O_EPOCH, O_RC, O_SEED, O_CASE, O_SPECIES, O_LABELS, O_TRAIN, O_VALID, O_TEST, O_SPLITBY,
-           O_VCHR, O_TCHR, O_MAXN };
-    static const struct option lo[] = {
-        {"bed", required_argument, 0, 'b'}, {"window-mode", required_argument, 0, 'm'}, {"split", required_argument, 0, 's'},
-        {"length", required_argument, 0, 'L'}, {"output", required_argument, 0, 'o'}, {"shuffle", no_argument, 0, O_SHUFFLE},
-        {"epoch", required_argument, 0, O_EPOCH}, {"rc-aug", no_argument, 0, O_RC}, {"seed", required_argument, 0, O_SEED},
-        {"keep-case", no_argument, 0, O_CASE}, {"species", no_argument, 0, O_SPECIES}, {"labels", required_argument, 0, O_LABELS},
-        {"train", required_argument, 0, O_TRAIN}, {"valid", required_argument, 0, O_VALID}, {"test", required_argument, 0, O_TEST},
-        {"split-by", required_argument, 0, O_SPLITBY}, {"valid-chroms", required_argument, 0, O_VCHR},
-        {"test-chroms", required_argument, 0, O_TCHR}, {"max-n", required_argument, 0, O_MAXN},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    win_args a = {.split = SK_DNA_SPLIT_NONE, .seed = 1, .n_train = 1000, .n_valid = 100, .n_test = 100, .max_n = 0.1};
+    win_args a = {0};
     const char *cmd = "dna windows";
-    int c;
-    int64_t v;
-    while ((c = sk_getopt(argc, argv, "b:m:s:L:o:h", lo, cmd)) != -1) {
-        switch (c) {
-        case 'b': a.bed = optarg; break;
-        case 'o': a.out = optarg; break;
-        case 'm':
-            if ((a.mode = sk_dna_window_mode(optarg)) < 0)
-                return sk_cli_usage(cmd, "--window-mode must be mamba, hyena or caduceus, not '%s'", optarg);
-            break;
-        case 's':
-            if (!strcmp(optarg, "all")) a.split = SK_DNA_SPLIT_NONE;
-            else if (!strcmp(optarg, "train")) a.split = 0;
-            else if (!strcmp(optarg, "valid")) a.split = 1;
-            else if (!strcmp(optarg, "test")) a.split = 2;
-            else return sk_cli_usage(cmd, "--split must be train, valid, test or all, not '%s'", optarg);
-            break;
-        case 'L':
-            if (sk_cli_int(cmd, "--length", optarg, 1, INT64_C(1) << 34, &a.L) < 0) return SK_EXIT_USAGE;
-            break;
-        case O_SHUFFLE: a.shuffle = 1; break;
-        case O_RC: a.rc_aug = 1; break;
-        case O_CASE: a.flags |= SK_DNA_KEEP_CASE; break;
-        case O_SPECIES: a.species = 1; break;
-        case O_LABELS: a.labels = optarg; break;
-        case O_VCHR: a.valid_chroms = optarg; break;
-        case O_TCHR: a.test_chroms = optarg; break;
-        case O_EPOCH:
-            if (sk_cli_int(cmd, "--epoch", optarg, 0, INT64_MAX, &a.epoch) < 0) return SK_EXIT_USAGE;
-            break;
-        case O_SEED:
-            if (sk_cli_int(cmd, "--seed", optarg, 0, INT64_MAX, &v) < 0) return SK_EXIT_USAGE;
-            a.seed = (uint64_t)v;
-            break;
-        case O_TRAIN:
-        case O_VALID:
-        case O_TEST:
-            if (sk_cli_int(cmd, c == O_TRAIN ? "--train" : c == O_VALID ? "--valid" : "--test", optarg, 0, INT64_C(1) << 40, &v) < 0)
-                return SK_EXIT_USAGE;
-            *(c == O_TRAIN ? &a.n_train : c == O_VALID ? &a.n_valid : &a.n_test) = v;
-            break;
-        case O_SPLITBY:
-            if (!strcmp(optarg, "position")) a.split_by = SK_DNA_SPLIT_BY_POSITION;
-            else if (!strcmp(optarg, "chrom")) a.split_by = SK_DNA_SPLIT_BY_CHROM;
-            else return sk_cli_usage(cmd, "--split-by must be position or chrom, not '%s'", optarg);
-            break;
-        case O_MAXN:
-            if (sk_cli_num(cmd, "--max-n", optarg, 0.0, 1.0, &a.max_n) < 0) return SK_EXIT_USAGE;
-            break;
-        default: return help_or_usage(c, windows_usage);
-        }
-    }
+    static const int splits[] = {0, 1, 2, SK_DNA_SPLIT_NONE}, split_by[] = {SK_DNA_SPLIT_BY_POSITION, SK_DNA_SPLIT_BY_CHROM};
+    const sk_opt opts[] = {
+        SK_O_SECTION("Genome intervals (default):"),
+        SK_O_STR("bed", 'b', &a.bed, NULL, "FILE", "intervals (BED, 0-based; column 4 train/valid/test is read as the split);\n"
+                                                   "default: every record whole"),
+        {SK_OPT_FN, "window-mode", 'm', &a.mode, 0, .fn = window_mode_opt, .def = "mamba", .meta = "M",
+         .help = "mamba: L <= interval: non-overlapping tiles; L > interval: two\n"
+                 "windows, one starting and one ending at it, kept inside the chromosome.\n"
+                 "hyena: one window per interval (first L bases, or centred extension).\n"
+                 "caduceus: 2^20 bases from each interval start, cut into 2^20/L windows."},
+        SK_O_CHOICE("split", 's', &a.split, "train|valid|test|all", splits, "all", "the split to write"),
+        SK_O_FLAG("shuffle", 0, &a.shuffle, "shuffle the windows with (seed, epoch)"),
+        SK_O_INT("epoch", 0, &a.epoch, 0, INT64_MAX, "0", "E", "epoch whose order and RC coins to write"),
+        SK_O_FLAG("rc-aug", 0, &a.rc_aug, "reverse-complement each window with probability 1/2 (per epoch)"),
+        SK_O_SECTION("Species classification (--species): one FASTA per species, label = its position"),
+        SK_O_FLAG("species", 0, &a.species, "the inputs are one FASTA per species (windows drawn species ->\n"
+                                            "record -> start)"),
+        SK_O_LIST("labels", 0, &a.labels, "A,B,...", "class names (default: file names without extensions)"),
+        SK_O_INT("train", 0, &a.n_train, 0, INT64_C(1) << 40, "1000", "N", "training windows"),
+        SK_O_INT("valid", 0, &a.n_valid, 0, INT64_C(1) << 40, "100", "N", "validation windows"),
+        SK_O_INT("test", 0, &a.n_test, 0, INT64_C(1) << 40, "100", "N", "test windows"),
+        SK_O_CHOICE("split-by", 0, &a.split_by, "position|chrom", split_by, "position",
+                    "position: first 80% / next 10% / last 10% of every\n"
+                    "record; chrom: whole records named in --valid-chroms / --test-chroms"),
+        SK_O_LIST("valid-chroms", 0, &a.valid_chroms, "A,B", "records that are the valid split (--split-by chrom)"),
+        SK_O_LIST("test-chroms", 0, &a.test_chroms, "C,D", "records that are the test split (--split-by chrom)"),
+        SK_O_NUM("max-n", 0, &a.max_n, 0.0, 1.0, "0.1", "F", "reject windows with more than this fraction of N"),
+        SK_O_SECTION("Common:"),
+        SK_O_INT("length", 'L', &a.L, 1, INT64_C(1) << 34, NULL, "LEN", "window length in bases (required)"),
+        SK_O_OUTPUT(&a.out, "SHARD", "output token shard (written atomically)"),
+        SK_O_SEED(0, &a.seed, "random seed"),
+        SK_O_SET("keep-case", 0, &a.flags, SK_DNA_KEEP_CASE, "keep lowercase (soft-masked) bases as their own tokens"),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, windows_usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (!a.L) return sk_cli_usage(cmd, "--length is required");
     if (!a.out) return sk_cli_usage(cmd, "--output is required");
     int nfiles = argc - optind;
@@ -418,12 +319,7 @@ static const char *bench_usage =
     "  then, for plain or bgzip files, random windows fetched through the index and tokenized.\n"
     "  SAM/BAM/CRAM: records/s and bases/s reading records and tokenizing their sequences.\n"
     "\n"
-    "Options:\n"
-    "  -L, --length LEN     random-window length (default 1024)\n"
-    "  -n, --windows N      random windows to fetch (default 5000)\n"
-    "  -@, --threads N      decompression threads\n"
-    "  -T, --reference FA   reference for CRAM\n"
-    "  -h, --help           show this help\n";
+    "Options:\n";
 
 static int bench_alignments(const char *path, const sk_dna_bam_opts *o) {
     sk_dna_bam *b;
@@ -456,23 +352,14 @@ static int bench_alignments(const char *path, const sk_dna_bam_opts *o) {
 }
 
 static int dna_bench(int argc, char **argv) {
-    static const struct option lo[] = {{"length", required_argument, 0, 'L'}, {"windows", required_argument, 0, 'n'},
-                                       {"threads", required_argument, 0, '@'}, {"reference", required_argument, 0, 'T'},
-                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int64_t L = 1024, nwin = 5000, v;
+    int64_t L, nwin;
     sk_dna_bam_opts bo = {0};
-    int c;
-    while ((c = sk_getopt(argc, argv, "L:n:@:T:h", lo, "dna bench")) != -1) {
-        if (c == 'L') {
-            if (sk_cli_int("dna bench", "--length", optarg, 1, INT64_C(1) << 30, &L) < 0) return SK_EXIT_USAGE;
-        } else if (c == 'n') {
-            if (sk_cli_int("dna bench", "--windows", optarg, 0, INT64_C(1) << 30, &nwin) < 0) return SK_EXIT_USAGE;
-        } else if (c == '@') {
-            if (sk_cli_int("dna bench", "--threads", optarg, 0, 256, &v) < 0) return SK_EXIT_USAGE;
-            bo.threads = (int)v;
-        } else if (c == 'T') bo.reference = optarg;
-        else return help_or_usage(c, bench_usage);
-    }
+    const sk_opt opts[] = {
+        SK_O_INT("length", 'L', &L, 1, INT64_C(1) << 30, "1024", "LEN", "random-window length"),
+        SK_O_INT("windows", 'n', &nwin, 0, INT64_C(1) << 30, "5000", "N", "random windows to fetch"),
+        DNA_THREADS(bo), DNA_REFERENCE(bo, "reference for CRAM"), SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"dna bench", bench_usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (argc - optind != 1) return sk_cli_usage("dna bench", "need exactly one FILE");
     const char *path = argv[optind];
     if (is_alignment_file(path)) return bench_alignments(path, &bo);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include "tools/sk_cli.h"
 
+#ifdef SSMKIT_HAVE_GENOMICS
+
 static const char *usage =
     "Usage: ssmkit embed -m MODEL [options] INPUT... [-o OUT]\n"
     "\n"
@@ -24,32 +26,8 @@ static const char *usage =
     "or --format safetensors (-o required): tensor \"embeddings\" (rows, d) F32 and __metadata__\n"
     "\"rows\" = JSON [[record, start, end], ...], \"pool\", \"model\".\n"
     "\n"
-    "Options:\n"
-    "  -m, --model M          classifier (ssmkit finetune) or DNA LM checkpoint (ssmkit train)\n"
-    "  -L, --length L         window length [1024, or the classifier's training length]\n"
-    "  -S, --stride S         bases between window starts [L]\n"
-    "      --pool mean|last   [mean]\n"
-    "      --per record|window  one embedding per record (default) or per window\n"
-    "      --rc-average       average each window with its reverse complement\n"
-    "      --short pad|skip   records shorter than L: one left-padded window (pad) or none (skip)\n"
-    "  -f, --format tsv|safetensors  [tsv]\n"
-    "  -b, --batch B          windows per model call [16]\n"
-    "      --whole            whole records, streamed (above); not with --per window/--rc-average\n"
-    "  -C, --chunk C          --whole: bases per model call [16384]\n"
-    "  -o, --output FILE      output file (atomic); TSV defaults to stdout\n"
-    "  -T, --reference FA     reference FASTA for CRAM input\n"
-    "  -@, --threads T        threads, 0 = all cores [0]\n"
-    "      --device D         cpu | cuda [cpu]\n"
-    "  -h, --help             show this help\n";
+    "Options:\n";
 
-#ifndef SSMKIT_HAVE_GENOMICS
-int cmd_embed(int argc, char **argv) {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) fputs(usage, stdout);
-    sk_error(SK_EUNSUP, "embed: the genomics front-end is not built into this binary (install libhts-dev and "
-             "zlib1g-dev, then reconfigure and rebuild)");
-    return sk_cli_fail(NULL);
-}
-#else
 
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
@@ -159,57 +137,28 @@ static int emit(void *vctx, const sk_winrun_rec *r) {
 }
 
 int cmd_embed(int argc, char **argv) {
-    enum { O_POOL = 1000, O_PER, O_RC, O_SHORT, O_DEVICE, O_WHOLE };
-    static const struct option lo[] = {
-        {"model", required_argument, 0, 'm'},   {"length", required_argument, 0, 'L'},
-        {"stride", required_argument, 0, 'S'},  {"pool", required_argument, 0, O_POOL},
-        {"per", required_argument, 0, O_PER},   {"rc-average", no_argument, 0, O_RC},
-        {"short", required_argument, 0, O_SHORT}, {"format", required_argument, 0, 'f'},
-        {"batch", required_argument, 0, 'b'},   {"output", required_argument, 0, 'o'},
-        {"reference", required_argument, 0, 'T'}, {"threads", required_argument, 0, '@'},
-        {"device", required_argument, 0, O_DEVICE}, {"help", no_argument, 0, 'h'},
-        {"whole", no_argument, 0, O_WHOLE},     {"chunk", required_argument, 0, 'C'},
-        {0, 0, 0, 0}};
-    const char *model = NULL, *outp = NULL, *ref = NULL, *device = "cpu";
-    int64_t L = 0, S = 0, B = 16, threads = 0, chunk = 0;
+    const char *model = NULL, *outp = NULL, *ref = NULL, *device;
+    int64_t L = 0, S = 0, B, threads, chunk = 0;
     int whole = 0;
-    sk_winrun_opts wo = {.short_policy = SK_DNA_SHORT_PAD};
+    sk_winrun_opts wo = {0};
     emb_ctx c = {0};
-    int opt;
-    while ((opt = sk_getopt(argc, argv, "m:L:S:f:b:o:T:C:@:h", lo, "embed")) != -1) {
-        switch (opt) {
-        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
-        case 'm': model = optarg; break;
-        case 'L': if (sk_cli_int("embed", "--length", optarg, 1, (int64_t)1 << 30, &L)) return SK_EXIT_USAGE; break;
-        case 'S': if (sk_cli_int("embed", "--stride", optarg, 1, (int64_t)1 << 40, &S)) return SK_EXIT_USAGE; break;
-        case 'b': if (sk_cli_int("embed", "--batch", optarg, 1, 1 << 20, &B)) return SK_EXIT_USAGE; break;
-        case '@': if (sk_cli_int("embed", "--threads", optarg, 0, 4096, &threads)) return SK_EXIT_USAGE; break;
-        case 'C': if (sk_cli_int("embed", "--chunk", optarg, 1, INT32_MAX, &chunk)) return SK_EXIT_USAGE; break;
-        case O_WHOLE: whole = 1; break;
-        case O_RC: wo.rc_average = 1; break;
-        case 'o': outp = optarg; break;
-        case 'T': ref = optarg; break;
-        case O_DEVICE: device = optarg; break;
-        case O_POOL:
-            if (strcmp(optarg, "mean") && strcmp(optarg, "last")) return sk_cli_usage("embed", "--pool: '%s' is not mean or last", optarg);
-            c.pool_last = !strcmp(optarg, "last");
-            break;
-        case O_PER:
-            if (strcmp(optarg, "record") && strcmp(optarg, "window")) return sk_cli_usage("embed", "--per: '%s' is not record or window", optarg);
-            c.per_window = !strcmp(optarg, "window");
-            break;
-        case 'f':
-            if (strcmp(optarg, "tsv") && strcmp(optarg, "safetensors")) return sk_cli_usage("embed", "--format: '%s' is not tsv or safetensors", optarg);
-            c.st = !strcmp(optarg, "safetensors");
-            break;
-        case O_SHORT:
-            if (!strcmp(optarg, "pad")) wo.short_policy = SK_DNA_SHORT_PAD;
-            else if (!strcmp(optarg, "skip")) wo.short_policy = SK_DNA_SHORT_SKIP;
-            else return sk_cli_usage("embed", "--short: '%s' is not pad or skip", optarg);
-            break;
-        default: return SK_EXIT_USAGE;
-        }
-    }
+    const sk_opt opts[] = {
+        SK_O_STR("model", 'm', &model, NULL, "M", "classifier (ssmkit finetune) or DNA LM checkpoint (ssmkit train)"),
+        SK_O_DNA_WINDOWS(&L, "window length [1024, or the classifier's training length]", &S, &wo.rc_average,
+                         "average each window with its reverse complement", &wo.short_policy),
+        SK_O_CHOICE("pool", 0, &c.pool_last, "mean|last", NULL, "mean", "a window's embedding: the mean over its positions or the last one"),
+        SK_O_CHOICE("per", 0, &c.per_window, "record|window", NULL, "record", "one embedding per record or per window"),
+        SK_O_CHOICE("format", 'f', &c.st, "tsv|safetensors", NULL, "tsv", "output format (safetensors: -o required)"),
+        SK_O_BATCH_WINDOWS(&B, "windows per model call"),
+        SK_O_WHOLE(&whole, "whole records, streamed (above); not with --per window/--rc-average"),
+        SK_O_CHUNK_STREAM(&chunk, "--whole: bases per model call"),
+        SK_O_OUTPUT(&outp, "FILE", "output file (atomic); TSV defaults to stdout"),
+        SK_O_REFERENCE(&ref),
+        SK_O_THREADS(&threads, "threads, 0 = all cores"),
+        SK_O_DEVICE(&device),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"embed", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (!model) return sk_cli_usage("embed", "--model is required");
     if (optind >= argc) return sk_cli_usage("embed", "no input files");
     if (c.st && !outp) return sk_cli_usage("embed", "--format safetensors needs -o FILE");

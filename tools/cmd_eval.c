@@ -25,39 +25,17 @@ static const char *usage =
     "Mean next-token cross-entropy of a Mamba LM on a token file: position t predicts token t+1, so\n"
     "a sequence of L tokens has L-1 targets. Prints the loss (nats/token), bits/token, perplexity.\n"
     "\n"
-    "  -m, --model M          ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
-    "                         folder (config.json + model.safetensors or model.safetensors.index.json)\n"
-    "  -d, --data F           raw tokens: little-endian unsigned integers of --token-width bytes;\n"
-    "                         or DNA (FASTA/FASTQ by extension: .fa .fasta .fna .fq .fastq, .gz/.bgz)\n"
-    "                         tokenized with the tokenizer stored in the checkpoint, each record cut\n"
-    "                         into windows of --length bases [1024] (the last one shorter), batched\n"
-    "                         --batch at a time; prints bits_per_base as well\n"
-    "  -b, --batch B          DNA: windows per forward [16]\n"
-    "  -w, --token-width W    1, 2 or 4 bytes per token (default 1)\n"
-    "  -L, --length L         cut the file into consecutive windows of L tokens (the batch; a tail\n"
-    "                         shorter than L is left out); without it the whole file is one sequence,\n"
-    "                         streamed in chunks of --chunk tokens with the recurrent state carried\n"
-    "  -C, --chunk C          streaming: positions per model call [16384]; memory is O(C) whatever\n"
-    "                         the length, and the loss equals one pass over the whole sequence\n"
-    "      --whole            DNA: every record is one sequence (no windows), streamed in chunks of\n"
-    "                         --chunk with the state carried; records are packed into the chunks end\n"
-    "                         to end with the state reset at each record's start, so a record's loss\n"
-    "                         is the one it gets alone (any length: a whole chromosome)\n"
-    "      --per-record FILE  with --whole: TSV of record, length, targets, nll (nats), bits_per_base\n"
-    "      --dump-logits OUT  write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
-    "                         no streaming: the whole file is held)\n"
-    "      --dump-grads OUT   write the gradients of the mean loss under the parameter names (tied\n"
-    "                         models: the embedding gradient holds both uses) as safetensors\n"
-    "      --device D         cpu (default) or cuda\n"
+    "Options:\n";
+
+/* after the options */
+static const char *epilog =
     "\n"
     "Audio U-Net checkpoints (\"arch\": \"unet\"): --data is a file of 8-bit mu-law tokens (.mulaw from\n"
     "ssmkit audio encode); as in training on audio shards, the input is the file shifted right by one\n"
     "with token 128 first, so every sample is a target (prints bits_per_sample). The file is streamed\n"
     "through the model in chunks of --chunk (or --length) samples [16384, rounded down to a multiple\n"
     "of the pool product] with the recurrent state carried: memory is that of one chunk, for any\n"
-    "file length.\n"
-    "  -@, --threads T        threads (default: all cores)\n"
-    "  -h, --help             show this help\n";
+    "file length.\n";
 
 static int dump_logits(const sk_mamba_lm *m, const char *path, int64_t b, int64_t L, const char *model) {
     int64_t V = sk_mamba_lm_config(m)->vocab_padded;
@@ -356,50 +334,46 @@ static int eval_unet(const char *model, const sk_unet_config *cfg, const char *d
     return rc;
 }
 
+/* --token-width: 1, 2 or 4 (int64_t) */
+static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    if (sk_cli_int(cmd, "--token-width", arg, 1, 4, o->dst)) return -1;
+    if (*(int64_t *)o->dst == 3) return sk_cli_usage(cmd, "--token-width must be 1, 2 or 4"), -1;
+    return 0;
+}
+
 int cmd_eval(int argc, char **argv) {
-    enum { O_LOGITS = 1000, O_GRADS, O_DEVICE, O_WHOLE, O_PER };
-    static const struct option lo[] = {
-        {"model", required_argument, 0, 'm'},     {"data", required_argument, 0, 'd'},
-        {"token-width", required_argument, 0, 'w'}, {"length", required_argument, 0, 'L'},
-        {"dump-logits", required_argument, 0, O_LOGITS}, {"dump-grads", required_argument, 0, O_GRADS},
-        {"device", required_argument, 0, O_DEVICE}, {"threads", required_argument, 0, '@'},
-        {"batch", required_argument, 0, 'b'},     {"chunk", required_argument, 0, 'C'},
-        {"whole", no_argument, 0, O_WHOLE},       {"per-record", required_argument, 0, O_PER},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device = "cpu", *per = NULL;
-    int64_t width = 1, len = 0, threads = 0, batch = 16, chunk = 0;
+    const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device, *per = NULL;
+    int64_t width, len = 0, threads = 0, batch, chunk = 0;
     int whole = 0;
-    int c;
-    while ((c = sk_getopt(argc, argv, "m:d:w:L:b:C:@:h", lo, "eval")) != -1) {
-        switch (c) {
-        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
-        case 'm': model = optarg; break;
-        case 'd': data = optarg; break;
-        case 'w':
-            if (sk_cli_int("eval", "--token-width", optarg, 1, 4, &width)) return SK_EXIT_USAGE;
-            if (width == 3) return sk_cli_usage("eval", "--token-width must be 1, 2 or 4");
-            break;
-        case 'L':
-            if (sk_cli_int("eval", "--length", optarg, 2, INT32_MAX, &len)) return SK_EXIT_USAGE;
-            break;
-        case 'b':
-            if (sk_cli_int("eval", "--batch", optarg, 1, 1 << 20, &batch)) return SK_EXIT_USAGE;
-            break;
-        case 'C':
-            if (sk_cli_int("eval", "--chunk", optarg, 1, INT32_MAX, &chunk)) return SK_EXIT_USAGE;
-            break;
-        case O_WHOLE: whole = 1; break;
-        case O_PER: per = optarg; break;
-        case O_LOGITS: out_logits = optarg; break;
-        case O_GRADS: out_grads = optarg; break;
-        case O_DEVICE: device = optarg; break;
-        case '@':
-            if (sk_cli_int("eval", "--threads", optarg, 1, 4096, &threads)) return SK_EXIT_USAGE;
-            break;
-        default: return SK_EXIT_USAGE;
-        }
-    }
+    const sk_opt opts[] = {
+        SK_O_STR("model", 'm', &model, NULL, "M", "ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
+                                                  "folder (config.json + model.safetensors or model.safetensors.index.json)"),
+        SK_O_STR("data", 'd', &data, NULL, "F", "raw tokens: little-endian unsigned integers of --token-width bytes;\n"
+                 "or DNA (FASTA/FASTQ by extension: .fa .fasta .fna .fq .fastq, .gz/.bgz)\n"
+                 "tokenized with the tokenizer stored in the checkpoint, each record cut\n"
+                 "into windows of --length bases [1024] (the last one shorter), batched\n"
+                 "--batch at a time; prints bits_per_base as well"),
+        SK_O_BATCH_WINDOWS(&batch, "DNA: windows per forward"),
+        {SK_OPT_FN, "token-width", 'w', &width, 0, .fn = token_width_opt, .def = "1", .meta = "W", .help = "1, 2 or 4 bytes per token"},
+        SK_O_INT("length", 'L', &len, 2, INT32_MAX, NULL, "L", "cut the file into consecutive windows of L tokens (the batch; a tail\n"
+                 "shorter than L is left out); without it the whole file is one sequence,\n"
+                 "streamed in chunks of --chunk tokens with the recurrent state carried"),
+        SK_O_CHUNK_STREAM(&chunk, "streaming: positions per model call; memory is O(C) whatever\n"
+                          "the length, and the loss equals one pass over the whole sequence"),
+        SK_O_WHOLE(&whole, "DNA: every record is one sequence (no windows), streamed in chunks of\n"
+                   "--chunk with the state carried; records are packed into the chunks end\n"
+                   "to end with the state reset at each record's start, so a record's loss\n"
+                   "is the one it gets alone (any length: a whole chromosome)"),
+        SK_O_STR("per-record", 0, &per, NULL, "FILE", "with --whole: TSV of record, length, targets, nll (nats), bits_per_base"),
+        SK_O_STR("dump-logits", 0, &out_logits, NULL, "OUT", "write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
+                 "no streaming: the whole file is held)"),
+        SK_O_STR("dump-grads", 0, &out_grads, NULL, "OUT", "write the gradients of the mean loss under the parameter names (tied\n"
+                 "models: the embedding gradient holds both uses) as safetensors"),
+        SK_O_DEVICE(&device),
+        SK_O_INT("threads", '@', &threads, 1, 4096, NULL, "T", "threads (default: all cores)"),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"eval", usage, opts, epilog}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("eval", "unexpected argument '%s'", argv[optind]);
     if (!model || !data) return sk_cli_usage("eval", "--model and --data are required");
 #ifdef SSMKIT_HAVE_OPENMP

@@ -12,24 +12,16 @@ static const char *usage =
     "for tied embeddings). transformers' MambaForCausalLM.from_pretrained(DIR) and ssmkit (--model\n"
     "DIR) both read it; ssmkit gives identical logits for M and DIR.\n"
     "\n"
-    "  -m, --model M   the model to export\n"
-    "      --hf DIR    output folder (created if missing)\n"
-    "  -h, --help      show this help\n";
+    "Options:\n";
 
 int cmd_export(int argc, char **argv) {
-    enum { O_HF = 1000 };
-    static const struct option lo[] = {{"model", required_argument, 0, 'm'}, {"hf", required_argument, 0, O_HF},
-                                       {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *dir = NULL;
-    int c;
-    while ((c = sk_getopt(argc, argv, "m:h", lo, "export")) != -1) {
-        if (c == 'm') model = optarg;
-        else if (c == O_HF) dir = optarg;
-        else if (c == 'h') {
-            fputs(usage, stdout);
-            return SK_EXIT_OK;
-        } else return SK_EXIT_USAGE;
-    }
+    const sk_opt opts[] = {
+        SK_O_STR("model", 'm', &model, NULL, "M", "the model to export"),
+        SK_O_STR("hf", 0, &dir, NULL, "DIR", "output folder (created if missing)"),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"export", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("export", "unexpected argument '%s'", argv[optind]);
     if (!model) return sk_cli_usage("export", "missing --model M");
     if (!dir) return sk_cli_usage("export", "missing --hf DIR");

@@ -7,6 +7,8 @@
 #include <string.h>
 #include "tools/sk_cli.h"
 
+#ifdef SSMKIT_HAVE_GENOMICS
+
 static const char *usage =
     "Usage: ssmkit finetune -o OUT [--init LM | --preset P | --config C] --species FASTA... [options]\n"
     "       ssmkit finetune -o OUT [--init LM | --preset P | --config C] --train TSV|FASTA\n"
@@ -18,59 +20,8 @@ static const char *usage =
     "10 epochs of 1024 steps, batch 64 held constant, AdamW, 5 epochs of linear warm-up to --lr then\n"
     "cosine decay to 1e-6. After every epoch (--eval-every) the accuracy and the confusion matrix\n"
     "on the valid and test sets are printed and logged; OUT holds the last model,\n"
-    "STEM.best.safetensors the one with the best valid accuracy (STEM = OUT without .safetensors).\n"
-    "\n"
-    "Data (one of):\n"
-    "      --species          the inputs are one indexed FASTA per species (class = position; names\n"
-    "                         from --labels or the file names); training windows are drawn\n"
-    "                         species -> record -> start, uniformly (ssmkit dna windows --species)\n"
-    "      --labels A,B,...   species class names\n"
-    "      --split-by S       position (default: first 80%% / next 10%% / last 10%% of each record)\n"
-    "                         or chrom (--valid-chroms / --test-chroms record names)\n"
-    "      --valid-chroms A,B --test-chroms C,D\n"
-    "      --max-n F          drop windows with more than this fraction of N [0 = windows with N dropped]\n"
-    "      --n-valid N, --n-test N   fixed valid/test windows drawn once from the seed [1024, 1024]\n"
-    "      --train FILE       labelled sequences: TSV LABEL<TAB>SEQUENCE or FASTA with label=CLASS in\n"
-    "                         the header; a training example is a random window of --length bases of\n"
-    "                         a random sequence (shorter ones left-padded with [PAD])\n"
-    "      --valid FILE, --test FILE  labelled sequences scored per sequence as `ssmkit classify`\n"
-    "                         does (windows of --length, stride --length, mean log-probabilities)\n"
-    "      --classes A,B,...  class list (default: the sorted labels of --train)\n"
-    "\n"
-    "Model and optimization:\n"
-    "      --init LM          pretrained LM checkpoint (ssmkit train), mamba_ssm or HF folder\n"
-    "  -p, --preset NAME      fresh model from a preset [dna-tiny]\n"
-    "  -c, --config FILE      fresh model from a config JSON\n"
-    "  -L, --length L         window length [1024]\n"
-    "  -b, --batch B          windows per step [64]\n"
-    "      --epochs N         [10]\n"
-    "      --steps-per-epoch N  [1024]\n"
-    "      --lr LR            peak learning rate [1e-4]\n"
-    "      --min-lr LR        cosine floor [1e-6]\n"
-    "      --warmup-epochs N  linear warm-up epochs [epochs / 2]\n"
-    "      --weight-decay W   AdamW decoupled decay (not on A_log, D, norms, biases) [0.1]\n"
-    "      --clip C           global gradient-norm clipping, 0 = off [1.0]\n"
-    "      --pool P           last (the paper's head) or mean (average of the hidden states of the\n"
-    "                         non-[PAD] positions; generalises better from little labelled data) [last]\n"
-    "      --rc-aug           reverse-complement each training window with probability 1/2\n"
-    "      --keep-case        lowercase bases as their own tokens (the pretrained LM must agree)\n"
-    "      --eval-every N     steps between evaluations [steps per epoch]\n"
-    "      --log FILE         JSON-lines log [STEM.log.jsonl]\n"
-    "  -s, --seed S           head init, sampling and fixed valid/test windows [1]\n"
-    "  -@, --threads T        kernel threads, 0 = all cores [0]\n"
-    "      --device D         cpu | cuda [cpu]\n"
-    "  -q, --quiet            no progress lines on stderr\n"
-    "  -o, --output OUT       classifier checkpoint to write (required)\n"
-    "  -h, --help             show this help\n";
+    "STEM.best.safetensors the one with the best valid accuracy (STEM = OUT without .safetensors).\n";
 
-#ifndef SSMKIT_HAVE_GENOMICS
-int cmd_finetune(int argc, char **argv) {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) fputs(usage, stdout);
-    sk_error(SK_EUNSUP, "finetune: the genomics front-end is not built into this binary (install libhts-dev and "
-             "zlib1g-dev, then reconfigure and rebuild)");
-    return sk_cli_fail(NULL);
-}
-#else
 
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
@@ -81,12 +32,6 @@ int cmd_finetune(int argc, char **argv) {
 #include "src/sk_sched.h"
 #include "tools/sk_dnarun.h"
 #include "tools/sk_lm.h"
-
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
 
 /* An evaluation set: sequences with labels, scored per sequence through the window runner. */
 typedef struct evalset {
@@ -270,87 +215,64 @@ static char *confusion_json(const ft *f) {
 }
 
 int cmd_finetune(int argc, char **argv) {
-    enum { O_INIT = 1000, O_SPECIES, O_LABELS, O_SPLITBY, O_VCHR, O_TCHR, O_MAXN, O_NVAL, O_NTEST, O_TRAIN, O_VALID,
-           O_TEST, O_CLASSES, O_EPOCHS, O_SPE, O_LR, O_MINLR, O_WE, O_WD, O_CLIP, O_RCAUG, O_POOL, O_CASE, O_EVAL, O_LOG,
-           O_DEVICE };
-    static const struct option lo[] = {
-        {"init", required_argument, 0, O_INIT},     {"preset", required_argument, 0, 'p'},
-        {"config", required_argument, 0, 'c'},      {"species", no_argument, 0, O_SPECIES},
-        {"labels", required_argument, 0, O_LABELS}, {"split-by", required_argument, 0, O_SPLITBY},
-        {"valid-chroms", required_argument, 0, O_VCHR}, {"test-chroms", required_argument, 0, O_TCHR},
-        {"max-n", required_argument, 0, O_MAXN},    {"n-valid", required_argument, 0, O_NVAL},
-        {"n-test", required_argument, 0, O_NTEST},  {"train", required_argument, 0, O_TRAIN},
-        {"valid", required_argument, 0, O_VALID},   {"test", required_argument, 0, O_TEST},
-        {"classes", required_argument, 0, O_CLASSES}, {"length", required_argument, 0, 'L'},
-        {"batch", required_argument, 0, 'b'},       {"epochs", required_argument, 0, O_EPOCHS},
-        {"steps-per-epoch", required_argument, 0, O_SPE}, {"lr", required_argument, 0, O_LR},
-        {"min-lr", required_argument, 0, O_MINLR},  {"warmup-epochs", required_argument, 0, O_WE},
-        {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
-        {"rc-aug", no_argument, 0, O_RCAUG},        {"keep-case", no_argument, 0, O_CASE},
-        {"pool", required_argument, 0, O_POOL},
-        {"eval-every", required_argument, 0, O_EVAL}, {"log", required_argument, 0, O_LOG},
-        {"seed", required_argument, 0, 's'},        {"threads", required_argument, 0, '@'},
-        {"device", required_argument, 0, O_DEVICE}, {"quiet", no_argument, 0, 'q'},
-        {"output", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
     const char *init = NULL, *preset = NULL, *config = NULL, *labels = NULL, *vchr = NULL, *tchr = NULL;
     const char *trainp = NULL, *validp = NULL, *testp = NULL, *classes = NULL, *logp = NULL, *out = NULL;
-    const char *device = "cpu";
-    int species = 0, split_by = SK_DNA_SPLIT_BY_POSITION, quiet = 0, pool = SK_POOL_LAST;
-    int64_t L = 1024, B = 64, epochs = 10, spe = 1024, we = -1, eval_every = 0, seed = 1, threads = 0;
-    int64_t n_valid = 1024, n_test = 1024;
-    double lr = 1e-4, min_lr = 1e-6, max_n = 0;
+    const char *device;
+    int species = 0, split_by, quiet = 0, pool;
+    int64_t L, B, epochs, spe, we = -1, eval_every = 0, seed, threads;
+    int64_t n_valid, n_test;
+    double lr, min_lr, max_n;
     sk_optim_hparams hp = SK_OPTIM_DEFAULTS;
     ft f = {0};
-    int opt;
-    while ((opt = sk_getopt(argc, argv, "p:c:L:b:s:@:qo:h", lo, "finetune")) != -1) {
-        switch (opt) {
-        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
-        case O_INIT: init = optarg; break;
-        case 'p': preset = optarg; break;
-        case 'c': config = optarg; break;
-        case O_SPECIES: species = 1; break;
-        case O_LABELS: labels = optarg; break;
-        case O_SPLITBY:
-            if (!strcmp(optarg, "position")) split_by = SK_DNA_SPLIT_BY_POSITION;
-            else if (!strcmp(optarg, "chrom")) split_by = SK_DNA_SPLIT_BY_CHROM;
-            else return sk_cli_usage("finetune", "--split-by: '%s' is not position or chrom", optarg);
-            break;
-        case O_VCHR: vchr = optarg; break;
-        case O_TCHR: tchr = optarg; break;
-        case O_MAXN: if (sk_cli_num("finetune", "--max-n", optarg, 0, 1, &max_n)) return SK_EXIT_USAGE; break;
-        case O_NVAL: if (sk_cli_int("finetune", "--n-valid", optarg, 0, 1 << 24, &n_valid)) return SK_EXIT_USAGE; break;
-        case O_NTEST: if (sk_cli_int("finetune", "--n-test", optarg, 0, 1 << 24, &n_test)) return SK_EXIT_USAGE; break;
-        case O_TRAIN: trainp = optarg; break;
-        case O_VALID: validp = optarg; break;
-        case O_TEST: testp = optarg; break;
-        case O_CLASSES: classes = optarg; break;
-        case 'L': if (sk_cli_int("finetune", "--length", optarg, 1, (int64_t)1 << 24, &L)) return SK_EXIT_USAGE; break;
-        case 'b': if (sk_cli_int("finetune", "--batch", optarg, 1, 1 << 20, &B)) return SK_EXIT_USAGE; break;
-        case O_EPOCHS: if (sk_cli_int("finetune", "--epochs", optarg, 1, 1 << 20, &epochs)) return SK_EXIT_USAGE; break;
-        case O_SPE: if (sk_cli_int("finetune", "--steps-per-epoch", optarg, 1, 1 << 30, &spe)) return SK_EXIT_USAGE; break;
-        case O_LR: if (sk_cli_num("finetune", "--lr", optarg, 1e-12, 10, &lr)) return SK_EXIT_USAGE; break;
-        case O_MINLR: if (sk_cli_num("finetune", "--min-lr", optarg, 0, 10, &min_lr)) return SK_EXIT_USAGE; break;
-        case O_WE: if (sk_cli_int("finetune", "--warmup-epochs", optarg, 0, 1 << 20, &we)) return SK_EXIT_USAGE; break;
-        case O_WD: if (sk_cli_num("finetune", "--weight-decay", optarg, 0, 10, &hp.weight_decay)) return SK_EXIT_USAGE; break;
-        case O_CLIP: if (sk_cli_num("finetune", "--clip", optarg, 0, 1e12, &hp.clip_norm)) return SK_EXIT_USAGE; break;
-        case O_RCAUG: f.rc_aug = 1; break;
-        case O_POOL:
-            if (!strcmp(optarg, "last")) pool = SK_POOL_LAST;
-            else if (!strcmp(optarg, "mean")) pool = SK_POOL_MEAN;
-            else return sk_cli_usage("finetune", "--pool: '%s' is not last or mean", optarg);
-            break;
-        case O_CASE: f.tok_flags = SK_DNA_KEEP_CASE; break;
-        case O_EVAL: if (sk_cli_int("finetune", "--eval-every", optarg, 1, (int64_t)1 << 40, &eval_every)) return SK_EXIT_USAGE; break;
-        case O_LOG: logp = optarg; break;
-        case 's': if (sk_cli_int("finetune", "--seed", optarg, 0, INT64_MAX, &seed)) return SK_EXIT_USAGE; break;
-        case '@': if (sk_cli_int("finetune", "--threads", optarg, 0, 4096, &threads)) return SK_EXIT_USAGE; break;
-        case O_DEVICE: device = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'o': out = optarg; break;
-        default: return SK_EXIT_USAGE;
-        }
-    }
+    static const int split_bys[] = {SK_DNA_SPLIT_BY_POSITION, SK_DNA_SPLIT_BY_CHROM}, pools[] = {SK_POOL_LAST, SK_POOL_MEAN};
+    const sk_opt opts[] = {
+        SK_O_SECTION("Data (one of):"),
+        SK_O_FLAG("species", 0, &species, "the inputs are one indexed FASTA per species (class = position; names\n"
+                  "from --labels or the file names); training windows are drawn\n"
+                  "species -> record -> start, uniformly (ssmkit dna windows --species)"),
+        SK_O_LIST("labels", 0, &labels, "A,B,...", "species class names"),
+        SK_O_CHOICE("split-by", 0, &split_by, "position|chrom", split_bys, "position",
+                    "position: first 80% / next 10% / last 10% of each record;\n"
+                    "chrom: --valid-chroms / --test-chroms record names"),
+        SK_O_LIST("valid-chroms", 0, &vchr, "A,B", "valid records (--split-by chrom)"),
+        SK_O_LIST("test-chroms", 0, &tchr, "C,D", "test records (--split-by chrom)"),
+        SK_O_NUM("max-n", 0, &max_n, 0, 1, "0", "F", "drop windows with more than this fraction of N (0 = windows with N dropped)"),
+        SK_O_INT("n-valid", 0, &n_valid, 0, 1 << 24, "1024", "N", "fixed valid windows drawn once from the seed"),
+        SK_O_INT("n-test", 0, &n_test, 0, 1 << 24, "1024", "N", "fixed test windows drawn once from the seed"),
+        SK_O_STR("train", 0, &trainp, NULL, "FILE", "labelled sequences: TSV LABEL<TAB>SEQUENCE or FASTA with label=CLASS in\n"
+                 "the header; a training example is a random window of --length bases of\n"
+                 "a random sequence (shorter ones left-padded with [PAD])"),
+        SK_O_STR("valid", 0, &validp, NULL, "FILE", "labelled sequences scored per sequence as `ssmkit classify`\n"
+                 "does (windows of --length, stride --length, mean log-probabilities)"),
+        SK_O_STR("test", 0, &testp, NULL, "FILE", "as --valid, reported as the test set"),
+        SK_O_LIST("classes", 0, &classes, "A,B,...", "class list (default: the sorted labels of --train)"),
+        SK_O_SECTION("Model and optimization:"),
+        SK_O_STR("init", 0, &init, NULL, "LM", "pretrained LM checkpoint (ssmkit train), mamba_ssm or HF folder"),
+        SK_O_STR("preset", 'p', &preset, NULL, "NAME", "fresh model from a preset [dna-tiny]"),
+        SK_O_STR("config", 'c', &config, NULL, "FILE", "fresh model from a config JSON"),
+        SK_O_INT("length", 'L', &L, 1, (int64_t)1 << 24, "1024", "L", "window length"),
+        SK_O_INT("batch", 'b', &B, 1, 1 << 20, "64", "B", "windows per step"),
+        SK_O_INT("epochs", 0, &epochs, 1, 1 << 20, "10", "N", "epochs"),
+        SK_O_INT("steps-per-epoch", 0, &spe, 1, 1 << 30, "1024", "N", "steps per epoch"),
+        SK_O_NUM("lr", 0, &lr, 1e-12, 10, "1e-4", "LR", "peak learning rate"),
+        SK_O_NUM("min-lr", 0, &min_lr, 0, 10, "1e-6", "LR", "cosine floor"),
+        SK_O_INT("warmup-epochs", 0, &we, 0, 1 << 20, NULL, "N", "linear warm-up epochs [epochs / 2]"),
+        SK_O_NUM("weight-decay", 0, &hp.weight_decay, 0, 10, "0.1", "W", "AdamW decoupled decay (not on A_log, D, norms, biases)"),
+        SK_O_NUM("clip", 0, &hp.clip_norm, 0, 1e12, "1.0", "C", "global gradient-norm clipping, 0 = off"),
+        SK_O_CHOICE("pool", 0, &pool, "last|mean", pools, "last", "last (the paper's head) or mean (average of the hidden states of the\n"
+                    "non-[PAD] positions; generalises better from little labelled data)"),
+        SK_O_FLAG("rc-aug", 0, &f.rc_aug, "reverse-complement each training window with probability 1/2"),
+        SK_O_SET("keep-case", 0, &f.tok_flags, SK_DNA_KEEP_CASE, "lowercase bases as their own tokens (the pretrained LM must agree)"),
+        SK_O_INT("eval-every", 0, &eval_every, 1, (int64_t)1 << 40, NULL, "N", "steps between evaluations [steps per epoch]"),
+        SK_O_STR("log", 0, &logp, NULL, "FILE", "JSON-lines log [STEM.log.jsonl]"),
+        SK_O_SEED('s', &seed, "head init, sampling and fixed valid/test windows"),
+        SK_O_THREADS(&threads, "kernel threads, 0 = all cores"),
+        SK_O_DEVICE(&device),
+        SK_O_QUIET(&quiet, "no progress lines on stderr"),
+        SK_O_OUTPUT(&out, "OUT", "classifier checkpoint to write (required)"),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"finetune", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage("finetune", "--output is required");
     if (species == !!trainp) return sk_cli_usage("finetune", "give exactly one of --species FASTA... or --train FILE");
     if (species && optind + 2 > argc) return sk_cli_usage("finetune", "--species needs at least 2 FASTA files");

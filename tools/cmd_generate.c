@@ -24,20 +24,7 @@ static const char *usage =
     "time and memory per token stay constant. Token files are raw bytes when the model's vocab_size\n"
     "is <= 256 (a byte LM: the output is the text), else little-endian int32.\n"
     "\n"
-    "  -m, --model M            ssmkit checkpoint, mamba_ssm or Hugging Face folder\n"
-    "  -n, --tokens N           tokens to generate (required)\n"
-    "  -o, --output OUT         output file of the generated tokens (- = stdout)\n"
-    "  -P, --prompt-file F      prompt tokens (default: one token --bos)\n"
-    "      --bos ID             first input token without a prompt [0]\n"
-    "  -t, --temperature T      softmax temperature, 0 = greedy [1.0]\n"
-    "  -k, --top-k K            keep the K most likely tokens, 0 = all [0]\n"
-    "  -p, --top-p P            nucleus: smallest set with probability >= P, 1 = off [1.0]\n"
-    "      --include-prompt     write the prompt before the generated tokens\n"
-    "      --chunk C            prefill chunk length [1024]\n"
-    "  -s, --seed S             sampling seed [1]\n"
-    "  -@, --threads T          kernel threads, 0 = all cores [0]\n"
-    "      --device D           cpu | cuda [cpu]\n"
-    "  -h, --help               show this help\n";
+    "Options:\n";
 
 /* tokens from a file: bytes (wide = 0) or int32 LE (wide = 1) */
 static int read_tokens(const char *path, int wide, int64_t vocab, int32_t **out, int64_t *n) {
@@ -168,47 +155,27 @@ static int generate(const char *model, const char *prompt_path, int64_t ntok, co
 }
 
 int cmd_generate(int argc, char **argv) {
-    enum { O_BOS = 1000, O_INCL, O_CHUNK, O_DEVICE };
-    static const struct option lo[] = {{"model", required_argument, 0, 'm'},
-                                       {"tokens", required_argument, 0, 'n'},
-                                       {"output", required_argument, 0, 'o'},
-                                       {"prompt-file", required_argument, 0, 'P'},
-                                       {"bos", required_argument, 0, O_BOS},
-                                       {"temperature", required_argument, 0, 't'},
-                                       {"top-k", required_argument, 0, 'k'},
-                                       {"top-p", required_argument, 0, 'p'},
-                                       {"include-prompt", no_argument, 0, O_INCL},
-                                       {"chunk", required_argument, 0, O_CHUNK},
-                                       {"seed", required_argument, 0, 's'},
-                                       {"threads", required_argument, 0, '@'},
-                                       {"device", required_argument, 0, O_DEVICE},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
-    const char *model = NULL, *out = NULL, *prompt = NULL, *device = "cpu";
-    int64_t ntok = -1, bos = 0, topk = 0, chunk = 1024, seed = 1, threads = 0;
-    double temp = 1.0, topp = 1.0;
-    int incl = 0, c;
-    while ((c = sk_getopt(argc, argv, "m:n:o:P:t:k:p:s:@:h", lo, "generate")) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'o': out = optarg; break;
-        case 'P': prompt = optarg; break;
-        case 'n': bad = sk_cli_int("generate", "--tokens", optarg, 0, INT64_MAX, &ntok); break;
-        case O_BOS: bad = sk_cli_int("generate", "--bos", optarg, 0, INT32_MAX, &bos); break;
-        case 't': bad = sk_cli_num("generate", "--temperature", optarg, 0, 1e6, &temp); break;
-        case 'k': bad = sk_cli_int("generate", "--top-k", optarg, 0, INT32_MAX, &topk); break;
-        case 'p': bad = sk_cli_num("generate", "--top-p", optarg, 0, 1, &topp); break;
-        case O_INCL: incl = 1; break;
-        case O_CHUNK: bad = sk_cli_int("generate", "--chunk", optarg, 1, 1 << 24, &chunk); break;
-        case 's': bad = sk_cli_int("generate", "--seed", optarg, 0, INT64_MAX, &seed); break;
-        case '@': bad = sk_cli_int("generate", "--threads", optarg, 0, 4096, &threads); break;
-        case O_DEVICE: device = optarg; break;
-        case 'h': fputs(usage, stdout); return SK_EXIT_OK;
-        default: return SK_EXIT_USAGE;
-        }
-        if (bad) return SK_EXIT_USAGE;
-    }
+    const char *model = NULL, *out = NULL, *prompt = NULL, *device;
+    int64_t ntok = -1, bos, topk, chunk, seed, threads;
+    double temp, topp;
+    int incl = 0;
+    const sk_opt opts[] = {
+        SK_O_STR("model", 'm', &model, NULL, "M", "ssmkit checkpoint, mamba_ssm or Hugging Face folder"),
+        SK_O_INT("tokens", 'n', &ntok, 0, INT64_MAX, NULL, "N", "tokens to generate (required)"),
+        SK_O_OUTPUT(&out, "OUT", "output file of the generated tokens (- = stdout)"),
+        SK_O_STR("prompt-file", 'P', &prompt, NULL, "F", "prompt tokens (default: one token --bos)"),
+        SK_O_INT("bos", 0, &bos, 0, INT32_MAX, "0", "ID", "first input token without a prompt"),
+        SK_O_NUM("temperature", 't', &temp, 0, 1e6, "1.0", "T", "softmax temperature, 0 = greedy"),
+        SK_O_INT("top-k", 'k', &topk, 0, INT32_MAX, "0", "K", "keep the K most likely tokens, 0 = all"),
+        SK_O_NUM("top-p", 'p', &topp, 0, 1, "1.0", "P", "nucleus: smallest set with probability >= P, 1 = off"),
+        SK_O_FLAG("include-prompt", 0, &incl, "write the prompt before the generated tokens"),
+        SK_O_INT("chunk", 0, &chunk, 1, 1 << 24, "1024", "C", "prefill chunk length"),
+        SK_O_SEED('s', &seed, "sampling seed"),
+        SK_O_THREADS(&threads, "kernel threads, 0 = all cores"),
+        SK_O_DEVICE(&device),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"generate", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("generate", "unexpected argument '%s'", argv[optind]);
     if (!model) return sk_cli_usage("generate", "missing --model M");
     if (ntok < 0) return sk_cli_usage("generate", "missing --tokens N");

@@ -20,8 +20,7 @@ static const char *usage =
     "               vocabulary size, pad token and rule, and the metadata.\n"
     "Every file is fully validated; a malformed one gives 'ssmkit: error: FILE: why' and exit 1.\n"
     "\n"
-    "Options:\n"
-    "  -h, --help   show this help\n";
+    "Options:\n";
 
 /* Print text with every line prefixed by `indent` and tabs (cJSON's indentation) as 2 spaces. */
 static void print_indented(const char *indent, const char *text) {
@@ -163,15 +162,9 @@ static int file_kind(const char *path) {
 }
 
 int cmd_inspect(int argc, char **argv) {
-    static const struct option lo[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = sk_getopt(argc, argv, "h", lo, "inspect")) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return SK_EXIT_OK;
-        }
-        return SK_EXIT_USAGE;
-    }
+    const sk_opt opts[] = {SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"inspect", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("inspect", "no input files");
     int status = SK_EXIT_OK, described = 0;
     for (int i = optind; i < argc; i++) {

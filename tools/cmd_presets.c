@@ -10,19 +10,12 @@ static const char *usage =
     "Without NAME, list the model presets built into this binary (name, architecture, description).\n"
     "With NAME, print that preset's JSON config; save it, edit it, and pass it with --config.\n"
     "\n"
-    "Options:\n"
-    "  -h, --help   show this help\n";
+    "Options:\n";
 
 int cmd_presets(int argc, char **argv) {
-    static const struct option lo[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    while ((c = sk_getopt(argc, argv, "h", lo, "presets")) != -1) {
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return SK_EXIT_OK;
-        }
-        return SK_EXIT_USAGE;
-    }
+    const sk_opt opts[] = {SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){"presets", usage, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
     if (argc - optind > 1) return sk_cli_usage("presets", "too many arguments");
     if (argc - optind == 1) {
         const sk_preset *p = sk_preset_find(argv[optind]);

@@ -37,61 +37,10 @@ static const char *usage =
     "STEM.best.safetensors (best validation) and STEM.train.safetensors (state for --resume), where\n"
     "STEM is CKPT without '.safetensors'. Every option defaults to the \"train\" section of the\n"
     "preset/config (default preset byte-lm-small), else to the value shown. Audio shards (ssmkit\n"
-    "audio prep) start every clip with token 128, so every sample is a target: bits/sample.\n"
-    "\n"
-    "Data and model:\n"
-    "  -d, --data FILE          training data: byte file or token shard\n"
-    "      --valid FILE         validation data (default: the valid split of --data: a shard's\n"
-    "                           valid examples, or the last --valid-fraction of a byte file)\n"
-    "      --valid-fraction F   byte files without --valid: trailing fraction held out [0.05]\n"
-    "  -p, --preset NAME        model preset (ssmkit presets) [byte-lm-small]\n"
-    "  -c, --config FILE        model config JSON (as printed by ssmkit presets NAME)\n"
-    "  -o, --output CKPT        model checkpoint to write (required)\n"
-    "      --resume             continue from STEM.train.safetensors (bitwise, same thread count)\n"
-    "\n"
-    "Optimization:\n"
-    "  -L, --length L           tokens per sequence [512]\n"
-    "  -b, --batch B            sequences per micro-batch [8]\n"
-    "  -n, --steps N            optimizer updates [1000]\n"
-    "      --accum K            micro-batches per update (gradient accumulation) [1]\n"
-    "      --lr LR              peak learning rate [1e-3]\n"
-    "      --min-lr LR          cosine floor [lr / 10]\n"
-    "      --warmup N           linear warm-up updates [min(100, steps / 10)]\n"
-    "      --schedule S         cosine | constant [cosine]\n"
-    "      --clip C             global L2 gradient-norm clipping, 0 = off [1.0]\n"
-    "      --weight-decay W     AdamW decoupled weight decay (not on A_log, D, norms, biases) [0.1]\n"
-    "      --beta1 B, --beta2 B, --eps E   AdamW [0.9, 0.95, 1e-8]\n"
-    "      --length-warmup N    sequence-length warm-up (Mamba App. E.3.3): N updates at each power of\n"
-    "                           two from --warmup-from up to --length, then the rest at --length;\n"
-    "                           tokens per update constant (--tokens-per-step), so the rows per update\n"
-    "                           halve as the length doubles (micro-batches of --batch rows); 0 = off [0]\n"
-    "      --warmup-from L0     first warm-up length [1024]\n"
-    "      --tokens-per-step T  tokens per update with --length-warmup [batch * length * accum]\n"
-    "      --pack 0|1           packed rows (paper §3.5): a shard's examples laid end to end, several\n"
-    "                           per row, the recurrent state reset at each example's start and no\n"
-    "                           target across examples, so short examples fill rows instead of\n"
-    "                           being padded (Mamba LM; validation packed too) [0]\n"
-    "      --chunk N|auto|off   chunked training for long sequences: run each sequence through all\n"
-    "                           layers in chunks of N positions with the states carried, keep only\n"
-    "                           the chunk-boundary states, recompute each chunk's activations in the\n"
-    "                           backward (same gradients, about 1/3 more compute, the activation\n"
-    "                           memory of one chunk); U-Nets: N a multiple of the pool product.\n"
-    "                           auto: off while the activations of batch x length fit in 1 GiB, else\n"
-    "                           the longest power-of-two chunk whose activations fit in 512 MiB [auto]\n"
-    "      --dry-run            print the memory plan (bytes per block and per token, predicted peak\n"
-    "                           resident memory by part) and exit without training (no -o needed)\n"
-    "\n"
-    "Validation, checkpoints, logs:\n"
-    "      --eval-every N       validate every N updates, 0 = only at the end [100]\n"
-    "      --eval-batches N     batches per validation, 0 = the whole valid split [0]\n"
-    "      --ckpt-every N       checkpoint every N updates, 0 = only at the end [500]\n"
-    "      --log-every N        log a training line every N updates [10]\n"
-    "      --log FILE           JSON-lines log (step, loss, bits, lr, grad_norm, tokens_per_s) [STEM.log.jsonl]\n"
-    "  -s, --seed S             model init and batch sampling seed [1]\n"
-    "  -@, --threads T          kernel threads, 0 = all cores [0]\n"
-    "      --device D           cpu | cuda [cpu]\n"
-    "  -q, --quiet              no progress lines on stderr\n"
-    "  -h, --help               show this help\n"
+    "audio prep) start every clip with token 128, so every sample is a target: bits/sample.\n";
+
+/* after the options */
+static const char *epilog =
     "\n"
     "SIGINT/SIGTERM: writes a checkpoint, then exits 130. A NaN/Inf loss or gradient stops training\n"
     "(exit 1) and leaves the last good checkpoint in place.\n"
@@ -425,61 +374,107 @@ static int do_train(run *r, const char *preset, const char *config, const char *
     return rc;
 }
 
+/* A training option given on the command line (--min-lr, -L, ...): checked by T and stored under
+ * its key ("min_lr") in the options given (o->dst, a cJSON object). */
+static int train_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    char key[32], label[40];
+    snprintf(key, sizeof key, "%s", o->name);
+    for (char *p = key; *p; p++)
+        if (*p == '-') *p = '_';
+    snprintf(label, sizeof label, "--%s", o->name);
+    if (set_value(o->dst, find_key(key), arg, label)) return sk_cli_usage(cmd, "%s", sk_errmsg()), -1;
+    return 0;
+}
+
+/* Every key of T has exactly one row in opts (else it could not be given on the command line);
+ * the rows show T's defaults in the help. */
+static int train_rows(sk_opt *opts) {
+    int seen[NT] = {0};
+    for (sk_opt *o = opts; o->type != SK_OPT_END; o++) {
+        if (o->fn != train_opt) continue;
+        char key[32];
+        snprintf(key, sizeof key, "%s", o->name);
+        for (char *p = key; *p; p++)
+            if (*p == '-') *p = '_';
+        int k = find_key(key);
+        if (k < 0 || seen[k]++) return sk_error(SK_EINVAL, "train: option table: --%s is not one training option", o->name);
+        o->shown = T[k].def;
+    }
+    for (int k = 0; k < NT; k++)
+        if (!seen[k]) return sk_error(SK_EINVAL, "train: option table: training option %s has no row", T[k].key);
+    return SK_OK;
+}
+
 int cmd_train(int argc, char **argv) {
-    enum { O_BASE = 1000 };
-    struct option lo[NT + 9];
-    char names[NT][32];
-    int n = 0;
-    for (int k = 0; k < NT; k++) {
-        snprintf(names[k], sizeof names[k], "%s", T[k].key);
-        for (char *p = names[k]; *p; p++)
-            if (*p == '_') *p = '-';
-        lo[n++] = (struct option){names[k], required_argument, 0, O_BASE + k};
-    }
-    lo[n++] = (struct option){"preset", required_argument, 0, 'p'};
-    lo[n++] = (struct option){"config", required_argument, 0, 'c'};
-    lo[n++] = (struct option){"output", required_argument, 0, 'o'};
-    lo[n++] = (struct option){"resume", no_argument, 0, 'r'};
-    lo[n++] = (struct option){"quiet", no_argument, 0, 'q'};
-    lo[n++] = (struct option){"help", no_argument, 0, 'h'};
-    lo[n++] = (struct option){"dry-run", no_argument, 0, 'D'};
-    lo[n] = (struct option){0, 0, 0, 0};
-    static const struct {
-        char c;
-        const char *key;
-    } shorts[] = {{'d', "data"}, {'L', "length"}, {'b', "batch"}, {'n', "steps"}, {'s', "seed"}, {'@', "threads"}};
     const char *preset = NULL, *config = NULL, *out = NULL;
-    int resume = 0, quiet = 0, dry_run = 0, c;
+    int resume = 0, quiet = 0, dry_run = 0;
     cJSON *cli = cJSON_CreateObject(); /* the options given, as strings/numbers under their keys */
-    int status = SK_EXIT_OK;
-    while ((c = sk_getopt(argc, argv, "d:L:b:n:s:@:p:c:o:qh", lo, "train")) != -1) {
-        int k = c >= O_BASE ? c - O_BASE : -1;
-        for (size_t i = 0; k < 0 && i < sizeof shorts / sizeof shorts[0]; i++)
-            if (shorts[i].c == c) k = find_key(shorts[i].key);
-        if (k >= 0) {
-            char label[40];
-            snprintf(label, sizeof label, "--%s", names[k]);
-            if (set_value(cli, k, optarg, label)) {
-                status = sk_cli_usage("train", "%s", sk_errmsg());
-                break;
-            }
-            continue;
-        }
-        if (c == 'p') preset = optarg;
-        else if (c == 'c') config = optarg;
-        else if (c == 'o') out = optarg;
-        else if (c == 'r') resume = 1;
-        else if (c == 'q') quiet = 1;
-        else if (c == 'D') dry_run = 1;
-        else if (c == 'h') {
-            fputs(usage, stdout);
-            cJSON_Delete(cli);
-            return SK_EXIT_OK;
-        } else {
-            status = SK_EXIT_USAGE;
-            break;
-        }
+#define TRAIN_OPT(n, s, m, h) SK_O_FN(n, s, cli, train_opt, m, h)
+    sk_opt opts[] = {
+        SK_O_SECTION("Data and model:"),
+        TRAIN_OPT("data", 'd', "FILE", "training data: byte file or token shard"),
+        TRAIN_OPT("valid", 0, "FILE", "validation data (default: the valid split of --data: a shard's\n"
+                                      "valid examples, or the last --valid-fraction of a byte file)"),
+        TRAIN_OPT("valid-fraction", 0, "F", "byte files without --valid: trailing fraction held out"),
+        SK_O_STR("preset", 'p', &preset, NULL, "NAME", "model preset (ssmkit presets) [byte-lm-small]"),
+        SK_O_STR("config", 'c', &config, NULL, "FILE", "model config JSON (as printed by ssmkit presets NAME)"),
+        SK_O_OUTPUT(&out, "CKPT", "model checkpoint to write (required)"),
+        SK_O_FLAG("resume", 0, &resume, "continue from STEM.train.safetensors (bitwise, same thread count)"),
+        SK_O_SECTION("Optimization:"),
+        TRAIN_OPT("length", 'L', "L", "tokens per sequence"),
+        TRAIN_OPT("batch", 'b', "B", "sequences per micro-batch"),
+        TRAIN_OPT("steps", 'n', "N", "optimizer updates"),
+        TRAIN_OPT("accum", 0, "K", "micro-batches per update (gradient accumulation)"),
+        TRAIN_OPT("lr", 0, "LR", "peak learning rate"),
+        TRAIN_OPT("min-lr", 0, "LR", "cosine floor [lr / 10]"),
+        TRAIN_OPT("warmup", 0, "N", "linear warm-up updates [min(100, steps / 10)]"),
+        TRAIN_OPT("schedule", 0, "S", "cosine | constant"),
+        TRAIN_OPT("clip", 0, "C", "global L2 gradient-norm clipping, 0 = off"),
+        TRAIN_OPT("weight-decay", 0, "W", "AdamW decoupled weight decay (not on A_log, D, norms, biases)"),
+        TRAIN_OPT("beta1", 0, "B", "AdamW first-moment decay"),
+        TRAIN_OPT("beta2", 0, "B", "AdamW second-moment decay"),
+        TRAIN_OPT("eps", 0, "E", "AdamW epsilon"),
+        TRAIN_OPT("length-warmup", 0, "N", "sequence-length warm-up (Mamba App. E.3.3): N updates at each power of\n"
+                  "two from --warmup-from up to --length, then the rest at --length;\n"
+                  "tokens per update constant (--tokens-per-step), so the rows per update\n"
+                  "halve as the length doubles (micro-batches of --batch rows); 0 = off"),
+        TRAIN_OPT("warmup-from", 0, "L0", "first warm-up length"),
+        TRAIN_OPT("tokens-per-step", 0, "T", "tokens per update with --length-warmup [batch * length * accum]"),
+        TRAIN_OPT("pack", 0, "0|1", "packed rows (paper §3.5): a shard's examples laid end to end, several\n"
+                  "per row, the recurrent state reset at each example's start and no\n"
+                  "target across examples, so short examples fill rows instead of\n"
+                  "being padded (Mamba LM; validation packed too)"),
+        TRAIN_OPT("chunk", 0, "N|auto|off", "chunked training for long sequences: run each sequence through all\n"
+                  "layers in chunks of N positions with the states carried, keep only\n"
+                  "the chunk-boundary states, recompute each chunk's activations in the\n"
+                  "backward (same gradients, about 1/3 more compute, the activation\n"
+                  "memory of one chunk); U-Nets: N a multiple of the pool product.\n"
+                  "auto: off while the activations of batch x length fit in 1 GiB, else\n"
+                  "the longest power-of-two chunk whose activations fit in 512 MiB"),
+        SK_O_FLAG("dry-run", 0, &dry_run, "print the memory plan (bytes per block and per token, predicted peak\n"
+                  "resident memory by part) and exit without training (no -o needed)"),
+        SK_O_SECTION("Validation, checkpoints, logs:"),
+        TRAIN_OPT("eval-every", 0, "N", "validate every N updates, 0 = only at the end"),
+        TRAIN_OPT("eval-batches", 0, "N", "batches per validation, 0 = the whole valid split"),
+        TRAIN_OPT("ckpt-every", 0, "N", "checkpoint every N updates, 0 = only at the end"),
+        TRAIN_OPT("log-every", 0, "N", "log a training line every N updates"),
+        TRAIN_OPT("log", 0, "FILE", "JSON-lines log (step, loss, bits, lr, grad_norm, tokens_per_s) [STEM.log.jsonl]"),
+        TRAIN_OPT("seed", 's', "S", "model init and batch sampling seed"),
+        TRAIN_OPT("threads", '@', "T", "kernel threads, 0 = all cores"),
+        TRAIN_OPT("device", 0, "D", "cpu | cuda"),
+        SK_O_QUIET(&quiet, "no progress lines on stderr"),
+        SK_O_HELP, SK_O_END};
+#undef TRAIN_OPT
+    if (train_rows(opts)) {
+        cJSON_Delete(cli);
+        return sk_cli_fail(NULL);
     }
+    int status = sk_cli_parse(&(const sk_cli){"train", usage, opts, epilog}, argc, argv);
+    if (status != SK_CLI_GO) {
+        cJSON_Delete(cli);
+        return status;
+    }
+    status = SK_EXIT_OK;
     if (!status && optind < argc) status = sk_cli_usage("train", "unexpected argument '%s'", argv[optind]);
     if (!status && !out && !dry_run) status = sk_cli_usage("train", "missing -o CKPT");
     if (!status && preset && config) status = sk_cli_usage("train", "give --preset or --config, not both");

@@ -1,5 +1,6 @@
 /* sk_mamba_chunk.c — chunked training of the Mamba LM with recomputation (sk_mamba.h,
- * sk_mamba_lm_set_chunk; issue 12).
+ * sk_mamba_lm_set_chunk; models/README.md §Chunking). Calls the passes of sk_mamba_lm.c; called
+ * by the entry points of sk_mamba.c (mamba_chunk_impl.h).
  *
  * A sequence of L positions is cut into chunks [c*C, min((c+1)*C, L)), c = 0..n-1. With s_c the
  * recurrent state (every block's conv and SSM state) at the start of chunk c (s_0 = 0 or the
@@ -15,9 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_mamba.h"
-#include "models/sk_mamba_internal.h"
-#include "models/sk_ssm.h"
+#include "models/mamba_chunk_impl.h"
 
 #define TRY(x)                                                                                     \
     do {                                                                                           \
@@ -63,11 +62,11 @@ int sk_mamba_lm_set_chunk(sk_mamba_lm *m, int64_t chunk, int64_t max_total) {
     if (!h) return sk_error(SK_ENOMEM, "mamba: out of memory");
     m->ch = h;
     h->chunk = chunk, h->max_total = max_total, h->nslots = (max_total + chunk - 1) / chunk;
-    const int alloc = !(m->flags & SK_MAMBA_PLAN);
+    const int alloc = !(m->flags & SK_MODEL_PLAN);
     const int64_t B = m->max_b;
     int rc = sk_mamba_lm_state_make(m, B, alloc, &h->ws);
-    if (!rc && (m->flags & SK_MAMBA_GRADS)) rc = sk_mamba_lm_state_make(m, B, alloc, &h->ga);
-    if (!rc && (m->flags & SK_MAMBA_GRADS)) rc = sk_mamba_lm_state_make(m, B, alloc, &h->gb);
+    if (!rc && (m->flags & SK_MODEL_GRADS)) rc = sk_mamba_lm_state_make(m, B, alloc, &h->ga);
+    if (!rc && (m->flags & SK_MODEL_GRADS)) rc = sk_mamba_lm_state_make(m, B, alloc, &h->gb);
     if (!rc) h->S = h->ws->arena.total;
     if (!rc && alloc) rc = m->be->alloc((void **)&h->bound, (size_t)(h->nslots * h->S) * sizeof(float));
     if (!rc && alloc) {
@@ -85,13 +84,13 @@ int sk_mamba_lm_set_chunk(sk_mamba_lm *m, int64_t chunk, int64_t max_total) {
 void sk_mamba_lm_memory(const sk_mamba_lm *m, sk_model_mem *o) {
     memset(o, 0, sizeof *o);
     o->params = sk_arena_bytes(&m->pa);
-    o->grads = (m->flags & SK_MAMBA_GRADS) ? sk_arena_bytes(&m->ga) : 0;
+    o->grads = (m->flags & SK_MODEL_GRADS) ? sk_arena_bytes(&m->ga) : 0;
     o->acts = sk_arena_bytes(&m->aa);
     o->act_block = m->act_block, o->nblocks = m->cfg.n_layer;
     o->host = m->max_b * m->max_L * (int64_t)sizeof(float); /* host_loss */
     const struct sk_lm_chunker *h = m->ch;
     if (h) {
-        o->chunk_states = (h->nslots + 1 + ((m->flags & SK_MAMBA_GRADS) ? 2 : 0)) * h->S * (int64_t)sizeof(float);
+        o->chunk_states = (h->nslots + 1 + ((m->flags & SK_MODEL_GRADS) ? 2 : 0)) * h->S * (int64_t)sizeof(float);
         o->host += m->max_b * (h->max_total + h->chunk) * (2 * (int64_t)sizeof(int32_t) + 1);
     }
 }
@@ -133,7 +132,7 @@ int sk_mamba_lm_forward_chunked(sk_mamba_lm *m, const int32_t *tokens, const int
     struct sk_lm_chunker *h = m->ch;
     const int64_t V = m->cfg.vocab_padded, S = h->S;
     m->fwd_ok = 0, m->fwd_chunked = 0, m->have_dlogits = 0;
-    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MAMBA_PLAN) cannot run");
+    if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MODEL_PLAN) cannot run");
     if (b < 1 || b > m->max_b || L > h->max_total)
         return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the chunked model's %lld x %lld",
                         (long long)b, (long long)L, (long long)m->max_b, (long long)h->max_total);

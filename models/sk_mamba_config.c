@@ -1,10 +1,10 @@
-/* sk_mamba_config.c — Mamba LM configuration: ssmkit JSON, mamba_ssm config.json and Hugging Face
- * MambaConfig field names (mamba-v1.md §1.1, §4.1, §4.3). See sk_mamba.h. */
+/* sk_mamba_config.c — Mamba LM / block configuration: ssmkit JSON, mamba_ssm config.json and
+ * Hugging Face MambaConfig field names (models/README.md §Configs). See sk_mamba_config.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_mamba.h"
+#include "models/sk_mamba_config.h"
 #include "src/sk_json.h"
 
 void sk_mamba_config_defaults(sk_mamba_config *c) {

@@ -2,14 +2,14 @@
  *  - initialization statistics (mamba-v1.md §1.2, §4.4), tolerances stated at each check;
  *  - step equals forward (<= 1e-4 relative) for the block and the LM over >= 300 tokens, the LM
  *    for every block kind (Mamba with real or complex S6, Mamba-S4 real/complex, S4+MLP
- *    real/complex; models/sk_ssm.h), as are chunked calls and resets;
+ *    real/complex; models/README.md §Block kinds), as are chunked calls and resets;
  *  - chunked calls with state carry equal one call (forward, LM and block; block backward with
  *    state gradients passed between chunks equals the one-call backward);
  *  - bad input: tokens outside the vocabulary, batch too large. */
 #include <math.h>
 #include "models/sk_mamba.h"
-#include "models/sk_mamba_internal.h"
-#include "models/sk_ssm.h"
+#include "models/mamba_lm_impl.h"
+#include "models/ssm_impl.h"
 #include "models/sk_presets.h"
 #include "src/sk_json.h"
 #include <unistd.h>
@@ -288,7 +288,7 @@ static void test_config(void) {
     cJSON_Delete(o);
 }
 
-/* The SSM layer family's config fields, parameter table and initialization (models/sk_ssm.h). */
+/* The SSM layer family's config fields, parameter table and initialization (models/README.md §Block kinds). */
 static void test_ssm_kinds(void) {
     sk_mamba_config c;
     cJSON *o = cJSON_Parse("{\"d_model\": 20, \"n_layer\": 1, \"vocab_size\": 5, \"block\": \"s4-mlp\"}");

@@ -1,6 +1,6 @@
-/* mamba_lm_impl.h — private to models/ (not installed): the Mamba LM's structures and the passes
- * defined in sk_mamba_lm.c, used by sk_mamba.c (entry points), sk_mamba_chunk.c (chunked
- * training) and sk_mamba_io.c (checkpoints). The public API is sk_mamba.h. */
+/* mamba_lm_impl.h — private to models/ (not installed): the Mamba LM's structures, shared by
+ * sk_mamba.c (the LM), sk_mamba_chunk.c (chunked training) and sk_mamba_io.c (checkpoints). The
+ * public API is sk_mamba.h. Declares no functions. */
 #ifndef MAMBA_LM_IMPL_H
 #define MAMBA_LM_IMPL_H
 
@@ -46,16 +46,5 @@ struct sk_mamba_lm_state {
     void *base;
     sk_mamba_state *layer; /* (n_layer) */
 };
-
-/* sk_mamba_lm.c */
-int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
-                                 sk_mamba_lm_state *st);
-int sk_mamba_lm_backbone_backward(sk_mamba_lm *m, const sk_mamba_lm_state *dst_out, sk_mamba_lm_state *dst_in);
-int sk_mamba_lm_head_forward(sk_mamba_lm *m, const int32_t *targets, int64_t rows, int64_t count, double *loss);
-int sk_mamba_lm_head_backward(sk_mamba_lm *m);
-/* a recurrent state for b sequences; alloc = 0: only its size table (st->base NULL) */
-int sk_mamba_lm_state_make(const sk_mamba_lm *m, int64_t b, int alloc, sk_mamba_lm_state **out);
-/* free what sk_mamba_lm_create allocated (the chunker, m->ch, is the caller's: sk_mamba_lm_free) */
-void sk_mamba_lm_release(sk_mamba_lm *m);
 
 #endif

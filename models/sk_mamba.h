@@ -1,8 +1,6 @@
-/* sk_mamba.h — the Mamba language model (public API). Its code is spread over sk_mamba.c (the
- * entry points that choose between the plain and the chunked pass), sk_mamba_lm.c (arenas,
- * parameters, init, the backbone and head passes, recurrent states), sk_mamba_chunk.c (chunked
- * training) and sk_mamba_io.c (checkpoints); the config is sk_mamba_config.h, the blocks
- * mamba_block_impl.h (private).
+/* sk_mamba.h — the Mamba language model (public API), defined in sk_mamba.c (which drives the
+ * chunked training of sk_mamba_chunk.c); checkpoints are sk_mamba_io.h (included here), the
+ * config sk_mamba_config.h, the blocks mamba_block_impl.h (private).
  *
  * LM: tokens -> embedding -> n_layer x [r = r + Mamba(RMSNorm(r))] -> RMSNorm -> logits through
  * the (tied) head. Tensors are (batch, len, features) row-major in backend memory; models call
@@ -18,6 +16,7 @@
 #include <stdint.h>
 #include "kernels/sk_backend.h"
 #include "models/sk_mamba_config.h"
+#include "models/sk_mamba_io.h"
 #include "models/sk_model.h"
 #include "models/sk_param.h"
 #include "src/sk_error.h"
@@ -119,20 +118,6 @@ void sk_mamba_lm_state_free(sk_mamba_lm_state *st);
 int64_t sk_mamba_lm_state_batch(const sk_mamba_lm_state *st); /* its b */
 /* One token per sequence (host (b)) -> logits (host (b, vocab_padded), or NULL). */
 int sk_mamba_lm_step(sk_mamba_lm *m, sk_mamba_lm_state *st, const int32_t *tokens, float *logits) SK_RESULT_USED;
-
-/* Save as an ssmkit checkpoint: safetensors, fp32, names of sk_mamba_lm_param, config JSON in
- * __metadata__["config"], written atomically. */
-int sk_mamba_lm_save(const sk_mamba_lm *m, const char *path) SK_RESULT_USED;
-/* Load from an ssmkit checkpoint file, a mamba_ssm folder (config.json + model.safetensors) or a
- * Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json shards).
- * pytorch_model.bin is refused with a "convert to safetensors" message; a tensor whose shape
- * does not match the config is an error naming it. */
-int sk_mamba_lm_load(sk_mamba_lm **out, const char *path, const sk_backend *be, int64_t max_batch,
-                     int64_t max_len, int flags) SK_RESULT_USED;
-/* Read only the config of what sk_mamba_lm_load accepts. */
-int sk_mamba_load_config(const char *path, sk_mamba_config *c) SK_RESULT_USED;
-/* Write the gradients (host copies, fp32) as safetensors under the parameter names. */
-int sk_mamba_lm_save_grads(const sk_mamba_lm *m, const char *path) SK_RESULT_USED;
 
 #ifdef __cplusplus
 }

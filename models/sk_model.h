@@ -1,7 +1,8 @@
 /* sk_model.h — one interface over the model kinds of models/: the Mamba LM (sk_mamba.h), the
  * U-Net (sk_unet.h) and the sequence classifier (sk_classifier.h). Defined in sk_model.c (the
- * dispatch on a config's "arch", done here once) and sk_model_plan.c (the memory plan); each kind
- * fills the table of models/model_impl.h in sk_model_lm.c, sk_model_unet.c, sk_model_clf.c.
+ * dispatch on a config's "arch", done here once); each kind fills the table of
+ * models/model_impl.h in sk_model_lm.c, sk_model_unet.c, sk_model_clf.c. The memory plan of
+ * training a model is sk_model_plan.h.
  *
  * A model is created from a config (a preset, a JSON file or object) or loaded from a checkpoint,
  * for batches of at most max_batch x max_len tokens. What each operation means for every kind
@@ -157,27 +158,6 @@ int sk_model_step(sk_model *m, sk_model_state *st, const int32_t *tokens, float 
 /* ---- checkpoints ---- */
 int sk_model_save(const sk_model *m, const char *path) SK_RESULT_USED;
 int sk_model_save_grads(const sk_model *m, const char *path) SK_RESULT_USED;
-
-/* ---- memory plan (sk_model_plan.c): `ssmkit train --chunk` and `--dry-run` ---- */
-/* the chunk budget of "auto": no chunking while the activations of batch x length fit in
- * SK_PLAN_AUTO_OFF bytes; otherwise the longest chunk (a power of two times the length multiple)
- * whose activations fit in SK_PLAN_AUTO_CHUNK bytes */
-#define SK_PLAN_AUTO_OFF ((int64_t)1 << 30)
-#define SK_PLAN_AUTO_CHUNK ((int64_t)512 << 20)
-/* Resolve a chunk spec: "auto", "off" (or "0"), or a length N >= 1. *chunk = 0 means no chunking
- * (also when N >= L). why: a short reason for the log. */
-int sk_model_plan_chunk(const sk_model_config *c, const sk_backend *be, int64_t b, int64_t L, const char *spec,
-                        int64_t *chunk, char *why, size_t why_len) SK_RESULT_USED;
-/* The model for training b x L with the chunk (0 = none): created with max_len = chunk (or L),
- * gradients on, chunking set. */
-int sk_model_plan_create(const sk_model_config *c, const sk_backend *be, int64_t b, int64_t L, int64_t chunk,
-                         sk_model **out) SK_RESULT_USED;
-/* The --dry-run report (the memory model is described in models/README.md §Memory plan). data:
- * the data files (NULL-terminated; missing files count 0); nsources: data sources with a row
- * buffer; threads: kernel threads. *peak receives the predicted peak in bytes. */
-int sk_model_plan_report(FILE *out, const sk_model_config *c, const char *what, const sk_backend *be, int64_t b,
-                         int64_t L, int64_t chunk, const char *const *data, int nsources, int threads,
-                         int64_t *peak) SK_RESULT_USED;
 
 #ifdef __cplusplus
 }

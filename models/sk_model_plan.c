@@ -1,10 +1,10 @@
 /* sk_model_plan.c — the memory plan of training a model: the chunk choice of --chunk, the model
- * built for it and the --dry-run report (sk_model.h; the memory model: models/README.md §Memory
- * plan). */
+ * built for it and the --dry-run report (sk_model_plan.h; the memory model: models/README.md
+ * §Memory plan). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "models/sk_model.h"
+#include "models/sk_model_plan.h"
 
 /* Runtime terms of the memory model, measured on dev-2c: the peak RSS of one update of dna-1.4m at
  * L 1024 and 2^16 (2 threads) minus the planned terms, about 6 MiB in both (a binary without CUDA,

@@ -1,5 +1,5 @@
 /* sk_trainplan.h — the memory plan of `ssmkit train` in the form tools/cmd_train.c takes
- * (sk_any_config, a Mamba LM or a U-Net pointer): thin forms of sk_model_plan_* (models/sk_model.h,
+ * (sk_any_config, a Mamba LM or a U-Net pointer): thin forms of sk_model_plan_* (models/sk_model_plan.h,
  * where the plan and the memory model live; models/README.md §Memory plan). tools/ only; goes
  * once cmd_train takes an sk_model.
  */
@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "models/sk_model_plan.h"
 #include "tools/sk_lm.h"
 
 /* sk_model_plan_chunk */

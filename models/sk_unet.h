@@ -75,7 +75,8 @@ int sk_unet_nparams(const sk_unet *m);
 const sk_param *sk_unet_param(const sk_unet *m, int i);
 int64_t sk_unet_numel(const sk_unet *m);
 /* Initialization: blocks as sk_mamba_param_init (out_proj scaled by the total block count);
- * embedding N(0, 1) (nn.Embedding); pools and head nn.Linear default U(+-1/sqrt(fan_in)). */
+ * embedding N(0, 0.02) (the rule of sk_init.c); pools and head nn.Linear default
+ * U(+-1/sqrt(fan_in)). */
 int sk_unet_init(sk_unet *m, uint64_t seed) SK_RESULT_USED;
 
 /* tokens, targets: host (b, L), targets -1 = ignored; L a multiple of the pool product
@@ -107,8 +108,8 @@ int sk_unet_forward_state(sk_unet *m, sk_unet_state *st, const int32_t *tokens, 
                           double *loss) SK_RESULT_USED;
 
 /* Recurrent generation (models/README.md §U-Net): state for b <= max_batch sequences; each step
- * consumes one token per sequence and gives the logits (host (b, vocab)) of the next. Coarser levels run every P_k
- * steps; constant work per sample on average. */
+ * consumes one token per sequence and gives the logits (host (b, vocab)) of the next. Coarser
+ * levels run every P_k steps; constant work per sample on average. */
 int sk_unet_state_create(sk_unet *m, int64_t b, sk_unet_state **out) SK_RESULT_USED;
 int sk_unet_state_reset(sk_unet_state *st) SK_RESULT_USED;
 void sk_unet_state_free(sk_unet_state *st);

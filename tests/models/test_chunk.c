@@ -1,4 +1,4 @@
-/* test_chunk.c — chunked training with recomputation (issue 12) equals the unchunked model.
+/* test_chunk.c — chunked training with recomputation (models/README.md §Chunking) equals the unchunked model.
  *
  * Mamba LM (sk_mamba_lm_set_chunk): for real S6, complex S6, Mamba-S4 (S4D-Lin) and S4+MLP
  * (S4D-Real) blocks, batch 2 x L = 100 with ignored targets, chunks of 7, 32, 50 and 99 positions

@@ -1,5 +1,5 @@
 /* test_mamba.c — the Mamba block and LM on the CPU backend:
- *  - initialization statistics (mamba-v1.md §1.2, §4.4), tolerances stated at each check;
+ *  - initialization statistics (models/README.md §Initialization), tolerances stated at each check;
  *  - step equals forward (<= 1e-4 relative) for the block and the LM over >= 300 tokens, the LM
  *    for every block kind (Mamba with real or complex S6, Mamba-S4 real/complex, S4+MLP
  *    real/complex; models/README.md §Block kinds), as are chunked calls and resets;
@@ -102,14 +102,14 @@ static void test_init_stats(void) {
     int has_head = 0;
     for (int i = 0; i < sk_mamba_lm_nparams(m); i++) has_head |= !strcmp(sk_mamba_lm_param(m, i)->name, "lm_head.weight");
     SK_CHECK(!has_head, "tied model has no lm_head.weight");
-    /* parameter count formula of mamba-v1.md §1.2 */
+    /* parameter count of the Mamba LM: embedding, per layer norm + mixer, final norm */
     int64_t d = c.d_model, R = c.dt_rank, W = c.d_conv;
     int64_t per = 2 * Di * d + Di * W + Di + Di * (R + 2 * N) + R * Di + Di + Di * N + Di + Di * d + d;
     SK_CHECK(sk_mamba_lm_numel(m) == nl * per + c.vocab_padded * d + d, "parameter count");
     sk_mamba_lm_free(m);
 }
 
-/* mamba-130m's parameter count (mamba-v1.md §1.2: 129,135,360) from the config alone. */
+/* mamba-130m's parameter count (129,135,360, the published model's) from the config alone. */
 static void test_count_130m(void) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);

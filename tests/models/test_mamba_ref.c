@@ -216,7 +216,7 @@ int main(int argc, char **argv) {
         snprintf(p, sizeof p, "%s/hf", fx);
         parity("Hugging Face folder (2 shards)", p, verbose);
         io_errors();
-        /* the SSM layer family (issue 7): one LM per block kind, written by
+        /* the SSM layer family (models/README.md §Block kinds): one LM per block kind, written by
          * tests/reference/make_ssm_fixtures.py (same B x L, d_model 20, d_state 5) */
         static const char *const kinds[] = {"s6_complex", "mamba_s4d_real", "mamba_s4d_lin", "s4mlp_real", "s4mlp_lin"};
         sk_st *mamba_expct = expct;

@@ -1,8 +1,8 @@
-/* test_unet.c — the U-Net (issue 8).
+/* test_unet.c — the U-Net (models/README.md §U-Net).
  *   parity: tests/models/fixtures/unet_ref/<case> (written by tests/reference/make_unet_fixtures.py,
  *     float64 PyTorch with torch's own pool reshapes): logits, loss and every gradient within 1e-4
  *     relative (max|got - ref| / max|ref| per tensor).
- *   step: the recurrent step (sashimi-s4.md §2) equals the parallel forward at every position,
+ *   step: the recurrent step (models/README.md §U-Net) equals the parallel forward at every position,
  *     for pools [4, 4] (L = 128 = 8 coarsest frames) and [16, 16] (L = 2048 = 8 frames), batch 2,
  *     random init with mixed block kinds; then a reset state reproduces the first run.
  *   errors: a length that is not a multiple of the pool product; a checkpoint with a wrong shape;

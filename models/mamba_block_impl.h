@@ -22,7 +22,7 @@ typedef struct sk_mamba_w {   /* parameters (or their gradients) of one block */
     float *A_log;     /* (Di, N); A = -exp(A_log) */
     float *D;         /* (Di) */
     float *out_proj;  /* (d, Di) */
-    /* the SSM layer family (models/sk_ssm.h; NULL where the kind has none). H = Di in a Mamba
+    /* the SSM layer family (models/README.md §Block kinds; NULL where the kind has none). H = Di in a Mamba
      * block, d in an S4 block; K = 2 for complex kinds */
     float *A_imag;    /* (H, N) imaginary part of A (s6-complex, s4d-lin) */
     float *log_dt;    /* (H) S4D step: dt = exp(log_dt) */

@@ -19,7 +19,7 @@
 /* Scan arguments shared by the forward and the backward of a block. */
 static sk_scan_f32 block_scan(const sk_mamba_config *c, const sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
                               int64_t L, const uint8_t *reset, sk_mamba_scratch *scr) {
-    /* complex S6: B and C are N (re, im) pairs each, A = -exp(A_log) + i A_imag (sk_ssm.h) */
+    /* complex S6: B and C are N (re, im) pairs each, A = -exp(A_log) + i A_imag (models/README.md §Block kinds) */
     const int64_t Di = c->d_inner, N = c->d_state, NK = sk_ssm_nk(c), R = c->dt_rank, Dx = R + 2 * NK;
     const int cplx = sk_ssm_complex(c);
     sk_scan_f32 p = {

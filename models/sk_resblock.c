@@ -15,7 +15,7 @@ int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *o
     const size_t bytes = (size_t)(rows * d) * sizeof(float);
     TRY(be->rmsnorm_fwd(hn, rstd, in, norm_w, rows, d, (float)c->norm_epsilon));
     if (c->block == SK_BLOCK_S4_MLP) {
-        /* S4+MLP (sk_ssm.h): mid = in + S4(RMSNorm(in)); out = mid + MLP(RMSNorm2(mid)) */
+        /* S4+MLP (models/README.md §Block kinds): mid = in + S4(RMSNorm(in)); out = mid + MLP(RMSNorm2(mid)) */
         TRY(sk_s4block_forward(be, c, mo, a, hn, w, b, L, reset, st, scr));
         TRY(be->copy(a->mid, in, bytes));
         TRY(be->axpy(a->mid, mo, 1.0f, rows * d));

@@ -19,9 +19,9 @@
  *   down.weight (H*e, p, H):   W[o, j, h] = W_torch[o, h*p + j]
  *   up.weight   (p, H/e, H):   W[j, h, i] = W_torch[h*p + j, i];  up.bias (p, H/e) likewise.
  *
- * Parameter names: embedding.weight; {down,up}.{k}.blocks.{i}.<block names of sk_ssm.h without
- * "backbone.layers.N.">; center.blocks.{i}.*; down.{k}.pool.{weight,bias}; up.{k}.pool.{weight,
- * bias}; norm_f.weight; lm_head.{weight,bias}.
+ * Parameter names (models/README.md §Checkpoint names): embedding.weight;
+ * {down,up}.{k}.blocks.{i}.<the layer's names without "backbone.layers.N.">; center.blocks.{i}.*;
+ * down.{k}.pool.{weight,bias}; up.{k}.pool.{weight,bias}; norm_f.weight; lm_head.{weight,bias}.
  *
  * Config JSON: {"arch": "unet", "d_model", "n_layer" (blocks per stage), "pool": [p...],
  * "pool_expand" (2), "vocab_size" (256), "norm_epsilon" (1e-5), "outer": {block}, "center":

@@ -14,7 +14,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include "kernels/sk_backend.h"
 #include "src/sk_error.h"
 

@@ -3,6 +3,7 @@
 # every pair (a, b) of models/*.o members of the library, not both "a uses a symbol b defines" and
 # "b uses a symbol a defines" (nm: U = used, T = defined text). models/README.md §Files.
 lib=${1:?usage: test_model_calls.sh libssmkit.a}
+command -v nm >/dev/null || { echo "nm (binutils) not found: skipped"; exit 77; }
 src=${SSMKIT_SRC:?}
 members=$(for f in "$src"/models/*.c; do basename "$f" .c; done)
 tmp=$(mktemp -d)

@@ -208,7 +208,7 @@ static void test_lm_step(int ssm, int block, const char *kind) {
  * gradient handed from the second chunk to the first equals the one-call backward. */
 static void test_block(void) {
     const int64_t b = 2, L = 301, split = 120;
-    sk_mamba_lm *m = make_model(b, L, SK_MAMBA_GRADS);
+    sk_mamba_lm *m = make_model(b, L, SK_MODEL_GRADS);
     const sk_backend *be = sk_backend_cpu();
     const sk_mamba_config *c = &m->cfg;
     const int64_t d = c->d_model, rows = b * L, Di = c->d_inner, N = c->d_state, W = c->d_conv;

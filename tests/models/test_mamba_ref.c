@@ -35,7 +35,7 @@ enum { B = 2, L = 13 };
 static double parity(const char *what, const char *path, int verbose) {
     double worst = 0;
     sk_mamba_lm *m;
-    int rc = sk_mamba_lm_load(&m, path, sk_backend_cpu(), B, L, SK_MAMBA_GRADS);
+    int rc = sk_mamba_lm_load(&m, path, sk_backend_cpu(), B, L, SK_MODEL_GRADS);
     SK_CHECK(rc == 0, "%s: load: %s", what, sk_errmsg());
     if (rc) return INFINITY;
     const sk_mamba_config *c = sk_mamba_lm_config(m);

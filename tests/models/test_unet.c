@@ -39,7 +39,7 @@ static void parity(const char *src, const char *cs) {
     if (!ex) return;
     snprintf(p, sizeof p, "%s/tests/models/fixtures/unet_ref/%s/ssmkit.safetensors", src, cs);
     sk_unet *m = NULL;
-    SK_CHECK(sk_unet_load(&m, p, sk_backend_cpu(), B, L, SK_MAMBA_GRADS) == 0, "%s: load: %s", cs, sk_errmsg());
+    SK_CHECK(sk_unet_load(&m, p, sk_backend_cpu(), B, L, SK_MODEL_GRADS) == 0, "%s: load: %s", cs, sk_errmsg());
     if (!m) {
         sk_st_close(ex);
         return;

@@ -95,8 +95,8 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
     sk_arena_init(&c->aa, "head activations", sizeof(float));
     if (!rc) rc = sk_arena_add(&c->pa, "classifier.weight", K * c->d, (void **)&c->W);
     if (!rc) rc = sk_arena_add(&c->pa, "classifier.bias", K, (void **)&c->bias);
-    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_add(&c->ga, "classifier.weight", K * c->d, (void **)&c->gW);
-    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_add(&c->ga, "classifier.bias", K, (void **)&c->gbias);
+    if (!rc && (flags & SK_MODEL_GRADS)) rc = sk_arena_add(&c->ga, "classifier.weight", K * c->d, (void **)&c->gW);
+    if (!rc && (flags & SK_MODEL_GRADS)) rc = sk_arena_add(&c->ga, "classifier.bias", K, (void **)&c->gbias);
     if (!rc) rc = sk_arena_add(&c->aa, "last_hidden", max_b * c->d, (void **)&c->last);
     if (!rc) rc = sk_arena_add(&c->aa, "d_last_hidden", max_b * c->d, (void **)&c->dlast);
     if (!rc) rc = sk_arena_add(&c->aa, "pool_weights", max_b * max_L, (void **)&c->wts);
@@ -105,7 +105,7 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
     if (!rc) rc = sk_arena_add(&c->aa, "losses", max_b, (void **)&c->losses);
     if (!rc) rc = sk_arena_add(&c->aa, "labels", max_b, &c->labels);
     if (!rc) rc = sk_arena_alloc_on(&c->pa, c->be, &c->pbase);
-    if (!rc && (flags & SK_MAMBA_GRADS)) rc = sk_arena_alloc_on(&c->ga, c->be, &c->gbase);
+    if (!rc && (flags & SK_MODEL_GRADS)) rc = sk_arena_alloc_on(&c->ga, c->be, &c->gbase);
     if (!rc) rc = sk_arena_alloc_on(&c->aa, c->be, &c->abase);
     if (rc) {
         sk_classifier_free(c);
@@ -374,7 +374,7 @@ int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t
     TRY(head(c, b, L));
     if (labels) {
         TRY(be->upload(c->labels, labels, (size_t)b * sizeof(int32_t)));
-        float *dl = (c->flags & SK_MAMBA_GRADS) ? c->dlogits : NULL;
+        float *dl = (c->flags & SK_MODEL_GRADS) ? c->dlogits : NULL;
         /* losses[i] = -log softmax(logits[i])[label]; dlogits = (softmax - onehot) / count */
         TRY(be->xent(c->losses, dl, c->logits, (const int32_t *)c->labels, b, K, -1, count ? 1.0f / (float)count : 0.0f));
         TRY(be->download(c->host, c->losses, (size_t)b * sizeof(float)));
@@ -403,7 +403,7 @@ int sk_classifier_logprobs(const sk_classifier *c, double *logp) {
 int sk_classifier_backward(sk_classifier *c) {
     const sk_backend *be = c->be;
     const int64_t d = c->d, K = c->K, b = c->b, L = c->L;
-    if (!(c->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "classifier backward: created without gradients");
+    if (!(c->flags & SK_MODEL_GRADS)) return sk_error(SK_EINVAL, "classifier backward: created without gradients");
     if (!c->fwd_ok || !c->have_grad) return sk_error(SK_EINVAL, "classifier backward: needs a forward with labels");
     /* dW += dlogits^T h;  dbias += sum_i dlogits[i];  dh = dlogits W */
     TRY(be->gemm(1, 0, K, d, b, 1, c->dlogits, K, c->last, d, 1, c->gW, d));

@@ -32,7 +32,7 @@ extern "C" {
 typedef struct sk_classifier sk_classifier;
 
 /* A classifier with a fresh backbone of config `c` (parameters zero: call sk_classifier_init or
- * load). flags: SK_MAMBA_GRADS for training. */
+ * load). flags: SK_MODEL_GRADS for training. */
 int sk_classifier_create(sk_classifier **out, const sk_mamba_config *c, int n_classes, const char *const *classes,
                          const sk_backend *be, int64_t max_batch, int64_t max_len, int flags) SK_RESULT_USED;
 /* Fine-tuning start: the backbone loaded from a pretrained Mamba LM (anything sk_mamba_lm_load
@@ -70,7 +70,7 @@ const sk_param *sk_classifier_param(const sk_classifier *c, int i);
  * loss gradient is kept for sk_classifier_backward. */
 int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t b, int64_t L,
                           double *loss) SK_RESULT_USED;
-/* Streaming (issue 12): the head alone on hidden rows of the backbone's last forward (run by the
+/* Streaming (models/README.md §Streaming): the head alone on hidden rows of the backbone's last forward (run by the
  * caller, e.g. sk_mamba_lm_forward_hidden_state on sk_classifier_backbone(c) with a recurrent
  * state): logits for the flat rows pos[0..n) of hf (b*L, d), n <= max_batch; then
  * sk_classifier_logprobs gives (n, K). Equals sk_classifier_forward when pos are the rows' last

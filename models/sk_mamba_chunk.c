@@ -1,5 +1,6 @@
 /* sk_mamba_chunk.c — chunked training of the Mamba LM with recomputation (sk_mamba.h,
- * sk_mamba_lm_set_chunk; issue 12).
+ * sk_mamba_lm_set_chunk; models/README.md §Chunking), behind mamba_chunk_impl.h. It reaches the
+ * LM's passes only through the table (sk_lm_chunk_ops) sk_mamba.c hands to sk_lm_chunker_set.
  *
  * A sequence of L positions is cut into chunks [c*C, min((c+1)*C, L)), c = 0..n-1. With s_c the
  * recurrent state (every block's conv and SSM state) at the start of chunk c (s_0 = 0 or the
@@ -15,9 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_mamba.h"
-#include "models/sk_mamba_internal.h"
-#include "models/sk_ssm.h"
+#include "models/mamba_chunk_impl.h"
 
 #define TRY(x)                                                                                     \
     do {                                                                                           \
@@ -26,6 +25,7 @@
     } while (0)
 
 struct sk_lm_chunker {
+    const sk_lm_chunk_ops *ops;       /* the LM's passes */
     int64_t chunk, max_total, nslots; /* nslots = ceil(max_total / chunk) boundary states */
     sk_mamba_lm_state *ws, *ga, *gb;  /* working state and two state gradients, for max_b sequences */
     int64_t S;                        /* floats in one state (its arena) */
@@ -38,20 +38,20 @@ struct sk_lm_chunker {
     int has_tgt, has_reset, last_kept; /* last_kept: the last chunk's activations are in place */
 };
 
-int64_t sk_mamba_lm_chunk(const sk_mamba_lm *m) { return m->ch ? m->ch->chunk : 0; }
+int64_t sk_lm_chunker_chunk(const sk_mamba_lm *m) { return m->ch ? m->ch->chunk : 0; }
 
-void sk_mamba_lm_chunk_free(sk_mamba_lm *m) {
+void sk_lm_chunker_free(sk_mamba_lm *m) {
     struct sk_lm_chunker *h = m->ch;
     if (!h) return;
-    sk_mamba_lm_state_free(h->ws), sk_mamba_lm_state_free(h->ga), sk_mamba_lm_state_free(h->gb);
+    h->ops->state_free(h->ws), h->ops->state_free(h->ga), h->ops->state_free(h->gb);
     if (h->bound) m->be->free(h->bound);
     free(h->tok), free(h->tgt), free(h->reset), free(h->ctok), free(h->ctgt), free(h->creset);
     free(h);
     m->ch = NULL;
 }
 
-int sk_mamba_lm_set_chunk(sk_mamba_lm *m, int64_t chunk, int64_t max_total) {
-    sk_mamba_lm_chunk_free(m);
+int sk_lm_chunker_set(sk_mamba_lm *m, const sk_lm_chunk_ops *ops, int64_t chunk, int64_t max_total) {
+    sk_lm_chunker_free(m);
     if (chunk == 0) return SK_OK;
     if (chunk < 1 || chunk > m->max_L)
         return sk_error(SK_EINVAL, "mamba: chunk %lld outside [1, %lld] (the model's length)", (long long)chunk,
@@ -62,12 +62,12 @@ int sk_mamba_lm_set_chunk(sk_mamba_lm *m, int64_t chunk, int64_t max_total) {
     struct sk_lm_chunker *h = calloc(1, sizeof *h);
     if (!h) return sk_error(SK_ENOMEM, "mamba: out of memory");
     m->ch = h;
-    h->chunk = chunk, h->max_total = max_total, h->nslots = (max_total + chunk - 1) / chunk;
-    const int alloc = !(m->flags & SK_MAMBA_PLAN);
+    h->ops = ops, h->chunk = chunk, h->max_total = max_total, h->nslots = (max_total + chunk - 1) / chunk;
+    const int alloc = !(m->flags & SK_MODEL_PLAN);
     const int64_t B = m->max_b;
-    int rc = sk_mamba_lm_state_make(m, B, alloc, &h->ws);
-    if (!rc && (m->flags & SK_MAMBA_GRADS)) rc = sk_mamba_lm_state_make(m, B, alloc, &h->ga);
-    if (!rc && (m->flags & SK_MAMBA_GRADS)) rc = sk_mamba_lm_state_make(m, B, alloc, &h->gb);
+    int rc = ops->state_make(m, B, alloc, &h->ws);
+    if (!rc && (m->flags & SK_MODEL_GRADS)) rc = ops->state_make(m, B, alloc, &h->ga);
+    if (!rc && (m->flags & SK_MODEL_GRADS)) rc = ops->state_make(m, B, alloc, &h->gb);
     if (!rc) h->S = h->ws->arena.total;
     if (!rc && alloc) rc = m->be->alloc((void **)&h->bound, (size_t)(h->nslots * h->S) * sizeof(float));
     if (!rc && alloc) {
@@ -78,20 +78,14 @@ int sk_mamba_lm_set_chunk(sk_mamba_lm *m, int64_t chunk, int64_t max_total) {
         if (!h->tok || !h->tgt || !h->reset || !h->ctok || !h->ctgt || !h->creset)
             rc = sk_error(SK_ENOMEM, "mamba: out of memory for chunked inputs of %lld tokens", (long long)(B * max_total));
     }
-    if (rc) sk_mamba_lm_chunk_free(m);
+    if (rc) sk_lm_chunker_free(m);
     return rc;
 }
 
-void sk_mamba_lm_memory(const sk_mamba_lm *m, sk_model_mem *o) {
-    memset(o, 0, sizeof *o);
-    o->params = sk_arena_bytes(&m->pa);
-    o->grads = (m->flags & SK_MAMBA_GRADS) ? sk_arena_bytes(&m->ga) : 0;
-    o->acts = sk_arena_bytes(&m->aa);
-    o->act_block = m->act_block, o->nblocks = m->cfg.n_layer;
-    o->host = m->max_b * m->max_L * (int64_t)sizeof(float); /* host_loss */
+void sk_lm_chunker_memory(const sk_mamba_lm *m, sk_model_mem *o) {
     const struct sk_lm_chunker *h = m->ch;
     if (h) {
-        o->chunk_states = (h->nslots + 1 + ((m->flags & SK_MAMBA_GRADS) ? 2 : 0)) * h->S * (int64_t)sizeof(float);
+        o->chunk_states = (h->nslots + 1 + ((m->flags & SK_MODEL_GRADS) ? 2 : 0)) * h->S * (int64_t)sizeof(float);
         o->host += m->max_b * (h->max_total + h->chunk) * (2 * (int64_t)sizeof(int32_t) + 1);
     }
 }
@@ -124,16 +118,16 @@ static int chunk_forward(sk_mamba_lm *m, int64_t c, double *loss) {
     struct sk_lm_chunker *h = m->ch;
     const int64_t c0 = c * h->chunk, Lc = h->L - c0 < h->chunk ? h->L - c0 : h->chunk;
     gather(h, c0, Lc);
-    TRY(sk_mamba_lm_backbone_forward(m, h->ctok, h->b, Lc, h->has_reset ? h->creset : NULL, h->ws));
-    return sk_mamba_lm_head_forward(m, h->has_tgt ? h->ctgt : NULL, h->b * Lc, h->count, loss);
+    TRY(h->ops->backbone_forward(m, h->ctok, h->b, Lc, h->has_reset ? h->creset : NULL, h->ws));
+    return h->ops->head_forward(m, h->has_tgt ? h->ctgt : NULL, h->b * Lc, h->count, loss);
 }
 
-int sk_mamba_lm_forward_chunked(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
+int sk_lm_chunker_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
                                 const uint8_t *reset, sk_mamba_lm_state *st, int64_t count, double *loss) {
     struct sk_lm_chunker *h = m->ch;
     const int64_t V = m->cfg.vocab_padded, S = h->S;
     m->fwd_ok = 0, m->fwd_chunked = 0, m->have_dlogits = 0;
-    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MAMBA_PLAN) cannot run");
+    if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MODEL_PLAN) cannot run");
     if (b < 1 || b > m->max_b || L > h->max_total)
         return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the chunked model's %lld x %lld",
                         (long long)b, (long long)L, (long long)m->max_b, (long long)h->max_total);
@@ -150,7 +144,7 @@ int sk_mamba_lm_forward_chunked(sk_mamba_lm *m, const int32_t *tokens, const int
     if (reset) memcpy(h->reset, reset, (size_t)(b * L));
     h->ws->b = b;
     if (st) TRY(state_copy(m, h->ws, st, b));
-    else TRY(sk_mamba_lm_state_reset(h->ws));
+    else TRY(h->ops->state_reset(h->ws));
     const int64_t n = (L + h->chunk - 1) / h->chunk;
     double total = 0;
     for (int64_t c = 0; c < n; c++) {
@@ -166,7 +160,7 @@ int sk_mamba_lm_forward_chunked(sk_mamba_lm *m, const int32_t *tokens, const int
     return SK_OK;
 }
 
-int sk_mamba_lm_backward_chunked(sk_mamba_lm *m) {
+int sk_lm_chunker_backward(sk_mamba_lm *m) {
     struct sk_lm_chunker *h = m->ch;
     const int64_t n = (h->L + h->chunk - 1) / h->chunk, S = h->S;
     sk_mamba_lm_state *gout = NULL, *gin = h->ga; /* dL/d(state after the chunk), dL/d(state before it) */
@@ -176,8 +170,8 @@ int sk_mamba_lm_backward_chunked(sk_mamba_lm *m) {
             TRY(m->be->copy(h->ws->base, h->bound + c * S, (size_t)S * sizeof(float)));
             TRY(chunk_forward(m, c, NULL));
         }
-        TRY(sk_mamba_lm_head_backward(m));
-        TRY(sk_mamba_lm_backbone_backward(m, gout, c > 0 ? gin : NULL));
+        TRY(h->ops->head_backward(m));
+        TRY(h->ops->backbone_backward(m, gout, c > 0 ? gin : NULL));
         gout = gin, gin = gin == h->ga ? h->gb : h->ga;
     }
     h->last_kept = 0; /* the activations are now chunk 0's */

@@ -1,10 +1,10 @@
-/* sk_mamba_config.c — Mamba LM configuration: ssmkit JSON, mamba_ssm config.json and Hugging Face
- * MambaConfig field names (mamba-v1.md §1.1, §4.1, §4.3). See sk_mamba.h. */
+/* sk_mamba_config.c — Mamba LM / block configuration: ssmkit JSON, mamba_ssm config.json and
+ * Hugging Face MambaConfig field names (models/README.md §Configs). See sk_mamba_config.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_mamba.h"
+#include "models/sk_mamba_config.h"
 #include "src/sk_json.h"
 
 void sk_mamba_config_defaults(sk_mamba_config *c) {
@@ -185,7 +185,7 @@ int sk_mamba_config_finish(sk_mamba_config *c, const char *what) {
     if (c->dt_rank_auto) c->dt_rank = (c->d_model + 15) / 16; /* ceil(d_model / 16) */
     NEED(c->dt_rank > 0, "%s: dt_rank must be > 0 or \"auto\"", what);
     int64_t m = c->pad_vocab_size_multiple;
-    c->vocab_padded = (c->vocab_size + m - 1) / m * m; /* mamba_ssm MambaLMHeadModel L245-246 */
+    c->vocab_padded = (c->vocab_size + m - 1) / m * m; /* as mamba_ssm's MambaLMHeadModel pads it */
     NEED(c->vocab_padded <= INT32_MAX, "%s: padded vocabulary too large", what);
     NEED(c->ssm >= SK_SSM_S6 && c->ssm <= SK_SSM_S4D_LIN && c->block >= SK_BLOCK_MAMBA && c->block <= SK_BLOCK_S4_MLP,
          "%s: unknown ssm / block kind", what);

@@ -1,13 +1,11 @@
 /* sk_mamba_io.c — Mamba LM checkpoints: ssmkit safetensors files (config in
  * __metadata__["config"]), mamba_ssm folders and Hugging Face transformers folders
- * (mamba-v1.md §4.5). See sk_mamba.h. */
+ * (models/README.md §Checkpoint names). See sk_mamba.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "models/sk_mamba.h"
-#include "models/sk_mamba_internal.h"
-#include "models/sk_ssm.h"
+#include "models/mamba_lm_impl.h"
 #include "src/sk_json.h"
 #include "src/sk_safetensors.h"
 
@@ -21,7 +19,7 @@
 
 /* Host copies of all parameters (or gradients) in table order, written as one safetensors file. */
 static int save_tensors(const sk_mamba_lm *m, const char *path, int grads) {
-    if (grads && !(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "%s: the model has no gradients", path);
+    if (grads && !(m->flags & SK_MODEL_GRADS)) return sk_error(SK_EINVAL, "%s: the model has no gradients", path);
     char *cfg = sk_mamba_config_to_json(&m->cfg);
     int rc = sk_params_save(m->be, m->params, m->np, sk_mamba_lm_numel(m), cfg, path, grads);
     free(cfg);

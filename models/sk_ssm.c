@@ -1,9 +1,8 @@
-/* sk_ssm.c — the S4D layer, the S4 block and the MLP block (models/sk_ssm.h). The complex S6 and
- * Mamba-S4 mixers live in the Mamba block (sk_mamba.c), which calls sk_s4d_* for the latter.
+/* sk_ssm.c — the S4D layer, the S4 block, the MLP block and the linear layer (ssm_impl.h). The
+ * complex S6 and Mamba-S4 mixers live in the Mamba block (sk_mamba_block.c), which calls sk_s4d_*
+ * for the latter.
  * Shapes: rows = b*L, d = d_model, H = sk_ssm_dim, N = d_state, NK = sk_ssm_nk. */
-#include <stdlib.h>
-#include "models/sk_ssm.h"
-#include "src/sk_safetensors.h"
+#include "models/ssm_impl.h"
 
 #define TRY(x)                                                                                     \
     do {                                                                                           \
@@ -30,7 +29,7 @@ int sk_s4d_forward(const sk_backend *be, const sk_mamba_config *c, float *y, sk_
                    const float *z, int64_t ldz, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                    const float *h0, float *hT, sk_mamba_scratch *scr) {
     const int64_t H = sk_ssm_dim(c), N = c->d_state;
-    /* dt = exp(log_dt);  Bz = B (e^{dt A} - 1) / (dt A)   (ZOH, sashimi-s4.md §3.3) */
+    /* dt = exp(log_dt);  Bz = B (e^{dt A} - 1) / (dt A)   (ZOH, models/README.md §S4D) */
     TRY(be->s4d_zoh_fwd(act->s4_dt, act->s4_Bz, w->log_dt, w->A_log, sk_ssm_complex(c) ? w->A_imag : NULL, w->B, H, N));
     sk_scan_f32 p = s4d_scan(c, act, u, z, ldz, w, b, L, reset, h0, scr);
     p.out = y, p.hT = hT;
@@ -115,37 +114,4 @@ int sk_mlp_backward(const sk_backend *be, const sk_mamba_config *c, float *din, 
     TRY(sk_linear_bwd(be, scr->d2a, 0, dw->fc2_w, dw->fc2_b, dout, act->g1, w->fc2_w, rows, d, 2 * d, scr->ones)); /* d g1 */
     TRY(be->act_bwd(scr->d2b, scr->d2a, act->f1, rows * 2 * d, SK_ACT_GELU));                          /* d f1 */
     return sk_linear_bwd(be, din, 0, dw->fc1_w, dw->fc1_b, scr->d2b, in, w->fc1_w, rows, 2 * d, d, scr->ones);
-}
-
-int sk_head_xent(const sk_backend *be, double *loss, float *dlogits, const float *logits, const int32_t *targets,
-                 int32_t *tgt, float *losses, float *host_loss, int64_t rows, int64_t V, int64_t count) {
-    int rc = be->upload(tgt, targets, (size_t)rows * sizeof(int32_t));
-    /* mean over the valid targets: dlogits = (softmax - onehot) / count */
-    if (!rc) rc = be->xent(losses, dlogits, logits, tgt, rows, V, -1, count ? 1.0f / (float)count : 0.0f);
-    if (!rc) rc = be->download(host_loss, losses, (size_t)rows * sizeof(float));
-    if (rc) return rc;
-    double s = 0;
-    for (int64_t i = 0; i < rows; i++) s += host_loss[i];
-    if (loss) *loss = count ? s / (double)count : 0;
-    return SK_OK;
-}
-
-int sk_params_save(const sk_backend *be, const sk_param *params, int np, int64_t total, const char *config_json,
-                   const char *path, int grads) {
-    float *host = malloc((size_t)(total ? total : 1) * sizeof(float));
-    sk_stw *w = NULL;
-    int rc = !host || !config_json ? sk_error(SK_ENOMEM, "%s: out of memory", path) : sk_stw_create(&w);
-    int64_t off = 0;
-    for (int i = 0; i < np && !rc; i++) {
-        const sk_param *p = &params[i];
-        rc = be->download(host + off, grads ? p->g : p->w, (size_t)p->numel * sizeof(float));
-        if (!rc) rc = sk_stw_add(w, p->name, SK_F32, p->ndim, p->shape, host + off);
-        off += p->numel;
-    }
-    if (!rc) rc = sk_stw_meta(w, "config", config_json);
-    if (!rc) rc = sk_stw_meta(w, "format", grads ? "ssmkit-gradients" : "ssmkit");
-    if (!rc) rc = sk_stw_write(w, path);
-    sk_stw_free(w);
-    free(host);
-    return rc;
 }

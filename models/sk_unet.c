@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_ssm.h"
+#include "models/resblock_impl.h"
+#include "models/sk_head.h"
+#include "models/sk_init.h"
 #include "models/sk_unet.h"
+#include "models/ssm_impl.h"
+#include <cjson/cJSON.h>
 #include "src/sk_json.h"
 #include "src/sk_rng.h"
 #include "src/sk_safetensors.h"
@@ -212,15 +216,6 @@ struct sk_unet_state {
     float **buf;         /* (M) pool buffers: DOWN (p, b, H_in), UP (p, b, H_out) */
 };
 
-static int arena_alloc_be(sk_arena *a, const sk_backend *be, void **base) {
-    TRY(be->alloc(base, (size_t)sk_arena_bytes(a)));
-    for (int64_t i = 0; i < a->nslots; i++) {
-        sk_arena_slot *s = &a->slots[i];
-        if (s->ptr) *s->ptr = s->count ? (char *)*base + s->offset * (int64_t)a->elem_size : NULL;
-    }
-    return SK_OK;
-}
-
 static void chunk_free(sk_unet *m);
 
 void sk_unet_free(sk_unet *m) {
@@ -310,7 +305,7 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
     sk_arena_init(&m->ga, "gradients", sizeof(float));
     sk_arena_init(&m->aa, "activations", sizeof(float));
     int rc = 0;
-    const int grads = flags & SK_MAMBA_GRADS;
+    const int grads = flags & SK_MODEL_GRADS;
     for (int i = 0; i < m->np && !rc; i++) {
         rc = sk_arena_add(&m->pa, m->params[i].name, m->params[i].numel, (void **)&m->params[i].w);
         if (!rc && grads) rc = sk_arena_add(&m->ga, m->params[i].name, m->params[i].numel, (void **)&m->params[i].g);
@@ -356,10 +351,10 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
         A("d_norm_f_out", rows * D, &m->dhf);
     }
 #undef A
-    const int alloc = !(flags & SK_MAMBA_PLAN); /* a plan only sizes the arenas */
-    if (!rc && alloc) rc = arena_alloc_be(&m->pa, be, &m->pbase);
-    if (!rc && alloc && grads) rc = arena_alloc_be(&m->ga, be, &m->gbase);
-    if (!rc && alloc) rc = arena_alloc_be(&m->aa, be, &m->abase);
+    const int alloc = !(flags & SK_MODEL_PLAN); /* a plan only sizes the arenas */
+    if (!rc && alloc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
+    if (!rc && alloc && grads) rc = sk_arena_alloc_on(&m->ga, be, &m->gbase);
+    if (!rc && alloc) rc = sk_arena_alloc_on(&m->aa, be, &m->abase);
     for (int i = 0; !rc && i < m->np; i++) {
         if (m->bind_w[i]) *m->bind_w[i] = m->params[i].w;
         if (m->bind_g[i]) *m->bind_g[i] = m->params[i].g;
@@ -391,7 +386,7 @@ int64_t sk_unet_numel(const sk_unet *m) {
 }
 
 int sk_unet_init(sk_unet *m, uint64_t seed) {
-    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MAMBA_PLAN) has no parameters");
+    if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MODEL_PLAN) has no parameters");
     int64_t maxn = 0;
     for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
     float *h = malloc((size_t)maxn * sizeof(float));
@@ -532,7 +527,7 @@ static int up_refill(const sk_unet *m, const unet_mod *u, float *z, const float 
 
 /* Cross-entropy of the logits of the last unet_run (dlogits kept with gradients). */
 static int unet_xent(sk_unet *m, const int32_t *targets, int64_t count, double *loss) {
-    float *dl = (m->flags & SK_MAMBA_GRADS) ? m->dlogits : NULL;
+    float *dl = (m->flags & SK_MODEL_GRADS) ? m->dlogits : NULL;
     TRY(sk_head_xent(m->be, loss, dl, m->logits, targets, (int32_t *)m->tgt, m->losses, m->host_loss, m->b * m->L,
                      m->cfg.vocab_size, count));
     m->have_dlogits = dl != NULL;
@@ -546,7 +541,7 @@ static int backward_chunked(sk_unet *m);
 int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L, double *loss) {
     const sk_unet_config *c = &m->cfg;
     m->fwd_ok = 0, m->fwd_chunked = 0;
-    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MAMBA_PLAN) cannot run");
+    if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MODEL_PLAN) cannot run");
     if (L % c->pool_prod)
         return sk_error(SK_EINVAL, "unet: length %lld is not a multiple of the pool product %lld", (long long)L,
                         (long long)c->pool_prod);
@@ -567,7 +562,7 @@ int sk_unet_forward_state(sk_unet *m, sk_unet_state *st, const int32_t *tokens, 
     const sk_unet_config *c = &m->cfg;
     const int64_t b = st->b;
     m->fwd_ok = 0, m->fwd_chunked = 0;
-    if (m->flags & SK_MAMBA_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MAMBA_PLAN) cannot run");
+    if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "unet: a memory plan (SK_MODEL_PLAN) cannot run");
     if (L < 1 || L % c->pool_prod || st->t % c->pool_prod)
         return sk_error(SK_EINVAL, "unet: a forward with a state needs a length (%lld) and a position (%lld steps done) "
                                    "that are multiples of the pool product %lld", (long long)L, (long long)st->t,
@@ -641,14 +636,14 @@ static int unet_backprop(sk_unet *m, const unet_cstate *gout, unet_cstate *gin, 
 }
 
 int sk_unet_backward(sk_unet *m) {
-    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "unet backward: model created without gradients");
+    if (!(m->flags & SK_MODEL_GRADS)) return sk_error(SK_EINVAL, "unet backward: model created without gradients");
     if (!m->fwd_ok || !m->have_dlogits) return sk_error(SK_EINVAL, "unet backward: needs a preceding forward with targets");
     if (m->fwd_chunked) return backward_chunked(m);
     return unet_backprop(m, NULL, NULL, NULL);
 }
 
 /* ---- chunked training (sk_unet.h, sk_unet_set_chunk) ----
- * As the LM's (models/sk_mamba_chunk.c): the state s_c at the start of chunk c is every block's
+ * As the LM's (models/sk_mamba_chunk.c; models/README.md §Chunking): the state s_c at the start of chunk c is every block's
  * conv and SSM state and, for every UpPool, its input's last frame of chunk c-1 (whose map is the
  * first output frame of chunk c: the causal shift carries one pooled frame across the boundary).
  * Chunks are multiples of P_S, so they start on a frame of every level and the DownPools need no
@@ -673,7 +668,7 @@ static int cstate_make(const sk_unet *m, int64_t b, int alloc, unet_cstate *s) {
             rc = sk_arena_add(&s->arena, "up_last_frame", b * c->width[u->lev], (void **)&s->ylast[i]);
         }
     }
-    if (!rc && alloc) rc = arena_alloc_be(&s->arena, m->be, &s->base);
+    if (!rc && alloc) rc = sk_arena_alloc_on(&s->arena, m->be, &s->base);
     return rc;
 }
 
@@ -715,7 +710,7 @@ int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total) {
     if (!h) return sk_error(SK_ENOMEM, "unet: out of memory");
     m->ch = h;
     h->chunk = chunk, h->max_total = max_total, h->nslots = (max_total + chunk - 1) / chunk;
-    const int alloc = !(m->flags & SK_MAMBA_PLAN), grads = m->flags & SK_MAMBA_GRADS;
+    const int alloc = !(m->flags & SK_MODEL_PLAN), grads = m->flags & SK_MODEL_GRADS;
     const int64_t B = m->max_b;
     int rc = cstate_make(m, B, alloc, &h->ws);
     if (!rc && grads) rc = cstate_make(m, B, alloc, &h->ga);
@@ -727,7 +722,7 @@ int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total) {
         if (m->mod[i].kind == MOD_UP)
             rc = sk_arena_add(&h->za, "up_first_frame", m->mod[i].p * B * c->width[m->mod[i].olev], (void **)&h->upz[i]);
     h->S = h->ws.arena.total;
-    if (!rc && alloc) rc = arena_alloc_be(&h->za, m->be, &h->zbase);
+    if (!rc && alloc) rc = sk_arena_alloc_on(&h->za, m->be, &h->zbase);
     if (!rc && alloc) rc = m->be->alloc((void **)&h->bound, (size_t)(h->nslots * h->S) * sizeof(float));
     if (!rc && alloc) {
         h->tok = malloc((size_t)(B * max_total) * sizeof(int32_t)), h->tgt = malloc((size_t)(B * max_total) * sizeof(int32_t));
@@ -805,23 +800,23 @@ static int backward_chunked(sk_unet *m) {
 void sk_unet_memory(const sk_unet *m, sk_model_mem *o) {
     memset(o, 0, sizeof *o);
     o->params = sk_arena_bytes(&m->pa);
-    o->grads = (m->flags & SK_MAMBA_GRADS) ? sk_arena_bytes(&m->ga) : 0;
+    o->grads = (m->flags & SK_MODEL_GRADS) ? sk_arena_bytes(&m->ga) : 0;
     o->acts = sk_arena_bytes(&m->aa);
     o->act_block = m->act_block, o->nblocks = m->nblocks;
     o->host = m->max_b * m->max_L * (int64_t)sizeof(float); /* host_loss */
     const unet_chunker *h = m->ch;
     if (h) {
-        o->chunk_states = ((h->nslots + 1 + ((m->flags & SK_MAMBA_GRADS) ? 2 : 0)) * h->S + h->za.total) * (int64_t)sizeof(float);
+        o->chunk_states = ((h->nslots + 1 + ((m->flags & SK_MODEL_GRADS) ? 2 : 0)) * h->S + h->za.total) * (int64_t)sizeof(float);
         o->host += m->max_b * (h->max_total + h->chunk) * 2 * (int64_t)sizeof(int32_t);
     }
 }
 
 int sk_unet_zero_grad(sk_unet *m) {
-    if (!(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "unet: model created without gradients");
+    if (!(m->flags & SK_MODEL_GRADS)) return sk_error(SK_EINVAL, "unet: model created without gradients");
     return m->be->memzero(m->gbase, (size_t)sk_arena_bytes(&m->ga));
 }
 
-/* ---- recurrent step (sashimi-s4.md §2) ---- */
+/* ---- recurrent step (models/README.md §U-Net) ---- */
 
 int sk_unet_state_create(sk_unet *m, int64_t b, sk_unet_state **out) {
     *out = NULL;
@@ -851,7 +846,7 @@ int sk_unet_state_create(sk_unet *m, int64_t b, sk_unet_state **out) {
             rc = sk_arena_add(&st->arena, "pool_buffer", u->p * b * H, (void **)&st->buf[i]);
         }
     }
-    if (!rc) rc = arena_alloc_be(&st->arena, m->be, &st->base);
+    if (!rc) rc = sk_arena_alloc_on(&st->arena, m->be, &st->base);
     if (rc) {
         sk_unet_state_free(st);
         return rc;
@@ -881,7 +876,7 @@ void sk_unet_state_free(sk_unet_state *st) {
  *   BLOCK at k (active): resblock with the recurrent state (the forward with L = 1).
  *   UP_k (level k active): output = buffer[tau_k % p]; then, if level k+1 is active (it just
  *     produced frame s), buffer = Linear(input) for the next p positions — after the read, which
- *     is the one-frame shift (the buffer starts at zero). sashimi-s4.md §2.2-2.3.
+ *     is the one-frame shift (the buffer starts at zero). models/README.md §U-Net.
  * After each active module the skip is added (its source ran in the same level step). */
 int sk_unet_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *logits) {
     const sk_unet_config *c = &m->cfg;
@@ -933,7 +928,7 @@ int sk_unet_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *lo
 /* ---- checkpoints ---- */
 
 static int save_tensors(const sk_unet *m, const char *path, int grads) {
-    if (grads && !(m->flags & SK_MAMBA_GRADS)) return sk_error(SK_EINVAL, "%s: the model has no gradients", path);
+    if (grads && !(m->flags & SK_MODEL_GRADS)) return sk_error(SK_EINVAL, "%s: the model has no gradients", path);
     char *cfg = sk_unet_config_to_json(&m->cfg);
     int rc = sk_params_save(m->be, m->params, m->np, sk_unet_numel(m), cfg, path, grads);
     free(cfg);

@@ -1,5 +1,4 @@
-/* sk_unet.h — the SaShiMi / Mamba U-Net over 256 audio tokens (sashimi-s4.md §1.3-1.5, §2;
- * Mamba paper §4.4, App. E.4).
+/* sk_unet.h — the SaShiMi / Mamba U-Net over 256 audio tokens (models/README.md §U-Net).
  *
  * Levels k = 0..S (S = number of pool factors p_0..p_{S-1}); width H_k = d_model * e^k, length
  * L / P_k with P_k = p_0 ... p_{k-1}. Modules in forward order (n = n_layer blocks per stage):
@@ -20,23 +19,25 @@
  *   down.weight (H*e, p, H):   W[o, j, h] = W_torch[o, h*p + j]
  *   up.weight   (p, H/e, H):   W[j, h, i] = W_torch[h*p + j, i];  up.bias (p, H/e) likewise.
  *
- * Parameter names: embedding.weight; {down,up}.{k}.blocks.{i}.<block names of sk_ssm.h without
- * "backbone.layers.N.">; center.blocks.{i}.*; down.{k}.pool.{weight,bias}; up.{k}.pool.{weight,
- * bias}; norm_f.weight; lm_head.{weight,bias}.
+ * Parameter names (models/README.md §Checkpoint names): embedding.weight;
+ * {down,up}.{k}.blocks.{i}.<the layer's names without "backbone.layers.N.">; center.blocks.{i}.*;
+ * down.{k}.pool.{weight,bias}; up.{k}.pool.{weight,bias}; norm_f.weight; lm_head.{weight,bias}.
  *
  * Config JSON: {"arch": "unet", "d_model", "n_layer" (blocks per stage), "pool": [p...],
  * "pool_expand" (2), "vocab_size" (256), "norm_epsilon" (1e-5), "outer": {block}, "center":
- * {block}} with block = the Mamba block fields of sk_mamba.h (ssm, block, d_state, d_conv,
+ * {block}} with block = the Mamba block fields of sk_mamba_config.h (ssm, block, d_state, d_conv,
  * expand, dt_rank, dt_min, dt_max, dt_init_floor, dt_scale). A "train" section is ignored here.
  *
- * Layer contract as sk_mamba.h: parameter gradients +=; step equals forward (tested).
+ * Layer contract (models/README.md §Layer contract): parameter gradients +=; step equals forward
+ * (tested).
  */
 #ifndef SK_UNET_H
 #define SK_UNET_H
 
 #include <stdint.h>
-#include <cjson/cJSON.h>
-#include "models/sk_mamba.h"
+#include "models/sk_mamba_config.h"
+#include "models/sk_model.h"
+#include "models/sk_param.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,14 +58,14 @@ typedef struct sk_unet_config {
 } sk_unet_config;
 
 /* 1 if the JSON object is a U-Net config ("arch": "unet"). */
-int sk_unet_config_is_unet(const cJSON *o);
-int sk_unet_config_from_json(const cJSON *o, const char *what, sk_unet_config *c) SK_RESULT_USED;
+int sk_unet_config_is_unet(const struct cJSON *o);
+int sk_unet_config_from_json(const struct cJSON *o, const char *what, sk_unet_config *c) SK_RESULT_USED;
 char *sk_unet_config_to_json(const sk_unet_config *c); /* malloc'd */
 
 typedef struct sk_unet sk_unet;
 typedef struct sk_unet_state sk_unet_state;
 
-/* max_len must be a multiple of the pool product. flags: SK_MAMBA_GRADS, SK_MAMBA_PLAN (sk_mamba.h). */
+/* max_len must be a multiple of the pool product. flags: SK_MODEL_GRADS, SK_MODEL_PLAN (sk_model.h). */
 int sk_unet_create(sk_unet **out, const sk_unet_config *c, const sk_backend *be, int64_t max_batch, int64_t max_len,
                    int flags) SK_RESULT_USED;
 void sk_unet_free(sk_unet *m);
@@ -74,7 +75,8 @@ int sk_unet_nparams(const sk_unet *m);
 const sk_param *sk_unet_param(const sk_unet *m, int i);
 int64_t sk_unet_numel(const sk_unet *m);
 /* Initialization: blocks as sk_mamba_param_init (out_proj scaled by the total block count);
- * embedding N(0, 1) (nn.Embedding); pools and head nn.Linear default U(+-1/sqrt(fan_in)). */
+ * embedding N(0, 0.02) (the rule of sk_init.c); pools and head nn.Linear default
+ * U(+-1/sqrt(fan_in)). */
 int sk_unet_init(sk_unet *m, uint64_t seed) SK_RESULT_USED;
 
 /* tokens, targets: host (b, L), targets -1 = ignored; L a multiple of the pool product
@@ -94,7 +96,7 @@ int sk_unet_zero_grad(sk_unet *m) SK_RESULT_USED;
  * logits are not kept. Create with max_len = C. chunk = 0 turns it off. */
 int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total_len) SK_RESULT_USED;
 int64_t sk_unet_chunk(const sk_unet *m); /* 0 = off */
-/* Bytes the model holds (valid on an SK_MAMBA_PLAN model); act_block is the largest block's. */
+/* Bytes the model holds (valid on an SK_MODEL_PLAN model); act_block is the largest block's. */
 void sk_unet_memory(const sk_unet *m, sk_model_mem *out);
 
 /* Forward b = st->b sequences of L positions from the recurrent state st and update it, so that
@@ -105,9 +107,9 @@ void sk_unet_memory(const sk_unet *m, sk_model_mem *out);
 int sk_unet_forward_state(sk_unet *m, sk_unet_state *st, const int32_t *tokens, const int32_t *targets, int64_t L,
                           double *loss) SK_RESULT_USED;
 
-/* Recurrent generation (§2): state for b <= max_batch sequences; each step consumes one token
- * per sequence and gives the logits (host (b, vocab)) of the next. Coarser levels run every P_k
- * steps; constant work per sample on average. */
+/* Recurrent generation (models/README.md §U-Net): state for b <= max_batch sequences; each step
+ * consumes one token per sequence and gives the logits (host (b, vocab)) of the next. Coarser
+ * levels run every P_k steps; constant work per sample on average. */
 int sk_unet_state_create(sk_unet *m, int64_t b, sk_unet_state **out) SK_RESULT_USED;
 int sk_unet_state_reset(sk_unet_state *st) SK_RESULT_USED;
 void sk_unet_state_free(sk_unet_state *st);

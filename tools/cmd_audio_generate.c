@@ -1,5 +1,5 @@
 /* cmd_audio_generate.c — `ssmkit audio generate`: speech clips from a U-Net checkpoint by the
- * recurrent step (sk_unet_step; sashimi-s4.md §2), reached through `ssmkit audio generate`
+ * recurrent step (sk_model_step; models/README.md §U-Net), reached through `ssmkit audio generate`
  * (cmd_audio.c dispatches to audio_generate).
  *
  * Every clip c (0-based, in generation order) draws from its own stream sk_rng_seed(seed, c), so
@@ -29,7 +29,8 @@ int audio_generate(int argc, char **argv);
 #ifdef SSMKIT_HAVE_AUDIO
 
 #include "audio/sk_audio.h"
-#include "models/sk_unet.h"
+#include <cjson/cJSON.h>
+#include "models/sk_model.h"
 #include "src/sk_io.h"
 #include "src/sk_progress.h"
 #include "src/sk_safetensors.h"
@@ -51,26 +52,28 @@ static const char *usage =
 
 enum { RATE = SK_AUDIO_DEFAULT_RATE, V = 256 };
 
-/* The checkpoint must hold a U-Net: say clearly what it is otherwise. */
-static int load_model(const char *path, int64_t batch, sk_unet **m) {
+/* The checkpoint must hold an audio model (one trained on bos-shifted mu-law sequences: the
+ * U-Net): say clearly what it is otherwise. */
+static int load_model(const char *path, int64_t batch, sk_model **m) {
     sk_st *st = NULL;
     int rc = sk_st_open(path, &st);
     if (rc) return rc;
     const char *cfg = sk_st_meta(st, "config");
     cJSON *j = cfg ? cJSON_Parse(cfg) : NULL;
+    sk_model_config *c = NULL;
     if (!j) rc = sk_error(SK_EFORMAT, "%s: no model config in the checkpoint metadata (not an ssmkit checkpoint)", path);
-    else if (!sk_unet_config_is_unet(j)) {
+    else if (sk_model_config_read(path, 0, &c) || sk_model_config_bos(c) < 0) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "arch");
         rc = sk_error(SK_EINVAL, "%s: not an audio model (arch \"%s\"): audio generate needs a U-Net checkpoint "
                       "(\"arch\": \"unet\", 256 mu-law tokens), e.g. from ssmkit train --preset sc09-mamba-small",
                       path, cJSON_IsString(a) ? a->valuestring : "mamba-lm");
     }
-    sk_unet_config c;
-    if (!rc) rc = sk_unet_config_from_json(j, path, &c);
+    const int64_t P = rc ? 1 : sk_model_config_length_multiple(c);
+    sk_model_config_free(c);
     cJSON_Delete(j);
     sk_st_close(st);
     if (rc) return rc;
-    return sk_unet_load(m, path, sk_backend_cpu(), batch, c.pool_prod, 0);
+    return sk_model_load(m, path, sk_backend_cpu(), batch, P, 0);
 }
 
 /* mkdir -p of one level, then prove we can create a file there. */
@@ -107,7 +110,7 @@ static double log_prob(const float *z, int k) {
 }
 
 typedef struct gen {
-    sk_unet **m;             /* (nm) model copies: one per thread */
+    sk_model **m;            /* (nm) model copies: one per thread */
     int nm;
     int64_t count, batch, len, npre;
     const uint8_t *prefix;   /* (npre) */
@@ -118,9 +121,9 @@ typedef struct gen {
 } gen;
 
 /* Clips [c0, c0 + b) by the recurrent step of model copy m (called from one thread per copy). */
-static int run_batch(gen *g, sk_unet *m, int64_t c0, int64_t b, sk_progress *pb, int64_t *done) {
-    sk_unet_state *st = NULL;
-    int rc = sk_unet_state_create(m, b, &st);
+static int run_batch(gen *g, sk_model *m, int64_t c0, int64_t b, sk_progress *pb, int64_t *done) {
+    sk_model_state *st = NULL;
+    int rc = sk_model_state_create(m, b, &st);
     if (rc) return rc;
     int32_t *tok = malloc(sizeof(int32_t) * (size_t)b);
     float *lg = malloc(sizeof(float) * (size_t)(b * V));
@@ -133,7 +136,7 @@ static int run_batch(gen *g, sk_unet *m, int64_t c0, int64_t b, sk_progress *pb,
         g->clips[c0 + r] = (clip){c0 + r, 0};
     }
     for (int64_t t = 0; !rc && t < g->len; t++) {
-        rc = sk_unet_step(m, st, tok, lg);   /* lg[r] = logits of sample t */
+        rc = sk_model_step(m, st, tok, lg);  /* lg[r] = logits of sample t */
         for (int64_t r = 0; !rc && r < b; r++) {
             const float *z = lg + r * V;
             int32_t s;
@@ -156,7 +159,7 @@ static int run_batch(gen *g, sk_unet *m, int64_t c0, int64_t b, sk_progress *pb,
     free(lg);
     free(rng);
     free(scratch);
-    sk_unet_state_free(st);
+    sk_model_state_free(st);
     return rc;
 }
 
@@ -250,11 +253,17 @@ int audio_generate(int argc, char **argv) {
     float *px = NULL;
     uint8_t *pq = NULL;
     int rc = (g.m = calloc((size_t)nm, sizeof *g.m)) ? SK_OK : sk_error(SK_ENOMEM, "out of memory");
+    int64_t P = 1;
     for (int k = 0; !rc && k < nm; k++) rc = load_model(model, gsize, &g.m[k]);
-    if (!rc && len % sk_unet_config_of(g.m[0])->pool_prod)
+    if (!rc) { /* the length multiple: the longest length the loader gave the model */
+        sk_model_config *c = NULL;
+        rc = sk_model_config_read(model, 0, &c);
+        if (!rc) P = sk_model_config_length_multiple(c);
+        sk_model_config_free(c);
+    }
+    if (!rc && len % P)
         rc = sk_error(SK_EINVAL, "%s: %g s = %lld samples is not a multiple of the model's pool product %lld "
-                      "(choose --seconds so that seconds * %d is)", model, seconds, (long long)len,
-                      (long long)sk_unet_config_of(g.m[0])->pool_prod, RATE);
+                      "(choose --seconds so that seconds * %d is)", model, seconds, (long long)len, (long long)P, RATE);
     if (!rc && prefix) {
         rc = sk_audio_load(prefix, RATE, SK_AUDIO_SRC_MEDIUM, &px, &g.npre);
         if (!rc && g.npre >= len)
@@ -284,7 +293,7 @@ int audio_generate(int argc, char **argv) {
     if (!rc && !quiet)
         fprintf(stderr, "audio generate: %lld clips of %lld samples in %s (%.2f s, real-time factor %.3f at batch %lld)\n",
                 (long long)count, (long long)len, dir, secs, (double)(count * len) / RATE / secs, (long long)batch);
-    for (int k = 0; g.m && k < nm; k++) sk_unet_free(g.m[k]);
+    for (int k = 0; g.m && k < nm; k++) sk_model_free(g.m[k]);
     free(g.m);
     free(px);
     free(pq);

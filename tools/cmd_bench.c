@@ -1,5 +1,6 @@
-/* cmd_bench.c — `ssmkit bench`: throughput, time split and memory of the Mamba LM, and the
- * training throughput of the audio U-Net (sc09-* / ytmix-* presets or a config with "arch": "unet").
+/* cmd_bench.c — `ssmkit bench`: training throughput, time split and memory of any model of
+ * models/sk_model.h (a Mamba LM, or an audio U-Net: sc09-* / ytmix-* presets), and the generation
+ * speed of a Mamba LM.
  *
  * Training phases (random tokens, a freshly initialized model): forward with loss, forward +
  * backward, and a full optimizer step (zero_grad + forward + backward + gradient norm + AdamW),
@@ -14,7 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "models/sk_mamba_tools.h"
+#include "models/sk_model.h"
+#include "models/sk_trainer.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
 #include "src/sk_sample.h"
@@ -79,33 +81,26 @@ static void print_machine(int argc, char **argv, int threads) {
     printf("\n");
 }
 
-/* Training phases of either architecture (a Mamba LM or a U-Net), through the trainer's model
- * interface (sk_train_model), so both are timed by the same loop. */
-static int bench_train(const sk_any_config *ac, const sk_backend *real, int64_t L, int64_t b, int iters, const char *what,
+/* Training phases of any model kind (a Mamba LM or a U-Net), through the trainer's view of the
+ * model (sk_train_model), so all are timed by the same loop. */
+static int bench_train(const sk_model_config *ac, const sk_backend *real, int64_t L, int64_t b, int iters, const char *what,
                        int threads) {
     sk_backend prof = *real;
     g_real = real;
     prof.gemm = prof_gemm, prof.scan_fwd = prof_scan_fwd, prof.scan_bwd = prof_scan_bwd;
-    sk_mamba_lm *m = NULL;
-    sk_unet *u = NULL;
+    sk_model *m = NULL;
     sk_optimizer *opt = NULL;
-    const int64_t vocab = ac->unet ? ac->u.vocab_size : ac->lm.vocab_size;
-    const int64_t dmodel = ac->unet ? ac->u.d_model : ac->lm.d_model, nlayer = ac->unet ? ac->u.n_layer : ac->lm.n_layer;
+    const int64_t vocab = sk_model_config_vocab(ac), P = sk_model_config_length_multiple(ac);
+    const int64_t dmodel = sk_model_config_d_model(ac), nlayer = sk_model_config_n_layer(ac);
     int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), *tgt = malloc((size_t)(b * L) * sizeof(int32_t));
     int rc = tok && tgt ? SK_OK : sk_error(SK_ENOMEM, "out of memory");
-    if (!rc && ac->unet && L % ac->u.pool_prod)
+    if (!rc && L % P)
         rc = sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld", (long long)L,
-                      (long long)ac->u.pool_prod);
+                      (long long)P);
     sk_train_model tm;
-    if (!rc && ac->unet) {
-        rc = sk_unet_create(&u, &ac->u, &prof, b, L, SK_MAMBA_GRADS);
-        if (!rc) rc = sk_unet_init(u, 1);
-        if (!rc) sk_unet_train_model(u, &tm);
-    } else if (!rc) {
-        rc = sk_mamba_lm_create(&m, &ac->lm, &prof, b, L, SK_MAMBA_GRADS);
-        if (!rc) rc = sk_mamba_lm_init(m, 1);
-        if (!rc) sk_mamba_lm_train_model(m, &tm);
-    }
+    if (!rc) rc = sk_model_create(&m, ac, &prof, b, L, SK_MODEL_GRADS);
+    if (!rc) rc = sk_model_init(m, 1);
+    if (!rc) sk_model_train_view(m, &tm);
     if (!rc) {
         sk_optim_hparams h = SK_OPTIM_DEFAULTS;
         rc = sk_optimizer_create(&opt, &tm, &h);
@@ -140,14 +135,13 @@ static int bench_train(const sk_any_config *ac, const sk_backend *real, int64_t 
         printf("|---|---|---|---|---|---|---|---|---|---|\n");
         printf("| %s (d_model %lld, n_layer %lld) | %.2fM | %lld | %lld | %d | %.0f | %.0f | %.0f | %.0f%% / %.0f%% / %.0f%% "
                "(%.3f / %.3f / %.3f s per iter) | %.0f MiB |\n",
-               what, (long long)dmodel, (long long)nlayer, (double)(u ? sk_unet_numel(u) : sk_mamba_lm_numel(m)) / 1e6, (long long)L,
+               what, (long long)dmodel, (long long)nlayer, (double)sk_model_numel(m) / 1e6, (long long)L,
                (long long)b, threads, ntok / sec[0], ntok / sec[1], ntok / sec[2], 100 * split[0] / sec[1],
                100 * split[1] / sec[1], 100 * other / sec[1], split[0] / iters, split[1] / iters, other / iters,
                sk_lm_peak_rss_mib());
     }
     sk_optimizer_free(opt);
-    sk_mamba_lm_free(m);
-    sk_unet_free(u);
+    sk_model_free(m);
     free(tok);
     free(tgt);
     return rc;
@@ -173,19 +167,19 @@ static double median(double *w, int n) {
 /* Step time is measured both as wall time and as the process's CPU time: on a machine shared
  * with other jobs the wall time of a window jumps when the process is preempted, the CPU time
  * does not (with -@ 1 it is the step's own work). Flatness is judged on the CPU-time medians. */
-static int bench_generate(const sk_mamba_config *cfg, const sk_backend *be, int64_t n, const char *what) {
+static int bench_generate(const sk_model_config *cfg, const sk_backend *be, int64_t n, const char *what) {
     enum { W = 1000 };
     int64_t marks[] = {1000, 10000, 25000, 50000, 100000, 200000, 500000, 1000000};
-    sk_mamba_lm *m = NULL;
-    sk_mamba_lm_state *st = NULL;
-    const int64_t V = cfg->vocab_padded;
+    sk_model *m = NULL;
+    sk_model_state *st = NULL;
+    int rc = sk_model_create(&m, cfg, be, 1, 1, 0);
+    const int64_t V = m ? sk_model_logits_width(m) : 1, vocab = m ? sk_model_vocab(m) : 1;
     float *logits = malloc((size_t)V * sizeof(float));
     void *scratch = malloc(sk_sample_scratch_size(V));
     double *wall = malloc(W * sizeof(double)), *cpu = malloc(W * sizeof(double));
-    int rc = logits && scratch && wall && cpu ? SK_OK : sk_error(SK_ENOMEM, "out of memory");
-    if (!rc) rc = sk_mamba_lm_create(&m, cfg, be, 1, 1, 0);
-    if (!rc) rc = sk_mamba_lm_init(m, 1);
-    if (!rc) rc = sk_mamba_lm_state_create(m, 1, &st);
+    if (!rc && !(logits && scratch && wall && cpu)) rc = sk_error(SK_ENOMEM, "out of memory");
+    if (!rc) rc = sk_model_init(m, 1);
+    if (!rc) rc = sk_model_state_create(m, 1, &st);
     sk_rng r;
     sk_rng_seed(&r, 7, 0);
     sk_sample_params sp = SK_SAMPLE_DEFAULTS;
@@ -198,8 +192,8 @@ static int bench_generate(const sk_mamba_config *cfg, const sk_backend *be, int6
                what);
     for (int64_t i = 1; i <= n && !rc; i++) {
         double t0 = sk_now(), c0 = cpu_now();
-        rc = sk_mamba_lm_step(m, st, &tok, logits);
-        if (!rc) rc = sk_sample(logits, cfg->vocab_size, &sp, &r, scratch, &tok);
+        rc = sk_model_step(m, st, &tok, logits);
+        if (!rc) rc = sk_sample(logits, vocab, &sp, &r, scratch, &tok);
         wall[(i - 1) % W] = sk_now() - t0;
         cpu[(i - 1) % W] = cpu_now() - c0;
         if (!rc && ((k < (int)(sizeof marks / sizeof *marks) && i == marks[k]) || i == n)) {
@@ -220,8 +214,8 @@ static int bench_generate(const sk_mamba_config *cfg, const sk_backend *be, int6
         printf("generation flatness from token 1,000 to %lld (largest change from token 1,000): median step CPU time "
                "%+.1f%%, RSS %+.1f%% (median wall time %+.1f%%)\n",
                (long long)n, 100 * worst[0], 100 * worst[2], 100 * worst[1]);
-    sk_mamba_lm_state_free(st);
-    sk_mamba_lm_free(m);
+    sk_model_state_free(st);
+    sk_model_free(m);
     free(logits);
     free(scratch);
     free(wall);
@@ -248,25 +242,26 @@ int cmd_bench(int argc, char **argv) {
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("bench", "unexpected argument '%s'", argv[optind]);
     if (preset && config) return sk_cli_usage("bench", "give --preset or --config, not both");
-    sk_any_config ac;
+    sk_model_config *ac = NULL;
     cJSON *train = NULL;
     char what[512];
     const sk_backend *be = NULL;
-    int rc = sk_any_config_load(preset, config, "byte-lm-small", &ac, &train, what, sizeof what);
+    int rc = sk_model_config_load(preset, config, "byte-lm-small", &ac, &train, what, sizeof what);
     cJSON_Delete(train);
-    if (!rc && ac.unet && (dmodel || nlayer || gen))
-        rc = sk_error(SK_EINVAL, "%s is a U-Net: bench measures its training (no --d-model/--n-layer/--generate; "
-                      "generation speed: ssmkit audio generate prints its real-time factor)", what);
-    if (!rc && (dmodel || nlayer)) {
-        if (dmodel) ac.lm.d_model = dmodel;
-        if (nlayer) ac.lm.n_layer = nlayer;
-        rc = sk_mamba_config_finish(&ac.lm, what);
-    }
+    /* --d-model/--n-layer/--generate: LM configs only (sk_model_config_lm) */
+    if (!rc && !sk_model_config_lm(ac) && (dmodel || nlayer || gen))
+        rc = sk_error(SK_EINVAL, "%s is a %s: bench measures its training (no --d-model/--n-layer/--generate; "
+                      "generation speed: ssmkit audio generate prints its real-time factor)", what, sk_model_config_name(ac));
+    if (!rc && (dmodel || nlayer)) rc = sk_model_config_resize(ac, dmodel, nlayer, what);
     if (!rc) rc = sk_lm_backend(device, &be);
-    if (rc) return sk_cli_fail(NULL);
+    if (rc) {
+        sk_model_config_free(ac);
+        return sk_cli_fail(NULL);
+    }
     int nth = sk_lm_threads((int)threads);
     print_machine(argc, argv, nth);
     const char *name = preset ? preset : config ? config : "byte-lm-small";
-    rc = gen ? bench_generate(&ac.lm, be, gen, name) : bench_train(&ac, be, L, b, (int)iters, name, nth);
+    rc = gen ? bench_generate(ac, be, gen, name) : bench_train(ac, be, L, b, (int)iters, name, nth);
+    sk_model_config_free(ac);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }

@@ -30,7 +30,8 @@ static const char *usage =
 
 
 #include <cjson/cJSON.h>
-#include "models/sk_classifier.h"
+#include "models/sk_mamba.h"
+#include "models/sk_model.h"
 #include "src/sk_safetensors.h"
 #include "tools/sk_dnaout.h"
 #include "tools/sk_dnarun.h"
@@ -172,8 +173,7 @@ int cmd_embed(int argc, char **argv) {
     /* the model: a classifier's backbone, or an LM; the tokenizer from the metadata */
     sk_st *st = NULL;
     if (sk_st_open(model, &st)) return sk_cli_fail(NULL);
-    const char *cfg = sk_st_meta(st, "config"), *tj = sk_st_meta(st, "tokenizer"), *prov = sk_st_meta(st, "provenance");
-    int is_clf = cfg && strstr(cfg, "\"mamba-classifier\"") != NULL;
+    const char *tj = sk_st_meta(st, "tokenizer"), *prov = sk_st_meta(st, "provenance");
     if (!L && prov) {
         cJSON *j = cJSON_Parse(prov);
         const cJSON *l = j ? cJSON_GetObjectItemCaseSensitive(j, "length") : NULL;
@@ -186,11 +186,9 @@ int cmd_embed(int argc, char **argv) {
     int64_t vocab = 12;
     int rc = tj ? sk_dna_tokenizer_parse(tj, what, &wo.tok_flags, &vocab) : SK_OK;
     sk_st_close(st);
-    sk_classifier *clf = NULL;
-    if (!rc && is_clf) {
-        rc = sk_classifier_load(&clf, model, be, B, L, 0);
-        if (!rc) c.lm = sk_classifier_backbone(clf);
-    } else if (!rc) rc = sk_mamba_lm_load(&c.lm, model, be, B, L, 0);
+    sk_model *mm = NULL; /* an LM, or a classifier: its backbone */
+    if (!rc) rc = sk_model_load(&mm, model, be, B, L, SK_MODEL_NEED_BACKBONE);
+    if (!rc) c.lm = sk_model_backbone(mm);
     if (!rc && sk_mamba_lm_config(c.lm)->vocab_size != vocab)
         rc = sk_error(SK_EINVAL, "%s: the model's vocabulary has %lld tokens, not the %lld of the DNA tokenizer (was it "
                                  "trained on DNA?)", model, (long long)sk_mamba_lm_config(c.lm)->vocab_size, (long long)vocab);
@@ -251,8 +249,7 @@ int cmd_embed(int argc, char **argv) {
     sk_stream_free(ws);
     sk_mamba_lm_state_free(wc.st);
     sk_rpool_free(&wc.pool), free(wc.v);
-    if (clf) sk_classifier_free(clf);
-    else sk_mamba_lm_free(c.lm);
+    sk_model_free(mm);
     free(c.hid), free(c.rows);
     cJSON_Delete(c.meta_rows);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;

@@ -1,13 +1,12 @@
-/* cmd_eval.c — `ssmkit eval`: next-token loss of a Mamba LM on a raw token file, with optional
- * dumps of the logits and of the gradients of the mean loss (safetensors). */
+/* cmd_eval.c — `ssmkit eval`: next-token loss of a model (models/sk_model.h) on a raw token file,
+ * with optional dumps of the logits and of the gradients of the mean loss (safetensors). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_mamba.h"
+#include "models/sk_model.h"
 #include "tools/sk_dnaout.h"
 #include "tools/sk_stream.h"
-#include "models/sk_unet.h"
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 #include "tools/sk_cli.h"
@@ -37,13 +36,13 @@ static const char *epilog =
     "of the pool product] with the recurrent state carried: memory is that of one chunk, for any\n"
     "file length.\n";
 
-static int dump_logits(const sk_mamba_lm *m, const char *path, int64_t b, int64_t L, const char *model) {
-    int64_t V = sk_mamba_lm_config(m)->vocab_padded;
+static int dump_logits(const sk_model *m, const char *path, int64_t b, int64_t L, const char *model) {
+    int64_t V = sk_model_logits_width(m);
     float *lg = malloc((size_t)(b * L * V) * sizeof(float));
     if (!lg) return sk_error(SK_ENOMEM, "%s: out of memory for %lld logits", path, (long long)(b * L * V));
     sk_stw *w = NULL;
     int64_t shape[3] = {b, L, V};
-    int rc = sk_mamba_lm_logits(m, lg);
+    int rc = sk_model_logits(m, lg);
     if (!rc) rc = sk_stw_create(&w);
     if (!rc) rc = sk_stw_add(w, "logits", SK_F32, 3, shape, lg);
     if (!rc) rc = sk_stw_meta(w, "model", model);
@@ -53,10 +52,10 @@ static int dump_logits(const sk_mamba_lm *m, const char *path, int64_t b, int64_
     return rc;
 }
 
-/* ---- streaming (issue 12): records packed into chunks, one recurrent state (tools/sk_stream.h) ---- */
+/* ---- streaming: records packed into chunks, one recurrent state (tools/sk_stream.h) ---- */
 typedef struct ev_ctx {
-    sk_mamba_lm *m;
-    sk_mamba_lm_state *st;
+    sk_model *m;
+    sk_model_state *st;
     double sum;            /* total NLL (nats) of the records ended so far */
     int64_t ntarget;
     double rec_nll;        /* the current record */
@@ -69,9 +68,9 @@ typedef struct ev_ctx {
 static int ev_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const uint8_t *reset, int64_t n,
                     const sk_stream_piece *pc, int64_t np) {
     ev_ctx *c = vctx;
-    int rc = sk_mamba_lm_forward(c->m, tok, tgt, 1, n, reset, c->st, NULL);
+    int rc = sk_model_forward_state(c->m, c->st, tok, tgt, reset, n, NULL);
     if (rc) return rc;
-    const float *pl = sk_mamba_lm_position_losses(c->m);
+    const float *pl = sk_model_position_losses(c->m);
     for (int64_t i = 0; i < np && !rc; i++) {
         for (int64_t p = pc[i].off; p < pc[i].off + pc[i].n; p++) c->rec_nll += pl[p], c->rec_tg += tgt[p] != -1;
         c->rec_len += pc[i].n;
@@ -87,13 +86,13 @@ static int ev_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const ui
 
 /* A model for streaming (batch 1 x chunk) with its state. */
 static int ev_open(ev_ctx *c, const char *model, const sk_backend *be, int64_t chunk) {
-    int rc = sk_mamba_lm_load(&c->m, model, be, 1, chunk, 0);
-    if (!rc) rc = sk_mamba_lm_state_create(c->m, 1, &c->st);
+    int rc = sk_model_load(&c->m, model, be, 1, chunk, SK_MODEL_LM_ONLY);
+    if (!rc) rc = sk_model_state_create(c->m, 1, &c->st);
     return rc;
 }
 static void ev_close(ev_ctx *c) {
-    sk_mamba_lm_state_free(c->st);
-    sk_mamba_lm_free(c->m);
+    sk_model_state_free(c->st);
+    sk_model_free(c->m);
 }
 
 /* The streaming summary: chunking, targets, total NLL and the loss lines. */
@@ -124,7 +123,7 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
     unsigned char *raw = malloc((size_t)BLK * 4);
     int32_t *tok = malloc((size_t)BLK * sizeof(int32_t));
     int rc = raw && tok ? ev_open(&c, model, be, chunk) : sk_error(SK_ENOMEM, "eval: out of memory");
-    const int64_t V = c.m ? sk_mamba_lm_config(c.m)->vocab_size : 0;
+    const int64_t V = c.m ? sk_model_vocab(c.m) : 0;
     if (!rc) rc = sk_stream_create(&s, chunk, ev_chunk, &c);
     if (!rc) rc = sk_stream_begin(s, data);
     int64_t n = 0;
@@ -153,7 +152,7 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
     if (!rc) rc = sk_stream_finish(s);
     if (!rc) {
         printf("model\t%s\n", model);
-        printf("parameters\t%lld\n", (long long)sk_mamba_lm_numel(c.m));
+        printf("parameters\t%lld\n", (long long)sk_model_numel(c.m));
         printf("sequences\t1\n");
         printf("length\t%lld\n", (long long)n);
         print_stream(&c, chunk, s, "token");
@@ -167,7 +166,7 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
 
 #ifdef SSMKIT_HAVE_GENOMICS
 /* The DNA LM of a checkpoint and its tokenizer flags (the checkpoint's "tokenizer" metadata). */
-static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_mamba_lm **m, int *flags) {
+static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags) {
     sk_st *st;
     int64_t vocab = 0;
     *m = NULL;
@@ -180,10 +179,10 @@ static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64
             : sk_error(SK_EINVAL, "%s: no DNA tokenizer in the checkpoint (train it on a DNA token shard from `ssmkit dna "
                                   "windows`), so FASTA cannot be tokenized for it", model);
     sk_st_close(st);
-    if (!rc) rc = sk_mamba_lm_load(m, model, be, B, L, 0);
-    if (!rc && sk_mamba_lm_config(*m)->vocab_size != vocab)
+    if (!rc) rc = sk_model_load(m, model, be, B, L, SK_MODEL_LM_ONLY);
+    if (!rc && sk_model_vocab(*m) != vocab)
         rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
-                      (long long)vocab, (long long)sk_mamba_lm_config(*m)->vocab_size);
+                      (long long)vocab, (long long)sk_model_vocab(*m));
     return rc;
 }
 
@@ -194,7 +193,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
     sk_out per;
     int flags = 0, opened = 0;
     int rc = load_dna_lm(model, be, 1, chunk, &c.m, &flags);
-    if (!rc) rc = sk_mamba_lm_state_create(c.m, 1, &c.st);
+    if (!rc) rc = sk_model_state_create(c.m, 1, &c.st);
     if (!rc && per_path) {
         rc = sk_out_open(&per, per_path);
         opened = !rc;
@@ -231,7 +230,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
  * inputs with no target); position t of a window predicts t+1, so a window of n bases has n-1
  * targets. Loss = sum of -log p over all targets / their count. */
 static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B, const sk_backend *be) {
-    sk_mamba_lm *m = NULL;
+    sk_model *m = NULL;
     int flags = 0, rc = load_dna_lm(model, be, B, L, &m, &flags);
     int32_t *tok = malloc((size_t)(B * L) * sizeof(int32_t)), *tgt = malloc((size_t)(B * L) * sizeof(int32_t));
     if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
@@ -258,7 +257,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
             }
             if (rows == B || (done && rows)) {
                 double loss;
-                if ((rc = sk_mamba_lm_forward(m, tok, tgt, rows, L, NULL, NULL, &loss))) break;
+                if ((rc = sk_model_forward(m, tok, tgt, rows, L, &loss))) break;
                 sum += loss * (double)count, ntarget += count; /* the forward's loss is the batch mean */
                 rows = 0, count = 0;
             }
@@ -278,21 +277,21 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
         print_loss(loss, "base");
     }
     sk_seqin_close(in);
-    sk_mamba_lm_free(m);
+    sk_model_free(m);
     free(tok), free(tgt);
     return rc;
 }
 #endif
 
-/* Audio U-Net: mean next-sample loss over a mu-law token file, streamed in chunks of C samples
- * with the recurrent state carried (sk_unet_forward_state): inputs [128, x_0, ..., x_{n-2}],
- * targets [x_0, ..., x_{n-1}]; the last chunk is padded to a multiple of the pool product with
- * inputs 0 and ignored targets (the model is causal, so padding after the end changes nothing
- * before it). Loss = sum of -log p over the n targets / n. */
-static int eval_unet(const char *model, const sk_unet_config *cfg, const char *data, int64_t C, int64_t width,
-                     const sk_backend *be) {
+/* A model trained on sequences that start from a token `bos` (the audio U-Net: mu-law 128): mean
+ * next-sample loss over a mu-law token file, streamed in chunks of C samples with the recurrent
+ * state carried (sk_model_forward_state): inputs [bos, x_0, ..., x_{n-2}], targets [x_0, ...,
+ * x_{n-1}]; the last chunk is padded to a multiple of P (the model's length multiple) with inputs
+ * 0 and ignored targets (the model is causal, so padding after the end changes nothing before
+ * it). Loss = sum of -log p over the n targets / n. */
+static int eval_shifted(const char *model, int32_t bos, int64_t P, const char *data, int64_t C, int64_t width,
+                        const sk_backend *be) {
     if (width != 1) return sk_error(SK_EINVAL, "%s: an audio U-Net reads 8-bit mu-law tokens (--token-width 1)", model);
-    const int64_t P = cfg->pool_prod;
     if (!C) C = 16384 / P * P;
     if (C < P) C = P;
     if (C % P) return sk_error(SK_EINVAL, "chunk %lld is not a multiple of the U-Net's pool product %lld", (long long)C, (long long)P);
@@ -300,35 +299,35 @@ static int eval_unet(const char *model, const sk_unet_config *cfg, const char *d
     int rc = sk_map_open(&map, data);
     if (rc) return rc;
     const int64_t n = map.size;
-    sk_unet *m = NULL;
-    sk_unet_state *s = NULL;
+    sk_model *m = NULL;
+    sk_model_state *s = NULL;
     int32_t *tok = malloc((size_t)C * sizeof(int32_t)), *tgt = malloc((size_t)C * sizeof(int32_t));
     if (!n) rc = sk_error(SK_EINVAL, "%s: empty", data);
     if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
-    if (!rc) rc = sk_unet_load(&m, model, be, 1, C, 0);
-    if (!rc) rc = sk_unet_state_create(m, 1, &s);
+    if (!rc) rc = sk_model_load(&m, model, be, 1, C, 0);
+    if (!rc) rc = sk_model_state_create(m, 1, &s);
     double sum = 0;
     for (int64_t c0 = 0; !rc && c0 < n; c0 += C) {
         const int64_t nc = n - c0 < C ? n - c0 : C, Lc = (nc + P - 1) / P * P;
         for (int64_t i = 0; i < Lc; i++) {
-            const int64_t t = c0 + i; /* position t: input x_{t-1} (128 at t = 0), target x_t */
-            tok[i] = i < nc ? (t ? map.data[t - 1] : 128) : 0;
+            const int64_t t = c0 + i; /* position t: input x_{t-1} (bos at t = 0), target x_t */
+            tok[i] = i < nc ? (t ? map.data[t - 1] : bos) : 0;
             tgt[i] = i < nc ? map.data[t] : -1;
         }
         double loss = 0;
-        rc = sk_unet_forward_state(m, s, tok, tgt, Lc, &loss);
+        rc = sk_model_forward_state(m, s, tok, tgt, NULL, Lc, &loss);
         sum += loss * (double)nc;
     }
     if (!rc) {
         printf("model\t%s\n", model);
-        printf("parameters\t%lld\n", (long long)sk_unet_numel(m));
+        printf("parameters\t%lld\n", (long long)sk_model_numel(m));
         printf("samples\t%lld\n", (long long)n);
         printf("chunk\t%lld\n", (long long)C);
         printf("targets\t%lld\n", (long long)n);
         print_loss(sum / (double)n, "sample");
     }
-    sk_unet_state_free(s);
-    sk_unet_free(m);
+    sk_model_state_free(s);
+    sk_model_free(m);
     sk_map_close(&map);
     free(tok), free(tgt);
     return rc;
@@ -390,26 +389,25 @@ int cmd_eval(int argc, char **argv) {
         return eval_fasta(model, data, len ? len : 1024, batch, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
 #endif
-    { /* audio U-Net checkpoints: streamed in chunks with the state carried */
-        sk_st *st = NULL;
-        const char *cj = sk_st_open(model, &st) ? NULL : sk_st_meta(st, "config");
-        cJSON *o = cj ? cJSON_Parse(cj) : NULL;
-        sk_unet_config ucfg;
-        const int unet = o && sk_unet_config_is_unet(o);
-        int rc = unet ? sk_unet_config_from_json(o, model, &ucfg) : SK_OK;
-        cJSON_Delete(o);
-        sk_st_close(st);
-        if (unet && (out_logits || out_grads)) return sk_cli_usage("eval", "--dump-logits/--dump-grads take Mamba LMs, not U-Nets");
-        if (unet && chunk && len) return sk_cli_usage("eval", "U-Net: give the chunk as --chunk or --length, not both");
-        if (unet) return rc || eval_unet(model, &ucfg, data, chunk ? chunk : len, width, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    { /* models trained on bos-shifted sequences (audio U-Nets): streamed in chunks with the state carried */
+        sk_model_config *mc = NULL;
+        if (sk_model_config_read(model, 0, &mc)) sk_error_clear(); /* not readable here: the paths below say why */
+        const int32_t bos = mc ? sk_model_config_bos(mc) : -1;
+        const int64_t P = mc ? sk_model_config_length_multiple(mc) : 1;
+        sk_model_config_free(mc);
+        if (bos >= 0 && (out_logits || out_grads)) return sk_cli_usage("eval", "--dump-logits/--dump-grads take Mamba LMs, not U-Nets");
+        if (bos >= 0 && chunk && len) return sk_cli_usage("eval", "U-Net: give the chunk as --chunk or --length, not both");
+        if (bos >= 0) return eval_shifted(model, bos, P, data, chunk ? chunk : len, width, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
     if (whole || per) return sk_cli_usage("eval", "--whole/--per-record take FASTA/FASTQ data");
     if (chunk && (len || out_logits || out_grads))
         return sk_cli_usage("eval", "--chunk streams the whole file: not with --length, --dump-logits or --dump-grads");
     if (!len && !out_logits && !out_grads)
         return eval_tokens_stream(model, data, width, chunk ? chunk : 16384, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
-    sk_mamba_config cfg;
-    if (sk_mamba_load_config(model, &cfg)) return sk_cli_fail(NULL);
+    sk_model_config *mc = NULL;
+    if (sk_model_config_read(model, SK_MODEL_LM_ONLY, &mc)) return sk_cli_fail(NULL);
+    const int64_t vocab = sk_model_config_vocab(mc);
+    sk_model_config_free(mc);
 
     /* tokens */
     sk_map map;
@@ -434,25 +432,25 @@ int cmd_eval(int argc, char **argv) {
     for (int64_t i = 0; i < b * L && !rc; i++) {
         uint32_t v = 0;
         for (int k = 0; k < width; k++) v |= (uint32_t)map.data[i * width + k] << (8 * k); /* little-endian */
-        if (v >= (uint64_t)cfg.vocab_size)
+        if (v >= (uint64_t)vocab)
             rc = sk_error(SK_EINVAL, "%s: token %u at position %lld is outside the model's vocabulary (vocab_size %lld)",
-                          data, v, (long long)i, (long long)cfg.vocab_size);
+                          data, v, (long long)i, (long long)vocab);
         tok[i] = (int32_t)v;
     }
     sk_map_close(&map);
     for (int64_t i = 0; i < b * L && !rc; i++) tgt[i] = (i % L) + 1 < L ? tok[i + 1] : -1; /* t predicts t+1 */
 
-    sk_mamba_lm *m = NULL;
+    sk_model *m = NULL;
     double loss = 0;
-    if (!rc) rc = sk_mamba_lm_load(&m, model, be, b, L, out_grads ? SK_MAMBA_GRADS : 0);
-    if (!rc && out_grads) rc = sk_mamba_lm_zero_grad(m);
-    if (!rc) rc = sk_mamba_lm_forward(m, tok, tgt, b, L, NULL, NULL, &loss);
+    if (!rc) rc = sk_model_load(&m, model, be, b, L, SK_MODEL_LM_ONLY | (out_grads ? SK_MODEL_GRADS : 0));
+    if (!rc && out_grads) rc = sk_model_zero_grad(m);
+    if (!rc) rc = sk_model_forward(m, tok, tgt, b, L, &loss);
     if (!rc && out_logits) rc = dump_logits(m, out_logits, b, L, model);
-    if (!rc && out_grads) rc = sk_mamba_lm_backward(m);
-    if (!rc && out_grads) rc = sk_mamba_lm_save_grads(m, out_grads);
+    if (!rc && out_grads) rc = sk_model_backward(m);
+    if (!rc && out_grads) rc = sk_model_save_grads(m, out_grads);
     if (!rc) {
         printf("model\t%s\n", model);
-        printf("parameters\t%lld\n", (long long)sk_mamba_lm_numel(m));
+        printf("parameters\t%lld\n", (long long)sk_model_numel(m));
         printf("sequences\t%lld\n", (long long)b);
         printf("length\t%lld\n", (long long)L);
         printf("targets\t%lld\n", (long long)(b * (L - 1)));
@@ -460,7 +458,7 @@ int cmd_eval(int argc, char **argv) {
         printf("bits_per_token\t%.6f\n", loss / log(2.0));
         printf("perplexity\t%.6g\n", exp(loss));
     }
-    sk_mamba_lm_free(m);
+    sk_model_free(m);
     free(tok), free(tgt);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* cmd_export.c — `ssmkit export --hf DIR --model M`: a Mamba LM as a Hugging Face folder. */
 #include <stdio.h>
-#include "models/sk_mamba_tools.h"
+#include "models/sk_mamba_hf.h"
+#include "models/sk_model.h"
 #include "tools/sk_cli.h"
 
 static const char *usage =
@@ -25,10 +26,10 @@ int cmd_export(int argc, char **argv) {
     if (optind < argc) return sk_cli_usage("export", "unexpected argument '%s'", argv[optind]);
     if (!model) return sk_cli_usage("export", "missing --model M");
     if (!dir) return sk_cli_usage("export", "missing --hf DIR");
-    sk_mamba_lm *m = NULL;
-    int rc = sk_mamba_lm_load(&m, model, sk_backend_cpu(), 1, 1, 0);
-    if (!rc) rc = sk_mamba_lm_export_hf(m, dir);
-    sk_mamba_lm_free(m);
+    sk_model *m = NULL;
+    int rc = sk_model_load(&m, model, sk_backend_cpu(), 1, 1, SK_MODEL_LM_ONLY);
+    if (!rc) rc = sk_mamba_lm_export_hf(sk_model_backbone(m), dir);
+    sk_model_free(m);
     if (rc) return sk_cli_fail(NULL);
     fprintf(stderr, "ssmkit export: wrote %s/config.json and %s/model.safetensors\n", dir, dir);
     return SK_EXIT_OK;

@@ -1,4 +1,4 @@
-/* cmd_generate.c — `ssmkit generate`: sample tokens from a Mamba LM.
+/* cmd_generate.c — `ssmkit generate`: sample tokens from a Mamba LM (through models/sk_model.h).
  *
  * The prompt is run through the parallel forward with a recurrent state (chunks of --chunk
  * tokens), then each new token is one recurrent step: constant time and memory per token. Tokens
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_mamba.h"
+#include "models/sk_model.h"
 #include "src/sk_io.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
@@ -85,16 +85,18 @@ static int generate(const char *model, const char *prompt_path, int64_t ntok, co
     const sk_backend *be;
     int rc = sk_lm_backend(device, &be);
     if (rc) return rc;
-    sk_mamba_config cfg;
-    if ((rc = sk_mamba_load_config(model, &cfg))) return rc;
-    const int wide = cfg.vocab_size > 256;
+    sk_model_config *cfg = NULL;
+    if ((rc = sk_model_config_read(model, SK_MODEL_LM_ONLY, &cfg))) return rc;
+    const int64_t vocab = sk_model_config_vocab(cfg);
+    sk_model_config_free(cfg);
+    const int wide = vocab > 256;
     int32_t *prompt = NULL;
     int64_t np = 0;
-    if (prompt_path && (rc = read_tokens(prompt_path, wide, cfg.vocab_size, &prompt, &np))) return rc;
+    if (prompt_path && (rc = read_tokens(prompt_path, wide, vocab, &prompt, &np))) return rc;
     if (!prompt_path || np == 0) {
-        if (bos < 0 || bos >= cfg.vocab_size) {
+        if (bos < 0 || bos >= vocab) {
             free(prompt);
-            return sk_error(SK_EINVAL, "--bos %d is outside the vocabulary [0, %lld)", bos, (long long)cfg.vocab_size);
+            return sk_error(SK_EINVAL, "--bos %d is outside the vocabulary [0, %lld)", bos, (long long)vocab);
         }
         free(prompt);
         prompt = malloc(sizeof *prompt);
@@ -102,15 +104,15 @@ static int generate(const char *model, const char *prompt_path, int64_t ntok, co
         prompt[0] = bos, np = 1, incl = 0;
     }
     int64_t maxL = np < chunk ? np : chunk;
-    sk_mamba_lm *m = NULL;
-    sk_mamba_lm_state *st = NULL;
-    const int64_t V = cfg.vocab_padded;
+    sk_model *m = NULL;
+    sk_model_state *st = NULL;
+    rc = sk_model_load(&m, model, be, 1, maxL, SK_MODEL_LM_ONLY);
+    const int64_t V = m ? sk_model_logits_width(m) : 1;
     float *logits = malloc((size_t)(maxL * V) * sizeof(float));
     void *scratch = malloc(sk_sample_scratch_size(V));
     sink *s = calloc(1, sizeof *s);
-    if (!logits || !scratch || !s) rc = sk_error(SK_ENOMEM, "out of memory");
-    if (!rc) rc = sk_mamba_lm_load(&m, model, be, 1, maxL, 0);
-    if (!rc) rc = sk_mamba_lm_state_create(m, 1, &st);
+    if (!rc && (!logits || !scratch || !s)) rc = sk_error(SK_ENOMEM, "out of memory");
+    if (!rc) rc = sk_model_state_create(m, 1, &st);
     if (!rc) {
         s->wide = wide;
         if (!strcmp(out, "-")) s->fp = stdout;
@@ -120,8 +122,8 @@ static int generate(const char *model, const char *prompt_path, int64_t ntok, co
     int64_t last = 0;
     for (int64_t p = 0; p < np && !rc; p += last) {
         last = np - p < maxL ? np - p : maxL;
-        rc = sk_mamba_lm_forward(m, prompt + p, NULL, 1, last, NULL, st, NULL);
-        if (!rc) rc = sk_mamba_lm_logits(m, logits);
+        rc = sk_model_forward_state(m, st, prompt + p, NULL, NULL, last, NULL);
+        if (!rc) rc = sk_model_logits(m, logits);
     }
     for (int64_t i = 0; incl && i < np && !rc; i++) rc = sink_put(s, prompt[i]);
     /* logits of the last prompt position */
@@ -132,9 +134,9 @@ static int generate(const char *model, const char *prompt_path, int64_t ntok, co
     for (int64_t i = 0; i < ntok && !rc; i++) {
         int32_t tok = 0;
         /* tokens past vocab_size (padding rows) are never drawn: the sampler sees vocab_size logits */
-        rc = sk_sample(lg, cfg.vocab_size, sp, &rng, scratch, &tok);
+        rc = sk_sample(lg, vocab, sp, &rng, scratch, &tok);
         if (!rc) rc = sink_put(s, tok);
-        if (!rc && i + 1 < ntok) rc = sk_mamba_lm_step(m, st, &tok, logits), lg = logits;
+        if (!rc && i + 1 < ntok) rc = sk_model_step(m, st, &tok, logits), lg = logits;
     }
     if (!rc) rc = sink_flush(s);
     if (!rc && s->open) rc = sk_afile_commit(&s->af), s->open = 0;
@@ -145,8 +147,8 @@ static int generate(const char *model, const char *prompt_path, int64_t ntok, co
                     dt > 0 ? (double)ntok / dt : 0.0, (long long)np);
     }
     if (s && s->open) sk_afile_abort(&s->af);
-    sk_mamba_lm_state_free(st);
-    sk_mamba_lm_free(m);
+    sk_model_state_free(st);
+    sk_model_free(m);
     free(logits);
     free(scratch);
     free(prompt);

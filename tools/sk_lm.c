@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_presets.h"
-#include "src/sk_json.h"
 #ifdef SSMKIT_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -13,40 +11,10 @@
 void openblas_set_num_threads(int n); /* OpenBLAS (cblas.h is not on the tools' include path) */
 #endif
 
-/* The JSON of a preset or file, its "train" section detached into *train. */
-static int load_json(const char *preset, const char *config_path, const char *fallback, cJSON **out, cJSON **train,
-                     char *what, size_t what_len) {
-    *train = NULL;
-    *out = NULL;
-    cJSON *j = NULL;
-    if (preset && config_path) return sk_error(SK_EINVAL, "give --preset or --config, not both");
-    if (!preset && !config_path) preset = fallback;
-    if (config_path) {
-        snprintf(what, what_len, "%s", config_path);
-        int rc = sk_json_load(config_path, &j);
-        if (rc) return rc;
-    } else {
-        snprintf(what, what_len, "preset %s", preset);
-        const sk_preset *p = sk_preset_find(preset);
-        if (!p) return sk_error(SK_EINVAL, "no preset named '%s' (run 'ssmkit presets' for the list)", preset);
-        int rc = sk_json_parse(p->json, (int64_t)strlen(p->json), what, &j);
-        if (rc) return rc;
-    }
-    cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(j, "train");
-    if (t && !cJSON_IsObject(t)) {
-        cJSON_Delete(t);
-        cJSON_Delete(j);
-        return sk_error(SK_EINVAL, "%s: \"train\" must be an object of training options", what);
-    }
-    *out = j;
-    *train = t;
-    return SK_OK;
-}
-
 int sk_lm_config(const char *preset, const char *config_path, const char *fallback, sk_mamba_config *c,
                  cJSON **train, char *what, size_t what_len) {
     cJSON *j = NULL;
-    int rc = load_json(preset, config_path, fallback, &j, train, what, what_len);
+    int rc = sk_model_config_load_json(preset, config_path, fallback, &j, train, what, what_len);
     if (!rc) rc = sk_mamba_config_from_json(j, what, c);
     cJSON_Delete(j);
     if (rc) {
@@ -56,23 +24,27 @@ int sk_lm_config(const char *preset, const char *config_path, const char *fallba
     return rc;
 }
 
-int sk_any_config_parse(const cJSON *o, const char *what, sk_any_config *c) {
+/* The parsed config in the old two-field form (models/sk_model.h chose the kind). */
+static int to_any(sk_model_config *mc, sk_any_config *c) {
     memset(c, 0, sizeof *c);
-    c->unet = sk_unet_config_is_unet(o);
-    return c->unet ? sk_unet_config_from_json(o, what, &c->u) : sk_mamba_config_from_json(o, what, &c->lm);
+    const sk_unet_config *u = sk_model_config_unet(mc);
+    if (u) c->unet = 1, c->u = *u;
+    else c->lm = *sk_model_config_lm(mc);
+    sk_model_config_free(mc);
+    return SK_OK;
+}
+
+int sk_any_config_parse(const cJSON *o, const char *what, sk_any_config *c) {
+    sk_model_config *mc = NULL;
+    int rc = sk_model_config_parse(o, what, &mc);
+    return rc ? rc : to_any(mc, c);
 }
 
 int sk_any_config_load(const char *preset, const char *config_path, const char *fallback, sk_any_config *c, cJSON **train,
                        char *what, size_t what_len) {
-    cJSON *j = NULL;
-    int rc = load_json(preset, config_path, fallback, &j, train, what, what_len);
-    if (!rc) rc = sk_any_config_parse(j, what, c);
-    cJSON_Delete(j);
-    if (rc) {
-        cJSON_Delete(*train);
-        *train = NULL;
-    }
-    return rc;
+    sk_model_config *mc = NULL;
+    int rc = sk_model_config_load(preset, config_path, fallback, &mc, train, what, what_len);
+    return rc ? rc : to_any(mc, c);
 }
 
 int sk_lm_threads(int n) {

@@ -1,5 +1,6 @@
-/* sk_lm.h — helpers shared by the model commands (train, generate, export, bench): model config
- * from --preset/--config, thread count, backend. tools/ only.
+/* sk_lm.h — helpers shared by the model commands: thread count, backend, resident memory; and the
+ * config loaders of train and finetune (sk_lm_config, sk_any_config), thin forms of
+ * models/sk_model.h kept until those commands take an sk_model_config. tools/ only.
  */
 #ifndef SK_LM_H
 #define SK_LM_H
@@ -7,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include "kernels/sk_backend.h"
 #include "models/sk_mamba.h"
+#include "models/sk_model.h"
 #include "models/sk_unet.h"
 
 /* The model config of preset `preset` or of the JSON file `config_path` (exactly one non-NULL;
@@ -15,8 +17,7 @@
  * name for messages ("preset NAME" or the file). */
 int sk_lm_config(const char *preset, const char *config_path, const char *fallback, sk_mamba_config *c,
                  cJSON **train, char *what, size_t what_len) SK_RESULT_USED;
-/* A model config of either architecture, chosen by the JSON's "arch" ("mamba-lm", the default,
- * or "unet"). */
+/* A model config of either architecture, chosen by the JSON's "arch" (sk_model_config_parse). */
 typedef struct sk_any_config {
     int unet;   /* 1: u holds the config, 0: lm */
     sk_mamba_config lm;

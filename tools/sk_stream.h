@@ -1,4 +1,5 @@
-/* sk_stream.h — streaming inference over records of any length (issue 12; tools/ only).
+/* sk_stream.h — streaming inference over records of any length (models/README.md §Streaming;
+ * tools/ only).
  *
  * Records (a FASTA record, a chromosome, a token file, a shard example) are given token by token
  * in pieces (sk_stream_begin / _put / _end) and laid end to end into one packed stream of

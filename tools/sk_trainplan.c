@@ -1,151 +1,47 @@
-/* sk_trainplan.c — chunk choice, model creation and the --dry-run memory report of `ssmkit
- * train` (sk_trainplan.h). */
+/* sk_trainplan.c — sk_trainplan.h over models/sk_model.h. */
 #include "tools/sk_trainplan.h"
 
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
-/* Runtime terms of the memory model, measured on dev-2c: the peak RSS of one update of dna-1.4m at
- * L 1024 and 2^16 (2 threads) minus the planned terms, about 6 MiB in both (a binary without CUDA,
- * whose resident size at start is about 4 MiB). The program's own resident size when it plans
- * (/proc/self/status VmRSS) replaces SK_PLAN_RUNTIME_MIB where it can be read: a binary built with
- * CUDA maps cudart/cuBLAS/cuBLASLt/NCCL at start, about 210 MiB resident before any work. */
-#define SK_PLAN_RUNTIME_MIB 4.0
-#define SK_PLAN_THREAD_MIB 1.0
-
-/* VmRSS of this process in bytes, or -1 if /proc is not readable. */
-static int64_t own_rss(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmRSS:", 6)) kb = strtoll(line + 6, NULL, 10);
-    if (f) fclose(f);
-    return kb < 0 ? -1 : (int64_t)kb * 1024;
-}
-
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
-/* The memory of the model for b x L with the chunk (0 = none), from a plan (nothing allocated). */
-static int plan_memory(const sk_any_config *cfg, const sk_backend *be, int64_t b, int64_t L, int64_t chunk,
-                       sk_model_mem *mem, int64_t *numel) {
-    const int flags = SK_MAMBA_GRADS | SK_MAMBA_PLAN;
-    const int64_t len = chunk ? chunk : L;
-    int rc;
-    if (cfg->unet) {
-        sk_unet *m = NULL;
-        rc = sk_unet_create(&m, &cfg->u, be, b, len, flags);
-        if (!rc && chunk) rc = sk_unet_set_chunk(m, chunk, L);
-        if (!rc) sk_unet_memory(m, mem), *numel = sk_unet_numel(m);
-        sk_unet_free(m);
-    } else {
-        sk_mamba_lm *m = NULL;
-        rc = sk_mamba_lm_create(&m, &cfg->lm, be, b, len, flags);
-        if (!rc && chunk) rc = sk_mamba_lm_set_chunk(m, chunk, L);
-        if (!rc) sk_mamba_lm_memory(m, mem), *numel = sk_mamba_lm_numel(m);
-        sk_mamba_lm_free(m);
-    }
+/* The sk_model_config of an sk_any_config (malloc'd through the models' parser of the JSON). */
+static int model_config(const sk_any_config *a, sk_model_config **out) {
+    char *js = a->unet ? sk_unet_config_to_json(&a->u) : sk_mamba_config_to_json(&a->lm);
+    cJSON *o = js ? cJSON_Parse(js) : NULL;
+    int rc = o ? sk_model_config_parse(o, "config", out) : sk_error(SK_ENOMEM, "out of memory");
+    cJSON_Delete(o);
+    free(js);
     return rc;
 }
 
 int sk_plan_chunk(const sk_any_config *cfg, const sk_backend *be, int64_t b, int64_t L, const char *spec,
                   int64_t *chunk, char *why, size_t why_len) {
-    const int64_t g = cfg->unet ? cfg->u.pool_prod : 1; /* chunks are multiples of g */
-    *chunk = 0;
-    if (!strcmp(spec, "off") || !strcmp(spec, "0")) {
-        snprintf(why, why_len, "off (--chunk %s)", spec);
-        return SK_OK;
-    }
-    if (strcmp(spec, "auto")) {
-        char *end;
-        long long n = strtoll(spec, &end, 10);
-        if (end == spec || *end || n < 1)
-            return sk_error(SK_EINVAL, "--chunk: '%s' is not auto, off or a length >= 1", spec);
-        if (n % g)
-            return sk_error(SK_EINVAL, "--chunk %lld is not a multiple of the U-Net's pool product %lld", n, (long long)g);
-        *chunk = n < L ? n : 0;
-        snprintf(why, why_len, "%s (--chunk %lld)", *chunk ? "chunks" : "off: not shorter than --length", n);
-        return SK_OK;
-    }
-    sk_model_mem full;
-    int64_t numel;
-    TRY(plan_memory(cfg, be, b, L, 0, &full, &numel));
-    if (full.acts <= SK_PLAN_AUTO_OFF) {
-        snprintf(why, why_len, "off (auto: the activations of %lld x %lld take %.0f MiB <= %.0f MiB)", (long long)b,
-                 (long long)L, full.acts / 1048576.0, SK_PLAN_AUTO_OFF / 1048576.0);
-        return SK_OK;
-    }
-    const double per_token = (double)full.acts / (double)(b * L);
-    int64_t c = g;
-    while (2 * c < L && (double)(b * 2 * c) * per_token <= (double)SK_PLAN_AUTO_CHUNK) c *= 2;
-    *chunk = c;
-    snprintf(why, why_len, "auto: the activations of %lld x %lld would take %.0f MiB; chunks of %lld take about %.0f MiB",
-             (long long)b, (long long)L, full.acts / 1048576.0, (long long)c, (double)(b * c) * per_token / 1048576.0);
-    return SK_OK;
+    sk_model_config *mc = NULL;
+    int rc = model_config(cfg, &mc);
+    if (!rc) rc = sk_model_plan_chunk(mc, be, b, L, spec, chunk, why, why_len);
+    sk_model_config_free(mc);
+    return rc;
 }
 
 int sk_plan_create(const sk_any_config *cfg, const sk_backend *be, int64_t b, int64_t L, int64_t chunk,
                    sk_mamba_lm **lm, sk_unet **unet) {
-    const int64_t len = chunk ? chunk : L;
+    sk_model_config *mc = NULL;
+    sk_model *m = NULL;
     *lm = NULL, *unet = NULL;
-    if (cfg->unet) {
-        TRY(sk_unet_create(unet, &cfg->u, be, b, len, SK_MAMBA_GRADS));
-        return chunk ? sk_unet_set_chunk(*unet, chunk, L) : SK_OK;
-    }
-    TRY(sk_mamba_lm_create(lm, &cfg->lm, be, b, len, SK_MAMBA_GRADS));
-    return chunk ? sk_mamba_lm_set_chunk(*lm, chunk, L) : SK_OK;
+    int rc = model_config(cfg, &mc);
+    if (!rc) rc = sk_model_plan_create(mc, be, b, L, chunk, &m);
+    sk_model_config_free(mc);
+    if (rc) return rc;
+    *lm = sk_model_backbone(m); /* the LM itself, or NULL for a U-Net */
+    if (!*lm) *unet = sk_model_self(m);
+    sk_model_disown(m);
+    return SK_OK;
 }
-
-static double mib(int64_t bytes) { return (double)bytes / 1048576.0; }
 
 int sk_plan_report(FILE *out, const sk_any_config *cfg, const char *what, const sk_backend *be, int64_t b, int64_t L,
                    int64_t chunk, const char *const *data, int nsources, int threads, int64_t *peak) {
-    sk_model_mem mm;
-    int64_t numel = 0;
-    TRY(plan_memory(cfg, be, b, L, chunk, &mm, &numel));
-    const int64_t C = chunk ? chunk : L, P = numel * (int64_t)sizeof(float);
-    const int64_t moments = 2 * P;
-    const int64_t trainer = b * L * 2 * (int64_t)sizeof(int32_t) + 3 * P; /* batches; checkpoint staging */
-    const int64_t writer = P; /* sk_params_save's host copy (the safetensors writer keeps pointers) */
-    int64_t files = 0;
-    for (int i = 0; data && data[i]; i++) {
-        struct stat sb;
-        if (!stat(data[i], &sb)) files += (int64_t)sb.st_size;
-    }
-    const int64_t rowbufs = nsources * (L + 1) * (int64_t)sizeof(int32_t);
-    const int64_t rss0 = own_rss();
-    const int64_t runtime = (rss0 > 0 ? rss0 : (int64_t)(SK_PLAN_RUNTIME_MIB * 1048576.0)) +
-                            (int64_t)(SK_PLAN_THREAD_MIB * threads * 1048576.0);
-    const int64_t total = mm.params + mm.grads + moments + mm.acts + mm.chunk_states + mm.host + trainer + writer + files +
-                          rowbufs + runtime;
-    fprintf(out, "dry run: %s %s, %lld parameters, batch %lld x length %lld, %s\n", cfg->unet ? "U-Net" : "Mamba LM", what,
-            (long long)numel, (long long)b, (long long)L,
-            chunk ? "chunked" : "not chunked");
-    if (chunk)
-        fprintf(out, "  chunk               %lld positions, %lld chunks (the last %lld)\n", (long long)chunk,
-                (long long)((L + chunk - 1) / chunk), (long long)(L - (L - 1) / chunk * chunk));
-    fprintf(out, "  per block           %10.2f MiB activations at %lld x %lld (%lld blocks; the largest)\n",
-            mib(mm.act_block), (long long)b, (long long)C, (long long)mm.nblocks);
-    fprintf(out, "  per token           %10.1f KiB activations (all blocks, scratch, logits)\n",
-            (double)mm.acts / (double)(b * C) / 1024.0);
-    fprintf(out, "  parameters          %10.2f MiB\n", mib(mm.params));
-    fprintf(out, "  gradients           %10.2f MiB\n", mib(mm.grads));
-    fprintf(out, "  optimizer moments   %10.2f MiB (AdamW m, v)\n", mib(moments));
-    fprintf(out, "  activations         %10.2f MiB (one chunk of %lld x %lld)\n", mib(mm.acts), (long long)b, (long long)C);
-    fprintf(out, "  boundary states     %10.2f MiB\n", mib(mm.chunk_states));
-    fprintf(out, "  model host buffers  %10.2f MiB\n", mib(mm.host));
-    fprintf(out, "  trainer buffers     %10.2f MiB (batches, checkpoint staging)\n", mib(trainer + writer));
-    fprintf(out, "  data                %10.2f MiB (%d row buffers; data files %.2f MiB, mapped, at most)\n",
-            mib(files + rowbufs), nsources, mib(files));
-    fprintf(out, "  runtime             %10.2f MiB (program and libraries%s, %d threads)\n", mib(runtime),
-            rss0 > 0 ? ": resident now" : "", threads);
-    fprintf(out, "  predicted peak      %10.2f MiB%s\n", mib(total),
-            be->device == SK_DEVICE_CPU ? "" : " (host + device: parameters to boundary states are device memory)");
-    if (peak) *peak = total;
-    return SK_OK;
+    sk_model_config *mc = NULL;
+    int rc = model_config(cfg, &mc);
+    if (!rc) rc = sk_model_plan_report(out, mc, what, be, b, L, chunk, data, nsources, threads, peak);
+    sk_model_config_free(mc);
+    return rc;
 }

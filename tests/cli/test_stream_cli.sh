@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_stream_cli.sh — streaming inference end to end with a small random DNA LM
+# test_stream_cli.sh — streaming inference end to end (models/README.md §Streaming) with a small random DNA LM
 # and classifier:
 #   - gate: `ssmkit eval` streamed in chunks of 7 and 64 tokens gives the total NLL of one pass
 #     (--length = the file) within 1e-5 relative, on a token file and on FASTA records (--whole

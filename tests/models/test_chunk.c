@@ -1,4 +1,4 @@
-/* test_chunk.c — chunked training with recomputation equals the unchunked model.
+/* test_chunk.c — chunked training with recomputation (models/README.md §Chunking) equals the unchunked model.
  *
  * Mamba LM (sk_mamba_lm_set_chunk): for real S6, complex S6, Mamba-S4 (S4D-Lin) and S4+MLP
  * (S4D-Real) blocks, batch 2 x L = 100 with ignored targets, chunks of 7, 32, 50 and 99 positions
@@ -62,7 +62,7 @@ static void lm_case(const char *kind, int ssm, int block, int with_reset) {
         rs[i] = with_reset && i % L && sk_rng_below(&r, 30) == 0; /* a few packed-record starts */
     }
     sk_mamba_lm *ref = NULL;
-    SK_CHECK(sk_mamba_lm_create(&ref, &c, sk_backend_cpu(), B, L, SK_MAMBA_GRADS) == 0, "create: %s", sk_errmsg());
+    SK_CHECK(sk_mamba_lm_create(&ref, &c, sk_backend_cpu(), B, L, SK_MODEL_GRADS) == 0, "create: %s", sk_errmsg());
     if (!ref) return;
     double lref = 0;
     SK_CHECK(sk_mamba_lm_init(ref, 5) == 0 && sk_mamba_lm_zero_grad(ref) == 0, "init");
@@ -76,7 +76,7 @@ static void lm_case(const char *kind, int ssm, int block, int with_reset) {
         char what[128];
         snprintf(what, sizeof what, "LM %s%s chunk %lld", kind, with_reset ? " resets" : "", (long long)C);
         sk_mamba_lm *m = NULL;
-        SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), B, C, SK_MAMBA_GRADS) == 0, "%s: create: %s", what, sk_errmsg());
+        SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), B, C, SK_MODEL_GRADS) == 0, "%s: create: %s", what, sk_errmsg());
         if (!m) continue;
         SK_CHECK(sk_mamba_lm_set_chunk(m, C, L) == 0, "%s: set_chunk: %s", what, sk_errmsg());
         SK_CHECK(sk_mamba_lm_init(m, 5) == 0 && sk_mamba_lm_zero_grad(m) == 0, "init");
@@ -135,7 +135,7 @@ static void unet_case(const char *json) {
         tgt[i] = sk_rng_below(&r, 6) == 0 ? -1 : (int32_t)sk_rng_below(&r, V);
     }
     sk_unet *ref = NULL;
-    SK_CHECK(sk_unet_create(&ref, &c, sk_backend_cpu(), B, L, SK_MAMBA_GRADS) == 0, "create: %s", sk_errmsg());
+    SK_CHECK(sk_unet_create(&ref, &c, sk_backend_cpu(), B, L, SK_MODEL_GRADS) == 0, "create: %s", sk_errmsg());
     if (!ref) return;
     double lref = 0;
     SK_CHECK(sk_unet_init(ref, 3) == 0 && sk_unet_zero_grad(ref) == 0, "init");
@@ -149,7 +149,7 @@ static void unet_case(const char *json) {
         char what[128];
         snprintf(what, sizeof what, "U-Net chunk %lld", (long long)C);
         sk_unet *m = NULL;
-        SK_CHECK(sk_unet_create(&m, &c, sk_backend_cpu(), B, C, SK_MAMBA_GRADS) == 0, "%s: create: %s", what, sk_errmsg());
+        SK_CHECK(sk_unet_create(&m, &c, sk_backend_cpu(), B, C, SK_MODEL_GRADS) == 0, "%s: create: %s", what, sk_errmsg());
         if (!m) continue;
         SK_CHECK(sk_unet_set_chunk(m, C, L) == 0, "%s: set_chunk: %s", what, sk_errmsg());
         SK_CHECK(sk_unet_init(m, 3) == 0 && sk_unet_zero_grad(m) == 0, "init");
@@ -220,7 +220,7 @@ static void unet_case(const char *json) {
 static void errors(void) {
     sk_mamba_config c = small_cfg(SK_SSM_S6, SK_BLOCK_MAMBA, 11);
     sk_mamba_lm *m = NULL;
-    SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 8, SK_MAMBA_GRADS) == 0, "create");
+    SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 8, SK_MODEL_GRADS) == 0, "create");
     if (m) {
         SK_CHECK(sk_mamba_lm_set_chunk(m, 9, 100) == SK_EINVAL, "chunk above max_len refused");
         SK_CHECK(sk_mamba_lm_set_chunk(m, 8, 32) == 0, "set_chunk");
@@ -239,7 +239,7 @@ static void errors(void) {
     SK_CHECK(sk_json_parse(js, (int64_t)strlen(js), "t", &o) == 0 && sk_unet_config_from_json(o, "t", &uc) == 0, "config");
     cJSON_Delete(o);
     sk_unet *u = NULL;
-    SK_CHECK(sk_unet_create(&u, &uc, sk_backend_cpu(), 1, 8, SK_MAMBA_GRADS) == 0, "create");
+    SK_CHECK(sk_unet_create(&u, &uc, sk_backend_cpu(), 1, 8, SK_MODEL_GRADS) == 0, "create");
     if (u) {
         SK_CHECK(sk_unet_set_chunk(u, 6, 64) == SK_EINVAL && strstr(sk_errmsg(), "pool product"), "chunk 6: %s", sk_errmsg());
         sk_unet_state *st = NULL;

@@ -1,15 +1,15 @@
 /* test_mamba.c — the Mamba block and LM on the CPU backend:
- *  - initialization statistics (DESIGN.md §Mamba semantics), tolerances stated at each check;
+ *  - initialization statistics (models/README.md §Initialization), tolerances stated at each check;
  *  - step equals forward (<= 1e-4 relative) for the block and the LM over >= 300 tokens, the LM
  *    for every block kind (Mamba with real or complex S6, Mamba-S4 real/complex, S4+MLP
- *    real/complex; models/sk_ssm.h), as are chunked calls and resets;
+ *    real/complex; models/README.md §Block kinds), as are chunked calls and resets;
  *  - chunked calls with state carry equal one call (forward, LM and block; block backward with
  *    state gradients passed between chunks equals the one-call backward);
  *  - bad input: tokens outside the vocabulary, batch too large. */
 #include <math.h>
 #include "models/sk_mamba.h"
-#include "models/sk_mamba_internal.h"
-#include "models/sk_ssm.h"
+#include "models/mamba_lm_impl.h"
+#include "models/ssm_impl.h"
 #include "models/sk_presets.h"
 #include "src/sk_json.h"
 #include <unistd.h>
@@ -102,15 +102,14 @@ static void test_init_stats(void) {
     int has_head = 0;
     for (int i = 0; i < sk_mamba_lm_nparams(m); i++) has_head |= !strcmp(sk_mamba_lm_param(m, i)->name, "lm_head.weight");
     SK_CHECK(!has_head, "tied model has no lm_head.weight");
-    /* parameter count per layer: in_proj 2·Di·d, conv Di·W + Di, x_proj Di·(R + 2N), dt_proj R·Di + Di,
-     * A_log Di·N, D Di, out_proj Di·d, norm d; plus the (tied) embedding and the final norm */
+    /* parameter count of the Mamba LM: embedding, per layer norm + mixer, final norm */
     int64_t d = c.d_model, R = c.dt_rank, W = c.d_conv;
     int64_t per = 2 * Di * d + Di * W + Di + Di * (R + 2 * N) + R * Di + Di + Di * N + Di + Di * d + d;
     SK_CHECK(sk_mamba_lm_numel(m) == nl * per + c.vocab_padded * d + d, "parameter count");
     sk_mamba_lm_free(m);
 }
 
-/* mamba-130m's parameter count (129,135,360, the published checkpoint's) from the config alone. */
+/* mamba-130m's parameter count (129,135,360, the published model's) from the config alone. */
 static void test_count_130m(void) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
@@ -209,7 +208,7 @@ static void test_lm_step(int ssm, int block, const char *kind) {
  * gradient handed from the second chunk to the first equals the one-call backward. */
 static void test_block(void) {
     const int64_t b = 2, L = 301, split = 120;
-    sk_mamba_lm *m = make_model(b, L, SK_MAMBA_GRADS);
+    sk_mamba_lm *m = make_model(b, L, SK_MODEL_GRADS);
     const sk_backend *be = sk_backend_cpu();
     const sk_mamba_config *c = &m->cfg;
     const int64_t d = c->d_model, rows = b * L, Di = c->d_inner, N = c->d_state, W = c->d_conv;
@@ -289,7 +288,7 @@ static void test_config(void) {
     cJSON_Delete(o);
 }
 
-/* The SSM layer family's config fields, parameter table and initialization (models/sk_ssm.h). */
+/* The SSM layer family's config fields, parameter table and initialization (models/README.md §Block kinds). */
 static void test_ssm_kinds(void) {
     sk_mamba_config c;
     cJSON *o = cJSON_Parse("{\"d_model\": 20, \"n_layer\": 1, \"vocab_size\": 5, \"block\": \"s4-mlp\"}");

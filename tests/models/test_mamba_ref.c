@@ -35,7 +35,7 @@ enum { B = 2, L = 13 };
 static double parity(const char *what, const char *path, int verbose) {
     double worst = 0;
     sk_mamba_lm *m;
-    int rc = sk_mamba_lm_load(&m, path, sk_backend_cpu(), B, L, SK_MAMBA_GRADS);
+    int rc = sk_mamba_lm_load(&m, path, sk_backend_cpu(), B, L, SK_MODEL_GRADS);
     SK_CHECK(rc == 0, "%s: load: %s", what, sk_errmsg());
     if (rc) return INFINITY;
     const sk_mamba_config *c = sk_mamba_lm_config(m);
@@ -216,7 +216,7 @@ int main(int argc, char **argv) {
         snprintf(p, sizeof p, "%s/hf", fx);
         parity("Hugging Face folder (2 shards)", p, verbose);
         io_errors();
-        /* the SSM layer family (models/sk_ssm.h): one LM per block kind, written by
+        /* the SSM layer family (models/README.md §Block kinds): one LM per block kind, written by
          * tests/reference/make_ssm_fixtures.py (same B x L, d_model 20, d_state 5) */
         static const char *const kinds[] = {"s6_complex", "mamba_s4d_real", "mamba_s4d_lin", "s4mlp_real", "s4mlp_lin"};
         sk_st *mamba_expct = expct;

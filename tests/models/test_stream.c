@@ -1,4 +1,4 @@
-/* test_stream.c — streaming inference and packed rows at the library level:
+/* test_stream.c — streaming inference and packed rows at the library level (models/README.md §Streaming):
  *  - streaming: the total next-token NLL of one sequence fed in chunks with the recurrent state
  *    carried (sk_mamba_lm_forward with a state, chunk sizes 1, 7, 64, 100, 299 and the whole)
  *    equals one pass over the whole sequence (<= 1e-5 relative), per position too; the same for

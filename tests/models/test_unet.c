@@ -1,8 +1,8 @@
-/* test_unet.c — the U-Net (models/sk_unet.h).
+/* test_unet.c — the U-Net (models/README.md §U-Net).
  *   parity: tests/models/fixtures/unet_ref/<case> (written by tests/reference/make_unet_fixtures.py,
  *     float64 PyTorch with torch's own pool reshapes): logits, loss and every gradient within 1e-4
  *     relative (max|got - ref| / max|ref| per tensor).
- *   step: the recurrent step (DESIGN.md §U-Net and recurrent generation) equals the parallel forward at every position,
+ *   step: the recurrent step (models/README.md §U-Net) equals the parallel forward at every position,
  *     for pools [4, 4] (L = 128 = 8 coarsest frames) and [16, 16] (L = 2048 = 8 frames), batch 2,
  *     random init with mixed block kinds; then a reset state reproduces the first run.
  *   errors: a length that is not a multiple of the pool product; a checkpoint with a wrong shape;
@@ -39,7 +39,7 @@ static void parity(const char *src, const char *cs) {
     if (!ex) return;
     snprintf(p, sizeof p, "%s/tests/models/fixtures/unet_ref/%s/ssmkit.safetensors", src, cs);
     sk_unet *m = NULL;
-    SK_CHECK(sk_unet_load(&m, p, sk_backend_cpu(), B, L, SK_MAMBA_GRADS) == 0, "%s: load: %s", cs, sk_errmsg());
+    SK_CHECK(sk_unet_load(&m, p, sk_backend_cpu(), B, L, SK_MODEL_GRADS) == 0, "%s: load: %s", cs, sk_errmsg());
     if (!m) {
         sk_st_close(ex);
         return;

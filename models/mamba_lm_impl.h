@@ -1,8 +1,10 @@
-/* sk_mamba_internal.h — the Mamba LM's private structures, shared by sk_mamba.c (compute) and
- * sk_mamba_io.c (checkpoints). Not part of the public API (use sk_mamba.h). */
-#ifndef SK_MAMBA_INTERNAL_H
-#define SK_MAMBA_INTERNAL_H
+/* mamba_lm_impl.h — private to models/ (not installed): the Mamba LM's structures, shared by
+ * sk_mamba.c (the LM), sk_mamba_chunk.c (chunked training) and sk_mamba_io.c (checkpoints). The
+ * public API is sk_mamba.h. Declares no functions. */
+#ifndef MAMBA_LM_IMPL_H
+#define MAMBA_LM_IMPL_H
 
+#include "models/mamba_block_impl.h"
 #include "models/sk_mamba.h"
 
 struct sk_mamba_lm {
@@ -44,19 +46,5 @@ struct sk_mamba_lm_state {
     void *base;
     sk_mamba_state *layer; /* (n_layer) */
 };
-
-/* sk_mamba.c, shared with the chunked path (sk_mamba_chunk.c) */
-int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
-                                 sk_mamba_lm_state *st);
-int sk_mamba_lm_backbone_backward(sk_mamba_lm *m, const sk_mamba_lm_state *dst_out, sk_mamba_lm_state *dst_in);
-int sk_mamba_lm_head_forward(sk_mamba_lm *m, const int32_t *targets, int64_t rows, int64_t count, double *loss);
-int sk_mamba_lm_head_backward(sk_mamba_lm *m);
-/* a recurrent state for b sequences; alloc = 0: only its size table (st->base NULL) */
-int sk_mamba_lm_state_make(const sk_mamba_lm *m, int64_t b, int alloc, sk_mamba_lm_state **out);
-/* sk_mamba_chunk.c */
-int sk_mamba_lm_forward_chunked(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
-                                const uint8_t *reset, sk_mamba_lm_state *st, int64_t count, double *loss);
-int sk_mamba_lm_backward_chunked(sk_mamba_lm *m);
-void sk_mamba_lm_chunk_free(sk_mamba_lm *m);
 
 #endif

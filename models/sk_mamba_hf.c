@@ -1,5 +1,5 @@
-/* sk_mamba_tools.c — trainer interface and Hugging Face export of the Mamba LM (sk_mamba_tools.h). */
-#include "models/sk_mamba_tools.h"
+/* sk_mamba_hf.c — a Mamba LM as a Hugging Face transformers folder (sk_mamba_hf.h). */
+#include "models/sk_mamba_hf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,54 +10,6 @@
 #include <cjson/cJSON.h>
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
-
-/* ---- trainer interface ---- */
-static int tm_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
-    return sk_mamba_lm_forward(s, in, tg, b, L, NULL, NULL, loss);
-}
-static int tm_forward_packed(void *s, const int32_t *in, const int32_t *tg, const uint8_t *reset, int64_t b, int64_t L,
-                             double *loss) {
-    return sk_mamba_lm_forward(s, in, tg, b, L, reset, NULL, loss);
-}
-static int tm_backward(void *s) { return sk_mamba_lm_backward(s); }
-static int tm_zero_grad(void *s) { return sk_mamba_lm_zero_grad(s); }
-static int tm_nparams(const void *s) { return sk_mamba_lm_nparams(s); }
-static const sk_param *tm_param(const void *s, int i) { return sk_mamba_lm_param(s, i); }
-static char *tm_config(const void *s) { return sk_mamba_config_to_json(sk_mamba_lm_config(s)); }
-
-void sk_mamba_lm_train_model(sk_mamba_lm *m, sk_train_model *out) {
-    *out = (sk_train_model){.self = m,
-                            .be = sk_mamba_lm_backend(m),
-                            .forward = tm_forward,
-                            .backward = tm_backward,
-                            .zero_grad = tm_zero_grad,
-                            .nparams = tm_nparams,
-                            .param = tm_param,
-                            .config_json = tm_config,
-                            .forward_packed = tm_forward_packed};
-}
-
-static int tu_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
-    return sk_unet_forward(s, in, tg, b, L, loss);
-}
-static int tu_backward(void *s) { return sk_unet_backward(s); }
-static int tu_zero_grad(void *s) { return sk_unet_zero_grad(s); }
-static int tu_nparams(const void *s) { return sk_unet_nparams(s); }
-static const sk_param *tu_param(const void *s, int i) { return sk_unet_param(s, i); }
-static char *tu_config(const void *s) { return sk_unet_config_to_json(sk_unet_config_of(s)); }
-
-void sk_unet_train_model(sk_unet *m, sk_train_model *out) {
-    *out = (sk_train_model){.self = m,
-                            .be = sk_unet_backend(m),
-                            .forward = tu_forward,
-                            .backward = tu_backward,
-                            .zero_grad = tu_zero_grad,
-                            .nparams = tu_nparams,
-                            .param = tu_param,
-                            .config_json = tu_config};
-}
-
-/* ---- Hugging Face export ---- */
 
 /* transformers MambaConfig fields (configuration_mamba.py) for an ssmkit config */
 static char *hf_config_json(const sk_mamba_config *c) {

@@ -1,0 +1,22 @@
+/* sk_init.h — the initialization rules of the block parameters, by name (sk_init.c). The rules
+ * are listed in models/README.md §Initialization.
+ */
+#ifndef SK_INIT_H
+#define SK_INIT_H
+
+#include <stdint.h>
+#include "models/sk_mamba_config.h"
+#include "src/sk_rng.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The initialization rule of one parameter by its name's suffix: fills h (n) drawing from r;
+ * c->n_layer scales out_proj. SK_EINVAL for an unknown name. */
+int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) SK_RESULT_USED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,7 +1,8 @@
 /* sk_cpu.h — the CPU kernels (kernels/cpu/), for the CPU backend table and for tests.
  *
- * Every op's reference is written once over a `real` type in kernels/cpu/FAMILY_ref.inc and
- * compiled twice (kernels/cpu/sk_instantiate.h): `_f64` is the oracle used by tests (and by
+ * Every op's reference is written once over a `real` type in kernels/cpu/<op>_ref.inc and
+ * compiled twice (kernels/cpu/sk_instantiate.h; defined under both full names, e.g.
+ * sk_rmsnorm_fwd_f32 and sk_rmsnorm_fwd_f64): `_f64` is the oracle used by tests (and by
  * central finite differences), `_f32` is the library version where no faster one exists.
  * Optimized fp32 versions (GEMM, selective scan) are tested against the `_f64` reference.
  * Semantics, shapes and the gradient convention of each op are documented at its declaration;

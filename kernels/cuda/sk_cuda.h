@@ -3,9 +3,10 @@
 // reductions, and the launchers that kernels/cuda/backend_cuda.cu puts in the sk_backend table.
 //
 // Conventions of every file here: the launchers take exactly the arguments of the op's row in
-// kernels/sk_ops.def (semantics: kernels/sk_ops.h, kernels/cpu/sk_cpu.h), run on sk_cuda_stream(), check every CUDA/cuBLAS
-// call (SK_CUDA / SK_CUBLAS) and every launch (SK_CUDA_LAUNCHED), and index with int64_t.
-// Kernels use grid-stride loops, so any element count fits the grid limits.
+// kernels/sk_ops.def (semantics: kernels/sk_ops.h, kernels/cpu/sk_cpu.h), run on
+// sk_cuda_stream(), check every CUDA/cuBLAS call (SK_CUDA / SK_CUBLAS) and every launch
+// (SK_CUDA_LAUNCHED), and index with int64_t. Kernels use grid-stride loops (SK_GRID_LOOP), so
+// any element count fits the grid limits.
 #ifndef SK_CUDA_H
 #define SK_CUDA_H
 

@@ -25,7 +25,7 @@ while IFS=$'\t' read -r cmd flag value; do
     [[ -n "${gated[$cmd]:-}" ]] && continue
     gated[$cmd]=1
     expect 1 "$cmd: front-end not built" -- "$bin" "${words[@]}" --help
-    grep_in err "not built" "$cmd: says the front-end is not built"
+    grep_in err "built without the .* front-end (install " "$cmd: says the front-end is not built and what to install"
     continue
   fi
   if [[ -z "${help_of[$cmd]:-}" ]]; then

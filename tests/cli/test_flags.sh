@@ -31,6 +31,8 @@ while IFS=$'\t' read -r cmd flag value; do
   if [[ -z "${help_of[$cmd]:-}" ]]; then
     nh=$((${nh:-0}+1)); help_of[$cmd]="$t/help.$nh"
     "$bin" "${words[@]}" --help >"${help_of[$cmd]}" 2>&1
+    if grep -q '%%' "${help_of[$cmd]}"; then fail=$((fail+1)); echo "FAIL: $cmd --help prints a literal %%"
+    else pass=$((pass+1)); fi
   fi
   # listed: the flag as a word of the help text
   if grep -qE -- "(^|[^a-zA-Z0-9-])${flag}([^a-zA-Z0-9-]|\$)" "${help_of[$cmd]}"; then pass=$((pass+1))

@@ -21,7 +21,6 @@ static const char *usage =
     "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
     "Run 'ssmkit dna <command> --help' for the options of each command.\n";
 
-
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include <htslib/hts.h>

@@ -28,7 +28,6 @@ static const char *usage =
     "\n"
     "Options:\n";
 
-
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
 #include "src/sk_safetensors.h"

@@ -22,7 +22,6 @@ static const char *usage =
     "on the valid and test sets are printed and logged; OUT holds the last model,\n"
     "STEM.best.safetensors the one with the best valid accuracy (STEM = OUT without .safetensors).\n";
 
-
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
 #include "models/sk_trainer.h"

@@ -52,12 +52,14 @@ static int quality_opt(const char *cmd, const sk_opt *o, const char *arg) {
 
 /* The options every subcommand that reads or writes audio takes (common co). */
 #define COMMON_OPTS(co)                                                                            \
-    SK_O_INT("rate", 0, &(co).rate, 1, 1000000, NULL, "HZ", "sample rate (default 16000): input is resampled to it; decode\nwrites it in the WAV header"), \
-        SK_O_FN("codec", 0, &(co).codec, codec_opt, "NAME", "mulaw (default, mu = 255) or linear (8-bit)"),          \
+    SK_O_INT("rate", 0, &(co).rate, 1, 1000000, NULL, "HZ",                                        \
+             "sample rate (default 16000): input is resampled to it; decode\nwrites it in the WAV header"), \
+        SK_O_FN("codec", 0, &(co).codec, codec_opt, NULL, "NAME", "mulaw (default, mu = 255) or linear (8-bit)"),    \
         SK_O_SET("no-minmax", 0, &(co).minmax, 0, "do not min-max scale each example to full range (SaShiMi does)"), \
-        SK_O_FN("quality", 0, &(co).quality, quality_opt, "Q",                                    \
+        SK_O_FN("quality", 0, &(co).quality, quality_opt, NULL, "Q",                              \
                 "resampler: medium (default; libsamplerate SINC_MEDIUM, 90% band), best,\nfast"),  \
-        SK_O_SET("float", 0, &(co).fmt, SK_AUDIO_FLOAT, "32-bit float WAV instead of 16-bit PCM (decode, convert)"), SK_O_HELP
+        SK_O_SET("float", 0, &(co).fmt, SK_AUDIO_FLOAT, "32-bit float WAV instead of 16-bit PCM (decode, convert)"), \
+        SK_O_HELP
 
 /* ---- prep ---------------------------------------------------------------------------------- */
 
@@ -99,7 +101,7 @@ static int audio_prep(int argc, char **argv) {
                     "time, padded targets ignored); chunks (YouTubeMix): consecutive\n"
                     "non-overlapping chunks of --length, remainder dropped"),
         SK_O_INT("length", 0, &o.length, 1, INT64_C(1) << 40, NULL, "N", "clip maximum / chunk length in samples (default 16000)"),
-        SK_O_FN("split", 0, o.split, split_opt, "T,V,E", "train,valid,test fractions by file (default 0.9,0.05,0.05)"),
+        SK_O_FN("split", 0, o.split, split_opt, NULL, "T,V,E", "train,valid,test fractions by file (default 0.9,0.05,0.05)"),
         SK_O_STR("split-lists", 0, &o.split_lists, NULL, "DIR", "SC09 split: DIR/validation_list.txt and DIR/testing_list.txt\n"
                                                              "(lines 'label/file.wav'); files in neither list are train"),
         SK_O_INT("seed", 0, &o.seed, 0, INT64_MAX, NULL, "S", "file shuffle before the fractional split (default 1)"),
@@ -107,7 +109,8 @@ static int audio_prep(int argc, char **argv) {
         SK_O_FLAG("skip-bad", 0, &o.skip_bad, "skip unreadable files (counted) instead of failing"),
         SK_O_QUIET(&quiet, "no progress bar (the summary with the skip counts is always printed)"),
         COMMON_OPTS(co), SK_O_END};
-    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_prep, opts, "\nConstant (silent) examples are skipped with a warning and counted.\n"}, argc, argv);
+    static const char *epilog = "\nConstant (silent) examples are skipped with a warning and counted.\n";
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_prep, opts, epilog}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage(cmd, "missing -o SHARD");
     if (optind >= argc) return sk_cli_usage(cmd, "missing input files or folders");

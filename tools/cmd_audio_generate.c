@@ -220,8 +220,9 @@ int audio_generate(int argc, char **argv) {
     const sk_opt opts[] = {
         SK_O_STR("model", 'm', &model, NULL, "M", "U-Net checkpoint (.safetensors)"),
         SK_O_INT("count", 'n', &count, 1, 1000000, "1", "N", "clips to generate"),
-        SK_O_NUM("seconds", 'S', &seconds, 1.0 / RATE, 3600, NULL, "S", "seconds per clip (prefix included); S * 16000 samples, which must\n"
-                                                                        "be a multiple of the model's pool product"),
+        SK_O_NUM("seconds", 'S', &seconds, 1.0 / RATE, 3600, NULL, "S",
+                 "seconds per clip (prefix included); S * 16000 samples, which must\n"
+                 "be a multiple of the model's pool product"),
         SK_O_NUM("temperature", 't', &temp, 0, 100, "1", "T", "sampling temperature, 0 = greedy"),
         SK_O_NUM("top-p", 0, &topp, 0, 1, "0", "P", "nucleus sampling, 0 or 1 = off"),
         SK_O_SEED('s', &seed, "random seed; clip c uses stream c"),

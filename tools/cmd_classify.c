@@ -31,7 +31,6 @@ static const char *usage =
     "\n"
     "Options:\n";
 
-
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
 #include "src/sk_io.h"

@@ -21,7 +21,6 @@ static const char *usage =
     "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
     "Run 'ssmkit dna <command> --help' for the options of each command.\n";
 
-
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include <htslib/hts.h>
@@ -190,8 +189,8 @@ static int dna_view(int argc, char **argv) {
     const sk_opt opts[] = {
         DNA_REFERENCE(o, "reference FASTA for CRAM (never downloaded)"),
         SK_O_INT("min-mapq", 'q', &o.min_mapq, 0, 255, NULL, "N", "skip records with MAPQ < N"),
-        SK_O_FN("require-flags", 'f', &o.require_flags, sam_flags_opt, "N", "skip records without all flags N"),
-        SK_O_FN("exclude-flags", 'F', &o.exclude_flags, sam_flags_opt, "N", "skip records with any flag in N (e.g. 0x904)"),
+        SK_O_FN("require-flags", 'f', &o.require_flags, sam_flags_opt, NULL, "N", "skip records without all flags N"),
+        SK_O_FN("exclude-flags", 'F', &o.exclude_flags, sam_flags_opt, NULL, "N", "skip records with any flag in N (e.g. 0x904)"),
         DNA_THREADS(o), SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"dna view", view_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
@@ -270,11 +269,11 @@ static int dna_windows(int argc, char **argv) {
         SK_O_SECTION("Genome intervals (default):"),
         SK_O_STR("bed", 'b', &a.bed, NULL, "FILE", "intervals (BED, 0-based; column 4 train/valid/test is read as the split);\n"
                                                    "default: every record whole"),
-        {SK_OPT_FN, "window-mode", 'm', &a.mode, 0, .fn = window_mode_opt, .def = "mamba", .meta = "M",
-         .help = "mamba: L <= interval: non-overlapping tiles; L > interval: two\n"
-                 "windows, one starting and one ending at it, kept inside the chromosome.\n"
-                 "hyena: one window per interval (first L bases, or centred extension).\n"
-                 "caduceus: 2^20 bases from each interval start, cut into 2^20/L windows."},
+        SK_O_FN("window-mode", 'm', &a.mode, window_mode_opt, "mamba", "M",
+                "mamba: L <= interval: non-overlapping tiles; L > interval: two\n"
+                "windows, one starting and one ending at it, kept inside the chromosome.\n"
+                "hyena: one window per interval (first L bases, or centred extension).\n"
+                "caduceus: 2^20 bases from each interval start, cut into 2^20/L windows."),
         SK_O_CHOICE("split", 's', &a.split, "train|valid|test|all", splits, "all", "the split to write"),
         SK_O_FLAG("shuffle", 0, &a.shuffle, "shuffle the windows with (seed, epoch)"),
         SK_O_INT("epoch", 0, &a.epoch, 0, INT64_MAX, "0", "E", "epoch whose order and RC coins to write"),

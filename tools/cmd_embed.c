@@ -28,7 +28,6 @@ static const char *usage =
     "\n"
     "Options:\n";
 
-
 #include <cjson/cJSON.h>
 #include "models/sk_mamba.h"
 #include "models/sk_model.h"

@@ -353,7 +353,7 @@ int cmd_eval(int argc, char **argv) {
                  "into windows of --length bases [1024] (the last one shorter), batched\n"
                  "--batch at a time; prints bits_per_base as well"),
         SK_O_BATCH_WINDOWS(&batch, "DNA: windows per forward"),
-        {SK_OPT_FN, "token-width", 'w', &width, 0, .fn = token_width_opt, .def = "1", .meta = "W", .help = "1, 2 or 4 bytes per token"},
+        SK_O_FN("token-width", 'w', &width, token_width_opt, "1", "W", "1, 2 or 4 bytes per token"),
         SK_O_INT("length", 'L', &len, 2, INT32_MAX, NULL, "L", "cut the file into consecutive windows of L tokens (the batch; a tail\n"
                  "shorter than L is left out); without it the whole file is one sequence,\n"
                  "streamed in chunks of --chunk tokens with the recurrent state carried"),

@@ -22,7 +22,6 @@ static const char *usage =
     "on the valid and test sets are printed and logged; OUT holds the last model,\n"
     "STEM.best.safetensors the one with the best valid accuracy (STEM = OUT without .safetensors).\n";
 
-
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
 #include "models/sk_trainer.h"
@@ -236,7 +235,7 @@ int cmd_finetune(int argc, char **argv) {
                     "chrom: --valid-chroms / --test-chroms record names"),
         SK_O_LIST("valid-chroms", 0, &vchr, "A,B", "valid records (--split-by chrom)"),
         SK_O_LIST("test-chroms", 0, &tchr, "C,D", "test records (--split-by chrom)"),
-        SK_O_NUM("max-n", 0, &max_n, 0, 1, "0", "F", "drop windows with more than this fraction of N (0 = windows with N dropped)"),
+        SK_O_NUM("max-n", 0, &max_n, 0, 1, "0", "F", "drop windows with more than this fraction of N\n(0 = windows with any N dropped)"),
         SK_O_INT("n-valid", 0, &n_valid, 0, 1 << 24, "1024", "N", "fixed valid windows drawn once from the seed"),
         SK_O_INT("n-test", 0, &n_test, 0, 1 << 24, "1024", "N", "fixed test windows drawn once from the seed"),
         SK_O_STR("train", 0, &trainp, NULL, "FILE", "labelled sequences: TSV LABEL<TAB>SEQUENCE or FASTA with label=CLASS in\n"

@@ -409,7 +409,7 @@ int cmd_train(int argc, char **argv) {
     const char *preset = NULL, *config = NULL, *out = NULL;
     int resume = 0, quiet = 0, dry_run = 0;
     cJSON *cli = cJSON_CreateObject(); /* the options given, as strings/numbers under their keys */
-#define TRAIN_OPT(n, s, m, h) SK_O_FN(n, s, cli, train_opt, m, h)
+#define TRAIN_OPT(n, s, m, h) SK_O_FN(n, s, cli, train_opt, NULL, m, h)
     sk_opt opts[] = {
         SK_O_SECTION("Data and model:"),
         TRAIN_OPT("data", 'd', "FILE", "training data: byte file or token shard"),

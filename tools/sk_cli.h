@@ -74,7 +74,7 @@ typedef struct sk_opt {
 #define SK_O_STR(n, s, d, df, m, h) {SK_OPT_STR, n, s, d, sizeof *(d), .def = df, .meta = m, .help = h}
 #define SK_O_LIST(n, s, d, m, h) {SK_OPT_LIST, n, s, d, sizeof *(d), .meta = m, .help = h}
 #define SK_O_CHOICE(n, s, d, ch, v, df, h) {SK_OPT_CHOICE, n, s, d, sizeof *(d), .choices = ch, .vals = v, .def = df, .help = h}
-#define SK_O_FN(n, s, d, f, m, h) {SK_OPT_FN, n, s, d, 0, .fn = f, .meta = m, .help = h}
+#define SK_O_FN(n, s, d, f, df, m, h) {SK_OPT_FN, n, s, d, 0, .fn = f, .def = df, .meta = m, .help = h}
 #define SK_O_SECTION(title) {SK_OPT_SECTION, .help = title}
 #define SK_O_HELP {SK_OPT_HELP, "help", 'h', .help = "show this help"}
 #define SK_O_END {SK_OPT_END}

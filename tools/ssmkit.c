@@ -64,7 +64,8 @@ static void print_usage(FILE *f) {
             "\n"
             "Commands:\n",
             SSMKIT_VERSION);
-    for (int i = 0; i < n_commands; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    for (int i = 0; i < n_commands; i++)
+        fprintf(f, "  %-12s %s%s\n", commands[i].name, commands[i].summary, commands[i].fn ? "" : " (not built)");
     fprintf(f,
             "\n"
             "Global options:\n"

@@ -25,12 +25,14 @@ while IFS=$'\t' read -r cmd flag value; do
     [[ -n "${gated[$cmd]:-}" ]] && continue
     gated[$cmd]=1
     expect 1 "$cmd: front-end not built" -- "$bin" "${words[@]}" --help
-    grep_in err "not built" "$cmd: says the front-end is not built"
+    grep_in err "built without the .* front-end (install " "$cmd: says the front-end is not built and what to install"
     continue
   fi
   if [[ -z "${help_of[$cmd]:-}" ]]; then
     nh=$((${nh:-0}+1)); help_of[$cmd]="$t/help.$nh"
     "$bin" "${words[@]}" --help >"${help_of[$cmd]}" 2>&1
+    if grep -q '%%' "${help_of[$cmd]}"; then fail=$((fail+1)); echo "FAIL: $cmd --help prints a literal %%"
+    else pass=$((pass+1)); fi
   fi
   # listed: the flag as a word of the help text
   if grep -qE -- "(^|[^a-zA-Z0-9-])${flag}([^a-zA-Z0-9-]|\$)" "${help_of[$cmd]}"; then pass=$((pass+1))

@@ -1,5 +1,5 @@
 /* sk_mamba_block.c — the Mamba block (forward / backward / step), its parameter names and its
- * activation and scratch plans (mamba_block_impl.h). The math: models/README.md §Mamba block.
+ * activation and scratch plans (mamba_block_impl.h). The math: models/README.md §Block kinds.
  *
  * Shapes (rows = b*L): d = d_model, Di = d_inner, N = d_state, R = dt_rank, W = d_conv. Every
  * tensor is row-major with the feature axis fastest.

@@ -29,7 +29,7 @@ int sk_s4d_forward(const sk_backend *be, const sk_mamba_config *c, float *y, sk_
                    const float *z, int64_t ldz, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                    const float *h0, float *hT, sk_mamba_scratch *scr) {
     const int64_t H = sk_ssm_dim(c), N = c->d_state;
-    /* dt = exp(log_dt);  Bz = B (e^{dt A} - 1) / (dt A)   (ZOH, models/README.md §S4D) */
+    /* dt = exp(log_dt);  Bz = B (e^{dt A} - 1) / (dt A)   (ZOH, models/README.md §Block kinds) */
     TRY(be->s4d_zoh_fwd(act->s4_dt, act->s4_Bz, w->log_dt, w->A_log, sk_ssm_complex(c) ? w->A_imag : NULL, w->B, H, N));
     sk_scan_f32 p = s4d_scan(c, act, u, z, ldz, w, b, L, reset, h0, scr);
     p.out = y, p.hT = hT;

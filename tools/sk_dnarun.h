@@ -29,7 +29,7 @@ int sk_seqin_next(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
 void sk_seqin_close(sk_seqin *in);
 int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, secondary, supplementary */
 
-/* ---- whole records, streamed (issue 12) ----
+/* ---- whole records of any length, streamed with the state carried ----
  * Every record of `in` from the current one on, tokenized with tok_flags (sk_dna_token) and fed
  * to the stream as one record (tools/sk_stream.h). The reader holds one record's bases (1 byte
  * per base: 21 MB for a 21 Mb chromosome); tokens go to the stream in blocks of 64 Ki. *n

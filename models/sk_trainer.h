@@ -1,8 +1,11 @@
-/* sk_trainer.h — the training loop of `ssmkit train`, for any model behind a small interface.
+/* sk_trainer.h — the one training loop: `ssmkit train` (Mamba LM, U-Net; also data-parallel) and
+ * `ssmkit finetune` (DNA classifier), for any model behind a small interface.
  *
  * A model plugs in through sk_train_model (function pointers: forward with loss, backward,
- * zero_grad, parameter table, config JSON); the Mamba LM is the first implementation
- * (sk_mamba_lm_train_model, models/sk_mamba_tools.h), the U-Net and the DNA classifier follow.
+ * zero_grad, parameter table, config JSON): the Mamba LM (sk_mamba_lm_train_model,
+ * models/sk_mamba_tools.h), the U-Net (sk_unet_train_model) and the DNA classifier
+ * (sk_classifier_train_model). Batches come from an sk_data source, or from the caller's
+ * hooks (sk_train_hooks: batches and the evaluation), as for the classifier.
  *
  * One update t = 1, 2, ... (sk_optim.h gives the contract):
  *   zero_grad; K micro-batches of forward(loss) + backward (gradients accumulate, +=);
@@ -11,7 +14,8 @@
  *   lr = sk_sched_lr(t - 1) (linear warm-up, cosine to min_lr); AdamW per parameter tensor with
  *   weight decay where the parameter table allows it (no_weight_decay: A_log, D, norms, biases).
  * Then, as configured: a JSON-lines log line, validation (a sequential pass over the valid
- * split; the best one is saved to BEST), a checkpoint (model + training state).
+ * split, or the caller's evaluation hook; the best one is saved to BEST), a checkpoint (model +
+ * training state, or the model alone for a run without training state: no_state).
  *
  * Files (CKPT = the -o path; STEM = CKPT without a trailing ".safetensors"):
  *   CKPT                       model checkpoint: safetensors, parameter names of the model,
@@ -39,6 +43,7 @@
 #include "kernels/sk_backend.h"
 #include "src/sk_data.h"
 #include "src/sk_error.h"
+#include "src/sk_jsonl.h"
 #include "src/sk_optim.h"
 #include "src/sk_sched.h"
 #include "src/sk_slw.h"
@@ -86,7 +91,6 @@ int64_t sk_optimizer_numel(const sk_optimizer *o);
 
 /* ---- the loop */
 struct sk_train_hooks;
-struct sk_jsonl;
 
 typedef struct sk_train_opts {
     int64_t steps;          /* updates in total (>= 1) */
@@ -139,8 +143,7 @@ typedef struct sk_train_hooks {
      * *score (higher is better; NaN: no score, the model counts as the best) and *meta (extra
      * checkpoint __metadata__ pairs of this step, {key, value, ..., NULL}, valid until the next
      * call, or NULL). The model of the best score is written to STEM.best.safetensors. */
-    int (*evaluate)(void *ctx, const sk_train_progress *p, struct sk_jsonl *log, double *score,
-                    const char *const **meta);
+    int (*evaluate)(void *ctx, const sk_train_progress *p, sk_jsonl *log, double *score, const char *const **meta);
 } sk_train_hooks;
 
 typedef struct sk_trainer sk_trainer;

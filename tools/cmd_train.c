@@ -1,13 +1,14 @@
-/* cmd_train.c — `ssmkit train`: train a Mamba LM or an audio U-Net on a byte file or a token shard
- * (sk_trainer.h). The model is chosen by the config's "arch" ("mamba-lm" or "unet").
+/* cmd_train.c — `ssmkit train`: train a Mamba LM or an audio U-Net on a byte file or a token shard.
+ * The model is chosen by the config's "arch" ("mamba-lm" or "unet").
+ *
+ * A thin shell: it parses the options, loads the model config, builds the model, and hands the
+ * rest to the library: option layering, data sources, length warm-up stages and checkpoint
+ * metadata (models/sk_train_setup.h), and the training loop with its checkpoints, resume, NaN
+ * stop and logs (models/sk_trainer.h).
  *
  * Audio shards carry "bos_token" (128): sk_data prepends it to every example, so the inputs are
  * the clip shifted right with 128 first and every sample is a target (sk_audio_ar_pair's
  * convention); the reported bits are then bits per audio sample.
- *
- * Every training option has a value from, in increasing priority: the built-in default, the
- * "train" section of the preset/config (or, with --resume, the options stored in the training
- * state), and the command line. The resolved set is logged and stored in every checkpoint.
  */
 #include <math.h>
 #include <stdio.h>

@@ -27,6 +27,7 @@
 #include "src/sk_safetensors.h"
 #include "src/sk_shard.h"
 #include "tests/sk_test.h"
+#include "tests/train/trainer_data.h"
 
 static char dir[] = "/tmp/sk_test_trainer_XXXXXX";
 static char data_path[128];
@@ -316,19 +317,11 @@ static void test_presets(void) {
 }
 
 int main(void) {
-    if (!mkdtemp(dir)) return 1;
-    snprintf(data_path, sizeof data_path, "%s/data.bin", dir);
-    unsigned char buf[4000];
-    sk_rng r;
-    sk_rng_seed(&r, 9, 0);
-    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)sk_rng_below(&r, 40);
-    if (sk_write_file_atomic(data_path, buf, sizeof buf)) return 1;
+    if (trainer_data_make(dir, data_path, sizeof data_path)) return 1;
     test_update();
     test_export();
     test_presets();
     test_shard();
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
+    trainer_data_remove(dir);
     return sk_test_finish("test_trainer");
 }

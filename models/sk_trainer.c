@@ -280,7 +280,7 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
     t->in = malloc((size_t)(b * L) * sizeof(int32_t));
     t->tg = malloc((size_t)(b * L) * sizeof(int32_t));
     int64_t n = model_numel(m);
-    t->host = malloc((size_t)(3 * n + 1) * sizeof(float));
+    t->host = malloc((size_t)((o->no_state ? 0 : 3 * n) + 1) * sizeof(float)); /* the state file's tensors */
     int rc = SK_OK;
     if (!t->opts_json || !t->config_json || !t->path_model || !t->path_state || !t->path_best || !t->in || !t->tg ||
         !t->host || (t->o.log_path && !t->log_path))

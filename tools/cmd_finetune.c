@@ -80,9 +80,7 @@ int cmd_finetune(int argc, char **argv) {
 
 #include <cjson/cJSON.h>
 #include "models/sk_classifier.h"
-#include "models/sk_trainer.h"
-#include "src/sk_jsonl.h"
-#include "src/sk_progress.h"
+#include "models/sk_train_eval.h"
 #include "src/sk_rng.h"
 #include "src/sk_sched.h"
 #include "tools/sk_dnarun.h"
@@ -132,10 +130,10 @@ typedef struct ft {
     /* class names */
     char **cls, **stems;
     const char **names;
-    /* scoring */
+    /* scoring: the set being scored, its next sequence, the scores of valid and test */
     const evalset *cur;
-    int64_t next, correct;
-    int64_t *conf; /* (K, K) rows = true class, columns = predicted */
+    int64_t next;
+    sk_train_confusion sc[2];
     /* checkpoint metadata: tokenizer, provenance (every file), then the evaluation's metrics */
     char *tokj, *prov;
     const char *meta[5], *eval_meta[3];
@@ -196,20 +194,18 @@ static int ev_emit(void *vctx, const sk_winrun_rec *r) {
     int best = 0;
     for (int k = 1; k < f->K; k++)
         if (r->mean[k] > r->mean[best]) best = k;
-    int32_t y = f->cur->label[i];
-    f->correct += best == y;
-    f->conf[y * f->K + best]++;
+    sk_train_confusion_add(&f->sc[f->cur - f->ev], f->cur->label[i], best);
     return SK_OK;
 }
 
-/* Accuracy (and f->conf) of the classifier on e. */
-static int evaluate(ft *f, const evalset *e, double *acc) {
+/* The scores of the classifier on e (f->sc[e - f->ev]). */
+static int evaluate(ft *f, const evalset *e) {
     sk_winrun_opts wo = {.length = f->L, .stride = f->L, .batch = f->B, .short_policy = SK_DNA_SHORT_PAD,
                          .tok_flags = f->tok_flags};
     sk_winrun *w;
     TRY(sk_winrun_create(&w, &wo, f->K, ev_compute, ev_emit, f));
-    f->cur = e, f->next = 0, f->correct = 0;
-    memset(f->conf, 0, (size_t)(f->K * f->K) * sizeof(int64_t));
+    f->cur = e, f->next = 0;
+    sk_train_confusion_reset(&f->sc[e - f->ev], e->n);
     int rc = SK_OK;
     for (int64_t i = 0; i < e->n && !rc; i++) {
         char name[32];
@@ -218,7 +214,6 @@ static int evaluate(ft *f, const evalset *e, double *acc) {
     }
     if (!rc) rc = sk_winrun_finish(w);
     sk_winrun_free(w);
-    *acc = e->n ? (double)f->correct / (double)e->n : 0;
     return rc;
 }
 
@@ -281,68 +276,24 @@ static char *stem(const char *path) {
     return s;
 }
 
-static void print_confusion(const ft *f, const char *name, double acc) {
-    fprintf(stderr, "finetune: %s accuracy %.4f; confusion (rows true, columns predicted):\n", name, acc);
-    for (int a = 0; a < f->K; a++) {
-        fprintf(stderr, "  %-12.12s", sk_classifier_class(f->clf, a));
-        for (int b = 0; b < f->K; b++) fprintf(stderr, " %6lld", (long long)f->conf[a * f->K + b]);
-        fputc('\n', stderr);
-    }
-}
-
-/* The confusion matrix as a JSON string "[[..],[..]]". */
-static char *confusion_json(const ft *f) {
-    size_t cap = (size_t)(f->K * f->K) * 24 + 16, k = 0;
-    char *s = malloc(cap);
-    if (!s) return NULL;
-    k += (size_t)snprintf(s + k, cap - k, "[");
-    for (int a = 0; a < f->K; a++) {
-        k += (size_t)snprintf(s + k, cap - k, "%s[", a ? "," : "");
-        for (int b = 0; b < f->K; b++) k += (size_t)snprintf(s + k, cap - k, "%s%lld", b ? "," : "", (long long)f->conf[a * f->K + b]);
-        k += (size_t)snprintf(s + k, cap - k, "]");
-    }
-    snprintf(s + k, cap - k, "]");
-    return s;
-}
-
 /* The evaluation hook (sk_train_hooks.evaluate): accuracy and confusion on valid and test,
  * printed and logged; the score is the valid accuracy (none without a valid set: the last model
  * is then the best). */
 static int ft_evaluate(void *ctx, const sk_train_progress *p, sk_jsonl *log, double *score, const char *const **meta) {
     ft *f = ctx;
     double acc[2] = {NAN, NAN};
-    char *cj[2] = {NULL, NULL};
     int rc = SK_OK;
     for (int s = 0; s < 2 && !rc; s++) {
         if (!f->ev[s].n) continue;
-        rc = evaluate(f, &f->ev[s], &acc[s]);
-        if (!rc) cj[s] = confusion_json(f);
-        if (!rc && !f->quiet) print_confusion(f, f->ev[s].name, acc[s]);
+        rc = evaluate(f, &f->ev[s]);
+        acc[s] = sk_train_confusion_accuracy(&f->sc[s]);
+        if (!rc && !f->quiet) sk_train_confusion_print(&f->sc[s], stderr, "finetune", f->names);
     }
-    if (!rc) {
-        double el = p->elapsed_s;
-        if (!f->quiet)
-            fprintf(stderr, "finetune: step %lld/%lld  train loss %.4f  lr %.3g  %.0f windows/s\n", (long long)p->step,
-                    (long long)p->steps, p->loss_mean, p->lr, (double)(p->step * f->B) / (el > 0 ? el : 1));
-        if (log) {
-            sk_jsonl_begin(log);
-            sk_jsonl_int(log, "step", p->step);
-            sk_jsonl_num(log, "train_loss", p->loss_mean);
-            sk_jsonl_num(log, "lr", p->lr);
-            sk_jsonl_num(log, "grad_norm", p->grad_norm);
-            for (int s = 0; s < 2; s++)
-                if (f->ev[s].n) {
-                    char key[32];
-                    snprintf(key, sizeof key, "%s_accuracy", f->ev[s].name);
-                    sk_jsonl_num(log, key, acc[s]);
-                    snprintf(key, sizeof key, "%s_confusion", f->ev[s].name);
-                    sk_jsonl_str(log, key, cj[s]); /* JSON array as a string */
-                }
-            sk_jsonl_num(log, "elapsed_s", el);
-            rc = sk_jsonl_end(log);
-        }
-    }
-    free(cj[0]), free(cj[1]);
+    double el = p->elapsed_s;
+    if (!rc && !f->quiet)
+        fprintf(stderr, "finetune: step %lld/%lld  train loss %.4f  lr %.3g  %.0f windows/s\n", (long long)p->step,
+                (long long)p->steps, p->loss_mean, p->lr, (double)(p->step * f->B) / (el > 0 ? el : 1));
+    if (!rc && log) rc = sk_train_log_confusion(log, p, f->sc, 2, el);
     snprintf(f->metrics, sizeof f->metrics, "{\"step\":%lld,\"valid_accuracy\":%.6g,\"test_accuracy\":%.6g}",
              (long long)p->step, isnan(acc[0]) ? -1.0 : acc[0], isnan(acc[1]) ? -1.0 : acc[1]);
     f->eval_meta[0] = "metrics", f->eval_meta[1] = f->metrics, f->eval_meta[2] = NULL;
@@ -422,8 +373,7 @@ static int ft_eval_meta(ft *f, const ft_opts *o) {
     if (!rc && o->species) rc = evalset_species(f, &f->ev[1], SK_SPLIT_TEST, "test");
     if (!rc && f->vl) rc = evalset_labelled(&f->ev[0], f->vl, "valid");
     if (!rc && f->tl) rc = evalset_labelled(&f->ev[1], f->tl, "test");
-    f->conf = calloc((size_t)(f->K * f->K + 1), sizeof(int64_t));
-    if (!rc && !f->conf) rc = sk_error(SK_ENOMEM, "finetune: out of memory");
+    for (int s = 0; s < 2 && !rc; s++) rc = sk_train_confusion_init(&f->sc[s], s ? "test" : "valid", f->K);
     f->tokj = sk_dna_tokenizer_json(f->tok_flags);
     const char *single[2] = {o->trainp, o->validp};
     const char *const *inputs = o->species ? (const char *const *)o->inputs : single;
@@ -437,7 +387,8 @@ static int ft_eval_meta(ft *f, const ft_opts *o) {
 }
 
 static void ft_free(ft *f) {
-    free(f->ids), free(f->tokj), free(f->prov), free(f->conf);
+    free(f->ids), free(f->tokj), free(f->prov);
+    sk_train_confusion_free(&f->sc[0]), sk_train_confusion_free(&f->sc[1]);
     evalset_free(&f->ev[0]), evalset_free(&f->ev[1]);
     sk_classifier_free(f->clf);
     sk_dna_species_free(f->sp);

@@ -1,5 +1,5 @@
 /* markov_source.h — an order-2 Markov byte source with a known entropy rate, for the learning
- * test of issue 4 (a model must reach validation bits/byte <= H + 0.2).
+ * gate (tests/train/test_learn.sh: a model must reach validation bits/byte <= H + 0.2).
  *
  * Alphabet: K = 16 symbols written as the bytes 'a'..'p'. For every context (a, b) the next
  * symbol c has P(c | a, b) proportional to exp(s_ab * g_abc + v_c), with g_abc and a per-symbol

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_chunk_cli.sh — `ssmkit train --chunk` and `--dry-run` end to end (issue 12):
+# test_chunk_cli.sh — `ssmkit train --chunk` and `--dry-run` end to end:
 #   three updates of a tiny LM at L 200 in chunks of 48 (200 = 4 x 48 + 8) log the losses and
 #   gradient norms of the unchunked run (relative 1e-5; the chunked model's activations are a
 #   quarter of the other's, so this is the path `ssmkit train` takes at long lengths); a U-Net

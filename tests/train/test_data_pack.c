@@ -1,4 +1,5 @@
-/* test_data_pack.c — packed rows (sk_data opts.pack, paper §3.5; issue 12):
+/* test_data_pack.c — packed rows (sk_data opts.pack: several examples per row,
+ * the recurrent state reset where each starts):
  *  - the stream: every example of n tokens gives n - 1 positions (input s_o, target s_{o+1},
  *    reset at o = 0), laid end to end; checked position by position against a list built here
  *    independently, for sequential rows (every position exactly once, padding after the end)

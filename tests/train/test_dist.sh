@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_dist.sh — `ssmkit train` under mpirun (issue 13). Skips (77) when ssmkit was built without MPI.
+# test_dist.sh — `ssmkit train` under mpirun (data parallelism). Skips (77) when ssmkit was built without MPI.
 #   1. 2 ranks with --batch B equal 1 process with --batch 2B step for step: every logged loss
 #      and the final validation within 1e-5 over 20 steps (compared by awk, independently of the
 #      trainer).

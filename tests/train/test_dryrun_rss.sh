@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_dryrun_rss.sh — the --dry-run gate of issue 12: the predicted peak of `ssmkit train --dry-run`
+# test_dryrun_rss.sh — the --dry-run memory gate: the predicted peak of `ssmkit train --dry-run`
 # is within 15% of the peak RSS that /usr/bin/time -v measures for the same training run: dna-1.4m,
 # L 2^16 (auto chunking: 4096), batch 1, 2 threads, one update, on a DNA token shard of random
 # bases (no valid split, so no validation pass). About 2-4 minutes on dev-2c: label slow.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# test_learn.sh — the learning gate of issue 4: an order-2 Markov byte source (markov_gen, seed
-# 2024) with entropy rate H and unigram entropy >= H + 1.5 bits (markov_gen refuses a seed
-# without that gap); `ssmkit train` with tests/train/learn.json (450 updates of 16 x 64 bytes,
+# test_learn.sh — the learning gate (a model must learn a source of known entropy): an order-2
+# Markov byte source (markov_gen, seed 2024) with entropy rate H and unigram entropy >= H + 1.5
+# bits (markov_gen refuses a seed without that gap); `ssmkit train` with tests/train/learn.json (450 updates of 16 x 64 bytes,
 # ~20 s on 2 idle cores) must reach validation bits/byte <= H + 0.2 on the held-out last 4%.
 # A unigram model cannot get below H_1 >= H + 1.5, so a model that does not use the context fails.
 set -u

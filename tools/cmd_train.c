@@ -148,6 +148,20 @@ static int load_config(run *r, const train_args *a, sk_any_config *cfg, char *wh
     return rc;
 }
 
+/* What the run needs to know of the model's architecture. With make_model below, the one place
+ * that tells the architectures apart (until the model interface of models/ replaces both). */
+typedef struct model_kind {
+    const char *name;    /* for the log */
+    int64_t vocab;
+    int64_t length_unit; /* the length must be a multiple of it (a U-Net's pool product) */
+    int want_bos;        /* audio U-Nets expect every example to start with a bos token */
+} model_kind;
+
+static model_kind kind_of(const sk_any_config *cfg) {
+    if (cfg->unet) return (model_kind){"U-Net", cfg->u.vocab_size, cfg->u.pool_prod, 1};
+    return (model_kind){"Mamba LM", cfg->lm.vocab_size, 1, 0};
+}
+
 /* The model of cfg behind the trainer interface, initialized from seed unless it is resumed. */
 static int make_model(run *r, const sk_any_config *cfg, const sk_backend *be, int64_t b, int64_t L, int64_t chunk,
                       uint64_t seed, int resume, sk_train_model *tm) {
@@ -184,9 +198,10 @@ static int do_train(run *r, const train_args *a, int *interrupted) {
     const int64_t L = (int64_t)sk_train_job_num(j, "length"), b = (int64_t)sk_train_job_num(j, "batch");
     const sk_backend *be = NULL;
     if ((rc = sk_lm_backend(sk_train_job_str(j, "device"), &be))) return rc;
-    if (cfg.unet && L % cfg.u.pool_prod)
+    const model_kind kind = kind_of(&cfg);
+    if (L % kind.length_unit)
         return sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld (%s)", (long long)L,
-                        (long long)cfg.u.pool_prod, what);
+                        (long long)kind.length_unit, what);
     int64_t chunk = 0;
     char why[256];
     if ((rc = sk_plan_chunk(&cfg, be, b, L, sk_train_job_str(j, "chunk"), &chunk, why, sizeof why))) return rc;
@@ -195,10 +210,10 @@ static int do_train(run *r, const train_args *a, int *interrupted) {
     if ((rc = sk_backend_dist_setup(be))) return rc;
     if (!rq->quiet && sk_dist_world() > 1)
         sk_log_info("data parallel: %d ranks, global batch %d x %lld", sk_dist_world(), sk_dist_world(), (long long)b);
-    if ((rc = sk_train_job_open_data(j, cfg.unet ? cfg.u.vocab_size : cfg.lm.vocab_size, cfg.unet))) return rc;
+    if ((rc = sk_train_job_open_data(j, kind.vocab, kind.want_bos))) return rc;
     sk_train_model tm;
     if ((rc = make_model(r, &cfg, be, b, L, chunk, (uint64_t)sk_train_job_num(j, "seed"), rq->resume, &tm))) return rc;
-    return sk_train_job_run(j, &tm, cfg.unet ? "U-Net" : "Mamba LM", what, interrupted);
+    return sk_train_job_run(j, &tm, kind.name, what, interrupted);
 }
 
 int cmd_train(int argc, char **argv) {

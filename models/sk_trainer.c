@@ -251,8 +251,9 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
     if (o->steps < 1 || o->accum < 1 || o->log_every < (h && h->evaluate ? 0 : 1) || o->eval_every < 0 ||
         o->ckpt_every < 0 || !o->out)
         return sk_error(SK_EINVAL, "train: steps, accum and log_every must be >= 1, intervals >= 0, and an output given");
-    if (!train != !!(h && h->next_batch) || (h && h->next_batch && !o->no_state))
-        return sk_error(SK_EINVAL, "train: give training data or a batch hook (the latter without training state)");
+    if (!train != !!(h && h->next_batch) || (h && h->next_batch && (!o->no_state || sk_dist_world() > 1)))
+        return sk_error(SK_EINVAL, "train: give training data or a batch hook (the latter in one process, without "
+                                   "training state)");
     TRY(sk_sched_check(&o->sched));
     sk_trainer *t = calloc(1, sizeof *t);
     if (!t) return sk_error(SK_ENOMEM, "train: out of memory");

@@ -136,7 +136,8 @@ typedef struct sk_train_progress {
 typedef struct sk_train_hooks {
     void *ctx;
     /* The next training batch: inputs and targets (b, L) host (a classifier reads the label of
-     * row i from targets[i * L + L - 1]). NULL: sk_data_next on `train`. */
+     * row i from targets[i * L + L - 1]). NULL: sk_data_next on `train`. Only for a run without
+     * training state (no_state) in one process (no data parallelism). */
     int (*next_batch)(void *ctx, int32_t *inputs, int32_t *targets);
     /* Evaluate after update p->step (every eval_every updates and after the last one); NULL:
      * bits/token on `valid`. Writes its own log line (log: NULL when there is no log) and sets

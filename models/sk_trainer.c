@@ -180,7 +180,7 @@ int sk_train_state_peek(const char *path, char **config_json, char **train_json)
 /* The model's forward on a batch of d: with the batch's reset flags when d packs rows. */
 static int data_forward(const sk_train_model *m, const sk_data *d, const int32_t *in, const int32_t *tg, int64_t b,
                         int64_t L, double *loss) {
-    const uint8_t *rs = sk_data_resets(d);
+    const uint8_t *rs = d ? sk_data_resets(d) : NULL;
     if (!rs) return m->forward(m->self, in, tg, b, L, loss);
     if (!m->forward_packed)
         return sk_error(SK_EUNSUP, "%s: packed rows need a model with state resets (the Mamba LM), not this one",
@@ -229,7 +229,11 @@ struct sk_trainer {
     int32_t *in, *tg; /* host (b, L) */
     float *host;      /* host (3 * numel) for checkpoints */
     int64_t step, best_step, ckpt_step;
-    double best;
+    double best;                /* bits/token of the best validation */
+    double best_score;          /* hooks->evaluate: the best score so far */
+    const char *const *eval_meta; /* hooks->evaluate: metadata of the last evaluation */
+    double loss_sum;            /* update losses since the last evaluation */
+    int64_t loss_n;
     int inject_kind;  /* 0 none, 1 loss, 2 grad */
     int64_t inject_step;
     /* data parallelism (sk_dist.h): rank 0 of `world` logs and writes files */
@@ -243,8 +247,13 @@ struct sk_trainer {
 int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train, sk_data *valid, int64_t b, int64_t L,
                       const sk_train_opts *o, const char *opts_json) {
     *out = NULL;
-    if (o->steps < 1 || o->accum < 1 || o->log_every < 1 || o->eval_every < 0 || o->ckpt_every < 0 || !o->out)
+    const sk_train_hooks *h = o->hooks;
+    if (o->steps < 1 || o->accum < 1 || o->log_every < (h && h->evaluate ? 0 : 1) || o->eval_every < 0 ||
+        o->ckpt_every < 0 || !o->out)
         return sk_error(SK_EINVAL, "train: steps, accum and log_every must be >= 1, intervals >= 0, and an output given");
+    if (!train != !!(h && h->next_batch) || (h && h->next_batch && (!o->no_state || sk_dist_world() > 1)))
+        return sk_error(SK_EINVAL, "train: give training data or a batch hook (the latter in one process, without "
+                                   "training state)");
     TRY(sk_sched_check(&o->sched));
     sk_trainer *t = calloc(1, sizeof *t);
     if (!t) return sk_error(SK_ENOMEM, "train: out of memory");
@@ -258,7 +267,7 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
                                            "the micro-batch %lld", k, (long long)w->stage[k].batch, (long long)b);
     }
     t->m = *m, t->train = train, t->valid = valid, t->b = b, t->L = L, t->o = *o;
-    t->best = INFINITY, t->best_step = -1, t->ckpt_step = -1;
+    t->best = INFINITY, t->best_step = -1, t->ckpt_step = -1, t->best_score = -INFINITY;
     t->rank = sk_dist_rank(), t->world = sk_dist_world(), t->bad_step = -1;
     if (t->rank != 0) t->o.quiet = 1, t->o.log_path = NULL; /* rank 0 logs */
     sk_rng_seed(&t->rng, 0, 0);
@@ -272,7 +281,7 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
     t->in = malloc((size_t)(b * L) * sizeof(int32_t));
     t->tg = malloc((size_t)(b * L) * sizeof(int32_t));
     int64_t n = model_numel(m);
-    t->host = malloc((size_t)(3 * n + 1) * sizeof(float));
+    t->host = malloc((size_t)((o->no_state ? 0 : 3 * n) + 1) * sizeof(float)); /* the state file's tensors */
     int rc = SK_OK;
     if (!t->opts_json || !t->config_json || !t->path_model || !t->path_state || !t->path_best || !t->in || !t->tg ||
         !t->host || (t->o.log_path && !t->log_path))
@@ -319,6 +328,7 @@ void sk_trainer_free(sk_trainer *t) {
 }
 
 int64_t sk_trainer_step(const sk_trainer *t) { return t->step; }
+int64_t sk_trainer_numel(const sk_trainer *t) { return sk_optimizer_numel(t->opt); }
 double sk_trainer_best_valid(const sk_trainer *t) { return t->best; }
 const char *sk_trainer_path(const sk_trainer *t, int which) {
     return which == 0 ? t->path_model : which == 1 ? t->path_state : t->path_best;
@@ -330,8 +340,12 @@ static int save_model_at(sk_trainer *t, const char *path) {
     snprintf(step, sizeof step, "%lld", (long long)t->step);
     sk_jsonl_format_num(best, t->best);
     const char *meta[64] = {"train", t->opts_json, "step", step, "best_valid", best, NULL};
-    for (int i = 0, k = 6; t->o.meta && t->o.meta[i] && t->o.meta[i + 1] && k + 2 < 64; i += 2, k += 2)
-        meta[k] = t->o.meta[i], meta[k + 1] = t->o.meta[i + 1], meta[k + 2] = NULL;
+    int k = t->o.no_state ? 0 : 6; /* a run without training state writes the caller's pairs only */
+    meta[k] = NULL;
+    const char *const *extra[2] = {t->o.meta, t->eval_meta};
+    for (int e = 0; e < 2; e++)
+        for (int i = 0; extra[e] && extra[e][i] && extra[e][i + 1] && k + 2 < 64; i += 2, k += 2)
+            meta[k] = extra[e][i], meta[k + 1] = extra[e][i + 1], meta[k + 2] = NULL;
     return sk_train_save_model(&t->m, path, meta);
 }
 
@@ -377,7 +391,7 @@ static int save_state(sk_trainer *t) {
 static int checkpoint(sk_trainer *t) {
     if (t->ckpt_step == t->step) return SK_OK;
     TRY(save_model_at(t, t->path_model));
-    TRY(save_state(t));
+    if (!t->o.no_state) TRY(save_state(t));
     t->ckpt_step = t->step;
     return SK_OK;
 }
@@ -398,6 +412,7 @@ static int restore_tensors(sk_trainer *t, sk_st *st, int what, const char *prefi
 }
 
 int sk_trainer_resume(sk_trainer *t, const char *path) {
+    if (t->o.no_state) return sk_error(SK_EINVAL, "%s: this run keeps no training state to resume from", path);
     sk_st *st = NULL;
     TRY(sk_st_open(path, &st));
     int rc = SK_OK;
@@ -444,6 +459,7 @@ static int log_open(sk_trainer *t, sk_jsonl **log) {
     if (!t->log_path) return SK_OK;
     if (t->step > 0) TRY(sk_jsonl_open_resume(log, t->log_path, "step", t->step));
     else TRY(sk_jsonl_open(log, t->log_path, 0));
+    if (t->o.no_state) return SK_OK;
     sk_jsonl_begin(*log);
     sk_jsonl_int(*log, "step", t->step);
     sk_jsonl_str(*log, "event", t->step > 0 ? "resume" : "start");
@@ -478,6 +494,19 @@ static int validate(sk_trainer *t, sk_jsonl *log) {
     }
     if (!t->o.quiet)
         sk_log_info("step %lld: valid %.4f bits/token%s", (long long)t->step, bits, improved ? " (best)" : "");
+    return SK_OK;
+}
+
+/* The evaluation after update p->step: the caller's hook, else bits/token on the valid split. */
+static int evaluate(sk_trainer *t, sk_jsonl *log, const sk_train_progress *p) {
+    const sk_train_hooks *h = t->o.hooks;
+    if (!h || !h->evaluate) return validate(t, log);
+    double score = NAN;
+    TRY(h->evaluate(h->ctx, p, log, &score, &t->eval_meta));
+    if (isnan(score) || score > t->best_score) {
+        t->best_score = score, t->best_step = t->step;
+        TRY(save_model_at(t, t->path_best));
+    }
     return SK_OK;
 }
 
@@ -544,8 +573,9 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
     }
     for (int k = 0; k < accum; k++) {
         int rows = 0;
-        TRY(sk_data_next(src, t->in, t->tg, &rows));
-        if (t->rank == t->bad_rank && step == t->bad_step && k == 0)
+        if (src) TRY(sk_data_next(src, t->in, t->tg, &rows));
+        else TRY(t->o.hooks->next_batch(t->o.hooks->ctx, t->in, t->tg));
+        if (src && t->rank == t->bad_rank && step == t->bad_step && k == 0)
             return sk_error(SK_EFORMAT, "%s: batch %lld: bad record (injected by SSMKIT_INJECT_BAD_RECORD on rank %d)",
                             sk_data_path(src), (long long)sk_data_batches(src), t->rank);
         double w = 1, c[1] = {0};
@@ -613,7 +643,12 @@ int sk_trainer_run(sk_trainer *t) {
         if (rc) break;
         busy += sk_now() - t0;
         t->step = step, since++;
-        if (step % t->o.log_every == 0 || step == t->o.steps) {
+        t->loss_sum += loss, t->loss_n++;
+        if (t->o.no_state && sk_interrupted()) { /* nothing to resume from: stop without a checkpoint */
+            rc = sk_error(SK_EINTR, "interrupted at step %lld", (long long)step);
+            break;
+        }
+        if (t->o.log_every && (step % t->o.log_every == 0 || step == t->o.steps)) {
             /* throughput of the updates alone (validation and checkpoints excluded) */
             double now = sk_now(), tps = tok_per_update * (double)since / (busy > 0 ? busy : 1e-9);
             if (log) {
@@ -632,8 +667,12 @@ int sk_trainer_run(sk_trainer *t) {
                        (long long)step, (long long)t->o.steps, loss, loss / ln2, lr, gnorm, tps);
             busy = 0, since = 0;
         }
-        if (!rc && t->valid && ((t->o.eval_every && step % t->o.eval_every == 0) || step == t->o.steps))
-            rc = validate(t, log);
+        int has_eval = t->valid || (t->o.hooks && t->o.hooks->evaluate);
+        if (!rc && has_eval && ((t->o.eval_every && step % t->o.eval_every == 0) || step == t->o.steps)) {
+            sk_train_progress p = {step, t->o.steps, t->loss_sum / (double)t->loss_n, lr, gnorm, sk_now() - t_start};
+            rc = evaluate(t, log, &p);
+            t->loss_sum = 0, t->loss_n = 0;
+        }
         if (!rc && ((t->o.ckpt_every && step % t->o.ckpt_every == 0) || step == t->o.steps)) rc = checkpoint(t);
         if (!rc && (t->world > 1 ? t->stop_all : sk_interrupted())) {
             rc = checkpoint(t);

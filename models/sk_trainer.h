@@ -1,8 +1,11 @@
-/* sk_trainer.h — the training loop of `ssmkit train`, for any model behind a small interface.
+/* sk_trainer.h — the one training loop: `ssmkit train` (Mamba LM, U-Net; also data-parallel) and
+ * `ssmkit finetune` (DNA classifier), for any model behind a small interface.
  *
  * A model plugs in through sk_train_model (function pointers: forward with loss, backward,
- * zero_grad, parameter table, config JSON); the Mamba LM is the first implementation
- * (sk_mamba_lm_train_model, models/sk_mamba_tools.h), the U-Net and the DNA classifier follow.
+ * zero_grad, parameter table, config JSON): the Mamba LM (sk_mamba_lm_train_model,
+ * models/sk_mamba_tools.h), the U-Net (sk_unet_train_model) and the DNA classifier
+ * (sk_classifier_train_model). Batches come from an sk_data source, or from the caller's
+ * hooks (sk_train_hooks: batches and the evaluation), as for the classifier.
  *
  * One update t = 1, 2, ... (sk_optim.h gives the contract):
  *   zero_grad; K micro-batches of forward(loss) + backward (gradients accumulate, +=);
@@ -11,7 +14,8 @@
  *   lr = sk_sched_lr(t - 1) (linear warm-up, cosine to min_lr); AdamW per parameter tensor with
  *   weight decay where the parameter table allows it (no_weight_decay: A_log, D, norms, biases).
  * Then, as configured: a JSON-lines log line, validation (a sequential pass over the valid
- * split; the best one is saved to BEST), a checkpoint (model + training state).
+ * split, or the caller's evaluation hook; the best one is saved to BEST), a checkpoint (model +
+ * training state, or the model alone for a run without training state: no_state).
  *
  * Files (CKPT = the -o path; STEM = CKPT without a trailing ".safetensors"):
  *   CKPT                       model checkpoint: safetensors, parameter names of the model,
@@ -39,6 +43,7 @@
 #include "kernels/sk_backend.h"
 #include "src/sk_data.h"
 #include "src/sk_error.h"
+#include "src/sk_jsonl.h"
 #include "src/sk_optim.h"
 #include "src/sk_sched.h"
 #include "src/sk_slw.h"
@@ -85,6 +90,8 @@ int sk_optimizer_step(sk_optimizer *o, double lr, int64_t t) SK_RESULT_USED;
 int64_t sk_optimizer_numel(const sk_optimizer *o);
 
 /* ---- the loop */
+struct sk_train_hooks;
+
 typedef struct sk_train_opts {
     int64_t steps;          /* updates in total (>= 1) */
     int accum;              /* micro-batches per update (>= 1) */
@@ -93,7 +100,7 @@ typedef struct sk_train_opts {
     int64_t eval_every;     /* validate every N updates (0 = only at the end); needs valid data */
     int64_t eval_batches;   /* batches per validation (0 = the whole valid split) */
     int64_t ckpt_every;     /* checkpoint every N updates (0 = only at the end / on SIGINT) */
-    int64_t log_every;      /* JSON-lines log line every N updates (>= 1) */
+    int64_t log_every;      /* JSON-lines log line every N updates (>= 1; 0: none, with hooks->evaluate) */
     const char *out;        /* CKPT */
     const char *log_path;   /* JSON-lines log, NULL = none */
     int quiet;              /* no progress lines on stderr */
@@ -107,11 +114,43 @@ typedef struct sk_train_opts {
     /* Extra __metadata__ pairs for every model checkpoint ({key, value, ..., NULL}; e.g. the
      * tokenizer and provenance of DNA data), or NULL. */
     const char *const *meta;
+    /* The caller's batches and evaluation instead of `train` and `valid` (e.g. labelled DNA
+     * windows and the accuracy of a classifier), or NULL. */
+    const struct sk_train_hooks *hooks;
+    /* 1: no training state. No STEM.train.safetensors is written (the run cannot be resumed), the
+     * model files carry only `meta` and the evaluation's metadata (no "train", "step",
+     * "best_valid"), the log has no start line, and SIGINT/SIGTERM stops the run right after the
+     * update without writing a checkpoint. */
+    int no_state;
 } sk_train_opts;
+
+/* What the loop hands the evaluation hook after update `step`. */
+typedef struct sk_train_progress {
+    int64_t step, steps;
+    double loss_mean;   /* mean of the update losses (nats) since the previous evaluation */
+    double lr;          /* this update's learning rate */
+    double grad_norm;   /* this update's gradient norm before clipping */
+    double elapsed_s;   /* since sk_trainer_run started */
+} sk_train_progress;
+
+typedef struct sk_train_hooks {
+    void *ctx;
+    /* The next training batch: inputs and targets (b, L) host (a classifier reads the label of
+     * row i from targets[i * L + L - 1]). NULL: sk_data_next on `train`. Only for a run without
+     * training state (no_state) in one process (no data parallelism). */
+    int (*next_batch)(void *ctx, int32_t *inputs, int32_t *targets);
+    /* Evaluate after update p->step (every eval_every updates and after the last one); NULL:
+     * bits/token on `valid`. Writes its own log line (log: NULL when there is no log) and sets
+     * *score (higher is better; NaN: no score, the model counts as the best) and *meta (extra
+     * checkpoint __metadata__ pairs of this step, {key, value, ..., NULL}, valid until the next
+     * call, or NULL). The model of the best score is written to STEM.best.safetensors. */
+    int (*evaluate)(void *ctx, const sk_train_progress *p, sk_jsonl *log, double *score, const char *const **meta);
+} sk_train_hooks;
 
 typedef struct sk_trainer sk_trainer;
 
-/* train: random batches (b x L); valid: sequential batches of the same shape, or NULL.
+/* train: random batches (b x L) (NULL with hooks->next_batch); valid: sequential batches of the
+ * same shape, or NULL.
  * opts_json: the resolved options (stored in every checkpoint and logged). The trainer keeps
  * pointers to m, train, valid (they must outlive it). */
 int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train, sk_data *valid, int64_t b,
@@ -123,6 +162,7 @@ int sk_trainer_resume(sk_trainer *t, const char *state_path) SK_RESULT_USED;
  * written); SK_ENUM on a NaN/Inf loss or gradient (nothing written since the last checkpoint). */
 int sk_trainer_run(sk_trainer *t) SK_RESULT_USED;
 int64_t sk_trainer_step(const sk_trainer *t);
+int64_t sk_trainer_numel(const sk_trainer *t);      /* parameters trained */
 double sk_trainer_best_valid(const sk_trainer *t);  /* bits/token, INFINITY if none yet */
 const char *sk_trainer_path(const sk_trainer *t, int which); /* 0 CKPT, 1 state, 2 best */
 

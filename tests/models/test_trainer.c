@@ -27,6 +27,7 @@
 #include "src/sk_safetensors.h"
 #include "src/sk_shard.h"
 #include "tests/sk_test.h"
+#include "tests/models/trainer_data.h"
 
 static char dir[] = "/tmp/sk_test_trainer_XXXXXX";
 static char data_path[128];
@@ -269,12 +270,13 @@ static void test_shard(void) {
 }
 
 /* 4. Presets: each parses as a Mamba config once its "train" section is set aside; the DNA
- * ladder has the parameter counts of the paper's App. E.3.2 (2 x blocks layers at each width). */
+ * ladder has the published parameter counts of the Mamba DNA model ladder (2 x blocks layers at
+ * each width). */
 static void test_presets(void) {
     static const struct {
         const char *name;
         int64_t n_layer, d_model;
-        double params; /* the paper's count */
+        double params; /* the published count */
     } ladder[] = {{"dna-250k", 8, 64, 250e3},    {"dna-700k", 10, 96, 700e3}, {"dna-1.4m", 12, 128, 1.4e6},
                   {"dna-3.5m", 14, 192, 3.5e6},  {"dna-7m", 16, 256, 7.0e6},  {"dna-19m", 20, 384, 19.3e6},
                   {"dna-40m", 24, 512, 40.7e6}};
@@ -306,7 +308,7 @@ static void test_presets(void) {
             SK_CHECK(c.n_layer == ladder[k].n_layer && c.d_model == ladder[k].d_model && c.vocab_size == 12,
                      "%s: n_layer %lld d_model %lld vocab %lld", p->name, (long long)c.n_layer, (long long)c.d_model,
                      (long long)c.vocab_size);
-            SK_CHECK(fabs(n / ladder[k].params - 1) < 0.06, "%s: %.0f parameters, paper %.0f", p->name, n, ladder[k].params);
+            SK_CHECK(fabs(n / ladder[k].params - 1) < 0.06, "%s: %.0f parameters, published %.0f", p->name, n, ladder[k].params);
         } else SK_CHECK(0, "%s: %s", p->name, sk_errmsg());
         sk_mamba_lm_free(m);
         cJSON_Delete(j);
@@ -316,19 +318,11 @@ static void test_presets(void) {
 }
 
 int main(void) {
-    if (!mkdtemp(dir)) return 1;
-    snprintf(data_path, sizeof data_path, "%s/data.bin", dir);
-    unsigned char buf[4000];
-    sk_rng r;
-    sk_rng_seed(&r, 9, 0);
-    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)sk_rng_below(&r, 40);
-    if (sk_write_file_atomic(data_path, buf, sizeof buf)) return 1;
+    if (trainer_data_make(dir, data_path, sizeof data_path)) return 1;
     test_update();
     test_export();
     test_presets();
     test_shard();
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
+    trainer_data_remove(dir);
     return sk_test_finish("test_trainer");
 }

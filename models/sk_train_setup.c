@@ -1,0 +1,357 @@
+/* sk_train_setup.c — options, data sources and warm-up stages of a training run (sk_train_setup.h). */
+#include "models/sk_train_setup.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cjson/cJSON.h>
+#include "models/sk_mamba.h" /* struct sk_param */
+#include "src/sk_dist.h"
+#include "src/sk_json.h"
+#include "src/sk_progress.h"
+#include "src/sk_shard.h"
+#include "src/sk_slw.h"
+
+/* ================================================================================ options */
+
+const sk_train_optdef sk_train_optdefs[SK_TRAIN_NOPTS] = {
+    {"data", 's', NULL, 0, 0},           {"valid", 's', NULL, 0, 0},
+    {"valid_fraction", 'n', "0.05", 0, 0.99}, {"length", 'i', "512", 1, 1e9},
+    {"batch", 'i', "8", 1, 1e6},         {"steps", 'i', "1000", 1, 1e12},
+    {"accum", 'i', "1", 1, 1e6},         {"lr", 'n', "1e-3", 1e-12, 10},
+    {"min_lr", 'n', NULL, 0, 10},        {"warmup", 'i', NULL, 0, 1e12},
+    {"schedule", 's', "cosine", 0, 0},   {"clip", 'n', "1.0", 0, 1e12},
+    {"weight_decay", 'n', "0.1", 0, 10}, {"beta1", 'n', "0.9", 0, 0.999999},
+    {"beta2", 'n', "0.95", 0, 0.999999}, {"eps", 'n', "1e-8", 1e-30, 1},
+    {"eval_every", 'i', "100", 0, 1e12}, {"eval_batches", 'i', "0", 0, 1e12},
+    {"ckpt_every", 'i', "500", 0, 1e12}, {"log_every", 'i', "10", 1, 1e12},
+    {"log", 's', NULL, 0, 0},            {"seed", 'i', "1", 0, 9.2e18},
+    {"threads", 'i', "0", 0, 4096},      {"device", 's', "cpu", 0, 0},
+    {"length_warmup", 'i', "0", 0, 1e12}, {"warmup_from", 'i', "1024", 1, 1e9},
+    {"tokens_per_step", 'i', NULL, 1, 1e15},
+    {"pack", 'i', "0", 0, 1},
+    {"chunk", 's', "auto", 0, 0},
+};
+#define T sk_train_optdefs
+
+int sk_train_optdef_find(const char *key) {
+    for (int i = 0; i < SK_TRAIN_NOPTS; i++)
+        if (!strcmp(T[i].key, key)) return i;
+    return -1;
+}
+
+/* Set `key` in o from a string value, checking type and range. label: names the value in
+ * messages ("--min-lr", "preset X: min_lr"). */
+static int set_value(cJSON *o, int k, const char *s, const char *label) {
+    cJSON_DeleteItemFromObjectCaseSensitive(o, T[k].key);
+    if (T[k].type == 's') {
+        char *end;
+        if (!strcmp(T[k].key, "chunk") && strcmp(s, "auto") && strcmp(s, "off") && (strtoll(s, &end, 10) < 0 || end == s || *end))
+            return sk_error(SK_EINVAL, "%s: '%s' is not auto, off or a length", label, s);
+        cJSON_AddStringToObject(o, T[k].key, s);
+        return SK_OK;
+    }
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < T[k].lo || v > T[k].hi || (T[k].type == 'i' && v != floor(v)))
+        return sk_error(SK_EINVAL, "%s: '%s' is not %s in [%g, %g]", label, s,
+                        T[k].type == 'i' ? "an integer" : "a number", T[k].lo, T[k].hi);
+    cJSON_AddNumberToObject(o, T[k].key, v);
+    return SK_OK;
+}
+
+/* Copy the known keys of src (a "train" section or stored options) into dst. */
+static int merge(cJSON *dst, const cJSON *src, const char *what) {
+    for (const cJSON *it = src ? src->child : NULL; it; it = it->next) {
+        int k = sk_train_optdef_find(it->string);
+        if (k < 0) return sk_error(SK_EINVAL, "%s: unknown training option \"%s\"", what, it->string);
+        if (cJSON_IsNull(it)) continue;
+        char buf[64];
+        const char *s = NULL;
+        if (cJSON_IsString(it)) s = it->valuestring;
+        else if (cJSON_IsNumber(it)) snprintf(buf, sizeof buf, "%.17g", it->valuedouble), s = buf;
+        else return sk_error(SK_EINVAL, "%s: training option \"%s\" must be a number or a string", what, it->string);
+        if (T[k].type != 's' && cJSON_IsString(it))
+            return sk_error(SK_EINVAL, "%s: training option \"%s\" must be a number", what, it->string);
+        char label[600];
+        snprintf(label, sizeof label, "%s: %s", what, it->string);
+        int rc = set_value(dst, k, s, label);
+        if (rc) return rc;
+    }
+    return SK_OK;
+}
+
+static double num(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+static const char *str(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* An option set is a JSON object of the given values under their keys. */
+sk_train_optset *sk_train_optset_create(void) { return (sk_train_optset *)cJSON_CreateObject(); }
+void sk_train_optset_free(sk_train_optset *s) { cJSON_Delete((cJSON *)s); }
+int sk_train_optset_set(sk_train_optset *s, int k, const char *value, const char *label) {
+    return set_value((cJSON *)s, k, value, label);
+}
+int sk_train_optset_has(const sk_train_optset *s, const char *key) {
+    return cJSON_GetObjectItemCaseSensitive((const cJSON *)s, key) != NULL;
+}
+
+/* ================================================================================ job */
+
+struct sk_train_job {
+    sk_train_request rq;
+    cJSON *opts;                       /* the resolved options */
+    char *state_path, *state_cfg, *state_train, *log_default;
+    char what[512];                    /* the layer below the command line, for messages */
+    sk_train_opts o;
+    sk_data *train, *valid;
+    sk_data *stage[SK_SLW_MAX_STAGES]; /* length warm-up sources */
+    sk_slw slw;
+    char *dna_tok, *dna_prov;          /* checkpoint metadata of DNA shards */
+    const char *meta[5];
+    sk_trainer *tr;
+};
+
+int sk_train_job_create(sk_train_job **out, const sk_train_request *rq) {
+    *out = NULL;
+    sk_train_job *j = calloc(1, sizeof *j);
+    if (!j) return sk_error(SK_ENOMEM, "out of memory");
+    j->rq = *rq;
+    j->state_path = sk_train_derived_path(rq->out ? rq->out : "dry-run", ".train.safetensors");
+    j->opts = cJSON_CreateObject();
+    int rc = j->state_path && j->opts ? SK_OK : sk_error(SK_ENOMEM, "out of memory");
+    for (int k = 0; k < SK_TRAIN_NOPTS && !rc; k++) /* 1. built-in defaults */
+        if (T[k].def) rc = set_value(j->opts, k, T[k].def, "default");
+    if (rc) {
+        sk_train_job_free(j);
+        return rc;
+    }
+    *out = j;
+    return SK_OK;
+}
+
+void sk_train_job_free(sk_train_job *j) {
+    if (!j) return;
+    sk_trainer_free(j->tr);
+    sk_data_close(j->train);
+    sk_data_close(j->valid);
+    for (int k = 0; k < SK_SLW_MAX_STAGES; k++) sk_data_close(j->stage[k]);
+    free(j->dna_tok), free(j->dna_prov);
+    cJSON_Delete(j->opts);
+    free(j->state_path), free(j->state_cfg), free(j->state_train), free(j->log_default);
+    free(j);
+}
+
+const char *sk_train_job_state_path(const sk_train_job *j) { return j->state_path; }
+double sk_train_job_num(const sk_train_job *j, const char *key) { return num(j->opts, key); }
+const char *sk_train_job_str(const sk_train_job *j, const char *key) { return str(j->opts, key); }
+const sk_trainer *sk_train_job_trainer(const sk_train_job *j) { return j->tr; }
+
+/* 2. the options stored in the training state of the run being resumed */
+int sk_train_job_layer_state(sk_train_job *j, const char **config_json) {
+    *config_json = NULL;
+    int rc = sk_train_state_peek(j->state_path, &j->state_cfg, &j->state_train);
+    cJSON *tj = NULL;
+    snprintf(j->what, sizeof j->what, "%s: train", j->state_path);
+    if (!rc) rc = sk_json_parse(j->state_train, (int64_t)strlen(j->state_train), j->what, &tj);
+    if (!rc) rc = merge(j->opts, tj, j->what);
+    cJSON_Delete(tj);
+    if (!rc) *config_json = j->state_cfg;
+    return rc;
+}
+
+/* 2. the preset/config's "train" section */
+int sk_train_job_layer_section(sk_train_job *j, const char *section_json, const char *what) {
+    snprintf(j->what, sizeof j->what, "%s", what);
+    if (!section_json) return SK_OK;
+    cJSON *sec = NULL;
+    int rc = sk_json_parse(section_json, (int64_t)strlen(section_json), what, &sec);
+    if (!rc) rc = merge(j->opts, sec, what);
+    cJSON_Delete(sec);
+    return rc;
+}
+
+/* The computed defaults (sk_train_setup.h §Options) and the thread count in effect. */
+static int computed_defaults(sk_train_job *j, int (*set_threads)(int n)) {
+    cJSON *o = j->opts;
+    const int64_t steps = (int64_t)num(o, "steps");
+    if (!cJSON_GetObjectItemCaseSensitive(o, "min_lr")) cJSON_AddNumberToObject(o, "min_lr", num(o, "lr") / 10);
+    if (!cJSON_GetObjectItemCaseSensitive(o, "warmup"))
+        cJSON_AddNumberToObject(o, "warmup", (double)(steps / 10 < 100 ? steps / 10 : 100));
+    else if (!sk_train_optset_has(j->rq.cli, "warmup") && num(o, "warmup") >= (double)steps) {
+        /* a preset's warm-up longer than a short run given with --steps: a tenth of the run */
+        sk_log_warn("warm-up of %.0f steps from %s is not shorter than --steps %lld: using %lld", num(o, "warmup"),
+                    j->rq.resume ? "the stored options" : j->what, (long long)steps, (long long)(steps / 10));
+        cJSON_ReplaceItemInObjectCaseSensitive(o, "warmup", cJSON_CreateNumber((double)(steps / 10)));
+    }
+    if (!str(o, "log") && j->rq.out) {
+        if (!(j->log_default = sk_train_derived_path(j->rq.out, ".log.jsonl"))) return sk_error(SK_ENOMEM, "out of memory");
+        cJSON_AddStringToObject(o, "log", j->log_default);
+    }
+    int threads = set_threads ? set_threads((int)num(o, "threads")) : (int)num(o, "threads");
+    if (j->rq.resume && j->state_train) {
+        cJSON *tj = cJSON_Parse(j->state_train);
+        double was = num(tj, "threads");
+        if (isfinite(was) && (int)was != threads)
+            sk_log_warn("resuming with %d threads, the run used %d: the continuation is not bitwise that of the "
+                        "uninterrupted run (give -@ %d for that)", threads, (int)was, (int)was);
+        cJSON_Delete(tj);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "threads");
+    cJSON_AddNumberToObject(o, "threads", threads);
+    return SK_OK;
+}
+
+int sk_train_job_resolve(sk_train_job *j, int (*set_threads)(int n)) {
+    int rc = merge(j->opts, (const cJSON *)j->rq.cli, "command line"); /* 3. the command line */
+    if (!rc) rc = computed_defaults(j, set_threads);
+    if (rc) return rc;
+    const cJSON *o = j->opts;
+    const int64_t steps = (int64_t)num(o, "steps");
+    j->o = (sk_train_opts){.steps = steps, .accum = (int)num(o, "accum"), .eval_every = (int64_t)num(o, "eval_every"),
+                           .eval_batches = (int64_t)num(o, "eval_batches"), .ckpt_every = (int64_t)num(o, "ckpt_every"),
+                           .log_every = (int64_t)num(o, "log_every"), .out = j->rq.out, .log_path = str(o, "log"),
+                           .quiet = j->rq.quiet};
+    j->o.sched = (sk_sched){SK_SCHED_COSINE, num(o, "lr"), num(o, "min_lr"), (int64_t)num(o, "warmup"), steps};
+    j->o.optim = (sk_optim_hparams){num(o, "beta1"), num(o, "beta2"), num(o, "eps"), num(o, "weight_decay"), num(o, "clip")};
+    rc = sk_sched_kind_parse(str(o, "schedule"), &j->o.sched.kind);
+    if (!rc) rc = sk_sched_check(&j->o.sched);
+    if (!rc) rc = sk_optim_check(&j->o.optim);
+    return rc ? sk_error_wrap(rc, "training options: ") : SK_OK;
+}
+
+/* ================================================================================ data */
+
+/* One random-batch source of `data` at length L for this rank (split: the train split, or all
+ * of it when a separate valid file is given). */
+static int open_train(const sk_train_job *j, sk_data **d, int64_t L, uint64_t seed) {
+    const cJSON *o = j->opts;
+    const char *valid = str(o, "valid");
+    sk_data_opts so = {.length = L, .batch = (int)num(o, "batch"), .split = valid ? SK_DATA_ALL : SK_SPLIT_TRAIN,
+                       .mode = SK_DATA_RANDOM, .seed = seed, .valid_fraction = valid ? 0 : num(o, "valid_fraction"),
+                       .pack = num(o, "pack") == 1};
+    int rc = sk_data_open(d, str(o, "data"), SK_DATA_AUTO, &so);
+    if (!rc) rc = sk_data_set_rank(*d, sk_dist_rank(), sk_dist_world()); /* this rank's share */
+    return rc;
+}
+
+static int open_data(sk_train_job *j, int64_t L, uint64_t seed) {
+    const char *data = str(j->opts, "data"), *valid = str(j->opts, "valid");
+    if (!data) return sk_error(SK_EINVAL, "no training data: give --data FILE");
+    int rc = open_train(j, &j->train, L, seed);
+    if (rc) return rc;
+    sk_data_opts v = {.length = L, .batch = (int)num(j->opts, "batch"), .split = valid ? SK_DATA_ALL : SK_SPLIT_VALID,
+                      .mode = SK_DATA_SEQUENTIAL, .seed = seed, .valid_fraction = valid ? 0 : num(j->opts, "valid_fraction"),
+                      .pack = num(j->opts, "pack") == 1};
+    rc = sk_data_open(&j->valid, valid ? valid : data, SK_DATA_AUTO, &v);
+    if (!rc) rc = sk_data_set_rank(j->valid, sk_dist_rank(), sk_dist_world());
+    if (rc && valid) return rc;
+    if (rc) {
+        sk_log_warn("no validation: %s", sk_errmsg());
+        j->valid = NULL;
+    }
+    return SK_OK;
+}
+
+/* Length warm-up (src/sk_slw.h): the stages and their sources. */
+static int open_stages(sk_train_job *j, int64_t L, int64_t b, uint64_t seed) {
+    const cJSON *o = j->opts;
+    const char *tps = "tokens_per_step";
+    int64_t tokens = cJSON_GetObjectItemCaseSensitive(o, tps) ? (int64_t)num(o, tps) : b * L * j->o.accum;
+    int rc = sk_slw_plan(&j->slw, (int64_t)num(o, "warmup_from"), L, tokens, (int64_t)num(o, "length_warmup"), j->o.steps);
+    for (int k = 0; !rc && k < j->slw.n - 1; k++) rc = open_train(j, &j->stage[k], j->slw.stage[k].length, seed + 1 + (uint64_t)k);
+    if (rc) return rc; /* sk_slw messages start with "length warm-up: " */
+    j->o.slw = &j->slw, j->o.stage_train = j->stage;
+    if (!j->rq.quiet)
+        for (int k = 0; k < j->slw.n; k++)
+            sk_log_info("length warm-up stage %d: length %lld, %lld rows per update (%lld micro-batches), updates %lld-%lld",
+                        k, (long long)j->slw.stage[k].length, (long long)j->slw.stage[k].batch,
+                        (long long)(j->slw.stage[k].batch / b), (long long)j->slw.stage[k].first_step + 1,
+                        (long long)(j->slw.stage[k].first_step + j->slw.stage[k].steps));
+    return SK_OK;
+}
+
+/* For a DNA token shard (metadata "domain": "dna"): the tokenizer JSON of ssmkit's DNA models
+ * ({"name": "dna-char", "vocab": [...], "keep_case": bool}) and a provenance JSON (ssmkit version,
+ * the shard and its size, the shard's own metadata: sources, BED, window mode, length, seed, RC).
+ * Other data: both NULL. */
+static int dna_meta(const char *path, char **tok, char **prov) {
+    *tok = *prov = NULL;
+    sk_shard *sh;
+    if (sk_shard_open(path, &sh)) return SK_OK; /* a byte file */
+    cJSON *m = cJSON_Parse(sk_shard_meta(sh));
+    const cJSON *dom = m ? cJSON_GetObjectItemCaseSensitive(m, "domain") : NULL;
+    cJSON *vocab = m ? cJSON_GetObjectItemCaseSensitive(m, "vocab") : NULL;
+    int rc = SK_OK;
+    if (cJSON_IsString(dom) && !strcmp(dom->valuestring, "dna") && cJSON_IsArray(vocab)) {
+        cJSON *t = cJSON_CreateObject(), *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "name", "dna-char");
+        cJSON_AddItemToObject(t, "vocab", cJSON_Duplicate(vocab, 1));
+        cJSON_AddBoolToObject(t, "keep_case", cJSON_GetArraySize(vocab) > 12);
+        cJSON_AddStringToObject(p, "ssmkit_version", SSMKIT_VERSION);
+        cJSON_AddStringToObject(p, "shard", path);
+        struct stat sb;
+        cJSON_AddNumberToObject(p, "shard_bytes", stat(path, &sb) == 0 ? (double)sb.st_size : -1);
+        const cJSON *len = cJSON_GetObjectItemCaseSensitive(m, "length");
+        if (cJSON_IsNumber(len)) cJSON_AddNumberToObject(p, "length", len->valuedouble);
+        cJSON_DeleteItemFromObjectCaseSensitive(m, "vocab");
+        cJSON_AddItemToObject(p, "shard_meta", m), m = NULL;
+        *tok = cJSON_PrintUnformatted(t), *prov = cJSON_PrintUnformatted(p);
+        if (!*tok || !*prov) rc = sk_error(SK_ENOMEM, "out of memory");
+        cJSON_Delete(t), cJSON_Delete(p);
+    }
+    cJSON_Delete(m);
+    sk_shard_close(sh);
+    return rc;
+}
+
+int sk_train_job_open_data(sk_train_job *j, int64_t vocab, int want_bos) {
+    const int64_t L = (int64_t)num(j->opts, "length"), b = (int64_t)num(j->opts, "batch");
+    const uint64_t seed = (uint64_t)num(j->opts, "seed");
+    int rc = open_data(j, L, seed);
+    if (rc) return rc;
+    if (sk_data_vocab_size(j->train) > vocab)
+        return sk_error(SK_EINVAL, "%s has a vocabulary of %lld tokens but the model's vocab_size is %lld",
+                        sk_data_path(j->train), (long long)sk_data_vocab_size(j->train), (long long)vocab);
+    if (want_bos && sk_data_bos(j->train) < 0)
+        sk_log_warn("%s has no \"bos_token\" (not an audio shard from 'ssmkit audio prep'): the first sample of each "
+                    "example is not a target", sk_data_path(j->train));
+    if (num(j->opts, "length_warmup") > 0 && (rc = open_stages(j, L, b, seed))) return rc;
+    /* DNA shards: the tokenizer and the data's provenance go into every checkpoint */
+    if ((rc = dna_meta(str(j->opts, "data"), &j->dna_tok, &j->dna_prov))) return rc;
+    if (j->dna_tok) {
+        j->meta[0] = "tokenizer", j->meta[1] = j->dna_tok, j->meta[2] = "provenance", j->meta[3] = j->dna_prov;
+        j->o.meta = j->meta;
+    }
+    return SK_OK;
+}
+
+/* ================================================================================ run */
+
+int sk_train_job_run(sk_train_job *j, const sk_train_model *m, const char *name, const char *what, int *interrupted) {
+    *interrupted = 0;
+    const int64_t L = (int64_t)num(j->opts, "length"), b = (int64_t)num(j->opts, "batch");
+    char *oj = cJSON_PrintUnformatted(j->opts);
+    if (!oj) return sk_error(SK_ENOMEM, "out of memory");
+    int rc = sk_trainer_create(&j->tr, m, j->train, j->valid, b, L, &j->o, oj);
+    if (!j->rq.quiet) {
+        int64_t numel = 0;
+        for (int i = 0; i < m->nparams(m->self); i++) numel += m->param(m->self, i)->numel;
+        sk_log_info("model: %s, %lld parameters, config %s", name, (long long)numel, what);
+        sk_log_info("options: %s", oj);
+    }
+    free(oj);
+    if (!rc && j->rq.resume) {
+        rc = sk_trainer_resume(j->tr, sk_trainer_path(j->tr, 1));
+        if (!rc && !j->rq.quiet) sk_log_info("resumed at step %lld", (long long)sk_trainer_step(j->tr));
+    }
+    if (!rc) rc = sk_trainer_run(j->tr);
+    if (rc == SK_EINTR) *interrupted = 1;
+    return rc;
+}

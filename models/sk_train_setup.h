@@ -1,0 +1,95 @@
+/* sk_train_setup.h — a training run of `ssmkit train` set up around the one training loop
+ * (models/sk_trainer.h): its options, data sources, length warm-up stages and checkpoint metadata.
+ *
+ * Options. Every training option (sk_train_optdefs: key, type, default, range) has a value from,
+ * in increasing priority: the built-in default, the "train" section of the preset/config (or, on
+ * resume, the options stored in the training state), and the command line. Then the computed
+ * defaults: min_lr = lr / 10; warmup = min(100, steps / 10), and a warm-up taken from the
+ * section or state that is not shorter than the run becomes steps / 10 (with a warning) unless
+ * the command line gave it; log = STEM.log.jsonl; threads = the count in effect. The resolved set
+ * is logged and stored in every checkpoint.
+ *
+ * Data. `data` is a byte file or a token shard, opened for random batches of the run's rank
+ * (data parallelism, src/sk_dist.h); validation is `valid`, else the valid split of `data` (a
+ * warning and no validation when it has none). With length_warmup > 0 each warm-up stage but the
+ * last draws from its own source of `data` at the stage's length (seed + 1 + stage). A DNA token
+ * shard (metadata "domain": "dna") puts its tokenizer and provenance into every checkpoint.
+ *
+ * Sequence of calls: sk_train_job_create; sk_train_job_layer_state (resume) or
+ * sk_train_job_layer_section; sk_train_job_resolve; sk_train_job_open_data; then the caller builds
+ * the model and calls sk_train_job_run.
+ */
+#ifndef SK_TRAIN_SETUP_H
+#define SK_TRAIN_SETUP_H
+
+#include <stdint.h>
+#include "models/sk_trainer.h"
+#include "src/sk_data.h"
+#include "src/sk_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A resolvable option: key in the JSON (and, with '-' for '_', the long option), type ('i'
+ * integer, 'n' number, 's' string), built-in default (NULL = computed or none), range. */
+typedef struct sk_train_optdef {
+    const char *key;
+    char type;
+    const char *def;
+    double lo, hi;
+} sk_train_optdef;
+
+#define SK_TRAIN_NOPTS 29
+extern const sk_train_optdef sk_train_optdefs[SK_TRAIN_NOPTS];
+/* Index of `key` in sk_train_optdefs, -1 if none. */
+int sk_train_optdef_find(const char *key);
+
+/* The values given at one layer (e.g. the command line). */
+typedef struct sk_train_optset sk_train_optset;
+sk_train_optset *sk_train_optset_create(void);
+void sk_train_optset_free(sk_train_optset *s);
+/* Set option k from a string, checking type and range (label names the value in messages). */
+int sk_train_optset_set(sk_train_optset *s, int k, const char *value, const char *label) SK_RESULT_USED;
+int sk_train_optset_has(const sk_train_optset *s, const char *key);
+
+/* What the command was asked (the plain result of option parsing). */
+typedef struct sk_train_request {
+    const char *out;              /* CKPT (-o); NULL only with dry_run */
+    int resume, quiet, dry_run;
+    const sk_train_optset *cli;   /* the options given on the command line */
+} sk_train_request;
+
+typedef struct sk_train_job sk_train_job;
+
+/* The built-in defaults. The job keeps rq->cli (it must outlive the job). */
+int sk_train_job_create(sk_train_job **out, const sk_train_request *rq) SK_RESULT_USED;
+void sk_train_job_free(sk_train_job *j);
+/* STEM.train.safetensors of the request's CKPT. */
+const char *sk_train_job_state_path(const sk_train_job *j);
+/* Resume: the options stored in the training state; *config_json: its model config (owned by
+ * the job). */
+int sk_train_job_layer_state(sk_train_job *j, const char **config_json) SK_RESULT_USED;
+/* A preset/config's "train" section as JSON (NULL: none); what names it in messages. */
+int sk_train_job_layer_section(sk_train_job *j, const char *section_json, const char *what) SK_RESULT_USED;
+/* The command line, the computed defaults and the training-loop options. set_threads sets the
+ * kernel thread count (n <= 0: keep the default) and returns the count in effect. */
+int sk_train_job_resolve(sk_train_job *j, int (*set_threads)(int n)) SK_RESULT_USED;
+/* A resolved option (NAN / NULL when unset or of the other type). */
+double sk_train_job_num(const sk_train_job *j, const char *key);
+const char *sk_train_job_str(const sk_train_job *j, const char *key);
+/* Open the data sources and warm-up stages for a model of `vocab` tokens; want_bos: the model
+ * expects every example to start with a bos token (audio U-Nets: warn when the data has none). */
+int sk_train_job_open_data(sk_train_job *j, int64_t vocab, int want_bos) SK_RESULT_USED;
+/* Train m (described as `name` and config `what` in the log; initialized, or to be restored on
+ * resume) to the resolved number of steps. *interrupted = 1 when a signal stopped the run (a
+ * checkpoint was written). */
+int sk_train_job_run(sk_train_job *j, const sk_train_model *m, const char *name, const char *what,
+                     int *interrupted) SK_RESULT_USED;
+/* The trainer of sk_train_job_run (NULL before). */
+const sk_trainer *sk_train_job_trainer(const sk_train_job *j);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

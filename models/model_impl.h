@@ -6,7 +6,6 @@
 
 #include "models/sk_mamba.h"
 #include "models/sk_model.h"
-#include "models/sk_trainer.h"
 #include "models/sk_unet.h"
 
 /* A NULL operation is one the kind does not have (sk_model.c answers SK_EUNSUP). */
@@ -31,14 +30,20 @@ typedef struct sk_model_ops {
     int (*step)(void *self, void *st, const int32_t *tokens, float *logits);
     int (*save)(const void *self, const char *path);
     int (*save_grads)(const void *self, const char *path);
-    /* forward, backward, zero_grad, nparams, param, config_json, forward_packed */
-    void (*train_view)(void *self, sk_train_model *out);
+    /* the training operations of sk_model.h (forward_packed NULL: no packed rows) */
+    int (*forward)(void *self, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L, double *loss);
+    int (*forward_packed)(void *self, const int32_t *tokens, const int32_t *targets, const uint8_t *reset, int64_t b,
+                          int64_t L, double *loss);
+    int (*backward)(void *self);
+    int (*zero_grad)(void *self);
+    int (*nparams)(const void *self);
+    const sk_param *(*param)(const void *self, int i);
+    char *(*config_json)(const void *self); /* malloc'd */
 } sk_model_ops;
 
 struct sk_model {
     const sk_model_ops *ops;
     void *self;
-    sk_train_model tm; /* the kind's training operations */
 };
 
 struct sk_model_state {

@@ -468,22 +468,10 @@ int sk_classifier_save(const sk_classifier *c, const char *path, const char *con
     return rc;
 }
 
-/* ---- trainer interface ---- */
-static int tm_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
-    sk_classifier *c = s;
+int sk_classifier_forward_targets(sk_classifier *c, const int32_t *tokens, const int32_t *targets, int64_t b,
+                                  int64_t L, double *loss) {
     if (b > c->max_b) return sk_error(SK_EINVAL, "classifier: batch %lld above %lld", (long long)b, (long long)c->max_b);
     int32_t lab[b > 0 ? b : 1];
-    for (int64_t i = 0; i < b; i++) lab[i] = tg ? tg[i * L + L - 1] : -1; /* the last position's target */
-    return sk_classifier_forward(c, in, tg ? lab : NULL, b, L, loss);
-}
-static int tm_backward(void *s) { return sk_classifier_backward(s); }
-static int tm_zero_grad(void *s) { return sk_classifier_zero_grad(s); }
-static int tm_nparams(const void *s) { return sk_classifier_nparams(s); }
-static const sk_param *tm_param(const void *s, int i) { return sk_classifier_param(s, i); }
-static char *tm_config(const void *s) { return sk_classifier_config_json(s); }
-
-void sk_classifier_train_model(sk_classifier *c, sk_train_model *out) {
-    *out = (sk_train_model){.self = c, .be = c->be, .forward = tm_forward, .backward = tm_backward,
-                            .zero_grad = tm_zero_grad, .nparams = tm_nparams, .param = tm_param,
-                            .config_json = tm_config};
+    for (int64_t i = 0; i < b; i++) lab[i] = targets ? targets[i * L + L - 1] : -1; /* the last position's target */
+    return sk_classifier_forward(c, tokens, targets ? lab : NULL, b, L, loss);
 }

@@ -86,11 +86,11 @@ int sk_classifier_logprobs(const sk_classifier *c, double *logp) SK_RESULT_USED;
 int sk_classifier_backward(sk_classifier *c) SK_RESULT_USED;
 int sk_classifier_zero_grad(sk_classifier *c) SK_RESULT_USED;
 
-/* The classifier behind the trainer interface (models/sk_trainer.h), e.g. for sk_optimizer: the
- * label of row i is targets[i * L + L - 1] (the target of the last position; -1 = none), the
- * other targets are ignored. */
-struct sk_train_model;
-void sk_classifier_train_model(sk_classifier *c, struct sk_train_model *out);
+/* sk_classifier_forward with per-position targets (b, L), the form of the model interface
+ * (sk_model_forward): the label of row i is targets[i * L + L - 1] (the target of the last
+ * position; -1 = none), the other targets are ignored; targets NULL: no loss. */
+int sk_classifier_forward_targets(sk_classifier *c, const int32_t *tokens, const int32_t *targets, int64_t b,
+                                  int64_t L, double *loss) SK_RESULT_USED;
 
 /* The config JSON (malloc'd). */
 char *sk_classifier_config_json(const sk_classifier *c);

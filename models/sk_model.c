@@ -152,7 +152,6 @@ static int wrap(sk_model **out, const sk_model_ops *ops, void *self) {
         return sk_error(SK_ENOMEM, "model: out of memory");
     }
     (*out)->ops = ops, (*out)->self = self;
-    ops->train_view(self, &(*out)->tm);
     return SK_OK;
 }
 
@@ -220,31 +219,30 @@ void sk_model_memory(const sk_model *m, sk_model_mem *out) {
     memset(out, 0, sizeof *out);
     if (m->ops->memory) m->ops->memory(m->self, out);
 }
-int sk_model_nparams(const sk_model *m) { return m->tm.nparams(m->self); }
-const sk_param *sk_model_param(const sk_model *m, int i) { return m->tm.param(m->self, i); }
+int sk_model_nparams(const sk_model *m) { return m->ops->nparams(m->self); }
+const sk_param *sk_model_param(const sk_model *m, int i) { return m->ops->param(m->self, i); }
 int64_t sk_model_numel(const sk_model *m) {
     int64_t n = 0;
     for (int i = 0; i < sk_model_nparams(m); i++) n += sk_model_param(m, i)->numel;
     return n;
 }
-char *sk_model_config_json(const sk_model *m) { return m->tm.config_json(m->self); }
+char *sk_model_config_json(const sk_model *m) { return m->ops->config_json(m->self); }
 
 int sk_model_forward(sk_model *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L, double *loss) {
-    return m->tm.forward(m->self, tokens, targets, b, L, loss);
+    return m->ops->forward(m->self, tokens, targets, b, L, loss);
 }
 int sk_model_forward_packed(sk_model *m, const int32_t *tokens, const int32_t *targets, const uint8_t *reset,
                             int64_t b, int64_t L, double *loss) {
-    if (!m->tm.forward_packed) return UNSUP(m, "packed rows");
-    return m->tm.forward_packed(m->self, tokens, targets, reset, b, L, loss);
+    if (!m->ops->forward_packed) return UNSUP(m, "packed rows");
+    return m->ops->forward_packed(m->self, tokens, targets, reset, b, L, loss);
 }
-int sk_model_backward(sk_model *m) { return m->tm.backward(m->self); }
-int sk_model_zero_grad(sk_model *m) { return m->tm.zero_grad(m->self); }
+int sk_model_backward(sk_model *m) { return m->ops->backward(m->self); }
+int sk_model_zero_grad(sk_model *m) { return m->ops->zero_grad(m->self); }
 int sk_model_logits(const sk_model *m, float *dst) {
     return m->ops->logits ? m->ops->logits(m->self, dst) : UNSUP(m, "logits (use its own API)");
 }
 int64_t sk_model_vocab(const sk_model *m) { return m->ops->vocab(m->self); }
 int64_t sk_model_logits_width(const sk_model *m) { return m->ops->logits_width(m->self); }
-void sk_model_train_view(sk_model *m, sk_train_model *out) { *out = m->tm; }
 
 int sk_model_state_create(sk_model *m, int64_t b, sk_model_state **out) {
     *out = NULL;

@@ -22,7 +22,6 @@ extern "C" {
 #endif
 
 struct cJSON;          /* a parsed JSON object (callers that hold one include <cjson/cJSON.h>) */
-struct sk_train_model; /* models/sk_trainer.h */
 typedef struct sk_param sk_param;                 /* models/sk_param.h */
 typedef struct sk_mamba_config sk_mamba_config;   /* models/sk_mamba_config.h */
 typedef struct sk_unet_config sk_unet_config;     /* models/sk_unet.h */
@@ -30,7 +29,7 @@ typedef struct sk_mamba_lm sk_mamba_lm;           /* models/sk_mamba.h */
 
 /* create / load flags: SK_MODEL_GRADS allocates gradients and backward scratch; SK_MODEL_PLAN only
  * sizes the arenas (nothing allocated: a memory plan; only _memory, _set_chunk and _free may be
- * called on it). SK_MAMBA_* are the older names of the same flags. */
+ * called on it). */
 enum { SK_MODEL_GRADS = 1, SK_MODEL_PLAN = 2 };
 /* load / read flag: the checkpoint must be a Mamba LM (commands that take token LMs: generate,
  * export); another kind fails with the LM loader's message. */
@@ -38,7 +37,6 @@ enum { SK_MODEL_LM_ONLY = 4 };
 /* load flag: the checkpoint must have a Mamba backbone (an LM or a classifier: embed); another
  * kind fails with the LM loader's message. */
 enum { SK_MODEL_NEED_BACKBONE = 8 };
-enum { SK_MAMBA_GRADS = SK_MODEL_GRADS, SK_MAMBA_PLAN = SK_MODEL_PLAN };
 
 /* Bytes a model holds (what `ssmkit train --dry-run` prints), valid on a SK_MODEL_PLAN model. */
 typedef struct sk_model_mem {
@@ -123,7 +121,7 @@ const sk_param *sk_model_param(const sk_model *m, int i);
 int64_t sk_model_numel(const sk_model *m);
 char *sk_model_config_json(const sk_model *m); /* malloc'd */
 
-/* The training operations (the signatures of sk_train_model, models/sk_trainer.h): forward b x L
+/* The training operations (what the training loop of models/sk_trainer.h drives): forward b x L
  * host tokens with targets (b, L), -1 = ignored (a classifier: the label of row i is the target
  * of its last position); *loss = mean cross-entropy (nats); backward adds (+=) the gradients of
  * that loss; forward_packed takes reset flags (packed rows; SK_EUNSUP where a kind has none). */
@@ -137,8 +135,6 @@ int sk_model_zero_grad(sk_model *m) SK_RESULT_USED;
 int sk_model_logits(const sk_model *m, float *dst) SK_RESULT_USED;
 int64_t sk_model_logits_width(const sk_model *m);
 int64_t sk_model_vocab(const sk_model *m); /* input tokens: vocab_size */
-/* The trainer's view of this model (valid while m lives). */
-void sk_model_train_view(sk_model *m, struct sk_train_model *out);
 
 /* ---- recurrent state: forward with state carry, recurrent step ---- */
 int sk_model_state_create(sk_model *m, int64_t b, sk_model_state **out) SK_RESULT_USED;

@@ -13,9 +13,18 @@ static int64_t cl_vocab(const void *s) {
 }
 static int64_t cl_width(const void *s) { return sk_classifier_nclasses(s); }
 static int cl_save(const void *s, const char *path) { return sk_classifier_save(s, path, NULL); }
-static void cl_train_view(void *s, sk_train_model *out) { sk_classifier_train_model(s, out); }
+static int cl_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
+    return sk_classifier_forward_targets(s, in, tg, b, L, loss);
+}
+static int cl_backward(void *s) { return sk_classifier_backward(s); }
+static int cl_zero_grad(void *s) { return sk_classifier_zero_grad(s); }
+static int cl_nparams(const void *s) { return sk_classifier_nparams(s); }
+static const sk_param *cl_param(const void *s, int i) { return sk_classifier_param(s, i); }
+static char *cl_config(const void *s) { return sk_classifier_config_json(s); }
 
 const sk_model_ops sk_model_ops_clf = {
     .kind = SK_MODEL_CLASSIFIER, .name = "classifier", .free = cl_free, .backend = cl_backend,
-    .backbone = cl_backbone, .init = cl_init, .vocab = cl_vocab, .logits_width = cl_width, .save = cl_save, .train_view = cl_train_view,
+    .backbone = cl_backbone, .init = cl_init, .vocab = cl_vocab, .logits_width = cl_width, .save = cl_save,
+    .forward = cl_forward, .backward = cl_backward, .zero_grad = cl_zero_grad, .nparams = cl_nparams, .param = cl_param,
+    .config_json = cl_config,
 };

@@ -1,6 +1,5 @@
 /* sk_model_lm.c — the Mamba LM behind the model interface (model_impl.h). */
 #include "models/model_impl.h"
-#include "models/sk_train_view.h"
 
 static void lm_free(void *s) { sk_mamba_lm_free(s); }
 static const sk_backend *lm_backend(const void *s) { return sk_mamba_lm_backend(s); }
@@ -27,12 +26,24 @@ static const float *lm_position_losses(const void *s) { return sk_mamba_lm_posit
 static int lm_step(void *s, void *st, const int32_t *tok, float *logits) { return sk_mamba_lm_step(s, st, tok, logits); }
 static int lm_save(const void *s, const char *path) { return sk_mamba_lm_save(s, path); }
 static int lm_save_grads(const void *s, const char *path) { return sk_mamba_lm_save_grads(s, path); }
-static void lm_train_view(void *s, sk_train_model *out) { sk_mamba_lm_train_model(s, out); }
+static int lm_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
+    return sk_mamba_lm_forward(s, in, tg, b, L, NULL, NULL, loss);
+}
+static int lm_forward_packed(void *s, const int32_t *in, const int32_t *tg, const uint8_t *reset, int64_t b, int64_t L,
+                             double *loss) {
+    return sk_mamba_lm_forward(s, in, tg, b, L, reset, NULL, loss);
+}
+static int lm_backward(void *s) { return sk_mamba_lm_backward(s); }
+static int lm_zero_grad(void *s) { return sk_mamba_lm_zero_grad(s); }
+static int lm_nparams(const void *s) { return sk_mamba_lm_nparams(s); }
+static const sk_param *lm_param(const void *s, int i) { return sk_mamba_lm_param(s, i); }
+static char *lm_config(const void *s) { return sk_mamba_config_to_json(sk_mamba_lm_config(s)); }
 
 const sk_model_ops sk_model_ops_lm = {
     .kind = SK_MODEL_LM, .name = "Mamba LM", .free = lm_free, .backend = lm_backend, .backbone = lm_backbone,
     .init = lm_init, .set_chunk = lm_set_chunk, .memory = lm_memory, .vocab = lm_vocab, .logits_width = lm_width, .logits = lm_logits,
     .state_create = lm_state_create, .state_reset = lm_state_reset, .state_free = lm_state_free,
     .forward_state = lm_forward_state, .position_losses = lm_position_losses, .step = lm_step, .save = lm_save,
-    .save_grads = lm_save_grads, .train_view = lm_train_view,
+    .save_grads = lm_save_grads, .forward = lm_forward, .forward_packed = lm_forward_packed, .backward = lm_backward,
+    .zero_grad = lm_zero_grad, .nparams = lm_nparams, .param = lm_param, .config_json = lm_config,
 };

@@ -1,6 +1,5 @@
 /* sk_model_unet.c — the U-Net behind the model interface (model_impl.h). */
 #include "models/model_impl.h"
-#include "models/sk_train_view.h"
 
 static void un_free(void *s) { sk_unet_free(s); }
 static const sk_backend *un_backend(const void *s) { return sk_unet_backend(s); }
@@ -25,12 +24,20 @@ static int un_forward_state(void *s, void *st, const int32_t *tok, const int32_t
 static int un_step(void *s, void *st, const int32_t *tok, float *logits) { return sk_unet_step(s, st, tok, logits); }
 static int un_save(const void *s, const char *path) { return sk_unet_save(s, path); }
 static int un_save_grads(const void *s, const char *path) { return sk_unet_save_grads(s, path); }
-static void un_train_view(void *s, sk_train_model *out) { sk_unet_train_model(s, out); }
+static int un_forward(void *s, const int32_t *in, const int32_t *tg, int64_t b, int64_t L, double *loss) {
+    return sk_unet_forward(s, in, tg, b, L, loss);
+}
+static int un_backward(void *s) { return sk_unet_backward(s); }
+static int un_zero_grad(void *s) { return sk_unet_zero_grad(s); }
+static int un_nparams(const void *s) { return sk_unet_nparams(s); }
+static const sk_param *un_param(const void *s, int i) { return sk_unet_param(s, i); }
+static char *un_config(const void *s) { return sk_unet_config_to_json(sk_unet_config_of(s)); }
 
 const sk_model_ops sk_model_ops_unet = {
     .kind = SK_MODEL_UNET, .name = "U-Net", .free = un_free, .backend = un_backend, .init = un_init,
     .set_chunk = un_set_chunk, .memory = un_memory, .vocab = un_width, .logits_width = un_width, .logits = un_logits,
     .state_create = un_state_create, .state_reset = un_state_reset, .state_free = un_state_free,
     .forward_state = un_forward_state, .step = un_step, .save = un_save, .save_grads = un_save_grads,
-    .train_view = un_train_view,
+    .forward = un_forward, .backward = un_backward, .zero_grad = un_zero_grad, .nparams = un_nparams, .param = un_param,
+    .config_json = un_config,
 };

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
-#include "models/sk_mamba.h" /* struct sk_param */
 #include "src/sk_dist.h"
 #include "src/sk_json.h"
 #include "src/sk_progress.h"
@@ -16,24 +15,63 @@
 
 /* ================================================================================ options */
 
+/* The order of the rows is the order of the keys in the resolved options (logged and stored in
+ * every checkpoint): new options go at the end. */
+#define D SK_TRAIN_GROUP_DATA
+#define O SK_TRAIN_GROUP_OPTIM
+#define R SK_TRAIN_GROUP_RUN
 const sk_train_optdef sk_train_optdefs[SK_TRAIN_NOPTS] = {
-    {"data", 's', NULL, 0, 0},           {"valid", 's', NULL, 0, 0},
-    {"valid_fraction", 'n', "0.05", 0, 0.99}, {"length", 'i', "512", 1, 1e9},
-    {"batch", 'i', "8", 1, 1e6},         {"steps", 'i', "1000", 1, 1e12},
-    {"accum", 'i', "1", 1, 1e6},         {"lr", 'n', "1e-3", 1e-12, 10},
-    {"min_lr", 'n', NULL, 0, 10},        {"warmup", 'i', NULL, 0, 1e12},
-    {"schedule", 's', "cosine", 0, 0},   {"clip", 'n', "1.0", 0, 1e12},
-    {"weight_decay", 'n', "0.1", 0, 10}, {"beta1", 'n', "0.9", 0, 0.999999},
-    {"beta2", 'n', "0.95", 0, 0.999999}, {"eps", 'n', "1e-8", 1e-30, 1},
-    {"eval_every", 'i', "100", 0, 1e12}, {"eval_batches", 'i', "0", 0, 1e12},
-    {"ckpt_every", 'i', "500", 0, 1e12}, {"log_every", 'i', "10", 1, 1e12},
-    {"log", 's', NULL, 0, 0},            {"seed", 'i', "1", 0, 9.2e18},
-    {"threads", 'i', "0", 0, 4096},      {"device", 's', "cpu", 0, 0},
-    {"length_warmup", 'i', "0", 0, 1e12}, {"warmup_from", 'i', "1024", 1, 1e9},
-    {"tokens_per_step", 'i', NULL, 1, 1e15},
-    {"pack", 'i', "0", 0, 1},
-    {"chunk", 's', "auto", 0, 0},
+    {"data", 's', NULL, 0, 0, 'd', "FILE", D, NULL, "training data: byte file or token shard"},
+    {"valid", 's', NULL, 0, 0, 0, "FILE", D, NULL,
+     "validation data (default: the valid split of --data: a shard's\n"
+     "valid examples, or the last --valid-fraction of a byte file)"},
+    {"valid_fraction", 'n', "0.05", 0, 0.99, 0, "F", D, NULL, "byte files without --valid: trailing fraction held out"},
+    {"length", 'i', "512", 1, 1e9, 'L', "L", O, NULL, "tokens per sequence"},
+    {"batch", 'i', "8", 1, 1e6, 'b', "B", O, NULL, "sequences per micro-batch"},
+    {"steps", 'i', "1000", 1, 1e12, 'n', "N", O, NULL, "optimizer updates"},
+    {"accum", 'i', "1", 1, 1e6, 0, "K", O, NULL, "micro-batches per update (gradient accumulation)"},
+    {"lr", 'n', "1e-3", 1e-12, 10, 0, "LR", O, NULL, "peak learning rate"},
+    {"min_lr", 'n', NULL, 0, 10, 0, "LR", O, "lr / 10", "cosine floor"},
+    {"warmup", 'i', NULL, 0, 1e12, 0, "N", O, "min(100, steps / 10)", "linear warm-up updates"},
+    {"schedule", 's', "cosine", 0, 0, 0, "S", O, NULL, "cosine | constant"},
+    {"clip", 'n', "1.0", 0, 1e12, 0, "C", O, NULL, "global L2 gradient-norm clipping, 0 = off"},
+    {"weight_decay", 'n', "0.1", 0, 10, 0, "W", O, NULL, "AdamW decoupled weight decay (not on A_log, D, norms, biases)"},
+    {"beta1", 'n', "0.9", 0, 0.999999, 0, "B", O, NULL, "AdamW decay of the first moment"},
+    {"beta2", 'n', "0.95", 0, 0.999999, 0, "B", O, NULL, "AdamW decay of the second moment"},
+    {"eps", 'n', "1e-8", 1e-30, 1, 0, "E", O, NULL, "AdamW epsilon"},
+    {"eval_every", 'i', "100", 0, 1e12, 0, "N", R, NULL, "validate every N updates, 0 = only at the end"},
+    {"eval_batches", 'i', "0", 0, 1e12, 0, "N", R, NULL, "batches per validation, 0 = the whole valid split"},
+    {"ckpt_every", 'i', "500", 0, 1e12, 0, "N", R, NULL, "checkpoint every N updates, 0 = only at the end"},
+    {"log_every", 'i', "10", 1, 1e12, 0, "N", R, NULL, "log a training line every N updates"},
+    {"log", 's', NULL, 0, 0, 0, "FILE", R, "STEM.log.jsonl",
+     "JSON-lines log (step, loss, bits, lr, grad_norm, tokens_per_s)"},
+    {"seed", 'i', "1", 0, 9.2e18, 's', "S", R, NULL, "model init and batch sampling seed"},
+    {"threads", 'i', "0", 0, 4096, '@', "T", R, NULL, "kernel threads, 0 = all cores"},
+    {"device", 's', "cpu", 0, 0, 0, "D", R, NULL, "cpu | cuda"},
+    {"length_warmup", 'i', "0", 0, 1e12, 0, "N", O, NULL,
+     "sequence-length warm-up: N updates at each power of two from\n"
+     "--warmup-from up to --length, then the rest at --length; tokens per\n"
+     "update constant (--tokens-per-step), so the rows per update halve as\n"
+     "the length doubles (micro-batches of --batch rows); 0 = off"},
+    {"warmup_from", 'i', "1024", 1, 1e9, 0, "L0", O, NULL, "first warm-up length"},
+    {"tokens_per_step", 'i', NULL, 1, 1e15, 0, "T", O, "batch * length * accum", "tokens per update with --length-warmup"},
+    {"pack", 'i', "0", 0, 1, 0, "0|1", O, NULL,
+     "packed rows: a shard's examples laid end to end, several per row,\n"
+     "the recurrent state reset at each example's start and no target\n"
+     "across examples, so short examples fill rows instead of being\n"
+     "padded (Mamba LM; validation packed too)"},
+    {"chunk", 's', "auto", 0, 0, 0, "N|auto|off", O, NULL,
+     "chunked training for long sequences: run each sequence through all\n"
+     "layers in chunks of N positions with the states carried, keep only\n"
+     "the chunk-boundary states, recompute each chunk's activations in the\n"
+     "backward (same gradients, about 1/3 more compute, the activation\n"
+     "memory of one chunk); U-Nets: N a multiple of the pool product.\n"
+     "auto: off while the activations of batch x length fit in 1 GiB, else\n"
+     "the longest power-of-two chunk whose activations fit in 512 MiB"},
 };
+#undef D
+#undef O
+#undef R
 #define T sk_train_optdefs
 
 int sk_train_optdef_find(const char *key) {
@@ -154,7 +192,7 @@ const char *sk_train_job_str(const sk_train_job *j, const char *key) { return st
 const sk_trainer *sk_train_job_trainer(const sk_train_job *j) { return j->tr; }
 
 /* 2. the options stored in the training state of the run being resumed */
-int sk_train_job_layer_state(sk_train_job *j, const char **config_json) {
+static int layer_state(sk_train_job *j, const char **config_json) {
     *config_json = NULL;
     int rc = sk_train_state_peek(j->state_path, &j->state_cfg, &j->state_train);
     cJSON *tj = NULL;
@@ -166,12 +204,25 @@ int sk_train_job_layer_state(sk_train_job *j, const char **config_json) {
     return rc;
 }
 
-/* 2. the preset/config's "train" section */
-int sk_train_job_layer_section(sk_train_job *j, const char *section_json, const char *what) {
+int sk_train_job_load_config(sk_train_job *j, const char *preset, const char *config, const char *fallback,
+                             sk_model_config **cfg, char *what, size_t what_len) {
+    *cfg = NULL;
+    if (j->rq.resume) {
+        if (preset || config)
+            return sk_error(SK_EINVAL, "--resume takes the model config from %s; drop --preset/--config", j->state_path);
+        const char *cfg_json = NULL;
+        int rc = layer_state(j, &cfg_json);
+        cJSON *cj = NULL;
+        snprintf(what, what_len, "%s: config", j->state_path);
+        if (!rc) rc = sk_json_parse(cfg_json, (int64_t)strlen(cfg_json), what, &cj);
+        if (!rc) rc = sk_model_config_parse(cj, what, cfg);
+        cJSON_Delete(cj);
+        snprintf(what, what_len, "%s: train", j->state_path);
+        return rc;
+    }
+    cJSON *sec = NULL; /* 2. the preset/config's "train" section */
+    int rc = sk_model_config_load(preset, config, fallback, cfg, &sec, what, what_len);
     snprintf(j->what, sizeof j->what, "%s", what);
-    if (!section_json) return SK_OK;
-    cJSON *sec = NULL;
-    int rc = sk_json_parse(section_json, (int64_t)strlen(section_json), what, &sec);
     if (!rc) rc = merge(j->opts, sec, what);
     cJSON_Delete(sec);
     return rc;
@@ -334,16 +385,14 @@ int sk_train_job_open_data(sk_train_job *j, int64_t vocab, int want_bos) {
 
 /* ================================================================================ run */
 
-int sk_train_job_run(sk_train_job *j, const sk_train_model *m, const char *name, const char *what, int *interrupted) {
+int sk_train_job_run(sk_train_job *j, sk_model *m, const char *name, const char *what, int *interrupted) {
     *interrupted = 0;
     const int64_t L = (int64_t)num(j->opts, "length"), b = (int64_t)num(j->opts, "batch");
     char *oj = cJSON_PrintUnformatted(j->opts);
     if (!oj) return sk_error(SK_ENOMEM, "out of memory");
     int rc = sk_trainer_create(&j->tr, m, j->train, j->valid, b, L, &j->o, oj);
     if (!j->rq.quiet) {
-        int64_t numel = 0;
-        for (int i = 0; i < m->nparams(m->self); i++) numel += m->param(m->self, i)->numel;
-        sk_log_info("model: %s, %lld parameters, config %s", name, (long long)numel, what);
+        sk_log_info("model: %s, %lld parameters, config %s", name, (long long)sk_model_numel(m), what);
         sk_log_info("options: %s", oj);
     }
     free(oj);

@@ -15,9 +15,9 @@
  * last draws from its own source of `data` at the stage's length (seed + 1 + stage). A DNA token
  * shard (metadata "domain": "dna") puts its tokenizer and provenance into every checkpoint.
  *
- * Sequence of calls: sk_train_job_create; sk_train_job_layer_state (resume) or
- * sk_train_job_layer_section; sk_train_job_resolve; sk_train_job_open_data; then the caller builds
- * the model and calls sk_train_job_run.
+ * Sequence of calls: sk_train_job_create; sk_train_job_load_config; sk_train_job_resolve;
+ * sk_train_job_open_data; then the caller builds the model (models/sk_model_plan.h) and calls
+ * sk_train_job_run.
  */
 #ifndef SK_TRAIN_SETUP_H
 #define SK_TRAIN_SETUP_H
@@ -32,12 +32,22 @@ extern "C" {
 #endif
 
 /* A resolvable option: key in the JSON (and, with '-' for '_', the long option), type ('i'
- * integer, 'n' number, 's' string), built-in default (NULL = computed or none), range. */
+ * integer, 'n' number, 's' string), built-in default (NULL = computed or none), range; and how
+ * a command line shows it: short flag (0 = none), the value's name, the group it is listed in,
+ * the computed default in words (where def is NULL; NULL = none) and the help text ('\n' starts
+ * a continuation line). The one table of the training options: `ssmkit train` builds its
+ * options and --help from it. */
+enum { SK_TRAIN_GROUP_DATA, SK_TRAIN_GROUP_OPTIM, SK_TRAIN_GROUP_RUN }; /* data; optimization; validation, logs */
 typedef struct sk_train_optdef {
     const char *key;
     char type;
     const char *def;
     double lo, hi;
+    char sc;
+    const char *meta;
+    int group;
+    const char *shown;
+    const char *help;
 } sk_train_optdef;
 
 #define SK_TRAIN_NOPTS 29
@@ -67,11 +77,12 @@ int sk_train_job_create(sk_train_job **out, const sk_train_request *rq) SK_RESUL
 void sk_train_job_free(sk_train_job *j);
 /* STEM.train.safetensors of the request's CKPT. */
 const char *sk_train_job_state_path(const sk_train_job *j);
-/* Resume: the options stored in the training state; *config_json: its model config (owned by
- * the job). */
-int sk_train_job_layer_state(sk_train_job *j, const char **config_json) SK_RESULT_USED;
-/* A preset/config's "train" section as JSON (NULL: none); what names it in messages. */
-int sk_train_job_layer_section(sk_train_job *j, const char *section_json, const char *what) SK_RESULT_USED;
+/* The model config and the layer of options below the command line: on resume the config and
+ * the options stored in the training state (preset and config must be NULL), else the config of
+ * the preset or the JSON file (both NULL: preset `fallback`) and its "train" section. *cfg: the
+ * caller frees it (sk_model_config_free); what: receives a name of it for messages. */
+int sk_train_job_load_config(sk_train_job *j, const char *preset, const char *config, const char *fallback,
+                             sk_model_config **cfg, char *what, size_t what_len) SK_RESULT_USED;
 /* The command line, the computed defaults and the training-loop options. set_threads sets the
  * kernel thread count (n <= 0: keep the default) and returns the count in effect. */
 int sk_train_job_resolve(sk_train_job *j, int (*set_threads)(int n)) SK_RESULT_USED;
@@ -84,7 +95,7 @@ int sk_train_job_open_data(sk_train_job *j, int64_t vocab, int want_bos) SK_RESU
 /* Train m (described as `name` and config `what` in the log; initialized, or to be restored on
  * resume) to the resolved number of steps. *interrupted = 1 when a signal stopped the run (a
  * checkpoint was written). */
-int sk_train_job_run(sk_train_job *j, const sk_train_model *m, const char *name, const char *what,
+int sk_train_job_run(sk_train_job *j, sk_model *m, const char *name, const char *what,
                      int *interrupted) SK_RESULT_USED;
 /* The trainer of sk_train_job_run (NULL before). */
 const sk_trainer *sk_train_job_trainer(const sk_train_job *j);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/sk_mamba.h" /* struct sk_param */
+#include "models/sk_param.h"
 #include "src/sk_dist.h"
 #include "src/sk_jsonl.h"
 #include "src/sk_progress.h"
@@ -21,7 +21,8 @@
 /* ================================================================================ optimizer */
 
 struct sk_optimizer {
-    sk_train_model m;
+    const sk_model *m;
+    const sk_backend *be;
     sk_optim_hparams h;
     int np;
     int64_t numel, max_numel;
@@ -31,26 +32,26 @@ struct sk_optimizer {
     float *host;      /* host (max_numel) scratch for the gradient norm */
 };
 
-int sk_optimizer_create(sk_optimizer **out, const sk_train_model *m, const sk_optim_hparams *h) {
+int sk_optimizer_create(sk_optimizer **out, const sk_model *m, const sk_optim_hparams *h) {
     *out = NULL;
     TRY(sk_optim_check(h));
-    static const char *const ops[] = {"axpy", "adamw"}; /* gradient scaling and the update */
-    TRY(sk_backend_require(m->be, ops, 2));
+    const sk_backend *be = sk_model_backend(m);
+    TRY(sk_backend_require_groups(be, SK_OPS_OPTIM)); /* gradient scaling and the update */
     sk_optimizer *o = calloc(1, sizeof *o);
     if (!o) return sk_error(SK_ENOMEM, "optimizer: out of memory");
-    o->m = *m, o->h = *h, o->np = m->nparams(m->self);
+    o->m = m, o->be = be, o->h = *h, o->np = sk_model_nparams(m);
     o->off = calloc((size_t)(o->np > 0 ? o->np : 1), sizeof *o->off);
     int rc = o->off ? SK_OK : sk_error(SK_ENOMEM, "optimizer: out of memory");
     for (int i = 0; i < o->np && !rc; i++) {
-        const sk_param *p = m->param(m->self, i);
+        const sk_param *p = sk_model_param(m, i);
         if (!p->g) rc = sk_error(SK_EINVAL, "optimizer: parameter %s has no gradient (model built without gradients)", p->name);
         o->off[i] = o->numel;
         o->numel += p->numel;
         if (p->numel > o->max_numel) o->max_numel = p->numel;
     }
     size_t bytes = (size_t)(o->numel ? o->numel : 1) * sizeof(float);
-    if (!rc) rc = m->be->alloc((void **)&o->mom_m, bytes);
-    if (!rc) rc = m->be->alloc((void **)&o->mom_v, bytes);
+    if (!rc) rc = be->alloc((void **)&o->mom_m, bytes);
+    if (!rc) rc = be->alloc((void **)&o->mom_v, bytes);
     if (!rc && !(o->host = malloc((size_t)(o->max_numel ? o->max_numel : 1) * sizeof(float))))
         rc = sk_error(SK_ENOMEM, "optimizer: out of memory");
     if (rc) {
@@ -63,8 +64,8 @@ int sk_optimizer_create(sk_optimizer **out, const sk_train_model *m, const sk_op
 
 void sk_optimizer_free(sk_optimizer *o) {
     if (!o) return;
-    if (o->mom_m) o->m.be->free(o->mom_m);
-    if (o->mom_v) o->m.be->free(o->mom_v);
+    if (o->mom_m) o->be->free(o->mom_m);
+    if (o->mom_v) o->be->free(o->mom_v);
     free(o->off);
     free(o->host);
     free(o);
@@ -76,8 +77,8 @@ int sk_optimizer_grad_norm(sk_optimizer *o, double *norm) {
     /* ||g||_2 = sqrt(sum_i g_i^2), accumulated in double in parameter-table order */
     double s = 0;
     for (int i = 0; i < o->np; i++) {
-        const sk_param *p = o->m.param(o->m.self, i);
-        TRY(o->m.be->download(o->host, p->g, (size_t)p->numel * sizeof(float)));
+        const sk_param *p = sk_model_param(o->m, i);
+        TRY(o->be->download(o->host, p->g, (size_t)p->numel * sizeof(float)));
         for (int64_t k = 0; k < p->numel; k++) s += (double)o->host[k] * o->host[k];
     }
     *norm = sqrt(s);
@@ -87,18 +88,18 @@ int sk_optimizer_grad_norm(sk_optimizer *o, double *norm) {
 int sk_optimizer_scale_grads(sk_optimizer *o, float s) {
     /* g += (s - 1) g */
     for (int i = 0; i < o->np; i++) {
-        const sk_param *p = o->m.param(o->m.self, i);
-        TRY(o->m.be->axpy(p->g, p->g, s - 1.0f, p->numel));
+        const sk_param *p = sk_model_param(o->m, i);
+        TRY(o->be->axpy(p->g, p->g, s - 1.0f, p->numel));
     }
     return SK_OK;
 }
 
 int sk_optimizer_step(sk_optimizer *o, double lr, int64_t t) {
     for (int i = 0; i < o->np; i++) {
-        const sk_param *p = o->m.param(o->m.self, i);
+        const sk_param *p = sk_model_param(o->m, i);
         float wd = (!p->no_weight_decay && sk_optim_decays(p->name, p->ndim)) ? (float)o->h.weight_decay : 0.0f;
-        TRY(o->m.be->adamw(p->w, p->g, o->mom_m + o->off[i], o->mom_v + o->off[i], p->numel, (float)lr,
-                           (float)o->h.beta1, (float)o->h.beta2, (float)o->h.eps, wd, t));
+        TRY(o->be->adamw(p->w, p->g, o->mom_m + o->off[i], o->mom_v + o->off[i], p->numel, (float)lr,
+                        (float)o->h.beta1, (float)o->h.beta2, (float)o->h.eps, wd, t));
     }
     return SK_OK;
 }
@@ -119,14 +120,14 @@ char *sk_train_derived_path(const char *ckpt, const char *suffix) {
 
 /* Host copies of all parameters (`what` 0) or of the AdamW moments (1 = m, 2 = v) of the table,
  * added to `w` under prefix + name. host: (numel) floats, filled in table order. */
-static int add_tensors(sk_stw *w, const sk_train_model *m, const sk_optimizer *o, int what, const char *prefix,
-                       float *host) {
-    int np = m->nparams(m->self);
+static int add_tensors(sk_stw *w, const sk_model *m, const sk_optimizer *o, int what, const char *prefix, float *host) {
+    const sk_backend *be = sk_model_backend(m);
+    int np = sk_model_nparams(m);
     int64_t off = 0;
     for (int i = 0; i < np; i++) {
-        const sk_param *p = m->param(m->self, i);
+        const sk_param *p = sk_model_param(m, i);
         const float *src = what == 0 ? p->w : what == 1 ? o->mom_m + o->off[i] : o->mom_v + o->off[i];
-        TRY(m->be->download(host + off, src, (size_t)p->numel * sizeof(float)));
+        TRY(be->download(host + off, src, (size_t)p->numel * sizeof(float)));
         char name[160];
         snprintf(name, sizeof name, "%s%s", prefix, p->name);
         TRY(sk_stw_add(w, name, SK_F32, p->ndim, p->shape, host + off));
@@ -135,16 +136,10 @@ static int add_tensors(sk_stw *w, const sk_train_model *m, const sk_optimizer *o
     return SK_OK;
 }
 
-static int64_t model_numel(const sk_train_model *m) {
-    int64_t n = 0;
-    for (int i = 0; i < m->nparams(m->self); i++) n += m->param(m->self, i)->numel;
-    return n;
-}
-
-int sk_train_save_model(const sk_train_model *m, const char *path, const char *const *meta) {
-    int64_t n = model_numel(m);
+int sk_train_save_model(const sk_model *m, const char *path, const char *const *meta) {
+    int64_t n = sk_model_numel(m);
     float *host = malloc((size_t)(n ? n : 1) * sizeof(float));
-    char *cfg = m->config_json(m->self);
+    char *cfg = sk_model_config_json(m);
     sk_stw *w = NULL;
     int rc = !host || !cfg ? sk_error(SK_ENOMEM, "%s: out of memory", path) : sk_stw_create(&w);
     if (!rc) rc = add_tensors(w, m, NULL, 0, "", host);
@@ -178,17 +173,18 @@ int sk_train_state_peek(const char *path, char **config_json, char **train_json)
 /* ================================================================================ evaluation */
 
 /* The model's forward on a batch of d: with the batch's reset flags when d packs rows. */
-static int data_forward(const sk_train_model *m, const sk_data *d, const int32_t *in, const int32_t *tg, int64_t b,
-                        int64_t L, double *loss) {
+static int data_forward(sk_model *m, const sk_data *d, const int32_t *in, const int32_t *tg, int64_t b, int64_t L,
+                        double *loss) {
     const uint8_t *rs = d ? sk_data_resets(d) : NULL;
-    if (!rs) return m->forward(m->self, in, tg, b, L, loss);
-    if (!m->forward_packed)
+    if (!rs) return sk_model_forward(m, in, tg, b, L, loss);
+    int rc = sk_model_forward_packed(m, in, tg, rs, b, L, loss);
+    if (rc == SK_EUNSUP)
         return sk_error(SK_EUNSUP, "%s: packed rows need a model with state resets (the Mamba LM), not this one",
                         sk_data_path(d));
-    return m->forward_packed(m->self, in, tg, rs, b, L, loss);
+    return rc;
 }
 
-int sk_train_evaluate(const sk_train_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
+int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
                       int32_t *targets, double *bits, int64_t *ntargets) {
     sk_data_rewind(d);
     double sum = 0; /* sum over batches of mean loss * count = total nats */
@@ -218,7 +214,8 @@ int sk_train_evaluate(const sk_train_model *m, sk_data *d, int64_t b, int64_t L,
 /* ================================================================================ trainer */
 
 struct sk_trainer {
-    sk_train_model m;
+    sk_model *m;
+    const sk_backend *be;
     sk_data *train, *valid;
     int64_t b, L;
     sk_train_opts o;
@@ -244,7 +241,7 @@ struct sk_trainer {
     int64_t nfuse;
 };
 
-int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train, sk_data *valid, int64_t b, int64_t L,
+int sk_trainer_create(sk_trainer **out, sk_model *m, sk_data *train, sk_data *valid, int64_t b, int64_t L,
                       const sk_train_opts *o, const char *opts_json) {
     *out = NULL;
     const sk_train_hooks *h = o->hooks;
@@ -266,13 +263,13 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
                 return sk_error(SK_EINVAL, "train: length warm-up stage %d has %lld rows per update, not a multiple of "
                                            "the micro-batch %lld", k, (long long)w->stage[k].batch, (long long)b);
     }
-    t->m = *m, t->train = train, t->valid = valid, t->b = b, t->L = L, t->o = *o;
+    t->m = m, t->be = sk_model_backend(m), t->train = train, t->valid = valid, t->b = b, t->L = L, t->o = *o;
     t->best = INFINITY, t->best_step = -1, t->ckpt_step = -1, t->best_score = -INFINITY;
     t->rank = sk_dist_rank(), t->world = sk_dist_world(), t->bad_step = -1;
     if (t->rank != 0) t->o.quiet = 1, t->o.log_path = NULL; /* rank 0 logs */
     sk_rng_seed(&t->rng, 0, 0);
     t->opts_json = strdup(opts_json ? opts_json : "{}");
-    t->config_json = m->config_json(m->self);
+    t->config_json = sk_model_config_json(m);
     t->path_model = strdup(o->out);
     t->path_state = sk_train_derived_path(o->out, ".train.safetensors");
     t->path_best = sk_train_derived_path(o->out, ".best.safetensors");
@@ -280,7 +277,7 @@ int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train,
     t->o.out = t->path_model, t->o.log_path = t->log_path;
     t->in = malloc((size_t)(b * L) * sizeof(int32_t));
     t->tg = malloc((size_t)(b * L) * sizeof(int32_t));
-    int64_t n = model_numel(m);
+    int64_t n = sk_model_numel(m);
     t->host = malloc((size_t)((o->no_state ? 0 : 3 * n) + 1) * sizeof(float)); /* the state file's tensors */
     int rc = SK_OK;
     if (!t->opts_json || !t->config_json || !t->path_model || !t->path_state || !t->path_best || !t->in || !t->tg ||
@@ -346,7 +343,7 @@ static int save_model_at(sk_trainer *t, const char *path) {
     for (int e = 0; e < 2; e++)
         for (int i = 0; extra[e] && extra[e][i] && extra[e][i + 1] && k + 2 < 64; i += 2, k += 2)
             meta[k] = extra[e][i], meta[k + 1] = extra[e][i + 1], meta[k + 2] = NULL;
-    return sk_train_save_model(&t->m, path, meta);
+    return sk_train_save_model(t->m, path, meta);
 }
 
 static int save_state(sk_trainer *t) {
@@ -363,9 +360,9 @@ static int save_state(sk_trainer *t) {
     snprintf(best_step, sizeof best_step, "%lld", (long long)t->best_step);
     sk_stw *w = NULL;
     TRY(sk_stw_create(&w));
-    int rc = add_tensors(w, &t->m, t->opt, 0, "param.", t->host);
-    if (!rc) rc = add_tensors(w, &t->m, t->opt, 1, "optim.m.", t->host + n);
-    if (!rc) rc = add_tensors(w, &t->m, t->opt, 2, "optim.v.", t->host + 2 * n);
+    int rc = add_tensors(w, t->m, t->opt, 0, "param.", t->host);
+    if (!rc) rc = add_tensors(w, t->m, t->opt, 1, "optim.m.", t->host + n);
+    if (!rc) rc = add_tensors(w, t->m, t->opt, 2, "optim.v.", t->host + 2 * n);
     if (!rc) rc = sk_stw_add(w, "train.step", SK_I64, 1, &one, &step);
     if (!rc) rc = sk_stw_add(w, "train.rng", SK_I64, 1, &four, rngw);
     if (!rc) rc = sk_stw_add(w, "data.train.state", SK_I64, 1, &nw, dataw);
@@ -397,16 +394,16 @@ static int checkpoint(sk_trainer *t) {
 }
 
 static int restore_tensors(sk_trainer *t, sk_st *st, int what, const char *prefix) {
-    int np = t->m.nparams(t->m.self);
+    int np = sk_model_nparams(t->m);
     for (int i = 0; i < np; i++) {
-        const sk_param *p = t->m.param(t->m.self, i);
+        const sk_param *p = sk_model_param(t->m, i);
         char name[160];
         snprintf(name, sizeof name, "%s%s", prefix, p->name);
         if (!sk_st_find(st, name))
             return sk_error(SK_EFORMAT, "%s: tensor %s is missing (a training state of another model?)", sk_st_path(st), name);
         TRY(sk_st_read_f32(st, name, t->host, p->numel));
         float *dst = what == 0 ? p->w : what == 1 ? t->opt->mom_m + t->opt->off[i] : t->opt->mom_v + t->opt->off[i];
-        TRY(t->m.be->upload(dst, t->host, (size_t)p->numel * sizeof(float)));
+        TRY(t->be->upload(dst, t->host, (size_t)p->numel * sizeof(float)));
     }
     return SK_OK;
 }
@@ -473,7 +470,7 @@ static int validate(sk_trainer *t, sk_jsonl *log) {
     double bits = NAN;
     int64_t n = 0;
     double t0 = sk_now();
-    TRY(sk_train_evaluate(&t->m, t->valid, t->b, t->L, t->o.eval_batches, t->in, t->tg, &bits, &n));
+    TRY(sk_train_evaluate(t->m, t->valid, t->b, t->L, t->o.eval_batches, t->in, t->tg, &bits, &n));
     if (!isfinite(bits))
         return sk_error(SK_ENUM, "step %lld: validation loss is %s; stopped (last good checkpoint: %s)",
                         (long long)t->step, n ? "NaN/Inf" : "undefined (no targets)", t->path_model);
@@ -524,13 +521,13 @@ static int nan_stop(const sk_trainer *t, int64_t step, const char *what) {
  * usually one call reduces them all). CPU backend: MPI_Allreduce on the buffer; a device: NCCL
  * when set up (sk_backend_dist_setup), else staged through the host buffer t->fuse. */
 static int allreduce_grads(sk_trainer *t) {
-    const sk_train_model *m = &t->m;
-    int np = m->nparams(m->self);
+    const sk_model *m = t->m;
+    int np = sk_model_nparams(m);
     for (int i = 0; i < np;) {
-        float *g = m->param(m->self, i)->g;
+        float *g = sk_model_param(m, i)->g;
         int64_t n = 0;
-        while (i < np && m->param(m->self, i)->g == g + n) n += m->param(m->self, i++)->numel;
-        if (m->be->device == SK_DEVICE_CPU) {
+        while (i < np && sk_model_param(m, i)->g == g + n) n += sk_model_param(m, i++)->numel;
+        if (t->be->device == SK_DEVICE_CPU) {
             TRY(sk_dist_allreduce_f32(g, n));
             continue;
         }
@@ -544,9 +541,9 @@ static int allreduce_grads(sk_trainer *t) {
         }
         for (int64_t o = 0; o < n; o += t->nfuse) {
             size_t c = (size_t)(n - o < t->nfuse ? n - o : t->nfuse);
-            TRY(m->be->download(t->fuse, g + o, c * sizeof(float)));
+            TRY(t->be->download(t->fuse, g + o, c * sizeof(float)));
             TRY(sk_dist_allreduce_f32(t->fuse, (int64_t)c));
-            TRY(m->be->upload(g + o, t->fuse, c * sizeof(float)));
+            TRY(t->be->upload(g + o, t->fuse, c * sizeof(float)));
         }
     }
     return SK_OK;
@@ -559,8 +556,8 @@ static int allreduce_grads(sk_trainer *t) {
  * (g_acc = (g_acc / w + g) * w when w != 1), so the all-reduced sum divided by K is the gradient
  * of that mean: one process with batch K x b, up to rounding. */
 static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_out, double *lr_out) {
-    const sk_train_model *m = &t->m;
-    TRY(m->zero_grad(m->self));
+    sk_model *m = t->m;
+    TRY(sk_model_zero_grad(m));
     double loss_sum = 0;
     int accum = t->o.accum;
     int64_t L = t->L;
@@ -591,7 +588,7 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
         if (t->inject_kind == 1 && step == t->inject_step && k == 0) loss = NAN;
         if (!isfinite(loss) && t->world == 1) return nan_stop(t, step, "the loss");
         if (w != 1 && k > 0) TRY(sk_optimizer_scale_grads(t->opt, (float)(1.0 / w)));
-        TRY(m->backward(m->self));
+        TRY(sk_model_backward(m));
         if (w != 1) TRY(sk_optimizer_scale_grads(t->opt, (float)w));
         loss_sum += loss * w / t->world;
     }
@@ -604,9 +601,9 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
         TRY(allreduce_grads(t));
     }
     if (t->inject_kind == 2 && step == t->inject_step) {
-        const sk_param *p = m->param(m->self, 0);
+        const sk_param *p = sk_model_param(m, 0);
         float nan = NAN;
-        TRY(m->be->upload(p->g, &nan, sizeof nan));
+        TRY(t->be->upload(p->g, &nan, sizeof nan));
     }
     /* the gradients hold the sum of accum micro-batch means (over ranks: world times that):
      * g = sum / (accum * world) */

@@ -1,10 +1,9 @@
 /* sk_trainer.h — the one training loop: `ssmkit train` (Mamba LM, U-Net; also data-parallel) and
- * `ssmkit finetune` (DNA classifier), for any model behind a small interface.
+ * `ssmkit finetune` (DNA classifier), for any model of the model interface (models/sk_model.h).
  *
- * A model plugs in through sk_train_model (function pointers: forward with loss, backward,
- * zero_grad, parameter table, config JSON): the Mamba LM (sk_mamba_lm_train_model,
- * models/sk_mamba_tools.h), the U-Net (sk_unet_train_model) and the DNA classifier
- * (sk_classifier_train_model). Batches come from an sk_data source, or from the caller's
+ * The loop drives the model through its training operations (sk_model_forward, _forward_packed,
+ * _backward, _zero_grad), its parameter table (sk_model_param) and its config JSON; the model must
+ * have been made with SK_MODEL_GRADS. Batches come from an sk_data source, or from the caller's
  * hooks (sk_train_hooks: batches and the evaluation), as for the classifier.
  *
  * One update t = 1, 2, ... (sk_optim.h gives the contract):
@@ -20,7 +19,7 @@
  * Files (CKPT = the -o path; STEM = CKPT without a trailing ".safetensors"):
  *   CKPT                       model checkpoint: safetensors, parameter names of the model,
  *                              __metadata__ "config" (model JSON), "train" (resolved options JSON),
- *                              "step"; loadable by the model's loader (sk_mamba_lm_load).
+ *                              "step"; loadable by sk_model_load.
  *   STEM.best.safetensors      the same, at the step with the lowest validation bits/token.
  *   STEM.train.safetensors     the training state, self-contained so a kill between two file
  *                              renames can never pair a model with another step's moments:
@@ -41,6 +40,8 @@
 
 #include <stdint.h>
 #include "kernels/sk_backend.h"
+#include "models/sk_model.h"
+#include "models/sk_param.h"
 #include "src/sk_data.h"
 #include "src/sk_error.h"
 #include "src/sk_jsonl.h"
@@ -52,33 +53,10 @@
 extern "C" {
 #endif
 
-/* The parameter record of models/ (name, shape, backend pointers w and g, no_weight_decay);
- * defined in models/sk_mamba.h for now. */
-typedef struct sk_param sk_param;
-
-typedef struct sk_train_model {
-    void *self;
-    const sk_backend *be;
-    /* Forward b x L host tokens; targets (b, L) with -1 = ignored. *loss = mean cross-entropy
-     * (nats) over the non-ignored targets; keeps what backward needs. */
-    int (*forward)(void *self, const int32_t *inputs, const int32_t *targets, int64_t b, int64_t L, double *loss);
-    /* Gradient of that mean loss, added (+=) to the parameter gradients. */
-    int (*backward)(void *self);
-    int (*zero_grad)(void *self);
-    int (*nparams)(const void *self);
-    const sk_param *(*param)(const void *self, int i);
-    /* The model config as JSON (malloc'd; the caller frees). */
-    char *(*config_json)(const void *self);
-    /* forward with reset flags (b, L) (packed rows, sk_data_resets): the state restarts where a
-     * flag is set; NULL if the model cannot take packed rows. Backward as after forward. */
-    int (*forward_packed)(void *self, const int32_t *inputs, const int32_t *targets, const uint8_t *reset, int64_t b,
-                          int64_t L, double *loss);
-} sk_train_model;
-
 /* ---- AdamW over a model's parameter table (moments in backend memory, one allocation each) */
 typedef struct sk_optimizer sk_optimizer;
 
-int sk_optimizer_create(sk_optimizer **out, const sk_train_model *m, const sk_optim_hparams *h) SK_RESULT_USED;
+int sk_optimizer_create(sk_optimizer **out, const sk_model *m, const sk_optim_hparams *h) SK_RESULT_USED;
 void sk_optimizer_free(sk_optimizer *o);
 /* ||g||_2 over all parameter gradients, summed in double. */
 int sk_optimizer_grad_norm(sk_optimizer *o, double *norm) SK_RESULT_USED;
@@ -153,8 +131,8 @@ typedef struct sk_trainer sk_trainer;
  * same shape, or NULL.
  * opts_json: the resolved options (stored in every checkpoint and logged). The trainer keeps
  * pointers to m, train, valid (they must outlive it). */
-int sk_trainer_create(sk_trainer **out, const sk_train_model *m, sk_data *train, sk_data *valid, int64_t b,
-                      int64_t L, const sk_train_opts *o, const char *opts_json) SK_RESULT_USED;
+int sk_trainer_create(sk_trainer **out, sk_model *m, sk_data *train, sk_data *valid, int64_t b, int64_t L,
+                      const sk_train_opts *o, const char *opts_json) SK_RESULT_USED;
 void sk_trainer_free(sk_trainer *t);
 /* Restore from STEM.train.safetensors (the config must equal the model's). */
 int sk_trainer_resume(sk_trainer *t, const char *state_path) SK_RESULT_USED;
@@ -168,11 +146,11 @@ const char *sk_trainer_path(const sk_trainer *t, int which); /* 0 CKPT, 1 state,
 
 /* Mean loss over a sequential pass of `d` (rewound first; at most max_batches, 0 = all): bits
  * per target token and the number of targets. */
-int sk_train_evaluate(const sk_train_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches,
+int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches,
                       int32_t *inputs, int32_t *targets, double *bits, int64_t *ntargets) SK_RESULT_USED;
 /* Write the model's parameters as a checkpoint with __metadata__ "config" and the extra
  * key/value pairs (meta: NULL-terminated list of key, value, key, value, ...). */
-int sk_train_save_model(const sk_train_model *m, const char *path, const char *const *meta) SK_RESULT_USED;
+int sk_train_save_model(const sk_model *m, const char *path, const char *const *meta) SK_RESULT_USED;
 /* Read "config" and "train" metadata of a training-state file (malloc'd strings). */
 int sk_train_state_peek(const char *path, char **config_json, char **train_json) SK_RESULT_USED;
 /* STEM + suffix, malloc'd ("run/m.safetensors", ".train.safetensors" -> "run/m.train.safetensors"). */

@@ -35,7 +35,7 @@ int audio_generate(int argc, char **argv);
 #include "src/sk_progress.h"
 #include "src/sk_safetensors.h"
 #include "src/sk_sample.h"
-#include "tools/sk_lm.h"
+#include "kernels/sk_runtime.h"
 #ifdef SSMKIT_HAVE_OPENMP
 #include <omp.h>
 #endif

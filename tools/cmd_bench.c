@@ -15,13 +15,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
+#include "kernels/sk_runtime.h"
 #include "models/sk_model.h"
 #include "models/sk_trainer.h"
+#include "src/sk_proc.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
 #include "src/sk_sample.h"
 #include "tools/sk_cli.h"
-#include "tools/sk_lm.h"
 
 static const char *usage =
     "Usage: ssmkit bench [--preset NAME | --config CFG.json] [options]\n"
@@ -81,8 +83,8 @@ static void print_machine(int argc, char **argv, int threads) {
     printf("\n");
 }
 
-/* Training phases of any model kind (a Mamba LM or a U-Net), through the trainer's view of the
- * model (sk_train_model), so all are timed by the same loop. */
+/* Training phases of any model kind (a Mamba LM or a U-Net), through the training operations of
+ * the model interface, so all are timed by the same loop. */
 static int bench_train(const sk_model_config *ac, const sk_backend *real, int64_t L, int64_t b, int iters, const char *what,
                        int threads) {
     sk_backend prof = *real;
@@ -97,13 +99,11 @@ static int bench_train(const sk_model_config *ac, const sk_backend *real, int64_
     if (!rc && L % P)
         rc = sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld", (long long)L,
                       (long long)P);
-    sk_train_model tm;
     if (!rc) rc = sk_model_create(&m, ac, &prof, b, L, SK_MODEL_GRADS);
     if (!rc) rc = sk_model_init(m, 1);
-    if (!rc) sk_model_train_view(m, &tm);
     if (!rc) {
         sk_optim_hparams h = SK_OPTIM_DEFAULTS;
-        rc = sk_optimizer_create(&opt, &tm, &h);
+        rc = sk_optimizer_create(&opt, m, &h);
     }
     sk_rng r;
     sk_rng_seed(&r, 7, 0);
@@ -116,9 +116,9 @@ static int bench_train(const sk_model_config *ac, const sk_backend *real, int64_
         for (int it = -1; it < iters && !rc; it++) {
             g_gemm_s = g_scan_s = 0;
             double loss = 0, norm = 0, t0 = tick();
-            if (phase > 0) rc = tm.zero_grad(tm.self);
-            if (!rc) rc = tm.forward(tm.self, tok, tgt, b, L, &loss);
-            if (!rc && phase > 0) rc = tm.backward(tm.self);
+            if (phase > 0) rc = sk_model_zero_grad(m);
+            if (!rc) rc = sk_model_forward(m, tok, tgt, b, L, &loss);
+            if (!rc && phase > 0) rc = sk_model_backward(m);
             if (!rc && phase > 1) rc = sk_optimizer_grad_norm(opt, &norm);
             if (!rc && phase > 1) rc = sk_optimizer_step(opt, 1e-4, ++t);
             double dt = tick() - t0;

@@ -38,7 +38,7 @@ static const char *usage =
 #include "src/sk_json.h"
 #include "tools/sk_dnaout.h"
 #include "tools/sk_dnarun.h"
-#include "tools/sk_lm.h"
+#include "kernels/sk_runtime.h"
 #include "tools/sk_stream.h"
 
 typedef struct cls_ctx {

@@ -29,12 +29,13 @@ static const char *usage =
     "STEM.best.safetensors the one with the best valid accuracy (STEM = OUT without .safetensors).\n";
 
 #include <cjson/cJSON.h>
+#include "kernels/sk_runtime.h"
 #include "models/sk_classifier.h"
+#include "models/sk_model.h"
 #include "models/sk_train_eval.h"
 #include "src/sk_rng.h"
 #include "src/sk_sched.h"
 #include "tools/sk_dnarun.h"
-#include "tools/sk_lm.h"
 
 /* An evaluation set: sequences with labels, scored per sequence through the window runner. */
 typedef struct evalset {
@@ -286,14 +287,15 @@ static int ft_data(ft *f, const ft_opts *o) {
 static int ft_model(ft *f, const ft_opts *o, const sk_backend *be) {
     int rc;
     if (o->init) {
-        rc = sk_classifier_from_lm(&f->clf, o->init, f->K, f->names, be, f->B, f->L, SK_MAMBA_GRADS, (uint64_t)o->seed);
+        rc = sk_classifier_from_lm(&f->clf, o->init, f->K, f->names, be, f->B, f->L, SK_MODEL_GRADS, (uint64_t)o->seed);
     } else {
         sk_mamba_config mc;
-        cJSON *tsec = NULL;
+        cJSON *cj = NULL, *tsec = NULL; /* the config; its "train" section is not used */
         char what[512];
-        rc = sk_lm_config(o->preset, o->config, "dna-tiny", &mc, &tsec, what, sizeof what);
-        cJSON_Delete(tsec);
-        if (!rc) rc = sk_classifier_create(&f->clf, &mc, f->K, f->names, be, f->B, f->L, SK_MAMBA_GRADS);
+        rc = sk_model_config_load_json(o->preset, o->config, "dna-tiny", &cj, &tsec, what, sizeof what);
+        if (!rc) rc = sk_mamba_config_from_json(cj, what, &mc);
+        cJSON_Delete(cj), cJSON_Delete(tsec);
+        if (!rc) rc = sk_classifier_create(&f->clf, &mc, f->K, f->names, be, f->B, f->L, SK_MODEL_GRADS);
         if (!rc) rc = sk_classifier_init(f->clf, (uint64_t)o->seed);
     }
     if (!rc) rc = sk_classifier_set_pool(f->clf, o->pool, SK_DNA_PAD);
@@ -356,10 +358,11 @@ static int ft_train(ft *f, const ft_opts *o) {
                         .meta = f->meta, .hooks = &hooks, .no_state = 1};
     to.sched = (sk_sched){.kind = SK_SCHED_COSINE, .lr_max = o->lr, .lr_min = o->min_lr, .warmup = o->we * o->spe,
                           .total = steps};
-    sk_train_model tm;
-    sk_classifier_train_model(f->clf, &tm);
+    sk_model *m = NULL; /* the classifier behind the model interface; f->clf stays its owner */
+    int rc = sk_model_wrap_classifier(&m, f->clf);
+    if (rc) f->clf = NULL; /* freed by the failed wrap */
     sk_trainer *tr = NULL;
-    int rc = sk_trainer_create(&tr, &tm, NULL, NULL, f->B, f->L, &to, NULL);
+    if (!rc) rc = sk_trainer_create(&tr, m, NULL, NULL, f->B, f->L, &to, NULL);
     if (!rc && !o->quiet)
         fprintf(stderr, "finetune: %d classes, %lld parameters, %lld steps of %lld x %lld, lr %g (warm-up %lld steps, cosine "
                         "to %g), %s\n", f->K, (long long)sk_trainer_numel(tr), (long long)steps, (long long)f->B,
@@ -370,6 +373,7 @@ static int ft_train(ft *f, const ft_opts *o) {
     if (rc == SK_EINTR) sk_error_wrap(rc, "finetune: ");
     if (rc == SK_OK && !o->quiet) fprintf(stderr, "finetune: wrote %s and %s\n", o->out, sk_trainer_path(tr, 2));
     sk_trainer_free(tr);
+    sk_model_disown(m);
     free(log_path);
     return rc;
 }

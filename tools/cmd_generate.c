@@ -14,7 +14,7 @@
 #include "src/sk_rng.h"
 #include "src/sk_sample.h"
 #include "tools/sk_cli.h"
-#include "tools/sk_lm.h"
+#include "kernels/sk_runtime.h"
 
 static const char *usage =
     "Usage: ssmkit generate --model M --tokens N -o OUT [options]\n"

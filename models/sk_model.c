@@ -194,6 +194,8 @@ int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_
 }
 
 int sk_model_wrap_classifier(sk_model **out, struct sk_classifier *c) { return wrap(out, &sk_model_ops_clf, c); }
+int sk_model_wrap_lm(sk_model **out, sk_mamba_lm *m) { return wrap(out, &sk_model_ops_lm, m); }
+int sk_model_wrap_unet(sk_model **out, struct sk_unet *u) { return wrap(out, &sk_model_ops_unet, u); }
 
 void sk_model_free(sk_model *m) {
     if (!m) return;

@@ -95,9 +95,13 @@ int sk_model_create(sk_model **out, const sk_model_config *c, const sk_backend *
  * SK_MODEL_LM_ONLY, SK_MODEL_NEED_BACKBONE. */
 int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
                   int flags) SK_RESULT_USED;
-/* Take ownership of a model of a kind's own API (models/sk_classifier.h etc.). */
+/* Take ownership of a model of a kind's own API (models/sk_classifier.h, sk_mamba.h, sk_unet.h);
+ * on failure it is freed. */
 struct sk_classifier;
+struct sk_unet;
 int sk_model_wrap_classifier(sk_model **out, struct sk_classifier *c) SK_RESULT_USED;
+int sk_model_wrap_lm(sk_model **out, sk_mamba_lm *m) SK_RESULT_USED;
+int sk_model_wrap_unet(sk_model **out, struct sk_unet *u) SK_RESULT_USED;
 void sk_model_free(sk_model *m);
 /* Free the interface but not the kind's object (sk_model_self), which the caller now owns. */
 void sk_model_disown(sk_model *m);

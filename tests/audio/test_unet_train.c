@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "audio/sk_audio.h"
-#include "models/sk_mamba_tools.h"
+#include "models/sk_model.h"
 #include "models/sk_trainer.h"
 #include "models/sk_unet.h"
 #include "src/sk_data.h"
@@ -137,7 +137,7 @@ static void test_train(void) {
     cJSON_Delete(j);
     const int64_t b = 2;
     sk_unet *m = NULL;
-    SK_CHECK(sk_unet_create(&m, &c, sk_backend_cpu(), b, L, SK_MAMBA_GRADS) == 0 && sk_unet_init(m, 7) == 0, "create: %s",
+    SK_CHECK(sk_unet_create(&m, &c, sk_backend_cpu(), b, L, SK_MODEL_GRADS) == 0 && sk_unet_init(m, 7) == 0, "create: %s",
              sk_errmsg());
     sk_data_opts to = {.length = L, .batch = (int)b, .split = SK_SPLIT_TRAIN, .mode = SK_DATA_RANDOM, .seed = 3};
     sk_data_opts vo = to;
@@ -150,11 +150,12 @@ static void test_train(void) {
     sk_train_opts o = {.steps = 3, .accum = 1, .log_every = 1, .out = out, .quiet = 1};
     o.sched = (sk_sched){SK_SCHED_COSINE, 2e-3, 0, 1, 3};
     o.optim = (sk_optim_hparams){0.9, 0.95, 1e-8, 0.1, 0.1};
-    sk_train_model tm;
+    sk_model *tm = NULL; /* m behind the model interface; the test keeps owning m */
     sk_trainer *t = NULL;
     if (m && td && vd) {
-        sk_unet_train_model(m, &tm);
-        int rc = sk_trainer_create(&t, &tm, td, vd, b, L, &o, "{\"test\":1}");
+        int rc = sk_model_wrap_unet(&tm, m);
+        if (rc) m = NULL; /* freed by the failed wrap */
+        if (!rc) rc = sk_trainer_create(&t, tm, td, vd, b, L, &o, "{\"test\":1}");
         if (!rc) rc = sk_trainer_run(t);
         SK_CHECK(rc == 0, "trainer: %s", sk_errmsg());
     }
@@ -167,6 +168,7 @@ static void test_train(void) {
         printf("valid bits/sample after 3 updates: trainer %.8f, reference %.8f (%lld samples)\n", got, ref, (long long)n);
     }
     sk_trainer_free(t);
+    sk_model_disown(tm);
     sk_data_close(td);
     sk_data_close(vd);
     sk_unet_free(m);

@@ -455,8 +455,8 @@ static void test_model(int ssm, int block, int64_t d_model, int64_t N, int64_t b
            block == SK_BLOCK_S4_MLP ? "s4+mlp" : "mamba", (long long)c.d_model, (long long)c.d_inner, (long long)N,
            (long long)c.n_layer, (long long)b, (long long)L);
     sk_mamba_lm *mc = NULL, *mg = NULL;
-    RUN(sk_mamba_lm_create(&mc, &c, CPU, b, L, SK_MAMBA_GRADS), "create cpu");
-    RUN(sk_mamba_lm_create(&mg, &c, G, b, L, SK_MAMBA_GRADS), "create cuda");
+    RUN(sk_mamba_lm_create(&mc, &c, CPU, b, L, SK_MODEL_GRADS), "create cpu");
+    RUN(sk_mamba_lm_create(&mg, &c, G, b, L, SK_MODEL_GRADS), "create cuda");
     if (!mc || !mg) return;
     RUN(sk_mamba_lm_init(mc, 7), "init");
     RUN(sk_mamba_lm_init(mg, 7), "init");

@@ -66,7 +66,7 @@ static void test_from_lm(int tied) {
     SK_CHECK(sk_mamba_lm_save(lm, tp("lm.safetensors")) == 0, "save lm: %s", sk_errmsg());
     const char *cls[] = {"a", "b", "c"};
     sk_classifier *c = NULL;
-    int rc = sk_classifier_from_lm(&c, tp("lm.safetensors"), 3, cls, be, 4, 8, SK_MAMBA_GRADS, 99);
+    int rc = sk_classifier_from_lm(&c, tp("lm.safetensors"), 3, cls, be, 4, 8, SK_MODEL_GRADS, 99);
     SK_CHECK(rc == 0, "from_lm: %s", sk_errmsg());
     if (rc) {
         sk_mamba_lm_free(lm);
@@ -116,7 +116,7 @@ static void test_gradients(int64_t L, int pool) {
     const char *cls[] = {"x", "y", "z", "w"};
     const int64_t b = 3, K = 4, d = 16;
     sk_classifier *c;
-    SK_CHECK(sk_classifier_create(&c, &cfg, 4, cls, be, b, L, SK_MAMBA_GRADS) == 0, "create: %s", sk_errmsg());
+    SK_CHECK(sk_classifier_create(&c, &cfg, 4, cls, be, b, L, SK_MODEL_GRADS) == 0, "create: %s", sk_errmsg());
     SK_CHECK(sk_classifier_init(c, 3) == 0, "init");
     SK_CHECK(sk_classifier_set_pool(c, pool, 4) == 0 && sk_classifier_pool(c) == pool, "set pool");
     int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), lab[3] = {2, -1, 0};

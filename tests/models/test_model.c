@@ -3,7 +3,7 @@
  *   configs: the kind is chosen by "arch" once (LM by default, "unet"), with its name, vocabulary,
  *     length multiple and start token; an LM config can be resized, a U-Net's cannot;
  *   the training operations through sk_model equal the kind's own API bitwise (loss and every
- *     gradient, same init seed), and sk_model_train_view gives the same operations;
+ *     gradient, same init seed), and a wrapped model of a kind's own API drives the same object;
  *   forward with a state carried over two calls equals one call (LM: logits; U-Net: losses) and
  *     the recurrent step gives the kind's own logits;
  *   save / load picks the kind from the checkpoint; a classifier wraps; missing operations are
@@ -18,7 +18,6 @@
 #include "models/sk_mamba.h"
 #include "models/sk_model.h"
 #include "models/sk_model_plan.h"
-#include "models/sk_train_view.h"
 #include "models/sk_unet.h"
 #include "src/sk_json.h"
 #include "tests/sk_test.h"
@@ -37,8 +36,31 @@ static void tokens(int32_t *tok, int32_t *tgt, int64_t n, int64_t V, uint32_t se
     for (int64_t i = 0; i < n; i++) tgt[i] = i + 1 < n ? tok[i + 1] : -1;
 }
 
-/* loss and gradients of m (through sk_model) and of tm (the kind's own train view) agree bitwise */
-static void same_training(sk_model *m, const sk_train_model *own, const int32_t *tok, const int32_t *tgt, int64_t b,
+/* A model of a kind's own API: zero_grad + forward + backward on b x L, and its parameter table. */
+typedef struct own_api {
+    void *self;
+    int (*step)(void *self, const int32_t *tok, const int32_t *tgt, int64_t b, int64_t L, double *loss);
+    int (*nparams)(const void *self);
+    const sk_param *(*param)(const void *self, int i);
+} own_api;
+
+static int lm_step(void *s, const int32_t *tok, const int32_t *tgt, int64_t b, int64_t L, double *loss) {
+    int rc = sk_mamba_lm_zero_grad(s);
+    if (!rc) rc = sk_mamba_lm_forward(s, tok, tgt, b, L, NULL, NULL, loss);
+    return rc ? rc : sk_mamba_lm_backward(s);
+}
+static int lm_nparams(const void *s) { return sk_mamba_lm_nparams(s); }
+static const sk_param *lm_param(const void *s, int i) { return sk_mamba_lm_param(s, i); }
+static int un_step(void *s, const int32_t *tok, const int32_t *tgt, int64_t b, int64_t L, double *loss) {
+    int rc = sk_unet_zero_grad(s);
+    if (!rc) rc = sk_unet_forward(s, tok, tgt, b, L, loss);
+    return rc ? rc : sk_unet_backward(s);
+}
+static int un_nparams(const void *s) { return sk_unet_nparams(s); }
+static const sk_param *un_param(const void *s, int i) { return sk_unet_param(s, i); }
+
+/* loss and gradients of m (through sk_model) and of own (the kind's own API) agree bitwise */
+static void same_training(sk_model *m, const own_api *own, const int32_t *tok, const int32_t *tgt, int64_t b,
                           int64_t L, const char *what) {
     double l1 = 0, l2 = 0;
     SK_CHECK(sk_model_zero_grad(m) == 0 && sk_model_forward(m, tok, tgt, b, L, &l1) == 0 && sk_model_backward(m) == 0,
@@ -52,8 +74,7 @@ static void same_training(sk_model *m, const sk_train_model *own, const int32_t 
         SK_CHECK(be->download(g1 + off, p->g, (size_t)p->numel * sizeof(float)) == 0, "download");
         off += p->numel;
     }
-    SK_CHECK(own->zero_grad(own->self) == 0 && own->forward(own->self, tok, tgt, b, L, &l2) == 0 &&
-                 own->backward(own->self) == 0, "%s: own ops", what);
+    SK_CHECK(own->step(own->self, tok, tgt, b, L, &l2) == 0, "%s: own ops", what);
     off = 0;
     for (int i = 0; i < own->nparams(own->self); i++) {
         const sk_param *p = own->param(own->self, i);
@@ -82,11 +103,11 @@ static void test_lm(const sk_backend *be, const char *dir) {
     SK_CHECK(sk_mamba_lm_create(&own, sk_model_config_lm(c), be, B, L, SK_MODEL_GRADS) == 0 && sk_mamba_lm_init(own, 3) == 0,
              "own create");
     SK_CHECK(sk_model_kind(m) == SK_MODEL_LM && sk_model_backbone(m) == sk_model_self(m), "LM backbone");
-    sk_train_model tm, tv;
-    sk_mamba_lm_train_model(own, &tm);
-    same_training(m, &tm, tok, tgt, B, L, "LM");
-    sk_model_train_view(m, &tv);
-    SK_CHECK(tv.self == sk_model_self(m) && tv.forward_packed, "LM train view");
+    same_training(m, &(own_api){own, lm_step, lm_nparams, lm_param}, tok, tgt, B, L, "LM");
+    sk_model *w = NULL; /* the own model wrapped: the interface drives that object */
+    SK_CHECK(sk_model_wrap_lm(&w, own) == 0 && sk_model_self(w) == own && sk_model_kind(w) == SK_MODEL_LM &&
+                 sk_model_nparams(w) == sk_mamba_lm_nparams(own), "LM wrap");
+    sk_model_disown(w);
     /* state carry: two calls of 5 + 7 positions equal one of 12 (logits of the last position) */
     const int64_t V = sk_model_logits_width(m);
     float *a = malloc((size_t)(L * V) * sizeof(float)), *s = malloc((size_t)(L * V) * sizeof(float));
@@ -148,9 +169,11 @@ static void test_unet(const sk_backend *be, const char *dir) {
     SK_CHECK(sk_unet_create(&own, sk_model_config_unet(c), be, B, L, SK_MODEL_GRADS) == 0 && sk_unet_init(own, 5) == 0,
              "own create");
     SK_CHECK(!sk_model_backbone(m), "no backbone");
-    sk_train_model tm;
-    sk_unet_train_model(own, &tm);
-    same_training(m, &tm, tok, tgt, B, L, "U-Net");
+    same_training(m, &(own_api){own, un_step, un_nparams, un_param}, tok, tgt, B, L, "U-Net");
+    sk_model *w = NULL; /* the own model wrapped: the interface drives that object */
+    SK_CHECK(sk_model_wrap_unet(&w, own) == 0 && sk_model_self(w) == own && sk_model_kind(w) == SK_MODEL_UNET,
+             "U-Net wrap");
+    sk_model_disown(w);
     SK_CHECK(sk_model_forward_packed(m, tok, tgt, NULL, B, L, NULL) == SK_EUNSUP, "no packed rows");
     /* state carry: 8 + 8 positions equal 16 (loss), and the step gives the U-Net's logits */
     sk_model_state *st = NULL;

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
-#include "models/sk_mamba_tools.h"
+#include "models/sk_mamba.h"
+#include "models/sk_mamba_hf.h"
+#include "models/sk_model.h"
 #include "models/sk_presets.h"
 #include "models/sk_unet.h"
 #include "models/sk_trainer.h"
@@ -73,17 +75,18 @@ static sk_train_opts opts(const char *out, int accum) {
 static sk_mamba_lm *train_one(const char *out, int b, int accum) {
     const sk_mamba_config c = tiny();
     sk_mamba_lm *m = NULL;
-    if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), b, 24, SK_MAMBA_GRADS) || sk_mamba_lm_init(m, 3)) abort();
-    sk_train_model tm;
-    sk_mamba_lm_train_model(m, &tm);
+    if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), b, 24, SK_MODEL_GRADS) || sk_mamba_lm_init(m, 3)) abort();
+    sk_model *tm = NULL; /* m behind the model interface; the test keeps owning m */
+    if (sk_model_wrap_lm(&tm, m)) abort();
     sk_data *d = open_data(b);
     sk_train_opts o = opts(out, accum);
     sk_trainer *t = NULL;
-    int rc = sk_trainer_create(&t, &tm, d, NULL, b, 24, &o, "{\"test\":1}");
+    int rc = sk_trainer_create(&t, tm, d, NULL, b, 24, &o, "{\"test\":1}");
     if (!rc) rc = sk_trainer_run(t);
     SK_CHECK(rc == 0, "trainer: %s", sk_errmsg());
     SK_CHECK(t && sk_trainer_step(t) == 1, "one step done");
     sk_trainer_free(t);
+    sk_model_disown(tm);
     sk_data_close(d);
     return m;
 }
@@ -95,7 +98,7 @@ static void test_update(void) {
     /* reference: same init, the same two windows, float64 arithmetic */
     const sk_mamba_config c = tiny();
     sk_mamba_lm *r = NULL;
-    if (sk_mamba_lm_create(&r, &c, sk_backend_cpu(), 1, 24, SK_MAMBA_GRADS) || sk_mamba_lm_init(r, 3)) abort();
+    if (sk_mamba_lm_create(&r, &c, sk_backend_cpu(), 1, 24, SK_MODEL_GRADS) || sk_mamba_lm_init(r, 3)) abort();
     sk_data *d = open_data(1);
     int32_t in[24], tg[24];
     int rows;
@@ -225,9 +228,9 @@ static void test_shard(void) {
     if (rc) return;
     const sk_mamba_config c = tiny();
     sk_mamba_lm *m = NULL;
-    if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 2, 24, SK_MAMBA_GRADS) || sk_mamba_lm_init(m, 5)) abort();
-    sk_train_model tm;
-    sk_mamba_lm_train_model(m, &tm);
+    if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 2, 24, SK_MODEL_GRADS) || sk_mamba_lm_init(m, 5)) abort();
+    sk_model *tm = NULL; /* m behind the model interface; the test keeps owning m */
+    if (sk_model_wrap_lm(&tm, m)) abort();
     sk_data_opts vo = {.length = 24, .batch = 2, .split = SK_SPLIT_VALID, .mode = SK_DATA_SEQUENTIAL};
     sk_data_opts to = {.length = 24, .batch = 2, .split = SK_SPLIT_TRAIN, .mode = SK_DATA_RANDOM, .seed = 1};
     sk_data *vd = NULL, *td = NULL;
@@ -236,7 +239,7 @@ static void test_shard(void) {
     int32_t in[48], tg[48];
     double bits = 0;
     int64_t n = 0;
-    SK_CHECK(vd && sk_train_evaluate(&tm, vd, 2, 24, 0, in, tg, &bits, &n) == 0, "evaluate: %s", sk_errmsg());
+    SK_CHECK(vd && sk_train_evaluate(tm, vd, 2, 24, 0, in, tg, &bits, &n) == 0, "evaluate: %s", sk_errmsg());
     /* windows (example, start, tokens): targets 6 + 24 + 5 + 12 = 47 */
     static const int WIN[][3] = {{3, 0, 7}, {4, 0, 25}, {4, 24, 6}, {5, 0, 13}};
     double nats = 0;
@@ -259,7 +262,7 @@ static void test_shard(void) {
     sk_train_opts o = opts(out, 1);
     o.steps = 3, o.optim.eps = 1e-8;
     sk_trainer *t = NULL;
-    rc = td ? sk_trainer_create(&t, &tm, td, vd, 2, 24, &o, "{}") : -1;
+    rc = td ? sk_trainer_create(&t, tm, td, vd, 2, 24, &o, "{}") : -1;
     if (!rc) rc = sk_trainer_run(t);
     SK_CHECK(rc == 0 && sk_trainer_step(t) == 3 && isfinite(sk_trainer_best_valid(t)), "train on a shard: %s", sk_errmsg());
     sk_trainer_free(t);

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "models/sk_mamba_tools.h"
+#include "models/sk_mamba.h"
+#include "models/sk_model.h"
 #include "models/sk_trainer.h"
 #include "src/sk_io.h"
 #include "src/sk_rng.h"
@@ -38,15 +39,17 @@ static sk_data *open_data(void) {
     return d;
 }
 
-static sk_mamba_lm *model(void) {
+/* A fresh Mamba LM behind the model interface. */
+static sk_model *model(void) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
     c.d_model = 16, c.n_layer = 2, c.vocab_size = 40, c.d_state = 4, c.pad_vocab_size_multiple = 8;
     sk_mamba_lm *m = NULL;
-    if (sk_mamba_config_finish(&c, "test") || sk_mamba_lm_create(&m, &c, sk_backend_cpu(), B, L, SK_MAMBA_GRADS) ||
-        sk_mamba_lm_init(m, 3))
+    sk_model *sm = NULL;
+    if (sk_mamba_config_finish(&c, "test") || sk_mamba_lm_create(&m, &c, sk_backend_cpu(), B, L, SK_MODEL_GRADS) ||
+        sk_mamba_lm_init(m, 3) || sk_model_wrap_lm(&sm, m))
         abort();
-    return m;
+    return sm;
 }
 
 static sk_train_opts opts(const char *out) {
@@ -93,16 +96,14 @@ static char *path(const char *name) {
 
 /* Train a fresh model through hooks (eval_every as given, no state) into out; c records. */
 static void run_hooks(const char *out, int64_t eval_every, ctx *c) {
-    sk_mamba_lm *m = model();
-    sk_train_model tm;
-    sk_mamba_lm_train_model(m, &tm);
+    sk_model *m = model();
     c->d = open_data();
     sk_train_hooks h = {.ctx = c, .next_batch = next_batch, .evaluate = evaluate};
     static const char *const meta[] = {"tokenizer", "test-tokenizer", NULL};
     sk_train_opts o = opts(out);
     o.log_every = 0, o.eval_every = eval_every, o.ckpt_every = eval_every, o.hooks = &h, o.no_state = 1, o.meta = meta;
     sk_trainer *t = NULL;
-    int rc = sk_trainer_create(&t, &tm, NULL, NULL, B, L, &o, NULL);
+    int rc = sk_trainer_create(&t, m, NULL, NULL, B, L, &o, NULL);
     if (!rc) rc = sk_trainer_run(t);
     SK_CHECK(rc == 0, "hooks run: %s", sk_errmsg());
     if (!rc) {
@@ -110,23 +111,21 @@ static void run_hooks(const char *out, int64_t eval_every, ctx *c) {
     }
     sk_trainer_free(t);
     sk_data_close(c->d);
-    sk_mamba_lm_free(m);
+    sk_model_free(m);
 }
 
 /* The same run on the sk_data source with training state. */
 static void run_data(const char *out) {
-    sk_mamba_lm *m = model();
-    sk_train_model tm;
-    sk_mamba_lm_train_model(m, &tm);
+    sk_model *m = model();
     sk_data *d = open_data();
     sk_train_opts o = opts(out);
     sk_trainer *t = NULL;
-    int rc = sk_trainer_create(&t, &tm, d, NULL, B, L, &o, "{}");
+    int rc = sk_trainer_create(&t, m, d, NULL, B, L, &o, "{}");
     if (!rc) rc = sk_trainer_run(t);
     SK_CHECK(rc == 0, "data run: %s", sk_errmsg());
     sk_trainer_free(t);
     sk_data_close(d);
-    sk_mamba_lm_free(m);
+    sk_model_free(m);
 }
 
 /* Every tensor of a equals b's bit for bit. */
@@ -176,21 +175,19 @@ static void test_hooks(void) {
 }
 
 static void test_refused(void) {
-    sk_mamba_lm *m = model();
-    sk_train_model tm;
-    sk_mamba_lm_train_model(m, &tm);
+    sk_model *m = model();
     sk_data *d = open_data();
     ctx c = {0};
     sk_train_hooks h = {.ctx = &c, .next_batch = next_batch, .evaluate = evaluate};
     sk_train_opts o = opts(path("r.safetensors"));
     o.hooks = &h;
     sk_trainer *t = NULL;
-    SK_CHECK(sk_trainer_create(&t, &tm, NULL, NULL, B, L, &o, NULL) == SK_EINVAL, "a batch hook needs no_state");
+    SK_CHECK(sk_trainer_create(&t, m, NULL, NULL, B, L, &o, NULL) == SK_EINVAL, "a batch hook needs no_state");
     o.no_state = 1;
-    SK_CHECK(sk_trainer_create(&t, &tm, d, NULL, B, L, &o, NULL) == SK_EINVAL, "not both a hook and a source");
+    SK_CHECK(sk_trainer_create(&t, m, d, NULL, B, L, &o, NULL) == SK_EINVAL, "not both a hook and a source");
     sk_trainer_free(t);
     sk_data_close(d);
-    sk_mamba_lm_free(m);
+    sk_model_free(m);
 }
 
 int main(void) {

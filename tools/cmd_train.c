@@ -110,14 +110,15 @@ static int train_opt(const char *cmd, const sk_opt *o, const char *arg) {
     for (char *p = key; *p; p++)
         if (*p == '-') *p = '_';
     snprintf(label, sizeof label, "--%s", o->name);
-    if (sk_train_optset_set(o->dst, sk_train_optdef_find(key), arg, label)) return sk_cli_usage(cmd, "%s", sk_errmsg()), -1;
-    return 0;
+    if (!sk_train_optset_set(o->dst, sk_train_optdef_find(key), arg, label)) return 0;
+    sk_cli_usage(cmd, "%s", sk_errmsg());
+    return -1;
 }
 
 /* The option table: for each group of sk_train_optdefs its heading, one row per training option of
  * the group (name, short flag, value name, help and the default shown, all from that table; the
  * value goes into `cli`), then the command's own options of the group (own[g], SK_O_END-ended).
- * names: storage for the long names. */
+ * names: storage for the long names; rows: room for SK_TRAIN_NOPTS + NGROUPS * (NOWN + 1) + 1. */
 enum { NGROUPS = 3, NOWN = 8 };
 static void option_table(sk_opt *rows, char (*names)[32], sk_train_optset *cli, const sk_opt *const own[NGROUPS]) {
     static const char *const heading[NGROUPS] = {"Data and model:", "Optimization:", "Validation, checkpoints, logs:"};
@@ -133,7 +134,10 @@ static void option_table(sk_opt *rows, char (*names)[32], sk_train_optset *cli, 
             rows[n++] = (sk_opt){SK_OPT_FN, names[k], d->sc, cli, 0, .fn = train_opt, .shown = d->def ? d->def : d->shown,
                                  .meta = d->meta, .help = d->help};
         }
-        for (const sk_opt *o = own[g]; o->type != SK_OPT_END; o++) rows[n++] = *o;
+        for (int i = 0; own[g][i].type != SK_OPT_END; i++) {
+            if (i == NOWN) abort(); /* more own options in a group than the table has room for */
+            rows[n++] = own[g][i];
+        }
     }
     rows[n] = (sk_opt)SK_O_END;
 }
@@ -198,7 +202,7 @@ int cmd_train(int argc, char **argv) {
                   "resident memory by part) and exit without training (no -o needed)"),
         SK_O_END};
     const sk_opt logs[] = {SK_O_QUIET(&quiet, "no progress lines on stderr"), SK_O_HELP, SK_O_END};
-    sk_opt opts[SK_TRAIN_NOPTS + NGROUPS * (NOWN + 1)];
+    sk_opt opts[SK_TRAIN_NOPTS + NGROUPS * (NOWN + 1) + 1];
     char names[SK_TRAIN_NOPTS][32];
     option_table(opts, names, cli, (const sk_opt *const[NGROUPS]){data, optim, logs});
     int status = sk_cli_parse(&(const sk_cli){"train", usage, opts, epilog}, argc, argv);

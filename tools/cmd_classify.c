@@ -36,10 +36,10 @@ static const char *usage =
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 #include "src/sk_json.h"
-#include "tools/sk_dnaout.h"
-#include "tools/sk_dnarun.h"
+#include "src/sk_out.h"
+#include "genomics/sk_dna_run.h"
 #include "tools/sk_lm.h"
-#include "tools/sk_stream.h"
+#include "src/sk_stream.h"
 
 typedef struct cls_ctx {
     sk_classifier *clf;

@@ -32,10 +32,10 @@ static const char *usage =
 #include "models/sk_mamba.h"
 #include "models/sk_model.h"
 #include "src/sk_safetensors.h"
-#include "tools/sk_dnaout.h"
-#include "tools/sk_dnarun.h"
+#include "src/sk_out.h"
+#include "genomics/sk_dna_run.h"
 #include "tools/sk_lm.h"
-#include "tools/sk_stream.h"
+#include "src/sk_stream.h"
 
 typedef struct emb_ctx {
     sk_mamba_lm *lm;

@@ -1,10 +1,11 @@
-/* sk_dnarun.h — what `ssmkit classify`, `ssmkit embed` and `ssmkit finetune` share (tools/ only,
- * genomics builds): one reader for FASTA/FASTQ/SAM/BAM/CRAM, the window runner that batches the
- * windows of a stream of records through a model and averages them per window (both strands)
+/* sk_dna_run.h — what `ssmkit classify`, `ssmkit embed`, `ssmkit eval` and `ssmkit finetune`
+ * share on the DNA side: one reader for FASTA/FASTQ/SAM/BAM/CRAM, the window runner that batches the
+ * windows of a stream of records through the caller's compute function (a model, joined in
+ * tools/) and averages them per window (both strands)
  * and per record, the tokenizer and provenance metadata of DNA checkpoints.
  */
-#ifndef SK_DNARUN_H
-#define SK_DNARUN_H
+#ifndef SK_DNA_RUN_H
+#define SK_DNA_RUN_H
 
 #include <stdint.h>
 #include "genomics/sk_dna.h"
@@ -31,7 +32,7 @@ int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, second
 
 /* ---- whole records of any length, streamed with the state carried ----
  * Every record of `in` from the current one on, tokenized with tok_flags (sk_dna_token) and fed
- * to the stream as one record (tools/sk_stream.h). The reader holds one record's bases (1 byte
+ * to the stream as one record (src/sk_stream.h). The reader holds one record's bases (1 byte
  * per base: 21 MB for a 21 Mb chromosome); tokens go to the stream in blocks of 64 Ki. *n
  * (optional) gets the number of records read. */
 struct sk_stream;

@@ -1,6 +1,5 @@
-/* sk_dnarun.c — sequence input, window runner and DNA checkpoint metadata (sk_dnarun.h). */
-#ifdef SSMKIT_HAVE_GENOMICS
-#include "tools/sk_dnarun.h"
+/* sk_dna_run.c — sequence input, window runner and DNA checkpoint metadata (sk_dna_run.h). */
+#include "genomics/sk_dna_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +7,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "src/sk_json.h"
-#include "tools/sk_stream.h"
-
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
+#include "src/sk_stream.h"
 
 /* ================================ sequence input =========================================== */
 
@@ -345,5 +338,3 @@ char *sk_dna_provenance_json(const char *const *inputs, int n, const char *bed, 
     cJSON_Delete(o);
     return s;
 }
-
-#endif /* SSMKIT_HAVE_GENOMICS */

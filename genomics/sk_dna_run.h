@@ -75,6 +75,19 @@ void sk_winrun_free(sk_winrun *w);
 /* counts: records added, windows computed, records skipped / padded as short */
 void sk_winrun_counts(const sk_winrun *w, int64_t *records, int64_t *windows, int64_t *skipped, int64_t *padded);
 
+/* ---- every record of a list of files through a runner ----
+ * Each file is opened (sk_seqin_open with reference, threads); its records go to the window runner
+ * w (sk_winrun_add) or, with w NULL, whole to the stream s (sk_seqin_stream with tok_flags); then
+ * the runner or the stream is finished. A file without a record is an error naming it, which with
+ * say_no_seq also says when the file's SAM/BAM/CRAM records all lack SEQ. *skipped (optional) gets
+ * the alignment records skipped over all files (sk_seqin_skipped). */
+int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, struct sk_stream *s,
+                     int tok_flags, int say_no_seq, int64_t *skipped) SK_RESULT_USED;
+
+/* A window's vector from its hidden states h (L, d): the last row (last = 1), or the mean over the
+ * positions whose token in tok (L) is not [PAD] (summed in double), into o (d). */
+void sk_dna_pool_window(const float *h, const int32_t *tok, int64_t L, int64_t d, int last, double *o);
+
 /* ---- checkpoint metadata ----
  * "tokenizer": {"name": "dna-char", "vocab": [12 or 17 token strings], "keep_case": bool}
  * "provenance": {"ssmkit_version", "inputs": [{"path", "bytes"}], "bed": path|null, "window_mode",
@@ -83,6 +96,10 @@ char *sk_dna_tokenizer_json(int flags);
 /* Parse a tokenizer JSON (what: names it in messages); checks it is the DNA character tokenizer
  * and gives its flags and vocabulary size. */
 int sk_dna_tokenizer_parse(const char *json, const char *what, int *flags, int64_t *vocab) SK_RESULT_USED;
+/* sk_dna_tokenizer_parse of a checkpoint's "tokenizer" metadata, named "MODEL: __metadata__.tokenizer". */
+int sk_dna_tokenizer_meta(const char *json, const char *model, int *flags, int64_t *vocab) SK_RESULT_USED;
+/* The window length a provenance JSON records ("length" >= 1), or 0 (also for NULL or bad JSON). */
+int64_t sk_dna_provenance_length(const char *json);
 /* inputs: n paths (sizes read from the file system); bed, window_mode may be NULL. */
 char *sk_dna_provenance_json(const char *const *inputs, int n, const char *bed, const char *window_mode, int64_t length,
                              uint64_t seed, int argc, char **argv);

@@ -31,14 +31,12 @@ static const char *usage =
     "\n"
     "Options:\n";
 
-#include "models/sk_classifier.h"
-#include "src/sk_io.h"
-#include "src/sk_safetensors.h"
-#include "src/sk_json.h"
-#include "src/sk_out.h"
 #include "genomics/sk_dna_run.h"
-#include "tools/sk_lm.h"
+#include "models/sk_classifier.h"
+#include "src/sk_out.h"
+#include "src/sk_safetensors.h"
 #include "src/sk_stream.h"
+#include "tools/sk_lm.h"
 
 typedef struct cls_ctx {
     sk_classifier *clf;

@@ -29,13 +29,13 @@ static const char *usage =
     "Options:\n";
 
 #include <cjson/cJSON.h>
+#include "genomics/sk_dna_run.h"
 #include "models/sk_mamba.h"
 #include "models/sk_model.h"
-#include "src/sk_safetensors.h"
 #include "src/sk_out.h"
-#include "genomics/sk_dna_run.h"
-#include "tools/sk_lm.h"
+#include "src/sk_safetensors.h"
 #include "src/sk_stream.h"
+#include "tools/sk_lm.h"
 
 typedef struct emb_ctx {
     sk_mamba_lm *lm;

@@ -121,6 +121,22 @@ static int emit(void *vctx, const sk_winrun_rec *r) {
     return rc;
 }
 
+/* --format safetensors: all rows at once, with their coordinates in the metadata. */
+static int write_safetensors(const emb_ctx *c, const char *model, const char *path) {
+    sk_stw *sw = NULL;
+    int64_t shape[2] = {c->nrows, c->d};
+    char *rows = cJSON_PrintUnformatted(c->meta_rows);
+    int rc = rows ? sk_stw_create(&sw) : sk_error(SK_ENOMEM, "embed: out of memory");
+    if (!rc) rc = sk_stw_add(sw, "embeddings", SK_F32, 2, shape, c->rows ? (const void *)c->rows : (const void *)"");
+    if (!rc) rc = sk_stw_meta(sw, "rows", rows);
+    if (!rc) rc = sk_stw_meta(sw, "pool", c->pool_last ? "last" : "mean");
+    if (!rc) rc = sk_stw_meta(sw, "model", model);
+    if (!rc) rc = sk_stw_write(sw, path);
+    sk_stw_free(sw);
+    free(rows);
+    return rc;
+}
+
 int cmd_embed(int argc, char **argv) {
     const char *model = NULL, *outp = NULL, *ref = NULL, *device;
     int64_t L = 0, S = 0, B, threads, chunk = 0;
@@ -192,19 +208,8 @@ int cmd_embed(int argc, char **argv) {
     if (!rc && whole && !(wc.v = malloc((size_t)c.d * sizeof(double)))) rc = sk_error(SK_ENOMEM, "embed: out of memory");
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
     if (!rc) rc = sk_dna_run_files(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 0, NULL);
-    if (!rc && c.st) { /* all rows at once */
-        sk_stw *sw = NULL;
-        int64_t shape[2] = {c.nrows, c.d};
-        char *rows = cJSON_PrintUnformatted(c.meta_rows);
-        rc = rows ? sk_stw_create(&sw) : sk_error(SK_ENOMEM, "embed: out of memory");
-        if (!rc) rc = sk_stw_add(sw, "embeddings", SK_F32, 2, shape, c.rows ? (const void *)c.rows : (const void *)"");
-        if (!rc) rc = sk_stw_meta(sw, "rows", rows);
-        if (!rc) rc = sk_stw_meta(sw, "pool", c.pool_last ? "last" : "mean");
-        if (!rc) rc = sk_stw_meta(sw, "model", model);
-        if (!rc) rc = sk_stw_write(sw, outp);
-        sk_stw_free(sw);
-        free(rows);
-    } else if (opened) {
+    if (!rc && c.st) rc = write_safetensors(&c, model, outp);
+    else if (opened) {
         if (!rc) rc = sk_out_close(&c.out);
         else sk_out_abort(&c.out);
     }

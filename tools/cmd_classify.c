@@ -31,15 +31,12 @@ static const char *usage =
     "\n"
     "Options:\n";
 
-#include <cjson/cJSON.h>
+#include "genomics/sk_dna_run.h"
 #include "models/sk_classifier.h"
-#include "src/sk_io.h"
+#include "src/sk_out.h"
 #include "src/sk_safetensors.h"
-#include "src/sk_json.h"
-#include "tools/sk_dnaout.h"
-#include "tools/sk_dnarun.h"
+#include "src/sk_stream.h"
 #include "kernels/sk_runtime.h"
-#include "tools/sk_stream.h"
 
 typedef struct cls_ctx {
     sk_classifier *clf;
@@ -91,6 +88,28 @@ static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const
     return rc;
 }
 
+/* The carried state, the head's output and, for a pool mean classifier, the running mean of
+ * chunks of L positions. */
+static int whole_setup(whole_ctx *w, int64_t L) {
+    sk_classifier *clf = w->c->clf;
+    int rc = sk_mamba_lm_state_create(sk_classifier_backbone(clf), 1, &w->st);
+    if (!rc && !(w->logp = malloc((size_t)w->c->K * sizeof(double)))) rc = sk_error(SK_ENOMEM, "classify: out of memory");
+    if (!rc && sk_classifier_pool(clf) == SK_POOL_MEAN) {
+        const int64_t d = sk_mamba_lm_config(sk_classifier_backbone(clf))->d_model;
+        rc = sk_rpool_init(&w->pool, 0, d);
+        w->hid = malloc((size_t)(L * d) * sizeof(float)), w->mean = malloc((size_t)d * sizeof(double));
+        w->meanf = malloc((size_t)d * sizeof(float));
+        if (!rc && (!w->hid || !w->mean || !w->meanf)) rc = sk_error(SK_ENOMEM, "classify: out of memory");
+    }
+    return rc;
+}
+
+static void whole_free(whole_ctx *w) {
+    sk_mamba_lm_state_free(w->st);
+    free(w->logp), free(w->hid), free(w->mean), free(w->meanf);
+    sk_rpool_free(&w->pool);
+}
+
 static int compute(void *vctx, const int32_t *tok, int64_t b, int64_t L, double *out) {
     cls_ctx *c = vctx;
     int rc = sk_classifier_forward(c->clf, tok, NULL, b, L, NULL);
@@ -135,16 +154,30 @@ static int emit(void *vctx, const sk_winrun_rec *r) {
     return row(c, r->name, 0, r->len, r->mean);
 }
 
+/* The comment lines (not for --bed) and the column header before the rows. */
+static int write_header(cls_ctx *c, const char *model, const sk_winrun_opts *wo, int whole) {
+    int rc = SK_OK;
+    if (whole) rc = sk_out_printf(&c->out, "# ssmkit classify: model %s, whole records streamed in chunks of %lld "
+                                           "bases (state carried; class from the last base)\n", model, (long long)wo->length);
+    if (!rc && !c->bed && !whole) {
+        rc = sk_out_printf(&c->out, "# ssmkit classify: model %s, length %lld, stride %lld%s; records shorter than the "
+                                    "length are %s\n", model, (long long)wo->length, (long long)wo->stride,
+                           wo->rc_average ? ", reverse-complement averaged" : "",
+                           wo->short_policy == SK_DNA_SHORT_PAD ? "left-padded with [PAD] to one window" : "skipped");
+    }
+    if (!rc && !c->bed) {
+        rc = sk_out_printf(&c->out, "record\tstart\tend\tpredicted");
+        for (int k = 0; k < c->K && !rc; k++) rc = sk_out_printf(&c->out, "\tp_%s", sk_classifier_class(c->clf, k));
+        if (!rc) rc = sk_out_printf(&c->out, "\n");
+    }
+    return rc;
+}
+
 /* The window length the model was fine-tuned on (provenance "length"), or 0. */
 static int64_t trained_length(const char *model) {
     sk_st *st;
-    int64_t L = 0;
     if (sk_st_open(model, &st)) return 0;
-    const char *p = sk_st_meta(st, "provenance");
-    cJSON *j = p ? cJSON_Parse(p) : NULL;
-    const cJSON *l = j ? cJSON_GetObjectItemCaseSensitive(j, "length") : NULL;
-    if (cJSON_IsNumber(l) && l->valuedouble >= 1) L = (int64_t)l->valuedouble;
-    cJSON_Delete(j);
+    int64_t L = sk_dna_provenance_length(sk_st_meta(st, "provenance"));
     sk_st_close(st);
     return L;
 }
@@ -193,9 +226,7 @@ int cmd_classify(int argc, char **argv) {
     /* the tokenizer the model was trained with */
     const char *tj = sk_classifier_meta(c.clf, "tokenizer");
     int64_t vocab = 0;
-    char what[1100];
-    snprintf(what, sizeof what, "%s: __metadata__.tokenizer", model);
-    int rc = tj ? sk_dna_tokenizer_parse(tj, what, &wo.tok_flags, &vocab)
+    int rc = tj ? sk_dna_tokenizer_meta(tj, model, &wo.tok_flags, &vocab)
                 : sk_error(SK_EFORMAT, "%s: no tokenizer in the metadata, so not a DNA classifier", model);
     if (!rc && vocab != sk_mamba_lm_config(sk_classifier_backbone(c.clf))->vocab_size)
         rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
@@ -205,55 +236,15 @@ int cmd_classify(int argc, char **argv) {
     if (!rc && !c.p) rc = sk_error(SK_ENOMEM, "classify: out of memory");
     if (!rc) rc = sk_out_open(&c.out, outp);
     int opened = !rc;
-    if (!rc && whole) rc = sk_out_printf(&c.out, "# ssmkit classify: model %s, whole records streamed in chunks of %lld "
-                                             "bases (state carried; class from the last base)\n", model, (long long)L);
-    if (!rc && !c.bed && !whole) {
-        rc = sk_out_printf(&c.out, "# ssmkit classify: model %s, length %lld, stride %lld%s; records shorter than the "
-                                   "length are %s\n", model, (long long)L, (long long)wo.stride,
-                           wo.rc_average ? ", reverse-complement averaged" : "",
-                           wo.short_policy == SK_DNA_SHORT_PAD ? "left-padded with [PAD] to one window" : "skipped");
-    }
-    if (!rc && !c.bed) {
-        rc = sk_out_printf(&c.out, "record\tstart\tend\tpredicted");
-        for (int k = 0; k < c.K && !rc; k++) rc = sk_out_printf(&c.out, "\tp_%s", sk_classifier_class(c.clf, k));
-        if (!rc) rc = sk_out_printf(&c.out, "\n");
-    }
+    if (!rc) rc = write_header(&c, model, &wo, whole);
     sk_winrun *w = NULL;
     sk_stream *ws = NULL;
     whole_ctx wc = {.c = &c};
     if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.K, compute, emit, &c);
-    if (!rc && whole) rc = sk_mamba_lm_state_create(sk_classifier_backbone(c.clf), 1, &wc.st);
-    if (!rc && whole && !(wc.logp = malloc((size_t)c.K * sizeof(double)))) rc = sk_error(SK_ENOMEM, "classify: out of memory");
-    if (!rc && whole && sk_classifier_pool(c.clf) == SK_POOL_MEAN) {
-        const int64_t d = sk_mamba_lm_config(sk_classifier_backbone(c.clf))->d_model;
-        rc = sk_rpool_init(&wc.pool, 0, d);
-        wc.hid = malloc((size_t)(L * d) * sizeof(float)), wc.mean = malloc((size_t)d * sizeof(double));
-        wc.meanf = malloc((size_t)d * sizeof(float));
-        if (!rc && (!wc.hid || !wc.mean || !wc.meanf)) rc = sk_error(SK_ENOMEM, "classify: out of memory");
-    }
+    if (!rc && whole) rc = whole_setup(&wc, L);
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
     int64_t skipped_aln = 0;
-    for (int i = optind; i < argc && !rc; i++) {
-        sk_seqin *in;
-        if ((rc = sk_seqin_open(&in, argv[i], ref, (int)threads))) break;
-        sk_seqrec r;
-        int64_t n = 0;
-        if (whole) rc = sk_seqin_stream(in, ws, wo.tok_flags, &n);
-        else {
-            while (!(rc = sk_seqin_next(in, &r))) {
-                n++;
-                if ((rc = sk_winrun_add(w, r.name, r.seq, r.len))) break;
-            }
-            if (rc == SK_EOF) rc = SK_OK;
-        }
-        if (!rc && n == 0)
-            rc = sk_error(SK_EFORMAT, "%s: no records with a sequence%s", argv[i],
-                          sk_seqin_skipped(in) ? " (all SAM/BAM/CRAM records lack SEQ)" : "");
-        skipped_aln += sk_seqin_skipped(in);
-        sk_seqin_close(in);
-    }
-    if (!rc && w) rc = sk_winrun_finish(w);
-    if (!rc && ws) rc = sk_stream_finish(ws);
+    if (!rc) rc = sk_dna_run_files(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 1, &skipped_aln);
     int64_t nrec = 0, nwin = 0, nskip = 0, npad = 0, nbase = 0;
     if (w) sk_winrun_counts(w, &nrec, &nwin, &nskip, &npad);
     if (ws) sk_stream_counts(ws, &nrec, &nbase, NULL);
@@ -271,9 +262,7 @@ int cmd_classify(int argc, char **argv) {
                      (long long)(npad + nskip), nskip ? "skipped" : "padded");
     sk_winrun_free(w);
     sk_stream_free(ws);
-    sk_mamba_lm_state_free(wc.st);
-    free(wc.logp), free(wc.hid), free(wc.mean), free(wc.meanf);
-    sk_rpool_free(&wc.pool);
+    whole_free(&wc);
     sk_classifier_free(c.clf);
     free(c.p);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;

@@ -21,23 +21,15 @@ static const char *usage =
     "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
     "Run 'ssmkit dna <command> --help' for the options of each command.\n";
 
-#include <sys/stat.h>
-#include <cjson/cJSON.h>
 #include <htslib/hts.h>
 #include <htslib/hts_log.h>
 #include "genomics/sk_dna.h"
-#include "src/sk_io.h"
-#include "src/sk_progress.h"
-#include "src/sk_shard.h"
+#include "genomics/sk_dna_report.h"
+#include "genomics/sk_dna_run.h"
 
 /* The options of the subcommands that read SAM/BAM/CRAM (sk_dna_bam_opts o). */
 #define DNA_THREADS(o) SK_O_INT("threads", '@', &(o).threads, 0, 256, NULL, "N", "decompression threads")
 #define DNA_REFERENCE(o, h) SK_O_STR("reference", 'T', &(o).reference, NULL, "FA", h)
-
-static int is_alignment_file(const char *path) {
-    const char *dot = strrchr(path, '.');
-    return dot && (!strcasecmp(dot, ".bam") || !strcasecmp(dot, ".cram") || !strcasecmp(dot, ".sam"));
-}
 
 /* ---- stats ------------------------------------------------------------------------------- */
 
@@ -55,49 +47,14 @@ static const char *stats_columns =
     "FASTA/FASTQ columns: file records bases A C G T N other_iupac lowercase gc_percent min_len max_len n50\n"
     "SAM/BAM/CRAM columns: file records bases mapped unmapped\n";
 
-static int stats_alignments(const char *path, const sk_dna_bam_opts *o) {
-    sk_dna_bam *b;
-    if (sk_dna_bam_open(&b, path, o) < 0) return sk_cli_fail(NULL);
-    sk_dna_aln a;
-    int64_t n = 0, bases = 0, mapped = 0;
-    int st;
-    while ((st = sk_dna_bam_next(b, &a)) == 0) {
-        n++;
-        bases += a.len;
-        mapped += !(a.flag & 4);
-    }
-    sk_dna_bam_close(b);
-    if (st != SK_EOF) return sk_cli_fail(NULL);
-    printf("%s\t%lld\t%lld\t%lld\t%lld\n", path, (long long)n, (long long)bases, (long long)mapped, (long long)(n - mapped));
-    return SK_EXIT_OK;
-}
-
 static int dna_stats(int argc, char **argv) {
     sk_dna_bam_opts bo = {0};
     const sk_opt opts[] = {DNA_THREADS(bo), DNA_REFERENCE(bo, "reference for CRAM files"), SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"dna stats", stats_usage, opts, stats_columns}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("dna stats", "no input file");
-    for (int i = optind; i < argc; i++) {
-        if (is_alignment_file(argv[i])) {
-            int r = stats_alignments(argv[i], &bo);
-            if (r) return r;
-            continue;
-        }
-        sk_dna_stats st;
-        if (sk_dna_stats_file(argv[i], 0, &st) < 0) return sk_cli_fail(NULL);
-        const int64_t *k = st.counts;
-        int64_t A = k['A'] + k['a'], C = k['C'] + k['c'], G = k['G'] + k['g'], T = k['T'] + k['t'], N = k['N'] + k['n'];
-        int64_t lower = 0;
-        for (int ch = 'a'; ch <= 'z'; ch++) lower += k[ch];
-        int64_t other = st.n_bases - A - C - G - T - N;
-        /* GC% over A/C/G/T only (N and ambiguity codes excluded) */
-        double gc = A + C + G + T ? 100.0 * (double)(C + G) / (double)(A + C + G + T) : 0.0;
-        printf("%s\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%.2f\t%lld\t%lld\t%lld\n", argv[i],
-               (long long)st.n_records, (long long)st.n_bases, (long long)A, (long long)C, (long long)G, (long long)T,
-               (long long)N, (long long)other, (long long)lower, gc, (long long)st.min_len, (long long)st.max_len,
-               (long long)st.n50);
-    }
+    for (int i = optind; i < argc; i++)
+        if (sk_dna_report_stats(argv[i], &bo, stdout) < 0) return sk_cli_fail(NULL);
     return SK_EXIT_OK;
 }
 
@@ -119,26 +76,8 @@ static int dna_fetch(int argc, char **argv) {
     int ex = sk_cli_parse(&(const sk_cli){"dna fetch", fetch_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind < 2) return sk_cli_usage("dna fetch", "need a FILE and at least one REGION");
-    sk_dna_fasta *f;
-    if (sk_dna_fasta_open(&f, argv[optind]) < 0) return sk_cli_fail(NULL);
-    for (int a = optind + 1; a < argc; a++) {
-        int i;
-        int64_t beg, end;
-        char *s;
-        if (sk_dna_fasta_region(f, argv[a], &i, &beg, &end) < 0 || sk_dna_fasta_fetch(f, i, beg, end, &s) < 0) {
-            sk_dna_fasta_close(f);
-            return sk_cli_fail(NULL);
-        }
-        printf(">%s\n", argv[a]);
-        for (int64_t p = 0; p < end - beg; p += width) {
-            int64_t n = end - beg - p < width ? end - beg - p : width;
-            fwrite(s + p, 1, (size_t)n, stdout);
-            putchar('\n');
-        }
-        free(s);
-    }
-    sk_dna_fasta_close(f);
-    return fflush(stdout) == 0 ? SK_EXIT_OK : (sk_error(SK_EIO, "dna fetch: cannot write the output"), sk_cli_fail(NULL));
+    int rc = sk_dna_report_fetch(argv[optind], argv + optind + 1, argc - optind - 1, width, stdout);
+    return rc < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
 /* ---- view -------------------------------------------------------------------------------- */
@@ -162,28 +101,6 @@ static int sam_flags_opt(const char *cmd, const sk_opt *o, const char *arg) {
     return 0;
 }
 
-/* FASTA/FASTQ (plain, gzip, bgzip) streamed: records re-written with 60-column FASTA lines, or
- * 4-line FASTQ. */
-static int view_sequences(const char *path, int threads) {
-    sk_dna_reader *r;
-    if (sk_dna_reader_open(&r, path, 0, threads) < 0) return sk_cli_fail(NULL);
-    sk_dna_record rec;
-    int st;
-    while ((st = sk_dna_reader_next(r, &rec)) == 0) {
-        printf("%c%s%s%s\n", rec.qual ? '@' : '>', rec.name, *rec.comment ? " " : "", rec.comment);
-        if (rec.qual) {
-            printf("%s\n+\n%s\n", rec.seq, rec.qual);
-            continue;
-        }
-        for (int64_t p = 0; p < rec.len; p += 60) {
-            fwrite(rec.seq + p, 1, (size_t)(rec.len - p < 60 ? rec.len - p : 60), stdout);
-            putchar('\n');
-        }
-    }
-    sk_dna_reader_close(r);
-    return st == SK_EOF ? SK_EXIT_OK : sk_cli_fail(NULL);
-}
-
 static int dna_view(int argc, char **argv) {
     sk_dna_bam_opts o = {0};
     const sk_opt opts[] = {
@@ -195,22 +112,14 @@ static int dna_view(int argc, char **argv) {
     int ex = sk_cli_parse(&(const sk_cli){"dna view", view_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("dna view", "no input file");
-    if (!is_alignment_file(argv[optind])) {
+    int rc;
+    if (sk_seqin_kind(argv[optind]) != 2) {
         if (argc - optind > 1) return sk_cli_usage("dna view", "regions are for SAM/BAM/CRAM (use 'dna fetch' for FASTA)");
-        return view_sequences(argv[optind], o.threads);
+        rc = sk_dna_report_view_seqs(argv[optind], o.threads, stdout);
+    } else {
+        rc = sk_dna_report_view_alns(argv[optind], &o, argv + optind + 1, argc - optind - 1, stdout);
     }
-    sk_dna_bam *b;
-    if (sk_dna_bam_open(&b, argv[optind], &o) < 0) return sk_cli_fail(NULL);
-    int nreg = argc - optind - 1, st = 0;
-    for (int q = 0; q < (nreg ? nreg : 1) && !st; q++) {
-        if (nreg && (st = sk_dna_bam_query(b, argv[optind + 1 + q])) < 0) break;
-        sk_dna_aln a;
-        while ((st = sk_dna_bam_next(b, &a)) == 0)
-            printf("%s\t%u\t%s\t%lld\t%d\t%s\t%s\n", a.qname, a.flag, a.chrom, (long long)a.pos + 1, a.mapq, a.seq, a.qual);
-        if (st == SK_EOF) st = 0;
-    }
-    sk_dna_bam_close(b);
-    return st ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    return rc < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
 /* ---- windows ----------------------------------------------------------------------------- */
@@ -320,36 +229,6 @@ static const char *bench_usage =
     "\n"
     "Options:\n";
 
-static int bench_alignments(const char *path, const sk_dna_bam_opts *o) {
-    sk_dna_bam *b;
-    double t0 = sk_now();
-    if (sk_dna_bam_open(&b, path, o) < 0) return sk_cli_fail(NULL);
-    uint8_t *ids = NULL;
-    int64_t cap = 0, n = 0, bases = 0;
-    double t_tok = 0;
-    sk_dna_aln a;
-    int st;
-    while ((st = sk_dna_bam_next(b, &a)) == 0) {
-        if (a.len > cap) {
-            free(ids);
-            cap = 2 * a.len;
-            if (!(ids = malloc((size_t)cap))) break;
-        }
-        double t1 = sk_now();
-        sk_dna_tokenize(a.seq, a.len, ids, 0);
-        t_tok += sk_now() - t1;
-        n++;
-        bases += a.len;
-    }
-    double t = sk_now() - t0;
-    sk_dna_bam_close(b);
-    free(ids);
-    if (st != SK_EOF) return st < 0 ? sk_cli_fail(NULL) : (sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL));
-    printf("%s: %lld records, %lld bases in %.3f s: %.3g records/s, %.3g bases/s (tokenize %.3f s, read+decode %.3f s)\n",
-           path, (long long)n, (long long)bases, t, n / t, bases / t, t_tok, t - t_tok);
-    return SK_EXIT_OK;
-}
-
 static int dna_bench(int argc, char **argv) {
     int64_t L, nwin;
     sk_dna_bam_opts bo = {0};
@@ -361,67 +240,11 @@ static int dna_bench(int argc, char **argv) {
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind != 1) return sk_cli_usage("dna bench", "need exactly one FILE");
     const char *path = argv[optind];
-    if (is_alignment_file(path)) return bench_alignments(path, &bo);
-
-    /* 1. stream + check, and tokenize, every record */
-    sk_dna_reader *r;
-    double t0 = sk_now(), t_tok = 0;
-    if (sk_dna_reader_open(&r, path, 0, bo.threads) < 0) return sk_cli_fail(NULL);
-    uint8_t *ids = NULL;
-    int64_t cap = 0, bases = 0;
-    sk_dna_record rec;
-    int st;
-    while ((st = sk_dna_reader_next(r, &rec)) == 0) {
-        if (rec.len > cap) {
-            free(ids);
-            cap = rec.len;
-            if (!(ids = malloc((size_t)cap))) break;
-        }
-        double t1 = sk_now();
-        sk_dna_tokenize(rec.seq, rec.len, ids, 0);
-        t_tok += sk_now() - t1;
-        bases += rec.len;
-    }
-    sk_dna_reader_close(r);
-    free(ids);
-    if (st != SK_EOF) return st < 0 ? sk_cli_fail(NULL) : (sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL));
-    double t = sk_now() - t0;
-    printf("%s: stream: %lld bases in %.3f s: %.3g bases/s read+check+tokenize (read+check %.3f s = %.3g bases/s, "
-           "tokenize %.3f s = %.3g bases/s)\n", path, (long long)bases, t, bases / t, t - t_tok, bases / (t - t_tok),
-           t_tok, bases / t_tok);
-
-    /* 2. random windows through the index */
-    if (nwin == 0) return SK_EXIT_OK;
-    sk_dna_fasta *f;
-    if (sk_dna_fasta_open(&f, path) < 0) {
-        sk_log_info("dna bench: no random access: %s", sk_errmsg());
-        return SK_EXIT_OK;
-    }
-    sk_dna_bed *bed = NULL;
-    sk_dna_windows *w = NULL;
-    sk_dna_windows_opts wo = {.length = L, .mode = SK_DNA_WIN_MAMBA, .split = SK_DNA_SPLIT_NONE, .seed = 1, .shuffle = 1};
-    if (sk_dna_bed_whole(&bed, f) < 0 || sk_dna_windows_create(&w, bed, f, &wo) < 0 || !(ids = malloc((size_t)L))) {
-        sk_dna_windows_free(w);
-        sk_dna_bed_free(bed);
-        sk_dna_fasta_close(f);
-        return sk_cli_fail("out of memory");
-    }
-    int64_t n = nwin < sk_dna_windows_count(w) ? nwin : sk_dna_windows_count(w), got = 0;
-    t0 = sk_now();
-    for (int64_t i = 0; i < n; i++) {
-        sk_dna_window win = sk_dna_windows_get(w, i);
-        int64_t k = sk_dna_window_tokens(f, &win, 0, ids);
-        if (k < 0) break;
-        got += k;
-    }
-    t = sk_now() - t0;
-    printf("%s: %lld random windows of %lld (shuffled mamba tiles) in %.3f s: %.3g windows/s, %.3g bases/s fetch+tokenize\n",
-           path, (long long)n, (long long)L, t, n / t, got / t);
-    free(ids);
-    sk_dna_windows_free(w);
-    sk_dna_bed_free(bed);
-    sk_dna_fasta_close(f);
-    return SK_EXIT_OK;
+    if (sk_dna_report_bench_stream(path, &bo, stdout) < 0) return sk_cli_fail(NULL);
+    if (sk_seqin_kind(path) == 2 || nwin == 0) return SK_EXIT_OK;
+    int rc = sk_dna_report_bench_random(path, L, nwin, stdout);
+    if (rc == 1) sk_log_info("dna bench: no random access: %s", sk_errmsg());
+    return rc < 0 ? sk_cli_fail("out of memory") : SK_EXIT_OK;
 }
 
 int cmd_dna(int argc, char **argv) {

@@ -29,13 +29,13 @@ static const char *usage =
     "Options:\n";
 
 #include <cjson/cJSON.h>
+#include "genomics/sk_dna_run.h"
 #include "models/sk_mamba.h"
 #include "models/sk_model.h"
+#include "src/sk_out.h"
 #include "src/sk_safetensors.h"
-#include "tools/sk_dnaout.h"
-#include "tools/sk_dnarun.h"
+#include "src/sk_stream.h"
 #include "kernels/sk_runtime.h"
-#include "tools/sk_stream.h"
 
 typedef struct emb_ctx {
     sk_mamba_lm *lm;
@@ -55,22 +55,7 @@ static int compute(void *vctx, const int32_t *tok, int64_t b, int64_t L, double 
     const int64_t d = c->d;
     int rc = sk_mamba_lm_forward_hidden(c->lm, tok, b, L, NULL);
     if (!rc) rc = sk_mamba_lm_backend(c->lm)->download(c->hid, sk_mamba_lm_hidden(c->lm), (size_t)(b * L * d) * sizeof(float));
-    for (int64_t i = 0; i < b && !rc; i++) {
-        double *o = out + i * d;
-        const float *h = c->hid + i * L * d;
-        if (c->pool_last) { /* hf[i, L-1, :] */
-            for (int64_t j = 0; j < d; j++) o[j] = h[(L - 1) * d + j];
-            continue;
-        }
-        int64_t n = 0; /* mean over the positions that are not [PAD] */
-        for (int64_t j = 0; j < d; j++) o[j] = 0;
-        for (int64_t t = 0; t < L; t++) {
-            if (tok[i * L + t] == SK_DNA_PAD) continue;
-            n++;
-            for (int64_t j = 0; j < d; j++) o[j] += h[t * d + j];
-        }
-        for (int64_t j = 0; j < d; j++) o[j] /= (double)(n ? n : 1);
-    }
+    for (int64_t i = 0; i < b && !rc; i++) sk_dna_pool_window(c->hid + i * L * d, tok + i * L, L, d, c->pool_last, out + i * d);
     return rc;
 }
 
@@ -136,6 +121,22 @@ static int emit(void *vctx, const sk_winrun_rec *r) {
     return rc;
 }
 
+/* --format safetensors: all rows at once, with their coordinates in the metadata. */
+static int write_safetensors(const emb_ctx *c, const char *model, const char *path) {
+    sk_stw *sw = NULL;
+    int64_t shape[2] = {c->nrows, c->d};
+    char *rows = cJSON_PrintUnformatted(c->meta_rows);
+    int rc = rows ? sk_stw_create(&sw) : sk_error(SK_ENOMEM, "embed: out of memory");
+    if (!rc) rc = sk_stw_add(sw, "embeddings", SK_F32, 2, shape, c->rows ? (const void *)c->rows : (const void *)"");
+    if (!rc) rc = sk_stw_meta(sw, "rows", rows);
+    if (!rc) rc = sk_stw_meta(sw, "pool", c->pool_last ? "last" : "mean");
+    if (!rc) rc = sk_stw_meta(sw, "model", model);
+    if (!rc) rc = sk_stw_write(sw, path);
+    sk_stw_free(sw);
+    free(rows);
+    return rc;
+}
+
 int cmd_embed(int argc, char **argv) {
     const char *model = NULL, *outp = NULL, *ref = NULL, *device;
     int64_t L = 0, S = 0, B, threads, chunk = 0;
@@ -173,17 +174,10 @@ int cmd_embed(int argc, char **argv) {
     sk_st *st = NULL;
     if (sk_st_open(model, &st)) return sk_cli_fail(NULL);
     const char *tj = sk_st_meta(st, "tokenizer"), *prov = sk_st_meta(st, "provenance");
-    if (!L && prov) {
-        cJSON *j = cJSON_Parse(prov);
-        const cJSON *l = j ? cJSON_GetObjectItemCaseSensitive(j, "length") : NULL;
-        if (cJSON_IsNumber(l) && l->valuedouble >= 1) L = (int64_t)l->valuedouble;
-        cJSON_Delete(j);
-    }
+    if (!L) L = sk_dna_provenance_length(prov);
     if (!L) L = 1024;
-    char what[1100];
-    snprintf(what, sizeof what, "%s: __metadata__.tokenizer", model);
     int64_t vocab = 12;
-    int rc = tj ? sk_dna_tokenizer_parse(tj, what, &wo.tok_flags, &vocab) : SK_OK;
+    int rc = tj ? sk_dna_tokenizer_meta(tj, model, &wo.tok_flags, &vocab) : SK_OK;
     sk_st_close(st);
     sk_model *mm = NULL; /* an LM, or a classifier: its backbone */
     if (!rc) rc = sk_model_load(&mm, model, be, B, L, SK_MODEL_NEED_BACKBONE);
@@ -213,34 +207,9 @@ int cmd_embed(int argc, char **argv) {
     if (!rc && whole) rc = sk_rpool_init(&wc.pool, c.pool_last, c.d);
     if (!rc && whole && !(wc.v = malloc((size_t)c.d * sizeof(double)))) rc = sk_error(SK_ENOMEM, "embed: out of memory");
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
-    for (int i = optind; i < argc && !rc; i++) {
-        sk_seqin *in;
-        if ((rc = sk_seqin_open(&in, argv[i], ref, (int)threads))) break;
-        sk_seqrec r;
-        int64_t n = 0;
-        if (whole) rc = sk_seqin_stream(in, ws, wo.tok_flags, &n);
-        else {
-            while (!(rc = sk_seqin_next(in, &r)) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len))) n++;
-            if (rc == SK_EOF) rc = SK_OK;
-        }
-        if (!rc && !n) rc = sk_error(SK_EFORMAT, "%s: no records with a sequence", argv[i]);
-        sk_seqin_close(in);
-    }
-    if (!rc && w) rc = sk_winrun_finish(w);
-    if (!rc && ws) rc = sk_stream_finish(ws);
-    if (!rc && c.st) { /* all rows at once */
-        sk_stw *sw = NULL;
-        int64_t shape[2] = {c.nrows, c.d};
-        char *rows = cJSON_PrintUnformatted(c.meta_rows);
-        rc = rows ? sk_stw_create(&sw) : sk_error(SK_ENOMEM, "embed: out of memory");
-        if (!rc) rc = sk_stw_add(sw, "embeddings", SK_F32, 2, shape, c.rows ? (const void *)c.rows : (const void *)"");
-        if (!rc) rc = sk_stw_meta(sw, "rows", rows);
-        if (!rc) rc = sk_stw_meta(sw, "pool", c.pool_last ? "last" : "mean");
-        if (!rc) rc = sk_stw_meta(sw, "model", model);
-        if (!rc) rc = sk_stw_write(sw, outp);
-        sk_stw_free(sw);
-        free(rows);
-    } else if (opened) {
+    if (!rc) rc = sk_dna_run_files(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 0, NULL);
+    if (!rc && c.st) rc = write_safetensors(&c, model, outp);
+    else if (opened) {
         if (!rc) rc = sk_out_close(&c.out);
         else sk_out_abort(&c.out);
     }

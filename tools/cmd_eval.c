@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "models/sk_model.h"
-#include "tools/sk_dnaout.h"
-#include "tools/sk_stream.h"
+#include "src/sk_out.h"
+#include "src/sk_stream.h"
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 #include "tools/sk_cli.h"
 #ifdef SSMKIT_HAVE_GENOMICS
 #include "src/sk_safetensors.h"
-#include "tools/sk_dnarun.h"
+#include "genomics/sk_dna_run.h"
 #endif
 #ifdef SSMKIT_HAVE_OPENMP
 #include <omp.h>

@@ -35,7 +35,7 @@ static const char *usage =
 #include "models/sk_train_eval.h"
 #include "src/sk_rng.h"
 #include "src/sk_sched.h"
-#include "tools/sk_dnarun.h"
+#include "genomics/sk_dna_run.h"
 
 /* An evaluation set: sequences with labels, scored per sequence through the window runner. */
 typedef struct evalset {

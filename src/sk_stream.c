@@ -1,5 +1,5 @@
 /* sk_stream.c — records packed into chunks for streaming inference (sk_stream.h). */
-#include "tools/sk_stream.h"
+#include "src/sk_stream.h"
 
 #include <stdlib.h>
 #include <string.h>

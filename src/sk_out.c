@@ -1,33 +1,23 @@
-/* sk_dnaout.h — streamed text output of the DNA model commands: stdout, or a file written
- * atomically (sk_afile: nothing appears under the final name unless sk_out_close succeeds). */
-#ifndef SK_DNAOUT_H
-#define SK_DNAOUT_H
+/* sk_out.c — buffered text output to stdout or an atomic file (sk_out.h). */
+#include "src/sk_out.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include "src/sk_io.h"
 
-typedef struct sk_out {
-    sk_afile af;
-    int file;        /* 1: af, 0: stdout */
-    char buf[65536];
-    size_t n;
-} sk_out;
-
-static inline int sk_out_open(sk_out *o, const char *path) {
+int sk_out_open(sk_out *o, const char *path) {
     o->n = 0, o->file = path != NULL;
     return path ? sk_afile_open(&o->af, path) : SK_OK;
 }
-static inline int sk_out_flush(sk_out *o) {
+
+int sk_out_flush(sk_out *o) {
     int rc = SK_OK;
     if (o->n && o->file) rc = sk_afile_write(&o->af, o->buf, o->n);
     else if (o->n && fwrite(o->buf, 1, o->n, stdout) != o->n) rc = sk_error(SK_EIO, "stdout: write failed");
     o->n = 0;
     return rc;
 }
-static inline int sk_out_printf(sk_out *o, const char *fmt, ...) SK_PRINTF(2, 3);
-static inline int sk_out_printf(sk_out *o, const char *fmt, ...) {
+
+int sk_out_printf(sk_out *o, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int k = vsnprintf(o->buf + o->n, sizeof o->buf - o->n, fmt, ap);
@@ -44,7 +34,8 @@ static inline int sk_out_printf(sk_out *o, const char *fmt, ...) {
     o->n += (size_t)k;
     return SK_OK;
 }
-static inline int sk_out_close(sk_out *o) {
+
+int sk_out_close(sk_out *o) {
     int rc = sk_out_flush(o);
     if (o->file) {
         if (rc) sk_afile_abort(&o->af);
@@ -52,8 +43,8 @@ static inline int sk_out_close(sk_out *o) {
     } else if (!rc && fflush(stdout)) rc = sk_error(SK_EIO, "stdout: write failed");
     return rc;
 }
-static inline void sk_out_abort(sk_out *o) {
+
+void sk_out_abort(sk_out *o) {
     if (o->file) sk_afile_abort(&o->af);
     else sk_out_flush(o);
 }
-#endif

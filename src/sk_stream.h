@@ -1,5 +1,5 @@
-/* sk_stream.h — streaming inference over records of any length (models/README.md §Streaming;
- * tools/ only).
+/* sk_stream.h — streaming inference over records of any length (models/README.md §Streaming).
+ * Domain-free: the tokens and what is done with a chunk are the caller's.
  *
  * Records (a FASTA record, a chromosome, a token file, a shard example) are given token by token
  * in pieces (sk_stream_begin / _put / _end) and laid end to end into one packed stream of
@@ -7,7 +7,7 @@
  * function as one batch row (b = 1): the caller runs the model with ONE recurrent state carried
  * from chunk to chunk, so a record split over chunks is computed exactly as in one pass, and the
  * reset flag at every record's first position starts each record from the zero state (packed
- * records, paper §3.5). Memory is O(C), whatever the record lengths.
+ * records, as in packed training). Memory is O(C), whatever the record lengths.
  *
  * Per position p of a chunk: tok[p] = the token; tgt[p] = the next token of the same record
  * (next-token prediction), -1 at a record's last token (no target crosses a record);

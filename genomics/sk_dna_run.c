@@ -1,6 +1,5 @@
-/* sk_dnarun.c — sequence input, window runner and DNA checkpoint metadata (sk_dnarun.h). */
-#ifdef SSMKIT_HAVE_GENOMICS
-#include "tools/sk_dnarun.h"
+/* sk_dna_run.c — sequence input, window runner and DNA checkpoint metadata (sk_dna_run.h). */
+#include "genomics/sk_dna_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,13 +7,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "src/sk_json.h"
-#include "tools/sk_stream.h"
-
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
+#include "src/sk_stream.h"
 
 /* ================================ sequence input =========================================== */
 
@@ -113,6 +106,32 @@ int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
     free(tok);
     if (n) *n = k;
     return rc == SK_EOF ? SK_OK : rc;
+}
+
+int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, sk_stream *s,
+                     int tok_flags, int say_no_seq, int64_t *skipped) {
+    int rc = SK_OK;
+    int64_t skip = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        sk_seqin *in;
+        if ((rc = sk_seqin_open(&in, paths[i], reference, threads))) break;
+        sk_seqrec r;
+        int64_t k = 0;
+        if (!w) rc = sk_seqin_stream(in, s, tok_flags, &k);
+        else {
+            while (!(rc = sk_seqin_next(in, &r)) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len))) k++;
+            if (rc == SK_EOF) rc = SK_OK;
+        }
+        if (!rc && k == 0)
+            rc = sk_error(SK_EFORMAT, "%s: no records with a sequence%s", paths[i],
+                          say_no_seq && sk_seqin_skipped(in) ? " (all SAM/BAM/CRAM records lack SEQ)" : "");
+        skip += sk_seqin_skipped(in);
+        sk_seqin_close(in);
+    }
+    if (!rc && w) rc = sk_winrun_finish(w);
+    if (!rc && !w) rc = sk_stream_finish(s);
+    if (skipped) *skipped = skip;
+    return rc;
 }
 
 /* ================================ window runner ============================================ */
@@ -310,6 +329,36 @@ int sk_dna_tokenizer_parse(const char *json, const char *what, int *flags, int64
     return rc;
 }
 
+void sk_dna_pool_window(const float *h, const int32_t *tok, int64_t L, int64_t d, int last, double *o) {
+    if (last) { /* h[L-1, :] */
+        for (int64_t j = 0; j < d; j++) o[j] = h[(L - 1) * d + j];
+        return;
+    }
+    int64_t n = 0; /* mean over the positions that are not [PAD] */
+    for (int64_t j = 0; j < d; j++) o[j] = 0;
+    for (int64_t t = 0; t < L; t++) {
+        if (tok[t] == SK_DNA_PAD) continue;
+        n++;
+        for (int64_t j = 0; j < d; j++) o[j] += h[t * d + j];
+    }
+    for (int64_t j = 0; j < d; j++) o[j] /= (double)(n ? n : 1);
+}
+
+int sk_dna_tokenizer_meta(const char *json, const char *model, int *flags, int64_t *vocab) {
+    char what[1100];
+    snprintf(what, sizeof what, "%s: __metadata__.tokenizer", model);
+    return sk_dna_tokenizer_parse(json, what, flags, vocab);
+}
+
+int64_t sk_dna_provenance_length(const char *json) {
+    int64_t L = 0;
+    cJSON *j = json ? cJSON_Parse(json) : NULL;
+    const cJSON *l = j ? cJSON_GetObjectItemCaseSensitive(j, "length") : NULL;
+    if (cJSON_IsNumber(l) && l->valuedouble >= 1) L = (int64_t)l->valuedouble;
+    cJSON_Delete(j);
+    return L;
+}
+
 char *sk_dna_provenance_json(const char *const *inputs, int n, const char *bed, const char *window_mode, int64_t length,
                              uint64_t seed, int argc, char **argv) {
     cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray(), *cmd = cJSON_CreateArray();
@@ -345,5 +394,3 @@ char *sk_dna_provenance_json(const char *const *inputs, int n, const char *bed, 
     cJSON_Delete(o);
     return s;
 }
-
-#endif /* SSMKIT_HAVE_GENOMICS */

@@ -1,10 +1,11 @@
-/* sk_dnarun.h — what `ssmkit classify`, `ssmkit embed` and `ssmkit finetune` share (tools/ only,
- * genomics builds): one reader for FASTA/FASTQ/SAM/BAM/CRAM, the window runner that batches the
- * windows of a stream of records through a model and averages them per window (both strands)
+/* sk_dna_run.h — what `ssmkit classify`, `ssmkit embed`, `ssmkit eval` and `ssmkit finetune`
+ * share on the DNA side: one reader for FASTA/FASTQ/SAM/BAM/CRAM, the window runner that batches the
+ * windows of a stream of records through the caller's compute function (a model, joined in
+ * tools/) and averages them per window (both strands)
  * and per record, the tokenizer and provenance metadata of DNA checkpoints.
  */
-#ifndef SK_DNARUN_H
-#define SK_DNARUN_H
+#ifndef SK_DNA_RUN_H
+#define SK_DNA_RUN_H
 
 #include <stdint.h>
 #include "genomics/sk_dna.h"
@@ -31,7 +32,7 @@ int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, second
 
 /* ---- whole records of any length, streamed with the state carried ----
  * Every record of `in` from the current one on, tokenized with tok_flags (sk_dna_token) and fed
- * to the stream as one record (tools/sk_stream.h). The reader holds one record's bases (1 byte
+ * to the stream as one record (src/sk_stream.h). The reader holds one record's bases (1 byte
  * per base: 21 MB for a 21 Mb chromosome); tokens go to the stream in blocks of 64 Ki. *n
  * (optional) gets the number of records read. */
 struct sk_stream;
@@ -74,6 +75,19 @@ void sk_winrun_free(sk_winrun *w);
 /* counts: records added, windows computed, records skipped / padded as short */
 void sk_winrun_counts(const sk_winrun *w, int64_t *records, int64_t *windows, int64_t *skipped, int64_t *padded);
 
+/* ---- every record of a list of files through a runner ----
+ * Each file is opened (sk_seqin_open with reference, threads); its records go to the window runner
+ * w (sk_winrun_add) or, with w NULL, whole to the stream s (sk_seqin_stream with tok_flags); then
+ * the runner or the stream is finished. A file without a record is an error naming it, which with
+ * say_no_seq also says when the file's SAM/BAM/CRAM records all lack SEQ. *skipped (optional) gets
+ * the alignment records skipped over all files (sk_seqin_skipped). */
+int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, struct sk_stream *s,
+                     int tok_flags, int say_no_seq, int64_t *skipped) SK_RESULT_USED;
+
+/* A window's vector from its hidden states h (L, d): the last row (last = 1), or the mean over the
+ * positions whose token in tok (L) is not [PAD] (summed in double), into o (d). */
+void sk_dna_pool_window(const float *h, const int32_t *tok, int64_t L, int64_t d, int last, double *o);
+
 /* ---- checkpoint metadata ----
  * "tokenizer": {"name": "dna-char", "vocab": [12 or 17 token strings], "keep_case": bool}
  * "provenance": {"ssmkit_version", "inputs": [{"path", "bytes"}], "bed": path|null, "window_mode",
@@ -82,6 +96,10 @@ char *sk_dna_tokenizer_json(int flags);
 /* Parse a tokenizer JSON (what: names it in messages); checks it is the DNA character tokenizer
  * and gives its flags and vocabulary size. */
 int sk_dna_tokenizer_parse(const char *json, const char *what, int *flags, int64_t *vocab) SK_RESULT_USED;
+/* sk_dna_tokenizer_parse of a checkpoint's "tokenizer" metadata, named "MODEL: __metadata__.tokenizer". */
+int sk_dna_tokenizer_meta(const char *json, const char *model, int *flags, int64_t *vocab) SK_RESULT_USED;
+/* The window length a provenance JSON records ("length" >= 1), or 0 (also for NULL or bad JSON). */
+int64_t sk_dna_provenance_length(const char *json);
 /* inputs: n paths (sizes read from the file system); bed, window_mode may be NULL. */
 char *sk_dna_provenance_json(const char *const *inputs, int n, const char *bed, const char *window_mode, int64_t length,
                              uint64_t seed, int argc, char **argv);

@@ -1,0 +1,30 @@
+/* sk_bench.h — the measurements of `ssmkit bench` (models/README.md §Benchmarks): training
+ * throughput with a GEMM / scan / other time split, and the per-token time and memory of the
+ * recurrent step. Each writes its table (Markdown rows, as in BENCHMARKS.md) to `out`.
+ */
+#ifndef SK_BENCH_H
+#define SK_BENCH_H
+
+#include <stdio.h>
+#include "kernels/sk_backend.h"
+#include "models/sk_model.h"
+
+/* Resident memory in MiB, supplied by the caller (the process's own accounting). */
+typedef double (*sk_bench_mem_fn)(void);
+
+/* Forward with loss, forward + backward, and a full optimizer step of a freshly initialized model
+ * of config c on random tokens (batch b of length L, one warm-up then `iters` timed iterations per
+ * phase), in tokens/s; the forward + backward time split into GEMM, scan and the rest (each gemm
+ * and scan call timed with a device sync around it). One table row naming `what`, with `threads`
+ * and the peak resident memory (peak_mib). */
+int sk_bench_train(const sk_model_config *c, const sk_backend *be, int64_t L, int64_t b, int iters, const char *what,
+                   int threads, sk_bench_mem_fn peak_mib, FILE *out) SK_RESULT_USED;
+
+/* n recurrent steps (n >= 1000) of a freshly initialized LM, each drawing its next token: at
+ * tokens 1,000, 10,000, ... and n, the median CPU-time and wall-time step and the mean wall-time
+ * step over the last 1,000 steps, and the resident memory (rss_mib); then the largest change of
+ * each from token 1,000. */
+int sk_bench_generate(const sk_model_config *c, const sk_backend *be, int64_t n, const char *what, sk_bench_mem_fn rss_mib,
+                      FILE *out) SK_RESULT_USED;
+
+#endif

@@ -37,8 +37,8 @@ static int prof_scan_bwd(const sk_scan_f32 *p) {
     return rc;
 }
 
-/* Training phases of any model kind (a Mamba LM or a U-Net), through the trainer's view of the
- * model (sk_train_model), so all are timed by the same loop. */
+/* Training phases of any model kind (a Mamba LM or a U-Net), through the training operations of
+ * the model interface, so all are timed by the same loop (the optimizer takes the trainer's view). */
 int sk_bench_train(const sk_model_config *ac, const sk_backend *real, int64_t L, int64_t b, int iters, const char *what,
                    int threads, sk_bench_mem_fn peak_mib, FILE *out) {
     sk_backend prof = *real;
@@ -72,9 +72,9 @@ int sk_bench_train(const sk_model_config *ac, const sk_backend *real, int64_t L,
         for (int it = -1; it < iters && !rc; it++) {
             g_gemm_s = g_scan_s = 0;
             double loss = 0, norm = 0, t0 = tick();
-            if (phase > 0) rc = tm.zero_grad(tm.self);
-            if (!rc) rc = tm.forward(tm.self, tok, tgt, b, L, &loss);
-            if (!rc && phase > 0) rc = tm.backward(tm.self);
+            if (phase > 0) rc = sk_model_zero_grad(m);
+            if (!rc) rc = sk_model_forward(m, tok, tgt, b, L, &loss);
+            if (!rc && phase > 0) rc = sk_model_backward(m);
             if (!rc && phase > 1) rc = sk_optimizer_grad_norm(opt, &norm);
             if (!rc && phase > 1) rc = sk_optimizer_step(opt, 1e-4, ++t);
             double dt = tick() - t0;

@@ -1,5 +1,5 @@
-/* sk_eval.h — next-token loss of a model on token files (what `ssmkit eval` prints; models/README.md
- * §Evaluation). Reports are tab-separated lines "key\tvalue" written to `out`.
+/* sk_eval.h — next-token loss of a model on token files, as `ssmkit eval` reports it
+ * (models/README.md §Evaluation). Reports are tab-separated lines "key\tvalue" written to `out`.
  */
 #ifndef SK_EVAL_H
 #define SK_EVAL_H

@@ -16,7 +16,11 @@ int audio_generate(int argc, char **argv);
 #include "audio/sk_audio_util.h"
 #include "models/sk_generate.h"
 #include "src/sk_progress.h"
+#include "src/sk_sample.h"
 #include "tools/sk_lm.h"
+#ifdef SSMKIT_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 static const char *usage =
     "Usage: ssmkit audio generate --model M --count N --seconds S -o DIR [options]\n"

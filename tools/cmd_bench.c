@@ -1,13 +1,7 @@
 /* cmd_bench.c — `ssmkit bench`: training throughput, time split and memory of any model of
  * models/sk_model.h (a Mamba LM, or an audio U-Net: sc09-* / ytmix-* presets), and the generation
- * speed of a Mamba LM.
- *
- * Training phases (random tokens, a freshly initialized model): forward with loss, forward +
- * backward, and a full optimizer step (zero_grad + forward + backward + gradient norm + AdamW),
- * in tokens/s. The GEMM / scan / other split comes from a profiling copy of the backend table
- * whose gemm and scan slots time each call (with a device sync around it); other = the rest.
- * Generation (--generate N): per-token recurrent step time (median and mean over windows of
- * 1,000 tokens) and resident memory at tokens 1,000 ... N, to show they stay flat.
+ * speed of a Mamba LM. The measurements are models/sk_bench.h; this file reads the options, the
+ * config and prints the machine and the command line.
  */
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "models/sk_trainer.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
@@ -35,6 +37,25 @@ static int prof_scan_bwd(const sk_scan_f32 *p) {
     int rc = g_real->scan_bwd(p);
     g_scan_s += tick() - t0;
     return rc;
+}
+
+void sk_bench_print_machine(FILE *out, int argc, char *const *argv, int threads) {
+    char host[256] = "?", cpu[256] = "?";
+    gethostname(host, sizeof host);
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10)) {
+            char *p = strchr(line, ':');
+            if (p) snprintf(cpu, sizeof cpu, "%s", p + 2);
+            cpu[strcspn(cpu, "\n")] = 0;
+            break;
+        }
+    if (f) fclose(f);
+    fprintf(out, "machine: %s, %s, %ld cores online, %d kernel threads\n", host, cpu, sysconf(_SC_NPROCESSORS_ONLN), threads);
+    fprintf(out, "command: ssmkit");
+    for (int i = 0; i < argc; i++) fprintf(out, " %s", argv[i]);
+    fprintf(out, "\n");
 }
 
 /* Training phases of any model kind (a Mamba LM or a U-Net), through the training operations of

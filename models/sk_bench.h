@@ -9,6 +9,10 @@
 #include "kernels/sk_backend.h"
 #include "models/sk_model.h"
 
+/* The two header lines of a report: "machine: host, CPU model, cores online, kernel threads" and
+ * "command: ssmkit ARGS..." (argv as given, argv[0] being the command's name). */
+void sk_bench_print_machine(FILE *out, int argc, char *const *argv, int threads);
+
 /* Resident memory in MiB, supplied by the caller (the process's own accounting). */
 typedef double (*sk_bench_mem_fn)(void);
 

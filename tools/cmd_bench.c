@@ -4,8 +4,6 @@
  * config and prints the machine and the command line.
  */
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 #include "models/sk_bench.h"
 #include "tools/sk_cli.h"
 #include "tools/sk_lm.h"
@@ -20,25 +18,6 @@ static const char *usage =
     "machine and the command.\n"
     "\n"
     "Options:\n";
-
-static void print_machine(int argc, char **argv, int threads) {
-    char host[256] = "?", cpu[256] = "?";
-    gethostname(host, sizeof host);
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10)) {
-            char *p = strchr(line, ':');
-            if (p) snprintf(cpu, sizeof cpu, "%s", p + 2);
-            cpu[strcspn(cpu, "\n")] = 0;
-            break;
-        }
-    if (f) fclose(f);
-    printf("machine: %s, %s, %ld cores online, %d kernel threads\n", host, cpu, sysconf(_SC_NPROCESSORS_ONLN), threads);
-    printf("command: ssmkit");
-    for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
-    printf("\n");
-}
 
 int cmd_bench(int argc, char **argv) {
     const char *preset = NULL, *config = NULL, *device;
@@ -76,7 +55,7 @@ int cmd_bench(int argc, char **argv) {
         return sk_cli_fail(NULL);
     }
     int nth = sk_lm_threads((int)threads);
-    print_machine(argc, argv, nth);
+    sk_bench_print_machine(stdout, argc, argv, nth);
     const char *name = preset ? preset : config ? config : "byte-lm-small";
     rc = gen ? sk_bench_generate(ac, be, gen, name, sk_lm_rss_mib, stdout)
              : sk_bench_train(ac, be, L, b, (int)iters, name, nth, sk_lm_peak_rss_mib, stdout);

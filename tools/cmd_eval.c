@@ -1,5 +1,6 @@
-/* cmd_eval.c — `ssmkit eval`: next-token loss of a model (models/sk_model.h) on a raw token file,
- * with optional dumps of the logits and of the gradients of the mean loss (safetensors). */
+/* cmd_eval.c — `ssmkit eval`: next-token loss of a model on a raw token file or on DNA records.
+ * Windows of a token file, the logit and gradient dumps and the U-Net's shifted stream are
+ * models/sk_eval.h; the record streaming (tools/sk_stream.h) and the FASTA glue stay here. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

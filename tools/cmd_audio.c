@@ -29,19 +29,9 @@ static const char *usage_top =
     "\n"
     "Run 'ssmkit audio <subcommand> --help' for the options of each.\n";
 
-#include "audio/sk_audio.h"
-#include "src/sk_io.h"
-#include "src/sk_progress.h"
-#include "src/sk_shard.h"
-#include <cjson/cJSON.h>
+#include "audio/sk_audio_util.h"
 
-typedef struct common {
-    int rate;
-    sk_audio_codec codec;
-    int minmax;
-    sk_audio_quality quality;
-    sk_audio_sample_format fmt;
-} common;
+typedef sk_audio_fileopts common;
 
 static int codec_opt(const char *cmd, const sk_opt *o, const char *arg) {
     return sk_audio_codec_parse(arg, o->dst) ? (sk_cli_usage(cmd, "--codec: %s", sk_errmsg()), -1) : 0;
@@ -165,36 +155,8 @@ static int audio_encode(int argc, char **argv) {
     const char *in, *out;
     int ex = parse_in_out(argc, argv, "audio encode", usage_encode, "output tokens (written atomically)", &co, &in, &out);
     if (ex >= 0) return ex;
-    sk_audio_reader *r;
-    if (sk_audio_open(&r, in, co.rate, co.quality)) return sk_cli_fail(NULL);
-    enum { B = 65536 };
-    float *x = malloc(sizeof(float) * B);
-    uint8_t *q = malloc(B);
-    int rc = x && q ? SK_OK : sk_error(SK_ENOMEM, "out of memory");
-    int64_t got, total = 0;
-    double mn = INFINITY, mx = -INFINITY;
-    if (co.minmax) {   /* pass 1: min and max over the whole file */
-        while (rc == SK_OK && (rc = sk_audio_read(r, x, B, &got)) == SK_OK) {
-            float a, b;
-            rc = sk_audio_minmax(x, got, &a, &b, NULL);
-            mn = fmin(mn, a), mx = fmax(mx, b);
-        }
-        if (rc == SK_EOF) rc = mn < mx ? sk_audio_rewind(r)
-                                       : sk_error(SK_EINVAL, "%s: constant (silent) audio (every sample is %g): min-max scaling is undefined; use --no-minmax", in, mn);
-    }
-    sk_afile af = {0};
-    if (rc == SK_OK) rc = sk_afile_open(&af, out);
-    while (rc == SK_OK && (rc = sk_audio_read(r, x, B, &got)) == SK_OK) {
-        rc = co.minmax ? sk_audio_encode_range(x, got, co.codec, mn, mx, q) : sk_audio_encode(x, got, co.codec, 0, q);
-        if (rc == SK_OK) rc = sk_afile_write(&af, q, (size_t)got);
-        total += got;
-    }
-    if (rc == SK_EOF) rc = sk_afile_commit(&af);
-    else if (af.tmp) sk_afile_abort(&af);
-    sk_audio_close(r);
-    free(x);
-    free(q);
-    if (rc) return sk_cli_fail(NULL);
+    int64_t total = 0;
+    if (sk_audio_encode_file(in, out, &co, &total)) return sk_cli_fail(NULL);
     fprintf(stderr, "audio encode: %s: %lld tokens at %d Hz (%s%s)\n", out, (long long)total, co.rate, sk_audio_codec_name(co.codec),
             co.minmax ? ", min-max" : "");
     return SK_EXIT_OK;
@@ -212,13 +174,7 @@ static int audio_decode(int argc, char **argv) {
     const char *in, *out;
     int ex = parse_in_out(argc, argv, "audio decode", usage_decode, "output WAV (written atomically)", &co, &in, &out);
     if (ex >= 0) return ex;
-    sk_map m;
-    if (sk_map_open(&m, in)) return sk_cli_fail(NULL);
-    int rc = m.size == 0 ? sk_error(SK_EFORMAT, "%s: empty file: no tokens to decode", in)
-                         : sk_audio_write_tokens(out, m.data, m.size, co.codec, co.rate, co.fmt);
-    sk_map_close(&m);
-    if (rc) return sk_cli_fail(NULL);
-    return SK_EXIT_OK;
+    return sk_audio_decode_file(in, out, &co) ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
 static const char *usage_convert =
@@ -242,23 +198,7 @@ static int audio_convert(int argc, char **argv) {
     if (ex != SK_CLI_GO) return ex;
     if (!out) return sk_cli_usage(cmd, "missing -o OUT.wav");
     if (argc - optind != 1) return sk_cli_usage(cmd, "expected one input file");
-    float *x;
-    int64_t n;
-    if (sk_audio_load(argv[optind], co.rate, co.quality, &x, &n)) return sk_cli_fail(NULL);
-    int rc;
-    if (length < 0) {
-        rc = sk_audio_write_wav(out, x, n, co.rate, co.fmt);
-    } else {
-        float *y = calloc((size_t)length, sizeof(float));
-        if (!y) rc = sk_error(SK_ENOMEM, "out of memory");
-        else {
-            for (int64_t i = 0; i < n && offset + i < length; i++) y[offset + i] = x[i];
-            rc = sk_audio_write_wav(out, y, length, co.rate, co.fmt);
-        }
-        free(y);
-    }
-    free(x);
-    return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    return sk_audio_convert_file(argv[optind], out, &co, length, offset) ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
 /* ---- info ------------------------------------------------------------------------------------ */
@@ -271,74 +211,12 @@ static const char *usage_info =
     "\n"
     "Options:\n";
 
-static void print_meta_key(const cJSON *m, const char *key) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, key);
-    if (!v) return;
-    char *s = cJSON_PrintUnformatted(v);
-    printf("%-12s %s\n", key, s ? s : "?");
-    free(s);
-}
-
-static int shard_info(const char *path) {
-    sk_shard *s;
-    if (sk_shard_open(path, &s)) return sk_cli_fail(NULL);
-    int64_t n = sk_shard_count(s), per[3] = {0}, lmin = INT64_MAX, lmax = 0;
-    cJSON *m = cJSON_Parse(sk_shard_meta(s));
-    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(m, "labels");
-    int nl = cJSON_IsArray(labels) ? cJSON_GetArraySize(labels) : 0;
-    int64_t *per_label = calloc((size_t)nl + 1, sizeof(int64_t));
-    for (int64_t i = 0; i < n; i++) {
-        sk_shard_example e = sk_shard_get(s, i);
-        if (e.split >= 0 && e.split < 3) per[e.split]++;
-        if (e.length < lmin) lmin = e.length;
-        if (e.length > lmax) lmax = e.length;
-        if (per_label && e.label >= 0 && e.label < nl) per_label[e.label]++;
-    }
-    printf("%-12s %s\n", "shard", path);
-    printf("%-12s %lld (train %lld, valid %lld, test %lld)\n", "examples", (long long)n, (long long)per[0], (long long)per[1],
-           (long long)per[2]);
-    printf("%-12s %lld\n", "tokens", (long long)sk_shard_total_tokens(s));
-    printf("%-12s min %lld, mean %.1f, max %lld\n", "length", (long long)(n ? lmin : 0), n ? (double)sk_shard_total_tokens(s) / n : 0.0,
-           (long long)lmax);
-    printf("%-12s %lld, pad_token %d, pad_rule %s\n", "vocab", (long long)sk_shard_vocab_size(s), sk_shard_pad_token(s),
-           sk_shard_pad_ignore(s) ? "ignore" : "none");
-    static const char *keys[] = {"domain", "codec", "mu", "minmax", "rate", "mode", "length"};
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) print_meta_key(m, keys[k]);
-    if (nl && per_label) {
-        printf("%-12s %d:", "labels", nl);
-        for (int k = 0; k < nl; k++) {
-            const cJSON *l = cJSON_GetArrayItem(labels, k);
-            printf(" %s=%lld", cJSON_IsString(l) ? l->valuestring : "?", (long long)per_label[k]);
-        }
-        printf("\n");
-    }
-    free(per_label);
-    cJSON_Delete(m);
-    sk_shard_close(s);
-    return SK_EXIT_OK;
-}
-
 static int audio_info(int argc, char **argv) {
     const sk_opt opts[] = {SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"audio info", usage_info, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind != 1) return sk_cli_usage("audio info", "expected one file");
-    const char *path = argv[optind];
-    char magic[8] = {0};
-    FILE *f = fopen(path, "rb");
-    if (f) {
-        size_t k = fread(magic, 1, 8, f);
-        (void)k;
-        fclose(f);
-    }
-    if (!memcmp(magic, SK_SHARD_MAGIC, 8)) return shard_info(path);
-    sk_audio_reader *r;
-    if (sk_audio_open(&r, path, 0, SK_AUDIO_SRC_MEDIUM)) return sk_cli_fail(NULL);
-    const sk_audio_info *in = sk_audio_reader_info(r);
-    printf("%-12s %s\n%-12s %s\n%-12s %d Hz\n%-12s %d\n%-12s %lld (%.3f s)\n", "file", path, "format", in->format_name, "rate", in->rate,
-           "channels", in->channels, "frames", (long long)in->frames, (double)in->frames / in->rate);
-    sk_audio_close(r);
-    return SK_EXIT_OK;
+    return sk_audio_describe(argv[optind], stdout) ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
 /* ---- bench ----------------------------------------------------------------------------------- */
@@ -354,116 +232,13 @@ static const char *usage_bench =
     "\n"
     "Options:\n";
 
-static double best_of(int reps, double (*fn)(void *), void *arg) {
-    double best = INFINITY;
-    for (int i = 0; i < reps; i++) {
-        double t = fn(arg);
-        if (t < best) best = t;
-    }
-    return best;
-}
-
-typedef struct bench_arg {
-    float *x, *y;
-    uint8_t *q;
-    int64_t n;
-    const char *wav;
-    sk_audio_quality quality;
-    int failed;
-} bench_arg;
-
-static double b_encode(void *p) {
-    bench_arg *a = p;
-    double t = sk_now();
-    a->failed |= sk_audio_encode(a->x, a->n, SK_AUDIO_MULAW, 1, a->q) != 0;
-    return sk_now() - t;
-}
-static double b_encode_ref(void *p) {
-    bench_arg *a = p;
-    double t = sk_now();
-    float mn, mx;
-    a->failed |= sk_audio_minmax(a->x, a->n, &mn, &mx, NULL) != 0;
-    double den = (double)mx - mn + 1e-6;
-    for (int64_t i = 0; i < a->n; i++) a->q[i] = (uint8_t)sk_audio_encode1_ref(-1.0 + 2.0 * ((double)a->x[i] - mn) / den, SK_AUDIO_MULAW);
-    return sk_now() - t;
-}
-static double b_decode(void *p) {
-    bench_arg *a = p;
-    double t = sk_now();
-    sk_audio_decode(a->q, a->n, SK_AUDIO_MULAW, a->y);
-    return sk_now() - t;
-}
-static double b_resample(void *p) {
-    bench_arg *a = p;
-    double t = sk_now();
-    float *x;
-    int64_t n;
-    a->failed |= sk_audio_load(a->wav, 16000, a->quality, &x, &n) != 0;
-    free(x);
-    return sk_now() - t;
-}
-
-static double b_prep(void *p) {
-    bench_arg *a = p;
-    sk_audio_prep_opts o;
-    sk_audio_prep_defaults(&o);
-    o.mode = SK_AUDIO_CHUNKS;
-    o.length = 16384;
-    char shard[96], *files[1] = {(char *)a->wav};
-    snprintf(shard, sizeof shard, "%s.shard", a->wav);
-    sk_audio_prep_stats st;
-    double t = sk_now();
-    a->failed |= sk_audio_prep(files, 1, shard, &o, &st) != 0;
-    t = sk_now() - t;
-    unlink(shard);
-    return t;
-}
-
 static int audio_bench(int argc, char **argv) {
     int64_t n;
     const sk_opt opts[] = {SK_O_INT("samples", 0, &n, 1000, INT64_C(1) << 32, "4000000", "N", "samples per measurement"),
                            SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"audio bench", usage_bench, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
-    bench_arg a = {malloc(sizeof(float) * n), malloc(sizeof(float) * n), malloc(n), n, NULL, SK_AUDIO_SRC_MEDIUM, 0};
-    if (!a.x || !a.y || !a.q) return free(a.x), free(a.y), free(a.q), sk_error(SK_ENOMEM, "out of memory"), sk_cli_fail(NULL);
-    uint64_t s = 88172645463325252ull;
-    for (int64_t i = 0; i < n; i++) {   /* chirp + small noise (xorshift) */
-        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-        double tt = (double)i / 22050;
-        a.x[i] = (float)(0.5 * sin(2 * M_PI * (200 + 400 * tt) * tt) + 0.01 * ((double)(s >> 11) / 9007199254740992.0 - 0.5));
-    }
-    printf("%-28s %14s %12s\n", "operation", "samples/s", "ns/sample");
-    double t;
-#define ROW(name, secs) printf("%-28s %14.4g %12.2f\n", name, n / (secs), 1e9 * (secs) / n)
-    t = best_of(3, b_encode, &a), ROW("encode mulaw (table)", t);
-    t = best_of(3, b_encode_ref, &a), ROW("encode mulaw (ref formula)", t);
-    t = best_of(3, b_decode, &a), ROW("decode mulaw (table)", t);
-    char tmpl[] = "/tmp/ssmkit-bench-XXXXXX";
-    int fd = mkstemp(tmpl);
-    int rc = fd < 0 ? sk_error(SK_EIO, "cannot create a temporary file in /tmp") : SK_OK;
-    if (fd >= 0) close(fd);
-    char wav[64];
-    snprintf(wav, sizeof wav, "%s.wav", tmpl);
-    if (rc == SK_OK) rc = sk_audio_write_wav(wav, a.x, n, 22050, SK_AUDIO_FLOAT);
-    if (rc == SK_OK) {
-        a.wav = wav;
-        static const char *qn[] = {"read+resample medium", "read+resample best", "read+resample fast"};
-        for (int k = 0; k < 3; k++) {
-            a.quality = (sk_audio_quality)k;
-            t = best_of(k == SK_AUDIO_SRC_BEST ? 1 : 2, b_resample, &a);
-            ROW(qn[k], t);
-        }
-        t = best_of(2, b_prep, &a), ROW("prep chunks (resample+enc)", t);
-        unlink(wav);
-    }
-    unlink(tmpl);
-    free(a.x);
-    free(a.y);
-    free(a.q);
-    if (rc || a.failed) return sk_cli_fail("audio bench: a measurement failed");
-    printf("(rates are input samples per second; resampling reads a 22050 Hz float WAV)\n");
-    return SK_EXIT_OK;
+    return sk_audio_bench(n, stdout) ? sk_cli_fail("audio bench: a measurement failed") : SK_EXIT_OK;
 }
 
 /* ---- dispatch -------------------------------------------------------------------------------- */

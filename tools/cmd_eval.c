@@ -1,9 +1,11 @@
-/* cmd_eval.c — `ssmkit eval`: next-token loss of a model (models/sk_model.h) on a raw token file,
- * with optional dumps of the logits and of the gradients of the mean loss (safetensors). */
+/* cmd_eval.c — `ssmkit eval`: next-token loss of a model on a raw token file or on DNA records.
+ * Windows of a token file, the logit and gradient dumps and the U-Net's shifted stream are
+ * models/sk_eval.h; the record streaming (src/sk_stream.h) and the FASTA glue stay here. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "models/sk_eval.h"
 #include "models/sk_model.h"
 #include "src/sk_out.h"
 #include "src/sk_stream.h"
@@ -11,7 +13,6 @@
 #include "src/sk_safetensors.h"
 #include "tools/sk_cli.h"
 #ifdef SSMKIT_HAVE_GENOMICS
-#include "src/sk_safetensors.h"
 #include "genomics/sk_dna_run.h"
 #endif
 #ifdef SSMKIT_HAVE_OPENMP
@@ -36,23 +37,7 @@ static const char *epilog =
     "of the pool product] with the recurrent state carried: memory is that of one chunk, for any\n"
     "file length.\n";
 
-static int dump_logits(const sk_model *m, const char *path, int64_t b, int64_t L, const char *model) {
-    int64_t V = sk_model_logits_width(m);
-    float *lg = malloc((size_t)(b * L * V) * sizeof(float));
-    if (!lg) return sk_error(SK_ENOMEM, "%s: out of memory for %lld logits", path, (long long)(b * L * V));
-    sk_stw *w = NULL;
-    int64_t shape[3] = {b, L, V};
-    int rc = sk_model_logits(m, lg);
-    if (!rc) rc = sk_stw_create(&w);
-    if (!rc) rc = sk_stw_add(w, "logits", SK_F32, 3, shape, lg);
-    if (!rc) rc = sk_stw_meta(w, "model", model);
-    if (!rc) rc = sk_stw_write(w, path);
-    sk_stw_free(w);
-    free(lg);
-    return rc;
-}
-
-/* ---- streaming: records packed into chunks, one recurrent state (tools/sk_stream.h) ---- */
+/* ---- streaming: records packed into chunks, one recurrent state (src/sk_stream.h) ---- */
 typedef struct ev_ctx {
     sk_model *m;
     sk_model_state *st;
@@ -96,13 +81,6 @@ static void ev_close(ev_ctx *c) {
 }
 
 /* The streaming summary: chunking, targets, total NLL and the loss lines. */
-static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, const char *unit);
-static void print_loss(double loss, const char *unit) {
-    printf("loss\t%.6f\n", loss);
-    printf("bits_per_%s\t%.6f\n", unit, loss / log(2.0));
-    printf("perplexity\t%.6g\n", exp(loss));
-}
-
 static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, const char *unit) {
     int64_t chunks = 0;
     sk_stream_counts(s, NULL, NULL, &chunks);
@@ -110,7 +88,7 @@ static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, con
     printf("chunks\t%lld\n", (long long)chunks);
     printf("targets\t%lld\n", (long long)c->ntarget);
     printf("nll\t%.9g\n", c->sum);
-    print_loss(c->sum / (double)c->ntarget, unit);
+    sk_eval_print_loss(stdout, c->sum / (double)c->ntarget, unit);
 }
 
 /* The whole token file as one sequence, read in blocks and streamed in chunks. */
@@ -136,14 +114,7 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
             break;
         }
         if (!got) break;
-        for (size_t i = 0; i < got / (size_t)width && !rc; i++) {
-            uint32_t v = 0;
-            for (int k = 0; k < width; k++) v |= (uint32_t)raw[i * (size_t)width + (size_t)k] << (8 * k); /* little-endian */
-            if (v >= (uint64_t)V)
-                rc = sk_error(SK_EINVAL, "%s: token %u at position %lld is outside the model's vocabulary (vocab_size %lld)",
-                              data, v, (long long)(n + (int64_t)i), (long long)V);
-            tok[i] = (int32_t)v;
-        }
+        rc = sk_eval_decode_tokens(raw, (int64_t)(got / (size_t)width), width, V, data, n, tok);
         if (!rc) rc = sk_stream_put(s, tok, (int64_t)(got / (size_t)width));
         n += (int64_t)(got / (size_t)width);
     }
@@ -274,7 +245,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
         printf("windows\t%lld\n", (long long)nwin);
         printf("length\t%lld\n", (long long)L);
         printf("targets\t%lld\n", (long long)ntarget);
-        print_loss(loss, "base");
+        sk_eval_print_loss(stdout, loss, "base");
     }
     sk_seqin_close(in);
     sk_model_free(m);
@@ -282,56 +253,6 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
     return rc;
 }
 #endif
-
-/* A model trained on sequences that start from a token `bos` (the audio U-Net: mu-law 128): mean
- * next-sample loss over a mu-law token file, streamed in chunks of C samples with the recurrent
- * state carried (sk_model_forward_state): inputs [bos, x_0, ..., x_{n-2}], targets [x_0, ...,
- * x_{n-1}]; the last chunk is padded to a multiple of P (the model's length multiple) with inputs
- * 0 and ignored targets (the model is causal, so padding after the end changes nothing before
- * it). Loss = sum of -log p over the n targets / n. */
-static int eval_shifted(const char *model, int32_t bos, int64_t P, const char *data, int64_t C, int64_t width,
-                        const sk_backend *be) {
-    if (width != 1) return sk_error(SK_EINVAL, "%s: an audio U-Net reads 8-bit mu-law tokens (--token-width 1)", model);
-    if (!C) C = 16384 / P * P;
-    if (C < P) C = P;
-    if (C % P) return sk_error(SK_EINVAL, "chunk %lld is not a multiple of the U-Net's pool product %lld", (long long)C, (long long)P);
-    sk_map map;
-    int rc = sk_map_open(&map, data);
-    if (rc) return rc;
-    const int64_t n = map.size;
-    sk_model *m = NULL;
-    sk_model_state *s = NULL;
-    int32_t *tok = malloc((size_t)C * sizeof(int32_t)), *tgt = malloc((size_t)C * sizeof(int32_t));
-    if (!n) rc = sk_error(SK_EINVAL, "%s: empty", data);
-    if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
-    if (!rc) rc = sk_model_load(&m, model, be, 1, C, 0);
-    if (!rc) rc = sk_model_state_create(m, 1, &s);
-    double sum = 0;
-    for (int64_t c0 = 0; !rc && c0 < n; c0 += C) {
-        const int64_t nc = n - c0 < C ? n - c0 : C, Lc = (nc + P - 1) / P * P;
-        for (int64_t i = 0; i < Lc; i++) {
-            const int64_t t = c0 + i; /* position t: input x_{t-1} (bos at t = 0), target x_t */
-            tok[i] = i < nc ? (t ? map.data[t - 1] : bos) : 0;
-            tgt[i] = i < nc ? map.data[t] : -1;
-        }
-        double loss = 0;
-        rc = sk_model_forward_state(m, s, tok, tgt, NULL, Lc, &loss);
-        sum += loss * (double)nc;
-    }
-    if (!rc) {
-        printf("model\t%s\n", model);
-        printf("parameters\t%lld\n", (long long)sk_model_numel(m));
-        printf("samples\t%lld\n", (long long)n);
-        printf("chunk\t%lld\n", (long long)C);
-        printf("targets\t%lld\n", (long long)n);
-        print_loss(sum / (double)n, "sample");
-    }
-    sk_model_state_free(s);
-    sk_model_free(m);
-    sk_map_close(&map);
-    free(tok), free(tgt);
-    return rc;
-}
 
 /* --token-width: 1, 2 or 4 (int64_t) */
 static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
@@ -397,68 +318,13 @@ int cmd_eval(int argc, char **argv) {
         sk_model_config_free(mc);
         if (bos >= 0 && (out_logits || out_grads)) return sk_cli_usage("eval", "--dump-logits/--dump-grads take Mamba LMs, not U-Nets");
         if (bos >= 0 && chunk && len) return sk_cli_usage("eval", "U-Net: give the chunk as --chunk or --length, not both");
-        if (bos >= 0) return eval_shifted(model, bos, P, data, chunk ? chunk : len, width, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+        if (bos >= 0) return sk_eval_shifted(model, be, bos, P, data, chunk ? chunk : len, width, stdout) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
     if (whole || per) return sk_cli_usage("eval", "--whole/--per-record take FASTA/FASTQ data");
     if (chunk && (len || out_logits || out_grads))
         return sk_cli_usage("eval", "--chunk streams the whole file: not with --length, --dump-logits or --dump-grads");
     if (!len && !out_logits && !out_grads)
         return eval_tokens_stream(model, data, width, chunk ? chunk : 16384, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
-    sk_model_config *mc = NULL;
-    if (sk_model_config_read(model, SK_MODEL_LM_ONLY, &mc)) return sk_cli_fail(NULL);
-    const int64_t vocab = sk_model_config_vocab(mc);
-    sk_model_config_free(mc);
-
-    /* tokens */
-    sk_map map;
-    if (sk_map_open(&map, data)) return sk_cli_fail(NULL);
-    int rc = 0;
-    int64_t n = map.size / width, b = 1, L = n;
-    if (map.size % width)
-        rc = sk_error(SK_EFORMAT, "%s: %lld bytes is not a whole number of %lld-byte tokens (check --token-width)", data,
-                      (long long)map.size, (long long)width);
-    else if (len && n < len)
-        rc = sk_error(SK_EINVAL, "%s: %lld tokens, fewer than --length %lld", data, (long long)n, (long long)len);
-    else if (!len && n < 2)
-        rc = sk_error(SK_EINVAL, "%s: %lld tokens; need at least 2 (one target)", data, (long long)n);
-    if (rc) {
-        sk_map_close(&map);
-        return sk_cli_fail(NULL);
-    }
-    if (len) b = n / len, L = len;
-    if (len && n % len) sk_log_warn("%s: the last %lld tokens do not fill a window of %lld and are left out", data, (long long)(n % len), (long long)len);
-    int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), *tgt = malloc((size_t)(b * L) * sizeof(int32_t));
-    if (!tok || !tgt) rc = sk_error(SK_ENOMEM, "eval: out of memory for %lld tokens", (long long)(b * L));
-    for (int64_t i = 0; i < b * L && !rc; i++) {
-        uint32_t v = 0;
-        for (int k = 0; k < width; k++) v |= (uint32_t)map.data[i * width + k] << (8 * k); /* little-endian */
-        if (v >= (uint64_t)vocab)
-            rc = sk_error(SK_EINVAL, "%s: token %u at position %lld is outside the model's vocabulary (vocab_size %lld)",
-                          data, v, (long long)i, (long long)vocab);
-        tok[i] = (int32_t)v;
-    }
-    sk_map_close(&map);
-    for (int64_t i = 0; i < b * L && !rc; i++) tgt[i] = (i % L) + 1 < L ? tok[i + 1] : -1; /* t predicts t+1 */
-
-    sk_model *m = NULL;
-    double loss = 0;
-    if (!rc) rc = sk_model_load(&m, model, be, b, L, SK_MODEL_LM_ONLY | (out_grads ? SK_MODEL_GRADS : 0));
-    if (!rc && out_grads) rc = sk_model_zero_grad(m);
-    if (!rc) rc = sk_model_forward(m, tok, tgt, b, L, &loss);
-    if (!rc && out_logits) rc = dump_logits(m, out_logits, b, L, model);
-    if (!rc && out_grads) rc = sk_model_backward(m);
-    if (!rc && out_grads) rc = sk_model_save_grads(m, out_grads);
-    if (!rc) {
-        printf("model\t%s\n", model);
-        printf("parameters\t%lld\n", (long long)sk_model_numel(m));
-        printf("sequences\t%lld\n", (long long)b);
-        printf("length\t%lld\n", (long long)L);
-        printf("targets\t%lld\n", (long long)(b * (L - 1)));
-        printf("loss\t%.6f\n", loss);
-        printf("bits_per_token\t%.6f\n", loss / log(2.0));
-        printf("perplexity\t%.6g\n", exp(loss));
-    }
-    sk_model_free(m);
-    free(tok), free(tgt);
+    int rc = sk_eval_windows(model, be, data, width, len, out_logits, out_grads, stdout);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }

@@ -1,0 +1,140 @@
+/* sk_eval.c — see sk_eval.h. */
+#include "models/sk_eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include "models/sk_model.h"
+#include "src/sk_io.h"
+#include "src/sk_safetensors.h"
+
+void sk_eval_print_loss(FILE *out, double loss, const char *unit) {
+    fprintf(out, "loss\t%.6f\n", loss);
+    fprintf(out, "bits_per_%s\t%.6f\n", unit, loss / log(2.0));
+    fprintf(out, "perplexity\t%.6g\n", exp(loss));
+}
+
+int sk_eval_decode_tokens(const unsigned char *raw, int64_t n, int64_t width, int64_t vocab, const char *data, int64_t pos0,
+                          int32_t *tok) {
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t v = 0;
+        for (int k = 0; k < width; k++) v |= (uint32_t)raw[i * width + k] << (8 * k); /* little-endian */
+        if (v >= (uint64_t)vocab)
+            return sk_error(SK_EINVAL, "%s: token %u at position %lld is outside the model's vocabulary (vocab_size %lld)",
+                            data, v, (long long)(pos0 + i), (long long)vocab);
+        tok[i] = (int32_t)v;
+    }
+    return SK_OK;
+}
+
+static int dump_logits(const sk_model *m, const char *path, int64_t b, int64_t L, const char *model) {
+    int64_t V = sk_model_logits_width(m);
+    float *lg = malloc((size_t)(b * L * V) * sizeof(float));
+    if (!lg) return sk_error(SK_ENOMEM, "%s: out of memory for %lld logits", path, (long long)(b * L * V));
+    sk_stw *w = NULL;
+    int64_t shape[3] = {b, L, V};
+    int rc = sk_model_logits(m, lg);
+    if (!rc) rc = sk_stw_create(&w);
+    if (!rc) rc = sk_stw_add(w, "logits", SK_F32, 3, shape, lg);
+    if (!rc) rc = sk_stw_meta(w, "model", model);
+    if (!rc) rc = sk_stw_write(w, path);
+    sk_stw_free(w);
+    free(lg);
+    return rc;
+}
+
+int sk_eval_windows(const char *model, const sk_backend *be, const char *data, int64_t width, int64_t len,
+                    const char *dump_logits_path, const char *dump_grads, FILE *out) {
+    sk_model_config *mc = NULL;
+    int rc = sk_model_config_read(model, SK_MODEL_LM_ONLY, &mc);
+    if (rc) return rc;
+    const int64_t vocab = sk_model_config_vocab(mc);
+    sk_model_config_free(mc);
+
+    /* tokens */
+    sk_map map;
+    if ((rc = sk_map_open(&map, data))) return rc;
+    int64_t n = map.size / width, b = 1, L = n;
+    if (map.size % width)
+        rc = sk_error(SK_EFORMAT, "%s: %lld bytes is not a whole number of %lld-byte tokens (check --token-width)", data,
+                      (long long)map.size, (long long)width);
+    else if (len && n < len)
+        rc = sk_error(SK_EINVAL, "%s: %lld tokens, fewer than --length %lld", data, (long long)n, (long long)len);
+    else if (!len && n < 2)
+        rc = sk_error(SK_EINVAL, "%s: %lld tokens; need at least 2 (one target)", data, (long long)n);
+    if (rc) {
+        sk_map_close(&map);
+        return rc;
+    }
+    if (len) b = n / len, L = len;
+    if (len && n % len) sk_log_warn("%s: the last %lld tokens do not fill a window of %lld and are left out", data, (long long)(n % len), (long long)len);
+    int32_t *tok = malloc((size_t)(b * L) * sizeof(int32_t)), *tgt = malloc((size_t)(b * L) * sizeof(int32_t));
+    if (!tok || !tgt) rc = sk_error(SK_ENOMEM, "eval: out of memory for %lld tokens", (long long)(b * L));
+    if (!rc) rc = sk_eval_decode_tokens(map.data, b * L, width, vocab, data, 0, tok);
+    sk_map_close(&map);
+    for (int64_t i = 0; i < b * L && !rc; i++) tgt[i] = (i % L) + 1 < L ? tok[i + 1] : -1; /* t predicts t+1 */
+
+    sk_model *m = NULL;
+    double loss = 0;
+    if (!rc) rc = sk_model_load(&m, model, be, b, L, SK_MODEL_LM_ONLY | (dump_grads ? SK_MODEL_GRADS : 0));
+    if (!rc && dump_grads) rc = sk_model_zero_grad(m);
+    if (!rc) rc = sk_model_forward(m, tok, tgt, b, L, &loss);
+    if (!rc && dump_logits_path) rc = dump_logits(m, dump_logits_path, b, L, model);
+    if (!rc && dump_grads) rc = sk_model_backward(m);
+    if (!rc && dump_grads) rc = sk_model_save_grads(m, dump_grads);
+    if (!rc) {
+        fprintf(out, "model\t%s\n", model);
+        fprintf(out, "parameters\t%lld\n", (long long)sk_model_numel(m));
+        fprintf(out, "sequences\t%lld\n", (long long)b);
+        fprintf(out, "length\t%lld\n", (long long)L);
+        fprintf(out, "targets\t%lld\n", (long long)(b * (L - 1)));
+        sk_eval_print_loss(out, loss, "token");
+    }
+    sk_model_free(m);
+    free(tok), free(tgt);
+    return rc;
+}
+
+int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_t P, const char *data, int64_t C,
+                    int64_t width, FILE *out) {
+    if (width != 1) return sk_error(SK_EINVAL, "%s: an audio U-Net reads 8-bit mu-law tokens (--token-width 1)", model);
+    if (!C) C = 16384 / P * P;
+    if (C < P) C = P;
+    if (C % P) return sk_error(SK_EINVAL, "chunk %lld is not a multiple of the U-Net's pool product %lld", (long long)C, (long long)P);
+    sk_map map;
+    int rc = sk_map_open(&map, data);
+    if (rc) return rc;
+    const int64_t n = map.size;
+    sk_model *m = NULL;
+    sk_model_state *s = NULL;
+    int32_t *tok = malloc((size_t)C * sizeof(int32_t)), *tgt = malloc((size_t)C * sizeof(int32_t));
+    if (!n) rc = sk_error(SK_EINVAL, "%s: empty", data);
+    if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
+    if (!rc) rc = sk_model_load(&m, model, be, 1, C, 0);
+    if (!rc) rc = sk_model_state_create(m, 1, &s);
+    double sum = 0;
+    for (int64_t c0 = 0; !rc && c0 < n; c0 += C) {
+        const int64_t nc = n - c0 < C ? n - c0 : C, Lc = (nc + P - 1) / P * P;
+        for (int64_t i = 0; i < Lc; i++) {
+            const int64_t t = c0 + i; /* position t: input x_{t-1} (bos at t = 0), target x_t */
+            tok[i] = i < nc ? (t ? map.data[t - 1] : bos) : 0;
+            tgt[i] = i < nc ? map.data[t] : -1;
+        }
+        double loss = 0;
+        rc = sk_model_forward_state(m, s, tok, tgt, NULL, Lc, &loss);
+        sum += loss * (double)nc;
+    }
+    if (!rc) {
+        fprintf(out, "model\t%s\n", model);
+        fprintf(out, "parameters\t%lld\n", (long long)sk_model_numel(m));
+        fprintf(out, "samples\t%lld\n", (long long)n);
+        fprintf(out, "chunk\t%lld\n", (long long)C);
+        fprintf(out, "targets\t%lld\n", (long long)n);
+        sk_eval_print_loss(out, sum / (double)n, "sample");
+    }
+    sk_model_state_free(s);
+    sk_model_free(m);
+    sk_map_close(&map);
+    free(tok), free(tgt);
+    return rc;
+}
+

@@ -1,0 +1,35 @@
+/* sk_eval.h — next-token loss of a model on token files, as `ssmkit eval` reports it
+ * (models/README.md §Evaluation). Reports are tab-separated lines "key\tvalue" written to `out`.
+ */
+#ifndef SK_EVAL_H
+#define SK_EVAL_H
+
+#include <stdio.h>
+#include "kernels/sk_backend.h"
+#include "src/sk_error.h"
+
+/* The loss lines of a mean loss in nats per target: loss, bits_per_<unit>, perplexity. */
+void sk_eval_print_loss(FILE *out, double loss, const char *unit);
+
+/* n little-endian unsigned tokens of `width` bytes (1, 2 or 4) from raw into tok, each checked
+ * against the vocabulary; an error names the file `data` and the position pos0 + i. */
+int sk_eval_decode_tokens(const unsigned char *raw, int64_t n, int64_t width, int64_t vocab, const char *data, int64_t pos0,
+                          int32_t *tok) SK_RESULT_USED;
+
+/* An LM on the token file `data` cut into consecutive windows of len tokens (the batch; a tail
+ * shorter than len is left out with a warning), or, len = 0, the whole file as one sequence held
+ * at once. Position t predicts t + 1 of its window. dump_logits / dump_grads (or NULL): write the
+ * logits (batch, L, padded vocab) / the gradients of the mean loss as safetensors. */
+int sk_eval_windows(const char *model, const sk_backend *be, const char *data, int64_t width, int64_t len,
+                    const char *dump_logits, const char *dump_grads, FILE *out) SK_RESULT_USED;
+
+/* A model trained on sequences that start from a token bos (the audio U-Net: mu-law 128), on a
+ * file of 8-bit tokens (width must be 1): inputs [bos, x_0, ..., x_{n-2}], targets [x_0, ...,
+ * x_{n-1}], streamed in chunks of C tokens (0 = 16384 rounded down to a multiple of P, the model's
+ * length multiple) with the recurrent state carried; the last chunk is padded to a multiple of P
+ * with ignored targets (the model is causal, so padding after the end changes nothing before it).
+ * Loss = sum of -log p over the n targets / n. */
+int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_t P, const char *data, int64_t C,
+                    int64_t width, FILE *out) SK_RESULT_USED;
+
+#endif

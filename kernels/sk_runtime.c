@@ -8,7 +8,7 @@
 void openblas_set_num_threads(int n); /* OpenBLAS (declared here so that no cblas.h is needed) */
 #endif
 
-int sk_lm_threads(int n) {
+int sk_runtime_threads(int n) {
 #ifdef SSMKIT_HAVE_OPENMP
     if (n > 0) omp_set_num_threads(n);
     int got = omp_get_max_threads();
@@ -21,4 +21,4 @@ int sk_lm_threads(int n) {
     return got;
 }
 
-int sk_lm_backend(const char *device, const sk_backend **be) { return sk_backend_get(device ? device : "cpu", be); }
+int sk_runtime_backend(const char *device, const sk_backend **be) { return sk_backend_get(device ? device : "cpu", be); }

@@ -1,6 +1,6 @@
 /* sk_runtime.h — run-time settings of the kernels that every program sets the same way: the
  * kernel thread count (OpenMP and OpenBLAS) and the backend chosen by a device name. Defined in
- * sk_runtime.c. (The sk_lm_ prefix is the name the commands have always called them by.)
+ * sk_runtime.c.
  */
 #ifndef SK_RUNTIME_H
 #define SK_RUNTIME_H
@@ -13,9 +13,9 @@ extern "C" {
 
 /* Set the kernel thread count (OpenMP and OpenBLAS); n <= 0 keeps the default. Returns the
  * count in effect. */
-int sk_lm_threads(int n);
+int sk_runtime_threads(int n);
 /* "cpu"/"cuda" (NULL: "cpu") -> backend, with the error message of sk_backend_get. */
-int sk_lm_backend(const char *device, const sk_backend **be) SK_RESULT_USED;
+int sk_runtime_backend(const char *device, const sk_backend **be) SK_RESULT_USED;
 
 #ifdef __cplusplus
 }

@@ -114,7 +114,7 @@ int sk_bench_train(const sk_model_config *ac, const sk_backend *real, int64_t L,
                what, (long long)dmodel, (long long)nlayer, (double)sk_model_numel(m) / 1e6, (long long)L,
                (long long)b, threads, ntok / sec[0], ntok / sec[1], ntok / sec[2], 100 * split[0] / sec[1],
                100 * split[1] / sec[1], 100 * other / sec[1], split[0] / iters, split[1] / iters, other / iters,
-               sk_lm_peak_rss_mib());
+               sk_proc_peak_rss_mib());
     }
     sk_optimizer_free(opt);
     sk_model_free(m);
@@ -177,7 +177,7 @@ int sk_bench_generate(const sk_model_config *cfg, const sk_backend *be, int64_t 
             /* the window of the W steps ending at token i */
             double mean = 0;
             for (int j = 0; j < W; j++) mean += wall[j] / W;
-            double v[3] = {median(cpu, W), median(wall, W), sk_lm_rss_mib()};
+            double v[3] = {median(cpu, W), median(wall, W), sk_proc_rss_mib()};
             fprintf(out, "| | %lld | %.1f us | %.1f us | %.1f us | %.1f MiB |\n", (long long)i, v[0] * 1e6, v[1] * 1e6,
                    mean * 1e6, v[2]);
             for (int q = 0; q < 3; q++) {

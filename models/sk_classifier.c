@@ -10,12 +10,6 @@
 #include "src/sk_rng.h"
 #include "src/sk_safetensors.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 #define ARCH "mamba-classifier"
 
 struct sk_classifier {

@@ -14,12 +14,6 @@
 #include "models/sk_init.h"
 #include "src/sk_rng.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 static int sk_mamba_lm_state_make(const sk_mamba_lm *m, int64_t b, int alloc, sk_mamba_lm_state **out);
 static void sk_mamba_lm_release(sk_mamba_lm *m);
 

@@ -8,12 +8,6 @@
 #include "models/mamba_block_impl.h"
 #include "models/ssm_impl.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 /* ================================ the block ================================================ */
 
 /* Scan arguments shared by the forward and the backward of a block. */

@@ -18,12 +18,6 @@
 #include <string.h>
 #include "models/mamba_chunk_impl.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 struct sk_lm_chunker {
     const sk_lm_chunk_ops *ops;       /* the LM's passes */
     int64_t chunk, max_total, nslots; /* nslots = ceil(max_total / chunk) boundary states */

@@ -9,12 +9,6 @@
 #include "src/sk_json.h"
 #include "src/sk_safetensors.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 /* ---- saving ---- */
 
 /* Host copies of all parameters (or gradients) in table order, written as one safetensors file. */

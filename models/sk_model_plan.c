@@ -25,12 +25,6 @@ static int64_t own_rss(void) {
     return kb < 0 ? -1 : (int64_t)kb * 1024;
 }
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 /* The memory of the model for b x L with the chunk (0 = none), from a plan (nothing allocated). */
 static int plan_memory(const sk_model_config *cfg, const sk_backend *be, int64_t b, int64_t L, int64_t chunk,
                        sk_model_mem *mem, int64_t *numel) {

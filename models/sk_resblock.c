@@ -2,12 +2,6 @@
 #include "models/resblock_impl.h"
 #include "models/ssm_impl.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *out, const float *in, float *hn,
                         float *rstd, float *mo, const float *norm_w, sk_mamba_act *a, const sk_mamba_w *w, int64_t b,
                         int64_t L, const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr) {

@@ -4,12 +4,6 @@
  * Shapes: rows = b*L, d = d_model, H = sk_ssm_dim, N = d_state, NK = sk_ssm_nk. */
 #include "models/ssm_impl.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 /* Scan arguments of the S4D layer: delta = NULL with delta_bias = dt (per-channel step, no
  * softplus), A = -exp(A_log) (+ i A_imag), constant B = the ZOH-folded Bz, constant C. */
 static sk_scan_f32 s4d_scan(const sk_mamba_config *c, const sk_mamba_act *act, const float *u, const float *z,

@@ -12,12 +12,6 @@
 #include "src/sk_rng.h"
 #include "src/sk_safetensors.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 /* ================================================================================ optimizer */
 
 struct sk_optimizer {

@@ -20,12 +20,6 @@
 #include "src/sk_rng.h"
 #include "src/sk_safetensors.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        int rc_ = (x);                                                                             \
-        if (rc_) return rc_;                                                                       \
-    } while (0)
-
 /* ================================ config ==================================================== */
 
 int sk_unet_config_is_unet(const cJSON *o) {

@@ -24,8 +24,7 @@ extern "C" {
 #endif
 
 /* TRY(x): evaluate the status expression x and return it from the calling function unless it is
- * SK_OK. The one definition for the whole tree (a file that still repeats it must keep the same
- * tokens, which C allows). */
+ * SK_OK. The one definition for the whole tree. */
 #define TRY(x)                                                                                     \
     do {                                                                                           \
         int rc_ = (x);                                                                             \

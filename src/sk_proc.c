@@ -20,5 +20,5 @@ static double status_kib(const char *key) {
     fclose(f);
     return v;
 }
-double sk_lm_peak_rss_mib(void) { return status_kib("VmHWM:") / 1024.0; }
-double sk_lm_rss_mib(void) { return status_kib("VmRSS:") / 1024.0; }
+double sk_proc_peak_rss_mib(void) { return status_kib("VmHWM:") / 1024.0; }
+double sk_proc_rss_mib(void) { return status_kib("VmRSS:") / 1024.0; }

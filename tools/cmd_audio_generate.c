@@ -66,7 +66,7 @@ int audio_generate(int argc, char **argv) {
     if (fabs(exact - (double)len) > 1e-6)
         return sk_cli_usage(cmd, "--seconds %g is not a whole number of samples at %d Hz", seconds, RATE);
     if (batch > count) batch = count;
-    const int nth = sk_lm_threads((int)threads);
+    const int nth = sk_runtime_threads((int)threads);
     sk_clipgen *g = NULL;
     float *px = NULL;
     uint8_t *pq = NULL, *out = NULL;

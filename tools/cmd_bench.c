@@ -4,6 +4,7 @@
  * config and prints the machine and the command line.
  */
 #include <stdio.h>
+#include <cjson/cJSON.h>
 #include "models/sk_bench.h"
 #include "tools/sk_cli.h"
 #include "kernels/sk_runtime.h"
@@ -49,12 +50,12 @@ int cmd_bench(int argc, char **argv) {
         rc = sk_error(SK_EINVAL, "%s is a %s: bench measures its training (no --d-model/--n-layer/--generate; "
                       "generation speed: ssmkit audio generate prints its real-time factor)", what, sk_model_config_name(ac));
     if (!rc && (dmodel || nlayer)) rc = sk_model_config_resize(ac, dmodel, nlayer, what);
-    if (!rc) rc = sk_lm_backend(device, &be);
+    if (!rc) rc = sk_runtime_backend(device, &be);
     if (rc) {
         sk_model_config_free(ac);
         return sk_cli_fail(NULL);
     }
-    int nth = sk_lm_threads((int)threads);
+    int nth = sk_runtime_threads((int)threads);
     sk_bench_print_machine(stdout, argc, argv, nth);
     const char *name = preset ? preset : config ? config : "byte-lm-small";
     rc = gen ? sk_bench_generate(ac, be, gen, name, stdout)

@@ -219,9 +219,9 @@ int cmd_classify(int argc, char **argv) {
         return sk_cli_usage("classify", "%s records no training length: give --length", model);
     }
     wo.length = L, wo.stride = S ? S : L, wo.batch = B, wo.keep_windows = c.windows || c.bed;
-    sk_lm_threads((int)threads);
+    sk_runtime_threads((int)threads);
     const sk_backend *be;
-    if (sk_lm_backend(device, &be)) return sk_cli_fail(NULL);
+    if (sk_runtime_backend(device, &be)) return sk_cli_fail(NULL);
     if (sk_classifier_load(&c.clf, model, be, B, L, 0)) return sk_cli_fail(NULL);
     /* the tokenizer the model was trained with */
     const char *tj = sk_classifier_meta(c.clf, "tokenizer");

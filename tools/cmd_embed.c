@@ -167,9 +167,9 @@ int cmd_embed(int argc, char **argv) {
         return sk_cli_usage("embed", "--whole embeds whole records: not with --per window, --rc-average, --length or --stride");
     if (!whole && chunk) return sk_cli_usage("embed", "--chunk needs --whole");
     if (whole) L = chunk ? chunk : 16384, B = 1; /* the model runs b = 1 x chunk */
-    sk_lm_threads((int)threads);
+    sk_runtime_threads((int)threads);
     const sk_backend *be;
-    if (sk_lm_backend(device, &be)) return sk_cli_fail(NULL);
+    if (sk_runtime_backend(device, &be)) return sk_cli_fail(NULL);
     /* the model: a classifier's backbone, or an LM; the tokenizer from the metadata */
     sk_st *st = NULL;
     if (sk_st_open(model, &st)) return sk_cli_fail(NULL);

@@ -380,9 +380,9 @@ static int ft_train(ft *f, const ft_opts *o) {
 
 static int finetune(ft *f, const ft_opts *o) {
     f->L = o->L, f->B = o->B, f->quiet = o->quiet;
-    sk_lm_threads((int)o->threads);
+    sk_runtime_threads((int)o->threads);
     const sk_backend *be;
-    int rc = sk_lm_backend(o->device, &be);
+    int rc = sk_runtime_backend(o->device, &be);
     if (!rc) rc = ft_data(f, o);
     if (!rc) rc = ft_model(f, o, be);
     if (!rc) rc = ft_eval_meta(f, o);

@@ -41,12 +41,12 @@ int cmd_generate(int argc, char **argv) {
     if (!model) return sk_cli_usage("generate", "missing --model M");
     if (ntok < 0) return sk_cli_usage("generate", "missing --tokens N");
     if (!out) return sk_cli_usage("generate", "missing -o OUT");
-    sk_lm_threads((int)threads);
+    sk_runtime_threads((int)threads);
     const sk_generate_opts o = {prompt, (int32_t)bos, incl, chunk, {(float)temp, (int)topk, (float)topp}, (uint64_t)seed};
     const sk_backend *be;
     int64_t np = 0;
     double dt = 0;
-    if (sk_lm_backend(device, &be) || sk_generate_lm(model, be, ntok, out, &o, &np, &dt)) return sk_cli_fail(NULL);
+    if (sk_runtime_backend(device, &be) || sk_generate_lm(model, be, ntok, out, &o, &np, &dt)) return sk_cli_fail(NULL);
     sk_log_info("generated %lld tokens in %.2f s (%.0f tokens/s) after a %lld-token prompt", (long long)ntok, dt,
                 dt > 0 ? (double)ntok / dt : 0.0, (long long)np);
     return SK_EXIT_OK;

@@ -77,13 +77,13 @@ static int do_train(run *r, const train_args *a, int *interrupted) {
     char what[512] = "";
     int rc = sk_train_job_create(&r->job, rq);
     if (!rc) rc = sk_train_job_load_config(r->job, a->preset, a->config, "byte-lm-small", &r->cfg, what, sizeof what);
-    if (!rc) rc = sk_train_job_resolve(r->job, sk_lm_threads);
+    if (!rc) rc = sk_train_job_resolve(r->job, sk_runtime_threads);
     if (rc) return rc;
     sk_train_job *j = r->job;
     const sk_model_config *cfg = r->cfg;
     const int64_t L = (int64_t)sk_train_job_num(j, "length"), b = (int64_t)sk_train_job_num(j, "batch");
     const sk_backend *be = NULL;
-    if ((rc = sk_lm_backend(sk_train_job_str(j, "device"), &be))) return rc;
+    if ((rc = sk_runtime_backend(sk_train_job_str(j, "device"), &be))) return rc;
     const int64_t unit = sk_model_config_length_multiple(cfg);
     if (L % unit)
         return sk_error(SK_EINVAL, "--length %lld is not a multiple of the U-Net's pool product %lld (%s)", (long long)L,

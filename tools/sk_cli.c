@@ -24,14 +24,17 @@ int sk_cli_fail(const char *fallback) {
     return SK_EXIT_ERR;
 }
 
-int sk_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd) {
+/* getopt_long with ssmkit's conventions: resets getopt state on the first call for argv, reports
+ * unknown options and missing arguments as usage errors. Returns the option character, -1 at the
+ * end of options, or '?' after printing the usage error. */
+static int sk_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd) {
     static char **last_argv = NULL;
     if (argv != last_argv) {
         last_argv = argv;
         optind = 0;   /* glibc: full re-initialisation */
     }
     opterr = 0;
-    char so[128];
+    char so[256]; /* the caller's table is at most 192 characters */
     snprintf(so, sizeof so, ":%s", shortopts);   /* leading ':' = report missing arguments as ':' */
     int c = getopt_long(argc, argv, so, longopts, NULL);
     if (c == -1) {

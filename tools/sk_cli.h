@@ -127,12 +127,6 @@ int sk_cli_usage(const char *cmd, const char *fmt, ...) SK_PRINTF(2, 3);
 /* Print "ssmkit: error: <sk_errmsg()>" (or `fallback` if empty); returns SK_EXIT_ERR. */
 int sk_cli_fail(const char *fallback);
 
-/* getopt_long with ssmkit's conventions, for a command that builds its own getopt tables:
- * resets getopt state on the first call for argv, reports unknown options and missing arguments
- * as usage errors. Returns the option character, -1 at the end of options, or '?' after printing
- * the usage error (the caller then returns SK_EXIT_USAGE). */
-int sk_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *cmd);
-
 /* Parse numbers from option values; on error print a usage error and return -1. */
 int sk_cli_int(const char *cmd, const char *opt, const char *s, int64_t lo, int64_t hi, int64_t *out);
 int sk_cli_num(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);

@@ -11,7 +11,9 @@
 #   citation  a citation of a document outside the repository: ../shared, a papers/ file or a PDF,
 #             a DESIGN.md behind a folder (the repository's own is the top-level DESIGN.md), a
 #             FILE.md that is not in the repository (relative to the citing file or to ROOT), or
-#             "FILE.md §Section" where FILE.md has no heading that starts the same way
+#             "FILE.md §Section" where FILE.md has no heading that starts the same way, or a
+#             source/script path under a project folder (models/sk_x.h, tools/x.sh) that no
+#             longer exists
 #   issue     an "issue N" reference in code, CMake, scripts or docs: say what it means instead
 #   modelkind a branch on the model kind in tools/ (a `unet` identifier in an if/switch/while/?:,
 #             ->unet, .unet, is_unet, or a string compare against an arch name): tools/ calls the
@@ -117,6 +119,24 @@ trap 'rm -f "$out"' EXIT
     }
     if (line ~ /(^|[^A-Za-z])[Ii]ssues?[ \t]*#?[0-9]/ || line ~ /\([Ii]ssue:/)
       printf "%s:%d: issue: an issue number says nothing in the repository; say what it means: %s\n", FILENAME, FNR, line
+  }' - "${text[@]}" >>"$out"
+
+# ---- citation of a repository file that is not there (a moved or deleted source file) ----
+# A path under one of the project's folders (src/ kernels/ models/ audio/ genomics/ tools/ tests/)
+# with a source or script ending must name a file of the repository; NAME-style placeholders
+# (an upper-case word) are left alone.
+[ ${#text[@]} -gt 0 ] && printf '%s\n' "${files[@]}" "$self" | awk '
+  FILENAME == "-" { have[$0] = 1; next }
+  {
+    rest = $0
+    while (match(rest, /(src|kernels|models|audio|genomics|tools|tests)\/[A-Za-z0-9_.\/-]+\.(h|c|cu|cuh|inc|def|cpp|sh|py)([^A-Za-z0-9_]|$)/)) {
+      ref = substr(rest, RSTART, RLENGTH); rest = substr(rest, RSTART + RLENGTH)
+      sub(/[^A-Za-z0-9_]$/, "", ref)
+      pre = substr($0, 1, index($0, ref) - 1)
+      if (pre ~ /[A-Za-z0-9_.\/-]$/) continue                   # inside a longer path
+      if (ref ~ /[A-Z][A-Z]+/ || (ref in have)) continue
+      printf "%s:%d: citation: %s is not in the repository: %s\n", FILENAME, FNR, ref, $0
+    }
   }' - "${text[@]}" >>"$out"
 
 # ---- modelkind: branches on the model kind in tools/ ------------------------------------------------

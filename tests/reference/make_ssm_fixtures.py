@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_ssm_fixtures.py — PyTorch reference for the SSM layer family (models/sk_ssm.h), ctest label `ref`.
+"""make_ssm_fixtures.py — PyTorch reference for the SSM layer family (models/README.md §Block kinds), ctest label `ref`.
 
 Run with the system python and Debian's python3-torch:
     /usr/bin/python3 tests/reference/make_ssm_fixtures.py tests/models/fixtures/ssm_ref

@@ -43,7 +43,7 @@ def set_level(H, Lk):
 
 
 def block_params(p, pre, H, kind):
-    """Parameters of one block (the names of sk_ssm.h), drawn as make_ssm_fixtures does."""
+    """Parameters of one block (the names of models/README.md §Checkpoint names), drawn as make_ssm_fixtures does."""
     set_level(H, 1)
     ms.NL = 1
     q = ms.make_params(*kind)

@@ -269,6 +269,7 @@ static void test_shard(void) {
     sk_data_close(vd);
     sk_data_close(td);
     sk_mamba_lm_free(r1);
+    sk_model_disown(tm);
     sk_mamba_lm_free(m);
 }
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include "kernels/sk_backend.h"
-#include "models/sk_mamba_config.h"
+#include "models/sk_block_config.h"
 #include "models/sk_param.h"
 #include "src/sk_arena.h"
 
@@ -65,19 +65,19 @@ typedef struct sk_mamba_scratch { /* backward temporaries shared by all blocks; 
 /* out (b, L, d) = Mamba(in (b, L, d)). reset: (b, L) backend bytes or NULL. st: NULL (zero state,
  * nothing kept) or the state to start from, updated to the state after the last position
  * (chunked calls with state carry equal one call). */
-int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
+int sk_mamba_block_forward(const sk_backend *be, const sk_block_config *c, float *out, sk_mamba_act *act,
                            const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                            sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
 /* din (b, L, d) (=) and dw (+=) from dout (b, L, d), after sk_mamba_block_forward with the same
  * in/act. dst_out: gradient w.r.t. the final state (NULL = 0); dst_in: receives the gradient
  * w.r.t. the initial state (NULL = not needed; only meaningful if the forward had a state). */
-int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+int sk_mamba_block_backward(const sk_backend *be, const sk_block_config *c, float *din, sk_mamba_w *dw,
                             const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act,
                             int64_t b, int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out,
                             sk_mamba_state *dst_in, sk_mamba_scratch *scr) SK_RESULT_USED;
 /* One token for b sequences: out (b, d) from in (b, d), st updated (act: any activation set with
  * room for b x 1). */
-int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba_state *st, float *out,
+int sk_mamba_block_step(const sk_backend *be, const sk_block_config *c, sk_mamba_state *st, float *out,
                         const float *in, const sk_mamba_w *w, int64_t b, sk_mamba_act *act,
                         sk_mamba_scratch *scr) SK_RESULT_USED;
 
@@ -85,13 +85,13 @@ int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba
 /* The parameters of one residual layer of kind c under prefix (e.g. "backbone.layers.3."):
  * norm.weight, then the mixer's (models/README.md §Checkpoint names lists them per kind); at
  * most 15. */
-void sk_mamba_block_params(sk_ptable *t, const sk_mamba_config *c, const char *prefix, float **norm_w, float **gnorm_w,
+void sk_mamba_block_params(sk_ptable *t, const sk_block_config *c, const char *prefix, float **norm_w, float **gnorm_w,
                            sk_mamba_w *w, sk_mamba_w *g);
 /* Register in aa the activation slots one block of kind c needs for max_b x max_L (not the norm
  * outputs, which the caller keeps), and the backward scratch (scan work always; the d* buffers
  * when grads). */
-int sk_mamba_act_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_act *a, int64_t max_b, int64_t max_L) SK_RESULT_USED;
-int sk_mamba_scratch_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_scratch *s, const sk_backend *be,
+int sk_mamba_act_plan(sk_arena *aa, const sk_block_config *c, sk_mamba_act *a, int64_t max_b, int64_t max_L) SK_RESULT_USED;
+int sk_mamba_scratch_plan(sk_arena *aa, const sk_block_config *c, sk_mamba_scratch *s, const sk_backend *be,
                           int64_t max_b, int64_t max_L, int grads) SK_RESULT_USED;
 
 #endif

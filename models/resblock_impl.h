@@ -14,10 +14,10 @@
 
 #include "models/mamba_block_impl.h"
 
-int sk_resblock_forward(const sk_backend *be, const sk_mamba_config *c, float *out, const float *in, float *hn,
+int sk_resblock_forward(const sk_backend *be, const sk_block_config *c, float *out, const float *in, float *hn,
                         float *rstd, float *mo, const float *norm_w, sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
                         int64_t L, const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
-int sk_resblock_backward(const sk_backend *be, const sk_mamba_config *c, float *dr, float *dhn, float *gnorm_w,
+int sk_resblock_backward(const sk_backend *be, const sk_block_config *c, float *dr, float *dhn, float *gnorm_w,
                          sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
                          const sk_mamba_act *act, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                          const sk_mamba_state *dst_out, sk_mamba_state *dst_in, sk_mamba_scratch *scr) SK_RESULT_USED;

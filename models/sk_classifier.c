@@ -60,7 +60,7 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
         sk_mamba_lm_free(lm);
         return sk_error(SK_ENOMEM, "classifier: out of memory");
     }
-    c->lm = lm, c->be = sk_mamba_lm_backend(lm), c->K = K, c->d = sk_mamba_lm_config(lm)->d_model;
+    c->lm = lm, c->be = sk_mamba_lm_backend(lm), c->K = K, c->d = sk_mamba_lm_config(lm)->blk.d_model;
     c->max_b = max_b, c->max_L = max_L, c->flags = flags;
     int nlm = sk_mamba_lm_nparams(lm);
     c->classes = calloc((size_t)K, sizeof(char *));

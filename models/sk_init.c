@@ -8,7 +8,7 @@ static void fill_uniform(sk_rng *r, float *h, int64_t n, double bound) {
     for (int64_t i = 0; i < n; i++) h[i] = (float)((2 * sk_rng_uniform(r) - 1) * bound);
 }
 
-int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) {
+int sk_block_param_init(const sk_block_config *c, int64_t n_layer, const char *name, float *h, int64_t n, sk_rng *r) {
     const double W = (double)c->d_conv, Di = (double)c->d_inner, d = (double)c->d_model, R = (double)c->dt_rank;
     int rc = SK_OK;
 #define ENDS(s) (strlen(name) >= strlen(s) && !strcmp(name + strlen(name) - strlen(s), s))
@@ -49,7 +49,7 @@ int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, in
         fill_uniform(r, h, n, 1 / sqrt(2 * d)); /* fan_in = 2d */
     } else if (ENDS("out_proj.weight")) {
         /* rescale_prenorm_residual: U(+-1/sqrt(fan_in)) / sqrt(n_layer) (n_residuals_per_layer = 1) */
-        fill_uniform(r, h, n, 1 / sqrt(Di) / sqrt((double)c->n_layer));
+        fill_uniform(r, h, n, 1 / sqrt(Di) / sqrt((double)n_layer));
     } else if (ENDS("lm_head.weight")) {
         fill_uniform(r, h, n, 1 / sqrt(d));
     } else {

@@ -5,7 +5,7 @@
 #define SK_INIT_H
 
 #include <stdint.h>
-#include "models/sk_mamba_config.h"
+#include "models/sk_block_config.h"
 #include "src/sk_rng.h"
 
 #ifdef __cplusplus
@@ -13,8 +13,10 @@ extern "C" {
 #endif
 
 /* The initialization rule of one parameter by its name's suffix: fills h (n) drawing from r;
- * c->n_layer scales out_proj. SK_EINVAL for an unknown name. */
-int sk_mamba_param_init(const sk_mamba_config *c, const char *name, float *h, int64_t n, sk_rng *r) SK_RESULT_USED;
+ * n_layer (the number of residual blocks of the whole model) scales out_proj. SK_EINVAL for an
+ * unknown name. */
+int sk_block_param_init(const sk_block_config *c, int64_t n_layer, const char *name, float *h, int64_t n,
+                        sk_rng *r) SK_RESULT_USED;
 
 #ifdef __cplusplus
 }

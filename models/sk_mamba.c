@@ -22,15 +22,16 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     *out = NULL;
     if (max_batch < 1 || max_len < 1) return sk_error(SK_EINVAL, "mamba: batch and length must be >= 1");
     TRY(sk_backend_require_groups(be, SK_OPS_MODEL));
-    if (sk_ssm_is_s4d(cin)) TRY(sk_backend_require_groups(be, SK_OPS_S4D));
-    if (cin->block == SK_BLOCK_S4_MLP) TRY(sk_backend_require_groups(be, SK_OPS_S4MLP));
+    if (sk_ssm_is_s4d(&cin->blk)) TRY(sk_backend_require_groups(be, SK_OPS_S4D));
+    if (cin->blk.block == SK_BLOCK_S4_MLP) TRY(sk_backend_require_groups(be, SK_OPS_S4MLP));
     sk_mamba_lm *m = calloc(1, sizeof *m);
     if (!m) return sk_error(SK_ENOMEM, "mamba: out of memory");
     m->cfg = *cin;
     const sk_mamba_config *c = &m->cfg;
+    const sk_block_config *bc = &c->blk;
     m->be = be, m->max_b = max_batch, m->max_L = max_len, m->flags = flags;
-    const int64_t d = c->d_model, V = c->vocab_padded;
-    const int s4mlp = c->block == SK_BLOCK_S4_MLP;
+    const int64_t d = bc->d_model, V = c->vocab_padded;
+    const int s4mlp = bc->block == SK_BLOCK_S4_MLP;
     const int64_t nl = c->n_layer, rows = max_batch * max_len;
     const int maxp = 16 * (int)nl + 3; /* parameters per layer: at most 15 (S4+MLP), see below */
     m->params = calloc((size_t)maxp, sizeof *m->params);
@@ -51,7 +52,7 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     sk_ptable_add(&pt, "backbone.embedding.weight", 2, V, d, 0, 0, &m->emb, &m->gemb);
     for (int64_t l = 0; l < nl; l++) {
         snprintf(nm, sizeof nm, "backbone.layers.%lld.", (long long)l);
-        sk_mamba_block_params(&pt, c, nm, &m->norm_w[l], &m->gnorm_w[l], &m->w[l], &m->gw[l]);
+        sk_mamba_block_params(&pt, bc, nm, &m->norm_w[l], &m->gnorm_w[l], &m->w[l], &m->gw[l]);
     }
     sk_ptable_add(&pt, "backbone.norm_f.weight", 1, d, 0, 0, 1, &m->norm_f, &m->gnorm_f);
     if (!c->tie_embeddings) sk_ptable_add(&pt, "lm_head.weight", 2, V, d, 0, 0, &m->head, &m->ghead);
@@ -73,7 +74,7 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     for (int64_t l = 0; l < nl; l++) {
         A("norm_out", rows * d, &m->hn[l]);
         A("norm_rstd", rows, &m->rstd[l]);
-        if (!rc) rc = sk_mamba_act_plan(&m->aa, c, &m->act[l], max_batch, max_len);
+        if (!rc) rc = sk_mamba_act_plan(&m->aa, bc, &m->act[l], max_batch, max_len);
         if (l == 0) m->act_block = sk_arena_bytes(&m->aa) - act0;
     }
     if (s4mlp) A("ones", rows, &m->ones);
@@ -91,7 +92,7 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
         A("d_residual", rows * d, &m->dr);
         A("d_norm_out", rows * d, &m->dhn);
     }
-    if (!rc) rc = sk_mamba_scratch_plan(&m->aa, c, &m->scr, be, max_batch, max_len, flags & SK_MODEL_GRADS);
+    if (!rc) rc = sk_mamba_scratch_plan(&m->aa, bc, &m->scr, be, max_batch, max_len, flags & SK_MODEL_GRADS);
 #undef A
     const int alloc = !(flags & SK_MODEL_PLAN); /* a plan only sizes the arenas */
     if (!rc && alloc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
@@ -176,7 +177,7 @@ int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
         const sk_param *p = &m->params[i];
         sk_rng r;
         sk_rng_seed(&r, seed, (uint64_t)i);
-        rc = sk_mamba_param_init(c, p->name, h, p->numel, &r);
+        rc = sk_block_param_init(&c->blk, c->n_layer, p->name, h, p->numel, &r);
         if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
     }
     free(h);
@@ -191,7 +192,7 @@ static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, i
                                  sk_mamba_lm_state *st) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
-    const int64_t d = c->d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
+    const int64_t d = c->blk.d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
     m->fwd_ok = 0, m->have_dlogits = 0, m->fwd_chunked = 0;
     m->have_losses = 0;
     if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MODEL_PLAN) cannot run");
@@ -210,10 +211,10 @@ static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, i
     /* r_0 = embedding(tokens) */
     TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok, m->emb, rows, V, d));
     for (int64_t l = 0; l < nl; l++) /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
-        TRY(sk_resblock_forward(be, c, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l], &m->act[l],
+        TRY(sk_resblock_forward(be, &c->blk, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l], &m->act[l],
                                 &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
     /* hf = RMSNorm_f(r_n)   (rows, d) */
-    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->res[nl], m->norm_f, rows, d, (float)c->norm_epsilon));
+    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->res[nl], m->norm_f, rows, d, (float)c->blk.norm_epsilon));
     m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL;
     return SK_OK;
 }
@@ -222,7 +223,7 @@ static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, i
  * with gradients, dlogits = (softmax - onehot) / count is kept for the backward. */
 static int sk_mamba_lm_head_forward(sk_mamba_lm *m, const int32_t *targets, int64_t rows, int64_t count, double *loss) {
     const sk_backend *be = m->be;
-    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded;
+    const int64_t d = m->cfg.blk.d_model, V = m->cfg.vocab_padded;
     TRY(be->gemm(0, 1, rows, V, d, 1, m->hf, d, m->head, d, 0, m->logits, V));
     m->have_dlogits = 0;
     if (targets) {
@@ -237,7 +238,7 @@ static int sk_mamba_lm_head_forward(sk_mamba_lm *m, const int32_t *targets, int6
 /* head: d head += dlogits^T hf;  dhf = dlogits @ head   (rows = b * L of the last backbone forward) */
 static int sk_mamba_lm_head_backward(sk_mamba_lm *m) {
     const sk_backend *be = m->be;
-    const int64_t d = m->cfg.d_model, V = m->cfg.vocab_padded, rows = m->b * m->L;
+    const int64_t d = m->cfg.blk.d_model, V = m->cfg.vocab_padded, rows = m->b * m->L;
     TRY(be->gemm(1, 0, V, d, rows, 1, m->dlogits, V, m->hf, d, 1, m->ghead, d));
     return be->gemm(0, 0, rows, d, V, 1, m->dlogits, V, m->head, d, 0, m->dhf, d);
 }
@@ -263,13 +264,13 @@ const float *sk_mamba_lm_position_losses(const sk_mamba_lm *m) {
 static int sk_mamba_lm_backbone_backward(sk_mamba_lm *m, const sk_mamba_lm_state *dst_out, sk_mamba_lm_state *dst_in) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
-    const int64_t d = c->d_model, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
+    const int64_t d = c->blk.d_model, b = m->b, L = m->L, rows = b * L, nl = c->n_layer;
     const uint8_t *rs = m->fwd_reset ? (const uint8_t *)m->reset : NULL;
     /* dr = dL/dr_n from the final norm */
     TRY(be->memzero(m->dr, (size_t)(rows * d) * sizeof(float)));
     TRY(be->rmsnorm_bwd(m->dr, m->gnorm_f, m->dhf, m->res[nl], m->norm_f, m->rstdf, rows, d));
     for (int64_t l = nl - 1; l >= 0; l--) /* dr_l = dr_{l+1} + RMSNorm_l^T(Mamba_l^T(dr_{l+1})), in place */
-        TRY(sk_resblock_backward(be, c, m->dr, m->dhn, m->gnorm_w[l], &m->gw[l], m->res[l], m->hn[l], m->rstd[l],
+        TRY(sk_resblock_backward(be, &c->blk, m->dr, m->dhn, m->gnorm_w[l], &m->gw[l], m->res[l], m->hn[l], m->rstd[l],
                                  m->norm_w[l], &m->act[l], &m->w[l], b, L, rs, dst_out ? &dst_out->layer[l] : NULL,
                                  dst_in ? &dst_in->layer[l] : NULL, &m->scr));
     TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, c->vocab_padded, d));
@@ -297,16 +298,17 @@ int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out)
 static int sk_mamba_lm_state_make(const sk_mamba_lm *m, int64_t b, int alloc, sk_mamba_lm_state **out) {
     *out = NULL;
     if (b < 1 || b > m->max_b) return sk_error(SK_EINVAL, "mamba state: batch %lld outside [1, %lld]", (long long)b, (long long)m->max_b);
-    const sk_mamba_config *c = &m->cfg;
+    const sk_block_config *c = &m->cfg.blk;
+    const int64_t nl = m->cfg.n_layer;
     sk_mamba_lm_state *st = calloc(1, sizeof *st);
-    if (!st || !(st->layer = calloc((size_t)c->n_layer, sizeof *st->layer))) {
+    if (!st || !(st->layer = calloc((size_t)nl, sizeof *st->layer))) {
         free(st);
         return sk_error(SK_ENOMEM, "mamba state: out of memory");
     }
     st->be = m->be, st->b = b;
     sk_arena_init(&st->arena, "state", sizeof(float));
     int rc = 0;
-    for (int64_t l = 0; l < c->n_layer && !rc; l++) {
+    for (int64_t l = 0; l < nl && !rc; l++) {
         if (c->block != SK_BLOCK_S4_MLP)
             rc = sk_arena_add(&st->arena, "conv_state", b * (c->d_conv - 1) * c->d_inner, (void **)&st->layer[l].conv);
         if (!rc) rc = sk_arena_add(&st->arena, "ssm_state", b * sk_ssm_dim(c) * sk_ssm_nk(c), (void **)&st->layer[l].ssm);

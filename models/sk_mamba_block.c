@@ -11,7 +11,7 @@
 /* ================================ the block ================================================ */
 
 /* Scan arguments shared by the forward and the backward of a block. */
-static sk_scan_f32 block_scan(const sk_mamba_config *c, const sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
+static sk_scan_f32 block_scan(const sk_block_config *c, const sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
                               int64_t L, const uint8_t *reset, sk_mamba_scratch *scr) {
     /* complex S6: B and C are N (re, im) pairs each, A = -exp(A_log) + i A_imag (models/README.md §Block kinds) */
     const int64_t Di = c->d_inner, N = c->d_state, NK = sk_ssm_nk(c), R = c->dt_rank, Dx = R + 2 * NK;
@@ -28,7 +28,7 @@ static sk_scan_f32 block_scan(const sk_mamba_config *c, const sk_mamba_act *act,
     return p;
 }
 
-int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
+int sk_mamba_block_forward(const sk_backend *be, const sk_block_config *c, float *out, sk_mamba_act *act,
                            const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                            sk_mamba_state *st, sk_mamba_scratch *scr) {
     const int64_t d = c->d_model, Di = c->d_inner, NK = sk_ssm_nk(c), R = c->dt_rank, W = c->d_conv, Dx = R + 2 * NK;
@@ -66,7 +66,7 @@ int sk_mamba_block_forward(const sk_backend *be, const sk_mamba_config *c, float
 
 /* Backward of the selective SSM part of a Mamba block (steps 5-3: scan, dt_proj, x_proj):
  * from scr->dy, writes scr->dxc (=), dz into scr->dxz[:, Di:], adds the parameter gradients. */
-static int s6_backward(const sk_backend *be, const sk_mamba_config *c, sk_mamba_w *dw, const sk_mamba_w *w,
+static int s6_backward(const sk_backend *be, const sk_block_config *c, sk_mamba_w *dw, const sk_mamba_w *w,
                        const sk_mamba_act *act, int64_t b, int64_t L, const uint8_t *reset,
                        const sk_mamba_state *dst_out, sk_mamba_state *dst_in, sk_mamba_scratch *scr) {
     const int64_t Di = c->d_inner, NK = sk_ssm_nk(c), R = c->dt_rank, Dx = R + 2 * NK, rows = b * L;
@@ -86,7 +86,7 @@ static int s6_backward(const sk_backend *be, const sk_mamba_config *c, sk_mamba_
     return SK_OK;
 }
 
-int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+int sk_mamba_block_backward(const sk_backend *be, const sk_block_config *c, float *din, sk_mamba_w *dw,
                             const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act,
                             int64_t b, int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out,
                             sk_mamba_state *dst_in, sk_mamba_scratch *scr) {
@@ -114,7 +114,7 @@ int sk_mamba_block_backward(const sk_backend *be, const sk_mamba_config *c, floa
     return SK_OK;
 }
 
-int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba_state *st, float *out,
+int sk_mamba_block_step(const sk_backend *be, const sk_block_config *c, sk_mamba_state *st, float *out,
                         const float *in, const sk_mamba_w *w, int64_t b, sk_mamba_act *act, sk_mamba_scratch *scr) {
     /* One position: the forward with L = 1 and the state carried in place (the conv and scan
      * kernels allow state_out == state_in, hT == h0). */
@@ -123,7 +123,7 @@ int sk_mamba_block_step(const sk_backend *be, const sk_mamba_config *c, sk_mamba
 
 /* ================================ activation plans ======================================== */
 
-int sk_mamba_act_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_act *a, int64_t max_b, int64_t max_L) {
+int sk_mamba_act_plan(sk_arena *aa, const sk_block_config *c, sk_mamba_act *a, int64_t max_b, int64_t max_L) {
     const int64_t d = c->d_model, Di = c->d_inner, W = c->d_conv, R = c->dt_rank, rows = max_b * max_L;
     const int64_t H = sk_ssm_dim(c), NK = sk_ssm_nk(c), Dx = R + 2 * NK;
     const int64_t nch = (max_L + SK_SCAN_CHUNK_DEFAULT - 1) / SK_SCAN_CHUNK_DEFAULT;
@@ -158,7 +158,7 @@ int sk_mamba_act_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_act *a, i
     return rc;
 }
 
-int sk_mamba_scratch_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_scratch *s, const sk_backend *be,
+int sk_mamba_scratch_plan(sk_arena *aa, const sk_block_config *c, sk_mamba_scratch *s, const sk_backend *be,
                           int64_t max_b, int64_t max_L, int grads) {
     const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, rows = max_b * max_L;
     const int64_t H = sk_ssm_dim(c), NK = sk_ssm_nk(c), Dx = R + 2 * NK;
@@ -190,7 +190,7 @@ int sk_mamba_scratch_plan(sk_arena *aa, const sk_mamba_config *c, sk_mamba_scrat
 }
 
 
-void sk_mamba_block_params(sk_ptable *t, const sk_mamba_config *c, const char *prefix, float **norm_w, float **gnorm_w,
+void sk_mamba_block_params(sk_ptable *t, const sk_block_config *c, const char *prefix, float **norm_w, float **gnorm_w,
                            sk_mamba_w *w, sk_mamba_w *g) {
     const int64_t d = c->d_model, Di = c->d_inner, N = c->d_state, R = c->dt_rank, W = c->d_conv;
     const int cplx = sk_ssm_complex(c), s4d = sk_ssm_is_s4d(c), s4mlp = c->block == SK_BLOCK_S4_MLP;

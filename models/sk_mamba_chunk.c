@@ -87,10 +87,10 @@ void sk_lm_chunker_memory(const sk_mamba_lm *m, sk_model_mem *o) {
 /* Copy the first b sequences' states between two state objects (layouts may be for different
  * batch sizes). */
 static int state_copy(const sk_mamba_lm *m, sk_mamba_lm_state *dst, const sk_mamba_lm_state *src, int64_t b) {
-    const sk_mamba_config *c = &m->cfg;
+    const sk_block_config *c = &m->cfg.blk;
     const size_t conv = (size_t)(b * (c->d_conv - 1) * c->d_inner) * sizeof(float);
     const size_t ssm = (size_t)(b * sk_ssm_dim(c) * sk_ssm_nk(c)) * sizeof(float);
-    for (int64_t l = 0; l < c->n_layer; l++) {
+    for (int64_t l = 0; l < m->cfg.n_layer; l++) {
         if (src->layer[l].conv) TRY(m->be->copy(dst->layer[l].conv, src->layer[l].conv, conv));
         TRY(m->be->copy(dst->layer[l].ssm, src->layer[l].ssm, ssm));
     }

@@ -1,5 +1,6 @@
-/* sk_mamba_config.c — Mamba LM / block configuration: ssmkit JSON, mamba_ssm config.json and
- * Hugging Face MambaConfig field names (models/README.md §Configs). See sk_mamba_config.h. */
+/* sk_mamba_config.c — the Mamba LM configuration (a block config plus the LM fields): ssmkit
+ * JSON, mamba_ssm config.json and Hugging Face MambaConfig field names (models/README.md
+ * §Configs). See sk_mamba_config.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,21 +10,13 @@
 
 void sk_mamba_config_defaults(sk_mamba_config *c) {
     memset(c, 0, sizeof *c);
+    sk_block_config_defaults(&c->blk);
     c->pad_vocab_size_multiple = 8;
-    c->d_state = 16;
-    c->d_conv = 4;
-    c->expand = 2;
-    c->dt_rank_auto = 1;
-    c->dt_min = 1e-3;
-    c->dt_max = 0.1;
-    c->dt_init_floor = 1e-4;
-    c->dt_scale = 1.0;
-    c->norm_epsilon = 1e-5;
     c->tie_embeddings = 1;
 }
 
 /* dt_rank: "auto" or a positive integer */
-static int get_dt_rank(const cJSON *o, const char *key, const char *what, sk_mamba_config *c) {
+static int get_dt_rank(const cJSON *o, const char *key, const char *what, sk_block_config *c) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v) return SK_OK;
     if (cJSON_IsString(v)) {
@@ -49,10 +42,6 @@ static int check_keys(const cJSON *o, const char *what, const char *const *known
     return SK_OK;
 }
 
-/* names of SK_SSM_* and SK_BLOCK_* in configs (index = value) */
-static const char *const ssm_names[] = {"s6", "s6-complex", "s4d-real", "s4d-lin", NULL};
-static const char *const block_names[] = {"mamba", "s4-mlp", NULL};
-
 static int get_enum(const cJSON *o, const char *key, const char *what, const char *const *names, int *out) {
     const char *v = NULL;
     int rc = sk_json_str(o, key, what, &v);
@@ -77,22 +66,22 @@ int sk_mamba_config_from_json(const cJSON *o, const char *what, sk_mamba_config 
     if (!rc) rc = sk_json_str(o, "arch", what, &arch);
     if (!rc && arch && strcmp(arch, "mamba-lm"))
         return sk_error(SK_EUNSUP, "%s: arch \"%s\" is not a Mamba LM (expected \"mamba-lm\")", what, arch);
-    if (!rc) rc = sk_json_int(o, "d_model", what, &c->d_model);
+    if (!rc) rc = sk_json_int(o, "d_model", what, &c->blk.d_model);
     if (!rc) rc = sk_json_int(o, "n_layer", what, &c->n_layer);
     if (!rc) rc = sk_json_int(o, "vocab_size", what, &c->vocab_size);
     if (!rc) rc = sk_json_int(o, "pad_vocab_size_multiple", what, &c->pad_vocab_size_multiple);
-    if (!rc) rc = sk_json_int(o, "d_state", what, &c->d_state);
-    if (!rc) rc = sk_json_int(o, "d_conv", what, &c->d_conv);
-    if (!rc) rc = sk_json_num(o, "expand", what, &c->expand);
-    if (!rc) rc = get_dt_rank(o, "dt_rank", what, c);
-    if (!rc) rc = sk_json_num(o, "dt_min", what, &c->dt_min);
-    if (!rc) rc = sk_json_num(o, "dt_max", what, &c->dt_max);
-    if (!rc) rc = sk_json_num(o, "dt_init_floor", what, &c->dt_init_floor);
-    if (!rc) rc = sk_json_num(o, "dt_scale", what, &c->dt_scale);
-    if (!rc) rc = sk_json_num(o, "norm_epsilon", what, &c->norm_epsilon);
+    if (!rc) rc = sk_json_int(o, "d_state", what, &c->blk.d_state);
+    if (!rc) rc = sk_json_int(o, "d_conv", what, &c->blk.d_conv);
+    if (!rc) rc = sk_json_num(o, "expand", what, &c->blk.expand);
+    if (!rc) rc = get_dt_rank(o, "dt_rank", what, &c->blk);
+    if (!rc) rc = sk_json_num(o, "dt_min", what, &c->blk.dt_min);
+    if (!rc) rc = sk_json_num(o, "dt_max", what, &c->blk.dt_max);
+    if (!rc) rc = sk_json_num(o, "dt_init_floor", what, &c->blk.dt_init_floor);
+    if (!rc) rc = sk_json_num(o, "dt_scale", what, &c->blk.dt_scale);
+    if (!rc) rc = sk_json_num(o, "norm_epsilon", what, &c->blk.norm_epsilon);
     if (!rc) rc = sk_json_bool(o, "tie_embeddings", what, &c->tie_embeddings);
-    if (!rc) rc = get_enum(o, "ssm", what, ssm_names, &c->ssm);
-    if (!rc) rc = get_enum(o, "block", what, block_names, &c->block);
+    if (!rc) rc = get_enum(o, "ssm", what, sk_ssm_names, &c->blk.ssm);
+    if (!rc) rc = get_enum(o, "block", what, sk_block_names, &c->blk.block);
     if (!rc) rc = sk_mamba_config_finish(c, what);
     return rc;
 }
@@ -109,7 +98,7 @@ int sk_mamba_config_from_mamba_ssm(const cJSON *o, const char *what, sk_mamba_co
     sk_mamba_config_defaults(c);
     if (!cJSON_IsObject(o)) return sk_error(SK_EINVAL, "%s: config is not a JSON object", what);
     int64_t d_inter = 0;
-    int rc = sk_json_int(o, "d_model", what, &c->d_model);
+    int rc = sk_json_int(o, "d_model", what, &c->blk.d_model);
     if (!rc) rc = sk_json_int(o, "n_layer", what, &c->n_layer);
     if (!rc) rc = sk_json_int(o, "vocab_size", what, &c->vocab_size);
     if (!rc) rc = sk_json_int(o, "pad_vocab_size_multiple", what, &c->pad_vocab_size_multiple);
@@ -127,14 +116,14 @@ int sk_mamba_config_from_mamba_ssm(const cJSON *o, const char *what, sk_mamba_co
         rc = sk_json_str(ssm, "layer", w2, &layer);
         if (!rc && layer && strcmp(layer, "Mamba1"))
             return sk_error(SK_EUNSUP, "%s: layer \"%s\" is not supported (only Mamba1)", w2, layer);
-        if (!rc) rc = sk_json_int(ssm, "d_state", w2, &c->d_state);
-        if (!rc) rc = sk_json_int(ssm, "d_conv", w2, &c->d_conv);
-        if (!rc) rc = sk_json_num(ssm, "expand", w2, &c->expand);
-        if (!rc) rc = get_dt_rank(ssm, "dt_rank", w2, c);
-        if (!rc) rc = sk_json_num(ssm, "dt_min", w2, &c->dt_min);
-        if (!rc) rc = sk_json_num(ssm, "dt_max", w2, &c->dt_max);
-        if (!rc) rc = sk_json_num(ssm, "dt_init_floor", w2, &c->dt_init_floor);
-        if (!rc) rc = sk_json_num(ssm, "dt_scale", w2, &c->dt_scale);
+        if (!rc) rc = sk_json_int(ssm, "d_state", w2, &c->blk.d_state);
+        if (!rc) rc = sk_json_int(ssm, "d_conv", w2, &c->blk.d_conv);
+        if (!rc) rc = sk_json_num(ssm, "expand", w2, &c->blk.expand);
+        if (!rc) rc = get_dt_rank(ssm, "dt_rank", w2, &c->blk);
+        if (!rc) rc = sk_json_num(ssm, "dt_min", w2, &c->blk.dt_min);
+        if (!rc) rc = sk_json_num(ssm, "dt_max", w2, &c->blk.dt_max);
+        if (!rc) rc = sk_json_num(ssm, "dt_init_floor", w2, &c->blk.dt_init_floor);
+        if (!rc) rc = sk_json_num(ssm, "dt_scale", w2, &c->blk.dt_scale);
         if (!rc) rc = require_bool(ssm, "conv_bias", w2, 1, "the conv1d bias is always on");
         if (!rc) rc = require_bool(ssm, "bias", w2, 0, "in_proj/out_proj biases are not implemented");
     }
@@ -146,18 +135,18 @@ int sk_mamba_config_from_hf(const cJSON *o, const char *what, sk_mamba_config *c
     sk_mamba_config_defaults(c);
     if (!cJSON_IsObject(o)) return sk_error(SK_EINVAL, "%s: config is not a JSON object", what);
     c->pad_vocab_size_multiple = 1; /* transformers uses vocab_size as given */
-    int rc = sk_json_int(o, "hidden_size", what, &c->d_model);
+    int rc = sk_json_int(o, "hidden_size", what, &c->blk.d_model);
     if (!rc) rc = sk_json_int(o, "num_hidden_layers", what, &c->n_layer);
     if (!rc) rc = sk_json_int(o, "vocab_size", what, &c->vocab_size);
-    if (!rc) rc = sk_json_int(o, "state_size", what, &c->d_state);
-    if (!rc) rc = sk_json_int(o, "conv_kernel", what, &c->d_conv);
-    if (!rc) rc = sk_json_num(o, "expand", what, &c->expand);
-    if (!rc) rc = get_dt_rank(o, "time_step_rank", what, c);
-    if (!rc) rc = sk_json_num(o, "time_step_min", what, &c->dt_min);
-    if (!rc) rc = sk_json_num(o, "time_step_max", what, &c->dt_max);
-    if (!rc) rc = sk_json_num(o, "time_step_floor", what, &c->dt_init_floor);
-    if (!rc) rc = sk_json_num(o, "time_step_scale", what, &c->dt_scale);
-    if (!rc) rc = sk_json_num(o, "layer_norm_epsilon", what, &c->norm_epsilon);
+    if (!rc) rc = sk_json_int(o, "state_size", what, &c->blk.d_state);
+    if (!rc) rc = sk_json_int(o, "conv_kernel", what, &c->blk.d_conv);
+    if (!rc) rc = sk_json_num(o, "expand", what, &c->blk.expand);
+    if (!rc) rc = get_dt_rank(o, "time_step_rank", what, &c->blk);
+    if (!rc) rc = sk_json_num(o, "time_step_min", what, &c->blk.dt_min);
+    if (!rc) rc = sk_json_num(o, "time_step_max", what, &c->blk.dt_max);
+    if (!rc) rc = sk_json_num(o, "time_step_floor", what, &c->blk.dt_init_floor);
+    if (!rc) rc = sk_json_num(o, "time_step_scale", what, &c->blk.dt_scale);
+    if (!rc) rc = sk_json_num(o, "layer_norm_epsilon", what, &c->blk.norm_epsilon);
     if (!rc) rc = sk_json_bool(o, "tie_word_embeddings", what, &c->tie_embeddings);
     if (!rc) rc = require_bool(o, "use_bias", what, 0, "in_proj/out_proj biases are not implemented");
     if (!rc) rc = require_bool(o, "use_conv_bias", what, 1, "the conv1d bias is always on");
@@ -171,26 +160,14 @@ int sk_mamba_config_from_hf(const cJSON *o, const char *what, sk_mamba_config *c
 int sk_mamba_config_finish(sk_mamba_config *c, const char *what) {
 #define NEED(cond, ...)                                                                            \
     if (!(cond)) return sk_error(SK_EINVAL, __VA_ARGS__)
-    NEED(c->d_model > 0, "%s: d_model must be > 0 (got %lld)", what, (long long)c->d_model);
+    NEED(c->blk.d_model > 0, "%s: d_model must be > 0 (got %lld)", what, (long long)c->blk.d_model);
     NEED(c->n_layer > 0, "%s: n_layer must be > 0 (got %lld)", what, (long long)c->n_layer);
     NEED(c->vocab_size > 0 && c->vocab_size <= INT32_MAX, "%s: vocab_size must be in [1, 2^31) (got %lld)", what, (long long)c->vocab_size);
     NEED(c->pad_vocab_size_multiple > 0, "%s: pad_vocab_size_multiple must be > 0", what);
-    NEED(c->d_state > 0, "%s: d_state must be > 0", what);
-    NEED(c->d_conv > 0, "%s: d_conv must be > 0", what);
-    NEED(c->expand > 0, "%s: expand must be > 0", what);
-    NEED(c->dt_min > 0 && c->dt_max >= c->dt_min, "%s: need 0 < dt_min <= dt_max", what);
-    NEED(c->dt_init_floor >= 0 && c->dt_scale > 0 && c->norm_epsilon > 0, "%s: dt_init_floor, dt_scale, norm_epsilon out of range", what);
-    c->d_inner = (int64_t)(c->expand * (double)c->d_model); /* int(expand * d_model) */
-    NEED(c->d_inner > 0, "%s: expand * d_model < 1", what);
-    if (c->dt_rank_auto) c->dt_rank = (c->d_model + 15) / 16; /* ceil(d_model / 16) */
-    NEED(c->dt_rank > 0, "%s: dt_rank must be > 0 or \"auto\"", what);
+    TRY(sk_block_config_finish(&c->blk, what));
     int64_t m = c->pad_vocab_size_multiple;
     c->vocab_padded = (c->vocab_size + m - 1) / m * m; /* as mamba_ssm's MambaLMHeadModel pads it */
     NEED(c->vocab_padded <= INT32_MAX, "%s: padded vocabulary too large", what);
-    NEED(c->ssm >= SK_SSM_S6 && c->ssm <= SK_SSM_S4D_LIN && c->block >= SK_BLOCK_MAMBA && c->block <= SK_BLOCK_S4_MLP,
-         "%s: unknown ssm / block kind", what);
-    NEED(c->block != SK_BLOCK_S4_MLP || c->ssm >= SK_SSM_S4D_REAL,
-         "%s: block \"s4-mlp\" needs ssm \"s4d-real\" or \"s4d-lin\" (got \"%s\")", what, ssm_names[c->ssm]);
 #undef NEED
     return SK_OK;
 }
@@ -198,23 +175,23 @@ int sk_mamba_config_finish(sk_mamba_config *c, const char *what) {
 char *sk_mamba_config_to_json(const sk_mamba_config *c) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "arch", "mamba-lm");
-    cJSON_AddNumberToObject(o, "d_model", (double)c->d_model);
+    cJSON_AddNumberToObject(o, "d_model", (double)c->blk.d_model);
     cJSON_AddNumberToObject(o, "n_layer", (double)c->n_layer);
     cJSON_AddNumberToObject(o, "vocab_size", (double)c->vocab_size);
     cJSON_AddNumberToObject(o, "pad_vocab_size_multiple", (double)c->pad_vocab_size_multiple);
-    cJSON_AddNumberToObject(o, "d_state", (double)c->d_state);
-    cJSON_AddNumberToObject(o, "d_conv", (double)c->d_conv);
-    cJSON_AddNumberToObject(o, "expand", c->expand);
-    if (c->dt_rank_auto) cJSON_AddStringToObject(o, "dt_rank", "auto");
-    else cJSON_AddNumberToObject(o, "dt_rank", (double)c->dt_rank);
-    cJSON_AddNumberToObject(o, "dt_min", c->dt_min);
-    cJSON_AddNumberToObject(o, "dt_max", c->dt_max);
-    cJSON_AddNumberToObject(o, "dt_init_floor", c->dt_init_floor);
-    cJSON_AddNumberToObject(o, "dt_scale", c->dt_scale);
-    cJSON_AddNumberToObject(o, "norm_epsilon", c->norm_epsilon);
+    cJSON_AddNumberToObject(o, "d_state", (double)c->blk.d_state);
+    cJSON_AddNumberToObject(o, "d_conv", (double)c->blk.d_conv);
+    cJSON_AddNumberToObject(o, "expand", c->blk.expand);
+    if (c->blk.dt_rank_auto) cJSON_AddStringToObject(o, "dt_rank", "auto");
+    else cJSON_AddNumberToObject(o, "dt_rank", (double)c->blk.dt_rank);
+    cJSON_AddNumberToObject(o, "dt_min", c->blk.dt_min);
+    cJSON_AddNumberToObject(o, "dt_max", c->blk.dt_max);
+    cJSON_AddNumberToObject(o, "dt_init_floor", c->blk.dt_init_floor);
+    cJSON_AddNumberToObject(o, "dt_scale", c->blk.dt_scale);
+    cJSON_AddNumberToObject(o, "norm_epsilon", c->blk.norm_epsilon);
     cJSON_AddBoolToObject(o, "tie_embeddings", c->tie_embeddings);
-    if (c->ssm != SK_SSM_S6) cJSON_AddStringToObject(o, "ssm", ssm_names[c->ssm]);
-    if (c->block != SK_BLOCK_MAMBA) cJSON_AddStringToObject(o, "block", block_names[c->block]);
+    if (c->blk.ssm != SK_SSM_S6) cJSON_AddStringToObject(o, "ssm", sk_ssm_names[c->blk.ssm]);
+    if (c->blk.block != SK_BLOCK_MAMBA) cJSON_AddStringToObject(o, "block", sk_block_names[c->blk.block]);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

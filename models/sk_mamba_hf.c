@@ -18,19 +18,19 @@ static char *hf_config_json(const sk_mamba_config *c) {
     cJSON_AddItemToArray(arch, cJSON_CreateString("MambaForCausalLM"));
     cJSON_AddStringToObject(o, "model_type", "mamba");
     cJSON_AddNumberToObject(o, "vocab_size", (double)c->vocab_padded);
-    cJSON_AddNumberToObject(o, "hidden_size", (double)c->d_model);
+    cJSON_AddNumberToObject(o, "hidden_size", (double)c->blk.d_model);
     cJSON_AddNumberToObject(o, "num_hidden_layers", (double)c->n_layer);
-    cJSON_AddNumberToObject(o, "state_size", (double)c->d_state);
-    cJSON_AddNumberToObject(o, "conv_kernel", (double)c->d_conv);
-    cJSON_AddNumberToObject(o, "expand", c->expand);
-    cJSON_AddNumberToObject(o, "intermediate_size", (double)c->d_inner);
-    cJSON_AddNumberToObject(o, "time_step_rank", (double)c->dt_rank);
-    cJSON_AddNumberToObject(o, "time_step_scale", c->dt_scale);
-    cJSON_AddNumberToObject(o, "time_step_min", c->dt_min);
-    cJSON_AddNumberToObject(o, "time_step_max", c->dt_max);
-    cJSON_AddNumberToObject(o, "time_step_floor", c->dt_init_floor);
+    cJSON_AddNumberToObject(o, "state_size", (double)c->blk.d_state);
+    cJSON_AddNumberToObject(o, "conv_kernel", (double)c->blk.d_conv);
+    cJSON_AddNumberToObject(o, "expand", c->blk.expand);
+    cJSON_AddNumberToObject(o, "intermediate_size", (double)c->blk.d_inner);
+    cJSON_AddNumberToObject(o, "time_step_rank", (double)c->blk.dt_rank);
+    cJSON_AddNumberToObject(o, "time_step_scale", c->blk.dt_scale);
+    cJSON_AddNumberToObject(o, "time_step_min", c->blk.dt_min);
+    cJSON_AddNumberToObject(o, "time_step_max", c->blk.dt_max);
+    cJSON_AddNumberToObject(o, "time_step_floor", c->blk.dt_init_floor);
     cJSON_AddStringToObject(o, "time_step_init_scheme", "random");
-    cJSON_AddNumberToObject(o, "layer_norm_epsilon", c->norm_epsilon);
+    cJSON_AddNumberToObject(o, "layer_norm_epsilon", c->blk.norm_epsilon);
     cJSON_AddBoolToObject(o, "use_bias", 0);
     cJSON_AddBoolToObject(o, "use_conv_bias", 1);
     cJSON_AddStringToObject(o, "hidden_act", "silu");
@@ -45,9 +45,9 @@ static char *hf_config_json(const sk_mamba_config *c) {
 int sk_mamba_lm_export_hf(const sk_mamba_lm *m, const char *dir) {
     const sk_mamba_config *c = sk_mamba_lm_config(m);
     const sk_backend *be = sk_mamba_lm_backend(m);
-    if (c->expand != floor(c->expand))
+    if (c->blk.expand != floor(c->blk.expand))
         return sk_error(SK_EUNSUP, "%s: expand = %g has no Hugging Face equivalent (transformers needs an integer)", dir,
-                        c->expand);
+                        c->blk.expand);
     if (mkdir(dir, 0777) && errno != EEXIST) return sk_error(SK_EIO, "%s: cannot create the folder: %s", dir, strerror(errno));
     int np = sk_mamba_lm_nparams(m);
     int64_t n = sk_mamba_lm_numel(m);

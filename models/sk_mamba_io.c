@@ -172,9 +172,9 @@ static int load_params(sk_mamba_lm *m, const msrc *s) {
             shape_str(p->ndim, p->shape, want, sizeof want);
             rc = sk_error(SK_EFORMAT, "%s: tensor %s has shape %s but the config (d_model %lld, n_layer %lld, vocab %lld, "
                                       "d_state %lld, d_conv %lld, d_inner %lld, dt_rank %lld) expects %s",
-                          sk_st_path(f), t->name, got, (long long)c->d_model, (long long)c->n_layer,
-                          (long long)c->vocab_padded, (long long)c->d_state, (long long)c->d_conv, (long long)c->d_inner,
-                          (long long)c->dt_rank, want);
+                          sk_st_path(f), t->name, got, (long long)c->blk.d_model, (long long)c->n_layer,
+                          (long long)c->vocab_padded, (long long)c->blk.d_state, (long long)c->blk.d_conv, (long long)c->blk.d_inner,
+                          (long long)c->blk.dt_rank, want);
             break;
         }
         rc = sk_st_read_f32(f, t->name, host, p->numel);

@@ -122,7 +122,7 @@ int64_t sk_model_config_vocab(const sk_model_config *c) {
     return c->kind == SK_MODEL_UNET ? c->unet.vocab_size : c->lm.vocab_size;
 }
 int64_t sk_model_config_d_model(const sk_model_config *c) {
-    return c->kind == SK_MODEL_UNET ? c->unet.d_model : c->lm.d_model;
+    return c->kind == SK_MODEL_UNET ? c->unet.d_model : c->lm.blk.d_model;
 }
 int64_t sk_model_config_n_layer(const sk_model_config *c) {
     return c->kind == SK_MODEL_UNET ? c->unet.n_layer : c->lm.n_layer;
@@ -138,7 +138,7 @@ const sk_unet_config *sk_model_config_unet(const sk_model_config *c) {
 }
 int sk_model_config_resize(sk_model_config *c, int64_t d_model, int64_t n_layer, const char *what) {
     if (c->kind != SK_MODEL_LM) return sk_error(SK_EUNSUP, "%s: only a Mamba LM config can be resized", what);
-    if (d_model) c->lm.d_model = d_model;
+    if (d_model) c->lm.blk.d_model = d_model;
     if (n_layer) c->lm.n_layer = n_layer;
     return sk_mamba_config_finish(&c->lm, what);
 }

@@ -6,7 +6,7 @@
 
 /* Scan arguments of the S4D layer: delta = NULL with delta_bias = dt (per-channel step, no
  * softplus), A = -exp(A_log) (+ i A_imag), constant B = the ZOH-folded Bz, constant C. */
-static sk_scan_f32 s4d_scan(const sk_mamba_config *c, const sk_mamba_act *act, const float *u, const float *z,
+static sk_scan_f32 s4d_scan(const sk_block_config *c, const sk_mamba_act *act, const float *u, const float *z,
                             int64_t ldz, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                             const float *h0, sk_mamba_scratch *scr) {
     sk_scan_f32 p = {
@@ -19,7 +19,7 @@ static sk_scan_f32 s4d_scan(const sk_mamba_config *c, const sk_mamba_act *act, c
     return p;
 }
 
-int sk_s4d_forward(const sk_backend *be, const sk_mamba_config *c, float *y, sk_mamba_act *act, const float *u,
+int sk_s4d_forward(const sk_backend *be, const sk_block_config *c, float *y, sk_mamba_act *act, const float *u,
                    const float *z, int64_t ldz, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                    const float *h0, float *hT, sk_mamba_scratch *scr) {
     const int64_t H = sk_ssm_dim(c), N = c->d_state;
@@ -30,7 +30,7 @@ int sk_s4d_forward(const sk_backend *be, const sk_mamba_config *c, float *y, sk_
     return be->scan_fwd(&p);
 }
 
-int sk_s4d_backward(const sk_backend *be, const sk_mamba_config *c, float *du, float *dz, sk_mamba_w *dw,
+int sk_s4d_backward(const sk_backend *be, const sk_block_config *c, float *du, float *dz, sk_mamba_w *dw,
                     const float *dy, const sk_mamba_act *act, const float *u, const float *z, int64_t ldz,
                     const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset, const float *h0,
                     const float *dhT, float *dh0, sk_mamba_scratch *scr) {
@@ -60,7 +60,7 @@ int sk_linear_bwd(const sk_backend *be, float *dx, float dx_beta, float *dW, flo
     return dx ? be->gemm(0, 0, rows, k, n, 1, dout, n, W, k, dx_beta, dx, k) : SK_OK;
 }
 
-int sk_s4block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
+int sk_s4block_forward(const sk_backend *be, const sk_block_config *c, float *out, sk_mamba_act *act,
                        const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                        sk_mamba_state *st, sk_mamba_scratch *scr) {
     const int64_t d = c->d_model, rows = b * L;
@@ -76,7 +76,7 @@ int sk_s4block_forward(const sk_backend *be, const sk_mamba_config *c, float *ou
     return be->glu_fwd(out, act->pre, rows, d);
 }
 
-int sk_s4block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+int sk_s4block_backward(const sk_backend *be, const sk_block_config *c, float *din, sk_mamba_w *dw,
                         const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t b,
                         int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out, sk_mamba_state *dst_in,
                         sk_mamba_scratch *scr) {
@@ -93,7 +93,7 @@ int sk_s4block_backward(const sk_backend *be, const sk_mamba_config *c, float *d
                            dst_in && act->has_state ? dst_in->ssm : NULL, scr);
 }
 
-int sk_mlp_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act, const float *in,
+int sk_mlp_forward(const sk_backend *be, const sk_block_config *c, float *out, sk_mamba_act *act, const float *in,
                    const sk_mamba_w *w, int64_t rows, sk_mamba_scratch *scr) {
     const int64_t d = c->d_model;
     TRY(sk_linear_fwd(be, act->f1, in, w->fc1_w, w->fc1_b, rows, 2 * d, d, scr->ones)); /* f1 = fc1(in)   (rows, 2d) */
@@ -101,7 +101,7 @@ int sk_mlp_forward(const sk_backend *be, const sk_mamba_config *c, float *out, s
     return sk_linear_fwd(be, out, act->g1, w->fc2_w, w->fc2_b, rows, d, 2 * d, scr->ones); /* out = fc2(g1) (rows, d) */
 }
 
-int sk_mlp_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw, const float *dout,
+int sk_mlp_backward(const sk_backend *be, const sk_block_config *c, float *din, sk_mamba_w *dw, const float *dout,
                     const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t rows,
                     sk_mamba_scratch *scr) {
     const int64_t d = c->d_model;

@@ -13,6 +13,7 @@
 #include "models/resblock_impl.h"
 #include "models/sk_head.h"
 #include "models/sk_init.h"
+#include "models/sk_mamba_config.h"
 #include "models/sk_unet.h"
 #include "models/ssm_impl.h"
 #include <cjson/cJSON.h>
@@ -27,8 +28,9 @@ int sk_unet_config_is_unet(const cJSON *o) {
     return cJSON_IsString(a) && !strcmp(a->valuestring, "unet");
 }
 
-/* Parse a block template: the Mamba block fields, completed with d_model/n_layer/vocab_size. */
-static int block_from_json(const cJSON *o, const char *what, int64_t d, int64_t n, double eps, sk_mamba_config *c) {
+/* Parse a block template: the block fields of an LM config, which is completed with
+ * d_model/n_layer/vocab_size/norm_epsilon for the LM config's parser and checks. */
+static int block_from_json(const cJSON *o, const char *what, int64_t d, int64_t n, double eps, sk_block_config *c) {
     static const char *const reserved[] = {"d_model", "n_layer", "vocab_size", "arch", "norm_epsilon",
                                            "tie_embeddings", "pad_vocab_size_multiple", NULL};
     if (o && !cJSON_IsObject(o)) return sk_error(SK_EINVAL, "%s: expected an object", what);
@@ -41,8 +43,10 @@ static int block_from_json(const cJSON *o, const char *what, int64_t d, int64_t 
     cJSON_AddNumberToObject(t, "n_layer", (double)n);
     cJSON_AddNumberToObject(t, "vocab_size", 256);
     cJSON_AddNumberToObject(t, "norm_epsilon", eps);
-    int rc = sk_mamba_config_from_json(t, what, c);
+    sk_mamba_config lm;
+    int rc = sk_mamba_config_from_json(t, what, &lm);
     cJSON_Delete(t);
+    if (!rc) *c = lm.blk;
     return rc;
 }
 
@@ -59,14 +63,13 @@ static int config_finish(sk_unet_config *c, const char *what) {
         c->width[k + 1] = c->width[k] * c->pool_expand;
     }
     for (int k = 0; k <= c->n_pool; k++) {
-        sk_mamba_config *l = &c->level[k];
+        sk_block_config *l = &c->level[k];
         *l = k < c->n_pool ? c->outer : c->center;
         l->d_model = c->width[k];
-        l->n_layer = c->n_layer * (2 * c->n_pool + 1); /* every block of the U-Net: out_proj init scale */
         l->norm_epsilon = c->norm_epsilon;
         char w2[256];
         snprintf(w2, sizeof w2, "%s: level %d", what, k);
-        TRY(sk_mamba_config_finish(l, w2));
+        TRY(sk_block_config_finish(l, w2));
     }
     return SK_OK;
 }
@@ -107,8 +110,12 @@ int sk_unet_config_from_json(const cJSON *o, const char *what, sk_unet_config *c
     return config_finish(c, what);
 }
 
-static cJSON *block_to_json(const sk_mamba_config *b) {
-    char *s = sk_mamba_config_to_json(b);
+/* A block template as JSON: the block fields of an LM config's JSON. */
+static cJSON *block_to_json(const sk_block_config *b) {
+    sk_mamba_config lm;
+    sk_mamba_config_defaults(&lm);
+    lm.blk = *b;
+    char *s = sk_mamba_config_to_json(&lm);
     cJSON *o = s ? cJSON_Parse(s) : NULL;
     free(s);
     static const char *const drop[] = {"arch", "d_model", "n_layer", "vocab_size", "pad_vocab_size_multiple",
@@ -143,7 +150,7 @@ typedef struct unet_mod {
     int olev;        /* level of the output */
     int skip;        /* stream index added after the module, or -1 */
     int64_t p;       /* pool factor */
-    const sk_mamba_config *c;
+    const sk_block_config *c;
     sk_mamba_w w, gw;
     float *norm_w, *gnorm_w, *hn, *rstd;
     sk_mamba_act act;
@@ -399,13 +406,13 @@ int sk_unet_init(sk_unet *m, uint64_t seed) {
         } else if (!strcmp(p->name, "lm_head.bias")) {
             for (int64_t j = 0; j < p->numel; j++) h[j] = (float)((2 * sk_rng_uniform(&r) - 1) / sqrt((double)m->cfg.d_model));
         } else {
-            const sk_mamba_config *c = &m->cfg.level[0];
+            const sk_block_config *c = &m->cfg.level[0];
             if (strstr(p->name, "blocks.")) {
                 if (strstr(p->name, ".norm.weight") && !strstr(p->name, "norm2")) mi++; /* each block starts with its norm */
                 while (mi < m->M && m->mod[mi].kind != MOD_BLOCK) mi++;
                 c = m->mod[mi].c;
             }
-            rc = sk_mamba_param_init(c, p->name, h, p->numel, &r);
+            rc = sk_block_param_init(c, m->cfg.n_layer * (2 * m->cfg.n_pool + 1), p->name, h, p->numel, &r); /* every block of the U-Net */
         }
         if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
     }
@@ -653,7 +660,7 @@ static int cstate_make(const sk_unet *m, int64_t b, int alloc, unet_cstate *s) {
     int rc = 0;
     for (int i = 0; i < m->M && !rc; i++) {
         const unet_mod *u = &m->mod[i];
-        const sk_mamba_config *bc = u->c;
+        const sk_block_config *bc = u->c;
         if (u->kind == MOD_BLOCK) {
             if (bc->block != SK_BLOCK_S4_MLP)
                 rc = sk_arena_add(&s->arena, "conv_state", b * (bc->d_conv - 1) * bc->d_inner, (void **)&s->blk[i].conv);
@@ -830,7 +837,7 @@ int sk_unet_state_create(sk_unet *m, int64_t b, sk_unet_state **out) {
     }
     for (int i = 0; i < m->M && !rc; i++) {
         const unet_mod *u = &m->mod[i];
-        const sk_mamba_config *bc = u->c;
+        const sk_block_config *bc = u->c;
         if (u->kind == MOD_BLOCK) {
             if (bc->block != SK_BLOCK_S4_MLP)
                 rc = sk_arena_add(&st->arena, "conv_state", b * (bc->d_conv - 1) * bc->d_inner, (void **)&st->blk[i].conv);

@@ -25,7 +25,7 @@
  *
  * Config JSON: {"arch": "unet", "d_model", "n_layer" (blocks per stage), "pool": [p...],
  * "pool_expand" (2), "vocab_size" (256), "norm_epsilon" (1e-5), "outer": {block}, "center":
- * {block}} with block = the Mamba block fields of sk_mamba_config.h (ssm, block, d_state, d_conv,
+ * {block}} with block = the fields of sk_block_config.h (ssm, block, d_state, d_conv,
  * expand, dt_rank, dt_min, dt_max, dt_init_floor, dt_scale). A "train" section is ignored here.
  *
  * Layer contract (models/README.md §Layer contract): parameter gradients +=; step equals forward
@@ -35,7 +35,7 @@
 #define SK_UNET_H
 
 #include <stdint.h>
-#include "models/sk_mamba_config.h"
+#include "models/sk_block_config.h"
 #include "models/sk_model.h"
 #include "models/sk_param.h"
 
@@ -50,11 +50,11 @@ typedef struct sk_unet_config {
     int n_pool;
     int64_t pool[SK_UNET_MAX_POOLS];
     double norm_epsilon;
-    sk_mamba_config outer, center; /* block templates; d_model / n_layer set per level */
+    sk_block_config outer, center; /* block templates; d_model / norm_epsilon set per level */
     /* derived */
     int64_t pool_prod;                       /* P_S: L must be a multiple */
     int64_t width[SK_UNET_MAX_POOLS + 1];    /* H_k */
-    sk_mamba_config level[SK_UNET_MAX_POOLS + 1]; /* the block config of each level */
+    sk_block_config level[SK_UNET_MAX_POOLS + 1]; /* the block config of each level */
 } sk_unet_config;
 
 /* 1 if the JSON object is a U-Net config ("arch": "unet"). */
@@ -74,7 +74,7 @@ const sk_backend *sk_unet_backend(const sk_unet *m);
 int sk_unet_nparams(const sk_unet *m);
 const sk_param *sk_unet_param(const sk_unet *m, int i);
 int64_t sk_unet_numel(const sk_unet *m);
-/* Initialization: blocks as sk_mamba_param_init (out_proj scaled by the total block count);
+/* Initialization: blocks as sk_block_param_init (out_proj scaled by the total block count);
  * embedding N(0, 0.02) (the rule of sk_init.c); pools and head nn.Linear default
  * U(+-1/sqrt(fan_in)). */
 int sk_unet_init(sk_unet *m, uint64_t seed) SK_RESULT_USED;

@@ -14,30 +14,30 @@
  * when z (b, L, ldz) is given. Uses w->{log_dt, A_log, A_imag, B, C, D}; keeps dt and the folded
  * B in act->s4_dt, act->s4_Bz and the scan checkpoints in act->ckpt. h0 (b, H, N[,2]) or NULL;
  * hT receives the final state (may alias h0) or NULL. */
-int sk_s4d_forward(const sk_backend *be, const sk_mamba_config *c, float *y, sk_mamba_act *act, const float *u,
+int sk_s4d_forward(const sk_backend *be, const sk_block_config *c, float *y, sk_mamba_act *act, const float *u,
                    const float *z, int64_t ldz, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                    const float *h0, float *hT, sk_mamba_scratch *scr) SK_RESULT_USED;
 /* du (=), dz (=, when z), dw (+=: log_dt, A_log, A_imag, B, C, D), dh0 (=, or NULL) from dy and
  * dhT (NULL = 0), after sk_s4d_forward with the same inputs. */
-int sk_s4d_backward(const sk_backend *be, const sk_mamba_config *c, float *du, float *dz, sk_mamba_w *dw,
+int sk_s4d_backward(const sk_backend *be, const sk_block_config *c, float *du, float *dz, sk_mamba_w *dw,
                     const float *dy, const sk_mamba_act *act, const float *u, const float *z, int64_t ldz,
                     const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset, const float *h0,
                     const float *dhT, float *dh0, sk_mamba_scratch *scr) SK_RESULT_USED;
 
 /* S4 block: out (b, L, d) = GLU(GELU(S4D(in)) @ glu_w^T + glu_b); st (ssm only) as in
  * sk_mamba_block_forward. Backward: din (=), dw (+=), dst_in (=, when the forward had a state). */
-int sk_s4block_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act,
+int sk_s4block_forward(const sk_backend *be, const sk_block_config *c, float *out, sk_mamba_act *act,
                        const float *in, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,
                        sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
-int sk_s4block_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw,
+int sk_s4block_backward(const sk_backend *be, const sk_block_config *c, float *din, sk_mamba_w *dw,
                         const float *dout, const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t b,
                         int64_t L, const uint8_t *reset, const sk_mamba_state *dst_out, sk_mamba_state *dst_in,
                         sk_mamba_scratch *scr) SK_RESULT_USED;
 /* MLP block: out (rows, d) = fc2(GELU(fc1(in))) (stateless: its step is the forward with L = 1).
  * Saves act->f1, act->g1. Backward: din (=), dw (+=). */
-int sk_mlp_forward(const sk_backend *be, const sk_mamba_config *c, float *out, sk_mamba_act *act, const float *in,
+int sk_mlp_forward(const sk_backend *be, const sk_block_config *c, float *out, sk_mamba_act *act, const float *in,
                    const sk_mamba_w *w, int64_t rows, sk_mamba_scratch *scr) SK_RESULT_USED;
-int sk_mlp_backward(const sk_backend *be, const sk_mamba_config *c, float *din, sk_mamba_w *dw, const float *dout,
+int sk_mlp_backward(const sk_backend *be, const sk_block_config *c, float *din, sk_mamba_w *dw, const float *dout,
                     const float *in, const sk_mamba_w *w, const sk_mamba_act *act, int64_t rows,
                     sk_mamba_scratch *scr) SK_RESULT_USED;
 

@@ -68,7 +68,7 @@ static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const
     whole_ctx *w = vctx;
     (void)tgt;
     sk_mamba_lm *lm = sk_classifier_backbone(w->c->clf);
-    const int64_t d = sk_mamba_lm_config(lm)->d_model;
+    const int64_t d = sk_mamba_lm_config(lm)->blk.d_model;
     int rc = sk_mamba_lm_forward_hidden_state(lm, tok, 1, n, reset, w->st);
     if (!rc && w->pool.acc) rc = sk_mamba_lm_backend(lm)->download(w->hid, sk_mamba_lm_hidden(lm), (size_t)(n * d) * sizeof(float));
     for (int64_t i = 0; i < np && !rc; i++) {
@@ -95,7 +95,7 @@ static int whole_setup(whole_ctx *w, int64_t L) {
     int rc = sk_mamba_lm_state_create(sk_classifier_backbone(clf), 1, &w->st);
     if (!rc && !(w->logp = malloc((size_t)w->c->K * sizeof(double)))) rc = sk_error(SK_ENOMEM, "classify: out of memory");
     if (!rc && sk_classifier_pool(clf) == SK_POOL_MEAN) {
-        const int64_t d = sk_mamba_lm_config(sk_classifier_backbone(clf))->d_model;
+        const int64_t d = sk_mamba_lm_config(sk_classifier_backbone(clf))->blk.d_model;
         rc = sk_rpool_init(&w->pool, 0, d);
         w->hid = malloc((size_t)(L * d) * sizeof(float)), w->mean = malloc((size_t)d * sizeof(double));
         w->meanf = malloc((size_t)d * sizeof(float));

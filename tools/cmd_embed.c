@@ -185,7 +185,7 @@ int cmd_embed(int argc, char **argv) {
     if (!rc && sk_mamba_lm_config(c.lm)->vocab_size != vocab)
         rc = sk_error(SK_EINVAL, "%s: the model's vocabulary has %lld tokens, not the %lld of the DNA tokenizer (was it "
                                  "trained on DNA?)", model, (long long)sk_mamba_lm_config(c.lm)->vocab_size, (long long)vocab);
-    c.d = c.lm ? sk_mamba_lm_config(c.lm)->d_model : 0;
+    c.d = c.lm ? sk_mamba_lm_config(c.lm)->blk.d_model : 0;
     c.L = L;
     c.hid = c.lm ? malloc((size_t)(B * L * c.d) * sizeof(float)) : NULL;
     c.meta_rows = cJSON_CreateArray();

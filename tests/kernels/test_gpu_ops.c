@@ -445,14 +445,14 @@ static void test_model(int ssm, int block, int64_t d_model, int64_t N, int64_t b
     static const char *const ssms[] = {"s6", "s6-complex", "s4d-real", "s4d-lin"};
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.d_model = d_model, c.n_layer = 2, c.vocab_size = 11, c.d_state = N, c.dt_min = 0.01, c.dt_max = 0.5;
-    c.ssm = ssm, c.block = block;
+    c.blk.d_model = d_model, c.n_layer = 2, c.vocab_size = 11, c.blk.d_state = N, c.blk.dt_min = 0.01, c.blk.dt_max = 0.5;
+    c.blk.ssm = ssm, c.blk.block = block;
     if (sk_mamba_config_finish(&c, "gpu")) {
         SK_CHECK(0, "config: %s", sk_errmsg());
         return;
     }
     printf("model %s %s d_model=%lld d_inner=%lld d_state=%lld layers=%lld b=%lld L=%lld\n", ssms[ssm],
-           block == SK_BLOCK_S4_MLP ? "s4+mlp" : "mamba", (long long)c.d_model, (long long)c.d_inner, (long long)N,
+           block == SK_BLOCK_S4_MLP ? "s4+mlp" : "mamba", (long long)c.blk.d_model, (long long)c.blk.d_inner, (long long)N,
            (long long)c.n_layer, (long long)b, (long long)L);
     sk_mamba_lm *mc = NULL, *mg = NULL;
     RUN(sk_mamba_lm_create(&mc, &c, CPU, b, L, SK_MODEL_GRADS), "create cpu");

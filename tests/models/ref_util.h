@@ -22,9 +22,9 @@ static inline double *read_ref(const sk_st *st, const char *name, int64_t n) {
 static inline sk_mamba_config small_cfg(int ssm, int block, int64_t vocab) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.ssm = ssm, c.block = block;
-    c.d_model = 16, c.n_layer = 2, c.vocab_size = vocab, c.d_state = 4, c.d_conv = 4;
-    c.dt_min = 0.01, c.dt_max = 0.5;
+    c.blk.ssm = ssm, c.blk.block = block;
+    c.blk.d_model = 16, c.n_layer = 2, c.vocab_size = vocab, c.blk.d_state = 4, c.blk.d_conv = 4;
+    c.blk.dt_min = 0.01, c.blk.dt_max = 0.5;
     if (sk_mamba_config_finish(&c, "test")) abort();
     return c;
 }

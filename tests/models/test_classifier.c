@@ -25,8 +25,8 @@ static char *tp(const char *name) {
 static sk_mamba_config cfg_of(int64_t d, int tied) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.d_model = d, c.n_layer = 2, c.vocab_size = 12, c.d_state = 4, c.tie_embeddings = tied;
-    c.dt_min = 0.01, c.dt_max = 0.5;
+    c.blk.d_model = d, c.n_layer = 2, c.vocab_size = 12, c.blk.d_state = 4, c.tie_embeddings = tied;
+    c.blk.dt_min = 0.01, c.blk.dt_max = 0.5;
     if (sk_mamba_config_finish(&c, "test")) abort();
     return c;
 }

@@ -26,10 +26,10 @@
 static sk_mamba_config small_cfg_kind(int ssm, int block) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.ssm = ssm, c.block = block;
-    c.d_model = 24, c.n_layer = 3, c.vocab_size = 11, c.d_state = 6, c.d_conv = 4;
+    c.blk.ssm = ssm, c.blk.block = block;
+    c.blk.d_model = 24, c.n_layer = 3, c.vocab_size = 11, c.blk.d_state = 6, c.blk.d_conv = 4;
     /* a wider dt range than the default so the states mix over tens of steps */
-    c.dt_min = 0.01, c.dt_max = 0.5;
+    c.blk.dt_min = 0.01, c.blk.dt_max = 0.5;
     if (sk_mamba_config_finish(&c, "test")) abort();
     return c;
 }
@@ -42,13 +42,13 @@ static int cmp_dbl(const void *a, const void *b) {
 static void test_init_stats(void) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.d_model = 256, c.n_layer = 4, c.vocab_size = 250, c.d_state = 16;
+    c.blk.d_model = 256, c.n_layer = 4, c.vocab_size = 250, c.blk.d_state = 16;
     SK_CHECK(sk_mamba_config_finish(&c, "init") == 0, "config");
-    SK_CHECK(c.vocab_padded == 256 && c.dt_rank == 16 && c.d_inner == 512, "derived sizes");
+    SK_CHECK(c.vocab_padded == 256 && c.blk.dt_rank == 16 && c.blk.d_inner == 512, "derived sizes");
     sk_mamba_lm *m;
     SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 1, 0) == 0, "create: %s", sk_errmsg());
     SK_CHECK(sk_mamba_lm_init(m, 42) == 0, "init");
-    const int64_t Di = c.d_inner, N = c.d_state, nl = c.n_layer;
+    const int64_t Di = c.blk.d_inner, N = c.blk.d_state, nl = c.n_layer;
     /* softplus(dt_bias) ~ LogUniform[dt_min, dt_max]: KS test of u = ln(dt/dt_min)/ln(dt_max/dt_min)
      * against U(0,1); reject at alpha = 0.001: D_n > 1.949/sqrt(n) */
     int64_t n = nl * Di, k = 0, out_of_range = 0;
@@ -56,8 +56,8 @@ static void test_init_stats(void) {
     for (int64_t l = 0; l < nl; l++)
         for (int64_t i = 0; i < Di; i++) {
             double dt = log1p(exp((double)m->w[l].dt_proj_b[i]));
-            if (dt < c.dt_min * (1 - 1e-6) || dt > c.dt_max * (1 + 1e-6)) out_of_range++;
-            u[k++] = log(dt / c.dt_min) / log(c.dt_max / c.dt_min);
+            if (dt < c.blk.dt_min * (1 - 1e-6) || dt > c.blk.dt_max * (1 + 1e-6)) out_of_range++;
+            u[k++] = log(dt / c.blk.dt_min) / log(c.blk.dt_max / c.blk.dt_min);
         }
     qsort(u, (size_t)n, sizeof(double), cmp_dbl);
     double D = 0;
@@ -78,7 +78,7 @@ static void test_init_stats(void) {
     double a = 1 / sqrt((double)Di) / sqrt((double)nl), s2 = 0, mx = 0;
     int64_t cnt = 0;
     for (int64_t l = 0; l < nl; l++)
-        for (int64_t i = 0; i < c.d_model * Di; i++, cnt++) {
+        for (int64_t i = 0; i < c.blk.d_model * Di; i++, cnt++) {
             double v = m->w[l].out_proj[i];
             s2 += v * v, mx = fmax(mx, fabs(v));
         }
@@ -87,7 +87,7 @@ static void test_init_stats(void) {
     printf("init: out_proj std %.6g, expected %.6g\n", sd, want);
     /* embedding ~ N(0, 0.02): std within 2%, mean within 4 standard errors */
     double se = 0, sm = 0;
-    int64_t ne = c.vocab_padded * c.d_model;
+    int64_t ne = c.vocab_padded * c.blk.d_model;
     for (int64_t i = 0; i < ne; i++) sm += m->emb[i], se += (double)m->emb[i] * m->emb[i];
     double esd = sqrt(se / ne - (sm / ne) * (sm / ne));
     SK_CHECK(fabs(esd / 0.02 - 1) < 0.02, "embedding std %.5f vs 0.02", esd);
@@ -95,7 +95,7 @@ static void test_init_stats(void) {
     printf("init: embedding std %.5f (expected 0.02)\n", esd);
     /* conv weights U(+-1/sqrt(W)) = U(+-0.5), norms = 1 */
     double cmax = 0;
-    for (int64_t i = 0; i < Di * c.d_conv; i++) cmax = fmax(cmax, fabs(m->w[0].conv_w[i]));
+    for (int64_t i = 0; i < Di * c.blk.d_conv; i++) cmax = fmax(cmax, fabs(m->w[0].conv_w[i]));
     SK_CHECK(cmax <= 0.5 && cmax > 0.45, "conv weight bound %.3f (<= 0.5)", cmax);
     SK_CHECK(m->norm_w[1][5] == 1 && m->norm_f[0] == 1 && m->w[2].D[7] == 1, "norms and D are 1");
     /* tied: no lm_head.weight in the parameter table */
@@ -103,7 +103,7 @@ static void test_init_stats(void) {
     for (int i = 0; i < sk_mamba_lm_nparams(m); i++) has_head |= !strcmp(sk_mamba_lm_param(m, i)->name, "lm_head.weight");
     SK_CHECK(!has_head, "tied model has no lm_head.weight");
     /* parameter count of the Mamba LM: embedding, per layer norm + mixer, final norm */
-    int64_t d = c.d_model, R = c.dt_rank, W = c.d_conv;
+    int64_t d = c.blk.d_model, R = c.blk.dt_rank, W = c.blk.d_conv;
     int64_t per = 2 * Di * d + Di * W + Di + Di * (R + 2 * N) + R * Di + Di + Di * N + Di + Di * d + d;
     SK_CHECK(sk_mamba_lm_numel(m) == nl * per + c.vocab_padded * d + d, "parameter count");
     sk_mamba_lm_free(m);
@@ -113,9 +113,9 @@ static void test_init_stats(void) {
 static void test_count_130m(void) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.d_model = 768, c.n_layer = 24, c.vocab_size = 50277;
+    c.blk.d_model = 768, c.n_layer = 24, c.vocab_size = 50277;
     SK_CHECK(sk_mamba_config_finish(&c, "130m") == 0 && c.vocab_padded == 50280, "130m vocab padding");
-    int64_t d = c.d_model, Di = c.d_inner, N = c.d_state, R = c.dt_rank, W = c.d_conv;
+    int64_t d = c.blk.d_model, Di = c.blk.d_inner, N = c.blk.d_state, R = c.blk.dt_rank, W = c.blk.d_conv;
     int64_t per = 2 * Di * d + Di * W + Di + Di * (R + 2 * N) + R * Di + Di + Di * N + Di + Di * d + d;
     SK_CHECK(c.n_layer * per + c.vocab_padded * d + d == 129135360, "130m parameter count");
 }
@@ -126,7 +126,7 @@ static sk_mamba_lm *make_model_kind(int64_t b, int64_t L, int flags, int ssm, in
     if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), b, L, flags) || sk_mamba_lm_init(m, 7)) abort();
     /* spread D and A a little so every path matters */
     for (int64_t l = 0; l < c.n_layer; l++)
-        for (int64_t i = 0; i < sk_ssm_dim(&c); i++) m->w[l].D[i] = (float)(0.5 + 0.01 * (i % 13));
+        for (int64_t i = 0; i < sk_ssm_dim(&c.blk); i++) m->w[l].D[i] = (float)(0.5 + 0.01 * (i % 13));
     return m;
 }
 static sk_mamba_lm *make_model(int64_t b, int64_t L, int flags) { return make_model_kind(b, L, flags, SK_SSM_S6, SK_BLOCK_MAMBA); }
@@ -211,27 +211,27 @@ static void test_block(void) {
     sk_mamba_lm *m = make_model(b, L, SK_MODEL_GRADS);
     const sk_backend *be = sk_backend_cpu();
     const sk_mamba_config *c = &m->cfg;
-    const int64_t d = c->d_model, rows = b * L, Di = c->d_inner, N = c->d_state, W = c->d_conv;
+    const int64_t d = c->blk.d_model, rows = b * L, Di = c->blk.d_inner, N = c->blk.d_state, W = c->blk.d_conv;
     double *xin = kt_randd(rows * d, -1, 1), *gout = kt_randd(rows * d, -1, 1);
     float *in = kt_tof(xin, rows * d), *dout = kt_tof(gout, rows * d), *out = kt_zerof(rows * d);
     double *ref = kt_zerod(rows * d);
     sk_mamba_act *act = &m->act[0];
-    SK_CHECK(sk_mamba_block_forward(be, c, out, act, in, &m->w[0], b, L, NULL, NULL, &m->scr) == 0, "block fwd");
+    SK_CHECK(sk_mamba_block_forward(be, &c->blk, out, act, in, &m->w[0], b, L, NULL, NULL, &m->scr) == 0, "block fwd");
     for (int64_t i = 0; i < rows * d; i++) ref[i] = out[i];
     /* step */
     sk_mamba_state st = {kt_zerof(b * (W - 1) * Di), kt_zerof(b * Di * N)};
     float *o1 = kt_zerof(b * d), *x1 = kt_zerof(b * d), *stepped = kt_zerof(rows * d);
     for (int64_t t = 0; t < L; t++) {
         for (int64_t i = 0; i < b; i++) memcpy(x1 + i * d, in + (i * L + t) * d, (size_t)d * 4);
-        SK_CHECK(sk_mamba_block_step(be, c, &st, o1, x1, &m->w[0], b, &m->act[1], &m->scr) == 0, "block step");
+        SK_CHECK(sk_mamba_block_step(be, &c->blk, &st, o1, x1, &m->w[0], b, &m->act[1], &m->scr) == 0, "block step");
         for (int64_t i = 0; i < b; i++) memcpy(stepped + (i * L + t) * d, o1 + i * d, (size_t)d * 4);
     }
     REL("block step vs forward (301 positions, b=2)", stepped, ref, rows * d, 1e-4);
     /* one-call backward */
     float *din = kt_zerof(rows * d);
     SK_CHECK(sk_mamba_lm_zero_grad(m) == 0, "zero grad");
-    SK_CHECK(sk_mamba_block_forward(be, c, out, act, in, &m->w[0], b, L, NULL, NULL, &m->scr) == 0, "fwd");
-    SK_CHECK(sk_mamba_block_backward(be, c, din, &m->gw[0], dout, in, &m->w[0], act, b, L, NULL, NULL, NULL, &m->scr) == 0, "bwd: %s", sk_errmsg());
+    SK_CHECK(sk_mamba_block_forward(be, &c->blk, out, act, in, &m->w[0], b, L, NULL, NULL, &m->scr) == 0, "fwd");
+    SK_CHECK(sk_mamba_block_backward(be, &c->blk, din, &m->gw[0], dout, in, &m->w[0], act, b, L, NULL, NULL, NULL, &m->scr) == 0, "bwd: %s", sk_errmsg());
     double *din_ref = kt_zerod(rows * d), *gin_ref = kt_zerod(2 * Di * d), *gA_ref = kt_zerod(Di * N);
     for (int64_t i = 0; i < rows * d; i++) din_ref[i] = din[i];
     for (int64_t i = 0; i < 2 * Di * d; i++) gin_ref[i] = m->gw[0].in_proj[i];
@@ -249,11 +249,11 @@ static void test_block(void) {
     }
     memset(st.conv, 0, (size_t)(b * (W - 1) * Di) * 4), memset(st.ssm, 0, (size_t)(b * Di * N) * 4);
     float *o1c = kt_zerof(b * n1 * d), *o2c = kt_zerof(b * n2 * d), *d1 = kt_zerof(b * n1 * d), *d2 = kt_zerof(b * n2 * d);
-    SK_CHECK(sk_mamba_block_forward(be, c, o1c, &m->act[0], in1, &m->w[0], b, n1, NULL, &st, &m->scr) == 0, "chunk 1 fwd");
-    SK_CHECK(sk_mamba_block_forward(be, c, o2c, &m->act[1], in2, &m->w[0], b, n2, NULL, &st, &m->scr) == 0, "chunk 2 fwd");
+    SK_CHECK(sk_mamba_block_forward(be, &c->blk, o1c, &m->act[0], in1, &m->w[0], b, n1, NULL, &st, &m->scr) == 0, "chunk 1 fwd");
+    SK_CHECK(sk_mamba_block_forward(be, &c->blk, o2c, &m->act[1], in2, &m->w[0], b, n2, NULL, &st, &m->scr) == 0, "chunk 2 fwd");
     sk_mamba_state dst = {kt_zerof(b * (W - 1) * Di), kt_zerof(b * Di * N)}, dst0 = {kt_zerof(b * (W - 1) * Di), kt_zerof(b * Di * N)};
-    SK_CHECK(sk_mamba_block_backward(be, c, d2, &m->gw[0], g2, in2, &m->w[0], &m->act[1], b, n2, NULL, NULL, &dst, &m->scr) == 0, "chunk 2 bwd");
-    SK_CHECK(sk_mamba_block_backward(be, c, d1, &m->gw[0], g1, in1, &m->w[0], &m->act[0], b, n1, NULL, &dst, &dst0, &m->scr) == 0, "chunk 1 bwd");
+    SK_CHECK(sk_mamba_block_backward(be, &c->blk, d2, &m->gw[0], g2, in2, &m->w[0], &m->act[1], b, n2, NULL, NULL, &dst, &m->scr) == 0, "chunk 2 bwd");
+    SK_CHECK(sk_mamba_block_backward(be, &c->blk, d1, &m->gw[0], g1, in1, &m->w[0], &m->act[0], b, n1, NULL, &dst, &dst0, &m->scr) == 0, "chunk 1 bwd");
     float *dcat = kt_zerof(rows * d);
     for (int64_t i = 0; i < b; i++) {
         memcpy(dcat + i * L * d, d1 + i * n1 * d, (size_t)(n1 * d) * 4);
@@ -274,7 +274,7 @@ static void test_block(void) {
 static void test_config(void) {
     sk_mamba_config c;
     cJSON *o = cJSON_Parse("{\"d_model\": 40, \"n_layer\": 2, \"vocab_size\": 5, \"dt_rank\": \"auto\", \"expand\": 1.5}");
-    SK_CHECK(sk_mamba_config_from_json(o, "x.json", &c) == 0 && c.dt_rank == 3 && c.d_inner == 60 && c.vocab_padded == 8,
+    SK_CHECK(sk_mamba_config_from_json(o, "x.json", &c) == 0 && c.blk.dt_rank == 3 && c.blk.d_inner == 60 && c.vocab_padded == 8,
              "auto dt_rank = ceil(40/16) = 3, d_inner = int(1.5*40), vocab 5 -> 8");
     cJSON_Delete(o);
     o = cJSON_Parse("{\"d_model\": 40, \"n_layer\": 2, \"vocab_size\": 5, \"d_stat\": 4}");
@@ -284,7 +284,7 @@ static void test_config(void) {
     SK_CHECK(sk_mamba_config_from_hf(o, "hf/config.json", &c) == SK_EUNSUP && strstr(sk_errmsg(), "use_bias"), "HF bias refused: %s", sk_errmsg());
     cJSON_Delete(o);
     o = cJSON_Parse("{\"d_model\": 32, \"n_layer\": 2, \"vocab_size\": 50, \"ssm_cfg\": {\"d_state\": 4, \"dt_rank\": 5}}");
-    SK_CHECK(sk_mamba_config_from_mamba_ssm(o, "m/config.json", &c) == 0 && c.d_state == 4 && c.dt_rank == 5 && c.vocab_padded == 56, "mamba_ssm config");
+    SK_CHECK(sk_mamba_config_from_mamba_ssm(o, "m/config.json", &c) == 0 && c.blk.d_state == 4 && c.blk.dt_rank == 5 && c.vocab_padded == 56, "mamba_ssm config");
     cJSON_Delete(o);
 }
 
@@ -300,26 +300,26 @@ static void test_ssm_kinds(void) {
              "unknown ssm: %s", sk_errmsg());
     cJSON_Delete(o);
     o = cJSON_Parse("{\"d_model\": 20, \"n_layer\": 1, \"vocab_size\": 5, \"ssm\": \"s4d-lin\", \"block\": \"s4-mlp\"}");
-    SK_CHECK(sk_mamba_config_from_json(o, "k.json", &c) == 0 && c.ssm == SK_SSM_S4D_LIN && c.block == SK_BLOCK_S4_MLP, "s4-mlp config");
+    SK_CHECK(sk_mamba_config_from_json(o, "k.json", &c) == 0 && c.blk.ssm == SK_SSM_S4D_LIN && c.blk.block == SK_BLOCK_S4_MLP, "s4-mlp config");
     cJSON_Delete(o);
     char *js = sk_mamba_config_to_json(&c);
     sk_mamba_config c2;
     o = cJSON_Parse(js);
-    SK_CHECK(sk_mamba_config_from_json(o, "rt", &c2) == 0 && c2.ssm == c.ssm && c2.block == c.block, "kind survives JSON: %s", js);
+    SK_CHECK(sk_mamba_config_from_json(o, "rt", &c2) == 0 && c2.blk.ssm == c.blk.ssm && c2.blk.block == c.blk.block, "kind survives JSON: %s", js);
     cJSON_Delete(o), free(js);
     /* S4+MLP (S4D-Lin) parameters per layer: norm, mixer (log_dt, A_log, A_imag, B, C, D), output_linear,
      * norm2, fc1, fc2; and init (A_log = log 1/2, A_imag = pi n, B = 1 + 0i,
      * log_dt in [log dt_min, log dt_max], C parts ~ N(0, 1/2): sample variance within 25%) */
-    c.n_layer = 2, c.d_state = 64;
+    c.n_layer = 2, c.blk.d_state = 64;
     SK_CHECK(sk_mamba_config_finish(&c, "s4") == 0, "finish");
     sk_mamba_lm *m;
     SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 1, 0) == 0 && sk_mamba_lm_init(m, 3) == 0, "create: %s", sk_errmsg());
-    const int64_t d = c.d_model, N = c.d_state;
+    const int64_t d = c.blk.d_model, N = c.blk.d_state;
     int64_t per = d + (d + 2 * d * N + 2 * 2 * d * N + d) + (2 * d * d + 2 * d) + d + (2 * d * d + 2 * d) + (2 * d * d + d);
     SK_CHECK(sk_mamba_lm_numel(m) == c.n_layer * per + c.vocab_padded * d + d, "S4+MLP parameter count %lld",
              (long long)sk_mamba_lm_numel(m));
     int ok = 1;
-    double v = 0, lo = log(c.dt_min), hi = log(c.dt_max);
+    double v = 0, lo = log(c.blk.dt_min), hi = log(c.blk.dt_max);
     for (int64_t i = 0; i < d; i++) {
         ok &= m->w[0].log_dt[i] >= lo - 1e-6 && m->w[0].log_dt[i] <= hi + 1e-6;
         for (int64_t n = 0; n < N; n++) {
@@ -339,7 +339,7 @@ static void test_ssm_kinds(void) {
     for (int i = 0; i < sk_mamba_lm_nparams(m); i++) {
         const sk_param *p = sk_mamba_lm_param(m, i);
         if (!strcmp(p->name, "backbone.layers.0.mixer.x_proj.weight"))
-            found = p->shape[0] == c.dt_rank + 4 * c.d_state && p->shape[1] == c.d_inner;
+            found = p->shape[0] == c.blk.dt_rank + 4 * c.blk.d_state && p->shape[1] == c.blk.d_inner;
     }
     SK_CHECK(found, "complex S6 x_proj.weight is (R + 4N, Di)");
     sk_mamba_lm_free(m);

@@ -206,7 +206,7 @@ static void test_unet(const sk_backend *be, const char *dir) {
 static void test_classifier(const sk_backend *be, const char *dir) {
     sk_mamba_config mc;
     sk_mamba_config_defaults(&mc);
-    mc.d_model = 16, mc.n_layer = 1, mc.vocab_size = 12, mc.d_state = 4;
+    mc.blk.d_model = 16, mc.n_layer = 1, mc.vocab_size = 12, mc.blk.d_state = 4;
     SK_CHECK(sk_mamba_config_finish(&mc, "t") == 0, "config");
     const char *names[] = {"a", "b", "c"};
     sk_classifier *clf = NULL;

@@ -68,9 +68,9 @@ static void test_streaming(const char *name, const sk_mamba_config *c) {
     double s = 0;
     for (int t = 0; t < T; t++) s += pos1[t];
     SK_CHECK(rel(s, total1) < 1e-6 && pos1[T - 1] == 0, "position losses sum to the loss (%g vs %g)", s, total1);
-    float *h1 = malloc(sizeof(float) * T * (size_t)c->d_model), *h2 = malloc(sizeof(float) * T * (size_t)c->d_model);
+    float *h1 = malloc(sizeof(float) * T * (size_t)c->blk.d_model), *h2 = malloc(sizeof(float) * T * (size_t)c->blk.d_model);
     SK_CHECK(sk_mamba_lm_forward_hidden(m, x, 1, T, NULL) == 0, "hidden");
-    memcpy(h1, sk_mamba_lm_hidden(m), sizeof(float) * T * (size_t)c->d_model); /* CPU backend: host memory */
+    memcpy(h1, sk_mamba_lm_hidden(m), sizeof(float) * T * (size_t)c->blk.d_model); /* CPU backend: host memory */
     sk_mamba_lm_state *st;
     SK_CHECK(sk_mamba_lm_state_create(m, 1, &st) == 0, "state");
     static const int chunks[] = {1, 7, 64, 100, 299, T};
@@ -95,9 +95,9 @@ static void test_streaming(const char *name, const sk_mamba_config *c) {
         for (int b = 0; b < T; b += C) {
             int n = T - b < C ? T - b : C;
             SK_CHECK(sk_mamba_lm_forward_hidden_state(m, x + b, 1, n, NULL, st) == 0, "hidden chunk: %s", sk_errmsg());
-            memcpy(h2 + (size_t)b * c->d_model, sk_mamba_lm_hidden(m), sizeof(float) * (size_t)(n * c->d_model));
+            memcpy(h2 + (size_t)b * c->blk.d_model, sk_mamba_lm_hidden(m), sizeof(float) * (size_t)(n * c->blk.d_model));
         }
-        double eh = relv(h2, h1, (int64_t)T * c->d_model);
+        double eh = relv(h2, h1, (int64_t)T * c->blk.d_model);
         SK_CHECK(eh <= 1e-5, "%s chunk %d: hidden states relative error %.3g", name, C, eh);
     }
     /* the test can fail: chunks of 64 without the state carried */

@@ -37,7 +37,7 @@ static char data_path[128];
 static sk_mamba_config tiny(void) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.d_model = 16, c.n_layer = 2, c.vocab_size = 40, c.d_state = 4, c.pad_vocab_size_multiple = 8;
+    c.blk.d_model = 16, c.n_layer = 2, c.vocab_size = 40, c.blk.d_state = 4, c.pad_vocab_size_multiple = 8;
     if (sk_mamba_config_finish(&c, "test")) abort();
     return c;
 }
@@ -309,8 +309,8 @@ static void test_presets(void) {
         sk_mamba_lm *m = NULL;
         if (sk_mamba_config_from_json(j, p->name, &c) == 0 && sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 1, 1, 0) == 0) {
             double n = (double)sk_mamba_lm_numel(m);
-            SK_CHECK(c.n_layer == ladder[k].n_layer && c.d_model == ladder[k].d_model && c.vocab_size == 12,
-                     "%s: n_layer %lld d_model %lld vocab %lld", p->name, (long long)c.n_layer, (long long)c.d_model,
+            SK_CHECK(c.n_layer == ladder[k].n_layer && c.blk.d_model == ladder[k].d_model && c.vocab_size == 12,
+                     "%s: n_layer %lld d_model %lld vocab %lld", p->name, (long long)c.n_layer, (long long)c.blk.d_model,
                      (long long)c.vocab_size);
             SK_CHECK(fabs(n / ladder[k].params - 1) < 0.06, "%s: %.0f parameters, published %.0f", p->name, n, ladder[k].params);
         } else SK_CHECK(0, "%s: %s", p->name, sk_errmsg());

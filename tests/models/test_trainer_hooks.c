@@ -43,7 +43,7 @@ static sk_data *open_data(void) {
 static sk_model *model(void) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.d_model = 16, c.n_layer = 2, c.vocab_size = 40, c.d_state = 4, c.pad_vocab_size_multiple = 8;
+    c.blk.d_model = 16, c.n_layer = 2, c.vocab_size = 40, c.blk.d_state = 4, c.pad_vocab_size_multiple = 8;
     sk_mamba_lm *m = NULL;
     sk_model *sm = NULL;
     if (sk_mamba_config_finish(&c, "test") || sk_mamba_lm_create(&m, &c, sk_backend_cpu(), B, L, SK_MODEL_GRADS) ||

@@ -115,7 +115,7 @@ static double rel(double a, double b) { return fabs(a - b) / fmax(fabs(b), 1e-30
 static void test_model(const char *path) {
     sk_mamba_config c;
     sk_mamba_config_defaults(&c);
-    c.d_model = 16, c.n_layer = 2, c.vocab_size = 12, c.d_state = 4, c.dt_min = 0.01, c.dt_max = 0.5;
+    c.blk.d_model = 16, c.n_layer = 2, c.vocab_size = 12, c.blk.d_state = 4, c.blk.dt_min = 0.01, c.blk.dt_max = 0.5;
     SK_CHECK(sk_mamba_config_finish(&c, "test") == 0, "config");
     sk_mamba_lm *m;
     SK_CHECK(sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 4, 64, 0) == 0, "create: %s", sk_errmsg());

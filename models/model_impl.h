@@ -12,6 +12,7 @@
 typedef struct sk_model_ops {
     int kind;
     const char *name;
+    const char *commands; /* the commands that take a checkpoint of this kind (wrong-kind messages) */
     void (*free)(void *self);
     const sk_backend *(*backend)(const void *self);
     sk_mamba_lm *(*backbone)(void *self);

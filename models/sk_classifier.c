@@ -249,13 +249,13 @@ int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *
     int pool = SK_POOL_LAST;
     if (!rc && pj && (!cJSON_IsString(pj) || (strcmp(pj->valuestring, "last") && strcmp(pj->valuestring, "mean"))))
         rc = sk_error(SK_EFORMAT, "%s: \"pool\" must be \"last\" or \"mean\"", what);
-    else if (pj && !strcmp(pj->valuestring, "mean")) pool = SK_POOL_MEAN;
+    else if (!rc && pj && !strcmp(pj->valuestring, "mean")) pool = SK_POOL_MEAN;
     const cJSON *padj = j ? cJSON_GetObjectItemCaseSensitive(j, "pad_token") : NULL;
     int32_t pad = -1;
     if (!rc && padj && (!cJSON_IsNumber(padj) || padj->valuedouble != (double)(int32_t)padj->valuedouble ||
                         padj->valuedouble < -1))
         rc = sk_error(SK_EFORMAT, "%s: \"pad_token\" must be a token id or -1", what);
-    else if (padj) pad = (int32_t)padj->valuedouble;
+    else if (!rc && padj) pad = (int32_t)padj->valuedouble;
     sk_classifier *c = NULL;
     if (!rc) rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags);
     if (!rc) c->pool = pool, c->pad = pad;

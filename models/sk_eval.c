@@ -7,6 +7,27 @@
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 
+int sk_eval_check_loss(const char *model, double loss) {
+    if (isfinite(loss)) return SK_OK;
+    const char *bad = NULL;
+    sk_st *st = NULL;
+    if (sk_st_open(model, &st)) sk_error_clear(); /* a folder: no tensor named */
+    float *h = NULL;
+    for (int64_t i = 0; st && !bad && i < sk_st_count(st); i++) {
+        const sk_st_tensor *t = sk_st_at(st, i);
+        float *nh = realloc(h, (size_t)(t->numel ? t->numel : 1) * sizeof(float));
+        if (!nh || sk_st_read_f32(st, t->name, h = nh, t->numel)) break;
+        for (int64_t k = 0; k < t->numel && !bad; k++)
+            if (!isfinite(h[k])) bad = t->name;
+    }
+    sk_error_clear();
+    int rc = bad ? sk_error(SK_EFORMAT, "%s: the loss is %f: tensor %s holds NaN or infinite values", model, loss, bad)
+                 : sk_error(SK_EFORMAT, "%s: the loss is %f (the model's outputs are not finite)", model, loss);
+    free(h);
+    sk_st_close(st);
+    return rc;
+}
+
 void sk_eval_print_loss(FILE *out, double loss, const char *unit) {
     fprintf(out, "loss\t%.6f\n", loss);
     fprintf(out, "bits_per_%s\t%.6f\n", unit, loss / log(2.0));
@@ -81,6 +102,7 @@ int sk_eval_windows(const char *model, const sk_backend *be, const char *data, i
     if (!rc && dump_logits_path) rc = dump_logits(m, dump_logits_path, b, L, model);
     if (!rc && dump_grads) rc = sk_model_backward(m);
     if (!rc && dump_grads) rc = sk_model_save_grads(m, dump_grads);
+    if (!rc) rc = sk_eval_check_loss(model, loss);
     if (!rc) {
         fprintf(out, "model\t%s\n", model);
         fprintf(out, "parameters\t%lld\n", (long long)sk_model_numel(m));
@@ -123,6 +145,7 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
         rc = sk_model_forward_state(m, s, tok, tgt, NULL, Lc, &loss);
         sum += loss * (double)nc;
     }
+    if (!rc) rc = sk_eval_check_loss(model, sum / (double)n);
     if (!rc) {
         fprintf(out, "model\t%s\n", model);
         fprintf(out, "parameters\t%lld\n", (long long)sk_model_numel(m));

@@ -11,6 +11,11 @@
 /* The loss lines of a mean loss in nats per target: loss, bits_per_<unit>, perplexity. */
 void sk_eval_print_loss(FILE *out, double loss, const char *unit);
 
+/* SK_OK when loss is finite; otherwise an error naming the checkpoint `model` and its first tensor
+ * with a NaN or infinite value (if it is a safetensors file that has one). Every eval path checks
+ * its loss with this before printing it. */
+int sk_eval_check_loss(const char *model, double loss) SK_RESULT_USED;
+
 /* n little-endian unsigned tokens of `width` bytes (1, 2 or 4) from raw into tok, each checked
  * against the vocabulary; an error names the file `data` and the position pos0 + i. */
 int sk_eval_decode_tokens(const unsigned char *raw, int64_t n, int64_t width, int64_t vocab, const char *data, int64_t pos0,

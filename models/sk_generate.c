@@ -19,8 +19,12 @@ static int read_tokens(const char *path, int wide, int64_t vocab, int32_t **out,
     char *data = NULL;
     int64_t len = 0;
     *out = NULL, *n = 0;
-    int rc = sk_read_file(path, &data, &len);
+    int rc = sk_read_file_max(path, SK_PROMPT_MAX_BYTES, &data, &len);
     if (rc) return rc;
+    if (!len) {
+        free(data);
+        return sk_error(SK_EINVAL, "%s: empty prompt file (leave out -P to start from --bos)", path);
+    }
     int64_t w = wide ? 4 : 1;
     if (len % w) {
         free(data);

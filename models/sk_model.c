@@ -90,13 +90,29 @@ static cJSON *file_config(const char *path) {
     return o;
 }
 
+int sk_model_expect(const char *path, int flags) {
+    if (!(flags & (SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY))) return SK_OK;
+    cJSON *o = file_config(path);
+    const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
+    cJSON_Delete(o);
+    const char *want = flags & SK_MODEL_LM_ONLY ? sk_model_ops_lm.name
+                     : flags & SK_MODEL_CLF_ONLY ? sk_model_ops_clf.name : "model with a Mamba backbone";
+    int ok = flags & SK_MODEL_LM_ONLY ? ops == &sk_model_ops_lm
+           : flags & SK_MODEL_CLF_ONLY ? ops != &sk_model_ops_unet /* an LM: the classifier loader says why */
+                                       : ops->backbone != NULL;
+    return ok ? SK_OK : sk_error(SK_EINVAL, "%s is a %s checkpoint (%s takes it), not a %s", path, ops->name,
+                                 ops->commands, want);
+}
+
 int sk_model_config_read(const char *path, int flags, sk_model_config **out) {
+    *out = NULL;
+    int rc = sk_model_expect(path, flags);
+    if (rc) return rc;
     *out = calloc(1, sizeof **out);
     if (!*out) return sk_error(SK_ENOMEM, "%s: out of memory", path);
     sk_model_config *c = *out;
     cJSON *o = flags & SK_MODEL_LM_ONLY ? NULL : file_config(path);
     const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
-    int rc;
     if (ops == &sk_model_ops_unet) {
         c->kind = SK_MODEL_UNET;
         rc = sk_unet_config_from_json(o, path, &c->unet);
@@ -173,12 +189,12 @@ int sk_model_create(sk_model **out, const sk_model_config *c, const sk_backend *
 int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
                   int flags) {
     *out = NULL;
+    int rc = sk_model_expect(path, flags);
+    if (rc) return rc;
     cJSON *o = flags & SK_MODEL_LM_ONLY ? NULL : file_config(path);
     const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
     cJSON_Delete(o);
-    if ((flags & SK_MODEL_NEED_BACKBONE) && !ops->backbone) ops = &sk_model_ops_lm;
-    flags &= ~(SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE);
-    int rc;
+    flags &= ~(SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY);
     void *self = NULL;
     if (ops == &sk_model_ops_unet) {
         sk_unet *u = NULL;

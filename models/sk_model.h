@@ -32,11 +32,18 @@ typedef struct sk_mamba_lm sk_mamba_lm;           /* models/sk_mamba.h */
  * called on it). */
 enum { SK_MODEL_GRADS = 1, SK_MODEL_PLAN = 2 };
 /* load / read flag: the checkpoint must be a Mamba LM (commands that take token LMs: generate,
- * export); another kind fails with the LM loader's message. */
+ * export); another kind fails naming its kind and the commands that take it. */
 enum { SK_MODEL_LM_ONLY = 4 };
 /* load flag: the checkpoint must have a Mamba backbone (an LM or a classifier: embed); another
- * kind fails with the LM loader's message. */
+ * kind fails naming its kind and the commands that take it. */
 enum { SK_MODEL_NEED_BACKBONE = 8 };
+
+/* load / read flag: the checkpoint must be a classifier (classify). */
+enum { SK_MODEL_CLF_ONLY = 16 };
+/* SK_OK when the checkpoint at path is of the kind flags ask for (SK_MODEL_LM_ONLY,
+ * SK_MODEL_NEED_BACKBONE, SK_MODEL_CLF_ONLY; none: any); otherwise an error naming the kind it is
+ * and the commands that take it. sk_model_load and sk_model_config_read check this first. */
+int sk_model_expect(const char *path, int flags) SK_RESULT_USED;
 
 /* Bytes a model holds (what `ssmkit train --dry-run` prints), valid on a SK_MODEL_PLAN model. */
 typedef struct sk_model_mem {

@@ -23,7 +23,8 @@ static const sk_param *cl_param(const void *s, int i) { return sk_classifier_par
 static char *cl_config(const void *s) { return sk_classifier_config_json(s); }
 
 const sk_model_ops sk_model_ops_clf = {
-    .kind = SK_MODEL_CLASSIFIER, .name = "classifier", .free = cl_free, .backend = cl_backend,
+    .kind = SK_MODEL_CLASSIFIER, .name = "classifier", .commands = "ssmkit classify or embed",
+    .free = cl_free, .backend = cl_backend,
     .backbone = cl_backbone, .init = cl_init, .vocab = cl_vocab, .logits_width = cl_width, .save = cl_save,
     .forward = cl_forward, .backward = cl_backward, .zero_grad = cl_zero_grad, .nparams = cl_nparams, .param = cl_param,
     .config_json = cl_config,

@@ -40,7 +40,8 @@ static const sk_param *lm_param(const void *s, int i) { return sk_mamba_lm_param
 static char *lm_config(const void *s) { return sk_mamba_config_to_json(sk_mamba_lm_config(s)); }
 
 const sk_model_ops sk_model_ops_lm = {
-    .kind = SK_MODEL_LM, .name = "Mamba LM", .free = lm_free, .backend = lm_backend, .backbone = lm_backbone,
+    .kind = SK_MODEL_LM, .name = "Mamba LM",
+    .commands = "ssmkit eval, generate, export, embed or finetune --init", .free = lm_free, .backend = lm_backend, .backbone = lm_backbone,
     .init = lm_init, .set_chunk = lm_set_chunk, .memory = lm_memory, .vocab = lm_vocab, .logits_width = lm_width, .logits = lm_logits,
     .state_create = lm_state_create, .state_reset = lm_state_reset, .state_free = lm_state_free,
     .forward_state = lm_forward_state, .position_losses = lm_position_losses, .step = lm_step, .save = lm_save,

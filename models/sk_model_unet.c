@@ -34,7 +34,8 @@ static const sk_param *un_param(const void *s, int i) { return sk_unet_param(s, 
 static char *un_config(const void *s) { return sk_unet_config_to_json(sk_unet_config_of(s)); }
 
 const sk_model_ops sk_model_ops_unet = {
-    .kind = SK_MODEL_UNET, .name = "U-Net", .free = un_free, .backend = un_backend, .init = un_init,
+    .kind = SK_MODEL_UNET, .name = "U-Net", .commands = "ssmkit audio generate or eval",
+    .free = un_free, .backend = un_backend, .init = un_init,
     .set_chunk = un_set_chunk, .memory = un_memory, .vocab = un_width, .logits_width = un_width, .logits = un_logits,
     .state_create = un_state_create, .state_reset = un_state_reset, .state_free = un_state_free,
     .forward_state = un_forward_state, .step = un_step, .save = un_save, .save_grads = un_save_grads,

@@ -110,7 +110,9 @@ void sk_map_close(sk_map *m) {
     m->size = 0;
 }
 
-int sk_read_file(const char *path, char **data, int64_t *len) {
+int sk_read_file(const char *path, char **data, int64_t *len) { return sk_read_file_max(path, 0, data, len); }
+
+int sk_read_file_max(const char *path, int64_t max, char **data, int64_t *len) {
     *data = NULL;
     if (len) *len = 0;
     FILE *f = fopen(path, "rb");
@@ -122,7 +124,14 @@ int sk_read_file(const char *path, char **data, int64_t *len) {
             fclose(f);
             return sk_error(SK_ENOMEM, "%s: out of memory", path);
         }
-        n += fread(buf + n, 1, cap - n - 1, f);
+        size_t want = cap - n - 1;
+        if (max > 0 && want > (size_t)max + 1 - n) want = (size_t)max + 1 - n;
+        n += fread(buf + n, 1, want, f);
+        if (max > 0 && (int64_t)n > max) { /* a device or pipe without end reads no further than this */
+            free(buf);
+            fclose(f);
+            return sk_error(SK_EINVAL, "%s: larger than %lld MiB", path, (long long)(max >> 20));
+        }
         if (n < cap - 1) break;
         cap *= 2;
         char *nb = realloc(buf, cap);

@@ -41,6 +41,10 @@ void sk_map_close(sk_map *m);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer (*len excludes the NUL). */
 int sk_read_file(const char *path, char **data, int64_t *len) SK_RESULT_USED;
+/* The same, failing with "PATH: larger than N MiB" once more than max bytes (max > 0) have been
+ * read: every read of a config, preset or prompt file goes through this with the limits below. */
+int sk_read_file_max(const char *path, int64_t max, char **data, int64_t *len) SK_RESULT_USED;
+enum { SK_CONFIG_MAX_BYTES = 16 << 20, SK_PROMPT_MAX_BYTES = 64 << 20 };
 
 /* Write a whole buffer atomically. */
 int sk_write_file_atomic(const char *path, const void *data, size_t len) SK_RESULT_USED;

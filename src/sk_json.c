@@ -6,23 +6,45 @@
 #include <string.h>
 #include "src/sk_io.h"
 
+/* The first key that appears twice in one object of the tree, or NULL. */
+static const char *duplicate_key(const cJSON *o) {
+    for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
+        if (cJSON_IsObject(o))
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (a->string && b->string && !strcmp(a->string, b->string)) return a->string;
+        const char *d = duplicate_key(a);
+        if (d) return d;
+    }
+    return NULL;
+}
+
 int sk_json_parse(const char *text, int64_t len, const char *what, cJSON **out) {
     const char *end = NULL;
     *out = cJSON_ParseWithLengthOpts(text, (size_t)len, &end, 0);
-    if (!*out) {
-        int64_t off = end ? (int64_t)(end - text) : 0, line = 1;
-        for (int64_t i = 0; i < off && i < len; i++) line += text[i] == '\n';
-        return sk_error(SK_EFORMAT, "%s: invalid JSON near line %lld (byte %lld)", what, (long long)line,
-                        (long long)off);
+    int64_t off = end ? (int64_t)(end - text) : 0;
+    const char *why = "invalid JSON";
+    if (*out) { /* one value and nothing after it but white space */
+        while (off < len && (text[off] == ' ' || text[off] == '\t' || text[off] == '\n' || text[off] == '\r')) off++;
+        if (off < len) why = "text after the JSON value";
     }
-    return SK_OK;
+    if (*out && off >= len) {
+        const char *d = duplicate_key(*out);
+        if (!d) return SK_OK;
+        int rc = sk_error(SK_EFORMAT, "%s: key \"%s\" appears twice in one object", what, d);
+        cJSON_Delete(*out), *out = NULL;
+        return rc;
+    }
+    cJSON_Delete(*out), *out = NULL;
+    int64_t line = 1;
+    for (int64_t i = 0; i < off && i < len; i++) line += text[i] == '\n';
+    return sk_error(SK_EFORMAT, "%s: %s near line %lld (byte %lld)", what, why, (long long)line, (long long)off);
 }
 
 int sk_json_load(const char *path, cJSON **out) {
     char *text;
     int64_t len;
     *out = NULL;
-    int rc = sk_read_file(path, &text, &len);
+    int rc = sk_read_file_max(path, SK_CONFIG_MAX_BYTES, &text, &len);
     if (rc) return rc;
     rc = sk_json_parse(text, len, path, out);
     free(text);

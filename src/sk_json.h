@@ -12,7 +12,9 @@
 extern "C" {
 #endif
 
-/* Parse text (what = file name or "preset NAME" for messages). *out must be freed with cJSON_Delete. */
+/* Parse text (what = file name or "preset NAME" for messages): one JSON value and nothing after it
+ * but white space, no key twice in one object. *out must be freed with cJSON_Delete. load reads
+ * at most SK_CONFIG_MAX_BYTES (src/sk_io.h). */
 int sk_json_parse(const char *text, int64_t len, const char *what, cJSON **out) SK_RESULT_USED;
 int sk_json_load(const char *path, cJSON **out) SK_RESULT_USED;
 

@@ -33,6 +33,7 @@ static const char *usage =
 
 #include "genomics/sk_dna_run.h"
 #include "models/sk_classifier.h"
+#include "models/sk_model.h"
 #include "src/sk_out.h"
 #include "src/sk_safetensors.h"
 #include "src/sk_stream.h"
@@ -211,6 +212,7 @@ int cmd_classify(int argc, char **argv) {
                                         "--length or --stride");
     if (!whole && chunk) return sk_cli_usage("classify", "--chunk needs --whole");
     if (whole) L = chunk ? chunk : 16384, B = 1; /* the model runs b = 1 x chunk */
+    if (sk_model_expect(model, SK_MODEL_CLF_ONLY)) return sk_cli_fail(NULL);
     if (!L && !(L = trained_length(model))) {
         /* no length recorded: say so if it is a classifier, else why it is not one */
         const sk_backend *cpu = sk_backend_cpu();

@@ -121,6 +121,7 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
     if (!rc && n < 2) rc = sk_error(SK_EINVAL, "%s: %lld tokens; need at least 2 (one target)", data, (long long)n);
     if (!rc) rc = sk_stream_end(s);
     if (!rc) rc = sk_stream_finish(s);
+    if (!rc) rc = sk_eval_check_loss(model, c.sum / (double)c.ntarget);
     if (!rc) {
         printf("model\t%s\n", model);
         printf("parameters\t%lld\n", (long long)sk_model_numel(c.m));
@@ -181,6 +182,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
     if (s) sk_stream_counts(s, &nrec, &nbase, NULL);
     if (!rc && !nrec) rc = sk_error(SK_EFORMAT, "%s: no records", data);
     if (!rc && !c.ntarget) rc = sk_error(SK_EINVAL, "%s: no targets (records of 1 base)", data);
+    if (!rc) rc = sk_eval_check_loss(model, c.sum / (double)c.ntarget);
     if (!rc && opened) rc = sk_out_close(&per);
     else if (opened) sk_out_abort(&per);
     if (!rc) {
@@ -237,6 +239,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
     }
     if (!rc && !nrec) rc = sk_error(SK_EFORMAT, "%s: no records", data);
     if (!rc && !ntarget) rc = sk_error(SK_EINVAL, "%s: no targets (records of 1 base)", data);
+    if (!rc) rc = sk_eval_check_loss(model, sum / (double)ntarget);
     if (!rc) {
         double loss = sum / (double)ntarget;
         printf("model\t%s\n", model);

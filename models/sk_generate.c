@@ -174,7 +174,8 @@ static int load_audio_model(const char *path, int64_t batch, sk_model **m) {
     cJSON *j = cfg ? cJSON_Parse(cfg) : NULL;
     sk_model_config *c = NULL;
     if (!j) rc = sk_error(SK_EFORMAT, "%s: no model config in the checkpoint metadata (not an ssmkit checkpoint)", path);
-    else if (sk_model_config_read(path, 0, &c) || sk_model_config_bos(c) < 0) {
+    else if (!(rc = sk_model_expect(path, SK_MODEL_UNET_ONLY)) && /* an LM or a classifier: says which */
+             (sk_model_config_read(path, 0, &c) || sk_model_config_bos(c) < 0)) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "arch");
         rc = sk_error(SK_EINVAL, "%s: not an audio model (arch \"%s\"): audio generate needs a U-Net checkpoint "
                       "(\"arch\": \"unet\", 256 mu-law tokens), e.g. from ssmkit train --preset sc09-mamba-small",

@@ -91,16 +91,18 @@ static cJSON *file_config(const char *path) {
 }
 
 int sk_model_expect(const char *path, int flags) {
-    if (!(flags & (SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY))) return SK_OK;
+    if (!(flags & (SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY | SK_MODEL_UNET_ONLY))) return SK_OK;
     cJSON *o = file_config(path);
     const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
     cJSON_Delete(o);
-    const char *want = flags & SK_MODEL_LM_ONLY ? sk_model_ops_lm.name
-                     : flags & SK_MODEL_CLF_ONLY ? sk_model_ops_clf.name : "model with a Mamba backbone";
+    const char *want = flags & SK_MODEL_LM_ONLY ? "a Mamba LM"
+                     : flags & SK_MODEL_CLF_ONLY ? "a classifier"
+                     : flags & SK_MODEL_UNET_ONLY ? "an audio model (a U-Net)" : "a model with a Mamba backbone";
     int ok = flags & SK_MODEL_LM_ONLY ? ops == &sk_model_ops_lm
            : flags & SK_MODEL_CLF_ONLY ? ops != &sk_model_ops_unet /* an LM: the classifier loader says why */
-                                       : ops->backbone != NULL;
-    return ok ? SK_OK : sk_error(SK_EINVAL, "%s is a %s checkpoint (%s takes it), not a %s", path, ops->name,
+           : flags & SK_MODEL_UNET_ONLY ? ops == &sk_model_ops_unet
+                                        : ops->backbone != NULL;
+    return ok ? SK_OK : sk_error(SK_EINVAL, "%s is a %s checkpoint (%s takes it), not %s", path, ops->name,
                                  ops->commands, want);
 }
 
@@ -194,7 +196,7 @@ int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_
     cJSON *o = flags & SK_MODEL_LM_ONLY ? NULL : file_config(path);
     const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
     cJSON_Delete(o);
-    flags &= ~(SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY);
+    flags &= ~(SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY | SK_MODEL_UNET_ONLY);
     void *self = NULL;
     if (ops == &sk_model_ops_unet) {
         sk_unet *u = NULL;

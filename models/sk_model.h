@@ -38,10 +38,11 @@ enum { SK_MODEL_LM_ONLY = 4 };
  * kind fails naming its kind and the commands that take it. */
 enum { SK_MODEL_NEED_BACKBONE = 8 };
 
-/* load / read flag: the checkpoint must be a classifier (classify). */
-enum { SK_MODEL_CLF_ONLY = 16 };
+/* load / read flags: the checkpoint must be a classifier (classify; an LM is left to the classifier
+ * loader's message) / a U-Net (audio generate). */
+enum { SK_MODEL_CLF_ONLY = 16, SK_MODEL_UNET_ONLY = 32 };
 /* SK_OK when the checkpoint at path is of the kind flags ask for (SK_MODEL_LM_ONLY,
- * SK_MODEL_NEED_BACKBONE, SK_MODEL_CLF_ONLY; none: any); otherwise an error naming the kind it is
+ * SK_MODEL_NEED_BACKBONE, SK_MODEL_CLF_ONLY, SK_MODEL_UNET_ONLY; none: any); otherwise an error naming the kind it is
  * and the commands that take it. sk_model_load and sk_model_config_read check this first. */
 int sk_model_expect(const char *path, int flags) SK_RESULT_USED;
 

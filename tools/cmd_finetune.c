@@ -287,7 +287,9 @@ static int ft_data(ft *f, const ft_opts *o) {
 static int ft_model(ft *f, const ft_opts *o, const sk_backend *be) {
     int rc;
     if (o->init) {
-        rc = sk_classifier_from_lm(&f->clf, o->init, f->K, f->names, be, f->B, f->L, SK_MODEL_GRADS, (uint64_t)o->seed);
+        rc = sk_model_expect(o->init, SK_MODEL_NEED_BACKBONE); /* a U-Net: says which command takes it */
+        if (!rc)
+            rc = sk_classifier_from_lm(&f->clf, o->init, f->K, f->names, be, f->B, f->L, SK_MODEL_GRADS, (uint64_t)o->seed);
     } else {
         sk_mamba_config mc;
         cJSON *cj = NULL, *tsec = NULL; /* the config; its "train" section is not used */

@@ -37,6 +37,11 @@ cat >"$t/tiny.json" <<'EOF'
  "train": {"length": 32, "batch": 2, "steps": 2, "eval_every": 0, "log_every": 1}}
 EOF
 expect 0 "train a tiny LM" -- "$bin" train -d "$t/data.txt" -c "$t/tiny.json" -o "$t/lm.safetensors" -@ 1 -q
+expect 1 "audio generate an LM" -- "$bin" audio generate -m "$t/lm.safetensors" -n 1 -S 0.01 -o "$t/wav" -q
+grep_inF err "lm.safetensors is a Mamba LM checkpoint (ssmkit eval, generate, export, embed or finetune --init takes it), not an audio model (a U-Net)" "audio generate: LM named"
+printf 'a\tACGTACGTAC\nb\tTTTTGGGGCC\n' >"$t/t.tsv"
+expect 1 "finetune --init a U-Net" -- "$bin" finetune --init "$t/unet.safetensors" --train "$t/t.tsv" -L 8 -o "$t/f.safetensors" -q
+grep_inF err "unet.safetensors is a U-Net checkpoint (ssmkit audio generate or eval takes it), not a model with a Mamba backbone" "finetune: U-Net named"
 
 # ---- bounded reads (1 GB of address space: an unbounded read fails fast instead of growing)
 expect 1 "train -c /dev/zero" -- bash -c 'ulimit -v 1000000; exec "$0" train -d "$1" -c /dev/zero -o "$2" -q' "$bin" "$t/data.txt" "$t/z.safetensors"

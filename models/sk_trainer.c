@@ -457,8 +457,8 @@ static int log_open(sk_trainer *t, sk_jsonl **log) {
     sk_jsonl_begin(*log);
     sk_jsonl_int(*log, "step", t->step);
     sk_jsonl_str(*log, "event", t->step > 0 ? "resume" : "start");
-    sk_jsonl_str(*log, "train", t->opts_json);
-    sk_jsonl_str(*log, "config", t->config_json);
+    sk_jsonl_json(*log, "train", t->opts_json);
+    sk_jsonl_json(*log, "config", t->config_json);
     sk_jsonl_int(*log, "params", sk_optimizer_numel(t->opt));
     return sk_jsonl_end(*log);
 }

@@ -152,11 +152,10 @@ int sk_audio_describe(const char *path, FILE *out) {
 
 /* ---- generated clips ---- */
 
-/* mkdir -p of one level, then prove we can create a file there. */
+/* mkdir -p, then prove we can create a file there. */
 int sk_audio_prepare_dir(const char *dir) {
-    if (mkdir(dir, 0777) && errno != EEXIST) return sk_error(SK_EIO, "%s: cannot create the output folder: %s", dir, strerror(errno));
-    struct stat sb;
-    if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) return sk_error(SK_EIO, "%s: not a folder", dir);
+    int rc = sk_mkdir_p(dir);
+    if (rc) return rc;
     char probe[4096];
     snprintf(probe, sizeof probe, "%s/.ssmkit-probe-XXXXXX", dir);
     int fd = mkstemp(probe);

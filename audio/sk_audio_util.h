@@ -35,7 +35,7 @@ int sk_audio_convert_file(const char *in, const char *out, const sk_audio_fileop
  * or an audio file (format, rate, channels, frames, duration), told by the content. */
 int sk_audio_describe(const char *path, FILE *out) SK_RESULT_USED;
 
-/* Create the folder `dir` (one level) if missing and check that a file can be created in it. */
+/* Create the folder `dir` (and missing parents) if missing and check that a file can be created in it. */
 int sk_audio_prepare_dir(const char *dir) SK_RESULT_USED;
 /* Write generated clips as 16-bit PCM WAVs of mu-law tokens at `rate`, in rank order: dir/NNN.wav
  * (001 = rank 0; 3 to 7 digits) holds clip order[k] of tok (count, len), and dir/loglik.tsv one

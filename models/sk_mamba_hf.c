@@ -1,12 +1,10 @@
 /* sk_mamba_hf.c — a Mamba LM as a Hugging Face transformers folder (sk_mamba_hf.h). */
 #include "models/sk_mamba_hf.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <cjson/cJSON.h>
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
@@ -48,7 +46,8 @@ int sk_mamba_lm_export_hf(const sk_mamba_lm *m, const char *dir) {
     if (c->blk.expand != floor(c->blk.expand))
         return sk_error(SK_EUNSUP, "%s: expand = %g has no Hugging Face equivalent (transformers needs an integer)", dir,
                         c->blk.expand);
-    if (mkdir(dir, 0777) && errno != EEXIST) return sk_error(SK_EIO, "%s: cannot create the folder: %s", dir, strerror(errno));
+    int mk = sk_mkdir_p(dir);
+    if (mk) return mk;
     int np = sk_mamba_lm_nparams(m);
     int64_t n = sk_mamba_lm_numel(m);
     float *host = malloc((size_t)(n ? n : 1) * sizeof(float));

@@ -69,7 +69,7 @@ int sk_train_log_confusion(sk_jsonl *log, const sk_train_progress *p, const sk_t
             sk_jsonl_num(log, key, sk_train_confusion_accuracy(&sets[s]));
             snprintf(key, sizeof key, "%s_confusion", sets[s].name);
             js[s] = sk_train_confusion_json(&sets[s]);
-            sk_jsonl_str(log, key, js[s]); /* JSON array as a string */
+            sk_jsonl_json(log, key, js[s]);
         }
     sk_jsonl_num(log, "elapsed_s", elapsed_s);
     int rc = sk_jsonl_end(log);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "models/sk_param.h"
 #include "src/sk_dist.h"
+#include "src/sk_io.h"
 #include "src/sk_jsonl.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
@@ -277,6 +278,8 @@ int sk_trainer_create(sk_trainer **out, sk_model *m, sk_data *train, sk_data *va
     if (!t->opts_json || !t->config_json || !t->path_model || !t->path_state || !t->path_best || !t->in || !t->tg ||
         !t->host || (t->o.log_path && !t->log_path))
         rc = sk_error(SK_ENOMEM, "train: out of memory");
+    if (!rc && t->rank == 0) rc = sk_mkdir_parent(t->path_model); /* -o run/lm.safetensors makes run/ */
+    if (!rc && t->log_path) rc = sk_mkdir_parent(t->log_path);
     if (!rc) rc = sk_optimizer_create(&t->opt, m, &o->optim);
     const char *inj = getenv("SSMKIT_INJECT_NAN");
     if (!rc && inj && *inj) {
@@ -454,8 +457,8 @@ static int log_open(sk_trainer *t, sk_jsonl **log) {
     sk_jsonl_begin(*log);
     sk_jsonl_int(*log, "step", t->step);
     sk_jsonl_str(*log, "event", t->step > 0 ? "resume" : "start");
-    sk_jsonl_str(*log, "train", t->opts_json);
-    sk_jsonl_str(*log, "config", t->config_json);
+    sk_jsonl_json(*log, "train", t->opts_json);
+    sk_jsonl_json(*log, "config", t->config_json);
     sk_jsonl_int(*log, "params", sk_optimizer_numel(t->opt));
     return sk_jsonl_end(*log);
 }

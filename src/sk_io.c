@@ -160,3 +160,38 @@ int sk_write_file_atomic(const char *path, const void *data, size_t len) {
     }
     return sk_afile_commit(&af);
 }
+
+/* mkdir of one level; a name that exists must be a folder. */
+static int mkdir_one(const char *dir) {
+    struct stat sb;
+    if (mkdir(dir, 0777) == 0) return SK_OK;
+    int e = errno;
+    if (e == EEXIST && stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) e = ENOTDIR;
+    else if (e == EEXIST) return SK_OK;
+    return sk_error(SK_EIO, "%s: cannot create the output folder: %s", dir, strerror(e));
+}
+
+int sk_mkdir_p(const char *dir) {
+    char *p = strdup(dir);
+    if (!p) return sk_error(SK_ENOMEM, "%s: out of memory", dir);
+    int rc = SK_OK;
+    for (char *s = p + 1; !rc && *s; s++) {   /* each parent, from the top; "/" itself is never made */
+        if (*s != '/' || s[-1] == '/') continue;
+        *s = 0;
+        rc = mkdir_one(p);
+        *s = '/';
+    }
+    if (!rc) rc = mkdir_one(p);
+    free(p);
+    return rc;
+}
+
+int sk_mkdir_parent(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return SK_OK;
+    char *dir = strndup(path, (size_t)(slash - path));
+    if (!dir) return sk_error(SK_ENOMEM, "%s: out of memory", path);
+    int rc = sk_mkdir_p(dir);
+    free(dir);
+    return rc;
+}

@@ -49,6 +49,12 @@ enum { SK_CONFIG_MAX_BYTES = 16 << 20, SK_PROMPT_MAX_BYTES = 64 << 20 };
 /* Write a whole buffer atomically. */
 int sk_write_file_atomic(const char *path, const void *data, size_t len) SK_RESULT_USED;
 
+/* Create the folder `dir` and whichever of its parents are missing (mkdir -p); an existing folder
+ * is fine. An error names the folder that could not be created. */
+int sk_mkdir_p(const char *dir) SK_RESULT_USED;
+/* sk_mkdir_p of the folder that holds `path` (the part before its last '/'; nothing without one). */
+int sk_mkdir_parent(const char *path) SK_RESULT_USED;
+
 #ifdef __cplusplus
 }
 #endif

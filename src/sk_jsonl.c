@@ -160,6 +160,22 @@ void sk_jsonl_bool(sk_jsonl *j, const char *key, int v) {
     put(j, v ? "true" : "false", v ? 4 : 5);
 }
 
+void sk_jsonl_json(sk_jsonl *j, const char *key, const char *json) {
+    cJSON *o = cJSON_Parse(json);
+    char *min = o ? strdup(json) : NULL;
+    cJSON_Delete(o);
+    if (!min) {
+        if (!j->err)
+            j->err = o ? sk_error(SK_ENOMEM, "%s: out of memory", j->path)
+                       : sk_error(SK_EFORMAT, "%s: the value of \"%s\" is not JSON", j->path, key);
+        return;
+    }
+    cJSON_Minify(min);
+    put_key(j, key);
+    put(j, min, strlen(min));
+    free(min);
+}
+
 int sk_jsonl_end(sk_jsonl *j) {
     put(j, "}\n", 2);
     if (j->err) return j->err;

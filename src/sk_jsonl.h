@@ -44,6 +44,9 @@ void sk_jsonl_int(sk_jsonl *j, const char *key, int64_t v);
 void sk_jsonl_num(sk_jsonl *j, const char *key, double v);
 void sk_jsonl_str(sk_jsonl *j, const char *key, const char *v);
 void sk_jsonl_bool(sk_jsonl *j, const char *key, int v);
+/* A nested value: `json` is JSON text (an object, array, ...), written as itself (not as a string)
+ * with the blanks outside its strings removed; text that does not parse is an SK_EFORMAT error. */
+void sk_jsonl_json(sk_jsonl *j, const char *key, const char *json);
 int sk_jsonl_end(sk_jsonl *j) SK_RESULT_USED;
 
 /* Shortest of %.15g/%.16g/%.17g that round-trips (NaN/inf -> "null"); buf >= 32 bytes. */

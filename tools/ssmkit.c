@@ -91,6 +91,12 @@ static void print_version(void) {
     printf(" genomics");
 #endif
     if (sk_cuda_built()) printf(" cuda");
+#ifdef SSMKIT_HAVE_MPI
+    printf(" mpi");
+#endif
+#ifdef SSMKIT_HAVE_NCCL
+    printf(" nccl");
+#endif
     printf("\n");
 }
 

@@ -3,6 +3,8 @@
 #   grep_in FILE REGEX DESCRIPTION          $t/FILE contains a line matching REGEX
 #   grep_inF FILE STRING DESCRIPTION        $t/FILE contains STRING (fixed string)
 #   finish NAME                             print "NAME: N passed, N failed"; exit 1 on any failure
+#   tiny_lm_fixture                         $t/data.txt (4000 bytes) and $t/tiny.json (a 1-layer LM, 4 updates)
+#   gc_at_fixture                           $t/train.tsv (60) and $t/valid.tsv (20) labelled "gc"/"at" DNA rows
 pass=0 fail=0
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 
@@ -20,4 +22,16 @@ grep_inF() { _grep_check -F "$@"; }
 finish() {
   echo "$1: $pass passed, $fail failed"
   [ "$fail" -eq 0 ]
+}
+tiny_lm_fixture() {
+  awk 'BEGIN { srand(5); for (i = 0; i < 4000; i++) printf "%c", 97 + int(rand() * 8); print "" }' >"$t/data.txt"
+  cat >"$t/tiny.json" <<'JSON'
+{"arch": "mamba-lm", "d_model": 8, "n_layer": 1, "vocab_size": 256, "d_state": 4,
+ "train": {"length": 32, "batch": 2, "steps": 4, "eval_every": 2, "log_every": 1}}
+JSON
+}
+gc_at_fixture() {
+  awk -v dir="$t" 'BEGIN { srand(7); for (i = 0; i < 80; i++) { c = i % 2; s = "";
+    for (j = 0; j < 48; j++) { r = rand(); s = s (c ? (r < 0.4 ? "G" : r < 0.8 ? "C" : "A") : (r < 0.4 ? "A" : r < 0.8 ? "T" : "G")) }
+    print (c ? "gc" : "at") "\t" s > (dir (i < 60 ? "/train.tsv" : "/valid.tsv")) } }'
 }

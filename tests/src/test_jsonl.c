@@ -118,6 +118,21 @@ int main(void) {
     SK_CHECK(sk_jsonl_open(&j, "/nonexistent/dir/log.jsonl", 0) == SK_EIO && strstr(sk_errmsg(), "/nonexistent/dir/log.jsonl"),
              "unwritable: %s", sk_errmsg());
 
+    /* Nested values: written as JSON (blanks outside strings removed), not as strings; bad JSON fails. */
+    SK_CHECK(sk_jsonl_open(&j, path, 0) == 0, "%s", sk_errmsg());
+    sk_jsonl_begin(j);
+    sk_jsonl_int(j, "step", 1);
+    sk_jsonl_json(j, "m", "[[45, 0],\n [0, 19]]");
+    sk_jsonl_json(j, "o", "{\n\t\"a b\": 1e-08,\n\t\"s\": \"x y\"\n}");
+    SK_CHECK(sk_jsonl_end(j) == 0, "nested: %s", sk_errmsg());
+    sk_jsonl_begin(j);
+    sk_jsonl_json(j, "bad", "[1, 2");
+    SK_CHECK(sk_jsonl_end(j) == SK_EFORMAT && strstr(sk_errmsg(), "\"bad\" is not JSON"), "bad JSON: %s", sk_errmsg());
+    sk_jsonl_close(j);
+    t = slurp(path, &n);
+    SK_CHECK(t && !strcmp(t, "{\"step\":1,\"m\":[[45,0],[0,19]],\"o\":{\"a b\":1e-08,\"s\":\"x y\"}}\n"), "nested log:\n%s", t);
+    free(t);
+
     /* Signals: flag on the first, default action (termination) on the second. */
     int fds[2];
     if (pipe(fds)) return 1;

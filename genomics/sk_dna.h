@@ -368,11 +368,10 @@ typedef struct sk_dna_prep_opts {
                                   without their extensions */
     int split_by;              /* SK_DNA_SPLIT_BY_* */
     const char *valid_chroms, *test_chroms;
-    double max_n_frac;         /* default 0.1 */
-    int64_t n_train, n_valid, n_test;   /* windows per split (default 1000 / 100 / 100) */
+    double max_n_frac;         /* `dna windows` default 0.1 */
+    int64_t n_train, n_valid, n_test;   /* windows per split (`dna windows` defaults 1000 / 100 / 100) */
 } sk_dna_prep_opts;
 
-void sk_dna_prep_defaults(sk_dna_prep_opts *o);
 /* The windows (sk_dna_windows) of one indexed FASTA, in the epoch's order, unlabelled (-1), each
  * in its interval's split (train when the BED has none). *n_windows (may be NULL): windows written. */
 int sk_dna_prep_intervals(const char *fasta, const char *out, const sk_dna_prep_opts *o, int64_t *n_windows) SK_RESULT_USED;

@@ -10,16 +10,6 @@
 #include "genomics/sk_dna.h"
 #include "src/sk_shard.h"
 
-void sk_dna_prep_defaults(sk_dna_prep_opts *o) {
-    memset(o, 0, sizeof *o);
-    o->split = SK_DNA_SPLIT_NONE;
-    o->seed = 1;
-    o->n_train = 1000;
-    o->n_valid = 100;
-    o->n_test = 100;
-    o->max_n_frac = 0.1;
-}
-
 /* A class name from a file name: the base name without sequence/compression extensions. */
 static char *basename_label(const char *path) {
     const char *b = strrchr(path, '/');

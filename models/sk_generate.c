@@ -172,21 +172,14 @@ static int load_audio_model(const char *path, int64_t batch, sk_model **m) {
     if (rc) return rc;
     const char *cfg = sk_st_meta(st, "config");
     cJSON *j = cfg ? cJSON_Parse(cfg) : NULL;
-    sk_model_config *c = NULL;
     if (!j) rc = sk_error(SK_EFORMAT, "%s: no model config in the checkpoint metadata (not an ssmkit checkpoint)", path);
-    else if (!(rc = sk_model_expect(path, SK_MODEL_UNET_ONLY)) && /* an LM or a classifier: says which */
-             (sk_model_config_read(path, 0, &c) || sk_model_config_bos(c) < 0)) {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "arch");
-        rc = sk_error(SK_EINVAL, "%s: not an audio model (arch \"%s\"): audio generate needs a U-Net checkpoint "
-                      "(\"arch\": \"unet\", 256 mu-law tokens), e.g. from ssmkit train --preset sc09-mamba-small",
-                      path, cJSON_IsString(a) ? a->valuestring : "mamba-lm");
-    }
-    const int64_t P = rc ? 1 : sk_model_config_length_multiple(c);
-    sk_model_config_free(c);
     cJSON_Delete(j);
     sk_st_close(st);
-    if (rc) return rc;
-    return sk_model_load(m, path, sk_backend_cpu(), batch, P, 0);
+    sk_model_config *c = NULL;
+    if (!rc) rc = sk_model_config_read(path, SK_MODEL_UNET_ONLY, &c); /* an LM or a classifier: says which */
+    const int64_t P = rc ? 1 : sk_model_config_length_multiple(c);
+    sk_model_config_free(c);
+    return rc ? rc : sk_model_load(m, path, sk_backend_cpu(), batch, P, 0);
 }
 
 int sk_clipgen_create(sk_clipgen **out, const char *model, int64_t batch, int threads) {

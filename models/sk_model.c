@@ -90,11 +90,11 @@ static cJSON *file_config(const char *path) {
     return o;
 }
 
-int sk_model_expect(const char *path, int flags) {
-    if (!(flags & (SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY | SK_MODEL_UNET_ONLY))) return SK_OK;
-    cJSON *o = file_config(path);
-    const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
-    cJSON_Delete(o);
+#define SK_MODEL_KIND_FLAGS (SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY | SK_MODEL_UNET_ONLY)
+
+/* The kind check of sk_model_expect on a checkpoint whose kind (ops) is already known. */
+static int expect_ops(const char *path, const sk_model_ops *ops, int flags) {
+    if (!(flags & SK_MODEL_KIND_FLAGS)) return SK_OK;
     const char *want = flags & SK_MODEL_LM_ONLY ? "a Mamba LM"
                      : flags & SK_MODEL_CLF_ONLY ? "a classifier"
                      : flags & SK_MODEL_UNET_ONLY ? "an audio model (a U-Net)" : "a model with a Mamba backbone";
@@ -106,15 +106,30 @@ int sk_model_expect(const char *path, int flags) {
                                  ops->commands, want);
 }
 
+/* The kind of the checkpoint at path: by its config's "arch"; folders and files without an
+ * ssmkit config are Mamba LMs (mamba_ssm and Hugging Face). */
+static const sk_model_ops *file_ops(const char *path) {
+    cJSON *o = file_config(path);
+    const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
+    cJSON_Delete(o);
+    return ops;
+}
+
+int sk_model_expect(const char *path, int flags) {
+    return flags & SK_MODEL_KIND_FLAGS ? expect_ops(path, file_ops(path), flags) : SK_OK;
+}
+
 int sk_model_config_read(const char *path, int flags, sk_model_config **out) {
     *out = NULL;
-    int rc = sk_model_expect(path, flags);
-    if (rc) return rc;
-    *out = calloc(1, sizeof **out);
-    if (!*out) return sk_error(SK_ENOMEM, "%s: out of memory", path);
-    sk_model_config *c = *out;
-    cJSON *o = flags & SK_MODEL_LM_ONLY ? NULL : file_config(path);
+    cJSON *o = file_config(path); /* read once: the kind check and the parse */
     const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
+    int rc = expect_ops(path, ops, flags);
+    if (!rc && !(*out = calloc(1, sizeof **out))) rc = sk_error(SK_ENOMEM, "%s: out of memory", path);
+    if (rc) {
+        cJSON_Delete(o);
+        return rc;
+    }
+    sk_model_config *c = *out;
     if (ops == &sk_model_ops_unet) {
         c->kind = SK_MODEL_UNET;
         rc = sk_unet_config_from_json(o, path, &c->unet);
@@ -191,12 +206,10 @@ int sk_model_create(sk_model **out, const sk_model_config *c, const sk_backend *
 int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
                   int flags) {
     *out = NULL;
-    int rc = sk_model_expect(path, flags);
+    const sk_model_ops *ops = file_ops(path); /* read once: the kind check and the choice of loader */
+    int rc = expect_ops(path, ops, flags);
     if (rc) return rc;
-    cJSON *o = flags & SK_MODEL_LM_ONLY ? NULL : file_config(path);
-    const sk_model_ops *ops = o ? arch_ops(o) : &sk_model_ops_lm;
-    cJSON_Delete(o);
-    flags &= ~(SK_MODEL_LM_ONLY | SK_MODEL_NEED_BACKBONE | SK_MODEL_CLF_ONLY | SK_MODEL_UNET_ONLY);
+    flags &= ~SK_MODEL_KIND_FLAGS;
     void *self = NULL;
     if (ops == &sk_model_ops_unet) {
         sk_unet *u = NULL;
@@ -226,7 +239,6 @@ void sk_model_free(sk_model *m) {
 void sk_model_disown(sk_model *m) { free(m); }
 
 int sk_model_kind(const sk_model *m) { return m->ops->kind; }
-const char *sk_model_name(const sk_model *m) { return m->ops->name; }
 const sk_backend *sk_model_backend(const sk_model *m) { return m->ops->backend(m->self); }
 void *sk_model_self(sk_model *m) { return m->self; }
 sk_mamba_lm *sk_model_backbone(sk_model *m) { return m->ops->backbone ? m->ops->backbone(m->self) : NULL; }

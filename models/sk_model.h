@@ -114,7 +114,6 @@ void sk_model_free(sk_model *m);
 /* Free the interface but not the kind's object (sk_model_self), which the caller now owns. */
 void sk_model_disown(sk_model *m);
 int sk_model_kind(const sk_model *m);
-const char *sk_model_name(const sk_model *m); /* as sk_model_config_name */
 const sk_backend *sk_model_backend(const sk_model *m);
 /* The kind's own object (sk_mamba_lm *, sk_unet *, sk_classifier *). */
 void *sk_model_self(sk_model *m);

@@ -28,7 +28,8 @@ void sk_train_confusion_add(sk_train_confusion *c, int truth, int predicted) {
 
 double sk_train_confusion_accuracy(const sk_train_confusion *c) { return c->n ? (double)c->correct / (double)c->n : 0; }
 
-char *sk_train_confusion_json(const sk_train_confusion *c) {
+/* The matrix as JSON "[[..],[..]]" (malloc'd; NULL when out of memory). */
+static char *sk_train_confusion_json(const sk_train_confusion *c) {
     const int K = c->K;
     size_t cap = (size_t)(K * K) * 24 + 16, k = 0;
     char *s = malloc(cap);

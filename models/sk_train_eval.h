@@ -29,8 +29,6 @@ void sk_train_confusion_reset(sk_train_confusion *c, int64_t n);
 void sk_train_confusion_add(sk_train_confusion *c, int truth, int predicted);
 /* correct / n (0 for an empty set). */
 double sk_train_confusion_accuracy(const sk_train_confusion *c);
-/* The matrix as JSON "[[..],[..]]" (malloc'd; NULL when out of memory). */
-char *sk_train_confusion_json(const sk_train_confusion *c);
 /* "PREFIX: NAME accuracy A; confusion (rows true, columns predicted):" and one line per class
  * (its name from classes[K]) to f. */
 void sk_train_confusion_print(const sk_train_confusion *c, FILE *f, const char *prefix, const char *const *classes);

@@ -186,7 +186,6 @@ void sk_train_job_free(sk_train_job *j) {
     free(j);
 }
 
-const char *sk_train_job_state_path(const sk_train_job *j) { return j->state_path; }
 double sk_train_job_num(const sk_train_job *j, const char *key) { return num(j->opts, key); }
 const char *sk_train_job_str(const sk_train_job *j, const char *key) { return str(j->opts, key); }
 const sk_trainer *sk_train_job_trainer(const sk_train_job *j) { return j->tr; }

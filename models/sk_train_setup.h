@@ -75,8 +75,6 @@ typedef struct sk_train_job sk_train_job;
 /* The built-in defaults. The job keeps rq->cli (it must outlive the job). */
 int sk_train_job_create(sk_train_job **out, const sk_train_request *rq) SK_RESULT_USED;
 void sk_train_job_free(sk_train_job *j);
-/* STEM.train.safetensors of the request's CKPT. */
-const char *sk_train_job_state_path(const sk_train_job *j);
 /* The model config and the layer of options below the command line: on resume the config and
  * the options stored in the training state (preset and config must be NULL), else the config of
  * the preset or the JSON file (both NULL: preset `fallback`) and its "train" section. *cfg: the

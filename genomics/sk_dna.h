@@ -87,7 +87,9 @@ typedef struct sk_dna_reader sk_dna_reader;
 /* Open `path` (FASTA or FASTQ, detected from the first byte). threads > 0 adds bgzip
  * decompression threads. Checks every record as it is read: a header line first, no binary data,
  * only IUPAC letters, no empty records, unique names, one kind of line ending (all LF or all
- * CRLF), a complete gzip/bgzip stream. */
+ * CRLF), a complete gzip/bgzip stream (for a regular file: a pipe cannot be checked for the bgzip
+ * end-of-file marker). `path` may be a pipe, a FIFO, /dev/stdin, or "-" for standard input: the
+ * reader reads once from start to end. */
 int sk_dna_reader_open(sk_dna_reader **r, const char *path, int flags, int threads) SK_RESULT_USED;
 /* Next record (valid until the next call). Returns 0, SK_EOF at the end, or an error. */
 int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) SK_RESULT_USED;
@@ -101,6 +103,22 @@ typedef struct sk_dna_stats {
 } sk_dna_stats;
 /* Read and check a whole file (all the checks of sk_dna_reader_open plus `flags`). */
 int sk_dna_stats_file(const char *path, int flags, sk_dna_stats *st) SK_RESULT_USED;
+/* The same over the records left in an open reader (the caller closes it). */
+int sk_dna_stats_read(sk_dna_reader *r, sk_dna_stats *st) SK_RESULT_USED;
+
+/* ---- inputs that can be read only once (pipes) ----
+ * 1 when `path` is "-" (standard input) or names something that is not a regular file or a
+ * folder: a pipe, a FIFO, /dev/stdin on a pipe, a terminal. Such an input cannot be indexed or
+ * read twice. */
+int sk_dna_is_stream(const char *path);
+/* Open `path` ("-": standard input) as an htslib hFILE and tell from its first bytes (looked at,
+ * not consumed) what it holds: *kind 2 for SAM/BAM/CRAM, else 1 (FASTA/FASTQ, whose reader says
+ * what is wrong with anything else). */
+struct hFILE;
+int sk_dna_sniff(const char *path, struct hFILE **hf, int *kind) SK_RESULT_USED;
+/* sk_dna_reader_open on an hFILE from sk_dna_sniff, which it takes over (closed on error too);
+ * `path` names it in messages. */
+int sk_dna_reader_hopen(sk_dna_reader **r, struct hFILE *hf, const char *path, int flags, int threads) SK_RESULT_USED;
 
 /* ---------------------------------------------------------------------------------------------
  * Indexed FASTA/FASTQ (plain or bgzip): random access through .fai (+ .gzi for bgzip)
@@ -110,11 +128,22 @@ typedef struct sk_dna_fasta sk_dna_fasta;
 
 /* Open with its index. A missing (or older than the file) .fai/.gzi is built after checking the
  * whole file as the streaming reader does, plus the fixed line width, when the folder is
- * writable; else the error says how to make it. An up-to-date index is trusted without reading
- * the file again (check a file with sk_dna_stats_file / `ssmkit dna stats`). Plain gzip is
- * refused (it cannot be indexed: recompress with bgzip). Each handle keeps a 16 MiB cache of
- * decompressed bgzip blocks and seeks one file position: one handle per thread. */
+ * writable; else the error says how to make it. An index that is not older than the file is
+ * checked against it at a few bytes per record, since dates lie (a copy with `cp -p` or
+ * `rsync -a`, a rewrite within the same second): the rows must be well formed and not overlap,
+ * each record must start after a line '>NAME' naming it, its first and last bases and its first
+ * line end must be where the row says, only line ends may follow the last record, and for bgzip
+ * the .gzi must point at blocks inside the compressed file and reach its end. An index that fails
+ * is rebuilt as a missing one (with a warning), or refused with the reason when the folder is not
+ * writable. The bases themselves are not read again (check a file with sk_dna_stats_file /
+ * `ssmkit dna stats`). Plain gzip is refused (it cannot be indexed: recompress with bgzip), and
+ * so are pipes (sk_dna_is_stream). Each handle keeps a 16 MiB cache of decompressed bgzip blocks
+ * and seeks one file position: one handle per thread. */
 int sk_dna_fasta_open(sk_dna_fasta **f, const char *path) SK_RESULT_USED;
+/* A FASTA/FASTQ read whole into memory through the streaming reader (one byte per base): for
+ * inputs that cannot be indexed (pipes). It answers every function below but
+ * sk_dna_fasta_region (which needs an index). */
+int sk_dna_fasta_read(sk_dna_fasta **f, const char *path) SK_RESULT_USED;
 void sk_dna_fasta_close(sk_dna_fasta *f);
 const char *sk_dna_fasta_path(const sk_dna_fasta *f);
 int sk_dna_fasta_nseq(const sk_dna_fasta *f);
@@ -159,6 +188,9 @@ typedef struct sk_dna_bam sk_dna_bam;
  * downloading it; setenv is not thread-safe, so open the first handle before starting threads.
  * A missing BGZF/CRAM end-of-file marker (truncated file) is an error. opts may be NULL. */
 int sk_dna_bam_open(sk_dna_bam **b, const char *path, const sk_dna_bam_opts *opts) SK_RESULT_USED;
+/* The same on an hFILE from sk_dna_sniff, which it takes over (closed on error too). Such a
+ * stream (a pipe) is read once: no region queries, and no end-of-file check before reading. */
+int sk_dna_bam_hopen(sk_dna_bam **b, struct hFILE *hf, const char *path, const sk_dna_bam_opts *opts) SK_RESULT_USED;
 /* Restrict the next reads to a region (1-based string, or "*" for unplaced reads); needs an
  * index (.bai/.csi/.crai). Calling again replaces the region. */
 int sk_dna_bam_query(sk_dna_bam *b, const char *region) SK_RESULT_USED;

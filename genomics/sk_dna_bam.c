@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <htslib/bgzf.h>
+#include <htslib/hfile.h>
 #include <htslib/hts.h>
 #include <htslib/kstring.h>
 #include <htslib/sam.h>
@@ -20,6 +22,7 @@ struct sk_dna_bam {
     bam1_t *b;
     sk_dna_bam_opts opts;
     int is_cram;
+    int stream;             /* a pipe: read once, no index */
     int64_t nread;          /* records read from the stream */
     kstring_t seq, qual;
 };
@@ -37,37 +40,101 @@ static void local_refs_only(void) {
     if (!c || !*c) setenv("REF_CACHE", "/dev/null/ssmkit-no-download/%s", 1);
 }
 
+static int not_alignments(const char *path, const htsFormat *fmt) {
+    if (fmt->format == unknown_format)
+        return sk_error(SK_EFORMAT, "%s: not a SAM, BAM or CRAM file (its first bytes are not those of any format "
+                        "htslib knows)", path);
+    char *d = hts_format_description(fmt);
+    int st = sk_error(SK_EFORMAT, "%s: not a SAM, BAM or CRAM file (htslib sees %s)", path, d ? d : "another format");
+    free(d);
+    return st;
+}
+
+/* What is wrong with a file htslib could not open as SAM/BAM/CRAM, from the format it detected
+ * (fmt; NULL when even that failed) and its size (-1 for a pipe). */
+static int open_error(const char *path, const htsFormat *fmt, int64_t size, int e) {
+    char sz[48] = "";
+    if (size >= 0) snprintf(sz, sizeof sz, " (%lld bytes)", (long long)size);
+    if (!fmt) return sk_error(SK_EIO, "%s: cannot read: %s", path, strerror(e));
+    if (fmt->format == cram)
+        return sk_error(SK_EFORMAT, "%s: truncated or corrupt CRAM file%s: its file definition and header container "
+                        "cannot be read", path, sz);
+    if (fmt->format == bam || fmt->format == sam)
+        return sk_error(SK_EFORMAT, "%s: truncated or corrupt %s file%s: htslib cannot open it", path,
+                        fmt->format == bam ? "BAM" : "SAM", sz);
+    if ((fmt->compression == bgzf || fmt->compression == gzip) && fmt->format == unknown_format)
+        return sk_error(SK_EFORMAT, "%s: corrupt BGZF block at the start of the file: its compressed data cannot be "
+                        "inflated (damaged, or not a BAM)", path);
+    return not_alignments(path, fmt);
+}
+
+/* " (corrupt BGZF block: ...)" when the BGZF layer under a BAM has failed, else "". */
+static const char *bgzf_why(const sk_dna_bam *b) {
+    if (!b->fp->is_bgzf || !b->fp->fp.bgzf) return "";
+    int e = b->fp->fp.bgzf->errcode;
+    if (e & BGZF_ERR_CRC) return " (corrupt BGZF block: its checksum does not match its data)";
+    if (e & BGZF_ERR_ZLIB) return " (corrupt BGZF block: its compressed data cannot be inflated)";
+    if (e & BGZF_ERR_HEADER) return " (corrupt BGZF block: bad block header)";
+    if (e & BGZF_ERR_IO) return " (the file ends inside a BGZF block)";
+    return "";
+}
+
+static int bam_start(sk_dna_bam **out, struct hFILE *hf, const char *path, const sk_dna_bam_opts *opts, int64_t size);
+
 int sk_dna_bam_open(sk_dna_bam **out, const char *path, const sk_dna_bam_opts *opts) {
     *out = NULL;
     struct stat sd;
-    if (stat(path, &sd) != 0) return sk_error(SK_EIO, "%s: %s", path, strerror(errno));
-    if (sd.st_size == 0) return sk_error(SK_EFORMAT, "%s: empty file", path);
+    int64_t size = -1;
+    if (strcmp(path, "-") != 0) {   /* "-": standard input */
+        if (stat(path, &sd) != 0) return sk_error(SK_EIO, "%s: %s", path, strerror(errno));
+        if (S_ISREG(sd.st_mode) && sd.st_size == 0) return sk_error(SK_EFORMAT, "%s: empty file", path);
+        if (S_ISREG(sd.st_mode)) size = (int64_t)sd.st_size;
+    }
+    hFILE *hf = hopen(path, "r");
+    if (!hf) return sk_error(SK_EIO, "%s: cannot open: %s", path, strerror(errno));
+    return bam_start(out, hf, path, opts, size);
+}
+
+int sk_dna_bam_hopen(sk_dna_bam **out, struct hFILE *hf, const char *path, const sk_dna_bam_opts *opts) {
+    *out = NULL;
+    return bam_start(out, hf, path, opts, -1);
+}
+
+static int bam_start(sk_dna_bam **out, struct hFILE *hf, const char *path, const sk_dna_bam_opts *opts, int64_t size) {
     local_refs_only();
     sk_dna_bam *b = calloc(1, sizeof *b);
     if (!b || !(b->path = strdup(path)) || !(b->b = bam_init1())) {
+        hclose_abruptly(hf);
         sk_dna_bam_close(b);
         return sk_error(SK_ENOMEM, "out of memory");
     }
     if (opts) b->opts = *opts;
+    b->stream = size < 0;
     /* Checked here, not left to hts_set_fai_filename: htslib 1.16 leaks its reference table
      * when the file is missing. */
     if (b->opts.reference && access(b->opts.reference, R_OK) != 0) {
         int e = errno;
+        hclose_abruptly(hf);
         sk_dna_bam_close(b);
         return sk_error(SK_EIO, "%s: cannot read the reference %s: %s", path, opts->reference, strerror(e));
     }
-    if (!(b->fp = sam_open(path, "r"))) {
-        int e = errno;
+    htsFormat peek;
+    errno = 0;
+    int known = hts_detect_format2(hf, path, &peek) == 0;
+    int e = errno;
+    if (!known || !(b->fp = hts_hopen(hf, path, "r"))) {
+        hclose_abruptly(hf);
         sk_dna_bam_close(b);
-        return sk_error(SK_EIO, "%s: cannot open: %s", path, strerror(e));
+        return open_error(path, known ? &peek : NULL, size, e);
     }
     const htsFormat *fmt = hts_get_format(b->fp);
     if (fmt->category != sequence_data || (fmt->format != sam && fmt->format != bam && fmt->format != cram)) {
+        int st = not_alignments(path, fmt);
         sk_dna_bam_close(b);
-        return sk_error(SK_EFORMAT, "%s: not a SAM, BAM or CRAM file", path);
+        return st;
     }
     b->is_cram = fmt->format == cram;
-    if (hts_check_EOF(b->fp) == 0) {   /* 1 present, 2 cannot tell (plain SAM), 0 missing */
+    if (!b->stream && hts_check_EOF(b->fp) == 0) {   /* 1 present, 2 cannot tell (plain SAM), 0 missing */
         int st = sk_error(SK_EFORMAT, "%s: truncated file (the %s end-of-file marker is missing)", path,
                           b->is_cram ? "CRAM" : "BGZF");
         sk_dna_bam_close(b);
@@ -84,8 +151,10 @@ int sk_dna_bam_open(sk_dna_bam **out, const char *path, const sk_dna_bam_opts *o
         return sk_error(SK_EIO, "%s: cannot start %d decompression threads", path, opts->threads);
     }
     if (!(b->hdr = sam_hdr_read(b->fp))) {
+        int st = sk_error(SK_EFORMAT, "%s: cannot read the %s header: corrupt or truncated file%s", path,
+                          b->is_cram ? "CRAM" : b->fp->is_bgzf ? "BAM" : "SAM", bgzf_why(b));
         sk_dna_bam_close(b);
-        return sk_error(SK_EFORMAT, "%s: cannot read the SAM/BAM/CRAM header (corrupt or truncated file)", path);
+        return st;
     }
     *out = b;
     return 0;
@@ -105,6 +174,8 @@ void sk_dna_bam_close(sk_dna_bam *b) {
 }
 
 int sk_dna_bam_query(sk_dna_bam *b, const char *region) {
+    if (b->stream)
+        return sk_error(SK_EUNSUP, "%s: region '%s': needs an indexed regular file (a pipe cannot be indexed)", b->path, region);
     if (!b->fp->is_bgzf && !b->is_cram)
         return sk_error(SK_EUNSUP, "%s: region '%s': region queries need BAM or CRAM with an index, not plain SAM "
                         "(convert with 'samtools sort -o x.bam %s && samtools index x.bam')", b->path, region, b->path);
@@ -148,7 +219,7 @@ int sk_dna_bam_next(sk_dna_bam *b, sk_dna_aln *a) {
                                 "available locally (give it with --reference REF.fa; ssmkit never downloads one)",
                                 b->path, (long long)b->nread + 1);
             return sk_error(SK_EFORMAT, "%s: record %lld: corrupt or truncated record%s", b->path,
-                            (long long)b->nread + 1, b->is_cram ? " (or the wrong --reference)" : "");
+                            (long long)b->nread + 1, b->is_cram ? " (or the wrong --reference)" : bgzf_why(b));
         }
         b->nread++;
         if (keep(b)) break;

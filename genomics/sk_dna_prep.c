@@ -68,7 +68,9 @@ int sk_dna_prep_intervals(const char *fasta, const char *out, const sk_dna_prep_
     uint8_t *ids = NULL;
     cJSON *meta = NULL;
     int st;
-    if ((st = sk_dna_fasta_open(&f, fasta)) < 0) goto done;
+    /* every record whole from a pipe: held in memory (a pipe cannot be indexed; BED intervals need the index) */
+    st = !a->bed && sk_dna_is_stream(fasta) ? sk_dna_fasta_read(&f, fasta) : sk_dna_fasta_open(&f, fasta);
+    if (st < 0) goto done;
     st = a->bed ? sk_dna_bed_read(&bed, a->bed, f, -1) : sk_dna_bed_whole(&bed, f);
     if (st < 0) goto done;
     sk_dna_windows_opts o = {.length = a->length, .mode = a->mode, .split = a->split, .seed = a->seed,
@@ -128,6 +130,7 @@ int sk_dna_prep_species(const char *const *fastas, int nfiles, const char *out, 
     const char *lp = a->labels;
     for (int i = 0; i < nfiles; i++) {
         char *name;
+        if (a->labels && !lp) break;   /* fewer labels than files */
         if (lp) {
             size_t l = strcspn(lp, ",");
             name = strndup(lp, l);

@@ -5,14 +5,10 @@
 #include "genomics/sk_dna_run.h"
 #include "src/sk_progress.h"
 
-static int is_alignment_file(const char *path) { return sk_seqin_kind(path) == 2; }
-
 /* ---- stats ---- */
 
-static int stats_alignments(const char *path, const sk_dna_bam_opts *o, FILE *out) {
-    sk_dna_bam *b;
-    int st = sk_dna_bam_open(&b, path, o);
-    if (st < 0) return st;
+static int stats_alignments(const char *path, sk_dna_bam *b, FILE *out) {
+    int st;
     sk_dna_aln a;
     int64_t n = 0, bases = 0, mapped = 0;
     while ((st = sk_dna_bam_next(b, &a)) == 0) {
@@ -20,17 +16,15 @@ static int stats_alignments(const char *path, const sk_dna_bam_opts *o, FILE *ou
         bases += a.len;
         mapped += !(a.flag & 4);
     }
-    sk_dna_bam_close(b);
     if (st != SK_EOF) return st;
     fprintf(out, "%s\t%lld\t%lld\t%lld\t%lld\n", path, (long long)n, (long long)bases, (long long)mapped,
             (long long)(n - mapped));
     return SK_OK;
 }
 
-int sk_dna_report_stats(const char *path, const sk_dna_bam_opts *o, FILE *out) {
-    if (is_alignment_file(path)) return stats_alignments(path, o, out);
+static int stats_seqs(const char *path, sk_dna_reader *r, FILE *out) {
     sk_dna_stats st;
-    int rc = sk_dna_stats_file(path, 0, &st);
+    int rc = sk_dna_stats_read(r, &st);
     if (rc < 0) return rc;
     const int64_t *k = st.counts;
     int64_t A = k['A'] + k['a'], C = k['C'] + k['c'], G = k['G'] + k['g'], T = k['T'] + k['t'], N = k['N'] + k['n'];
@@ -44,6 +38,15 @@ int sk_dna_report_stats(const char *path, const sk_dna_bam_opts *o, FILE *out) {
             (long long)N, (long long)other, (long long)lower, gc, (long long)st.min_len, (long long)st.max_len,
             (long long)st.n50);
     return SK_OK;
+}
+
+int sk_dna_report_stats(const char *path, const sk_dna_bam_opts *o, FILE *out) {
+    sk_seqin *in;
+    int rc = sk_seqin_open_opts(&in, path, o, 1);
+    if (rc < 0) return rc;
+    rc = sk_seqin_bam(in) ? stats_alignments(path, sk_seqin_bam(in), out) : stats_seqs(path, sk_seqin_reader(in), out);
+    sk_seqin_close(in);
+    return rc;
 }
 
 /* ---- fetch and view ---- */
@@ -76,24 +79,19 @@ int sk_dna_report_fetch(const char *path, char *const *regions, int n, int64_t w
     return fflush(out) == 0 ? SK_OK : sk_error(SK_EIO, "dna fetch: cannot write the output");
 }
 
-int sk_dna_report_view_seqs(const char *path, int threads, FILE *out) {
-    sk_dna_reader *r;
-    int st = sk_dna_reader_open(&r, path, 0, threads);
-    if (st < 0) return st;
+static int view_seqs(sk_dna_reader *r, FILE *out) {
+    int st;
     sk_dna_record rec;
     while ((st = sk_dna_reader_next(r, &rec)) == 0) {
         fprintf(out, "%c%s%s%s\n", rec.qual ? '@' : '>', rec.name, *rec.comment ? " " : "", rec.comment);
         if (rec.qual) fprintf(out, "%s\n+\n%s\n", rec.seq, rec.qual);
         else write_wrapped(rec.seq, rec.len, 60, out);
     }
-    sk_dna_reader_close(r);
     return st == SK_EOF ? SK_OK : st;
 }
 
-int sk_dna_report_view_alns(const char *path, const sk_dna_bam_opts *o, char *const *regions, int n, FILE *out) {
-    sk_dna_bam *b;
-    int st = sk_dna_bam_open(&b, path, o);
-    if (st < 0) return st;
+static int view_alns(sk_dna_bam *b, char *const *regions, int n, FILE *out) {
+    int st = 0;
     for (int q = 0; q < (n ? n : 1) && !st; q++) {
         if (n && (st = sk_dna_bam_query(b, regions[q])) < 0) break;
         sk_dna_aln a;
@@ -102,7 +100,17 @@ int sk_dna_report_view_alns(const char *path, const sk_dna_bam_opts *o, char *co
                     a.qual);
         if (st == SK_EOF) st = 0;
     }
-    sk_dna_bam_close(b);
+    return st;
+}
+
+int sk_dna_report_view(const char *path, const sk_dna_bam_opts *o, char *const *regions, int n, FILE *out) {
+    sk_seqin *in;
+    int st = sk_seqin_open_opts(&in, path, o, 1);
+    if (st < 0) return st;
+    if (sk_seqin_bam(in)) st = view_alns(sk_seqin_bam(in), regions, n, out);
+    else if (n) st = sk_error(SK_EINVAL, "%s: regions are for SAM/BAM/CRAM (use 'dna fetch' for FASTA)", path);
+    else st = view_seqs(sk_seqin_reader(in), out);
+    sk_seqin_close(in);
     return st;
 }
 
@@ -116,11 +124,8 @@ static int grow_ids(uint8_t **ids, int64_t *cap, int64_t n, int64_t grow) {
     return (*ids = malloc((size_t)*cap)) ? 0 : -1;
 }
 
-static int bench_alignments(const char *path, const sk_dna_bam_opts *o, FILE *out) {
-    sk_dna_bam *b;
-    double t0 = sk_now();
-    int st = sk_dna_bam_open(&b, path, o);
-    if (st < 0) return st;
+static int bench_alignments(const char *path, sk_dna_bam *b, double t0, FILE *out) {
+    int st;
     uint8_t *ids = NULL;
     int64_t cap = 0, n = 0, bases = 0;
     double t_tok = 0;
@@ -134,7 +139,6 @@ static int bench_alignments(const char *path, const sk_dna_bam_opts *o, FILE *ou
         bases += a.len;
     }
     double t = sk_now() - t0;
-    sk_dna_bam_close(b);
     free(ids);
     if (st != SK_EOF) return st < 0 ? st : sk_error(SK_ENOMEM, "out of memory");
     fprintf(out, "%s: %lld records, %lld bases in %.3f s: %.3g records/s, %.3g bases/s (tokenize %.3f s, read+decode %.3f s)\n",
@@ -142,12 +146,9 @@ static int bench_alignments(const char *path, const sk_dna_bam_opts *o, FILE *ou
     return SK_OK;
 }
 
-int sk_dna_report_bench_stream(const char *path, const sk_dna_bam_opts *o, FILE *out) {
-    if (is_alignment_file(path)) return bench_alignments(path, o, out);
-    sk_dna_reader *r;
-    double t0 = sk_now(), t_tok = 0;
-    int st = sk_dna_reader_open(&r, path, 0, o->threads);
-    if (st < 0) return st;
+static int bench_seqs(const char *path, sk_dna_reader *r, double t0, FILE *out) {
+    double t_tok = 0;
+    int st;
     uint8_t *ids = NULL;
     int64_t cap = 0, bases = 0;
     sk_dna_record rec;
@@ -158,7 +159,6 @@ int sk_dna_report_bench_stream(const char *path, const sk_dna_bam_opts *o, FILE 
         t_tok += sk_now() - t1;
         bases += rec.len;
     }
-    sk_dna_reader_close(r);
     free(ids);
     if (st != SK_EOF) return st < 0 ? st : sk_error(SK_ENOMEM, "out of memory");
     double t = sk_now() - t0;
@@ -166,6 +166,16 @@ int sk_dna_report_bench_stream(const char *path, const sk_dna_bam_opts *o, FILE 
             "tokenize %.3f s = %.3g bases/s)\n", path, (long long)bases, t, bases / t, t - t_tok, bases / (t - t_tok),
             t_tok, bases / t_tok);
     return SK_OK;
+}
+
+int sk_dna_report_bench_stream(const char *path, const sk_dna_bam_opts *o, FILE *out) {
+    sk_seqin *in;
+    double t0 = sk_now();
+    int st = sk_seqin_open_opts(&in, path, o, 1);
+    if (st < 0) return st;
+    st = sk_seqin_bam(in) ? bench_alignments(path, sk_seqin_bam(in), t0, out) : bench_seqs(path, sk_seqin_reader(in), t0, out);
+    sk_seqin_close(in);
+    return st;
 }
 
 int sk_dna_report_bench_random(const char *path, int64_t L, int64_t nwin, FILE *out) {

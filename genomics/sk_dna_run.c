@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
+#include <htslib/hfile.h>
 #include "src/sk_json.h"
 #include "src/sk_stream.h"
 
@@ -35,19 +36,28 @@ int sk_seqin_kind(const char *path) {
 }
 
 int sk_seqin_open(sk_seqin **out, const char *path, const char *reference, int threads) {
+    sk_dna_bam_opts o = {.reference = reference, .threads = threads, .exclude_flags = 0x900};
+    return sk_seqin_open_opts(out, path, &o, 0);
+}
+
+int sk_seqin_open_opts(sk_seqin **out, const char *path, const sk_dna_bam_opts *o, int any) {
     *out = NULL;
     int kind = sk_seqin_kind(path);
+    struct hFILE *hf = NULL;
+    int rc;
+    /* A pipe has no useful name: what it holds is told by its first bytes. */
+    if (!kind && sk_dna_is_stream(path) && (rc = sk_dna_sniff(path, &hf, &kind))) return rc;
+    if (!kind && any) kind = 1;
     if (!kind)
         return sk_error(SK_EINVAL, "%s: unknown file type (expected FASTA .fa/.fasta/.fna/.ffn/.frn or FASTQ .fq/.fastq, "
                                    "optionally .gz/.bgz, or SAM/BAM/CRAM .sam/.bam/.cram)", path);
     sk_seqin *in = calloc(1, sizeof *in);
-    if (!in) return sk_error(SK_ENOMEM, "%s: out of memory", path);
-    int rc;
-    if (kind == 1) rc = sk_dna_reader_open(&in->fa, path, 0, threads);
-    else {
-        sk_dna_bam_opts o = {.reference = reference, .threads = threads, .exclude_flags = 0x900};
-        rc = sk_dna_bam_open(&in->bam, path, &o);
+    if (!in) {
+        if (hf) hclose_abruptly(hf);
+        return sk_error(SK_ENOMEM, "%s: out of memory", path);
     }
+    if (kind == 1) rc = hf ? sk_dna_reader_hopen(&in->fa, hf, path, 0, o->threads) : sk_dna_reader_open(&in->fa, path, 0, o->threads);
+    else rc = hf ? sk_dna_bam_hopen(&in->bam, hf, path, o) : sk_dna_bam_open(&in->bam, path, o);
     if (rc) {
         free(in);
         return rc;
@@ -55,6 +65,9 @@ int sk_seqin_open(sk_seqin **out, const char *path, const char *reference, int t
     *out = in;
     return SK_OK;
 }
+
+sk_dna_reader *sk_seqin_reader(sk_seqin *in) { return in->fa; }
+sk_dna_bam *sk_seqin_bam(sk_seqin *in) { return in->bam; }
 
 int sk_seqin_next(sk_seqin *in, sk_seqrec *r) {
     if (in->fa) {

@@ -13,7 +13,9 @@
 
 /* ---- sequence input: the file type comes from the extension ----
  * FASTA .fa .fasta .fna .ffn .frn; FASTQ .fq .fastq (each also
- * with .gz or .bgz); SAM .sam, BAM .bam, CRAM .cram. Anything else is an error naming the file.
+ * with .gz or .bgz); SAM .sam, BAM .bam, CRAM .cram. A pipe, FIFO, /dev/stdin or "-" (standard
+ * input) without one of these extensions is told by its first bytes (sk_dna_sniff) and read
+ * once. Anything else is an error naming the file.
  * SAM/BAM/CRAM: every record with a sequence (SEQ as stored, i.e. reverse-complemented for reads
  * mapped to the reverse strand), mapped or not; secondary/supplementary records are skipped. */
 typedef struct sk_seqin sk_seqin;
@@ -25,6 +27,12 @@ typedef struct sk_seqrec {
 /* 1 FASTA/FASTQ, 2 SAM/BAM/CRAM, 0 neither (by extension, as above). */
 int sk_seqin_kind(const char *path);
 int sk_seqin_open(sk_seqin **in, const char *path, const char *reference, int threads) SK_RESULT_USED;
+/* The same with every SAM/BAM/CRAM option (reference, threads, filters) from o; any: a regular
+ * file without a known extension is read as FASTA/FASTQ instead of refused (`ssmkit dna`). */
+int sk_seqin_open_opts(sk_seqin **in, const char *path, const sk_dna_bam_opts *o, int any) SK_RESULT_USED;
+/* The handle under an open input: its FASTA/FASTQ reader or its SAM/BAM/CRAM reader (the other is NULL). */
+sk_dna_reader *sk_seqin_reader(sk_seqin *in);
+sk_dna_bam *sk_seqin_bam(sk_seqin *in);
 /* 0, SK_EOF, or an error. The record is valid until the next call. */
 int sk_seqin_next(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
 void sk_seqin_close(sk_seqin *in);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <htslib/bgzf.h>
 #include <htslib/faidx.h>
+#include <htslib/hfile.h>
 #include <htslib/hts.h>
 #include <htslib/khash_str2int.h>
 #include <htslib/kstring.h>
@@ -116,23 +117,41 @@ static int rd_line(sk_dna_reader *r) {
     return 1;
 }
 
+/* Take over an open BGZF handle (NULL: opening failed, errno set) of `path`. */
+static int reader_start(sk_dna_reader **out, BGZF *fp, const char *path, int flags, int threads);
+
 int sk_dna_reader_open(sk_dna_reader **out, const char *path, int flags, int threads) {
     *out = NULL;
     struct stat stt;
-    if (stat(path, &stt) != 0) return sk_error(SK_EIO, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(stt.st_mode)) return sk_error(SK_EIO, "%s: is a folder, not a sequence file", path);
-    if (stt.st_size == 0) return sk_error(SK_EFORMAT, "%s: empty file (no records)", path);
+    if (strcmp(path, "-") != 0) {   /* "-": standard input */
+        if (stat(path, &stt) != 0) return sk_error(SK_EIO, "%s: %s", path, strerror(errno));
+        if (S_ISDIR(stt.st_mode)) return sk_error(SK_EIO, "%s: is a folder, not a sequence file", path);
+        if (S_ISREG(stt.st_mode) && stt.st_size == 0) return sk_error(SK_EFORMAT, "%s: empty file (no records)", path);
+    }
+    return reader_start(out, bgzf_open(path, "r"), path, flags, threads);
+}
+
+int sk_dna_reader_hopen(sk_dna_reader **out, struct hFILE *hf, const char *path, int flags, int threads) {
+    *out = NULL;
+    BGZF *fp = bgzf_hopen(hf, "r");
+    if (!fp) hclose_abruptly(hf);
+    return reader_start(out, fp, path, flags, threads);
+}
+
+static int reader_start(sk_dna_reader **out, BGZF *fp, const char *path, int flags, int threads) {
+    int e = errno;
     sk_dna_reader *r = calloc(1, sizeof *r);
     if (!r || !(r->path = strdup(path)) || !(r->buf = malloc(BUFSZ)) || !(r->names = khash_str2int_init())) {
+        if (fp) (void)bgzf_close(fp);
         sk_dna_reader_close(r);
         return sk_error(SK_ENOMEM, "%s: out of memory", path);
     }
     r->flags = flags;
-    if (!(r->fp = bgzf_open(path, "r"))) {
-        int e = errno;
+    if (!(r->fp = fp)) {
         sk_dna_reader_close(r);
-        return sk_error(SK_EIO, "%s: cannot open: %s", path, strerror(e));
+        return sk_error(SK_EIO, "%s: cannot open: %s", path, e ? strerror(e) : "unreadable or corrupt compressed data");
     }
+    /* (a pipe cannot be checked for its end-of-file marker: bgzf_check_EOF says 2) */
     if (bgzf_compression(r->fp) == 2 && bgzf_check_EOF(r->fp) == 0) {
         sk_dna_reader_close(r);
         return sk_error(SK_EFORMAT, "%s: truncated bgzip file (the end-of-file marker is missing)", path);
@@ -290,6 +309,22 @@ int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) {
     return 0;
 }
 
+int sk_dna_sniff(const char *path, struct hFILE **out, int *kind) {
+    *out = NULL;
+    hFILE *hf = hopen(path, "r");
+    if (!hf) return sk_error(SK_EIO, "%s: %s", path, strerror(errno));
+    htsFormat fmt;
+    if (hts_detect_format2(hf, path, &fmt) < 0) {
+        int e = errno;
+        hclose_abruptly(hf);
+        return sk_error(SK_EIO, "%s: cannot read: %s", path, strerror(e));
+    }
+    /* anything else goes to the FASTA/FASTQ reader, whose messages say what is wrong */
+    *kind = fmt.format == sam || fmt.format == bam || fmt.format == cram ? 2 : 1;
+    *out = hf;
+    return 0;
+}
+
 static int cmp_i64_desc(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x < y) - (x > y);
@@ -300,6 +335,15 @@ int sk_dna_stats_file(const char *path, int flags, sk_dna_stats *st) {
     sk_dna_reader *r;
     int s = sk_dna_reader_open(&r, path, flags, 0);
     if (s < 0) return s;
+    s = sk_dna_stats_read(r, st);
+    sk_dna_reader_close(r);
+    return s;
+}
+
+int sk_dna_stats_read(sk_dna_reader *r, sk_dna_stats *st) {
+    memset(st, 0, sizeof *st);
+    const char *path = r->path;
+    int s;
     st->is_fastq = r->is_fastq;
     int64_t *lens = NULL, n = 0, cap = 0;
     sk_dna_record rec;
@@ -319,7 +363,6 @@ int sk_dna_stats_file(const char *path, int flags, sk_dna_stats *st) {
         if (rec.len > st->max_len) st->max_len = rec.len;
         for (int64_t i = 0; i < rec.len; i++) st->counts[(unsigned char)rec.seq[i]]++;
     }
-    sk_dna_reader_close(r);
     if (s == SK_EOF) {
         s = 0;
         st->n_records = n;
@@ -344,52 +387,249 @@ int sk_dna_stats_file(const char *path, int flags, sk_dna_stats *st) {
 
 struct sk_dna_fasta {
     char *path;
-    faidx_t *fai;
+    faidx_t *fai;    /* NULL for a genome held in memory (sk_dna_fasta_read) */
     int64_t *lens;   /* record lengths in index order, from the .fai (faidx_seq_len is int-only) */
+    int nseq;        /* in memory: records, their names and bases */
+    char **names, **seqs;
 };
 
-/* Read column 2 of path.fai (name, length, offset, linebases, linewidth[, qualoffset]). */
-static int read_fai_lengths(sk_dna_fasta *f) {
-    size_t n = strlen(f->path) + 8;
-    char *fai = malloc(n), *text = NULL;
-    int64_t len = 0;
-    int st;
-    if (!fai) return sk_error(SK_ENOMEM, "out of memory");
-    snprintf(fai, n, "%s.fai", f->path);
-    st = sk_read_file(fai, &text, &len);
-    free(fai);
-    if (st < 0) return st;
-    int ns = faidx_nseq(f->fai), i = 0;
-    if (!(f->lens = malloc((size_t)(ns > 0 ? ns : 1) * sizeof *f->lens))) st = sk_error(SK_ENOMEM, "out of memory");
-    for (char *p = text; !st && p && *p && i < ns; i++) {
-        char *tab = strchr(p, '\t');
-        f->lens[i] = tab ? strtoll(tab + 1, NULL, 10) : -1;
-        if (f->lens[i] <= 0) st = sk_error(SK_EFORMAT, "%s.fai: line %d: bad length (delete the index to rebuild it)", f->path, i + 1);
-        p = strchr(p, '\n');
-        if (p) p++;
+/* One row of a .fai: NAME LENGTH OFFSET LINEBASES LINEWIDTH [QUALOFFSET]; offsets count the
+ * decompressed bytes. */
+typedef struct fai_row {
+    char *name;
+    int64_t len, off, lb, lw, qoff;
+} fai_row;
+
+static void fai_rows_free(fai_row *r, int n) {
+    for (int i = 0; r && i < n; i++) free(r[i].name);
+    free(r);
+}
+
+static int parse_i64(const char *s, int64_t *v) {
+    char *end;
+    if (*s < '0' || *s > '9') return -1;
+    long long x = strtoll(s, &end, 10);
+    if (*end) return -1;
+    *v = x;
+    return 0;
+}
+
+/* Why a stale index is stale, for the messages. */
+#define WHY(...) (snprintf(why, WHYSZ, __VA_ARGS__), 1)
+enum { WHYSZ = 320 };
+
+/* Parse the text of path.fai: 0, 1 (why set) when a line is malformed, or <0. */
+static int fai_parse(char *text, int fastq, fai_row **out, int *nout, char *why) {
+    int n = 0, cap = 0, bad = 0;
+    fai_row *rows = NULL;
+    for (char *line = text, *next; line && *line && !bad; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        char *col[7];
+        int nc = 0;
+        for (char *c = line; c && nc < 7; nc++) {
+            col[nc] = c;
+            if ((c = strchr(c, '\t'))) *c++ = 0;
+        }
+        fai_row r = {0};
+        if (nc != (fastq ? 6 : 5) || !*col[0] || parse_i64(col[1], &r.len) || parse_i64(col[2], &r.off) ||
+            parse_i64(col[3], &r.lb) || parse_i64(col[4], &r.lw) || (fastq && parse_i64(col[5], &r.qoff)) ||
+            r.len < 1 || r.lb < 1 || r.lw < r.lb || r.lw > r.lb + 2 || r.off < 2) {
+            bad = WHY("line %d is not a %s index line", n + 1, fastq ? "FASTQ" : "FASTA");
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            fai_row *nr = realloc(rows, (size_t)cap * sizeof *rows);
+            if (!nr) {
+                fai_rows_free(rows, n);
+                return sk_error(SK_ENOMEM, "out of memory");
+            }
+            rows = nr;
+        }
+        if (!(r.name = strdup(col[0]))) {
+            fai_rows_free(rows, n);
+            return sk_error(SK_ENOMEM, "out of memory");
+        }
+        rows[n++] = r;
     }
-    if (!st && i != ns) st = sk_error(SK_EFORMAT, "%s.fai: %d lines for %d records (delete the index to rebuild it)", f->path, i, ns);
-    free(text);
+    if (!bad && n == 0) bad = WHY("it lists no records");
+    if (bad) {
+        fai_rows_free(rows, n);
+        return 1;
+    }
+    *out = rows;
+    *nout = n;
+    return 0;
+}
+
+/* Random bytes of the decompressed file through a page of 64 KiB (records near each other share
+ * one read; BGZF caches the blocks of a bgzip file). */
+typedef struct dview {
+    BGZF *fp;
+    int64_t size;           /* decompressed bytes */
+    unsigned char *page;
+    int64_t pbeg, plen;
+} dview;
+#define PAGE (1 << 16)
+
+/* The byte at pos, or -1 when pos is outside the file or cannot be read. */
+static int dv_byte(dview *v, int64_t pos) {
+    if (pos < 0 || pos >= v->size) return -1;
+    if (pos < v->pbeg || pos >= v->pbeg + v->plen) {
+        v->pbeg = pos & ~(int64_t)(PAGE - 1);
+        v->plen = 0;
+        if (bgzf_useek(v->fp, v->pbeg, SEEK_SET) < 0) return -1;
+        ssize_t k = bgzf_read(v->fp, v->page, PAGE);
+        if (k <= 0) return -1;
+        v->plen = k;
+        if (pos >= v->pbeg + v->plen) return -1;
+    }
+    return v->page[pos - v->pbeg];
+}
+
+/* Position of base k of a record laid out from `off` in lines of lb bases, lw bytes. */
+static int64_t base_pos(int64_t off, int64_t lb, int64_t lw, int64_t k) { return off + (k / lb) * lw + k % lb; }
+
+static int is_eol(int c) { return c == '\n' || c == '\r'; }
+
+/* Read the whole side file PATH.EXT (.fai, .gzi). */
+static int read_side(const char *path, const char *ext, char **text, int64_t *len) {
+    size_t n = strlen(path) + strlen(ext) + 1;
+    char *side = malloc(n);
+    if (!side) return sk_error(SK_ENOMEM, "out of memory");
+    snprintf(side, n, "%s%s", path, ext);
+    int st = sk_read_file(side, text, len);
+    free(side);
     return st;
 }
+
+/* A bgzip file's decompressed size through its .gzi (pairs of compressed and decompressed block
+ * starts after a count; the first block is implied): 0, 1 (why set) when the .gzi does not
+ * describe the file, or <0. */
+static int gzi_size(dview *v, const char *path, int64_t csize, char *why) {
+    char *text = NULL;
+    int64_t len = 0;
+    int st = read_side(path, ".gzi", &text, &len);
+    if (st < 0) return st;
+    const unsigned char *b = (const unsigned char *)text;
+    uint64_t cnt = 0, c = 0, u = 0, pc = 0, pu = 0;
+    for (int k = 0; k < 8 && len >= 8; k++) cnt |= (uint64_t)b[k] << (8 * k);
+    if (len < 8 || (uint64_t)(len - 8) / 16 != cnt || (uint64_t)(len - 8) % 16) st = WHY("the .gzi has %lld bytes, not a count and its pairs", (long long)len);
+    for (uint64_t i = 0; !st && i < cnt; i++, pc = c, pu = u) {
+        c = u = 0;
+        for (int k = 0; k < 8; k++) {
+            c |= (uint64_t)b[8 + 16 * i + k] << (8 * k);
+            u |= (uint64_t)b[16 + 16 * i + k] << (8 * k);
+        }
+        if (c <= pc || u <= pu || c >= (uint64_t)csize)
+            st = WHY("the .gzi block %llu (compressed offset %llu) is not inside the %lld-byte file", (unsigned long long)i + 1,
+                     (unsigned long long)c, (long long)csize);
+    }
+    free(text);
+    if (st) return st;
+    /* From the last listed block to the end: at most one block of data (and the empty end marker). */
+    if (bgzf_index_load(v->fp, path, ".gzi") != 0 || bgzf_useek(v->fp, (off_t)u, SEEK_SET) < 0)
+        return WHY("the .gzi cannot be used with this file");
+    int64_t tail = 0;
+    ssize_t k;
+    while ((k = bgzf_read(v->fp, v->page, PAGE)) > 0 && tail <= 2 * PAGE) tail += k;
+    if (k < 0) return WHY("the .gzi points into the middle of a compressed block");
+    if (tail > 2 * PAGE) return WHY("the .gzi does not list the file's last blocks");
+    v->size = (int64_t)u + tail;
+    return 0;
+}
+
+/* Compare the bytes of a header line ending at off - 1 with '>NAME' ('@' for FASTQ). */
+static int header_ok(dview *v, const fai_row *r, int fastq) {
+    if (dv_byte(v, r->off - 1) != '\n') return 0;
+    int64_t p = r->off - 2;
+    while (p >= 0 && r->off - p < (1 << 20)) {
+        int c = dv_byte(v, p);
+        if (c < 0 || c == '\n') break;
+        p--;
+    }
+    int64_t s = p + 1;
+    if (dv_byte(v, s) != (fastq ? '@' : '>')) return 0;
+    size_t nl = strlen(r->name);
+    for (size_t i = 0; i < nl; i++)
+        if (dv_byte(v, s + 1 + (int64_t)i) != (unsigned char)r->name[i]) return 0;
+    int c = dv_byte(v, s + 1 + (int64_t)nl);
+    return c == ' ' || c == '\t' || is_eol(c);
+}
+
+/* Whether the .fai rows still describe the file, read at a few bytes per record: every record
+ * starts after a line '>NAME', its first and last bases and first line end are where the index
+ * says, records do not overlap, and nothing but line ends follows the last one (for bgzip the
+ * .gzi must also match the compressed file). 0, 1 (why set), or <0. */
+static int fai_check(const char *path, int comp, int fastq, int64_t csize, const fai_row *rows, int n, char *why) {
+    dview v = {.size = csize};
+    int st = 0;
+    if (!(v.page = malloc(PAGE))) return sk_error(SK_ENOMEM, "out of memory");
+    if (!(v.fp = bgzf_open(path, "r"))) {
+        free(v.page);
+        return sk_error(SK_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (comp == 2) {
+        (void)bgzf_set_cache_size(v.fp, 16 << 20);
+        st = gzi_size(&v, path, csize, why);
+    }
+    int64_t prev_end = 0;   /* byte after the previous record's last base (or quality) */
+    for (int i = 0; i < n && !st; i++) {
+        const fai_row *r = &rows[i];
+        int64_t last = base_pos(r->off, r->lb, r->lw, r->len - 1), end = last + 1;
+        if (r->off <= prev_end) st = WHY("records '%s' and '%s' overlap", rows[i - 1].name, r->name);
+        else if (last >= v.size)
+            st = WHY("record '%s' ends at byte %lld, beyond the end of the file (%lld bytes)", r->name, (long long)last + 1,
+                     (long long)v.size);
+        else if (!header_ok(&v, r, fastq))
+            st = WHY("record '%s' does not start after a header line naming it (byte %lld)", r->name, (long long)r->off);
+        else if (!sk_dna_is_iupac((unsigned char)dv_byte(&v, r->off)) || !sk_dna_is_iupac((unsigned char)dv_byte(&v, last)) ||
+                 (r->len > r->lb && !is_eol(dv_byte(&v, r->off + r->lb))) || (end < v.size && !is_eol(dv_byte(&v, end))))
+            st = WHY("the bases of record '%s' are not where it says (line width %lld, length %lld)", r->name, (long long)r->lb,
+                     (long long)r->len);
+        if (!st && fastq) {
+            int64_t qlast = base_pos(r->qoff, r->lb, r->lw, r->len - 1);
+            if (r->qoff <= end || qlast >= v.size || dv_byte(&v, r->qoff - 1) != '\n')
+                st = WHY("the qualities of record '%s' are not where it says", r->name);
+            end = qlast + 1;
+        }
+        prev_end = end;
+    }
+    /* after the last record: line ends only */
+    for (int64_t p = prev_end; !st && p < v.size; p++) {
+        int c = dv_byte(&v, p);
+        if (!is_eol(c) || p - prev_end > PAGE) st = WHY("the file goes on after the last indexed record '%s'", rows[n - 1].name);
+    }
+    (void)bgzf_close(v.fp);
+    free(v.page);
+    return st;
+}
+#undef WHY
 
 static int newer_or_same(const char *index, const struct stat *data) {
     struct stat si;
     return stat(index, &si) == 0 && si.st_mtime >= data->st_mtime;
 }
 
-/* Build path.fai (and path.gzi) atomically: into temporary names, then renamed. */
-static int build_index(const char *path, int bgzf) {
+/* Build path.fai (and path.gzi) atomically: into temporary names, then renamed. stale: why the
+ * index there does not match the file (NULL: there is none or it is older than the file). */
+static int build_index(const char *path, int bgzf, const char *stale) {
     char *dir = strdup(path);
     if (!dir) return sk_error(SK_ENOMEM, "out of memory");
     char *slash = strrchr(dir, '/');
     if (slash) *(slash == dir ? slash + 1 : slash) = 0;
     int writable = access(slash ? dir : ".", W_OK) == 0;
     free(dir);
+    if (!writable && stale)
+        return sk_error(SK_EIO, "%s: its index %s.fai does not match the file (%s) and the folder is not writable: "
+                        "run 'samtools faidx %s' where you can write, or copy the file to a writable folder", path, path,
+                        stale, path);
     if (!writable)
         return sk_error(SK_EIO, "%s: no index (%s.fai%s) and its folder is not writable: run 'samtools faidx %s' "
                         "where you can write, or copy the file to a writable folder", path, path,
                         bgzf ? " + .gzi" : "", path);
+    if (stale) sk_log_warn("%s: its index %s.fai does not match the file (%s): rebuilding it", path, path, stale);
     size_t n = strlen(path) + 32;
     char *fai = malloc(n), *gzi = malloc(n), *tfai = malloc(n), *tgzi = malloc(n);
     int st = 0;
@@ -416,9 +656,32 @@ done:
     return st;
 }
 
+/* Read path.fai and check it against the file: 0 with the rows, 1 (why set) when stale, or <0. */
+static int fai_load_checked(const char *path, int comp, int fastq, int64_t csize, fai_row **rows, int *n, char *why) {
+    char *text = NULL;
+    int64_t len = 0;
+    int st = read_side(path, ".fai", &text, &len);
+    if (st < 0) return st;
+    st = fai_parse(text, fastq, rows, n, why);
+    free(text);
+    if (st) return st;
+    if ((st = fai_check(path, comp, fastq, csize, *rows, *n, why))) {
+        fai_rows_free(*rows, *n);
+        *rows = NULL;
+    }
+    return st;
+}
+
+int sk_dna_is_stream(const char *path) {
+    struct stat sb;
+    return !strcmp(path, "-") || (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
+}
+
 int sk_dna_fasta_open(sk_dna_fasta **out, const char *path) {
     *out = NULL;
     struct stat sd;
+    if (sk_dna_is_stream(path))
+        return sk_error(SK_EUNSUP, "%s: needs an indexed regular file (a pipe cannot be indexed)", path);
     if (stat(path, &sd) != 0) return sk_error(SK_EIO, "%s: %s", path, strerror(errno));
     if (sd.st_size == 0) return sk_error(SK_EFORMAT, "%s: empty file (no records)", path);
     BGZF *fp = bgzf_open(path, "r");
@@ -443,29 +706,80 @@ int sk_dna_fasta_open(sk_dna_fasta **out, const char *path) {
     int have = newer_or_same(fai, &sd) && (comp != 2 || newer_or_same(gzi, &sd));
     free(fai);
     free(gzi);
-    int st = 0;
-    if (!have) {
-        /* Check everything htslib's indexer would let through, then build. */
-        sk_dna_stats stats;
-        if ((st = sk_dna_stats_file(path, SK_DNA_CHECK_LAYOUT, &stats)) < 0) return st;
-        if ((st = build_index(path, comp == 2)) < 0) return st;
+    /* An index older than the file is rebuilt; one that is not is checked against the file
+     * (copies with old dates, rewrites within the same second) and rebuilt when it does not match. */
+    int st = 0, fastq = c0 == '@';
+    fai_row *rows = NULL;
+    int nrows = 0;
+    char why[WHYSZ];
+    for (int built = 0;; built = 1) {
+        if (!have) {
+            /* Check everything htslib's indexer would let through, then build. */
+            sk_dna_stats stats;
+            if ((st = sk_dna_stats_file(path, SK_DNA_CHECK_LAYOUT, &stats)) < 0) return st;
+            if ((st = build_index(path, comp == 2, built ? why : NULL)) < 0) return st;
+        }
+        st = fai_load_checked(path, comp, fastq, (int64_t)sd.st_size, &rows, &nrows, why);
+        if (st < 0) return st;
+        if (st == 0) break;
+        if (!have || built)
+            return sk_error(SK_EFORMAT, "%s: the index made for it does not match it (%s)", path, why);
+        have = 0;
     }
     sk_dna_fasta *f = calloc(1, sizeof *f);
-    if (!f || !(f->path = strdup(path))) {
-        free(f);
+    if (!f || !(f->path = strdup(path)) || !(f->lens = malloc((size_t)nrows * sizeof *f->lens))) {
+        fai_rows_free(rows, nrows);
+        sk_dna_fasta_close(f);
         return sk_error(SK_ENOMEM, "out of memory");
     }
-    f->fai = fai_load3_format(path, NULL, NULL, 0, c0 == '@' ? FAI_FASTQ : FAI_FASTA);
-    if (!f->fai) {
+    for (int i = 0; i < nrows; i++) f->lens[i] = rows[i].len;
+    f->nseq = nrows;
+    fai_rows_free(rows, nrows);
+    f->fai = fai_load3_format(path, NULL, NULL, 0, fastq ? FAI_FASTQ : FAI_FASTA);
+    if (!f->fai || faidx_nseq(f->fai) != f->nseq) {
         sk_dna_fasta_close(f);
         return sk_error(SK_EFORMAT, "%s: cannot load its index %s.fai (delete it to rebuild)", path, path);
     }
-    if (faidx_nseq(f->fai) == 0) {
-        sk_dna_fasta_close(f);
-        return sk_error(SK_EFORMAT, "%s: the index %s.fai lists no records (delete it to rebuild)", path, path);
-    }
     fai_set_cache_size(f->fai, 16 << 20);   /* BGZF block cache: 16 MiB of decompressed blocks */
-    if ((st = read_fai_lengths(f)) < 0) {
+    *out = f;
+    return 0;
+}
+
+int sk_dna_fasta_read(sk_dna_fasta **out, const char *path) {
+    *out = NULL;
+    sk_dna_reader *r;
+    int st = sk_dna_reader_open(&r, path, 0, 0), cap = 0;
+    if (st < 0) return st;
+    sk_dna_fasta *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = strdup(path))) st = sk_error(SK_ENOMEM, "%s: out of memory", path);
+    sk_dna_record rec;
+    while (!st && (st = sk_dna_reader_next(r, &rec)) == 0) {
+        if (f->nseq == INT_MAX) {
+            st = sk_error(SK_EUNSUP, "%s: more than %d records", path, INT_MAX);
+            break;
+        }
+        if (f->nseq == cap) {
+            cap = cap ? (cap > INT_MAX / 2 ? INT_MAX : 2 * cap) : 16;
+            char **nn = realloc(f->names, (size_t)cap * sizeof *nn), **ns = nn ? realloc(f->seqs, (size_t)cap * sizeof *ns) : NULL;
+            int64_t *nl = ns ? realloc(f->lens, (size_t)cap * sizeof *nl) : NULL;
+            if (nn) f->names = nn;
+            if (ns) f->seqs = ns;
+            if (nl) f->lens = nl;
+            if (!nl) {
+                st = sk_error(SK_ENOMEM, "%s: out of memory (record '%s')", path, rec.name);
+                break;
+            }
+        }
+        f->names[f->nseq] = strdup(rec.name);
+        f->seqs[f->nseq] = malloc((size_t)rec.len + 1);
+        f->lens[f->nseq] = rec.len;
+        int ok = f->names[f->nseq] && f->seqs[f->nseq];
+        if (f->seqs[f->nseq]) memcpy(f->seqs[f->nseq], rec.seq, (size_t)rec.len + 1);
+        f->nseq++;
+        if (!ok) st = sk_error(SK_ENOMEM, "%s: out of memory (record '%s', %lld bases)", path, rec.name, (long long)rec.len);
+    }
+    sk_dna_reader_close(r);
+    if (st != SK_EOF) {
         sk_dna_fasta_close(f);
         return st;
     }
@@ -476,34 +790,45 @@ int sk_dna_fasta_open(sk_dna_fasta **out, const char *path) {
 void sk_dna_fasta_close(sk_dna_fasta *f) {
     if (!f) return;
     if (f->fai) fai_destroy(f->fai);
+    for (int i = 0; !f->fai && i < f->nseq; i++) {
+        free(f->names[i]);
+        free(f->seqs[i]);
+    }
+    free(f->names);
+    free(f->seqs);
     free(f->lens);
     free(f->path);
     free(f);
 }
 
 const char *sk_dna_fasta_path(const sk_dna_fasta *f) { return f->path; }
-int sk_dna_fasta_nseq(const sk_dna_fasta *f) { return faidx_nseq(f->fai); }
-const char *sk_dna_fasta_name(const sk_dna_fasta *f, int i) { return faidx_iseq(f->fai, i); }
+int sk_dna_fasta_nseq(const sk_dna_fasta *f) { return f->nseq; }
+const char *sk_dna_fasta_name(const sk_dna_fasta *f, int i) { return f->fai ? faidx_iseq(f->fai, i) : f->names[i]; }
 int64_t sk_dna_fasta_len(const sk_dna_fasta *f, int i) { return f->lens[i]; }
 
 int sk_dna_fasta_find(const sk_dna_fasta *f, const char *name) {
     /* faidx keeps names in index order; a linear scan is fine for the few lookups callers make,
      * and BED reading builds its own hash. */
-    int n = faidx_nseq(f->fai);
-    if (!faidx_has_seq(f->fai, name)) return -1;
-    for (int i = 0; i < n; i++)
-        if (!strcmp(faidx_iseq(f->fai, i), name)) return i;
+    if (f->fai && !faidx_has_seq(f->fai, name)) return -1;
+    for (int i = 0; i < f->nseq; i++)
+        if (!strcmp(sk_dna_fasta_name(f, i), name)) return i;
     return -1;
 }
 
 int sk_dna_fasta_fetch(sk_dna_fasta *f, int i, int64_t beg, int64_t end, char **seq) {
     *seq = NULL;
-    if (i < 0 || i >= faidx_nseq(f->fai)) return sk_error(SK_EINVAL, "%s: no record #%d", f->path, i + 1);
-    const char *name = faidx_iseq(f->fai, i);
+    if (i < 0 || i >= f->nseq) return sk_error(SK_EINVAL, "%s: no record #%d", f->path, i + 1);
+    const char *name = sk_dna_fasta_name(f, i);
     int64_t len = f->lens[i];
     if (beg < 0 || end > len || beg >= end)
         return sk_error(SK_EINVAL, "%s: region %s:%lld-%lld is outside the sequence (length %lld)", f->path, name,
                         (long long)beg + 1, (long long)end, (long long)len);
+    if (!f->fai) {
+        if (!(*seq = malloc((size_t)(end - beg) + 1))) return sk_error(SK_ENOMEM, "%s: out of memory", f->path);
+        memcpy(*seq, f->seqs[i] + beg, (size_t)(end - beg));
+        (*seq)[end - beg] = 0;
+        return 0;
+    }
     hts_pos_t got = 0;
     /* faidx_fetch_seq64 takes a 0-based inclusive end (htslib faidx.h) */
     char *s = faidx_fetch_seq64(f->fai, name, beg, end - 1, &got);
@@ -517,6 +842,7 @@ int sk_dna_fasta_fetch(sk_dna_fasta *f, int i, int64_t beg, int64_t end, char **
 }
 
 int sk_dna_fasta_region(const sk_dna_fasta *f, const char *region, int *i, int64_t *beg, int64_t *end) {
+    if (!f->fai) return sk_error(SK_EUNSUP, "%s: region '%s': regions need an indexed file", f->path, region);
     int tid = -1;
     hts_pos_t b = 0, e = 0;
     const char *rest = fai_parse_region(f->fai, region, &tid, &b, &e, HTS_PARSE_THOUSANDS_SEP);

@@ -112,13 +112,10 @@ static int dna_view(int argc, char **argv) {
     int ex = sk_cli_parse(&(const sk_cli){"dna view", view_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind >= argc) return sk_cli_usage("dna view", "no input file");
-    int rc;
-    if (sk_seqin_kind(argv[optind]) != 2) {
-        if (argc - optind > 1) return sk_cli_usage("dna view", "regions are for SAM/BAM/CRAM (use 'dna fetch' for FASTA)");
-        rc = sk_dna_report_view_seqs(argv[optind], o.threads, stdout);
-    } else {
-        rc = sk_dna_report_view_alns(argv[optind], &o, argv + optind + 1, argc - optind - 1, stdout);
-    }
+    const char *path = argv[optind];
+    if (argc - optind > 1 && sk_seqin_kind(path) == 1)
+        return sk_cli_usage("dna view", "regions are for SAM/BAM/CRAM (use 'dna fetch' for FASTA)");
+    int rc = sk_dna_report_view(path, &o, argv + optind + 1, argc - optind - 1, stdout);
     return rc < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
@@ -161,6 +158,23 @@ static int windows_intervals(const win_args *a, char **files) {
 static int windows_species(const win_args *a, char **files, int nfiles) {
     sk_dna_prep_opts o = prep_opts(a);
     return sk_dna_prep_species((const char *const *)files, nfiles, a->out, &o) < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}
+
+/* --labels: one name per FASTA, none empty, no two alike; 0 or the usage exit code */
+static int check_labels(const char *cmd, const char *labels, int nfiles) {
+    int n = 0;
+    for (const char *p = labels;; p += strcspn(p, ",") + 1) {
+        size_t l = strcspn(p, ",");
+        n++;
+        if (l == 0) return sk_cli_usage(cmd, "--labels '%s': label %d is empty", labels, n);
+        for (const char *q = labels; q < p; q += strcspn(q, ",") + 1)
+            if (strcspn(q, ",") == l && !strncmp(q, p, l))
+                return sk_cli_usage(cmd, "--labels '%s': label '%.*s' is given twice", labels, (int)l, p);
+        if (!p[l]) break;
+    }
+    if (n != nfiles)
+        return sk_cli_usage(cmd, "--labels names %d class%s for %d FASTA files (one per file)", n, n == 1 ? "" : "es", nfiles);
+    return 0;
 }
 
 /* --window-mode mamba|hyena|caduceus (int) */
@@ -214,6 +228,8 @@ static int dna_windows(int argc, char **argv) {
     if (nfiles < 1) return sk_cli_usage(cmd, "no input FASTA");
     if (!a.species && nfiles > 1) return sk_cli_usage(cmd, "one FASTA for genome intervals (several need --species)");
     if (a.species && a.bed) return sk_cli_usage(cmd, "--bed is for genome intervals, not --species");
+    if (a.labels && !a.species) return sk_cli_usage(cmd, "--labels names the classes of --species");
+    if (a.labels && (ex = check_labels(cmd, a.labels, nfiles))) return ex;
     return a.species ? windows_species(&a, argv + optind, nfiles) : windows_intervals(&a, argv + optind);
 }
 

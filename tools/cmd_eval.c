@@ -305,7 +305,7 @@ int cmd_eval(int argc, char **argv) {
     const sk_backend *be;
     if (sk_backend_get(device, &be)) return sk_cli_fail(NULL);
 #ifdef SSMKIT_HAVE_GENOMICS
-    if (sk_seqin_kind(data) == 1) {
+    if (sk_seqin_kind(data) == 1 || (whole && sk_dna_is_stream(data))) { /* --whole: a pipe holds FASTA/FASTQ */
         if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");
         if (whole && len) return sk_cli_usage("eval", "--whole runs whole records: drop --length");
         if (!whole && (chunk || per)) return sk_cli_usage("eval", "--chunk/--per-record on FASTA need --whole");

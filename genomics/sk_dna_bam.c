@@ -62,9 +62,10 @@ static int open_error(const char *path, const htsFormat *fmt, int64_t size, int 
     if (fmt->format == bam || fmt->format == sam)
         return sk_error(SK_EFORMAT, "%s: truncated or corrupt %s file%s: htslib cannot open it", path,
                         fmt->format == bam ? "BAM" : "SAM", sz);
-    if ((fmt->compression == bgzf || fmt->compression == gzip) && fmt->format == unknown_format)
+    /* htslib calls what it cannot inflate "unknown" or "empty" */
+    if ((fmt->compression == bgzf || fmt->compression == gzip) && (fmt->format == unknown_format || fmt->format == empty_format))
         return sk_error(SK_EFORMAT, "%s: corrupt BGZF block at the start of the file: its compressed data cannot be "
-                        "inflated (damaged, or not a BAM)", path);
+                        "inflated into a BAM (damaged, or not a BAM)", path);
     return not_alignments(path, fmt);
 }
 
@@ -129,7 +130,7 @@ static int bam_start(sk_dna_bam **out, struct hFILE *hf, const char *path, const
     }
     const htsFormat *fmt = hts_get_format(b->fp);
     if (fmt->category != sequence_data || (fmt->format != sam && fmt->format != bam && fmt->format != cram)) {
-        int st = not_alignments(path, fmt);
+        int st = open_error(path, fmt, -1, 0);
         sk_dna_bam_close(b);
         return st;
     }

@@ -11,14 +11,8 @@
 #   a stale index in a folder that cannot be written (refused, naming the reason; not as root).
 set -u
 bin=${SSMKIT_BIN:?}
-"$bin" --version | grep -q genomics || { echo "genomics front-end not built: skipped"; exit 77; }
 command -v bgzip >/dev/null || { echo "bgzip (tabix) not installed: skipped"; exit 77; }
-. "${SSMKIT_SRC:?}/tests/cli/lib.sh"   # $t, pass/fail counters, finish
-cd "$t" || exit 1
-
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
-same() { if cmp -s "$1" "$2"; then ok; else bad "$3"; diff "$1" "$2" | head -6; fi; }
+. "${SSMKIT_SRC:?}/tests/genomics/dna_lib.sh"   # $t, ok/bad/same, finish
 
 # genome NAME:LEN... WIDTH SEED: a FASTA on stdout, lines of WIDTH bases
 genome() {

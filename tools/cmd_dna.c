@@ -39,6 +39,7 @@ static const char *stats_usage =
     "Read and check every record of FASTA/FASTQ files (plain, gzip or bgzip) or SAM/BAM/CRAM files\n"
     "and print one tab-separated line of statistics per file. Sequence files must have a header line,\n"
     "only IUPAC nucleotide codes, non-empty records with unique names and one kind of line ending.\n"
+    "A FILE may be a pipe, a FIFO or '-' (standard input): its format is told by its first bytes.\n"
     "\n"
     "Options:\n";
 
@@ -65,8 +66,10 @@ static const char *fetch_usage =
     "\n"
     "Print regions of a FASTA/FASTQ file (plain or bgzip) in FASTA format, like 'samtools faidx':\n"
     "a '>REGION' header, then the bases as stored wrapped at 60 columns. The .fai (and .gzi) index\n"
-    "is built next to the file when missing, after the whole file has been checked. A region that\n"
-    "is not inside its sequence is an error (samtools would truncate it).\n"
+    "is built next to the file when missing, after the whole file has been checked; an existing one\n"
+    "is checked against the file and rebuilt when it no longer matches it. A region that is not\n"
+    "inside its sequence is an error (samtools would truncate it). FILE must be a regular file (a\n"
+    "pipe cannot be indexed).\n"
     "\n"
     "Options:\n";
 
@@ -88,7 +91,8 @@ static const char *view_usage =
     "Print SAM/BAM/CRAM records as QNAME FLAG RNAME POS MAPQ SEQ QUAL (tab-separated, POS 1-based;\n"
     "the same as columns 1-5, 10, 11 of 'samtools view'). Regions need an index (.bai/.csi/.crai).\n"
     "FASTA/FASTQ files (plain, gzip, bgzip) are streamed, checked and printed as FASTA with\n"
-    "60-column lines (FASTQ as 4-line records).\n"
+    "60-column lines (FASTQ as 4-line records). FILE may be a pipe, a FIFO or '-' (standard input),\n"
+    "told apart by its first bytes (no regions then: they need an index).\n"
     "\n"
     "Options:\n";
 
@@ -127,7 +131,8 @@ static const char *windows_usage =
     "\n"
     "Cut a genome into tokenized windows and write them to a token shard (uint8 tokens, HyenaDNA ids:\n"
     "[CLS]0 [SEP]1 [BOS]2 [MASK]3 [PAD]4 [RESERVED]5 [UNK]6 A7 C8 G9 T10 N11; with --keep-case also\n"
-    "a12 c13 g14 t15 n16). FASTA files are plain or bgzip with (or able to get) a .fai index.\n";
+    "a12 c13 g14 t15 n16). FASTA files are plain or bgzip with (or able to get) a .fai index;\n"
+    "without --bed the FASTA may also be a pipe or '-' (standard input), held in memory.\n";
 
 typedef struct win_args {
     const char *bed, *out, *labels, *valid_chroms, *test_chroms;

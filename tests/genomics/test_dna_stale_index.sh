@@ -4,7 +4,7 @@
 # (the same mtime, `cp -p` of an older file, `touch -d`), then compares `dna fetch` and
 # `dna windows` with the bases and window counts worked out by awk from the file itself:
 #   a same-size rewrite that renames a record (the old name must be unknown, the new one right);
-#   an older copy with other line widths and lengths (fetch, window count);
+#   an older copy with other line widths and lengths (fetch, window count); a record appended;
 #   a file cut short after its last record; a bgzip file with another layout; a bgzip file
 #   recompressed (the .fai still right, the .gzi not);
 #   a changed base with the layout kept (the index is still right: no rebuild, no warning);
@@ -67,6 +67,14 @@ want=$(awk '/^>/ { if (n) print n; n = 0; next } { n += length($0) } END { print
   awk '{ w += ($1 >= 100 ? int($1 / 100) : 2) } END { print w }')
 got=$(od -An -t u8 -j 16 -N 8 c.shard | tr -d ' ')
 [ "$got" = "$want" ] && ok || bad "dna windows on the copied file: $got windows, want $want"
+
+# ---- 2b. a record appended, the rest unchanged: only the tail tells ---------------------------
+genome k1:300 k2:200 60 12 > k.fa
+"$bin" dna fetch k.fa k1:1-5 > /dev/null 2>&1
+{ cat k.fa; genome k3:90 60 13; } > new.fa
+touch -d '2001-01-01 00:00' new.fa; cp -p new.fa k.fa
+fetch_is "record appended" k.fa k3 k2:150-200
+grep -q "goes on after the last indexed record 'k2'" err.txt && ok || bad "the appended record is the reason: $(cat err.txt)"
 
 # ---- 3. cut short: the last record lost its last lines --------------------------------------
 genome d1:300 d2:600 60 5 > d.fa

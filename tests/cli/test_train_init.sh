@@ -9,7 +9,8 @@
 #   U-Net and Hugging Face folder (ssmkit export --hf): the step-0 validation equals the last
 #   validation of the run that wrote the weights (same weights, same valid data, same length);
 #   --init with --length-warmup; --resume of an --init run; the weights' config is used (a flag
-#   that would change the shapes, --init with --resume, a classifier: refused).
+#   that would change the shapes, --init with --resume, a classifier: refused). One model as an
+#   ssmkit file, a mamba_ssm folder and a transformers folder: the same validations.
 set -u
 bin=${SSMKIT_BIN:?}
 "$bin" --version | grep -q genomics || { echo "genomics front-end not built: skipped"; exit 77; }
@@ -95,6 +96,17 @@ expect 0 "train --init HF folder" -- "$bin" train --init hf --data btrain.txt --
 close "$(valid_at hft.log.jsonl 0)" "$(valid_at blm.log.jsonl 6)" 0 && ok || bad "HF folder: step-0 validation = the source's last"
 awk -v a="$(valid_at hft.log.jsonl 4)" -v b="$(valid_at hft.log.jsonl 0)" 'BEGIN { exit !(a != "" && a < b) }' && ok ||
   bad "HF folder: updates lower the validation"
+
+# ---- the same weights as an ssmkit file, a mamba_ssm folder and a transformers folder (the fixtures
+# of tests/models): the same validations before and after 2 updates
+fx=$SSMKIT_SRC/tests/models/fixtures/mamba_ref
+for s in ssmkit.safetensors mamba_ssm hf; do
+  expect 0 "train --init fixture $s" -- "$bin" train --init "$fx/$s" --data new.shard --valid newvalid.shard -L 256 -b 4 \
+    -n 2 --eval-every 2 -o "fx_${s%%.*}.safetensors" -@ 1 -q
+  jq -c 'select(.valid_loss != null) | [.step, .valid_loss]' "fx_${s%%.*}.log.jsonl" >"fx_${s%%.*}.v" 2>/dev/null
+done
+[ "$(wc -l <fx_ssmkit.v)" -eq 2 ] && cmp -s fx_ssmkit.v fx_mamba_ssm.v && cmp -s fx_ssmkit.v fx_hf.v && ok ||
+  bad "ssmkit file, mamba_ssm and HF folders: the same validations at steps 0 and 2"
 
 # ---- U-Net: the same step-0 loss as the source's last (up to rounding: the continued run is chunked,
 # which sums the same terms in another order)

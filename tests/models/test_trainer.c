@@ -179,7 +179,7 @@ static void test_export(void) {
     if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 2, 20, 0) || sk_mamba_lm_init(m, 11)) abort();
     char hf[160];
     snprintf(hf, sizeof hf, "%s/hf", dir);
-    SK_CHECK(sk_mamba_lm_export_hf(m, hf) == 0, "export: %s", sk_errmsg());
+    SK_CHECK(sk_mamba_lm_export_hf(m, NULL, hf) == 0, "export: %s", sk_errmsg());
     SK_CHECK(sk_mamba_lm_load(&h, hf, sk_backend_cpu(), 2, 20, 0) == 0, "load %s: %s", hf, sk_errmsg());
     if (!h) return;
     SK_CHECK(sk_mamba_lm_config(h)->vocab_padded == c.vocab_padded, "padded vocabulary kept");

@@ -3,7 +3,8 @@
  *
  * Options. Every training option (sk_train_optdefs: key, type, default, range) has a value from,
  * in increasing priority: the built-in default, the "train" section of the preset/config (or, on
- * resume, the options stored in the training state), and the command line. Then the computed
+ * resume, the options stored in the training state; a run from weights, rq->init: nothing), and
+ * the command line. Then the computed
  * defaults: min_lr = lr / 10; warmup = min(100, steps / 10), and a warm-up taken from the
  * section or state that is not shorter than the run becomes steps / 10 (with a warning) unless
  * the command line gave it; log = STEM.log.jsonl; threads = the count in effect. The resolved set

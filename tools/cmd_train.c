@@ -3,8 +3,9 @@
  *
  * A thin shell: the option table, the checks between options, then the library: the training
  * options, their layering, data sources, length warm-up stages and checkpoint metadata
- * (models/sk_train_setup.h), the memory plan and the model (models/sk_model_plan.h), and the
- * training loop with its checkpoints, resume, NaN stop and logs (models/sk_trainer.h).
+ * (models/sk_train_setup.h), the memory plan (models/sk_model_plan.h), the model of the run (fresh,
+ * resumed, or the weights of --init: sk_train_job_model), and the training loop with its
+ * checkpoints, resume, NaN stop and logs (models/sk_trainer.h).
  *
  * Audio shards carry "bos_token" (128): sk_data prepends it to every example, so the inputs are
  * the clip shifted right with 128 first and every sample is a target (sk_audio_ar_pair's

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
+#include "models/sk_model_plan.h"
 #include "src/sk_dist.h"
 #include "src/sk_json.h"
 #include "src/sk_progress.h"
@@ -152,7 +153,7 @@ struct sk_train_job {
     sk_data *stage[SK_SLW_MAX_STAGES]; /* length warm-up sources */
     sk_slw slw;
     char *dna_tok, *dna_prov;          /* checkpoint metadata of DNA shards */
-    const char *meta[5];
+    const char *meta[7];               /* and "init": the weights the run started from */
     sk_trainer *tr;
 };
 
@@ -203,6 +204,26 @@ static int layer_state(sk_train_job *j, const char **config_json) {
     return rc;
 }
 
+/* --init: the config of the weights; no layer of options below the command line. */
+static int load_init_config(sk_train_job *j, const char *preset, const char *config, sk_model_config **cfg,
+                            char *what, size_t what_len) {
+    const char *init = j->rq.init;
+    if (preset || config)
+        return sk_error(SK_EINVAL, "--init takes the model config from %s; %s would change its shapes", init,
+                        preset ? "--preset" : "--config");
+    int rc = sk_model_config_read(init, 0, cfg);
+    if (!rc && sk_model_config_kind(*cfg) == SK_MODEL_CLASSIFIER)
+        rc = sk_error(SK_EINVAL, "%s is a classifier checkpoint: train --init starts from a Mamba LM or an audio U-Net "
+                                 "(a classifier is trained by ssmkit finetune and used by classify)", init);
+    if (rc) {
+        sk_model_config_free(*cfg), *cfg = NULL;
+        return rc;
+    }
+    snprintf(what, what_len, "%s", init);
+    snprintf(j->what, sizeof j->what, "%s", init);
+    return SK_OK;
+}
+
 int sk_train_job_load_config(sk_train_job *j, const char *preset, const char *config, const char *fallback,
                              sk_model_config **cfg, char *what, size_t what_len) {
     *cfg = NULL;
@@ -219,6 +240,7 @@ int sk_train_job_load_config(sk_train_job *j, const char *preset, const char *co
         snprintf(what, what_len, "%s: train", j->state_path);
         return rc;
     }
+    if (j->rq.init) return load_init_config(j, preset, config, cfg, what, what_len);
     cJSON *sec = NULL; /* 2. the preset/config's "train" section */
     int rc = sk_model_config_load(preset, config, fallback, cfg, &sec, what, what_len);
     snprintf(j->what, sizeof j->what, "%s", what);
@@ -267,7 +289,7 @@ int sk_train_job_resolve(sk_train_job *j, int (*set_threads)(int n)) {
     j->o = (sk_train_opts){.steps = steps, .accum = (int)num(o, "accum"), .eval_every = (int64_t)num(o, "eval_every"),
                            .eval_batches = (int64_t)num(o, "eval_batches"), .ckpt_every = (int64_t)num(o, "ckpt_every"),
                            .log_every = (int64_t)num(o, "log_every"), .out = j->rq.out, .log_path = str(o, "log"),
-                           .quiet = j->rq.quiet};
+                           .quiet = j->rq.quiet, .eval_at_start = j->rq.init != NULL};
     j->o.sched = (sk_sched){SK_SCHED_COSINE, num(o, "lr"), num(o, "min_lr"), (int64_t)num(o, "warmup"), steps};
     j->o.optim = (sk_optim_hparams){num(o, "beta1"), num(o, "beta2"), num(o, "eps"), num(o, "weight_decay"), num(o, "clip")};
     rc = sk_sched_kind_parse(str(o, "schedule"), &j->o.sched.kind);
@@ -375,14 +397,32 @@ int sk_train_job_open_data(sk_train_job *j, int64_t vocab, int want_bos) {
     if (num(j->opts, "length_warmup") > 0 && (rc = open_stages(j, L, b, seed))) return rc;
     /* DNA shards: the tokenizer and the data's provenance go into every checkpoint */
     if ((rc = dna_meta(str(j->opts, "data"), &j->dna_tok, &j->dna_prov))) return rc;
-    if (j->dna_tok) {
-        j->meta[0] = "tokenizer", j->meta[1] = j->dna_tok, j->meta[2] = "provenance", j->meta[3] = j->dna_prov;
-        j->o.meta = j->meta;
-    }
+    int k = 0;
+    if (j->dna_tok) j->meta[k++] = "tokenizer", j->meta[k++] = j->dna_tok, j->meta[k++] = "provenance", j->meta[k++] = j->dna_prov;
+    if (j->rq.init) j->meta[k++] = "init", j->meta[k++] = j->rq.init;
+    if (k) j->o.meta = j->meta;
     return SK_OK;
 }
 
 /* ================================================================================ run */
+
+int sk_train_job_model(const sk_train_job *j, const sk_model_config *cfg, const sk_backend *be, int64_t chunk,
+                       sk_model **out) {
+    *out = NULL;
+    const int64_t L = (int64_t)num(j->opts, "length"), b = (int64_t)num(j->opts, "batch");
+    if (!j->rq.init) {
+        TRY(sk_model_plan_create(cfg, be, b, L, chunk, out));
+        int rc = j->rq.resume ? SK_OK : sk_model_init(*out, (uint64_t)num(j->opts, "seed"));
+        if (rc) sk_model_free(*out), *out = NULL;
+        return rc;
+    }
+    /* the model of sk_model_plan_create, its weights read from the file or folder */
+    TRY(sk_model_load(out, j->rq.init, be, b, chunk ? chunk : L, SK_MODEL_GRADS));
+    int rc = chunk ? sk_model_set_chunk(*out, chunk, L) : SK_OK;
+    if (!rc && !j->rq.quiet) sk_log_info("weights from %s (a fresh optimizer and schedule)", j->rq.init);
+    if (rc) sk_model_free(*out), *out = NULL;
+    return rc;
+}
 
 int sk_train_job_run(sk_train_job *j, sk_model *m, const char *name, const char *what, int *interrupted) {
     *interrupted = 0;

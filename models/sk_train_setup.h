@@ -3,7 +3,8 @@
  *
  * Options. Every training option (sk_train_optdefs: key, type, default, range) has a value from,
  * in increasing priority: the built-in default, the "train" section of the preset/config (or, on
- * resume, the options stored in the training state), and the command line. Then the computed
+ * resume, the options stored in the training state; a run from weights, rq->init: nothing), and
+ * the command line. Then the computed
  * defaults: min_lr = lr / 10; warmup = min(100, steps / 10), and a warm-up taken from the
  * section or state that is not shorter than the run becomes steps / 10 (with a warning) unless
  * the command line gave it; log = STEM.log.jsonl; threads = the count in effect. The resolved set
@@ -16,8 +17,9 @@
  * shard (metadata "domain": "dna") puts its tokenizer and provenance into every checkpoint.
  *
  * Sequence of calls: sk_train_job_create; sk_train_job_load_config; sk_train_job_resolve;
- * sk_train_job_open_data; then the caller builds the model (models/sk_model_plan.h) and calls
- * sk_train_job_run.
+ * sk_train_job_open_data; sk_train_job_model (or the caller builds the model with
+ * models/sk_model_plan.h); sk_train_job_run. A run started from weights (rq->init) validates
+ * once before its first update (step 0).
  */
 #ifndef SK_TRAIN_SETUP_H
 #define SK_TRAIN_SETUP_H
@@ -68,6 +70,8 @@ typedef struct sk_train_request {
     const char *out;              /* CKPT (-o); NULL only with dry_run */
     int resume, quiet, dry_run;
     const sk_train_optset *cli;   /* the options given on the command line */
+    const char *init;             /* start from these weights (ssmkit checkpoint of an LM or a U-Net,
+                                   * mamba_ssm or Hugging Face folder), or NULL */
 } sk_train_request;
 
 typedef struct sk_train_job sk_train_job;
@@ -76,9 +80,12 @@ typedef struct sk_train_job sk_train_job;
 int sk_train_job_create(sk_train_job **out, const sk_train_request *rq) SK_RESULT_USED;
 void sk_train_job_free(sk_train_job *j);
 /* The model config and the layer of options below the command line: on resume the config and
- * the options stored in the training state (preset and config must be NULL), else the config of
- * the preset or the JSON file (both NULL: preset `fallback`) and its "train" section. *cfg: the
- * caller frees it (sk_model_config_free); what: receives a name of it for messages. */
+ * the options stored in the training state (preset and config must be NULL); with rq->init the
+ * config stored with those weights and no layer (the built-in defaults and the command line: a
+ * fresh optimizer and schedule; preset and config must be NULL, a classifier is refused); else
+ * the config of the preset or the JSON file (both NULL: preset `fallback`) and its "train"
+ * section. *cfg: the caller frees it (sk_model_config_free); what: receives a name of it for
+ * messages. */
 int sk_train_job_load_config(sk_train_job *j, const char *preset, const char *config, const char *fallback,
                              sk_model_config **cfg, char *what, size_t what_len) SK_RESULT_USED;
 /* The command line, the computed defaults and the training-loop options. set_threads sets the
@@ -90,6 +97,12 @@ const char *sk_train_job_str(const sk_train_job *j, const char *key);
 /* Open the data sources and warm-up stages for a model of `vocab` tokens; want_bos: the model
  * expects every example to start with a bos token (audio U-Nets: warn when the data has none). */
 int sk_train_job_open_data(sk_train_job *j, int64_t vocab, int want_bos) SK_RESULT_USED;
+/* The model of the run for batches of b x L (the resolved batch and length) in chunks of `chunk`
+ * (0 = none; models/sk_model_plan.h), with gradients: on resume zero (sk_train_job_run restores
+ * it), with rq->init the weights loaded from there (sk_model_load: the reader of eval and
+ * finetune --init), else initialized with the resolved seed. The caller frees it. */
+int sk_train_job_model(const sk_train_job *j, const sk_model_config *cfg, const sk_backend *be, int64_t chunk,
+                       sk_model **out) SK_RESULT_USED;
 /* Train m (described as `name` and config `what` in the log; initialized, or to be restored on
  * resume) to the resolved number of steps. *interrupted = 1 when a signal stopped the run (a
  * checkpoint was written). */

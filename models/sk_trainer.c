@@ -630,6 +630,7 @@ int sk_trainer_run(sk_trainer *t) {
         (t->o.slw ? (double)t->o.slw->tokens_per_step : (double)(t->b * t->L * t->o.accum)) * t->world;
     double t_start = sk_now(), busy = 0; /* busy: seconds in updates since the last log line */
     int64_t since = 0;
+    if (t->o.eval_at_start && t->step == 0 && t->valid && !(t->o.hooks && t->o.hooks->evaluate)) rc = validate(t, log);
     while (t->step < t->o.steps && !rc) {
         int64_t step = t->step + 1;
         double loss = 0, gnorm = 0, lr = 0, t0 = sk_now();

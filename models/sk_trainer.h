@@ -100,6 +100,10 @@ typedef struct sk_train_opts {
      * "best_valid"), the log has no start line, and SIGINT/SIGTERM stops the run right after the
      * update without writing a checkpoint. */
     int no_state;
+    /* 1: validate once before the first update (step 0, a fresh run with `valid` and no evaluation
+     * hook): the loss of the starting weights, logged and kept as the best so far (a run started
+     * from trained weights). */
+    int eval_at_start;
 } sk_train_opts;
 
 /* What the loop hands the evaluation hook after update `step`. */

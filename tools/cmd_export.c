@@ -8,10 +8,13 @@ static const char *usage =
     "Usage: ssmkit export --hf DIR --model M\n"
     "\n"
     "Write the model M (ssmkit checkpoint, mamba_ssm or Hugging Face folder) as a Hugging Face\n"
-    "transformers folder: DIR/config.json (model_type \"mamba\", MambaForCausalLM; vocab_size is the\n"
-    "padded vocabulary) and DIR/model.safetensors (fp32, transformers tensor names, no lm_head.weight\n"
-    "for tied embeddings). transformers' MambaForCausalLM.from_pretrained(DIR) and ssmkit (--model\n"
-    "DIR) both read it; ssmkit gives identical logits for M and DIR.\n"
+    "transformers folder: DIR/config.json (model_type \"mamba\", MambaForCausalLM; every field of\n"
+    "transformers' MambaConfig; vocab_size is the padded vocabulary) and DIR/model.safetensors (fp32,\n"
+    "transformers tensor names, no lm_head.weight for tied embeddings). transformers'\n"
+    "MambaForCausalLM.from_pretrained(DIR) and ssmkit (--model DIR) both read it; ssmkit gives\n"
+    "identical logits for M and DIR. The format holds Mamba LMs of Mamba blocks with the real\n"
+    "selective S6 (\"block\": \"mamba\", \"ssm\": \"s6\") and an integer expand; other block kinds\n"
+    "(s6-complex, s4d-real, s4d-lin, s4-mlp) are refused (exit 1) and nothing is written.\n"
     "\n"
     "Options:\n";
 
@@ -28,7 +31,7 @@ int cmd_export(int argc, char **argv) {
     if (!dir) return sk_cli_usage("export", "missing --hf DIR");
     sk_model *m = NULL;
     int rc = sk_model_load(&m, model, sk_backend_cpu(), 1, 1, SK_MODEL_LM_ONLY);
-    if (!rc) rc = sk_mamba_lm_export_hf(sk_model_backbone(m), dir);
+    if (!rc) rc = sk_mamba_lm_export_hf(sk_model_backbone(m), model, dir);
     sk_model_free(m);
     if (rc) return sk_cli_fail(NULL);
     fprintf(stderr, "ssmkit export: wrote %s/config.json and %s/model.safetensors\n", dir, dir);

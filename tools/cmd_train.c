@@ -3,8 +3,9 @@
  *
  * A thin shell: the option table, the checks between options, then the library: the training
  * options, their layering, data sources, length warm-up stages and checkpoint metadata
- * (models/sk_train_setup.h), the memory plan and the model (models/sk_model_plan.h), and the
- * training loop with its checkpoints, resume, NaN stop and logs (models/sk_trainer.h).
+ * (models/sk_train_setup.h), the memory plan (models/sk_model_plan.h), the model of the run (fresh,
+ * resumed, or the weights of --init: sk_train_job_model), and the training loop with its
+ * checkpoints, resume, NaN stop and logs (models/sk_trainer.h).
  *
  * Audio shards carry "bos_token" (128): sk_data prepends it to every example, so the inputs are
  * the clip shifted right with 128 first and every sample is a target (sk_audio_ar_pair's
@@ -23,6 +24,7 @@
 
 static const char *usage =
     "Usage: ssmkit train --data FILE [--valid FILE] [--preset NAME | --config CFG.json] -o CKPT [options]\n"
+    "       ssmkit train --init M --data FILE -o CKPT [options]\n"
     "       ssmkit train -o CKPT --resume [options]\n"
     "\n"
     "Train a Mamba language model or an audio U-Net (presets sc09-*, ytmix-mamba; chosen by the\n"
@@ -97,8 +99,7 @@ static int do_train(run *r, const train_args *a, int *interrupted) {
     if (!rq->quiet && sk_dist_world() > 1)
         sk_log_info("data parallel: %d ranks, global batch %d x %lld", sk_dist_world(), sk_dist_world(), (long long)b);
     if ((rc = sk_train_job_open_data(j, sk_model_config_vocab(cfg), sk_model_config_bos(cfg) >= 0))) return rc;
-    if ((rc = sk_model_plan_create(cfg, be, b, L, chunk, &r->model))) return rc;
-    if (!rq->resume && (rc = sk_model_init(r->model, (uint64_t)sk_train_job_num(j, "seed")))) return rc;
+    if ((rc = sk_train_job_model(j, cfg, be, chunk, &r->model))) return rc;
     return sk_train_job_run(j, r->model, sk_model_config_name(cfg), what, interrupted);
 }
 
@@ -151,6 +152,11 @@ static int check_args(const train_args *a, int argc, char **argv) {
     if (!rq->resume && !rq->dry_run && !sk_train_optset_has(rq->cli, "data"))
         return sk_cli_usage("train", "missing --data FILE");
     if (rq->resume && !rq->out) return sk_cli_usage("train", "--resume needs -o CKPT");
+    if (rq->init && rq->resume)
+        return sk_cli_usage("train", "--init starts a new run from weights, --resume continues the run of -o CKPT: give one");
+    if (rq->init && (a->preset || a->config)) /* the shapes are those of the weights */
+        return sk_cli_usage("train", "--init takes the model config from %s: %s would change its shapes", rq->init,
+                            a->preset ? "--preset" : "--config");
     return SK_EXIT_OK;
 }
 
@@ -187,7 +193,7 @@ static int train(train_args *a) {
 }
 
 int cmd_train(int argc, char **argv) {
-    const char *preset = NULL, *config = NULL, *out = NULL;
+    const char *preset = NULL, *config = NULL, *out = NULL, *init = NULL;
     int resume = 0, quiet = 0, dry_run = 0;
     sk_train_optset *cli = sk_train_optset_create(); /* the training options given */
     if (!cli) return sk_cli_fail("out of memory");
@@ -195,6 +201,10 @@ int cmd_train(int argc, char **argv) {
         SK_O_STR("preset", 'p', &preset, NULL, "NAME", "model preset (ssmkit presets) [byte-lm-small]"),
         SK_O_STR("config", 'c', &config, NULL, "FILE", "model config JSON (as printed by ssmkit presets NAME)"),
         SK_O_OUTPUT(&out, "CKPT", "model checkpoint to write (required)"),
+        SK_O_STR("init", 0, &init, NULL, "M", "start from the weights of M (ssmkit checkpoint of an LM or a U-Net,\n"
+                 "mamba_ssm or Hugging Face folder) with a fresh optimizer and schedule;\n"
+                 "the config is M's (no --preset/--config), the training options are\n"
+                 "the defaults and the command line; validates before the first update"),
         SK_O_FLAG("resume", 0, &resume, "continue from STEM.train.safetensors (bitwise, same thread count)"),
         SK_O_END};
     const sk_opt optim[] = {
@@ -207,7 +217,7 @@ int cmd_train(int argc, char **argv) {
     option_table(opts, names, cli, (const sk_opt *const[NGROUPS]){data, optim, logs});
     int status = sk_cli_parse(&(const sk_cli){"train", usage, opts, epilog}, argc, argv);
     if (status == SK_CLI_GO) { /* else --help was printed, or a usage error */
-        train_args a = {preset, config, {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .cli = cli}};
+        train_args a = {preset, config, {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .cli = cli, .init = init}};
         status = check_args(&a, argc, argv);
         if (status == SK_EXIT_OK) status = train(&a);
     }

@@ -11,7 +11,7 @@
  *    sequences (the sampler draws the same windows; the mean over equal counts is the same).
  * 3. The model checkpoint loads (sk_mamba_lm_load) to the trainer's parameters bit for bit,
  *    and the state records step 1; export to a Hugging Face folder then load gives identical
- *    logits.
+ *    logits; a complex-S6, S4D or S4+MLP model is refused by the export and nothing is written.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -179,7 +179,7 @@ static void test_export(void) {
     if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 2, 20, 0) || sk_mamba_lm_init(m, 11)) abort();
     char hf[160];
     snprintf(hf, sizeof hf, "%s/hf", dir);
-    SK_CHECK(sk_mamba_lm_export_hf(m, hf) == 0, "export: %s", sk_errmsg());
+    SK_CHECK(sk_mamba_lm_export_hf(m, NULL, hf) == 0, "export: %s", sk_errmsg());
     SK_CHECK(sk_mamba_lm_load(&h, hf, sk_backend_cpu(), 2, 20, 0) == 0, "load %s: %s", hf, sk_errmsg());
     if (!h) return;
     SK_CHECK(sk_mamba_lm_config(h)->vocab_padded == c.vocab_padded, "padded vocabulary kept");
@@ -205,6 +205,22 @@ static void test_export(void) {
     free(b);
     sk_mamba_lm_free(h);
     sk_mamba_lm_free(m);
+    /* the kinds MambaForCausalLM cannot hold: refused, nothing written */
+    static const int KIND[][2] = {{SK_BLOCK_MAMBA, SK_SSM_S6_COMPLEX}, {SK_BLOCK_MAMBA, SK_SSM_S4D_REAL},
+                                  {SK_BLOCK_MAMBA, SK_SSM_S4D_LIN}, {SK_BLOCK_S4_MLP, SK_SSM_S4D_REAL}};
+    for (int k = 0; k < 4; k++) {
+        sk_mamba_config ck = tiny();
+        ck.blk.block = KIND[k][0], ck.blk.ssm = KIND[k][1];
+        if (sk_mamba_config_finish(&ck, "test")) abort();
+        if (sk_mamba_lm_create(&m, &ck, sk_backend_cpu(), 1, 4, 0) || sk_mamba_lm_init(m, 1)) abort();
+        char hk[200];
+        snprintf(hk, sizeof hk, "%s/hf_kind%d", dir, k);
+        int rc = sk_mamba_lm_export_hf(m, "m.safetensors", hk);
+        SK_CHECK(rc == SK_EUNSUP && strstr(sk_errmsg(), sk_ssm_names[KIND[k][1]]) && strstr(sk_errmsg(), "m.safetensors"),
+                 "kind %d refused naming the file and the SSM: %s", k, sk_errmsg());
+        SK_CHECK(access(hk, F_OK) != 0, "kind %d: nothing written", k);
+        sk_mamba_lm_free(m);
+    }
 }
 
 /* 5. Token shards: validation over a shard's valid split (short examples padded with ignored

@@ -45,7 +45,7 @@ checks() {
   re="^$label: [0-9.]+[kMGTP]? $unit in [0-9]+:[0-9][0-9], [0-9.]+[kMGTP]? $unit/s"
   check "$name: the terminal shows '$label: N $unit in M:SS, R $unit/s'" \
     "tr '\r' '\n' < $name.tty.err | sed 's/\x1b\[K//g' | grep -Eq '$re'"
-  check "$name: no progress into a file" "! grep -q \$'\x1b\\\\[K' $name.file.err && ! grep -Eq '^$label: ' $name.file.err"
+  check "$name: no progress into a file" "! grep -q \$'\x1b\\\\[K' $name.file.err && ! grep -Eq '$re' $name.file.err"
   check "$name: nothing else on the terminal (its stderr less the progress = the file run's)" \
     "diff <(strip_tty $name.tty.err | mask /dev/stdin) <(mask $name.file.err)"
   check "$name -q: nothing on the terminal but the -q file run's stderr" \
@@ -92,6 +92,19 @@ tty4 finetune ft.safetensors "$bin" finetune --train train.tsv --valid valid.tsv
 check "finetune: the valid pass counts its 10 sequences" "tr '\r' '\n' < finetune.tty.err | grep -Eq '^valid: 10 sequences in '"
 checks finetune valid sequences
 
+# an audio U-Net (trained here on the DNA shard's bytes): eval of the shifted stream, audio generate
+cat > u.json <<'J'
+{"arch":"unet","d_model":8,"n_layer":1,"pool":[4,4],"vocab_size":256,
+ "outer":{"block":"mamba","ssm":"s6","d_state":4,"expand":2},"center":{"block":"mamba","ssm":"s6","d_state":4,"expand":2}}
+J
+expect 0 "train a tiny U-Net" -- "$bin" train --config u.json --data g.shard -L 64 -b 2 -n 1 -q -o u.safetensors -@ 1
+tty4 eval_unet - "$bin" eval -m u.safetensors -d tok.bin -C 64 -@ 1
+checks eval_unet eval samples
+if "$bin" --version | grep -q audio; then
+  tty4 audio_generate clips/001.wav "$bin" audio generate -m u.safetensors -S 0.032 -n 2 -o clips -@ 1
+  checks audio_generate "audio generate" samples
+fi
+
 # ---- a 400 kb record: the running line names it, its bases against its length, rate and ETA ----
 awk 'BEGIN { srand(11); split("ACGT", b, ""); print ">big"; for (i = 0; i < 2000; i++) { s = "";
   for (j = 0; j < 200; j++) s = s b[1 + int(rand() * 4)]; print s } }' > big.fa
@@ -99,5 +112,11 @@ script -qec "$(printf '%q ' "$bin" eval -m m.safetensors -d big.fa --whole -C 40
 check "a long record: 'eval big: D/400k bases (P%), R bases/s, eta M:SS' while it runs" \
   "tr '\r' '\n' < big.err | grep -Eq '^eval big: [0-9.]+[kM]?/400k bases \([0-9]+%\), [0-9.]+[kM]? bases/s, eta [0-9]+:[0-9][0-9]'"
 grep_inF big.out "bases	400000" "the long record was evaluated"
+
+# train: each validation pass over the valid split of a byte file (7 windows of 32)
+tiny_lm_fixture # (its tiny.json replaces the DNA LM's, used up by now)
+tty4 train tl.safetensors "$bin" train --data data.txt --config tiny.json -o tl.safetensors -@ 1
+check "train: each validation counts its 7 windows" "[ \$(tr '\r' '\n' < train.tty.err | grep -Ec '^valid: 7 windows in ') -eq 2 ]"
+checks train valid windows
 
 finish test_progress

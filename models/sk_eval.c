@@ -148,6 +148,7 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
         sk_progress_add(pg, nc);
     }
     if (!rc) rc = sk_eval_check_loss(model, sum / (double)n);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         fprintf(out, "model\t%s\n", model);
         fprintf(out, "parameters\t%lld\n", (long long)sk_model_numel(m));

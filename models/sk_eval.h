@@ -35,7 +35,7 @@ int sk_eval_windows(const char *model, const sk_backend *be, const char *data, i
  * length multiple) with the recurrent state carried; the last chunk is padded to a multiple of P
  * with ignored targets (the model is causal, so padding after the end changes nothing before it).
  * Loss = sum of -log p over the n targets / n. pg (or NULL): the samples done against n
- * (src/sk_progress.h). */
+ * (src/sk_progress.h), ended before the results are printed. */
 int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_t P, const char *data, int64_t C,
                     int64_t width, FILE *out, sk_progress *pg) SK_RESULT_USED;
 

@@ -77,6 +77,10 @@ void sk_progress_open(sk_progress *p, const char *label, const char *unit, int64
     p->enabled = !quiet && isatty(STDERR_FILENO);
 }
 
+void sk_progress_streams_stdout(sk_progress *p) {
+    if (isatty(STDOUT_FILENO)) p->enabled = 0;
+}
+
 void sk_progress_begin(sk_progress *p, const char *label, int64_t total) { sk_progress_open(p, label, NULL, total, 0); }
 
 static void draw(const sk_progress *p, double t, int final) {

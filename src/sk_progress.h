@@ -7,8 +7,9 @@
  * never prints progress on its own: with a NULL pointer every function here does nothing.
  *
  * The line is redrawn in place at most 10 times a second and ends with a summary line at
- * sk_progress_end. Nothing is drawn when stderr is not a terminal or the command was given -q, so
- * redirected output and logs stay clean. Its text comes from sk_progress_line, a pure function:
+ * sk_progress_end, which a command calls before it prints its results. Nothing is drawn when
+ * stderr is not a terminal or the command was given -q, so redirected output and logs stay clean.
+ * Its text comes from sk_progress_line, a pure function:
  *
  *   running, size known:   "eval chr1: 3.20M/21.0M bases (15%), 120k bases/s, eta 2:36"
  *   running, size unknown: "classify: 1.23k windows, 56.7 windows/s, 0:21 elapsed" (all parts)
@@ -40,6 +41,9 @@ typedef struct sk_progress {
 
 /* Start: drawn when stderr is a terminal and quiet is 0. */
 void sk_progress_open(sk_progress *p, const char *label, const char *unit, int64_t total, int quiet);
+/* The caller writes its results to stdout while it runs (rows of a table): no line when stdout is
+ * a terminal too, where the line would break the rows (the rows show the progress there). */
+void sk_progress_streams_stdout(sk_progress *p);
 /* sk_progress_open(p, label, NULL, total, 0). */
 void sk_progress_begin(sk_progress *p, const char *label, int64_t total);
 /* A new part (name may be NULL) of `total` units (0 = unknown): what is done so far moves to the

@@ -244,6 +244,7 @@ int cmd_classify(int argc, char **argv) {
     sk_stream *ws = NULL;
     sk_progress pg;
     sk_progress_open(&pg, "classify", whole ? "bases" : "windows", 0, quiet);
+    if (!outp) sk_progress_streams_stdout(&pg); /* rows to stdout as they come */
     wo.progress = &pg;
     whole_ctx wc = {.c = &c};
     if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.K, compute, emit, &c);

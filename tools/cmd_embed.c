@@ -204,6 +204,7 @@ int cmd_embed(int argc, char **argv) {
     sk_stream *ws = NULL;
     sk_progress pg;
     sk_progress_open(&pg, "embed", whole ? "bases" : "windows", 0, quiet);
+    if (!c.st && !outp) sk_progress_streams_stdout(&pg); /* rows to stdout as they come */
     wo.progress = &pg;
     whole_ctx wc = {.c = &c};
     if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.d, compute, emit, &c);

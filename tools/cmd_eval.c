@@ -127,6 +127,7 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
     if (!rc) rc = sk_stream_end(s);
     if (!rc) rc = sk_stream_finish(s);
     if (!rc) rc = sk_eval_check_loss(model, c.sum / (double)c.ntarget);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         printf("model\t%s\n", model);
         printf("parameters\t%lld\n", (long long)sk_model_numel(c.m));
@@ -192,6 +193,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
     if (!rc) rc = sk_eval_check_loss(model, c.sum / (double)c.ntarget);
     if (!rc && opened) rc = sk_out_close(&per);
     else if (opened) sk_out_abort(&per);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         printf("model\t%s\n", model);
         printf("data\t%s\n", data);
@@ -248,6 +250,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
     if (!rc && !nrec) rc = sk_error(SK_EFORMAT, "%s: no records", data);
     if (!rc && !ntarget) rc = sk_error(SK_EINVAL, "%s: no targets (records of 1 base)", data);
     if (!rc) rc = sk_eval_check_loss(model, sum / (double)ntarget);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         double loss = sum / (double)ntarget;
         printf("model\t%s\n", model);

@@ -1,6 +1,7 @@
 /* cmd_generate.c — `ssmkit generate`: sample tokens from a Mamba LM (models/sk_generate.h: prompt
  * prefill in chunks, then one recurrent step per token).
  */
+#include <string.h>
 #include "models/sk_generate.h"
 #include "tools/sk_cli.h"
 #include "kernels/sk_runtime.h"
@@ -45,6 +46,7 @@ int cmd_generate(int argc, char **argv) {
     sk_runtime_threads((int)threads);
     sk_progress pg;
     sk_progress_open(&pg, "generate", "tokens", ntok, quiet);
+    if (!strcmp(out, "-")) sk_progress_streams_stdout(&pg); /* the tokens go to stdout as they come */
     const sk_generate_opts o = {prompt, (int32_t)bos, incl, chunk, {(float)temp, (int)topk, (float)topp}, (uint64_t)seed, &pg};
     const sk_backend *be;
     int64_t np = 0;

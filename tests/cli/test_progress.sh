@@ -113,6 +113,14 @@ check "a long record: 'eval big: D/400k bases (P%), R bases/s, eta M:SS' while i
   "tr '\r' '\n' < big.err | grep -Eq '^eval big: [0-9.]+[kM]?/400k bases \([0-9]+%\), [0-9.]+[kM]? bases/s, eta [0-9]+:[0-9][0-9]'"
 grep_inF big.out "bases	400000" "the long record was evaluated"
 
+# stdout on the terminal as well: eval ends its line before printing the results; commands whose
+# rows stream to stdout draw no line there (it would break the rows)
+script -qec "$(printf '%q ' "$bin" eval -m m.safetensors -d tok.bin -C 7 -@ 1)" /dev/null >both.txt </dev/null
+check "eval on a terminal: its summary line, then the results" \
+  "tr '\r' '\n' < both.txt | grep -v '^\$' | sed 's/\x1b\[K//g' | grep -A1 -E '^eval: 600 tokens in ' | tail -1 | grep -q '^model'"
+script -qec "$(printf '%q ' "$bin" classify -m clf.safetensors g.fa -@ 1)" /dev/null >rows.txt </dev/null
+check "classify, rows on the terminal: no progress line among them" "! grep -q \$'\x1b\\\\[K' rows.txt && grep -q '^r1' rows.txt"
+
 # train: each validation pass over the valid split of a byte file (7 windows of 32)
 tiny_lm_fixture # (its tiny.json replaces the DNA LM's, used up by now)
 tty4 train tl.safetensors "$bin" train --data data.txt --config tiny.json -o tl.safetensors -@ 1

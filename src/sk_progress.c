@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,7 +86,9 @@ void sk_progress_begin(sk_progress *p, const char *label, int64_t total) { sk_pr
 
 static void draw(const sk_progress *p, double t, int final) {
     char line[256];
-    sk_progress_line(p, t - p->t_start, final, line, sizeof line);
+    size_t n = sk_progress_line(p, t - p->t_start, final, line, sizeof line);
+    struct winsize ws; /* a line wider than the terminal would wrap, and \r would redraw only its end */
+    if (!ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) && ws.ws_col > 1 && n >= ws.ws_col) line[ws.ws_col - 1] = 0;
     /* back to the line's start, the text, clear what an older, longer line left */
     fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
     fflush(stderr);

@@ -4,12 +4,13 @@
  * does the work (the DNA window runner, a stream, an evaluation loop); the runner counts what it
  * has done with sk_progress_add / _update and, for work made of named parts of known size (the
  * records of a FASTA file, a chromosome), starts each part with sk_progress_item. Library code
- * never prints progress on its own: with a NULL pointer every function here does nothing.
+ * draws no progress the command did not ask for (a pointer it gave; in the trainer and audio prep,
+ * the command's quiet option): with a NULL pointer every function here does nothing.
  *
- * The line is redrawn in place at most 10 times a second and ends with a summary line at
- * sk_progress_end, which a command calls before it prints its results. Nothing is drawn when
- * stderr is not a terminal or the command was given -q, so redirected output and logs stay clean.
- * Its text comes from sk_progress_line, a pure function:
+ * The line is redrawn in place (cut to the terminal's width) at most 10 times a second and ends
+ * with a summary line at sk_progress_end, which a command calls before it prints its results.
+ * Nothing is drawn when stderr is not a terminal or the command was given -q, so redirected
+ * output and logs stay clean. Its text comes from sk_progress_line, a pure function:
  *
  *   running, size known:   "eval chr1: 3.20M/21.0M bases (15%), 120k bases/s, eta 2:36"
  *   running, size unknown: "classify: 1.23k windows, 56.7 windows/s, 0:21 elapsed" (all parts)

@@ -276,9 +276,10 @@ static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
 }
 
 int cmd_eval(int argc, char **argv) {
+    int quiet = 0; /* -q: no progress line */
     const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device, *per = NULL;
     int64_t width, len = 0, threads = 0, batch, chunk = 0;
-    int whole = 0, quiet = 0;
+    int whole = 0;
     const sk_opt opts[] = {
         SK_O_STR("model", 'm', &model, NULL, "M", "ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
                                                   "folder (config.json + model.safetensors or model.safetensors.index.json)"),

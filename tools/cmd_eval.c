@@ -312,13 +312,13 @@ int cmd_eval(int argc, char **argv) {
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("eval", "unexpected argument '%s'", argv[optind]);
     if (!model || !data) return sk_cli_usage("eval", "--model and --data are required");
+    sk_progress pg; /* each path below sets its unit and size */
+    sk_progress_open(&pg, "eval", NULL, 0, quiet);
 #ifdef SSMKIT_HAVE_OPENMP
     if (threads) omp_set_num_threads((int)threads);
 #endif
     const sk_backend *be;
     if (sk_backend_get(device, &be)) return sk_cli_fail(NULL);
-    sk_progress pg; /* each path below sets its unit and size */
-    sk_progress_open(&pg, "eval", NULL, 0, quiet);
 #ifdef SSMKIT_HAVE_GENOMICS
     if (sk_seqin_kind(data) == 1) {
         if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");

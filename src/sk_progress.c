@@ -84,6 +84,13 @@ void sk_progress_streams_stdout(sk_progress *p) {
 
 void sk_progress_begin(sk_progress *p, const char *label, int64_t total) { sk_progress_open(p, label, NULL, total, 0); }
 
+/* 1 while a running line (no newline yet) is on stderr */
+static _Atomic int line_open;
+
+void sk_progress_break(void) {
+    if (line_open) fputs("\r\033[K", stderr), line_open = 0;
+}
+
 static void draw(const sk_progress *p, double t, int final) {
     char line[256];
     size_t n = sk_progress_line(p, t - p->t_start, final, line, sizeof line);
@@ -92,6 +99,7 @@ static void draw(const sk_progress *p, double t, int final) {
     /* back to the line's start, the text, clear what an older, longer line left */
     fprintf(stderr, "\r%s\033[K%s", line, final ? "\n" : "");
     fflush(stderr);
+    line_open = !final;
 }
 
 void sk_progress_item(sk_progress *p, const char *name, int64_t total) {

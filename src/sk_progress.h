@@ -56,6 +56,10 @@ void sk_progress_add(sk_progress *p, int64_t n);
 /* The summary line and a newline (when drawn at all). */
 void sk_progress_end(sk_progress *p);
 
+/* Clear a running line off the terminal (it is drawn again at the next update), so that a message
+ * printed now starts on a clean line: sk_log calls it. */
+void sk_progress_break(void);
+
 /* The line for p after `elapsed` seconds (final: the summary) into buf (always NUL-terminated);
  * returns its length. Pure: reads only p's label, unit, item, total, done, before. */
 size_t sk_progress_line(const sk_progress *p, double elapsed, int final, char *buf, size_t cap);

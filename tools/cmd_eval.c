@@ -214,6 +214,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
 static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B, const sk_backend *be, sk_progress *pg) {
     sk_model *m = NULL;
     int flags = 0, rc = load_dna_lm(model, be, B, L, &m, &flags);
+    pg->unit = "windows";
     int32_t *tok = malloc((size_t)(B * L) * sizeof(int32_t)), *tgt = malloc((size_t)(B * L) * sizeof(int32_t));
     if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
     sk_seqin *in = NULL;
@@ -241,7 +242,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
                 double loss;
                 if ((rc = sk_model_forward(m, tok, tgt, rows, L, &loss))) break;
                 sum += loss * (double)count, ntarget += count; /* the forward's loss is the batch mean */
-                pg->unit = "windows", sk_progress_add(pg, rows);
+                sk_progress_add(pg, rows);
                 rows = 0, count = 0;
             }
             if (done) break;

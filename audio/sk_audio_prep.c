@@ -324,8 +324,7 @@ int sk_audio_prep(char *const *files, int64_t n, const char *out, const sk_audio
     if ((rc = assign_splits(files, n, o, split)) || (rc = make_meta(files, n, o, label, &meta))) goto done;
     if ((rc = sk_shard_writer_open(&w, out, 1, meta))) goto done;
     sk_progress prog;
-    sk_progress_begin(&prog, "prep", o->progress ? n : 0);
-    if (!o->progress) prog.enabled = 0;
+    sk_progress_open(&prog, "audio prep", "files", n, !o->progress);
     for (int64_t i = 0; i < n && rc == SK_OK; i++) {
         sk_progress_update(&prog, i);
         int64_t ns = 0;

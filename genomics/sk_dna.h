@@ -402,6 +402,7 @@ typedef struct sk_dna_prep_opts {
     const char *valid_chroms, *test_chroms;
     double max_n_frac;         /* `dna windows` default 0.1 */
     int64_t n_train, n_valid, n_test;   /* windows per split (`dna windows` defaults 1000 / 100 / 100) */
+    struct sk_progress *progress; /* NULL, or the caller's (src/sk_progress.h): windows written */
 } sk_dna_prep_opts;
 
 /* The windows (sk_dna_windows) of one indexed FASTA, in the epoch's order, unlabelled (-1), each

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <htslib/hts.h>
 #include "genomics/sk_dna.h"
+#include "src/sk_progress.h"
 #include "src/sk_shard.h"
 
 /* A class name from a file name: the base name without sequence/compression extensions. */
@@ -91,7 +92,8 @@ int sk_dna_prep_intervals(const char *fasta, const char *out, const sk_dna_prep_
     }
     if ((st = write_shard(out, meta, &sw)) < 0) goto done;
     int64_t n = sk_dna_windows_count(w);
-    for (int64_t i = 0; i < n && st >= 0; i++) {
+    sk_progress_item(a->progress, NULL, n);
+    for (int64_t i = 0; i < n && st >= 0; i++, sk_progress_add(a->progress, 1)) {
         sk_dna_window win = sk_dna_windows_get(w, i);
         int64_t k = sk_dna_window_tokens(f, &win, a->flags, ids);
         if (k < 0) st = (int)k;
@@ -151,11 +153,12 @@ int sk_dna_prep_species(const char *const *fastas, int nfiles, const char *out, 
     sk_rng rng;
     sk_rng_seed(&rng, a->seed, 0);
     sk_dna_window win;
-    for (int64_t i = 0; i < a->n_train && st >= 0; i++)
+    sk_progress_item(a->progress, NULL, a->n_train + sk_dna_species_fixed_count(s, 1) + sk_dna_species_fixed_count(s, 2));
+    for (int64_t i = 0; i < a->n_train && st >= 0; i++, sk_progress_add(a->progress, 1))
         if ((st = sk_dna_species_draw(s, &rng, a->flags, &win, ids)) >= 0)
             st = sk_shard_writer_add(sw, ids, a->length, win.label, SK_SPLIT_TRAIN);
     for (int k = 1; k <= 2; k++)
-        for (int64_t i = 0; i < sk_dna_species_fixed_count(s, k) && st >= 0; i++)
+        for (int64_t i = 0; i < sk_dna_species_fixed_count(s, k) && st >= 0; i++, sk_progress_add(a->progress, 1))
             if ((st = sk_dna_species_fixed(s, k, i, a->flags, &win, ids)) >= 0)
                 st = sk_shard_writer_add(sw, ids, a->length, win.label, k);
     if (st >= 0) {

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <htslib/hfile.h>
 #include "src/sk_json.h"
+#include "src/sk_progress.h"
 #include "src/sk_stream.h"
 
 /* ================================ sequence input =========================================== */
@@ -107,6 +108,8 @@ int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
     int rc;
     while (!(rc = sk_seqin_next(in, &r))) {
         k++;
+        const int named = r.len > BLK; /* long enough to follow by name */
+        sk_progress_item(sk_stream_progress(s), named ? r.name : NULL, named ? r.len : 0);
         rc = sk_stream_begin(s, r.name);
         for (int64_t b = 0; b < r.len && !rc; b += BLK) {
             int64_t m = r.len - b < BLK ? r.len - b : BLK;
@@ -237,6 +240,7 @@ static int emit_ready(sk_winrun *w) {
         }
         for (int64_t v = 0; r->nwin && v < V; v++) w->mean[v] /= (double)r->nwin;
         rc = w->emit(w->ctx, &e);
+        if (w->o.progress_records) sk_progress_add(w->o.progress, 1);
         wrec_free(r);
         w->q[k++] = NULL;
     }
@@ -259,6 +263,7 @@ static int run_batch(sk_winrun *w) {
             r->rows_done++;
         }
         w->n_windows += w->nrows / w->nstr;
+        if (!w->o.progress_records) sk_progress_add(w->o.progress, w->nrows / w->nstr);
         w->nrows = 0;
     }
     return emit_ready(w);
@@ -284,6 +289,10 @@ int sk_winrun_add(sk_winrun *w, const char *name, const char *seq, int64_t len) 
     }
     sk_dna_tiles(len, L, w->o.stride, w->o.short_policy, r->beg);
     int64_t seqno = w->head + w->nq;
+    if (!w->o.progress_records) { /* a record of several batches is shown by name */
+        const int named = nwin * w->nstr > w->o.batch;
+        sk_progress_item(w->o.progress, named ? name : NULL, named ? nwin : 0);
+    }
     w->q[w->nq++] = r;
     w->n_records++;
     w->n_skipped += nwin == 0;

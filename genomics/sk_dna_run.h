@@ -38,11 +38,14 @@ int sk_seqin_next(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
 void sk_seqin_close(sk_seqin *in);
 int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, secondary, supplementary */
 
+struct sk_progress;
+
 /* ---- whole records of any length, streamed with the state carried ----
  * Every record of `in` from the current one on, tokenized with tok_flags (sk_dna_token) and fed
  * to the stream as one record (src/sk_stream.h). The reader holds one record's bases (1 byte
  * per base: 21 MB for a 21 Mb chromosome); tokens go to the stream in blocks of 64 Ki. *n
- * (optional) gets the number of records read. */
+ * (optional) gets the number of records read. With a progress on the stream (sk_stream_set_progress)
+ * a record longer than 64 Ki bases is shown by name, its bases against its length. */
 struct sk_stream;
 int sk_seqin_stream(sk_seqin *in, struct sk_stream *s, int tok_flags, int64_t *n) SK_RESULT_USED;
 
@@ -58,6 +61,11 @@ typedef struct sk_winrun_opts {
     int rc_average;
     int keep_windows;   /* keep per-window vectors for emit */
     int tok_flags;      /* tokenizer flags (SK_DNA_KEEP_CASE) */
+    /* NULL, or the caller's progress (src/sk_progress.h): the windows computed, a record of more
+     * than one batch shown by name against its window count; with progress_records, the records
+     * emitted instead (against the total the caller gave) */
+    struct sk_progress *progress;
+    int progress_records;
 } sk_winrun_opts;
 
 typedef struct sk_winrun_rec {

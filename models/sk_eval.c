@@ -117,7 +117,7 @@ int sk_eval_windows(const char *model, const sk_backend *be, const char *data, i
 }
 
 int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_t P, const char *data, int64_t C,
-                    int64_t width, FILE *out) {
+                    int64_t width, FILE *out, sk_progress *pg) {
     if (width != 1) return sk_error(SK_EINVAL, "%s: an audio U-Net reads 8-bit mu-law tokens (--token-width 1)", model);
     if (!C) C = 16384 / P * P;
     if (C < P) C = P;
@@ -134,6 +134,7 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
     if (!rc) rc = sk_model_load(&m, model, be, 1, C, 0);
     if (!rc) rc = sk_model_state_create(m, 1, &s);
     double sum = 0;
+    sk_progress_item(pg, NULL, n);
     for (int64_t c0 = 0; !rc && c0 < n; c0 += C) {
         const int64_t nc = n - c0 < C ? n - c0 : C, Lc = (nc + P - 1) / P * P;
         for (int64_t i = 0; i < Lc; i++) {
@@ -144,8 +145,10 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
         double loss = 0;
         rc = sk_model_forward_state(m, s, tok, tgt, NULL, Lc, &loss);
         sum += loss * (double)nc;
+        sk_progress_add(pg, nc);
     }
     if (!rc) rc = sk_eval_check_loss(model, sum / (double)n);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         fprintf(out, "model\t%s\n", model);
         fprintf(out, "parameters\t%lld\n", (long long)sk_model_numel(m));

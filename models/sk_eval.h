@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "kernels/sk_backend.h"
 #include "src/sk_error.h"
+#include "src/sk_progress.h"
 
 /* The loss lines of a mean loss in nats per target: loss, bits_per_<unit>, perplexity. */
 void sk_eval_print_loss(FILE *out, double loss, const char *unit);
@@ -33,8 +34,9 @@ int sk_eval_windows(const char *model, const sk_backend *be, const char *data, i
  * x_{n-1}], streamed in chunks of C tokens (0 = 16384 rounded down to a multiple of P, the model's
  * length multiple) with the recurrent state carried; the last chunk is padded to a multiple of P
  * with ignored targets (the model is causal, so padding after the end changes nothing before it).
- * Loss = sum of -log p over the n targets / n. */
+ * Loss = sum of -log p over the n targets / n. pg (or NULL): the samples done against n
+ * (src/sk_progress.h), ended before the results are printed. */
 int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_t P, const char *data, int64_t C,
-                    int64_t width, FILE *out) SK_RESULT_USED;
+                    int64_t width, FILE *out, sk_progress *pg) SK_RESULT_USED;
 
 #endif

@@ -127,7 +127,8 @@ int sk_generate_lm(const char *model, const sk_backend *be, int64_t ntok, const 
     sk_rng rng;
     sk_rng_seed(&rng, o->seed, 0);
     double t0 = sk_now();
-    for (int64_t i = 0; i < ntok && !rc; i++) {
+    sk_progress_item(o->progress, NULL, ntok);
+    for (int64_t i = 0; i < ntok && !rc; i++, sk_progress_add(o->progress, 1)) {
         int32_t tok = 0;
         /* tokens past vocab_size (padding rows) are never drawn: the sampler sees vocab_size logits */
         rc = sk_sample(lg, vocab, &o->sp, &rng, scratch, &tok);
@@ -292,14 +293,12 @@ static int run_groups(const sk_clipgen *gen, clip_job *g, int64_t c0, int64_t b)
 }
 
 int sk_clipgen_run(sk_clipgen *gen, int64_t count, int64_t len, const uint8_t *prefix, int64_t npre, const sk_sample_params *sp,
-                   uint64_t seed, uint8_t *out, double *ll) {
-    sk_progress pb;
-    clip_job g = {len, npre, prefix, sp, seed, gen->bos, out, ll, &pb, 0};
-    sk_progress_begin(&pb, "generate", count * len);
+                   uint64_t seed, uint8_t *out, double *ll, sk_progress *pb) {
+    clip_job g = {len, npre, prefix, sp, seed, gen->bos, out, ll, pb, 0};
+    sk_progress_item(pb, NULL, count * len);
     int rc = SK_OK;
     for (int64_t c0 = 0; !rc && c0 < count; c0 += gen->batch)
         rc = run_groups(gen, &g, c0, count - c0 < gen->batch ? count - c0 : gen->batch);
-    sk_progress_end(&pb);
     return rc;
 }
 

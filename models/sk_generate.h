@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "kernels/sk_backend.h"
 #include "src/sk_error.h"
+#include "src/sk_progress.h"
 #include "src/sk_sample.h"
 
 /* ---- language models ---- */
@@ -19,6 +20,7 @@ typedef struct sk_generate_opts {
     int64_t chunk;          /* prefill chunk length */
     sk_sample_params sp;
     uint64_t seed;
+    sk_progress *progress;  /* NULL, or the caller's (src/sk_progress.h): tokens drawn of ntok */
 } sk_generate_opts;
 
 /* Sample ntok tokens from the LM checkpoint `model` and write them to `out` ("-" = stdout; a
@@ -44,9 +46,9 @@ int64_t sk_clipgen_length_multiple(const sk_clipgen *g);
  * value given to create). Clip c draws from the stream sk_rng_seed(seed, c), so the clips do not
  * depend on the batch or the thread count. The first npre tokens of every clip are prefix[]. ll[c]
  * = the sum over the drawn tokens of log softmax(logits)[token] at temperature 1, in nats.
- * Draws a progress bar on a terminal. */
+ * pb (or NULL): the samples drawn of count * len (src/sk_progress.h). */
 int sk_clipgen_run(sk_clipgen *g, int64_t count, int64_t len, const uint8_t *prefix, int64_t npre, const sk_sample_params *sp,
-                   uint64_t seed, uint8_t *out, double *ll) SK_RESULT_USED;
+                   uint64_t seed, uint8_t *out, double *ll, sk_progress *pb) SK_RESULT_USED;
 void sk_clipgen_free(sk_clipgen *g);
 
 /* order[k] = the clip of rank k: by ll, largest first; ties by clip number. */

@@ -179,8 +179,9 @@ static int data_forward(sk_model *m, const sk_data *d, const int32_t *in, const 
     return rc;
 }
 
-int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
-                      int32_t *targets, double *bits, int64_t *ntargets) {
+/* sk_train_evaluate counting the rows of each batch in pg (or NULL). */
+static int evaluate_pass(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
+                         int32_t *targets, double *bits, int64_t *ntargets, sk_progress *pg) {
     sk_data_rewind(d);
     double sum = 0; /* sum over batches of mean loss * count = total nats */
     int64_t count = 0;
@@ -196,6 +197,7 @@ int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max
         TRY(data_forward(m, d, inputs, targets, b, L, &loss));
         sum += loss * (double)c;
         count += c;
+        sk_progress_add(pg, rows);
     }
     /* data parallelism: each rank saw its share of every batch; sum nats and counts over ranks */
     double red[2] = {sum, (double)count};
@@ -204,6 +206,11 @@ int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max
     *ntargets = count;
     *bits = count ? sum / (double)count / log(2.0) : NAN;
     return SK_OK;
+}
+
+int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
+                      int32_t *targets, double *bits, int64_t *ntargets) {
+    return evaluate_pass(m, d, b, L, max_batches, inputs, targets, bits, ntargets, NULL);
 }
 
 /* ================================================================================ trainer */
@@ -467,7 +474,13 @@ static int validate(sk_trainer *t, sk_jsonl *log) {
     double bits = NAN;
     int64_t n = 0;
     double t0 = sk_now();
-    TRY(sk_train_evaluate(t->m, t->valid, t->b, t->L, t->o.eval_batches, t->in, t->tg, &bits, &n));
+    int64_t rows = sk_data_windows(t->valid); /* the pass's size: the split, or eval_batches of it */
+    if (t->o.eval_batches > 0 && t->o.eval_batches * t->b < rows) rows = t->o.eval_batches * t->b;
+    sk_progress pg; /* on a terminal unless quiet, as the other progress lines of the run */
+    sk_progress_open(&pg, "valid", "windows", rows, t->o.quiet);
+    int rc = evaluate_pass(t->m, t->valid, t->b, t->L, t->o.eval_batches, t->in, t->tg, &bits, &n, &pg);
+    sk_progress_end(&pg);
+    TRY(rc);
     if (!isfinite(bits))
         return sk_error(SK_ENUM, "step %lld: validation loss is %s; stopped (last good checkpoint: %s)",
                         (long long)t->step, n ? "NaN/Inf" : "undefined (no targets)", t->path_model);

@@ -1,5 +1,6 @@
 /* sk_error.c — per-thread error messages and stderr logging. See sk_error.h. */
 #include "src/sk_error.h"
+#include "src/sk_progress.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,7 @@ int sk_log_get_level(void) { return sk_level; }
 
 void sk_log(int level, const char *fmt, ...) {
     if (level > sk_level) return;
+    sk_progress_break(); /* a progress line being drawn makes way for the message */
     static const char *tag[] = {"error", "warning", "info", "debug"};
     fprintf(stderr, "ssmkit: %s: ", tag[level < 0 ? 0 : level > 3 ? 3 : level]);
     va_list ap;

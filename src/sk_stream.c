@@ -19,6 +19,7 @@ struct sk_stream {
     int64_t rec, pos;   /* record number, tokens put so far */
     int64_t prev;       /* buffer position of its previous token, -1 if not in the buffer */
     int64_t records, tokens, chunks;
+    sk_progress *progress;
 };
 
 int sk_stream_create(sk_stream **out, int64_t chunk, sk_stream_chunk_fn fn, void *ctx) {
@@ -56,6 +57,7 @@ static int flush(sk_stream *s) {
     for (int64_t i = 0; i < s->np; i++) s->pc[i].name = s->names[i];
     int rc = s->fn(s->ctx, s->tok, s->tgt, s->reset, s->n, s->pc, s->np);
     drop_names(s);
+    sk_progress_add(s->progress, s->n);
     s->n = s->np = 0, s->prev = -1, s->chunks++;
     return rc;
 }
@@ -101,6 +103,9 @@ int sk_stream_finish(sk_stream *s) {
     if (s->in_rec) return sk_error(SK_EINVAL, "stream: record '%s' did not end", s->name);
     return flush(s);
 }
+
+void sk_stream_set_progress(sk_stream *s, sk_progress *p) { s->progress = p; }
+sk_progress *sk_stream_progress(const sk_stream *s) { return s->progress; }
 
 void sk_stream_counts(const sk_stream *s, int64_t *records, int64_t *tokens, int64_t *chunks) {
     if (records) *records = s->records;

@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 #include "src/sk_error.h"
+#include "src/sk_progress.h"
 
 typedef struct sk_stream_piece {
     int64_t rec;        /* 0-based record number in the stream */
@@ -47,6 +48,10 @@ int sk_stream_put(sk_stream *s, const int32_t *tok, int64_t n) SK_RESULT_USED;
 int sk_stream_end(sk_stream *s) SK_RESULT_USED;
 /* Hand over the last partial chunk. */
 int sk_stream_finish(sk_stream *s) SK_RESULT_USED;
+/* Count the positions of every chunk handed over in p (NULL: none; see src/sk_progress.h). Whoever
+ * feeds the stream may name its records there (sk_progress_item), as sk_seqin_stream does. */
+void sk_stream_set_progress(sk_stream *s, sk_progress *p);
+sk_progress *sk_stream_progress(const sk_stream *s);
 /* records ended, tokens put, chunks handed over */
 void sk_stream_counts(const sk_stream *s, int64_t *records, int64_t *tokens, int64_t *chunks);
 

@@ -53,7 +53,7 @@ int audio_generate(int argc, char **argv) {
                                                     "per-clip min-max as in audio prep), continued by the model"),
         SK_O_OUTPUT(&dir, "DIR", "output folder (created if missing)"),
         SK_O_THREADS(&threads, "threads, 0 = all cores"),
-        SK_O_QUIET(&quiet, "no summary on stderr"),
+        SK_O_QUIET(&quiet, "no progress line or summary on stderr"),
         SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){cmd, usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
@@ -94,7 +94,10 @@ int audio_generate(int argc, char **argv) {
     }
     const sk_sample_params sp = {(float)temp, 0, (float)topp};
     double t0 = sk_now();
-    if (!rc) rc = sk_clipgen_run(g, count, len, pq, npre, &sp, (uint64_t)seed, out, ll);
+    sk_progress pb;
+    sk_progress_open(&pb, "audio generate", "samples", count * len, quiet);
+    if (!rc) rc = sk_clipgen_run(g, count, len, pq, npre, &sp, (uint64_t)seed, out, ll, &pb);
+    sk_progress_end(&pb);
     double secs = sk_now() - t0;
     if (!rc) rc = sk_clip_rank(ll, count, order);
     if (!rc) rc = sk_audio_write_ranked(dir, out, count, len, len - npre, order, ll, RATE);

@@ -186,7 +186,7 @@ static int64_t trained_length(const char *model) {
 int cmd_classify(int argc, char **argv) {
     const char *model = NULL, *outp = NULL, *ref = NULL, *device;
     int64_t L = 0, S = 0, B, threads, chunk = 0;
-    int whole = 0;
+    int whole = 0, quiet = 0;
     sk_winrun_opts wo = {0};
     cls_ctx c = {0};
     const sk_opt opts[] = {
@@ -202,6 +202,7 @@ int cmd_classify(int argc, char **argv) {
         SK_O_REFERENCE(&ref),
         SK_O_THREADS(&threads, "kernel and decompression threads, 0 = all cores"),
         SK_O_DEVICE(&device),
+        SK_O_QUIET(&quiet, "no progress line on stderr"),
         SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"classify", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
@@ -241,12 +242,18 @@ int cmd_classify(int argc, char **argv) {
     if (!rc) rc = write_header(&c, model, &wo, whole);
     sk_winrun *w = NULL;
     sk_stream *ws = NULL;
+    sk_progress pg;
+    sk_progress_open(&pg, "classify", whole ? "bases" : "windows", 0, quiet);
+    if (!outp) sk_progress_streams_stdout(&pg); /* rows to stdout as they come */
+    wo.progress = &pg;
     whole_ctx wc = {.c = &c};
     if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.K, compute, emit, &c);
     if (!rc && whole) rc = whole_setup(&wc, L);
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
+    if (ws) sk_stream_set_progress(ws, &pg);
     int64_t skipped_aln = 0;
     if (!rc) rc = sk_dna_run_files(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 1, &skipped_aln);
+    sk_progress_end(&pg);
     int64_t nrec = 0, nwin = 0, nskip = 0, npad = 0, nbase = 0;
     if (w) sk_winrun_counts(w, &nrec, &nwin, &nskip, &npad);
     if (ws) sk_stream_counts(ws, &nrec, &nbase, NULL);

@@ -26,6 +26,7 @@ static const char *usage =
 #include "genomics/sk_dna.h"
 #include "genomics/sk_dna_report.h"
 #include "genomics/sk_dna_run.h"
+#include "src/sk_progress.h"
 
 /* The options of the subcommands that read SAM/BAM/CRAM (sk_dna_bam_opts o). */
 #define DNA_THREADS(o) SK_O_INT("threads", '@', &(o).threads, 0, 256, NULL, "N", "decompression threads")
@@ -137,7 +138,7 @@ static const char *windows_usage =
 typedef struct win_args {
     const char *bed, *out, *labels, *valid_chroms, *test_chroms;
     int64_t L, epoch, n_train, n_valid, n_test;
-    int mode, split, shuffle, rc_aug, flags, species, split_by;
+    int mode, split, shuffle, rc_aug, flags, species, split_by, quiet;
     uint64_t seed;
     double max_n;
 } win_args;
@@ -155,14 +156,24 @@ static sk_dna_prep_opts prep_opts(const win_args *a) {
 static int windows_intervals(const win_args *a, char **files) {
     sk_dna_prep_opts o = prep_opts(a);
     int64_t n = 0;
-    if (sk_dna_prep_intervals(files[0], a->out, &o, &n) < 0) return sk_cli_fail(NULL);
+    sk_progress pg;
+    sk_progress_open(&pg, "dna windows", "windows", 0, a->quiet);
+    o.progress = &pg;
+    int st = sk_dna_prep_intervals(files[0], a->out, &o, &n);
+    sk_progress_end(&pg);
+    if (st < 0) return sk_cli_fail(NULL);
     sk_log_info("dna windows: %lld windows of up to %lld bases -> %s", (long long)n, (long long)a->L, a->out);
     return SK_EXIT_OK;
 }
 
 static int windows_species(const win_args *a, char **files, int nfiles) {
     sk_dna_prep_opts o = prep_opts(a);
-    return sk_dna_prep_species((const char *const *)files, nfiles, a->out, &o) < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    sk_progress pg;
+    sk_progress_open(&pg, "dna windows", "windows", 0, a->quiet);
+    o.progress = &pg;
+    int st = sk_dna_prep_species((const char *const *)files, nfiles, a->out, &o);
+    sk_progress_end(&pg);
+    return st < 0 ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
 /* --labels: one name per FASTA, none empty, no two alike; 0 or the usage exit code */
@@ -224,6 +235,7 @@ static int dna_windows(int argc, char **argv) {
         SK_O_OUTPUT(&a.out, "SHARD", "output token shard (written atomically)"),
         SK_O_SEED(0, &a.seed, "random seed"),
         SK_O_SET("keep-case", 0, &a.flags, SK_DNA_KEEP_CASE, "keep lowercase (soft-masked) bases as their own tokens"),
+        SK_O_QUIET(&a.quiet, "no progress line on stderr"),
         SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){cmd, windows_usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;

@@ -140,7 +140,7 @@ static int write_safetensors(const emb_ctx *c, const char *model, const char *pa
 int cmd_embed(int argc, char **argv) {
     const char *model = NULL, *outp = NULL, *ref = NULL, *device;
     int64_t L = 0, S = 0, B, threads, chunk = 0;
-    int whole = 0;
+    int whole = 0, quiet = 0;
     sk_winrun_opts wo = {0};
     emb_ctx c = {0};
     const sk_opt opts[] = {
@@ -157,6 +157,7 @@ int cmd_embed(int argc, char **argv) {
         SK_O_REFERENCE(&ref),
         SK_O_THREADS(&threads, "threads, 0 = all cores"),
         SK_O_DEVICE(&device),
+        SK_O_QUIET(&quiet, "no progress line on stderr"),
         SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"embed", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
@@ -201,13 +202,19 @@ int cmd_embed(int argc, char **argv) {
     }
     sk_winrun *w = NULL;
     sk_stream *ws = NULL;
+    sk_progress pg;
+    sk_progress_open(&pg, "embed", whole ? "bases" : "windows", 0, quiet);
+    if (!c.st && !outp) sk_progress_streams_stdout(&pg); /* rows to stdout as they come */
+    wo.progress = &pg;
     whole_ctx wc = {.c = &c};
     if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.d, compute, emit, &c);
     if (!rc && whole) rc = sk_mamba_lm_state_create(c.lm, 1, &wc.st);
     if (!rc && whole) rc = sk_rpool_init(&wc.pool, c.pool_last, c.d);
     if (!rc && whole && !(wc.v = malloc((size_t)c.d * sizeof(double)))) rc = sk_error(SK_ENOMEM, "embed: out of memory");
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
+    if (ws) sk_stream_set_progress(ws, &pg);
     if (!rc) rc = sk_dna_run_files(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 0, NULL);
+    sk_progress_end(&pg);
     if (!rc && c.st) rc = write_safetensors(&c, model, outp);
     else if (opened) {
         if (!rc) rc = sk_out_close(&c.out);

@@ -5,9 +5,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "models/sk_eval.h"
 #include "models/sk_model.h"
 #include "src/sk_out.h"
+#include "src/sk_progress.h"
 #include "src/sk_stream.h"
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
@@ -92,7 +94,8 @@ static void print_stream(const ev_ctx *c, int64_t chunk, const sk_stream *s, con
 }
 
 /* The whole token file as one sequence, read in blocks and streamed in chunks. */
-static int eval_tokens_stream(const char *model, const char *data, int64_t width, int64_t chunk, const sk_backend *be) {
+static int eval_tokens_stream(const char *model, const char *data, int64_t width, int64_t chunk, const sk_backend *be,
+                              sk_progress *pg) {
     ev_ctx c = {0};
     sk_stream *s = NULL;
     FILE *f = fopen(data, "rb");
@@ -104,6 +107,8 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
     const int64_t V = c.m ? sk_model_vocab(c.m) : 0;
     if (!rc) rc = sk_stream_create(&s, chunk, ev_chunk, &c);
     if (!rc) rc = sk_stream_begin(s, data);
+    struct stat sb;
+    if (!rc) sk_stream_set_progress(s, pg), pg->unit = "tokens", pg->total = fstat(fileno(f), &sb) ? 0 : sb.st_size / width;
     int64_t n = 0;
     while (!rc) {
         size_t got = fread(raw, 1, (size_t)(BLK * width), f);
@@ -122,6 +127,7 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
     if (!rc) rc = sk_stream_end(s);
     if (!rc) rc = sk_stream_finish(s);
     if (!rc) rc = sk_eval_check_loss(model, c.sum / (double)c.ntarget);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         printf("model\t%s\n", model);
         printf("parameters\t%lld\n", (long long)sk_model_numel(c.m));
@@ -160,7 +166,8 @@ static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64
 
 /* Whole records of a FASTA/FASTQ file streamed through the LM (--whole). Each record's bases are
  * held by the reader (one byte per base); the activations are O(chunk). */
-static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, const char *per_path, const sk_backend *be) {
+static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, const char *per_path, const sk_backend *be,
+                            sk_progress *pg) {
     ev_ctx c = {0};
     sk_out per;
     int flags = 0, opened = 0;
@@ -175,6 +182,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
     sk_stream *s = NULL;
     sk_seqin *in = NULL;
     if (!rc) rc = sk_stream_create(&s, chunk, ev_chunk, &c);
+    if (!rc) sk_stream_set_progress(s, pg), pg->unit = "bases";
     if (!rc) rc = sk_seqin_open(&in, data, NULL, 0);
     if (!rc) rc = sk_seqin_stream(in, s, flags, NULL);
     if (!rc) rc = sk_stream_finish(s);
@@ -185,6 +193,7 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
     if (!rc) rc = sk_eval_check_loss(model, c.sum / (double)c.ntarget);
     if (!rc && opened) rc = sk_out_close(&per);
     else if (opened) sk_out_abort(&per);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         printf("model\t%s\n", model);
         printf("data\t%s\n", data);
@@ -202,9 +211,10 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
  * record is cut into windows [kL, (k+1)L) (the last one shorter; its missing positions are [PAD]
  * inputs with no target); position t of a window predicts t+1, so a window of n bases has n-1
  * targets. Loss = sum of -log p over all targets / their count. */
-static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B, const sk_backend *be) {
+static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B, const sk_backend *be, sk_progress *pg) {
     sk_model *m = NULL;
     int flags = 0, rc = load_dna_lm(model, be, B, L, &m, &flags);
+    pg->unit = "windows";
     int32_t *tok = malloc((size_t)(B * L) * sizeof(int32_t)), *tgt = malloc((size_t)(B * L) * sizeof(int32_t));
     if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
     sk_seqin *in = NULL;
@@ -232,6 +242,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
                 double loss;
                 if ((rc = sk_model_forward(m, tok, tgt, rows, L, &loss))) break;
                 sum += loss * (double)count, ntarget += count; /* the forward's loss is the batch mean */
+                sk_progress_add(pg, rows);
                 rows = 0, count = 0;
             }
             if (done) break;
@@ -240,6 +251,7 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
     if (!rc && !nrec) rc = sk_error(SK_EFORMAT, "%s: no records", data);
     if (!rc && !ntarget) rc = sk_error(SK_EINVAL, "%s: no targets (records of 1 base)", data);
     if (!rc) rc = sk_eval_check_loss(model, sum / (double)ntarget);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc) {
         double loss = sum / (double)ntarget;
         printf("model\t%s\n", model);
@@ -265,6 +277,7 @@ static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
 }
 
 int cmd_eval(int argc, char **argv) {
+    int quiet = 0; /* -q: no progress line */
     const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device, *per = NULL;
     int64_t width, len = 0, threads = 0, batch, chunk = 0;
     int whole = 0;
@@ -294,11 +307,14 @@ int cmd_eval(int argc, char **argv) {
                  "models: the embedding gradient holds both uses) as safetensors"),
         SK_O_DEVICE(&device),
         SK_O_INT("threads", '@', &threads, 1, 4096, NULL, "T", "threads (default: all cores)"),
+        SK_O_QUIET(&quiet, "no progress line on stderr"),
         SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"eval", usage, opts, epilog}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("eval", "unexpected argument '%s'", argv[optind]);
     if (!model || !data) return sk_cli_usage("eval", "--model and --data are required");
+    sk_progress pg; /* each path below sets its unit and size */
+    sk_progress_open(&pg, "eval", NULL, 0, quiet);
 #ifdef SSMKIT_HAVE_OPENMP
     if (threads) omp_set_num_threads((int)threads);
 #endif
@@ -309,8 +325,10 @@ int cmd_eval(int argc, char **argv) {
         if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");
         if (whole && len) return sk_cli_usage("eval", "--whole runs whole records: drop --length");
         if (!whole && (chunk || per)) return sk_cli_usage("eval", "--chunk/--per-record on FASTA need --whole");
-        if (whole) return eval_fasta_whole(model, data, chunk ? chunk : 16384, per, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
-        return eval_fasta(model, data, len ? len : 1024, batch, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+        int rc = whole ? eval_fasta_whole(model, data, chunk ? chunk : 16384, per, be, &pg)
+                       : eval_fasta(model, data, len ? len : 1024, batch, be, &pg);
+        sk_progress_end(&pg);
+        return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
 #endif
     { /* models trained on bos-shifted sequences (audio U-Nets): streamed in chunks with the state carried */
@@ -321,13 +339,21 @@ int cmd_eval(int argc, char **argv) {
         sk_model_config_free(mc);
         if (bos >= 0 && (out_logits || out_grads)) return sk_cli_usage("eval", "--dump-logits/--dump-grads take Mamba LMs, not U-Nets");
         if (bos >= 0 && chunk && len) return sk_cli_usage("eval", "U-Net: give the chunk as --chunk or --length, not both");
-        if (bos >= 0) return sk_eval_shifted(model, be, bos, P, data, chunk ? chunk : len, width, stdout) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+        if (bos >= 0) {
+            pg.unit = "samples";
+            int rc = sk_eval_shifted(model, be, bos, P, data, chunk ? chunk : len, width, stdout, &pg);
+            sk_progress_end(&pg);
+            return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
+        }
     }
     if (whole || per) return sk_cli_usage("eval", "--whole/--per-record take FASTA/FASTQ data");
     if (chunk && (len || out_logits || out_grads))
         return sk_cli_usage("eval", "--chunk streams the whole file: not with --length, --dump-logits or --dump-grads");
-    if (!len && !out_logits && !out_grads)
-        return eval_tokens_stream(model, data, width, chunk ? chunk : 16384, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
-    int rc = sk_eval_windows(model, be, data, width, len, out_logits, out_grads, stdout);
+    if (!len && !out_logits && !out_grads) {
+        int rc = eval_tokens_stream(model, data, width, chunk ? chunk : 16384, be, &pg);
+        sk_progress_end(&pg);
+        return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    }
+    int rc = sk_eval_windows(model, be, data, width, len, out_logits, out_grads, stdout); /* one forward: no progress */
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }

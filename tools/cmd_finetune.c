@@ -33,6 +33,7 @@ static const char *usage =
 #include "models/sk_classifier.h"
 #include "models/sk_model.h"
 #include "models/sk_train_eval.h"
+#include "src/sk_progress.h"
 #include "src/sk_rng.h"
 #include "src/sk_sched.h"
 #include "genomics/sk_dna_run.h"
@@ -145,8 +146,10 @@ static int ev_emit(void *vctx, const sk_winrun_rec *r) {
 
 /* The scores of the classifier on e (f->sc[e - f->ev]). */
 static int evaluate(ft *f, const evalset *e) {
+    sk_progress pg; /* "valid: 12/100 sequences ..." */
+    sk_progress_open(&pg, f->sc[e - f->ev].name, "sequences", e->n, f->quiet);
     sk_winrun_opts wo = {.length = f->L, .stride = f->L, .batch = f->B, .short_policy = SK_DNA_SHORT_PAD,
-                         .tok_flags = f->tok_flags};
+                         .tok_flags = f->tok_flags, .progress = &pg, .progress_records = 1};
     sk_winrun *w;
     TRY(sk_winrun_create(&w, &wo, f->K, ev_compute, ev_emit, f));
     f->cur = e, f->next = 0;
@@ -158,6 +161,7 @@ static int evaluate(ft *f, const evalset *e) {
         rc = sk_winrun_add(w, name, e->seq[i], e->len[i]);
     }
     if (!rc) rc = sk_winrun_finish(w);
+    sk_progress_end(&pg);
     sk_winrun_free(w);
     return rc;
 }

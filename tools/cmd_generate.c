@@ -1,6 +1,7 @@
 /* cmd_generate.c — `ssmkit generate`: sample tokens from a Mamba LM (models/sk_generate.h: prompt
  * prefill in chunks, then one recurrent step per token).
  */
+#include <string.h>
 #include "models/sk_generate.h"
 #include "tools/sk_cli.h"
 #include "kernels/sk_runtime.h"
@@ -19,7 +20,7 @@ int cmd_generate(int argc, char **argv) {
     const char *model = NULL, *out = NULL, *prompt = NULL, *device;
     int64_t ntok = -1, bos, topk, chunk, seed, threads;
     double temp, topp;
-    int incl = 0;
+    int incl = 0, quiet = 0;
     const sk_opt opts[] = {
         SK_O_STR("model", 'm', &model, NULL, "M", "ssmkit checkpoint, mamba_ssm or Hugging Face folder"),
         SK_O_INT("tokens", 'n', &ntok, 0, INT64_MAX, NULL, "N", "tokens to generate (required)"),
@@ -34,6 +35,7 @@ int cmd_generate(int argc, char **argv) {
         SK_O_SEED('s', &seed, "sampling seed"),
         SK_O_THREADS(&threads, "kernel threads, 0 = all cores"),
         SK_O_DEVICE(&device),
+        SK_O_QUIET(&quiet, "no progress line on stderr"),
         SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"generate", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
@@ -42,11 +44,16 @@ int cmd_generate(int argc, char **argv) {
     if (ntok < 0) return sk_cli_usage("generate", "missing --tokens N");
     if (!out) return sk_cli_usage("generate", "missing -o OUT");
     sk_runtime_threads((int)threads);
-    const sk_generate_opts o = {prompt, (int32_t)bos, incl, chunk, {(float)temp, (int)topk, (float)topp}, (uint64_t)seed};
+    sk_progress pg;
+    sk_progress_open(&pg, "generate", "tokens", ntok, quiet);
+    if (!strcmp(out, "-")) sk_progress_streams_stdout(&pg); /* the tokens go to stdout as they come */
+    const sk_generate_opts o = {prompt, (int32_t)bos, incl, chunk, {(float)temp, (int)topk, (float)topp}, (uint64_t)seed, &pg};
     const sk_backend *be;
     int64_t np = 0;
     double dt = 0;
-    if (sk_runtime_backend(device, &be) || sk_generate_lm(model, be, ntok, out, &o, &np, &dt)) return sk_cli_fail(NULL);
+    int rc = sk_runtime_backend(device, &be) || sk_generate_lm(model, be, ntok, out, &o, &np, &dt);
+    sk_progress_end(&pg);
+    if (rc) return sk_cli_fail(NULL);
     sk_log_info("generated %lld tokens in %.2f s (%.0f tokens/s) after a %lld-token prompt", (long long)ntok, dt,
                 dt > 0 ? (double)ntok / dt : 0.0, (long long)np);
     return SK_EXIT_OK;

@@ -4,6 +4,8 @@
 #   grep_inF FILE STRING DESCRIPTION        $t/FILE contains STRING (fixed string)
 #   finish NAME                             print "NAME: N passed, N failed"; exit 1 on any failure
 #   tiny_lm_fixture                         $t/data.txt (4000 bytes) and $t/tiny.json (a 1-layer LM, 4 updates)
+#   tiny_dna_lm_fixture                     in $t: g.fa (2 random records of 2000 bases), g.shard (its 64-base
+#                                           windows), tiny.json and m.safetensors (a 2-layer DNA LM, 1 update)
 #   gc_at_fixture                           $t/train.tsv (60) and $t/valid.tsv (20) labelled "gc"/"at" DNA rows
 pass=0 fail=0
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
@@ -34,4 +36,12 @@ gc_at_fixture() {
   awk -v dir="$t" 'BEGIN { srand(7); for (i = 0; i < 80; i++) { c = i % 2; s = "";
     for (j = 0; j < 48; j++) { r = rand(); s = s (c ? (r < 0.4 ? "G" : r < 0.8 ? "C" : "A") : (r < 0.4 ? "A" : r < 0.8 ? "T" : "G")) }
     print (c ? "gc" : "at") "\t" s > (dir (i < 60 ? "/train.tsv" : "/valid.tsv")) } }'
+}
+tiny_dna_lm_fixture() {
+  awk 'BEGIN { srand(3); split("ACGT", b, ""); for (r = 0; r < 2; r++) { print ">r" r; s = "";
+    for (j = 0; j < 2000; j++) s = s b[1 + int(rand() * 4)]; print s } }' > "$t/g.fa"
+  expect 0 "dna windows" -- "$bin" dna windows "$t/g.fa" -L 64 -o "$t/g.shard"
+  printf '{"arch":"mamba-lm","d_model":16,"n_layer":2,"vocab_size":12,"d_state":4,"dt_min":0.01,"dt_max":0.5}\n' > "$t/tiny.json"
+  expect 0 "train a tiny LM" -- "$bin" train --data "$t/g.shard" --config "$t/tiny.json" -L 64 -b 2 --steps 1 \
+    -o "$t/m.safetensors" -q -@ 1
 }

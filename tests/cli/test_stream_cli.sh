@@ -21,11 +21,7 @@ close() { awk -v a="$1" -v b="$2" -v tol="$3" -v w="$4" 'BEGIN { d = a - b; if (
 val() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$2"; }
 
 # ---- a random DNA LM (one update) and a classifier (three updates) ----
-awk 'BEGIN { srand(3); split("ACGT", b, ""); for (r = 0; r < 2; r++) { print ">r" r; s = "";
-  for (j = 0; j < 2000; j++) s = s b[1 + int(rand() * 4)]; print s } }' > g.fa
-expect 0 "dna windows" -- "$bin" dna windows g.fa -L 64 -o g.shard
-printf '{"arch":"mamba-lm","d_model":16,"n_layer":2,"vocab_size":12,"d_state":4,"dt_min":0.01,"dt_max":0.5}\n' > tiny.json
-expect 0 "train a tiny LM" -- "$bin" train --data g.shard --config tiny.json -L 64 -b 2 --steps 1 -o m.safetensors -q -@ 1
+tiny_dna_lm_fixture
 
 # ---- gate: token file, streamed vs one pass ----
 awk 'BEGIN { srand(5); for (i = 0; i < 600; i++) printf "%c", 7 + int(rand() * 5) }' > tok.bin

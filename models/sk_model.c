@@ -224,6 +224,22 @@ int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_
     return rc ? rc : wrap(out, ops, self);
 }
 
+int sk_model_check_file(const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) || S_ISDIR(sb.st_mode)) return SK_OK;
+    cJSON *o = file_config(path);
+    if (!o) return SK_OK; /* not an ssmkit checkpoint: nothing more to check */
+    cJSON_Delete(o);
+    sk_model_config *c = NULL;
+    TRY(sk_model_config_read(path, 0, &c));
+    const int64_t len = c->kind == SK_MODEL_UNET ? c->unet.pool_prod : 1;
+    sk_model_config_free(c);
+    sk_model *m = NULL;
+    int rc = sk_model_load(&m, path, sk_backend_cpu(), 1, len, SK_MODEL_PLAN);
+    sk_model_free(m);
+    return rc;
+}
+
 int sk_model_wrap_classifier(sk_model **out, struct sk_classifier *c) { return wrap(out, &sk_model_ops_clf, c); }
 int sk_model_wrap_lm(sk_model **out, sk_mamba_lm *m) { return wrap(out, &sk_model_ops_lm, m); }
 int sk_model_wrap_unet(sk_model **out, struct sk_unet *u) { return wrap(out, &sk_model_ops_unet, u); }

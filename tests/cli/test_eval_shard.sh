@@ -3,7 +3,8 @@
 # validation: the same loss as the trainer's last validation (valid split), and, on the test split,
 # the loss of the same examples written as a raw token file with one window per example (an
 # independent path: models/sk_eval.c's file windows); a 2-byte shard gives the same numbers; files
-# that are neither tokens nor a shard are refused. The shards are assembled here byte by byte
+# that are neither tokens nor a shard are refused; a token outside a shard's vocabulary is refused
+# when the shard is opened (inspect, train, eval), naming the example. The shards are assembled here byte by byte
 # (layout: src/sk_shard.h).
 set -u
 bin=${SSMKIT_BIN:?}
@@ -83,6 +84,19 @@ grep_inF out "bits_per_sample" "per sample"
 check_close "$(num loss out)" "$ul" 2e-6 "U-Net valid loss equals the trainer's"
 expect 1 "U-Net: --length not a multiple of the pool product" -- "$bin" eval -m "$t/u.safetensors" -d "$t/au.shard" -L 30
 grep_inF err "length 30 is not a multiple of the model's pool product 4" "says why"
+
+# a token outside the shard's vocabulary is refused when the shard is opened (file and example named),
+# not when a batch happens to hold it: vocabulary of 100, example 3 holds 'h' (104) at position 7
+{ head -c 107 /dev/zero | tr '\0' a; printf h; } >"$t/oov.txt"
+mkshard oov.shard 1 '{"vocab": {"size": 100}, "pad_token": 0, "pad_rule": "ignore"}' "$t/oov.txt" 40:0 40:0 20:1 8:2
+oovmsg="oov.shard: example 3: token 104 at position 7 is outside the vocabulary (size 100)"
+expect 1 "inspect a shard with a token outside its vocabulary" -- "$bin" inspect "$t/oov.shard"
+grep_inF err "$oovmsg" "inspect: file, example, token and position named"
+expect 1 "train on it" -- "$bin" train -d "$t/oov.shard" -c "$t/tiny.json" -o "$t/oov.safetensors" -@ 1 -q
+grep_inF err "$oovmsg" "train: refused at open"
+[ ! -e "$t/oov.safetensors" ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: train wrote a checkpoint"; }
+expect 1 "eval on it" -- "$bin" eval -m "$t/m.safetensors" -d "$t/oov.shard"
+grep_inF err "$oovmsg" "eval: refused at open"
 
 # refused: options that take files, a split with no examples, a wrong vocabulary, non-token files
 expect 2 "--token-width on a shard" -- "$bin" eval -m "$t/m.safetensors" -d "$t/x.shard" -w 2

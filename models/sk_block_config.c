@@ -48,7 +48,7 @@ int sk_block_config_finish(sk_block_config *c, const char *what) {
     TRY(real_range(what, "dt_scale", c->dt_scale, 0, 1, 1e6));
     TRY(real_range(what, "norm_epsilon", c->norm_epsilon, 0, 1, 1));
     const double di = floor(c->expand * (double)c->d_model); /* int(expand * d_model) */
-    NEED(di >= 1 && di <= (double)SK_CONFIG_MAX_INNER, "%s: d_inner = expand * d_model = %g must be in [1, %lld]", what, di,
+    NEED(di >= 1 && di <= (double)SK_CONFIG_MAX_INNER, "%s: d_inner = expand * d_model = %.0f must be in [1, %lld]", what, di,
          (long long)SK_CONFIG_MAX_INNER);
     c->d_inner = (int64_t)di;
     if (c->dt_rank_auto) c->dt_rank = (c->d_model + 15) / 16; /* ceil(d_model / 16) */

@@ -113,6 +113,9 @@ int sk_unet_config_from_json(const cJSON *o, const char *what, sk_unet_config *c
             return sk_error(SK_EINVAL, "%s: pool[%d] is not an integer", what, k);
         c->pool[k] = (int64_t)v->valuedouble;
     }
+    /* the U-Net's own sizes first: the block parsers below see them too */
+    TRY(sk_config_int_range(what, "d_model", c->d_model, 1, SK_CONFIG_MAX_WIDTH));
+    TRY(sk_config_int_range(what, "n_layer", c->n_layer, 1, SK_UNET_MAX_LAYERS));
     char w2[256];
     snprintf(w2, sizeof w2, "%s: outer", what);
     TRY(block_from_json(cJSON_GetObjectItemCaseSensitive(o, "outer"), w2, c->d_model, c->n_layer, c->norm_epsilon, &c->outer));

@@ -105,10 +105,11 @@ int sk_model_create(sk_model **out, const sk_model_config *c, const sk_backend *
  * model's memory is allocated; an allocation that fails names the file and the arena. */
 int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
                   int flags) SK_RESULT_USED;
-/* Validate the checkpoint file at path exactly as sk_model_load does (every field of its config
- * in range, every tensor present with the shape the config gives it) without allocating the
- * model: what `ssmkit inspect` checks. A file with no ssmkit config (a plain safetensors file, a
- * token shard, a folder) passes. */
+/* Validate an ssmkit checkpoint file (__metadata__ "format" "ssmkit" or "ssmkit-gradients")
+ * exactly as sk_model_load does (every field of its config in range, every tensor present with
+ * the shape the config gives it) without allocating the model; a training state's config only:
+ * what `ssmkit inspect` checks. Other files (safetensors of other programs, token shards,
+ * folders) pass. */
 int sk_model_check_file(const char *path) SK_RESULT_USED;
 /* Take ownership of a model of a kind's own API (models/sk_classifier.h, sk_mamba.h, sk_unet.h);
  * on failure it is freed. */

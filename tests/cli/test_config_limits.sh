@@ -12,7 +12,8 @@ bin=${SSMKIT_BIN:?}
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 
 le() { local i; for ((i = 0; i < $1; i++)); do printf "\\$(printf %03o $(( ($2 >> (8 * i)) & 255 )))"; done; }
-st() { { le 8 "${#2}"; printf '%s' "$2"; } >"$t/$1"; }  # st FILE HEADER: a safetensors file of no tensors
+# st FILE HEADER: a safetensors file of no tensors; "format": "ssmkit" added to its metadata
+st() { local h=${2/\{\"__metadata__\":\{/\{\"__metadata__\":\{\"format\":\"ssmkit\",}; { le 8 "${#h}"; printf '%s' "$h"; } >"$t/$1"; }
 # rehead SRC DST SED: DST is SRC with its safetensors header edited by SED (the data unchanged)
 rehead() {
   local n h; n=$(od -An -tu8 -N8 "$t/$1" | tr -d ' ')

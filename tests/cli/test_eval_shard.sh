@@ -21,7 +21,7 @@ mkshard() {
   { printf 'SKSHARD\0'; le 4 1; le 4 "$w"; le 8 $#; le 8 $ntok; le 8 64; le 8 ${#meta}; le 8 $dof; le 8 $iof
     printf '%s' "$meta"; head -c $((dof - 64 - ${#meta})) /dev/zero
     if [ "$w" = 1 ]; then head -c $ntok "$src"
-    else head -c $ntok "$src" | od -An -v -tu1 | tr -s ' ' '\n' | grep . | while read -r b; do le 2 "$b"; done; fi
+    else printf "$(head -c $ntok "$src" | od -An -v -tx1 | tr -s ' \n' '  ' | sed 's/ \([0-9a-f][0-9a-f]\)/\\x\1\\x00/g; s/ //g')"; fi
     head -c $((iof - dof - ntok * w)) /dev/zero
     for e; do le 8 $off; le 8 ${e%%:*}; le 4 4294967295; le 1 ${e##*:}; le 3 0; off=$((off + ${e%%:*})); done
   } >"$t/$out"

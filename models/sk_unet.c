@@ -740,6 +740,9 @@ int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total) {
         if (m->mod[i].kind == MOD_UP)
             rc = sk_arena_add(&h->za, "up_first_frame", m->mod[i].p * B * c->width[m->mod[i].olev], (void **)&h->upz[i]);
     h->S = h->ws.arena.total;
+    int64_t nbytes; /* the boundary states and the host copies of the inputs fit 64 bits */
+    if (!rc) rc = sk_size_mul("unet", "the boundary states of chunked training", &nbytes, 3, (int64_t[]){h->nslots, h->S, 4});
+    if (!rc) rc = sk_size_mul("unet", "the chunked inputs (batch x longest length)", &nbytes, 3, (int64_t[]){B, max_total, 4});
     if (!rc && alloc) rc = sk_arena_alloc_on(&h->za, m->be, &h->zbase);
     if (!rc && alloc) rc = m->be->alloc((void **)&h->bound, (size_t)(h->nslots * h->S) * sizeof(float));
     if (!rc && alloc) {

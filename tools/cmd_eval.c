@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "models/sk_eval.h"
 #include "models/sk_model.h"
 #include "src/sk_data.h"
@@ -272,13 +273,16 @@ static int split_opt(const char *cmd, const sk_opt *o, const char *arg) {
 
 /* What the first bytes of a data file say it is: "shard" (an ssmkit token shard), the name of a
  * binary format that is not tokens (a checkpoint, audio, an archive, a program, ...), or NULL
- * (raw tokens). An unreadable file is NULL too: the reader that opens it says why. */
+ * (raw tokens). An unreadable file or one that is not regular (a pipe) is NULL too: the reader
+ * that opens it says why, or reads it as it streams. */
 static const char *data_kind(const char *path) {
     unsigned char h[16] = {0};
+    struct stat sb;
+    if (stat(path, &sb) || !S_ISREG(sb.st_mode)) return NULL; /* a pipe is read once, by the reader */
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
     size_t n = fread(h, 1, sizeof h, f);
-    int64_t size = fseek(f, 0, SEEK_END) == 0 ? (int64_t)ftell(f) : -1;
+    const int64_t size = (int64_t)sb.st_size;
     fclose(f);
     static const struct { const char *magic; size_t len, at; const char *name; } kinds[] = {
         {"SKSHARD", 8, 0, "shard"},         {"RIFF", 4, 0, "a RIFF (WAV) audio file"},

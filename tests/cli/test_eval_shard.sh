@@ -66,6 +66,10 @@ expect 0 "eval the raw test tokens" -- "$bin" eval -m "$t/m.safetensors" -d "$t/
 cp "$t/out" "$t/raw.out"
 grep_inF raw.out "targets	160" "raw: 5 windows x 32 targets"
 check_close "$(num loss shard.out)" "$(num loss raw.out)" 2e-6 "test loss equals the raw windows' loss"
+expect 0 "raw tokens streamed from a file" -- "$bin" eval -m "$t/m.safetensors" -d "$t/test.raw" -@ 1
+cp "$t/out" "$t/stream.out"
+expect 0 "raw tokens streamed from a pipe (not sniffed: read once)" -- "$bin" eval -m "$t/m.safetensors" -d <(cat "$t/test.raw") -@ 1
+check_close "$(num loss out)" "$(num loss stream.out)" 1e-9 "pipe: the same loss as the file"
 expect 0 "eval a 2-byte shard" -- "$bin" eval -m "$t/m.safetensors" -d "$t/x2.shard" -@ 1
 check_close "$(num loss out)" "$(num loss shard.out)" 1e-9 "2-byte tokens: same loss"
 expect 0 "eval --split all -L 16 -b 3" -- "$bin" eval -m "$t/m.safetensors" -d "$t/x.shard" --split all -L 16 -b 3 -@ 1

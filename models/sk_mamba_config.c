@@ -153,7 +153,10 @@ int sk_mamba_config_from_hf(const cJSON *o, const char *what, sk_mamba_config *c
     const char *act = NULL;
     if (!rc) rc = sk_json_str(o, "hidden_act", what, &act);
     if (!rc && act && strcmp(act, "silu")) return sk_error(SK_EUNSUP, "%s: hidden_act \"%s\" is not supported (only silu)", what, act);
-    if (!rc) rc = sk_mamba_config_finish(c, what);
+    char w2[1200]; /* range errors name ssmkit's fields: say which transformers names they are */
+    snprintf(w2, sizeof w2, "%s (read as: d_model = hidden_size, n_layer = num_hidden_layers, d_state = state_size, "
+                            "d_conv = conv_kernel, dt_rank = time_step_rank)", what);
+    if (!rc) rc = sk_mamba_config_finish(c, w2);
     return rc;
 }
 

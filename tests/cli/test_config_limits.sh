@@ -85,6 +85,13 @@ st cl.st '{"__metadata__":{"config":"{\"arch\":\"mamba-classifier\",\"classes\":
 expect 1 "classifier backbone n_layer 1e9" -- "$bin" inspect "$t/cl.st"
 grep_inF err 'cl.st: "n_layer" must be in [1, 4096] (got 1000000000)' "classifier backbone field named"
 
+# a Hugging Face folder's config.json: the message says which transformers name a field is
+cp -r "$SSMKIT_SRC/tests/models/fixtures/mamba_ref/hf" "$t/hf"
+sed -i 's/"num_hidden_layers": *[0-9]*/"num_hidden_layers": 1000000000/' "$t/hf/config.json"
+expect 1 "HF num_hidden_layers 1e9" -- "$bin" eval -m "$t/hf" -d "$t/data.txt"
+grep_inF err 'hf/config.json (read as: d_model = hidden_size, n_layer = num_hidden_layers,' "HF names given"
+grep_inF err '"n_layer" must be in [1, 4096] (got 1000000000)' "HF: field and value named"
+
 # --config files: train and train --dry-run refuse them the same way
 cat >"$t/huge.json" <<'EOF'
 {"arch": "mamba-lm", "d_model": 2147483648, "n_layer": 1, "vocab_size": 256,

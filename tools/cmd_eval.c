@@ -314,7 +314,7 @@ static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
 int cmd_eval(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device, *per = NULL;
     int64_t width, len = 0, threads = 0, batch, chunk = 0;
-    int whole = 0, split = SK_SPLIT_TEST;
+    int whole = 0, split = SK_DATA_ALL - 1; /* unset: test on a shard, refused with other data */
     const sk_opt opts[] = {
         SK_O_STR("model", 'm', &model, NULL, "M", "ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
                                                   "folder (config.json + model.safetensors or model.safetensors.index.json)"),
@@ -327,7 +327,8 @@ int cmd_eval(int argc, char **argv) {
                  "into windows of --length bases [1024] (the last one shorter), batched\n"
                  "--batch at a time; prints bits_per_base as well"),
         SK_O_BATCH_WINDOWS(&batch, "DNA and token shards: windows per forward"),
-        SK_O_FN("split", 0, &split, split_opt, "test", "S", "token shards: the split to score (train, valid, test or all)"),
+        SK_O_FN("split", 0, &split, split_opt, NULL, "S", "token shards: the split to score (train, valid, test or all)\n"
+                "[test]"),
         SK_O_FN("token-width", 'w', &width, token_width_opt, "1", "W", "1, 2 or 4 bytes per token"),
         SK_O_INT("length", 'L', &len, 2, INT32_MAX, NULL, "L", "cut the file into consecutive windows of L tokens (the batch; a tail\n"
                  "shorter than L is left out); without it the whole file is one sequence,\n"
@@ -361,8 +362,10 @@ int cmd_eval(int argc, char **argv) {
             return sk_cli_usage("eval", "--dump-logits/--dump-grads/--whole/--per-record/--chunk take token files or FASTA, "
                                         "not token shards");
         if (width != 1) return sk_cli_usage("eval", "a token shard's token width is in its header: drop --token-width");
+        if (split < SK_DATA_ALL) split = SK_SPLIT_TEST;
         return sk_eval_shard(model, be, data, split, len, batch, stdout) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
+    if (split >= SK_DATA_ALL) return sk_cli_usage("eval", "--split takes a token shard, and %s is not one", data);
 #ifdef SSMKIT_HAVE_GENOMICS
     if (sk_seqin_kind(data) == 1) {
         if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");

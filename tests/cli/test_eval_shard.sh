@@ -105,6 +105,8 @@ grep_inF err "$oovmsg" "eval: refused at open"
 # refused: options that take files, a split with no examples, a wrong vocabulary, non-token files
 expect 2 "--token-width on a shard" -- "$bin" eval -m "$t/m.safetensors" -d "$t/x.shard" -w 2
 expect 2 "--split bogus" -- "$bin" eval -m "$t/m.safetensors" -d "$t/x.shard" --split bogus
+expect 2 "--split on raw tokens" -- "$bin" eval -m "$t/m.safetensors" -d "$t/test.raw" --split valid
+grep_inF err "--split takes a token shard" "says what --split takes"
 expect 2 "--dump-logits on a shard" -- "$bin" eval -m "$t/m.safetensors" -d "$t/x.shard" --dump-logits "$t/l.st"
 mkshard notest.shard 1 "$meta" "$t/src.txt" 200:0 33:1
 expect 1 "a shard without a test split" -- "$bin" eval -m "$t/m.safetensors" -d "$t/notest.shard"

@@ -38,6 +38,30 @@ typedef struct sk_block_config {
 extern const char *const sk_ssm_names[];
 extern const char *const sk_block_names[];
 
+/* The ranges every config field is checked against (sk_*_finish), so that every size computed
+ * from a config (a file is untrusted input) fits 64 bits: widths (d_model, d_state, dt_rank and
+ * a U-Net level's width) at most SK_CONFIG_MAX_WIDTH, d_inner at most SK_CONFIG_MAX_INNER, expand
+ * in (0, SK_CONFIG_MAX_EXPAND], d_conv at most SK_CONFIG_MAX_CONV, layers at most
+ * SK_CONFIG_MAX_LAYERS; real fields finite. Sizes that also depend on the batch and length are
+ * checked when a model is created. */
+#define SK_CONFIG_MAX_WIDTH ((int64_t)1 << 20)
+#define SK_CONFIG_MAX_INNER ((int64_t)1 << 22)
+#define SK_CONFIG_MAX_EXPAND 1024.0
+#define SK_CONFIG_MAX_CONV 1024
+#define SK_CONFIG_MAX_LAYERS 4096
+/* SK_OK if lo <= v <= hi, else an error "WHAT: "FIELD" must be in [lo, hi] (got v)". */
+int sk_config_int_range(const char *what, const char *field, int64_t v, int64_t lo, int64_t hi) SK_RESULT_USED;
+
+/* The largest element count of any model tensor or arena slot: far above any memory, and small
+ * enough that sums of many slots and byte counts stay inside int64_t. */
+#define SK_SIZE_LIMIT ((int64_t)1 << 56)
+/* *out = f[0] * ... * f[n-1] when every partial product stays within SK_SIZE_LIMIT, else an
+ * error "WHAT: NAME does not fit ...". */
+int sk_size_mul(const char *what, const char *name, int64_t *out, int n, const int64_t *f) SK_RESULT_USED;
+/* Check that every size of a block at max_b x max_L (activations, states, scan checkpoints) can
+ * be computed without overflow; called by the models' create before any size is computed. */
+int sk_block_check_sizes(const sk_block_config *c, int64_t max_b, int64_t max_L, const char *what) SK_RESULT_USED;
+
 /* Defaults of mamba_ssm (d_model left 0: must be given). */
 void sk_block_config_defaults(sk_block_config *c);
 /* Validate and derive d_inner and dt_rank ("auto"); what names the config in messages. */

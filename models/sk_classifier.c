@@ -51,9 +51,13 @@ void sk_classifier_free(sk_classifier *c) {
 static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *classes, int64_t max_b, int64_t max_L,
                 int flags) {
     *out = NULL;
-    if (K < 2) {
+    int64_t nhead;
+    if (K < 2 || K > SK_CLASSIFIER_MAX_CLASSES ||
+        sk_size_mul("classifier", "batch x classes", &nhead, 2, (int64_t[]){max_b, K})) {
         sk_mamba_lm_free(lm);
-        return sk_error(SK_EINVAL, "classifier: needs at least 2 classes, got %d", K);
+        return K < 2 || K > SK_CLASSIFIER_MAX_CLASSES
+                   ? sk_error(SK_EINVAL, "classifier: needs 2 to %d classes, got %d", SK_CLASSIFIER_MAX_CLASSES, K)
+                   : SK_ENOMEM;
     }
     sk_classifier *c = calloc(1, sizeof *c);
     if (!c) {
@@ -98,9 +102,10 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
     if (!rc) rc = sk_arena_add(&c->aa, "d_logits", max_b * K, (void **)&c->dlogits);
     if (!rc) rc = sk_arena_add(&c->aa, "losses", max_b, (void **)&c->losses);
     if (!rc) rc = sk_arena_add(&c->aa, "labels", max_b, &c->labels);
-    if (!rc) rc = sk_arena_alloc_on(&c->pa, c->be, &c->pbase);
-    if (!rc && (flags & SK_MODEL_GRADS)) rc = sk_arena_alloc_on(&c->ga, c->be, &c->gbase);
-    if (!rc) rc = sk_arena_alloc_on(&c->aa, c->be, &c->abase);
+    const int alloc = !(flags & SK_MODEL_PLAN); /* a plan only sizes the arenas */
+    if (!rc && alloc) rc = sk_arena_alloc_on(&c->pa, c->be, &c->pbase);
+    if (!rc && alloc && (flags & SK_MODEL_GRADS)) rc = sk_arena_alloc_on(&c->ga, c->be, &c->gbase);
+    if (!rc && alloc) rc = sk_arena_alloc_on(&c->aa, c->be, &c->abase);
     if (rc) {
         sk_classifier_free(c);
         return rc;
@@ -183,29 +188,37 @@ int sk_classifier_from_lm(sk_classifier **out, const char *lm_path, int n_classe
     return rc;
 }
 
-/* Load every parameter of the table from st by name, checking shapes. */
+/* Every parameter of the table is in st with the table's shape (c may be a plan). */
+static int check_table(const sk_classifier *c, const sk_st *st) {
+    for (int i = 0; i < c->np; i++) {
+        const sk_param *p = &c->params[i];
+        const sk_st_tensor *t = sk_st_find(st, p->name);
+        if (!t) return sk_error(SK_EFORMAT, "%s: tensor %s is missing", sk_st_path(st), p->name);
+        int same = t->ndim == p->ndim;
+        for (int k = 0; same && k < p->ndim; k++) same = t->shape[k] == p->shape[k];
+        if (!same)
+            return sk_error(SK_EFORMAT, "%s: tensor %s has %d dims [%lld, %lld, ...] but the config (d_model %lld, %lld "
+                                        "classes) expects [%lld, %lld, ...]", sk_st_path(st), p->name, t->ndim,
+                            (long long)(t->ndim > 0 ? t->shape[0] : 0), (long long)(t->ndim > 1 ? t->shape[1] : 0),
+                            (long long)c->d, (long long)c->K, (long long)p->shape[0],
+                            (long long)(p->ndim > 1 ? p->shape[1] : 0));
+    }
+    return SK_OK;
+}
+
+/* Read every parameter of the table from st by name (shapes checked by check_table). */
 static int load_table(sk_classifier *c, const sk_st *st) {
     int64_t maxn = 1;
-    for (int i = 0; i < c->np; i++) maxn = c->params[i].numel > maxn ? c->params[i].numel : maxn;
+    int big = 0;
+    for (int i = 0; i < c->np; i++)
+        if (c->params[i].numel > maxn) maxn = c->params[i].numel, big = i;
     float *h = malloc((size_t)maxn * sizeof(float));
-    if (!h) return sk_error(SK_ENOMEM, "%s: out of memory", sk_st_path(st));
+    if (!h)
+        return sk_error(SK_ENOMEM, "%s: out of memory for a host copy of tensor %s (%.1f MiB)", sk_st_path(st),
+                        c->params[big].name, (double)maxn * 4 / 1048576.0);
     int rc = 0;
     for (int i = 0; i < c->np && !rc; i++) {
         const sk_param *p = &c->params[i];
-        const sk_st_tensor *t = sk_st_find(st, p->name);
-        if (!t) {
-            rc = sk_error(SK_EFORMAT, "%s: tensor %s is missing", sk_st_path(st), p->name);
-            break;
-        }
-        int same = t->ndim == p->ndim;
-        for (int k = 0; same && k < p->ndim; k++) same = t->shape[k] == p->shape[k];
-        if (!same) {
-            rc = sk_error(SK_EFORMAT, "%s: tensor %s has %d dims [%lld, %lld, ...] but the config (d_model %lld, %lld "
-                                      "classes) expects [%lld, %lld, ...]", sk_st_path(st), p->name, t->ndim,
-                          (long long)t->shape[0], (long long)(t->ndim > 1 ? t->shape[1] : 0), (long long)c->d,
-                          (long long)c->K, (long long)p->shape[0], (long long)(p->ndim > 1 ? p->shape[1] : 0));
-            break;
-        }
         rc = sk_st_read_f32(st, p->name, h, p->numel);
         if (!rc) rc = c->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
     }
@@ -232,8 +245,8 @@ int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *
     sk_mamba_config cfg;
     const cJSON *cls = j ? cJSON_GetObjectItemCaseSensitive(j, "classes") : NULL;
     const cJSON *bb = j ? cJSON_GetObjectItemCaseSensitive(j, "backbone") : NULL;
-    if (!rc && (!cJSON_IsArray(cls) || cJSON_GetArraySize(cls) < 2))
-        rc = sk_error(SK_EFORMAT, "%s: \"classes\" must be an array of at least 2 names", what);
+    if (!rc && (!cJSON_IsArray(cls) || cJSON_GetArraySize(cls) < 2 || cJSON_GetArraySize(cls) > SK_CLASSIFIER_MAX_CLASSES))
+        rc = sk_error(SK_EFORMAT, "%s: \"classes\" must be an array of at least 2 names (at most %d)", what, SK_CLASSIFIER_MAX_CLASSES);
     if (!rc && !cJSON_IsObject(bb)) rc = sk_error(SK_EFORMAT, "%s: \"backbone\" must be a Mamba config object", what);
     if (!rc) rc = sk_mamba_config_from_json(bb, what, &cfg);
     if (!rc) rc = sk_mamba_config_finish(&cfg, what);
@@ -256,10 +269,17 @@ int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *
                         padj->valuedouble < -1))
         rc = sk_error(SK_EFORMAT, "%s: \"pad_token\" must be a token id or -1", what);
     else if (!rc && padj) pad = (int32_t)padj->valuedouble;
+    /* the tensors' shapes against the config before anything is allocated (a plan first) */
     sk_classifier *c = NULL;
-    if (!rc) rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags);
+    if (!rc && (rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags | SK_MODEL_PLAN)))
+        sk_error_wrap(rc, "%s: ", path);
+    if (!rc) rc = check_table(c, st);
+    if (!rc && !(flags & SK_MODEL_PLAN)) {
+        sk_classifier_free(c), c = NULL;
+        if ((rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags))) sk_error_wrap(rc, "%s: ", path);
+        if (!rc) rc = load_table(c, st);
+    }
     if (!rc) c->pool = pool, c->pad = pad;
-    if (!rc) rc = load_table(c, st);
     /* keep the metadata (tokenizer, provenance, ...) */
     if (!rc) {
         int64_t n = sk_st_meta_count(st);

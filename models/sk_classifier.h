@@ -31,8 +31,11 @@ extern "C" {
 
 typedef struct sk_classifier sk_classifier;
 
+/* The most classes a classifier config may name. */
+#define SK_CLASSIFIER_MAX_CLASSES 65536
+
 /* A classifier with a fresh backbone of config `c` (parameters zero: call sk_classifier_init or
- * load). flags: SK_MODEL_GRADS for training. */
+ * load). flags: SK_MODEL_GRADS for training, SK_MODEL_PLAN to size it only. */
 int sk_classifier_create(sk_classifier **out, const sk_mamba_config *c, int n_classes, const char *const *classes,
                          const sk_backend *be, int64_t max_batch, int64_t max_len, int flags) SK_RESULT_USED;
 /* Fine-tuning start: the backbone loaded from a pretrained Mamba LM (anything sk_mamba_lm_load

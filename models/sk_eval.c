@@ -3,7 +3,11 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
 #include "models/sk_model.h"
+#include "models/sk_trainer.h"
+#include "src/sk_data.h"
 #include "src/sk_io.h"
 #include "src/sk_safetensors.h"
 
@@ -164,3 +168,72 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
     return rc;
 }
 
+
+/* The training options a checkpoint was written with: "length" and "pack" (0 when absent). */
+static void trained_with(const char *model, int64_t *len, int *pack) {
+    *len = 0, *pack = 0;
+    sk_st *st = NULL;
+    if (sk_st_open(model, &st)) { /* a folder (mamba_ssm, Hugging Face): no training options */
+        sk_error_clear();
+        return;
+    }
+    const char *tj = sk_st_meta(st, "train");
+    cJSON *t = tj ? cJSON_Parse(tj) : NULL;
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(t, "length"), *p = cJSON_GetObjectItemCaseSensitive(t, "pack");
+    if (cJSON_IsNumber(l) && l->valuedouble >= 1 && l->valuedouble <= INT32_MAX) *len = (int64_t)l->valuedouble;
+    if (cJSON_IsNumber(p)) *pack = p->valuedouble == 1;
+    cJSON_Delete(t);
+    sk_st_close(st);
+}
+
+int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int split, int64_t len, int64_t batch,
+                  FILE *out) {
+    static const char *const split_names[] = {"all", "train", "valid", "test"};
+    sk_model_config *mc = NULL;
+    TRY(sk_model_config_read(model, 0, &mc));
+    const int kind = sk_model_config_kind(mc);
+    const int64_t P = sk_model_config_length_multiple(mc), vocab = sk_model_config_vocab(mc);
+    const int32_t bos = sk_model_config_bos(mc);
+    sk_model_config_free(mc);
+    if (kind == SK_MODEL_CLASSIFIER) return sk_model_expect(model, SK_MODEL_LM_ONLY); /* says who takes it */
+    int64_t trained = 0;
+    int pack = 0;
+    trained_with(model, &trained, &pack);
+    const int64_t L = len ? len : trained ? trained : 1024;
+    if (L % P)
+        return sk_error(SK_EINVAL, "%s: length %lld is not a multiple of the model's pool product %lld (give --length)",
+                        model, (long long)L, (long long)P);
+    sk_data_opts o = {.length = L, .batch = (int)batch, .split = split, .mode = SK_DATA_SEQUENTIAL, .pack = pack};
+    sk_data *d = NULL;
+    sk_model *m = NULL;
+    int32_t *in = NULL, *tg = NULL;
+    int rc = sk_data_open(&d, data, SK_DATA_SHARD, &o);
+    if (!rc && sk_data_vocab_size(d) > vocab)
+        rc = sk_error(SK_EINVAL, "%s has a vocabulary of %lld tokens but the model's vocab_size is %lld", data,
+                      (long long)sk_data_vocab_size(d), (long long)vocab);
+    if (!rc && bos >= 0 && sk_data_bos(d) != bos)
+        sk_log_warn("%s has no \"bos_token\" %d (not an audio shard from 'ssmkit audio prep'): the model was trained "
+                    "on sequences that start from it", data, bos);
+    if (!rc) rc = sk_model_load(&m, model, be, batch, L, 0);
+    if (!rc && (!(in = malloc((size_t)(batch * L) * sizeof *in)) || !(tg = malloc((size_t)(batch * L) * sizeof *tg))))
+        rc = sk_error(SK_ENOMEM, "%s: out of memory for a batch of %lld x %lld tokens", data, (long long)batch, (long long)L);
+    double bits = NAN;
+    int64_t n = 0;
+    if (!rc) rc = sk_train_evaluate(m, d, batch, L, 0, in, tg, &bits, &n);
+    if (!rc && !n) rc = sk_error(SK_EINVAL, "%s: the %s split has no targets", data, split_names[split + 1]);
+    if (!rc) rc = sk_eval_check_loss(model, bits * log(2.0));
+    if (!rc) {
+        fprintf(out, "model\t%s\n", model);
+        fprintf(out, "data\t%s\n", data);
+        fprintf(out, "split\t%s\n", split_names[split + 1]);
+        fprintf(out, "length\t%lld\n", (long long)L);
+        fprintf(out, "windows\t%lld\n", (long long)sk_data_windows(d));
+        fprintf(out, "targets\t%lld\n", (long long)n);
+        fprintf(out, "nll\t%.9g\n", bits * log(2.0) * (double)n);
+        sk_eval_print_loss(out, bits * log(2.0), bos >= 0 ? "sample" : "token");
+    }
+    free(in), free(tg);
+    sk_model_free(m);
+    sk_data_close(d);
+    return rc;
+}

@@ -39,4 +39,12 @@ int sk_eval_windows(const char *model, const sk_backend *be, const char *data, i
 int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_t P, const char *data, int64_t C,
                     int64_t width, FILE *out, sk_progress *pg) SK_RESULT_USED;
 
+/* A model (a Mamba LM or a U-Net) on one split of the token shard `data` (SK_SPLIT_* or
+ * SK_DATA_ALL), scored exactly as training scores its validation split (sk_train_evaluate):
+ * sequential windows of len tokens (0 = the "length" in the checkpoint's training options, else
+ * 1024) in batches of `batch`, packed rows when the checkpoint was trained with "pack" 1; the
+ * token width, the labels, the pad token and rule and the bos token come from the shard. */
+int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int split, int64_t len, int64_t batch,
+                  FILE *out) SK_RESULT_USED;
+
 #endif

@@ -21,6 +21,10 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
                        int64_t max_len, int flags) {
     *out = NULL;
     if (max_batch < 1 || max_len < 1) return sk_error(SK_EINVAL, "mamba: batch and length must be >= 1");
+    int64_t nlogits;
+    TRY(sk_block_check_sizes(&cin->blk, max_batch, max_len, "mamba"));
+    TRY(sk_size_mul("mamba", "the logits (batch x length x vocabulary)", &nlogits, 3,
+                    (int64_t[]){max_batch, max_len, cin->vocab_padded}));
     TRY(sk_backend_require_groups(be, SK_OPS_MODEL));
     if (sk_ssm_is_s4d(&cin->blk)) TRY(sk_backend_require_groups(be, SK_OPS_S4D));
     if (cin->blk.block == SK_BLOCK_S4_MLP) TRY(sk_backend_require_groups(be, SK_OPS_S4MLP));

@@ -63,6 +63,9 @@ int sk_lm_chunker_set(sk_mamba_lm *m, const sk_lm_chunk_ops *ops, int64_t chunk,
     if (!rc && (m->flags & SK_MODEL_GRADS)) rc = ops->state_make(m, B, alloc, &h->ga);
     if (!rc && (m->flags & SK_MODEL_GRADS)) rc = ops->state_make(m, B, alloc, &h->gb);
     if (!rc) h->S = h->ws->arena.total;
+    int64_t nbytes; /* the boundary states and the host copies of the inputs fit 64 bits */
+    if (!rc) rc = sk_size_mul("mamba", "the boundary states of chunked training", &nbytes, 3, (int64_t[]){h->nslots, h->S, 4});
+    if (!rc) rc = sk_size_mul("mamba", "the chunked inputs (batch x longest length)", &nbytes, 3, (int64_t[]){B, max_total, 4});
     if (!rc && alloc) rc = m->be->alloc((void **)&h->bound, (size_t)(h->nslots * h->S) * sizeof(float));
     if (!rc && alloc) {
         h->tok = malloc((size_t)(B * max_total) * sizeof(int32_t)), h->tgt = malloc((size_t)(B * max_total) * sizeof(int32_t));

@@ -153,22 +153,24 @@ int sk_mamba_config_from_hf(const cJSON *o, const char *what, sk_mamba_config *c
     const char *act = NULL;
     if (!rc) rc = sk_json_str(o, "hidden_act", what, &act);
     if (!rc && act && strcmp(act, "silu")) return sk_error(SK_EUNSUP, "%s: hidden_act \"%s\" is not supported (only silu)", what, act);
-    if (!rc) rc = sk_mamba_config_finish(c, what);
+    char w2[1200]; /* range errors name ssmkit's fields: say which transformers names they are */
+    snprintf(w2, sizeof w2, "%s (read as: d_model = hidden_size, n_layer = num_hidden_layers, d_state = state_size, "
+                            "d_conv = conv_kernel, dt_rank = time_step_rank)", what);
+    if (!rc) rc = sk_mamba_config_finish(c, w2);
     return rc;
 }
 
 int sk_mamba_config_finish(sk_mamba_config *c, const char *what) {
-#define NEED(cond, ...)                                                                            \
-    if (!(cond)) return sk_error(SK_EINVAL, __VA_ARGS__)
-    NEED(c->blk.d_model > 0, "%s: d_model must be > 0 (got %lld)", what, (long long)c->blk.d_model);
-    NEED(c->n_layer > 0, "%s: n_layer must be > 0 (got %lld)", what, (long long)c->n_layer);
-    NEED(c->vocab_size > 0 && c->vocab_size <= INT32_MAX, "%s: vocab_size must be in [1, 2^31) (got %lld)", what, (long long)c->vocab_size);
-    NEED(c->pad_vocab_size_multiple > 0, "%s: pad_vocab_size_multiple must be > 0", what);
+    TRY(sk_config_int_range(what, "d_model", c->blk.d_model, 1, SK_CONFIG_MAX_WIDTH));
+    TRY(sk_config_int_range(what, "n_layer", c->n_layer, 1, SK_CONFIG_MAX_LAYERS));
+    TRY(sk_config_int_range(what, "vocab_size", c->vocab_size, 1, INT32_MAX));
+    TRY(sk_config_int_range(what, "pad_vocab_size_multiple", c->pad_vocab_size_multiple, 1, SK_CONFIG_MAX_WIDTH));
     TRY(sk_block_config_finish(&c->blk, what));
     int64_t m = c->pad_vocab_size_multiple;
     c->vocab_padded = (c->vocab_size + m - 1) / m * m; /* as mamba_ssm's MambaLMHeadModel pads it */
-    NEED(c->vocab_padded <= INT32_MAX, "%s: padded vocabulary too large", what);
-#undef NEED
+    if (c->vocab_padded > INT32_MAX)
+        return sk_error(SK_EINVAL, "%s: vocab_size %lld padded to a multiple of %lld is %lld, above 2^31 - 1", what,
+                        (long long)c->vocab_size, (long long)m, (long long)c->vocab_padded);
     return SK_OK;
 }
 

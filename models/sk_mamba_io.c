@@ -152,32 +152,48 @@ static void shape_str(int ndim, const int64_t *shape, char *buf, size_t n) {
     if (k < n) snprintf(buf + k, n - k, "]");
 }
 
-static int load_params(sk_mamba_lm *m, const msrc *s) {
+/* Every parameter of m's table is in the source with the table's shape (m may be a plan: nothing
+ * is read). */
+static int check_params(const sk_mamba_lm *m, const msrc *s) {
     const sk_mamba_config *c = &m->cfg;
-    int64_t maxn = 0;
-    for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
-    float *host = malloc((size_t)(maxn ? maxn : 1) * sizeof(float));
-    if (!host) return sk_error(SK_ENOMEM, "%s: out of memory", s->what);
-    int rc = 0;
-    for (int i = 0; i < m->np && !rc; i++) {
+    for (int i = 0; i < m->np; i++) {
         const sk_param *p = &m->params[i];
         const sk_st *f;
         const sk_st_tensor *t;
-        if ((rc = find_tensor(s, p->name, &f, &t))) break;
+        TRY(find_tensor(s, p->name, &f, &t));
         int same = t->ndim == p->ndim;
         for (int k = 0; same && k < p->ndim; k++) same = t->shape[k] == p->shape[k];
         if (!same) {
             char got[128], want[128];
             shape_str(t->ndim, t->shape, got, sizeof got);
             shape_str(p->ndim, p->shape, want, sizeof want);
-            rc = sk_error(SK_EFORMAT, "%s: tensor %s has shape %s but the config (d_model %lld, n_layer %lld, vocab %lld, "
-                                      "d_state %lld, d_conv %lld, d_inner %lld, dt_rank %lld) expects %s",
-                          sk_st_path(f), t->name, got, (long long)c->blk.d_model, (long long)c->n_layer,
-                          (long long)c->vocab_padded, (long long)c->blk.d_state, (long long)c->blk.d_conv, (long long)c->blk.d_inner,
-                          (long long)c->blk.dt_rank, want);
-            break;
+            return sk_error(SK_EFORMAT, "%s: tensor %s has shape %s but the config (d_model %lld, n_layer %lld, vocab %lld, "
+                                        "d_state %lld, d_conv %lld, d_inner %lld, dt_rank %lld) expects %s",
+                            sk_st_path(f), t->name, got, (long long)c->blk.d_model, (long long)c->n_layer,
+                            (long long)c->vocab_padded, (long long)c->blk.d_state, (long long)c->blk.d_conv,
+                            (long long)c->blk.d_inner, (long long)c->blk.dt_rank, want);
         }
-        rc = sk_st_read_f32(f, t->name, host, p->numel);
+    }
+    return SK_OK;
+}
+
+/* Read every parameter (shapes checked by check_params) into the model. */
+static int load_params(sk_mamba_lm *m, const msrc *s) {
+    int64_t maxn = 1;
+    int big = 0;
+    for (int i = 0; i < m->np; i++)
+        if (m->params[i].numel > maxn) maxn = m->params[i].numel, big = i;
+    float *host = malloc((size_t)maxn * sizeof(float));
+    if (!host)
+        return sk_error(SK_ENOMEM, "%s: out of memory for a host copy of tensor %s (%.1f MiB)", s->what,
+                        m->params[big].name, (double)maxn * 4 / 1048576.0);
+    int rc = 0;
+    for (int i = 0; i < m->np && !rc; i++) {
+        const sk_param *p = &m->params[i];
+        const sk_st *f;
+        const sk_st_tensor *t;
+        rc = find_tensor(s, p->name, &f, &t);
+        if (!rc) rc = sk_st_read_f32(f, t->name, host, p->numel);
         if (!rc) rc = m->be->upload(p->w, host, (size_t)p->numel * sizeof(float));
     }
     free(host);
@@ -209,13 +225,20 @@ int sk_mamba_lm_load(sk_mamba_lm **out, const char *path, const sk_backend *be, 
     *out = NULL;
     msrc s;
     TRY(open_source(&s, path));
-    sk_mamba_lm *m;
-    int rc = sk_mamba_lm_create(&m, &s.cfg, be, max_batch, max_len, flags);
-    if (!rc) {
-        rc = load_params(m, &s);
-        if (rc) sk_mamba_lm_free(m);
-        else *out = m;
+    /* the tensors' shapes against the config before anything is allocated: a plan of the model
+     * (its parameter table, no memory) first */
+    sk_mamba_lm *m = NULL;
+    int rc = sk_mamba_lm_create(&m, &s.cfg, be, max_batch, max_len, flags | SK_MODEL_PLAN);
+    if (rc) sk_error_wrap(rc, "%s: ", path);
+    if (!rc) rc = check_params(m, &s);
+    if (!rc && !(flags & SK_MODEL_PLAN)) {
+        sk_mamba_lm_free(m), m = NULL;
+        rc = sk_mamba_lm_create(&m, &s.cfg, be, max_batch, max_len, flags);
+        if (rc) sk_error_wrap(rc, "%s: ", path);
+        if (!rc) rc = load_params(m, &s);
     }
+    if (rc) sk_mamba_lm_free(m);
+    else *out = m;
     msrc_close(&s);
     return rc;
 }

@@ -20,7 +20,8 @@ int sk_mamba_lm_save(const sk_mamba_lm *m, const char *path) SK_RESULT_USED;
 /* Load from an ssmkit checkpoint file, a mamba_ssm folder (config.json + model.safetensors) or a
  * Hugging Face folder (config.json + model.safetensors or model.safetensors.index.json shards).
  * pytorch_model.bin is refused with a "convert to safetensors" message; a tensor whose shape
- * does not match the config is an error naming it. */
+ * does not match the config is an error naming it, found before any model memory is allocated.
+ * With SK_MODEL_PLAN in flags the checks are all it does (a plan model, no weights read). */
 int sk_mamba_lm_load(sk_mamba_lm **out, const char *path, const sk_backend *be, int64_t max_batch,
                      int64_t max_len, int flags) SK_RESULT_USED;
 /* Read only the config of what sk_mamba_lm_load accepts. */

@@ -224,6 +224,29 @@ int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_
     return rc ? rc : wrap(out, ops, self);
 }
 
+int sk_model_check_file(const char *path) {
+    struct stat sb;
+    sk_st *st = NULL;
+    if (stat(path, &sb) || S_ISDIR(sb.st_mode) || sk_st_open(path, &st)) {
+        sk_error_clear(); /* not a safetensors file: nothing to check here */
+        return SK_OK;
+    }
+    const char *fmt = sk_st_meta(st, "format");
+    const int model = fmt && !strncmp(fmt, "ssmkit", 6) && sk_st_meta(st, "config"); /* a model or its gradients */
+    const int state = !fmt && sk_st_meta(st, "config") && sk_st_find(st, "train.step"); /* a training state */
+    sk_st_close(st);
+    if (!model && !state) return SK_OK;
+    sk_model_config *c = NULL;
+    TRY(sk_model_config_read(path, 0, &c));
+    const int64_t len = c->kind == SK_MODEL_UNET ? c->unet.pool_prod : 1;
+    sk_model_config_free(c);
+    if (state) return SK_OK; /* its tensors are the trainer's (sk_trainer.h), checked when resuming */
+    sk_model *m = NULL;
+    int rc = sk_model_load(&m, path, sk_backend_cpu(), 1, len, SK_MODEL_PLAN);
+    sk_model_free(m);
+    return rc;
+}
+
 int sk_model_wrap_classifier(sk_model **out, struct sk_classifier *c) { return wrap(out, &sk_model_ops_clf, c); }
 int sk_model_wrap_lm(sk_model **out, sk_mamba_lm *m) { return wrap(out, &sk_model_ops_lm, m); }
 int sk_model_wrap_unet(sk_model **out, struct sk_unet *u) { return wrap(out, &sk_model_ops_unet, u); }

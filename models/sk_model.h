@@ -100,9 +100,17 @@ typedef struct sk_model_state sk_model_state;
 int sk_model_create(sk_model **out, const sk_model_config *c, const sk_backend *be, int64_t max_batch,
                     int64_t max_len, int flags) SK_RESULT_USED;
 /* Load a checkpoint of any kind (chosen by the config in it; folders are LMs). flags: SK_MODEL_GRADS,
- * SK_MODEL_LM_ONLY, SK_MODEL_NEED_BACKBONE. */
+ * SK_MODEL_LM_ONLY, SK_MODEL_NEED_BACKBONE; SK_MODEL_PLAN: only the checks (config, tensor shapes)
+ * and a plan model, no weights. The config and every tensor's shape are checked before the
+ * model's memory is allocated; an allocation that fails names the file and the arena. */
 int sk_model_load(sk_model **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
                   int flags) SK_RESULT_USED;
+/* Validate an ssmkit checkpoint file (__metadata__ "format" "ssmkit" or "ssmkit-gradients")
+ * exactly as sk_model_load does (every field of its config in range, every tensor present with
+ * the shape the config gives it) without allocating the model; a training state's config only:
+ * what `ssmkit inspect` checks. Other files (safetensors of other programs, token shards,
+ * folders) pass. */
+int sk_model_check_file(const char *path) SK_RESULT_USED;
 /* Take ownership of a model of a kind's own API (models/sk_classifier.h, sk_mamba.h, sk_unet.h);
  * on failure it is freed. */
 struct sk_classifier;

@@ -9,7 +9,13 @@
 int sk_arena_alloc_on(sk_arena *a, const sk_backend *be, void **base) {
     int64_t bytes = sk_arena_bytes(a);
     int rc = be->alloc(base, (size_t)bytes);
-    if (rc) return rc;
+    if (rc) { /* name the arena and its largest slot */
+        int64_t big = 0;
+        for (int64_t i = 1; i < a->nslots; i++) big = a->slots[i].count > a->slots[big].count ? i : big;
+        return a->nslots ? sk_error_wrap(rc, "%s (%lld tensors, the largest %s of %lld elements): ", a->name,
+                                         (long long)a->nslots, a->slots[big].name, (long long)a->slots[big].count)
+                         : rc;
+    }
     for (int64_t i = 0; i < a->nslots; i++) {
         sk_arena_slot *s = &a->slots[i];
         if (s->ptr) *s->ptr = s->count ? (char *)*base + s->offset * (int64_t)a->elem_size : NULL;

@@ -51,16 +51,27 @@ static int block_from_json(const cJSON *o, const char *what, int64_t d, int64_t 
 }
 
 static int config_finish(sk_unet_config *c, const char *what) {
-    if (c->d_model < 1 || c->n_layer < 1) return sk_error(SK_EINVAL, "%s: d_model and n_layer must be >= 1", what);
+    TRY(sk_config_int_range(what, "d_model", c->d_model, 1, SK_CONFIG_MAX_WIDTH));
+    TRY(sk_config_int_range(what, "n_layer", c->n_layer, 1, SK_UNET_MAX_LAYERS));
     if (c->n_pool < 1 || c->n_pool > SK_UNET_MAX_POOLS)
         return sk_error(SK_EINVAL, "%s: pool needs 1 to %d factors", what, SK_UNET_MAX_POOLS);
-    if (c->pool_expand < 1) return sk_error(SK_EINVAL, "%s: pool_expand must be >= 1", what);
+    TRY(sk_config_int_range(what, "pool_expand", c->pool_expand, 1, SK_UNET_MAX_FACTOR));
     if (c->vocab_size != 256) return sk_error(SK_EINVAL, "%s: vocab_size must be 256 (8-bit audio tokens)", what);
+    if (!isfinite(c->norm_epsilon) || c->norm_epsilon <= 0 || c->norm_epsilon > 1)
+        return sk_error(SK_EINVAL, "%s: \"norm_epsilon\" must be a finite number in (0, 1] (got %g)", what, c->norm_epsilon);
     c->pool_prod = 1, c->width[0] = c->d_model;
     for (int k = 0; k < c->n_pool; k++) {
-        if (c->pool[k] < 1) return sk_error(SK_EINVAL, "%s: pool factor %d is < 1", what, k);
-        c->pool_prod *= c->pool[k];
+        char f[32];
+        snprintf(f, sizeof f, "pool[%d]", k);
+        TRY(sk_config_int_range(what, f, c->pool[k], 1, SK_UNET_MAX_FACTOR));
+        c->pool_prod *= c->pool[k]; /* both factors <= 2^10 per level, at most SK_UNET_MAX_POOLS levels */
         c->width[k + 1] = c->width[k] * c->pool_expand;
+        if (c->pool_prod > SK_UNET_MAX_POOL_PROD)
+            return sk_error(SK_EINVAL, "%s: the product of the pool factors %lld is above %lld", what,
+                            (long long)c->pool_prod, (long long)SK_UNET_MAX_POOL_PROD);
+        if (c->width[k + 1] > SK_CONFIG_MAX_WIDTH)
+            return sk_error(SK_EINVAL, "%s: level %d's width d_model * pool_expand^%d = %lld is above %lld", what, k + 1,
+                            k + 1, (long long)c->width[k + 1], (long long)SK_CONFIG_MAX_WIDTH);
     }
     for (int k = 0; k <= c->n_pool; k++) {
         sk_block_config *l = &c->level[k];
@@ -102,6 +113,9 @@ int sk_unet_config_from_json(const cJSON *o, const char *what, sk_unet_config *c
             return sk_error(SK_EINVAL, "%s: pool[%d] is not an integer", what, k);
         c->pool[k] = (int64_t)v->valuedouble;
     }
+    /* the U-Net's own sizes first: the block parsers below see them too */
+    TRY(sk_config_int_range(what, "d_model", c->d_model, 1, SK_CONFIG_MAX_WIDTH));
+    TRY(sk_config_int_range(what, "n_layer", c->n_layer, 1, SK_UNET_MAX_LAYERS));
     char w2[256];
     snprintf(w2, sizeof w2, "%s: outer", what);
     TRY(block_from_json(cJSON_GetObjectItemCaseSensitive(o, "outer"), w2, c->d_model, c->n_layer, c->norm_epsilon, &c->outer));
@@ -235,6 +249,9 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
     if (max_batch < 1 || max_len < 1 || max_len % cin->pool_prod)
         return sk_error(SK_EINVAL, "unet: length %lld is not a positive multiple of the pool product %lld",
                         (long long)max_len, (long long)cin->pool_prod);
+    int64_t nlogits;
+    for (int k = 0; k <= cin->n_pool; k++) TRY(sk_block_check_sizes(&cin->level[k], max_batch, max_len, "unet"));
+    TRY(sk_size_mul("unet", "the logits (batch x length x 256)", &nlogits, 3, (int64_t[]){max_batch, max_len, 256}));
     TRY(sk_backend_require_groups(be, SK_OPS_MODEL));
     for (int k = 0; k <= cin->n_pool; k++) {
         if (sk_ssm_is_s4d(&cin->level[k])) TRY(sk_backend_require_groups(be, SK_OPS_S4D));
@@ -723,6 +740,9 @@ int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total) {
         if (m->mod[i].kind == MOD_UP)
             rc = sk_arena_add(&h->za, "up_first_frame", m->mod[i].p * B * c->width[m->mod[i].olev], (void **)&h->upz[i]);
     h->S = h->ws.arena.total;
+    int64_t nbytes; /* the boundary states and the host copies of the inputs fit 64 bits */
+    if (!rc) rc = sk_size_mul("unet", "the boundary states of chunked training", &nbytes, 3, (int64_t[]){h->nslots, h->S, 4});
+    if (!rc) rc = sk_size_mul("unet", "the chunked inputs (batch x longest length)", &nbytes, 3, (int64_t[]){B, max_total, 4});
     if (!rc && alloc) rc = sk_arena_alloc_on(&h->za, m->be, &h->zbase);
     if (!rc && alloc) rc = m->be->alloc((void **)&h->bound, (size_t)(h->nslots * h->S) * sizeof(float));
     if (!rc && alloc) {
@@ -938,26 +958,41 @@ static int save_tensors(const sk_unet *m, const char *path, int grads) {
 int sk_unet_save(const sk_unet *m, const char *path) { return save_tensors(m, path, 0); }
 int sk_unet_save_grads(const sk_unet *m, const char *path) { return save_tensors(m, path, 1); }
 
-int sk_unet_load_params(sk_unet *m, const char *path) {
-    sk_st *st = NULL;
-    TRY(sk_st_open(path, &st));
-    int64_t maxn = 0;
-    for (int i = 0; i < m->np; i++) maxn = m->params[i].numel > maxn ? m->params[i].numel : maxn;
-    float *h = malloc((size_t)maxn * sizeof(float));
-    int rc = h ? SK_OK : sk_error(SK_ENOMEM, "%s: out of memory", path);
-    for (int i = 0; i < m->np && !rc; i++) {
+/* Every parameter of m's table is in st with the table's shape (m may be a plan). */
+static int check_params(const sk_unet *m, const sk_st *st, const char *path) {
+    for (int i = 0; i < m->np; i++) {
         const sk_param *p = &m->params[i];
         const sk_st_tensor *t = sk_st_find(st, p->name);
-        if (!t) {
-            rc = sk_error(SK_EFORMAT, "%s: tensor %s is missing", path, p->name);
-            break;
-        }
+        if (!t) return sk_error(SK_EFORMAT, "%s: tensor %s is missing", path, p->name);
         int same = t->ndim == p->ndim;
         for (int d = 0; same && d < p->ndim; d++) same = t->shape[d] == p->shape[d];
         if (!same) {
-            rc = sk_error(SK_EFORMAT, "%s: tensor %s has a shape that does not match the config", path, p->name);
-            break;
+            char got[96] = "", want[96] = "";
+            for (int d = 0; d < t->ndim && d < 3; d++)
+                snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? ", " : "", (long long)t->shape[d]);
+            for (int d = 0; d < p->ndim; d++)
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s%lld", d ? ", " : "", (long long)p->shape[d]);
+            return sk_error(SK_EFORMAT, "%s: tensor %s has shape [%s%s] but the config expects [%s]", path, p->name, got,
+                            t->ndim > 3 ? ", ..." : "", want);
         }
+    }
+    return SK_OK;
+}
+
+int sk_unet_load_params(sk_unet *m, const char *path) {
+    sk_st *st = NULL;
+    TRY(sk_st_open(path, &st));
+    int64_t maxn = 1;
+    int big = 0;
+    for (int i = 0; i < m->np; i++)
+        if (m->params[i].numel > maxn) maxn = m->params[i].numel, big = i;
+    int rc = check_params(m, st, path);
+    float *h = rc ? NULL : malloc((size_t)maxn * sizeof(float));
+    if (!rc && !h)
+        rc = sk_error(SK_ENOMEM, "%s: out of memory for a host copy of tensor %s (%.1f MiB)", path, m->params[big].name,
+                      (double)maxn * 4 / 1048576.0);
+    for (int i = 0; i < m->np && !rc; i++) {
+        const sk_param *p = &m->params[i];
         rc = sk_st_read_f32(st, p->name, h, p->numel);
         if (!rc) rc = m->be->upload(p->w, h, (size_t)p->numel * sizeof(float));
     }
@@ -978,11 +1013,16 @@ int sk_unet_load(sk_unet **out, const char *path, const sk_backend *be, int64_t 
     if (!rc && !sk_unet_config_is_unet(o)) rc = sk_error(SK_EUNSUP, "%s: not a U-Net (audio) model", path);
     if (!rc) rc = sk_unet_config_from_json(o, path, &c);
     cJSON_Delete(o);
-    sk_st_close(st);
-    if (rc) return rc;
+    /* the tensors' shapes against the config before anything is allocated (a plan first) */
     sk_unet *m = NULL;
-    TRY(sk_unet_create(&m, &c, be, max_batch, max_len, flags));
-    rc = sk_unet_load_params(m, path);
+    if (!rc && (rc = sk_unet_create(&m, &c, be, max_batch, max_len, flags | SK_MODEL_PLAN))) sk_error_wrap(rc, "%s: ", path);
+    if (!rc) rc = check_params(m, st, path);
+    sk_st_close(st);
+    if (!rc && !(flags & SK_MODEL_PLAN)) {
+        sk_unet_free(m), m = NULL;
+        if ((rc = sk_unet_create(&m, &c, be, max_batch, max_len, flags))) sk_error_wrap(rc, "%s: ", path);
+        if (!rc) rc = sk_unet_load_params(m, path);
+    }
     if (rc) {
         sk_unet_free(m);
         return rc;

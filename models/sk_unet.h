@@ -44,6 +44,11 @@ extern "C" {
 #endif
 
 #define SK_UNET_MAX_POOLS 6
+/* Config ranges (besides those of sk_block_config.h): blocks per stage, each pool factor and
+ * pool_expand, and the product of the pool factors. */
+#define SK_UNET_MAX_LAYERS 256
+#define SK_UNET_MAX_FACTOR 1024
+#define SK_UNET_MAX_POOL_PROD ((int64_t)1 << 24)
 
 typedef struct sk_unet_config {
     int64_t d_model, n_layer, vocab_size, pool_expand;

@@ -20,9 +20,13 @@ int sk_arena_add(sk_arena *a, const char *name, int64_t count, void **ptr) {
         a->slots = ns;
         a->cap = nc;
     }
-    /* pad every slot to 64 bytes so each starts aligned */
+    /* pad every slot to 64 bytes so each starts aligned; the total (in bytes) must fit int64_t */
     int64_t per = 64 / (int64_t)a->elem_size;
     if (per < 1) per = 1;
+    const int64_t room = INT64_MAX / (int64_t)a->elem_size - a->total - per;
+    if (count > room)
+        return sk_error(SK_ENOMEM, "arena %s: %s (%lld elements) takes the size past 64 bits", a->name, name,
+                        (long long)count);
     a->slots[a->nslots++] = (sk_arena_slot){name, count, ptr, a->total};
     a->total += (count + per - 1) / per * per;
     return SK_OK;

@@ -281,6 +281,27 @@ static int check_index(const sk_shard *s) {
     return SK_OK;
 }
 
+/* Every token of the data section is below the vocabulary size, so no batch can hold a token the
+ * model has no row for: one pass over the data (none for 1-byte tokens and 256 entries); a bad
+ * token is reported with the example that holds it. */
+static int check_tokens(const sk_shard *s) {
+    if (s->vocab >= ((int64_t)1 << (8 * s->tw))) return SK_OK;
+    int64_t bad = -1, v = 0;
+    for (int64_t k = 0; k < s->n_tokens && bad < 0; k++) {
+        v = s->tw == 1 ? s->data[k] : (int64_t)get_le(s->data + 2 * k, 2);
+        if (v >= s->vocab) bad = k;
+    }
+    if (bad < 0) return SK_OK;
+    for (int64_t i = 0; i < s->n; i++) {
+        sk_shard_example e = sk_shard_get(s, i);
+        if (bad >= e.offset && bad < e.offset + e.length)
+            return sk_error(SK_EFORMAT, "%s: example %lld: token %lld at position %lld is outside the vocabulary (size %lld)",
+                            s->path, (long long)i, (long long)v, (long long)(bad - e.offset), (long long)s->vocab);
+    }
+    return sk_error(SK_EFORMAT, "%s: token %lld at data position %lld (in no example) is outside the vocabulary (size %lld)",
+                    s->path, (long long)v, (long long)bad, (long long)s->vocab);
+}
+
 int sk_shard_open(const char *path, sk_shard **out) {
     *out = NULL;
     sk_shard *s = calloc(1, sizeof *s);
@@ -301,6 +322,7 @@ int sk_shard_open(const char *path, sk_shard **out) {
             cJSON_Delete(m);
         }
     }
+    if (!rc) rc = check_tokens(s);
     if (rc) {
         sk_shard_close(s);
         return rc;

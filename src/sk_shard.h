@@ -27,7 +27,8 @@
  * Writers stream tokens to a temporary file and rename it into place on commit (a killed writer
  * leaves nothing under the final name). Readers memory-map the file and check the magic, the
  * version (a newer one says to upgrade ssmkit; an unknown file says which command makes shards),
- * sizes and every index record against the file size.
+ * sizes and every index record against the file size, and every token against the vocabulary
+ * (an error names the example that holds a token outside it).
  */
 #ifndef SK_SHARD_H
 #define SK_SHARD_H

@@ -1,6 +1,7 @@
-/* cmd_eval.c — `ssmkit eval`: next-token loss of a model on a raw token file or on DNA records.
- * Windows of a token file, the logit and gradient dumps and the U-Net's shifted stream are
- * models/sk_eval.h; the record streaming (src/sk_stream.h) and the FASTA glue stay here. */
+/* cmd_eval.c — `ssmkit eval`: next-token loss of a model on a token shard's split, a raw token
+ * file or DNA records; other binary files are refused by their magic. Shards, windows of a token
+ * file, the logit and gradient dumps and the U-Net's shifted stream are models/sk_eval.h; the
+ * record streaming (src/sk_stream.h) and the FASTA glue stay here. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 #include "models/sk_eval.h"
 #include "models/sk_model.h"
+#include "src/sk_data.h"
 #include "src/sk_out.h"
 #include "src/sk_progress.h"
 #include "src/sk_stream.h"
@@ -26,6 +28,8 @@ static const char *usage =
     "\n"
     "Mean next-token cross-entropy of a Mamba LM on a token file: position t predicts token t+1, so\n"
     "a sequence of L tokens has L-1 targets. Prints the loss (nats/token), bits/token, perplexity.\n"
+    "A token shard is scored on one --split [test] exactly as training scores its validation split.\n"
+    "Other binary files (checkpoints, audio, archives) are refused.\n"
     "\n"
     "Options:\n";
 
@@ -269,6 +273,48 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
 }
 #endif
 
+/* --split: train, valid, test or all (int: SK_SPLIT_*, SK_DATA_ALL) */
+static int split_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    static const char *const names[] = {"train", "valid", "test", "all"};
+    static const int values[] = {SK_SPLIT_TRAIN, SK_SPLIT_VALID, SK_SPLIT_TEST, SK_DATA_ALL};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(arg, names[i])) return *(int *)o->dst = values[i], 0;
+    return sk_cli_usage(cmd, "--split must be train, valid, test or all (got '%s')", arg), -1;
+}
+
+/* What the first bytes of a data file say it is: "shard" (an ssmkit token shard), the name of a
+ * binary format that is not tokens (a checkpoint, audio, an archive, a program, ...), or NULL
+ * (raw tokens). An unreadable file or one that is not regular (a pipe) is NULL too: the reader
+ * that opens it says why, or reads it as it streams. */
+static const char *data_kind(const char *path) {
+    unsigned char h[16] = {0};
+    struct stat sb;
+    if (stat(path, &sb) || !S_ISREG(sb.st_mode)) return NULL; /* a pipe is read once, by the reader */
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t n = fread(h, 1, sizeof h, f);
+    const int64_t size = (int64_t)sb.st_size;
+    fclose(f);
+    static const struct { const char *magic; size_t len, at; const char *name; } kinds[] = {
+        {"SKSHARD", 8, 0, "shard"},         {"RIFF", 4, 0, "a RIFF (WAV) audio file"},
+        {"fLaC", 4, 0, "a FLAC audio file"}, {"OggS", 4, 0, "an Ogg audio file"},
+        {"ID3", 3, 0, "an MP3 audio file"},  {"FORM", 4, 0, "an AIFF audio file"},
+        {"\x1f\x8b", 2, 0, "a gzip-compressed file (FASTA/FASTQ is told by its extension)"},
+        {"BZh", 3, 0, "a bzip2-compressed file"}, {"\xfd" "7zXZ", 5, 0, "an xz-compressed file"},
+        {"\x28\xb5\x2f\xfd", 4, 0, "a zstd-compressed file"}, {"PK\x03\x04", 4, 0, "a zip archive"},
+        {"CRAM", 4, 0, "a CRAM file"},       {"BAM\x01", 4, 0, "a BAM file"},
+        {"\x7f" "ELF", 4, 0, "an executable"}, {"\x93NUMPY", 6, 0, "a NumPy array file"},
+        {"%PDF", 4, 0, "a PDF document"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (n >= kinds[i].at + kinds[i].len && !memcmp(h + kinds[i].at, kinds[i].magic, kinds[i].len)) return kinds[i].name;
+    /* safetensors: an 8-byte little-endian header length, then the JSON header */
+    uint64_t hl = 0;
+    for (int i = 7; i >= 0; i--) hl = hl << 8 | h[i];
+    if (n >= 10 && h[8] == '{' && h[9] == '"' && size > 8 && hl <= (uint64_t)size - 8) return "a safetensors file (a checkpoint?)";
+    return NULL;
+}
+
 /* --token-width: 1, 2 or 4 (int64_t) */
 static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
     if (sk_cli_int(cmd, "--token-width", arg, 1, 4, o->dst)) return -1;
@@ -280,16 +326,21 @@ int cmd_eval(int argc, char **argv) {
     int quiet = 0; /* -q: no progress line */
     const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device, *per = NULL;
     int64_t width, len = 0, threads = 0, batch, chunk = 0;
-    int whole = 0;
+    int whole = 0, split = SK_DATA_ALL - 1; /* unset: test on a shard, refused with other data */
     const sk_opt opts[] = {
         SK_O_STR("model", 'm', &model, NULL, "M", "ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
                                                   "folder (config.json + model.safetensors or model.safetensors.index.json)"),
-        SK_O_STR("data", 'd', &data, NULL, "F", "raw tokens: little-endian unsigned integers of --token-width bytes;\n"
+        SK_O_STR("data", 'd', &data, NULL, "F", "a token shard (ssmkit audio prep / dna windows: one --split of it, in\n"
+                 "windows of --length tokens [the checkpoint's training length] as\n"
+                 "training validates; width, pad rule and bos from the shard);\n"
+                 "raw tokens: little-endian unsigned integers of --token-width bytes;\n"
                  "or DNA (FASTA/FASTQ by extension: .fa .fasta .fna .fq .fastq, .gz/.bgz)\n"
                  "tokenized with the tokenizer stored in the checkpoint, each record cut\n"
                  "into windows of --length bases [1024] (the last one shorter), batched\n"
                  "--batch at a time; prints bits_per_base as well"),
-        SK_O_BATCH_WINDOWS(&batch, "DNA: windows per forward"),
+        SK_O_BATCH_WINDOWS(&batch, "DNA and token shards: windows per forward"),
+        SK_O_FN("split", 0, &split, split_opt, NULL, "S", "token shards: the split to score (train, valid, test or all)\n"
+                "[test]"),
         SK_O_FN("token-width", 'w', &width, token_width_opt, "1", "W", "1, 2 or 4 bytes per token"),
         SK_O_INT("length", 'L', &len, 2, INT32_MAX, NULL, "L", "cut the file into consecutive windows of L tokens (the batch; a tail\n"
                  "shorter than L is left out); without it the whole file is one sequence,\n"
@@ -320,6 +371,16 @@ int cmd_eval(int argc, char **argv) {
 #endif
     const sk_backend *be;
     if (sk_backend_get(device, &be)) return sk_cli_fail(NULL);
+    const char *kind = data_kind(data);
+    if (kind && !strcmp(kind, "shard")) { /* scored as training scores its validation split */
+        if (out_logits || out_grads || whole || per || chunk)
+            return sk_cli_usage("eval", "--dump-logits/--dump-grads/--whole/--per-record/--chunk take token files or FASTA, "
+                                        "not token shards");
+        if (width != 1) return sk_cli_usage("eval", "a token shard's token width is in its header: drop --token-width");
+        if (split < SK_DATA_ALL) split = SK_SPLIT_TEST;
+        return sk_eval_shard(model, be, data, split, len, batch, stdout) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+    }
+    if (split >= SK_DATA_ALL) return sk_cli_usage("eval", "--split takes a token shard, and %s is not one", data);
 #ifdef SSMKIT_HAVE_GENOMICS
     if (sk_seqin_kind(data) == 1 || (whole && sk_dna_is_stream(data))) { /* --whole: a pipe holds FASTA/FASTQ */
         if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");
@@ -331,6 +392,11 @@ int cmd_eval(int argc, char **argv) {
         return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
 #endif
+    if (kind) {
+        sk_error(SK_EFORMAT, "%s: %s, not data for eval: give a token shard (ssmkit audio prep, ssmkit dna windows), "
+                             "FASTA/FASTQ, or raw tokens (ssmkit audio encode makes them from audio)", data, kind);
+        return sk_cli_fail(NULL);
+    }
     { /* models trained on bos-shifted sequences (audio U-Nets): streamed in chunks with the state carried */
         sk_model_config *mc = NULL;
         if (sk_model_config_read(model, 0, &mc)) sk_error_clear(); /* not readable here: the paths below say why */

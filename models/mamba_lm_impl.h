@@ -37,6 +37,12 @@ struct sk_mamba_lm {
     int64_t fwd_chunked; /* the last forward was chunked: its total length, else 0 */
     struct sk_lm_chunker *ch; /* chunked training (sk_mamba_chunk.c), NULL = off */
     int64_t act_block;        /* activation bytes of one block (layer 0's slots) */
+    /* inference (SK_MODEL_INFER): every layer shares one set of working buffers sized for a piece
+     * of at most piece_b x piece_L positions; longer forwards run piece by piece with the state
+     * carried (models/README.md §Inference). Equal to max_b x max_L otherwise. */
+    int64_t piece_b, piece_L;
+    struct sk_mamba_lm_state *view; /* (n_layer) a window of a caller's state: rows of one piece */
+    struct sk_mamba_lm_state *zero; /* (1 row) the state of a stateless forward longer than a piece */
 };
 
 struct sk_mamba_lm_state {

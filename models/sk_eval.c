@@ -100,7 +100,7 @@ int sk_eval_windows(const char *model, const sk_backend *be, const char *data, i
 
     sk_model *m = NULL;
     double loss = 0;
-    if (!rc) rc = sk_model_load(&m, model, be, b, L, SK_MODEL_LM_ONLY | (dump_grads ? SK_MODEL_GRADS : 0));
+    if (!rc) rc = sk_model_load(&m, model, be, b, L, SK_MODEL_LM_ONLY | (dump_grads ? SK_MODEL_GRADS : SK_MODEL_INFER));
     if (!rc && dump_grads) rc = sk_model_zero_grad(m);
     if (!rc) rc = sk_model_forward(m, tok, tgt, b, L, &loss);
     if (!rc && dump_logits_path) rc = dump_logits(m, dump_logits_path, b, L, model);
@@ -135,7 +135,7 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
     int32_t *tok = malloc((size_t)C * sizeof(int32_t)), *tgt = malloc((size_t)C * sizeof(int32_t));
     if (!n) rc = sk_error(SK_EINVAL, "%s: empty", data);
     if (!rc && (!tok || !tgt)) rc = sk_error(SK_ENOMEM, "eval: out of memory");
-    if (!rc) rc = sk_model_load(&m, model, be, 1, C, 0);
+    if (!rc) rc = sk_model_load(&m, model, be, 1, C, SK_MODEL_INFER);
     if (!rc) rc = sk_model_state_create(m, 1, &s);
     double sum = 0;
     sk_progress_item(pg, NULL, n);
@@ -214,7 +214,7 @@ int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int
     if (!rc && bos >= 0 && sk_data_bos(d) != bos)
         sk_log_warn("%s has no \"bos_token\" %d (not an audio shard from 'ssmkit audio prep'): the model was trained "
                     "on sequences that start from it", data, bos);
-    if (!rc) rc = sk_model_load(&m, model, be, batch, L, 0);
+    if (!rc) rc = sk_model_load(&m, model, be, batch, L, SK_MODEL_INFER);
     if (!rc && (!(in = malloc((size_t)(batch * L) * sizeof *in)) || !(tg = malloc((size_t)(batch * L) * sizeof *tg))))
         rc = sk_error(SK_ENOMEM, "%s: out of memory for a batch of %lld x %lld tokens", data, (long long)batch, (long long)L);
     double bits = NAN;

@@ -16,6 +16,7 @@
 
 static int sk_mamba_lm_state_make(const sk_mamba_lm *m, int64_t b, int alloc, sk_mamba_lm_state **out);
 static void sk_mamba_lm_release(sk_mamba_lm *m);
+static int infer_states(sk_mamba_lm *m, int alloc);
 
 int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_backend *be, int64_t max_batch,
                        int64_t max_len, int flags) {
@@ -25,6 +26,8 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     TRY(sk_block_check_sizes(&cin->blk, max_batch, max_len, "mamba"));
     TRY(sk_size_mul("mamba", "the logits (batch x length x vocabulary)", &nlogits, 3,
                     (int64_t[]){max_batch, max_len, cin->vocab_padded}));
+    if ((flags & SK_MODEL_INFER) && (flags & SK_MODEL_GRADS))
+        return sk_error(SK_EINVAL, "mamba: an inference model (SK_MODEL_INFER) has no gradients");
     TRY(sk_backend_require_groups(be, SK_OPS_MODEL));
     if (sk_ssm_is_s4d(&cin->blk)) TRY(sk_backend_require_groups(be, SK_OPS_S4D));
     if (cin->blk.block == SK_BLOCK_S4_MLP) TRY(sk_backend_require_groups(be, SK_OPS_S4MLP));
@@ -37,6 +40,13 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     const int64_t d = bc->d_model, V = c->vocab_padded;
     const int s4mlp = bc->block == SK_BLOCK_S4_MLP;
     const int64_t nl = c->n_layer, rows = max_batch * max_len;
+    /* the working buffers: the whole batch, or one piece of an inference forward */
+    const int infer = (flags & SK_MODEL_INFER) != 0;
+    m->piece_L = infer && max_len > SK_MODEL_INFER_ROWS ? SK_MODEL_INFER_ROWS : max_len;
+    m->piece_b = infer ? SK_MODEL_INFER_ROWS / m->piece_L : max_batch;
+    if (m->piece_b > max_batch) m->piece_b = max_batch;
+    if (m->piece_b < 1) m->piece_b = 1;
+    const int64_t prow = m->piece_b * m->piece_L;
     const int maxp = 16 * (int)nl + 3; /* parameters per layer: at most 15 (S4+MLP), see below */
     m->params = calloc((size_t)maxp, sizeof *m->params);
     m->bind_w = calloc((size_t)maxp, sizeof *m->bind_w), m->bind_g = calloc((size_t)maxp, sizeof *m->bind_g);
@@ -72,17 +82,18 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     }
 #define A(name, count, ptr)                                                                        \
     if (!rc) rc = sk_arena_add(&m->aa, name, count, (void **)(ptr))
-    for (int64_t l = 0; l <= nl; l++) A("residual", rows * d, &m->res[l]);
+    /* inference: two residual streams taken in turn and one layer's slots, shared by all layers */
+    for (int64_t l = 0; l <= (infer ? 1 : nl); l++) A("residual", prow * d, &m->res[l]);
     /* one block's activations: its residual stream, norm output, 1/rms and mixer slots */
-    const int64_t act0 = sk_arena_bytes(&m->aa) - rows * d * (int64_t)sizeof(float);
-    for (int64_t l = 0; l < nl; l++) {
-        A("norm_out", rows * d, &m->hn[l]);
-        A("norm_rstd", rows, &m->rstd[l]);
-        if (!rc) rc = sk_mamba_act_plan(&m->aa, bc, &m->act[l], max_batch, max_len);
+    const int64_t act0 = sk_arena_bytes(&m->aa) - prow * d * (int64_t)sizeof(float);
+    for (int64_t l = 0; l < (infer ? 1 : nl); l++) {
+        A("norm_out", prow * d, &m->hn[l]);
+        A("norm_rstd", prow, &m->rstd[l]);
+        if (!rc) rc = sk_mamba_act_plan(&m->aa, bc, &m->act[l], m->piece_b, m->piece_L);
         if (l == 0) m->act_block = sk_arena_bytes(&m->aa) - act0;
     }
-    if (s4mlp) A("ones", rows, &m->ones);
-    A("mixer_out", rows * d, &m->mo);
+    if (s4mlp) A("ones", prow, &m->ones);
+    A("mixer_out", prow * d, &m->mo);
     A("norm_f_out", rows * d, &m->hf);
     A("norm_f_rstd", rows, &m->rstdf);
     A("logits", rows * V, &m->logits);
@@ -96,12 +107,13 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
         A("d_residual", rows * d, &m->dr);
         A("d_norm_out", rows * d, &m->dhn);
     }
-    if (!rc) rc = sk_mamba_scratch_plan(&m->aa, bc, &m->scr, be, max_batch, max_len, flags & SK_MODEL_GRADS);
+    if (!rc) rc = sk_mamba_scratch_plan(&m->aa, bc, &m->scr, be, m->piece_b, m->piece_L, flags & SK_MODEL_GRADS);
 #undef A
     const int alloc = !(flags & SK_MODEL_PLAN); /* a plan only sizes the arenas */
     if (!rc && alloc) rc = sk_arena_alloc_on(&m->pa, be, &m->pbase);
     if (!rc && alloc && (flags & SK_MODEL_GRADS)) rc = sk_arena_alloc_on(&m->ga, be, &m->gbase);
     if (!rc && alloc) rc = sk_arena_alloc_on(&m->aa, be, &m->abase);
+    if (!rc && infer) rc = infer_states(m, alloc);
     if (rc) {
         sk_mamba_lm_release(m);
         return rc;
@@ -112,12 +124,17 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
         if (m->bind_g[i]) *m->bind_g[i] = m->params[i].g;
     }
     if (c->tie_embeddings) m->head = m->emb, m->ghead = m->gemb;
+    for (int64_t l = 1; infer && l < nl; l++) { /* the shared slots of an inference model */
+        if (l > 1) m->res[l] = m->res[l & 1];
+        m->hn[l] = m->hn[0], m->rstd[l] = m->rstd[0], m->act[l] = m->act[0];
+    }
+    if (infer) m->res[nl] = m->res[nl & 1];
     m->scr.ones = m->ones;
     if (s4mlp && alloc) { /* the ones vector of the bias GEMMs */
-        float *h1 = malloc((size_t)rows * sizeof(float));
+        float *h1 = malloc((size_t)prow * sizeof(float));
         rc = h1 ? SK_OK : sk_error(SK_ENOMEM, "mamba: out of memory");
-        for (int64_t i = 0; !rc && i < rows; i++) h1[i] = 1.0f;
-        if (!rc) rc = be->upload(m->ones, h1, (size_t)rows * sizeof(float));
+        for (int64_t i = 0; !rc && i < prow; i++) h1[i] = 1.0f;
+        if (!rc) rc = be->upload(m->ones, h1, (size_t)prow * sizeof(float));
         free(h1);
         if (rc) {
             sk_mamba_lm_release(m);
@@ -129,8 +146,20 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
 }
 
 
+/* An inference model's state window (no memory of its own) and its one-row zero state. */
+static int infer_states(sk_mamba_lm *m, int alloc) {
+    m->view = calloc(1, sizeof *m->view);
+    if (!m->view || !(m->view->layer = calloc((size_t)m->cfg.n_layer, sizeof *m->view->layer)))
+        return sk_error(SK_ENOMEM, "mamba: out of memory");
+    m->view->be = m->be;
+    return m->max_L > m->piece_L ? sk_mamba_lm_state_make(m, 1, alloc, &m->zero) : SK_OK;
+}
+
 static void sk_mamba_lm_release(sk_mamba_lm *m) {
     if (!m) return;
+    if (m->view) free(m->view->layer);
+    free(m->view);
+    sk_mamba_lm_state_free(m->zero);
     if (m->be) {
         m->be->free(m->pbase);
         m->be->free(m->gbase);
@@ -190,13 +219,39 @@ int sk_mamba_lm_init(sk_mamba_lm *m, uint64_t seed) {
 
 /* ---- forward / backward ---- */
 
+/* Rows [i, i + g) of st as a state of g sequences (an inference model's window). */
+static sk_mamba_lm_state *state_window(sk_mamba_lm *m, sk_mamba_lm_state *st, int64_t i, int64_t g) {
+    const sk_block_config *c = &m->cfg.blk;
+    const int64_t conv = (c->d_conv - 1) * c->d_inner, ssm = sk_ssm_dim(c) * sk_ssm_nk(c);
+    m->view->b = g;
+    for (int64_t l = 0; l < m->cfg.n_layer; l++) {
+        m->view->layer[l].conv = st->layer[l].conv ? st->layer[l].conv + i * conv : NULL;
+        m->view->layer[l].ssm = st->layer[l].ssm + i * ssm;
+    }
+    return m->view;
+}
+
+/* The backbone over positions [t, t + n) of rows [i, i + g) of the uploaded (b, L) tokens (a
+ * contiguous block: g = 1 or n = L): r_0 = embedding, r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)),
+ * then hf = RMSNorm_f(r_n) into the same rows of hf. */
+static int backbone_piece(sk_mamba_lm *m, int64_t i, int64_t t, int64_t g, int64_t n, int64_t L, const uint8_t *rs,
+                          sk_mamba_lm_state *st) {
+    const sk_mamba_config *c = &m->cfg;
+    const sk_backend *be = m->be;
+    const int64_t d = c->blk.d_model, rows = g * n, nl = c->n_layer, o = i * L + t;
+    TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok + o, m->emb, rows, c->vocab_padded, d));
+    for (int64_t l = 0; l < nl; l++)
+        TRY(sk_resblock_forward(be, &c->blk, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l],
+                                &m->act[l], &m->w[l], g, n, rs ? rs + o : NULL, st ? &st->layer[l] : NULL, &m->scr));
+    return be->rmsnorm_fwd(m->hf + o * d, m->rstdf + o, m->res[nl], m->norm_f, rows, d, (float)c->blk.norm_epsilon);
+}
+
 /* The backbone: hf = RMSNorm_f(r_n), r_0 = embedding(tokens), r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)).
  * Checks the tokens; leaves the last forward's shape in m (fwd_ok, no logits). */
 static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
                                  sk_mamba_lm_state *st) {
-    const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
-    const int64_t d = c->blk.d_model, V = c->vocab_padded, rows = b * L, nl = c->n_layer;
+    const int64_t V = m->cfg.vocab_padded, rows = b * L;
     m->fwd_ok = 0, m->have_dlogits = 0, m->fwd_chunked = 0;
     m->have_losses = 0;
     if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MODEL_PLAN) cannot run");
@@ -212,13 +267,19 @@ static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, i
     TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
     if (reset) TRY(be->upload(m->reset, reset, (size_t)rows));
     const uint8_t *rs = reset ? (const uint8_t *)m->reset : NULL;
-    /* r_0 = embedding(tokens) */
-    TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok, m->emb, rows, V, d));
-    for (int64_t l = 0; l < nl; l++) /* r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)) */
-        TRY(sk_resblock_forward(be, &c->blk, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l], &m->act[l],
-                                &m->w[l], b, L, rs, st ? &st->layer[l] : NULL, &m->scr));
-    /* hf = RMSNorm_f(r_n)   (rows, d) */
-    TRY(be->rmsnorm_fwd(m->hf, m->rstdf, m->res[nl], m->norm_f, rows, d, (float)c->blk.norm_epsilon));
+    if (!(m->flags & SK_MODEL_INFER)) TRY(backbone_piece(m, 0, 0, b, L, L, rs, st));
+    else if (L <= m->piece_L) /* inference: groups of whole rows */
+        for (int64_t i = 0; i < b; i += m->piece_b) {
+            const int64_t g = b - i < m->piece_b ? b - i : m->piece_b;
+            TRY(backbone_piece(m, i, 0, g, L, L, rs, st ? state_window(m, st, i, g) : NULL));
+        }
+    else /* inference, rows longer than a piece: each row piece by piece with its state carried */
+        for (int64_t i = 0; i < b; i++) {
+            sk_mamba_lm_state *s = st ? state_window(m, st, i, 1) : m->zero;
+            if (!st) TRY(sk_mamba_lm_state_reset(s));
+            for (int64_t t = 0; t < L; t += m->piece_L)
+                TRY(backbone_piece(m, i, t, 1, L - t < m->piece_L ? L - t : m->piece_L, L, rs, s));
+        }
     m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL;
     return SK_OK;
 }
@@ -351,6 +412,8 @@ static const sk_lm_chunk_ops chunk_ops = {
     .state_make = sk_mamba_lm_state_make, .state_reset = sk_mamba_lm_state_reset, .state_free = sk_mamba_lm_state_free,
 };
 int sk_mamba_lm_set_chunk(sk_mamba_lm *m, int64_t chunk, int64_t max_total_len) {
+    if (chunk && (m->flags & SK_MODEL_INFER))
+        return sk_error(SK_EINVAL, "mamba: an inference model (SK_MODEL_INFER) cuts long forwards itself: no chunked training");
     return sk_lm_chunker_set(m, &chunk_ops, chunk, max_total_len);
 }
 int64_t sk_mamba_lm_chunk(const sk_mamba_lm *m) { return sk_lm_chunker_chunk(m); }

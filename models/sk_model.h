@@ -31,6 +31,15 @@ typedef struct sk_mamba_lm sk_mamba_lm;           /* models/sk_mamba.h */
  * sizes the arenas (nothing allocated: a memory plan; only _memory, _set_chunk and _free may be
  * called on it). */
 enum { SK_MODEL_GRADS = 1, SK_MODEL_PLAN = 2 };
+/* create / load flag: an inference model (not with SK_MODEL_GRADS): its forward keeps nothing for
+ * a backward. All layers share one layer's working buffers, sized for a piece of at most
+ * SK_MODEL_INFER_ROWS positions, and a longer forward runs piece by piece with the recurrent
+ * state carried, so activation memory does not grow with max_batch x max_len beyond the inputs,
+ * the final hidden rows and the logits. Results equal the training forward's (same code, up to
+ * fp32 summation order where a forward is cut into pieces); there is no backward and no
+ * set_chunk. What eval, classify and embed load (models/README.md §Inference). */
+enum { SK_MODEL_INFER = 64 };
+#define SK_MODEL_INFER_ROWS 8192
 /* load / read flag: the checkpoint must be a Mamba LM (commands that take token LMs: generate,
  * export); another kind fails naming its kind and the commands that take it. */
 enum { SK_MODEL_LM_ONLY = 4 };

@@ -334,14 +334,25 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
     int64_t Lk[SK_UNET_MAX_POOLS + 1];
     Lk[0] = max_len;
     for (int k = 0; k < S; k++) Lk[k + 1] = Lk[k] / c->pool[k];
+    /* inference (SK_MODEL_INFER): the streams after the down path (no skip reads them) take two
+     * buffers per level in turn, and the blocks of a level share one block's slots */
+    const int infer = (flags & SK_MODEL_INFER) != 0;
+    if (infer && grads) rc = sk_error(SK_EINVAL, "unet: an inference model (SK_MODEL_INFER) has no gradients");
+    int turn[SK_UNET_MAX_POOLS + 1] = {0}, owner[SK_UNET_MAX_POOLS + 1];
+    float **pp = infer ? calloc(2 * (size_t)(S + 1), sizeof *pp) : NULL;
+    if (infer && !pp && !rc) rc = sk_error(SK_ENOMEM, "unet: out of memory");
     for (int i = 0; i <= m->M; i++) {
         const int lev = i == 0 ? 0 : m->mod[i - 1].olev;
-        A("stream", max_batch * Lk[lev] * c->width[lev], &m->x[i]);
+        if (!infer || i <= m->nd || turn[lev] < 2) A("stream", max_batch * Lk[lev] * c->width[lev], infer && i > m->nd ? &pp[2 * lev + turn[lev]] : &m->x[i]);
+        if (infer && i > m->nd) turn[lev]++;
         if (grads) A("d_stream", max_batch * Lk[lev] * c->width[lev], &m->dx[i]);
     }
+    for (int k = 0; k <= S; k++) owner[k] = -1;
     for (int i = 0; i < m->M; i++) {
         unet_mod *u = &m->mod[i];
         if (u->kind != MOD_BLOCK) continue;
+        if (infer && owner[u->lev] >= 0) continue;
+        owner[u->lev] = i;
         const int64_t r = max_batch * Lk[u->lev], a0 = sk_arena_bytes(&m->aa);
         A("norm_out", r * u->c->d_model, &u->hn);
         A("norm_rstd", r, &u->rstd);
@@ -349,8 +360,8 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
         /* the block's slots and its output stream */
         const int64_t ab = sk_arena_bytes(&m->aa) - a0 + r * u->c->d_model * (int64_t)sizeof(float);
         if (ab > m->act_block) m->act_block = ab;
-        m->nblocks++;
     }
+    for (int i = 0; i < m->M; i++) m->nblocks += m->mod[i].kind == MOD_BLOCK;
     for (int k = 0; k <= S; k++) {
         const int64_t r = max_batch * Lk[k];
         A("mixer_out", r * c->width[k], &m->mo[k]);
@@ -377,6 +388,15 @@ int sk_unet_create(sk_unet **out, const sk_unet_config *cin, const sk_backend *b
         if (m->bind_w[i]) *m->bind_w[i] = m->params[i].w;
         if (m->bind_g[i]) *m->bind_g[i] = m->params[i].g;
     }
+    for (int i = 0; infer && !rc && i < m->M; i++) { /* the shared slots of an inference model */
+        unet_mod *u = &m->mod[i], *o = &m->mod[owner[u->lev]];
+        if (u->kind == MOD_BLOCK) u->hn = o->hn, u->rstd = o->rstd, u->act = o->act;
+    }
+    for (int i = m->nd + 1, t[SK_UNET_MAX_POOLS + 1] = {0}; infer && !rc && i <= m->M; i++) {
+        const int lev = m->mod[i - 1].olev;
+        m->x[i] = pp[2 * lev + (t[lev]++ & 1)];
+    }
+    free(pp);
     if (!rc && alloc) {
         float *h1 = malloc((size_t)rows * sizeof(float));
         rc = h1 ? SK_OK : sk_error(SK_ENOMEM, "unet: out of memory");
@@ -718,6 +738,7 @@ int sk_unet_set_chunk(sk_unet *m, int64_t chunk, int64_t max_total) {
     const sk_unet_config *c = &m->cfg;
     chunk_free(m);
     if (chunk == 0) return SK_OK;
+    if (m->flags & SK_MODEL_INFER) return sk_error(SK_EINVAL, "unet: an inference model (SK_MODEL_INFER) has no chunked training");
     if (chunk < 1 || chunk > m->max_L || chunk % c->pool_prod)
         return sk_error(SK_EINVAL, "unet: chunk %lld is not a positive multiple of the pool product %lld up to the "
                                    "model's length %lld", (long long)chunk, (long long)c->pool_prod, (long long)m->max_L);

@@ -225,7 +225,7 @@ int cmd_classify(int argc, char **argv) {
     sk_runtime_threads((int)threads);
     const sk_backend *be;
     if (sk_runtime_backend(device, &be)) return sk_cli_fail(NULL);
-    if (sk_classifier_load(&c.clf, model, be, B, L, 0)) return sk_cli_fail(NULL);
+    if (sk_classifier_load(&c.clf, model, be, B, L, SK_MODEL_INFER)) return sk_cli_fail(NULL);
     /* the tokenizer the model was trained with */
     const char *tj = sk_classifier_meta(c.clf, "tokenizer");
     int64_t vocab = 0;

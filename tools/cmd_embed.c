@@ -181,7 +181,7 @@ int cmd_embed(int argc, char **argv) {
     int rc = tj ? sk_dna_tokenizer_meta(tj, model, &wo.tok_flags, &vocab) : SK_OK;
     sk_st_close(st);
     sk_model *mm = NULL; /* an LM, or a classifier: its backbone */
-    if (!rc) rc = sk_model_load(&mm, model, be, B, L, SK_MODEL_NEED_BACKBONE);
+    if (!rc) rc = sk_model_load(&mm, model, be, B, L, SK_MODEL_NEED_BACKBONE | SK_MODEL_INFER);
     if (!rc) c.lm = sk_model_backbone(mm);
     if (!rc && sk_mamba_lm_config(c.lm)->vocab_size != vocab)
         rc = sk_error(SK_EINVAL, "%s: the model's vocabulary has %lld tokens, not the %lld of the DNA tokenizer (was it "

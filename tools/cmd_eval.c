@@ -77,7 +77,7 @@ static int ev_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const ui
 
 /* A model for streaming (batch 1 x chunk) with its state. */
 static int ev_open(ev_ctx *c, const char *model, const sk_backend *be, int64_t chunk) {
-    int rc = sk_model_load(&c->m, model, be, 1, chunk, SK_MODEL_LM_ONLY);
+    int rc = sk_model_load(&c->m, model, be, 1, chunk, SK_MODEL_LM_ONLY | SK_MODEL_INFER);
     if (!rc) rc = sk_model_state_create(c->m, 1, &c->st);
     return rc;
 }
@@ -161,7 +161,7 @@ static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64
             : sk_error(SK_EINVAL, "%s: no DNA tokenizer in the checkpoint (train it on a DNA token shard from `ssmkit dna "
                                   "windows`), so FASTA cannot be tokenized for it", model);
     sk_st_close(st);
-    if (!rc) rc = sk_model_load(m, model, be, B, L, SK_MODEL_LM_ONLY);
+    if (!rc) rc = sk_model_load(m, model, be, B, L, SK_MODEL_LM_ONLY | SK_MODEL_INFER);
     if (!rc && sk_model_vocab(*m) != vocab)
         rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
                       (long long)vocab, (long long)sk_model_vocab(*m));

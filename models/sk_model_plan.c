@@ -36,6 +36,14 @@ static int plan_memory(const sk_model_config *cfg, const sk_backend *be, int64_t
     return rc;
 }
 
+int sk_model_plan_infer(const sk_model_config *cfg, const sk_backend *be, int64_t b, int64_t L, sk_model_mem *mem) {
+    sk_model *m = NULL;
+    int rc = sk_model_create(&m, cfg, be, b, L, SK_MODEL_INFER | SK_MODEL_PLAN);
+    if (!rc) sk_model_memory(m, mem);
+    sk_model_free(m);
+    return rc;
+}
+
 int sk_model_plan_chunk(const sk_model_config *cfg, const sk_backend *be, int64_t b, int64_t L, const char *spec,
                   int64_t *chunk, char *why, size_t why_len) {
     const int64_t g = sk_model_config_length_multiple(cfg); /* chunks are multiples of g */
@@ -125,6 +133,11 @@ int sk_model_plan_report(FILE *out, const sk_model_config *cfg, const char *what
             rss0 > 0 ? ": resident now" : "", threads);
     fprintf(out, "  predicted peak      %10.2f MiB%s\n", mib(total),
             be->device == SK_DEVICE_CPU ? "" : " (host + device: parameters to boundary states are device memory)");
+    sk_model_mem im;
+    TRY(sk_model_plan_infer(cfg, be, b, L, &im));
+    fprintf(out, "  inference           %10.2f MiB activations and model buffers at %lld x %lld, %.2f KiB/position "
+                 "(eval, classify, embed: nothing kept for a backward)\n",
+            mib(im.acts + im.host), (long long)b, (long long)L, (double)(im.acts + im.host) / (double)(b * L) / 1024.0);
     if (peak) *peak = total;
     return SK_OK;
 }

@@ -1,5 +1,6 @@
 /* sk_model_plan.h — the memory plan of training a model (sk_model_plan.c): the chunk choice of
- * `ssmkit train --chunk`, the model built for it and the `--dry-run` report. */
+ * `ssmkit train --chunk`, the model built for it and the `--dry-run` report, which also gives the
+ * memory of inference (eval, classify, embed) at the same batch and length. */
 #ifndef SK_MODEL_PLAN_H
 #define SK_MODEL_PLAN_H
 
@@ -23,6 +24,10 @@ int sk_model_plan_chunk(const sk_model_config *c, const sk_backend *be, int64_t 
  * gradients on, chunking set. */
 int sk_model_plan_create(const sk_model_config *c, const sk_backend *be, int64_t b, int64_t L, int64_t chunk,
                          sk_model **out) SK_RESULT_USED;
+/* The memory of an inference model (SK_MODEL_INFER) for b x L: what eval, classify and embed
+ * allocate for the model (activations, model host buffers; parameters as in training). */
+int sk_model_plan_infer(const sk_model_config *c, const sk_backend *be, int64_t b, int64_t L,
+                        sk_model_mem *out) SK_RESULT_USED;
 /* The --dry-run report (the memory model is described in models/README.md §Memory plan). data:
  * the data files (NULL-terminated; missing files count 0); nsources: data sources with a row
  * buffer; threads: kernel threads. *peak receives the predicted peak in bytes. */

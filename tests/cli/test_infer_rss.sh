@@ -2,8 +2,9 @@
 # test_infer_rss.sh — the inference memory gate: `ssmkit eval --whole` of dna-1.4m (one update) on
 # one record of 2^20 random bases in a single chunk (-C 1048576) runs in at most 8 GiB of peak RSS
 # (/usr/bin/time -v), and its total NLL equals the one of chunks of 4096 within 1e-5 relative
-# (models/README.md §Inference). Two passes over 2^20 positions: several minutes on dev-2c, label
-# slow. Skips (77) without /usr/bin/time or without the DNA front-end.
+# (models/README.md §Inference). Two passes over 2^20 positions, about 5 CPU-minutes each (25 wall
+# minutes each on a heavily shared dev-2c): label slow. Skips (77) without /usr/bin/time or
+# without the DNA front-end.
 set -u
 bin=${SSMKIT_BIN:?}
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"

@@ -187,7 +187,7 @@ static void trained_with(const char *model, int64_t *len, int *pack) {
 }
 
 int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int split, int64_t len, int64_t batch,
-                  FILE *out) {
+                  FILE *out, sk_progress *pg) {
     static const char *const split_names[] = {"all", "train", "valid", "test"};
     sk_model_config *mc = NULL;
     TRY(sk_model_config_read(model, 0, &mc));
@@ -219,7 +219,9 @@ int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int
         rc = sk_error(SK_ENOMEM, "%s: out of memory for a batch of %lld x %lld tokens", data, (long long)batch, (long long)L);
     double bits = NAN;
     int64_t n = 0;
-    if (!rc) rc = sk_train_evaluate(m, d, batch, L, 0, in, tg, &bits, &n);
+    if (!rc && pg) pg->unit = "windows", pg->total = sk_data_windows(d);
+    if (!rc) rc = sk_train_evaluate(m, d, batch, L, 0, in, tg, &bits, &n, pg);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc && !n) rc = sk_error(SK_EINVAL, "%s: the %s split has no targets", data, split_names[split + 1]);
     if (!rc) rc = sk_eval_check_loss(model, bits * log(2.0));
     if (!rc) {

@@ -45,6 +45,6 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
  * 1024) in batches of `batch`, packed rows when the checkpoint was trained with "pack" 1; the
  * token width, the labels, the pad token and rule and the bos token come from the shard. */
 int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int split, int64_t len, int64_t batch,
-                  FILE *out) SK_RESULT_USED;
+                  FILE *out, sk_progress *pg) SK_RESULT_USED;
 
 #endif

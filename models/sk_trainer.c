@@ -209,8 +209,8 @@ static int evaluate_pass(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t 
 }
 
 int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
-                      int32_t *targets, double *bits, int64_t *ntargets) {
-    return evaluate_pass(m, d, b, L, max_batches, inputs, targets, bits, ntargets, NULL);
+                      int32_t *targets, double *bits, int64_t *ntargets, sk_progress *pg) {
+    return evaluate_pass(m, d, b, L, max_batches, inputs, targets, bits, ntargets, pg);
 }
 
 /* ================================================================================ trainer */

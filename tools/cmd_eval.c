@@ -378,7 +378,7 @@ int cmd_eval(int argc, char **argv) {
                                         "not token shards");
         if (width != 1) return sk_cli_usage("eval", "a token shard's token width is in its header: drop --token-width");
         if (split < SK_DATA_ALL) split = SK_SPLIT_TEST;
-        return sk_eval_shard(model, be, data, split, len, batch, stdout) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+        return sk_eval_shard(model, be, data, split, len, batch, stdout, &pg) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
     if (split >= SK_DATA_ALL) return sk_cli_usage("eval", "--split takes a token shard, and %s is not one", data);
 #ifdef SSMKIT_HAVE_GENOMICS

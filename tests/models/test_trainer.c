@@ -255,7 +255,7 @@ static void test_shard(void) {
     int32_t in[48], tg[48];
     double bits = 0;
     int64_t n = 0;
-    SK_CHECK(vd && sk_train_evaluate(tm, vd, 2, 24, 0, in, tg, &bits, &n) == 0, "evaluate: %s", sk_errmsg());
+    SK_CHECK(vd && sk_train_evaluate(tm, vd, 2, 24, 0, in, tg, &bits, &n, NULL) == 0, "evaluate: %s", sk_errmsg());
     /* windows (example, start, tokens): targets 6 + 24 + 5 + 12 = 47 */
     static const int WIN[][3] = {{3, 0, 7}, {4, 0, 25}, {4, 24, 6}, {5, 0, 13}};
     double nats = 0;

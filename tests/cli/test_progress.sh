@@ -74,6 +74,8 @@ tty4 eval_whole - "$bin" eval -m m.safetensors -d g.fa --whole -C 64 -@ 1
 checks eval_whole eval bases
 tty4 eval_shard - "$bin" eval -m m.safetensors -d g.shard --split train -L 64 -@ 1
 checks eval_shard eval windows
+tty4 export hf/model.safetensors "$bin" export -m m.safetensors --hf hf
+checks export export bytes
 tty4 classify - "$bin" classify -m clf.safetensors g.fa -@ 1
 checks classify classify windows
 tty4 classify_whole - "$bin" classify -m clf.safetensors --whole -C 64 g.fa -@ 1

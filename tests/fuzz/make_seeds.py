@@ -100,8 +100,9 @@ put("config", "lm_min.json", json.dumps({"d_model": 8, "n_layer": 1, "vocab_size
 put("config", "s4.json", json.dumps({"d_model": 8, "n_layer": 2, "vocab_size": 256, "block": "s4-mlp",
                                     "ssm": "s4d-lin", "d_state": 8}))
 put("config", "unet.json", json.dumps({"arch": "unet", "d_model": 8, "n_layer": 2, "vocab_size": 256,
-                                      "pool": [4, 4], "pool_expand": 2, "center": 2, "outer": 1,
-                                      "unet": {"block": "s4-mlp", "ssm": "s4d-lin", "d_state": 8}}))
+                                      "pool": [4, 4], "pool_expand": 2, "norm_epsilon": 1e-5,
+                                      "outer": {"block": "s4-mlp", "ssm": "s4d-lin", "d_state": 8},
+                                      "center": {"block": "mamba", "d_state": 4}}))
 put("config", "classifier.json", json.dumps({"arch": "mamba-classifier", "classes": ["a", "b"], "pool": "mean",
                                             "pad_token": 0, "backbone": {"d_model": 8, "n_layer": 1,
                                                                          "vocab_size": 12}}))

@@ -28,6 +28,7 @@ int sk_block_config_finish(sk_block_config *c, const char *what) {
     NEED(c->expand > 0, "%s: expand must be > 0", what);
     NEED(c->dt_min > 0 && c->dt_max >= c->dt_min, "%s: need 0 < dt_min <= dt_max", what);
     NEED(c->dt_init_floor >= 0 && c->dt_scale > 0 && c->norm_epsilon > 0, "%s: dt_init_floor, dt_scale, norm_epsilon out of range", what);
+    NEED(c->expand * (double)c->d_model < 0x1p62, "%s: expand * d_model is too large", what);
     c->d_inner = (int64_t)(c->expand * (double)c->d_model); /* int(expand * d_model) */
     NEED(c->d_inner > 0, "%s: expand * d_model < 1", what);
     if (c->dt_rank_auto) c->dt_rank = (c->d_model + 15) / 16; /* ceil(d_model / 16) */

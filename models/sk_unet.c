@@ -59,6 +59,8 @@ static int config_finish(sk_unet_config *c, const char *what) {
     c->pool_prod = 1, c->width[0] = c->d_model;
     for (int k = 0; k < c->n_pool; k++) {
         if (c->pool[k] < 1) return sk_error(SK_EINVAL, "%s: pool factor %d is < 1", what, k);
+        if (c->pool[k] > INT32_MAX / c->pool_prod || c->width[k] > INT32_MAX / c->pool_expand)
+            return sk_error(SK_EINVAL, "%s: the pool factors or the widths (d_model x pool_expand per level) pass 2^31", what);
         c->pool_prod *= c->pool[k];
         c->width[k + 1] = c->width[k] * c->pool_expand;
     }
@@ -98,8 +100,8 @@ int sk_unet_config_from_json(const cJSON *o, const char *what, sk_unet_config *c
         return sk_error(SK_EINVAL, "%s: pool needs 1 to %d factors", what, SK_UNET_MAX_POOLS);
     for (int k = 0; k < c->n_pool; k++) {
         const cJSON *v = cJSON_GetArrayItem(p, k);
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
-            return sk_error(SK_EINVAL, "%s: pool[%d] is not an integer", what, k);
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || fabs(v->valuedouble) > 9007199254740992.0)
+            return sk_error(SK_EINVAL, "%s: pool[%d] is not an integer in [-2^53, 2^53]", what, k);
         c->pool[k] = (int64_t)v->valuedouble;
     }
     char w2[256];

@@ -3,8 +3,10 @@
  *   - as a --config file: sk_model_config_load (the "train" section detached, then the LM or U-Net
  *     config by its "arch");
  *   - as a checkpoint's __metadata__["config"]: the input becomes the config string of a
- *     safetensors file, read by sk_model_config_read (LM, U-Net, a classifier's backbone) and the
- *     kind checks of sk_model_expect;
+ *     safetensors file, read by sk_model_config_read (LM, U-Net, a classifier's backbone), the
+ *     kind checks of sk_model_expect and, for a classifier whose backbone is small,
+ *     sk_classifier_load (its classes, pool and pad_token; the file has no tensors, so it must
+ *     fail once the config is read);
  *   - as the config.json of a mamba_ssm or Hugging Face folder (sk_json_load, then the two
  *     field-name parsers).
  * Accepted configs are written back to JSON and must parse again to the same JSON. */
@@ -12,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "kernels/sk_backend.h"
+#include "models/model_impl.h"   /* the kind's own config inside sk_model_config */
+#include "models/sk_classifier.h"
 #include "models/sk_mamba_config.h"
 #include "models/sk_model.h"
 #include "models/sk_unet.h"
@@ -103,7 +108,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(text);
     rc = sk_model_config_read(ck, 0, &c);
     fuzz_check_error(rc, ck);
-    if (!rc) sk_model_config_free(c);
+    if (!rc) {
+        const sk_mamba_config *b = sk_model_config_kind(c) == SK_MODEL_CLASSIFIER ? &c->lm : NULL;
+        if (b && b->blk.d_model <= 64 && b->n_layer <= 4 && b->blk.d_state <= 64 && b->blk.d_conv <= 16 &&
+            b->blk.d_inner <= 256 && b->blk.dt_rank <= 64 && b->vocab_padded <= 4096) {
+            sk_classifier *clf = NULL;
+            rc = sk_classifier_load(&clf, ck, sk_backend_cpu(), 1, 1, 0);
+            if (!rc) abort();   /* a checkpoint without tensors cannot load */
+            fuzz_check_error(rc, ck);
+        }
+        sk_model_config_free(c);
+    }
     static const int kinds[] = {SK_MODEL_LM_ONLY, SK_MODEL_NEED_BACKBONE, SK_MODEL_CLF_ONLY, SK_MODEL_UNET_ONLY};
     for (int k = 0; k < 4; k++) fuzz_check_error(sk_model_expect(ck, kinds[k]), ck);
     return 0;

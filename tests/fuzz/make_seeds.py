@@ -106,6 +106,8 @@ put("config", "unet.json", json.dumps({"arch": "unet", "d_model": 8, "n_layer": 
 put("config", "classifier.json", json.dumps({"arch": "mamba-classifier", "classes": ["a", "b"], "pool": "mean",
                                             "pad_token": 0, "backbone": {"d_model": 8, "n_layer": 1,
                                                                          "vocab_size": 12}}))
+put("config", "classifier_bad_pool.json", json.dumps({"arch": "mamba-classifier", "classes": ["a"], "pool": 5,
+                                                     "backbone": {"d_model": 8, "n_layer": 1, "vocab_size": 12}}))
 put("config", "hf.json", json.dumps({"hidden_size": 16, "num_hidden_layers": 2, "vocab_size": 50, "state_size": 4,
                                     "conv_kernel": 4, "expand": 2, "time_step_rank": "auto",
                                     "layer_norm_epsilon": 1e-5, "tie_word_embeddings": True, "use_bias": False,

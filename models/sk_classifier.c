@@ -257,7 +257,8 @@ int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *
         rc = sk_error(SK_EFORMAT, "%s: \"pad_token\" must be a token id or -1", what);
     else if (!rc && padj) pad = (int32_t)padj->valuedouble;
     sk_classifier *c = NULL;
-    if (!rc) rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags);
+    if (!rc && (rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags)))
+        sk_error_wrap(rc, "%s: ", path); /* the checks of the classes name no file */
     if (!rc) c->pool = pool, c->pad = pad;
     if (!rc) rc = load_table(c, st);
     /* keep the metadata (tokenizer, provenance, ...) */

@@ -151,6 +151,7 @@ static int check_args(const train_args *a, int argc, char **argv) {
     if (!rq->resume && !rq->dry_run && !sk_train_optset_has(rq->cli, "data"))
         return sk_cli_usage("train", "missing --data FILE");
     if (rq->resume && !rq->out) return sk_cli_usage("train", "--resume needs -o CKPT");
+    if (rq->resume && rq->overwrite) return sk_cli_usage("train", "give --resume or --overwrite, not both");
     return SK_EXIT_OK;
 }
 
@@ -188,7 +189,7 @@ static int train(train_args *a) {
 
 int cmd_train(int argc, char **argv) {
     const char *preset = NULL, *config = NULL, *out = NULL;
-    int resume = 0, quiet = 0, dry_run = 0;
+    int resume = 0, quiet = 0, dry_run = 0, overwrite = 0;
     sk_train_optset *cli = sk_train_optset_create(); /* the training options given */
     if (!cli) return sk_cli_fail("out of memory");
     const sk_opt data[] = {
@@ -196,6 +197,7 @@ int cmd_train(int argc, char **argv) {
         SK_O_STR("config", 'c', &config, NULL, "FILE", "model config JSON (as printed by ssmkit presets NAME)"),
         SK_O_OUTPUT(&out, "CKPT", "model checkpoint to write (required)"),
         SK_O_FLAG("resume", 0, &resume, "continue from STEM.train.safetensors (bitwise, same thread count)"),
+        SK_O_FLAG("overwrite", 0, &overwrite, "start a new run over the files of an earlier one (else refused)"),
         SK_O_END};
     const sk_opt optim[] = {
         SK_O_FLAG("dry-run", 0, &dry_run, "print the memory plan (bytes per block and per token, predicted peak\n"
@@ -207,7 +209,8 @@ int cmd_train(int argc, char **argv) {
     option_table(opts, names, cli, (const sk_opt *const[NGROUPS]){data, optim, logs});
     int status = sk_cli_parse(&(const sk_cli){"train", usage, opts, epilog}, argc, argv);
     if (status == SK_CLI_GO) { /* else --help was printed, or a usage error */
-        train_args a = {preset, config, {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .cli = cli}};
+        train_args a = {preset, config, {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .overwrite = overwrite,
+                                           .cli = cli}};
         status = check_args(&a, argc, argv);
         if (status == SK_EXIT_OK) status = train(&a);
     }

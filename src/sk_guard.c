@@ -153,12 +153,14 @@ int sk_lock_take(const char *stem, sk_lock **out) {
             rc = sk_error(SK_EIO, "%s: cannot create the run lock: %s", path, strerror(errno));
             break;
         }
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            int e = errno;
-            long pid = e == EWOULDBLOCK ? lock_holder(fd) : 0;
+        int e = flock(fd, LOCK_EX | LOCK_NB) != 0 ? errno : 0;
+        if (e && e != EWOULDBLOCK) {
+            /* a file system without locks (some network mounts): run, but say what is not checked */
+            sk_log_warn("%s: cannot lock (%s): another run on %s would not be noticed", path, strerror(e), stem);
+        } else if (e == EWOULDBLOCK) {
+            long pid = lock_holder(fd);
             close(fd);
-            if (e != EWOULDBLOCK) rc = sk_error(SK_EIO, "%s: cannot lock: %s", path, strerror(e));
-            else if (pid > 0) rc = sk_error(SK_EINVAL, "%s: is being written by another ssmkit (pid %ld)", stem, pid);
+            if (pid > 0) rc = sk_error(SK_EINVAL, "%s: is being written by another ssmkit (pid %ld)", stem, pid);
             else rc = sk_error(SK_EINVAL, "%s: is being written by another ssmkit (see %s)", stem, path);
             break;
         }

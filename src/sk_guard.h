@@ -15,7 +15,8 @@
  * Run lock. A long run that owns a set of files STEM.* (`train`, `finetune`) holds STEM.lock: a
  * file with the holder's pid under an exclusive flock, so a second run on the same STEM fails with
  *     STEM: is being written by another ssmkit (pid N)
- * while a holder that died (even by kill -9) blocks nothing: the kernel drops its lock.
+ * while a holder that died (even by kill -9) blocks nothing: the kernel drops its lock. On a file
+ * system without locks the run goes on after a warning that says a second run is not detected.
  *
  * Temporary files. An atomic write goes to ".NAME.tmp.PID.XXXXXX" beside NAME (PID: the writer's
  * process id). sk_tmp_sweep removes the ones whose writer is no longer alive; a live process's

@@ -57,6 +57,8 @@ if has audio; then
   refuse "audio encode -o its input" a.wav -- "$bin" audio encode a.wav -o a.wav
   refuse "audio convert -o its input" a.wav -- "$bin" audio convert a.wav -o a.wav
   refuse "audio prep -o its input" a.wav -- "$bin" audio prep a.wav -o a.wav --split 1,0,0 -q
+  mkdir ad && cp a.wav ad/b.wav
+  refuse "audio prep -o a file of the folder it reads" ad/b.wav -- "$bin" audio prep ad -o ad/b.wav --split 1,0,0 -q
 fi
 
 # ---- DNA: windows, classify, embed, eval --per-record, finetune

@@ -13,14 +13,17 @@ features=$("$bin" --version | sed -n 's/^features://p')
 has() { [[ " $features " == *" $1 "* ]]; }
 
 # refuse DESCRIPTION INPUT -- command...: exit 1, the message, INPUT unchanged, no temporary files
+# (a changed input is put back, so that each case stands alone)
 refuse() {
   local what=$1 in=$2; shift 3
   local before; before=$(cksum <"$in")
+  cp "$in" saved.bak
   expect 1 "$what" -- "$@"
   grep_in err "is also an input (.*); refusing to overwrite it" "$what: says why"
-  if [ "$(cksum <"$in")" = "$before" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $what: $in changed"; fi
+  if [ "$(cksum <"$in")" = "$before" ]; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $what: $in changed"; cp saved.bak "$in"; fi
   if ls -a | grep -q '\.tmp\.'; then fail=$((fail+1)); echo "FAIL: $what: temporary files left:"; ls -a | grep '\.tmp\.'
   else pass=$((pass+1)); fi
+  rm -f saved.bak
 }
 
 # ---- an LM on bytes: generate, train, eval, export

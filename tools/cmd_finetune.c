@@ -464,8 +464,8 @@ int cmd_finetune(int argc, char **argv) {
     if (min_lr > lr) return sk_cli_usage("finetune", "--min-lr is above --lr");
     ft_opts o = {.init = init, .preset = preset, .config = config, .labels = labels, .vchr = vchr, .tchr = tchr,
                  .trainp = trainp, .validp = validp, .testp = testp, .classes = classes, .logp = logp, .out = out,
-                 .device = device, .species = species, .split_by = split_by, .quiet = quiet, .pool = pool, .overwrite = overwrite, .L = L,
-                 .B = B, .epochs = epochs, .spe = spe, .we = we, .eval_every = eval_every, .seed = seed,
+                 .device = device, .species = species, .split_by = split_by, .quiet = quiet, .pool = pool, .L = L,
+                 .overwrite = overwrite, .B = B, .epochs = epochs, .spe = spe, .we = we, .eval_every = eval_every, .seed = seed,
                  .threads = threads, .n_valid = n_valid, .n_test = n_test, .lr = lr, .min_lr = min_lr, .max_n = max_n,
                  .hp = hp, .nin = species ? argc - optind : 0, .inputs = argv + optind, .argc = argc, .argv = argv};
     int rc = finetune(&f, &o);

@@ -209,8 +209,8 @@ int cmd_train(int argc, char **argv) {
     option_table(opts, names, cli, (const sk_opt *const[NGROUPS]){data, optim, logs});
     int status = sk_cli_parse(&(const sk_cli){"train", usage, opts, epilog}, argc, argv);
     if (status == SK_CLI_GO) { /* else --help was printed, or a usage error */
-        train_args a = {preset, config, {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .overwrite = overwrite,
-                                           .cli = cli}};
+        train_args a = {preset, config,
+                        {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .overwrite = overwrite, .cli = cli}};
         status = check_args(&a, argc, argv);
         if (status == SK_EXIT_OK) status = train(&a);
     }

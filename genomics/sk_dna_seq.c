@@ -19,6 +19,7 @@
 #include <htslib/khash_str2int.h>
 #include <htslib/kstring.h>
 #include "genomics/sk_dna.h"
+#include "src/sk_guard.h"
 #include "src/sk_io.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -641,6 +642,7 @@ static int build_index(const char *path, int bgzf, const char *stale) {
     snprintf(gzi, n, "%s.gzi", path);
     snprintf(tfai, n, "%s.fai.tmp%d", path, (int)getpid());
     snprintf(tgzi, n, "%s.gzi.tmp%d", path, (int)getpid());
+    if ((st = sk_guard_output_side(fai)) < 0 || (bgzf && (st = sk_guard_output_side(gzi)) < 0)) goto done;
     if (fai_build3(path, tfai, bgzf ? tgzi : NULL) != 0) {
         st = sk_error(SK_EFORMAT, "%s: htslib could not index this file", path);
     } else if ((bgzf && rename(tgzi, gzi) != 0) || rename(tfai, fai) != 0) {

@@ -69,6 +69,7 @@ int sk_train_optset_has(const sk_train_optset *s, const char *key);
 typedef struct sk_train_request {
     const char *out;              /* CKPT (-o); NULL only with dry_run */
     int resume, quiet, dry_run;
+    int overwrite;                /* start over the files of an earlier run (sk_train_opts.files) */
     const sk_train_optset *cli;   /* the options given on the command line */
     const char *init;             /* start from these weights (ssmkit checkpoint of an LM or a U-Net,
                                    * mamba_ssm or Hugging Face folder), or NULL */

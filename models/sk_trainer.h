@@ -105,7 +105,16 @@ typedef struct sk_train_opts {
      * hook): the loss of the starting weights, logged and kept as the best so far (a run started
      * from trained weights). */
     int eval_at_start;
+    /* The run's files (CKPT, STEM.best.safetensors, STEM.train.safetensors, the log): ANY (0)
+     * writes them as they are (library callers). The others claim them for the life of the
+     * trainer (rank 0): the run lock STEM.lock (src/sk_guard.h: a second run on STEM fails), none
+     * of them an input of the process, temporary files of dead writers of STEM.* removed; then NEW
+     * refuses to start over files an earlier run left (the caller's --resume / --overwrite),
+     * RESUME takes them as they are, OVERWRITE removes the earlier run's STEM.best.safetensors
+     * and STEM.train.safetensors (the others are replaced as the run writes them). */
+    int files;
 } sk_train_opts;
+enum { SK_TRAIN_FILES_ANY, SK_TRAIN_FILES_NEW, SK_TRAIN_FILES_RESUME, SK_TRAIN_FILES_OVERWRITE };
 
 /* What the loop hands the evaluation hook after update `step`. */
 typedef struct sk_train_progress {

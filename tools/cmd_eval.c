@@ -351,10 +351,10 @@ int cmd_eval(int argc, char **argv) {
                    "--chunk with the state carried; records are packed into the chunks end\n"
                    "to end with the state reset at each record's start, so a record's loss\n"
                    "is the one it gets alone (any length: a whole chromosome)"),
-        SK_O_STR("per-record", 0, &per, NULL, "FILE", "with --whole: TSV of record, length, targets, nll (nats), bits_per_base"),
-        SK_O_STR("dump-logits", 0, &out_logits, NULL, "OUT", "write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
+        SK_O_OUT("per-record", 0, &per, "FILE", "with --whole: TSV of record, length, targets, nll (nats), bits_per_base"),
+        SK_O_OUT("dump-logits", 0, &out_logits, "OUT", "write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
                  "no streaming: the whole file is held)"),
-        SK_O_STR("dump-grads", 0, &out_grads, NULL, "OUT", "write the gradients of the mean loss under the parameter names (tied\n"
+        SK_O_OUT("dump-grads", 0, &out_grads, "OUT", "write the gradients of the mean loss under the parameter names (tied\n"
                  "models: the embedding gradient holds both uses) as safetensors"),
         SK_O_DEVICE(&device),
         SK_O_INT("threads", '@', &threads, 1, 4096, NULL, "T", "threads (default: all cores)"),

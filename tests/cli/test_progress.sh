@@ -91,7 +91,8 @@ checks dna_species "dna windows" windows
 tty4 generate - "$bin" generate -m m.safetensors -n 300 -o - -@ 1
 checks generate generate tokens
 # finetune: each evaluation pass over the valid set (10 sequences)
-tty4 finetune ft.safetensors "$bin" finetune --train train.tsv --valid valid.tsv -c tiny.json -L 64 -b 8 \
+# (each of the four runs starts over the previous one's files: --overwrite)
+tty4 finetune ft.safetensors "$bin" finetune --overwrite --train train.tsv --valid valid.tsv -c tiny.json -L 64 -b 8 \
   --epochs 1 --steps-per-epoch 2 -o ft.safetensors -@ 1
 check "finetune: the valid pass counts its 10 sequences" "tr '\r' '\n' < finetune.tty.err | grep -Eq '^valid: 10 sequences in '"
 checks finetune valid sequences
@@ -127,7 +128,7 @@ check "classify, rows on the terminal: no progress line among them" "! grep -q \
 
 # train: each validation pass over the valid split of a byte file (7 windows of 32)
 tiny_lm_fixture # (its tiny.json replaces the DNA LM's, used up by now)
-tty4 train tl.safetensors "$bin" train --data data.txt --config tiny.json -o tl.safetensors -@ 1
+tty4 train tl.safetensors "$bin" train --data data.txt --config tiny.json -o tl.safetensors --overwrite -@ 1
 check "train: each validation counts its 7 windows" "[ \$(tr '\r' '\n' < train.tty.err | grep -Ec '^valid: 7 windows in ') -eq 2 ]"
 checks train valid windows
 

@@ -4,11 +4,9 @@
 #ifdef SSMKIT_HAVE_GENOMICS
 #include <stdio.h>
 #include <string.h>
-#include "genomics/sk_dna_run.h"
 #include "genomics/sk_dna_vcf.h"
 #include "kernels/sk_runtime.h"
 #include "models/sk_score.h"
-#include "src/sk_safetensors.h"
 #include "tools/sk_cli.h"
 
 int dna_score_variants(int argc, char **argv);
@@ -47,21 +45,8 @@ static int score_rows(void *ctx, const int32_t *tok, int64_t b, int64_t L, doubl
     return sk_score_windows(((score_ctx *)ctx)->m, tok, b, L, logp);
 }
 
-/* The DNA LM of a checkpoint and its tokenizer flags (the checkpoint's "tokenizer" metadata). */
-static int load_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags) {
-    sk_st *st = NULL;
-    int64_t vocab = 0;
-    int rc = sk_st_open(model, &st);
-    const char *tj = rc ? NULL : sk_st_meta(st, "tokenizer");
-    if (!rc) rc = tj ? sk_dna_tokenizer_meta(tj, model, flags, &vocab)
-                     : sk_error(SK_EINVAL, "%s: no DNA tokenizer in the checkpoint (not a DNA LM)", model);
-    sk_st_close(st);
-    if (!rc) rc = sk_model_load(m, model, be, B, L, SK_MODEL_LM_ONLY);
-    if (!rc && sk_model_vocab(*m) != vocab)
-        rc = sk_error(SK_EFORMAT, "%s: the tokenizer has %lld tokens but the model's vocabulary is %lld", model,
-                      (long long)vocab, (long long)sk_model_vocab(*m));
-    return rc;
-}
+/* The DNA LM of a checkpoint and its tokenizer flags (cmd_eval.c). */
+int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags);
 
 int dna_score_variants(int argc, char **argv) {
     const char *model = NULL, *ref = NULL, *vcf = NULL, *out = NULL, *device;
@@ -93,7 +78,7 @@ int dna_score_variants(int argc, char **argv) {
     if (sk_runtime_backend(device, &be)) return sk_cli_fail(NULL);
     score_ctx c = {0};
     int flags = 0;
-    if (load_lm(model, be, B, L, &c.m, &flags)) return sk_cli_fail(NULL);
+    if (load_dna_lm(model, be, B, L, &c.m, &flags)) return sk_cli_fail(NULL);
     char hl[1200];
     snprintf(hl, sizeof hl, "##ssmkit_score_variants=<model=\"%s\",length=%lld,strand=%s>", model, (long long)L,
              strand == 2 ? "both" : "+");

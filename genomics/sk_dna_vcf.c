@@ -268,8 +268,16 @@ static const char *out_mode(const char *path) {
     return "w";
 }
 
+/* The reference: indexed, or read whole when it cannot be indexed (a pipe, plain gzip). */
 static int open_ref(sk_dna_fasta **fa, const char *path) {
-    return sk_dna_is_stream(path) ? sk_dna_fasta_read(fa, path) : sk_dna_fasta_open(fa, path);
+    int plain_gzip = 0;
+    if (!sk_dna_is_stream(path)) {
+        htsFile *h = hts_open(path, "r");
+        plain_gzip = h && hts_get_format(h)->compression == gzip;
+        if (h) hts_close(h);
+    }
+    if (plain_gzip) sk_log_warn("%s: plain gzip cannot be indexed: read whole into memory (bgzip it for random access)", path);
+    return sk_dna_is_stream(path) || plain_gzip ? sk_dna_fasta_read(fa, path) : sk_dna_fasta_open(fa, path);
 }
 
 int sk_vcf_score(const sk_vcf_opts *o, sk_vcf_logp_fn logp, void *lctx, sk_vcf_counts *counts) {

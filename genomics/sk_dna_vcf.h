@@ -32,7 +32,7 @@ const char *sk_vcf_reason_name(int reason);
 
 typedef struct sk_vcf_opts {
     const char *vcf;        /* VCF, bgzip VCF or BCF (htslib tells them apart) */
-    const char *ref;        /* FASTA, indexed (.fai/.gzi made when missing) or a pipe (read whole) */
+    const char *ref;        /* FASTA, indexed (.fai/.gzi made when missing); a pipe or plain gzip is read whole */
     const char *out;        /* NULL or "-": VCF on stdout; by extension .tsv TSV, .bcf BCF,
                              * .gz/.bgz bgzip VCF, else VCF */
     int64_t length;         /* L >= 2 */

@@ -35,7 +35,7 @@ static const char *epilog =
     "\n"
     "OUT by extension: .vcf.gz/.bgz bgzip VCF, .bcf BCF, .tsv TSV, anything else (or none: stdout)\n"
     "plain VCF. VCF: plain, bgzip or BCF. FASTA: plain or bgzip, indexed (.fai/.gzi made when\n"
-    "missing), or a pipe (read whole).\n";
+    "missing); a pipe or a plain gzip FASTA is read whole into memory.\n";
 
 typedef struct score_ctx {
     sk_model *m;

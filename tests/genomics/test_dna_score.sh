@@ -86,6 +86,15 @@ awk '{ d = ($1 - $2) - $5; if (d < 0) d = -d; if (d > m) m = d; if ($1 != $2) nz
      END { printf "forward strand: %d scores, max |score - eval difference| = %.3g, %d nonzero\n", NR, m, nz; exit !(m <= 1e-4 && nz > NR / 2) }' cmp.tsv \
   && ok || bad "forward-strand scores equal the eval differences"
 
+# the batch size changes no score; a plain-gzip reference (read whole) gives the same scores
+expect 0 "-b 1" -- "$bin" dna score-variants -m lm.safetensors --ref genome.fa --vcf in.vcf -L $L --strand + -b 1 -@ 1 -q -o b1.tsv
+gzip -c genome.fa > plain.fa.gz
+expect 0 "plain gzip reference" -- "$bin" dna score-variants -m lm.safetensors --ref plain.fa.gz --vcf in.vcf -L $L --strand + -@ 1 -q -o gz.tsv
+for f in b1.tsv gz.tsv; do
+  paste plus.tsv $f | awk -F'\t' '!/^#/ { if ($1 != $8 || $2 != $9 || $7 != $14) b++; else if ($6 != ".") { d = $6 - $13; if (d < 0) d = -d; if (d > 1e-5) b++ } }
+    END { exit b > 0 }' && ok || bad "$f: the same rows and scores as -b 7"
+done
+
 # the skipped ones, each with its reason, and the summary
 for want in "chr1	10	.*	contig_end" "chr1	2395	.*	contig_end" "chr1	501	.*	ref_mismatch" "chr1	601	.*<DEL>	.	symbolic" \
             "chr1	801	.*	too_long" "^2	301	.*	chr_naming" "chrZ	50	.*	no_contig" "chr1	701	.*<DUP>	.	symbolic" \

@@ -147,8 +147,10 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
 }
 
 #ifdef SSMKIT_HAVE_GENOMICS
-/* The DNA LM of a checkpoint and its tokenizer flags (the checkpoint's "tokenizer" metadata). */
-static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags) {
+/* The DNA LM of a checkpoint and its tokenizer flags (the checkpoint's "tokenizer" metadata).
+ * Also used by `dna score-variants` (cmd_dna_score.c). */
+int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags);
+int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags) {
     sk_st *st;
     int64_t vocab = 0;
     *m = NULL;

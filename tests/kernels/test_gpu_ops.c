@@ -10,7 +10,10 @@
  * accumulated (+=) outputs start from random values.
  *
  * Without a usable CUDA device: prints "skipped: no usable CUDA device" and exits 77.
- * With --self-test the CPU backend plays the device (label unit): that checks the test itself. */
+ * With --self-test the CPU backend plays the device (label unit): that checks the test itself.
+ * --only GROUP runs one group of checks (scan, conv, gemm, rmsnorm, act, embed, xent, adamw, glu,
+ * s4d, model). In the emulator build the sizes are the same: the CPU emulator of tests/cuda_emu
+ * runs them in about 16 s of CPU time, under several thread orders (SSMKIT_EMU_ORDERS). */
 #include <math.h>
 #include "kernels/cpu/sk_cpu.h"
 #include "kernels/sk_backend.h"
@@ -579,10 +582,6 @@ static void test_models(void) {
 static const char *only;
 static int want(const char *group) { return !only || !strcmp(only, group); }
 
-#ifdef SSMKIT_CUDA_EMU
-const char *sk_emu_orders(void); /* tests/cuda_emu: the thread orders of the emulator */
-#endif
-
 int main(int argc, char **argv) {
     /* --self-test: the CPU backend stands in for the device, which checks this test's own logic
      * (poisoning, strides, aliasing, bookkeeping) on a machine without a GPU (ctest: unit) */
@@ -608,7 +607,10 @@ int main(int argc, char **argv) {
     CPU = sk_backend_cpu();
     sk_rng_seed(&kt_rng, 20261123, 0);
 #ifdef SSMKIT_CUDA_EMU
-    if (!self) printf("test_gpu_ops: CPU emulator, thread orders %s (SSMKIT_EMU_ORDERS)\n", sk_emu_orders());
+    if (!self) {
+        const char *o = getenv("SSMKIT_EMU_ORDERS");
+        printf("test_gpu_ops: CPU emulator, thread orders %s\n", o && *o ? o : "forward,reverse,shuffle:1,shuffle:2 (default)");
+    }
 #endif
     /* every op slot is filled */
     for (int i = 0; i < sk_backend_op_count(); i++) {

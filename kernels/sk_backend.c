@@ -106,7 +106,9 @@ static int cuda_load(void) {
     char why[1024] = "";
     cuda_be = open_fn(&host, &cuda_ndev, why, sizeof why);
     if (!cuda_be) {
-        snprintf(cuda_why, sizeof cuda_why, "no usable GPU (%s)", why[0] ? why : "no CUDA devices");
+        if (cuda_ndev < 0) snprintf(cuda_why, sizeof cuda_why, "the CUDA module %s: %s", path, why);
+        else snprintf(cuda_why, sizeof cuda_why, "no usable GPU (%s)", why[0] ? why : "no CUDA devices");
+        cuda_ndev = 0;
         return 0;
     }
     cuda_state = 1;

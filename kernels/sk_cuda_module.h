@@ -41,8 +41,9 @@ typedef struct sk_cuda_host {
 } sk_cuda_host;
 
 /* The module's entry point, "sk_cuda_module_open": checks the ABI, counts the devices; returns
- * the CUDA backend and the count in *ndev, or NULL with the reason in why ("no CUDA devices",
- * "cudaGetDeviceCount: ...", an ABI mismatch). */
+ * the CUDA backend and the count in *ndev, or NULL with the reason in why: *ndev 0 when there is
+ * no usable device ("no CUDA devices", "cudaGetDeviceCount: ..."), -1 when the module does not
+ * fit this program (another interface version). */
 typedef const sk_backend *(*sk_cuda_module_open_fn)(const sk_cuda_host *host, int *ndev, char *why, size_t n);
 /* Present when the module was built with NCCL: "sk_cuda_module_nccl_setup" / "..._teardown". */
 typedef int (*sk_cuda_module_nccl_setup_fn)(void);

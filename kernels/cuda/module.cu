@@ -36,7 +36,7 @@ int sk_dist_bcast(void *buf, size_t bytes, int root) { return host->dist_bcast(b
 void sk_dist_set_device_reduce(sk_dist_reduce_fn fn) { host->dist_set_device_reduce(fn); }
 
 const sk_backend *sk_cuda_module_open(const sk_cuda_host *h, int *ndev, char *why, size_t n) {
-    *ndev = 0;
+    *ndev = -1;   // the module itself is unusable
     if (!h || h->abi != SK_CUDA_MODULE_ABI || h->backend_size != sizeof(sk_backend)) {
         snprintf(why, n, "the CUDA module was built for another version of ssmkit (interface %d, backend %zu bytes; "
                  "the program has %d, %zu)", SK_CUDA_MODULE_ABI, sizeof(sk_backend), h ? h->abi : 0,

@@ -168,7 +168,7 @@ struct Fiber {
     bool done;
     unsigned tx, ty, tz;
     const Barrier *wait;   // the barrier this fiber waits at (NULL: runnable)
-    unsigned wait_gen;            // ... until its generation moves on from this one
+    unsigned wait_gen;     // ... until its generation moves on from this one
 };
 std::vector<Fiber> fibers;
 int cur;        // the running fiber

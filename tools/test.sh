@@ -26,7 +26,7 @@ for a in "$@"; do
     --no-asan) asan=0 ;;
     --no-fuzz) fuzz=0 ;;
     --no-emu) emu=0 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
   esac
 done

@@ -2,7 +2,8 @@
 # an installer that adds the missing ones when run as root (otherwise it says what to install).
 SSMKIT_DEBS="build-essential cmake pkg-config libopenblas-openmp-dev libcjson-dev \
 libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev samtools tabix \
-openmpi-bin libopenmpi-dev time espeak-ng sox jq lame"
+openmpi-bin libopenmpi-dev time espeak-ng sox jq lame \
+libfftw3-dev libpng-dev"
 
 ssmkit_install_deps() {
   local missing=() p

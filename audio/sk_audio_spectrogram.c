@@ -32,9 +32,23 @@ typedef struct clip {
     int64_t frames;
 } clip;
 
-static const char *base_name(const char *p) {
+static const char *last_part(const char *p) {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
+}
+
+/* The file name as drawn: the last path component, or the last two when another file has the
+ * same last component (digits/one/x.wav, digits/two/x.wav). */
+static const char *label(char *const *files, int n, int i) {
+    const char *b = last_part(files[i]);
+    for (int j = 0; j < n; j++)
+        if (j != i && !strcmp(last_part(files[j]), b)) {
+            if (b == files[i]) return b;   /* no folder to add */
+            const char *p = b - 1;         /* the '/' before the name, then back to the folder's start */
+            while (p > files[i] && p[-1] != '/') p--;
+            return p;
+        }
+    return b;
 }
 
 static int write_png(const clip *c, int n, int bins, double top, const sk_audio_spectrogram_opts *o, const char *out) {
@@ -84,10 +98,11 @@ static int write_svg(const clip *c, int n, int bins, double top, const sk_audio_
     if (o->title) snprintf(title, sizeof title, "%s", o->title);
     else snprintf(title, sizeof title, "spectrogram: %d file%s, FFT %d, hop %d, %g dB range", n, n > 1 ? "s" : "", o->n_fft, o->hop,
                   o->range_db);
-    sk_svg_axes_begin(&s, &a, "spectrogram", title, "time (s)", "frequency (kHz)");
+    sk_svg_text(&s, a.left + a.width / 2, a.top - 28, 13, "middle", 0, NULL, title);   /* the file names go below it */
+    sk_svg_axes_begin(&s, &a, "spectrogram", NULL, "time (s)", "frequency (kHz)");
     double tstart = 0;
     for (int i = 0; i < n; i++) {
-        sk_svg_raw(&s, "<g class=\"clip\" data-file=\"%d\">\n", i);
+        sk_svg_raw(&s, "<g class=\"clip\" data-file=\"%d\" shape-rendering=\"crispEdges\">\n", i);   /* no seams between cells */
         for (int r = 0; r < rows; r++) {
             int k0 = r * kg, k1 = k0 + kg < bins ? k0 + kg : bins;
             double y1 = sk_svg_py(&a, (k0 - 0.5 < 0 ? 0 : k0 - 0.5) * o->rate / o->n_fft / 1000),
@@ -114,7 +129,9 @@ static int write_svg(const clip *c, int n, int bins, double top, const sk_audio_
         sk_svg_raw(&s, "</g>\n");
         double xs = sk_svg_px(&a, tstart), xe = sk_svg_px(&a, tstart + c[i].frames / fps);
         if (i > 0) sk_svg_line(&s, xs, a.top, xs, a.top + a.height, "#ffffff", 2, NULL);
-        sk_svg_text(&s, (xs + xe) / 2, a.top - 24, 11, "middle", 0, NULL, base_name(files[i]));
+        const char *name = label(files, n, i);   /* shrunk to fit a short clip (about 0.6 em per character) */
+        double size = fmin(11, (xe - xs) * 0.95 / (0.6 * (double)strlen(name)));
+        sk_svg_text(&s, (xs + xe) / 2, a.top - 8, size, "middle", 0, NULL, name);
         tstart += c[i].frames / fps;
     }
     sk_svg_rect(&s, a.left, a.top, a.width, a.height, NULL, "#000000");
@@ -129,7 +146,11 @@ int sk_audio_spectrogram_write(char *const *files, int n_files, const char *out,
     if (png && !sk_png_available()) return sk_png_write(out, NULL, 1, 1);   /* says what to install */
     if (n_files < 1) return sk_error(SK_EINVAL, "no input files");
     if (o->hop < 1 || !(o->range_db > 0)) return sk_error(SK_EINVAL, "spectrogram: hop %d and range %g dB must be positive", o->hop, o->range_db);
-    int bins = o->n_fft / 2 + 1, rc = SK_OK;
+    sk_audio_stft *probe;   /* FFTW built in, size valid: said once, before any file is read */
+    int rc = sk_audio_stft_new(&probe, o->n_fft);
+    if (rc) return rc;
+    sk_audio_stft_free(probe);
+    int bins = o->n_fft / 2 + 1;
     clip *c = calloc((size_t)n_files, sizeof *c);
     if (!c) return sk_error(SK_ENOMEM, "out of memory");
     double top = -INFINITY;
@@ -150,6 +171,7 @@ int sk_audio_spectrogram_write(char *const *files, int n_files, const char *out,
             if (c[i].db[j] > top) top = c[i].db[j];
         }
     }
+    if (top < -200) top = -200;   /* all silent: black, not the top of the scale */
     if (!rc) rc = png ? write_png(c, n_files, bins, top, o, out) : write_svg(c, n_files, bins, top, o, files, out);
     for (int i = 0; i < n_files; i++) free(c[i].db);
     free(c);

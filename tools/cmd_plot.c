@@ -185,6 +185,10 @@ static int draw(const run *runs, int n, const char *out, int x_tokens, const cha
                 sk_svg_escape(esc, sizeof esc, runs[i].name);
                 snprintf(attrs, sizeof attrs, "class=\"series\" data-run=\"%s\" data-series=\"%s\"", esc, kinds[k].id);
                 sk_svg_polyline(&s, px, py, se->n, palette[i % N_COLOURS], 1.8, kinds[k].dashed ? "6 4" : NULL, attrs);
+                if (se->n <= 40)   /* sparse series (validations, a short run): dots, so a single point shows */
+                    for (int64_t j = 0; j < se->n; j++)
+                        sk_svg_raw(&s, "<circle class=\"marker\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.8\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.4\"/>\n",
+                                   px[j], py[j], kinds[k].dashed ? "#ffffff" : palette[i % N_COLOURS], palette[i % N_COLOURS]);
                 free(px), free(py);
             }
         sk_svg_axes_end(&s);

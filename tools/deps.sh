@@ -3,7 +3,7 @@
 SSMKIT_DEBS="build-essential cmake pkg-config libopenblas-openmp-dev libcjson-dev \
 libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev samtools tabix \
 openmpi-bin libopenmpi-dev time espeak-ng sox jq lame \
-libfftw3-dev libpng-dev"
+libfftw3-dev libpng-dev librsvg2-bin"
 
 ssmkit_install_deps() {
   local missing=() p

@@ -139,6 +139,25 @@ static int write_svg(const clip *c, int n, int bins, double top, const sk_audio_
     return sk_svg_close(&s);
 }
 
+/* Read one file at the picture's rate and compute its power spectrogram. */
+static int load_clip(const char *path, const sk_audio_spectrogram_opts *o, clip *c) {
+    float *x = NULL;
+    int64_t n = 0;
+    int rc = sk_audio_load(path, o->rate, SK_AUDIO_SRC_MEDIUM, &x, &n), bins = o->n_fft / 2 + 1;
+    if (rc) return rc;
+    int64_t frames = sk_audio_stft_frames(n, o->n_fft, o->hop);
+    if (frames * bins > (INT64_C(1) << 26))   /* 512 MiB of doubles: a picture of hours, not of clips */
+        rc = sk_error(SK_EINVAL, "%s: %lld frames x %d bins are too many for one picture: raise --hop or cut the file", path,
+                      (long long)frames, bins);
+    else if ((rc = sk_audio_stft_power(x, n, o->n_fft, o->hop, &c->db, &c->frames))) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", sk_errmsg());
+        rc = sk_error(rc, "%s: %s", path, why);
+    }
+    free(x);
+    return rc;
+}
+
 int sk_audio_spectrogram_write(char *const *files, int n_files, const char *out, const sk_audio_spectrogram_opts *o) {
     size_t len = strlen(out);
     int png = len > 4 && !strcasecmp(out + len - 4, ".png"), svg = len > 4 && !strcasecmp(out + len - 4, ".svg");
@@ -155,17 +174,7 @@ int sk_audio_spectrogram_write(char *const *files, int n_files, const char *out,
     if (!c) return sk_error(SK_ENOMEM, "out of memory");
     double top = -INFINITY;
     for (int i = 0; i < n_files && !rc; i++) {
-        float *x = NULL;
-        int64_t n = 0;
-        if (!(rc = sk_audio_load(files[i], o->rate, SK_AUDIO_SRC_MEDIUM, &x, &n))) {
-            rc = sk_audio_stft_power(x, n, o->n_fft, o->hop, &c[i].db, &c[i].frames);
-            if (rc) {
-                char why[512];
-                snprintf(why, sizeof why, "%s", sk_errmsg());
-                rc = sk_error(rc, "%s: %s", files[i], why);
-            }
-        }
-        free(x);
+        rc = load_clip(files[i], o, &c[i]);
         for (int64_t j = 0; !rc && j < c[i].frames * bins; j++) {
             c[i].db[j] = 10 * log10(c[i].db[j] + 1e-30);
             if (c[i].db[j] > top) top = c[i].db[j];

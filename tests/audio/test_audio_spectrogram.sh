@@ -35,6 +35,9 @@ echo "not audio" >"$t/text.wav"
 expect 1 "not an audio file" -- "$bin" audio spectrogram "$t/text.wav" -o "$t/bad.svg"
 grep_inF err "$t/text.wav: " "non-audio input named"
 [ ! -e "$t/bad.svg" ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: a failed run left bad.svg"; }
+"$ref" --gen "$t/long.wav" 16000 60 || exit 1
+expect 1 "too many cells for one picture" -- "$bin" audio spectrogram "$t/long.wav" --fft 256 --hop 1 -o "$t/bad.svg"
+grep_inF err "$t/long.wav: 959745 frames x 129 bins are too many for one picture" "too many cells: named, with the counts"
 expect 2 "-o with another extension" -- "$bin" audio spectrogram "$t/a.wav" -o "$t/s.jpg"
 expect 2 "odd --fft" -- "$bin" audio spectrogram "$t/a.wav" --fft 511 -o "$t/s.svg"
 expect 2 "no -o" -- "$bin" audio spectrogram "$t/a.wav"

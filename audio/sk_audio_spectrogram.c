@@ -105,21 +105,23 @@ static int write_svg(const clip *c, int n, int bins, double top, const sk_audio_
         sk_svg_raw(&s, "<g class=\"clip\" data-file=\"%d\" shape-rendering=\"crispEdges\">\n", i);   /* no seams between cells */
         for (int r = 0; r < rows; r++) {
             int k0 = r * kg, k1 = k0 + kg < bins ? k0 + kg : bins;
-            double y1 = sk_svg_py(&a, (k0 - 0.5 < 0 ? 0 : k0 - 0.5) * o->rate / o->n_fft / 1000),
-                   y0 = sk_svg_py(&a, fmin(nyq, (k1 - 0.5) * o->rate / o->n_fft / 1000));
+            /* cell edges on whole pixels, so that neighbouring cells meet without a seam */
+            double y1 = round(sk_svg_py(&a, (k0 - 0.5 < 0 ? 0 : k0 - 0.5) * o->rate / o->n_fft / 1000)),
+                   y0 = round(sk_svg_py(&a, fmin(nyq, (k1 - 0.5) * o->rate / o->n_fft / 1000)));
             char prev[8] = "";
             double run_x = 0;
-            for (int64_t t = 0; t <= c[i].frames; t += g) {
+            for (int64_t col = 0, ncol = (c[i].frames + g - 1) / g; col <= ncol; col++) {
+                int64_t t = col * g < c[i].frames ? col * g : c[i].frames;
                 char hex[8] = "";
-                if (t < c[i].frames) {
+                if (col < ncol) {
                     uint8_t rgb[3];
                     double v = (cell_db(&c[i], bins, t, t + g < c[i].frames ? t + g : c[i].frames, k0, k1) - (top - o->range_db)) / o->range_db;
                     colour(floor(v * 63 + 0.5) / 63, rgb);   /* 64 levels, so equal neighbours merge into one rectangle */
                     snprintf(hex, sizeof hex, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
                 }
-                double x = sk_svg_px(&a, tstart + (double)(t < c[i].frames ? t : c[i].frames) / fps);
+                double x = round(sk_svg_px(&a, tstart + (double)t / fps));
                 if (strcmp(hex, prev)) {
-                    if (*prev) sk_svg_raw(&s, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>\n", run_x, y0,
+                    if (*prev) sk_svg_raw(&s, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"%s\"/>\n", run_x, y0,
                                           x - run_x, y1 - y0, prev);
                     memcpy(prev, hex, sizeof prev);
                     run_x = x;

@@ -16,6 +16,13 @@ grep_inF s.svg '>a.wav</text>' "SVG names a.wav"
 grep_inF s.svg '>b.wav</text>' "SVG names b.wav"
 grep_in s.svg 'data-y1="8"' "frequency axis up to 8 kHz (Nyquist at 16 kHz)"
 
+# 10 s: 1247 frames, averaged in pairs (at most 800 columns): the cells still reach the right edge
+"$ref" --gen "$t/ten.wav" 16000 10 || exit 1
+expect 0 "SVG of a long file" -- "$bin" audio spectrogram "$t/ten.wav" -o "$t/ten.svg"
+right=$(awk '/<g class="clip"/ { on = 1 } /<\/g>/ { on = 0 } on && /<rect/ { match($0, / x="[0-9.]+"/); x = substr($0, RSTART + 4, RLENGTH - 5)
+  match($0, /width="[0-9.]+"/); w = substr($0, RSTART + 7, RLENGTH - 8); if (x + w > m) m = x + w } END { print m }' "$t/ten.svg")
+[ "$right" = 970 ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL: the cells end at x = $right, want 970 (the plot's right edge)"; }
+
 if "$bin" audio spectrogram "$t/a.wav" -o "$t/probe.png" 2>&1 | grep -q "without libpng"; then
   echo "note: no libpng in this build: PNG not tested"
 else

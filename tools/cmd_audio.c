@@ -1,10 +1,11 @@
-/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench`: the audio front-end's
+/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench|spectrogram`: the audio front-end's
  * commands (audio/sk_audio.h). Built with the audio front-end only (tools/ssmkit.c gates it).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "tools/sk_cli.h"
 
@@ -26,9 +27,11 @@ static const char *usage_top =
     "  convert   audio file -> mono WAV at a rate, optionally placed in a fixed-length clip\n"
     "  bench     encode / decode / resample / prep throughput (samples/s)\n"
     "  generate  clips from a U-Net checkpoint (ranked WAVs + log-likelihood TSV)\n"
+    "  spectrogram  audio files -> one picture of their spectrograms (PNG or SVG)\n"
     "\n"
     "Run 'ssmkit audio <subcommand> --help' for the options of each.\n";
 
+#include "audio/sk_audio_spectrum.h"
 #include "audio/sk_audio_util.h"
 
 typedef sk_audio_fileopts common;
@@ -241,13 +244,54 @@ static int audio_bench(int argc, char **argv) {
     return sk_audio_bench(n, stdout) ? sk_cli_fail("audio bench: a measurement failed") : SK_EXIT_OK;
 }
 
+/* ---- spectrogram ------------------------------------------------------------------------------ */
+
+static const char *usage_spectrogram =
+    "Usage: ssmkit audio spectrogram IN... -o OUT.png|OUT.svg [options]\n"
+    "\n"
+    "Draw the spectrograms of audio files side by side, in the order given: time to the right,\n"
+    "frequency up, colour = power in dB (Hann-windowed STFT through FFTW), one colour scale for\n"
+    "all files. PNG (libpng) is the raster alone, one column per frame widened to at least 800\n"
+    "pixels; SVG adds axes in seconds and kHz and the file names.\n"
+    "\n"
+    "Options:\n";
+
+static int audio_spectrogram(int argc, char **argv) {
+    const char *cmd = "audio spectrogram", *out = NULL;
+    sk_audio_spectrogram_opts o;
+    sk_audio_spectrogram_defaults(&o);
+    int64_t rate = o.rate, n_fft = o.n_fft, hop = -1;
+    const sk_opt opts[] = {
+        SK_O_OUTPUT(&out, "OUT", "picture to write: .png or .svg (written atomically)"),
+        SK_O_INT("rate", 0, &rate, 1, 1000000, "16000", "HZ", "files are read at this rate (resampled when they differ)"),
+        SK_O_INT("fft", 0, &n_fft, 16, 65536, "512", "N", "STFT size in samples (even): N/2 + 1 frequency bins"),
+        SK_O_INT("hop", 0, &hop, 1, 1 << 20, NULL, "H", "samples between frames (default N/4)"),
+        SK_O_NUM("range", 0, &o.range_db, 1, 400, "90", "DB", "colours span this many dB below the loudest cell"),
+        SK_O_STR("title", 0, &o.title, NULL, "TEXT", "SVG title (default: the settings)"),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_spectrogram, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
+    if (!out) return sk_cli_usage(cmd, "missing -o OUT.png|OUT.svg");
+    if (optind >= argc) return sk_cli_usage(cmd, "missing input files");
+    size_t len = strlen(out);
+    if (len < 5 || (strcasecmp(out + len - 4, ".png") && strcasecmp(out + len - 4, ".svg")))
+        return sk_cli_usage(cmd, "-o %s: the name must end in .png or .svg", out);
+    if (n_fft % 2) return sk_cli_usage(cmd, "--fft %lld: must be even", (long long)n_fft);
+    o.rate = (int)rate;
+    o.n_fft = (int)n_fft;
+    o.hop = hop > 0 ? (int)hop : (int)(n_fft / 4);
+    if (sk_audio_spectrogram_write(argv + optind, argc - optind, out, &o)) return sk_cli_fail(NULL);
+    fprintf(stderr, "audio spectrogram: %s: %d file%s\n", out, argc - optind, argc - optind > 1 ? "s" : "");
+    return SK_EXIT_OK;
+}
+
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
 int cmd_audio(int argc, char **argv) {
     static const sk_cmd sub[] = {
         {"prep", audio_prep, "", NULL}, {"encode", audio_encode, "", NULL}, {"decode", audio_decode, "", NULL},
         {"info", audio_info, "", NULL}, {"convert", audio_convert, "", NULL}, {"bench", audio_bench, "", NULL},
-        {"generate", audio_generate, "", NULL},
+        {"generate", audio_generate, "", NULL}, {"spectrogram", audio_spectrogram, "", NULL},
     };
     if (argc < 2) {
         fputs(usage_top, stderr);

@@ -79,14 +79,29 @@ if command -v espeak-ng >/dev/null && "$bin" audio --help >/dev/null 2>&1; then
   echo "== Speech: generate 4 clips of $secs s by the recurrent step (ranked by log-likelihood)"
   "$bin" audio generate -m "$sp/unet.best.safetensors" -n 4 -b 4 -S "$secs" --seed 1 -o "$sp/clips"
   cat "$sp/clips/loglik.tsv"
-  if command -v sox >/dev/null; then
-    sox "$sp"/clips/00[1-4].wav "$sp/clips.wav"
-    sox "$sp/clips.wav" -n spectrogram -x 1200 -y 257 -t "ssmkit: 4 generated clips (001-004, ranked)" -o "$sp/spectrogram.png"
-    echo "== Speech: spectrogram of the 4 clips in $sp/spectrogram.png"
+  echo "== Speech: spectrograms of the 4 clips (ranked) and of 4 training digits, in $sp/spectrogram.{png,svg}"
+  real=()
+  for d in one two three four; do wavs=("$sp/digits/$d"/*.wav); real+=("${wavs[0]}"); done
+  if "$bin" audio spectrogram "$sp"/clips/00[1-4].wav -o "$sp/spectrogram.png" &&
+    "$bin" audio spectrogram "$sp"/clips/00[1-4].wav "${real[@]}" \
+      --title "ssmkit: 4 generated clips (001-004, ranked), then 4 espeak-ng digits" -o "$sp/spectrogram.svg"; then :
   else
-    echo "demo: sox not installed: no spectrogram (tools/deps.sh installs it)"
+    echo "demo: no spectrogram (ssmkit needs FFTW and libpng: tools/deps.sh installs them)"
   fi
 else
   echo "demo: espeak-ng or the audio front-end unavailable: speech part skipped"
+fi
+# ---- Training curves of every run above, overlaid (SVG; also PNG when rsvg-convert is installed) ----
+logs=()
+for f in "$out/dna-lm.log.jsonl" "$out/dna-species.log.jsonl" "$out/speech/unet.log.jsonl"; do
+  if [ -s "$f" ]; then logs+=("$f"); fi
+done
+if [ ${#logs[@]} -gt 0 ]; then
+  echo "== Training curves of ${#logs[@]} runs in $out/curves.svg"
+  "$bin" plot "${logs[@]}" --title "ssmkit demo: training curves" -o "$out/curves.svg"
+  if command -v rsvg-convert >/dev/null; then
+    rsvg-convert "$out/curves.svg" -o "$out/curves.png"
+    if [ -s "$out/speech/spectrogram.svg" ]; then rsvg-convert "$out/speech/spectrogram.svg" -o "$out/speech/spectrogram-axes.png"; fi
+  fi
 fi
 echo "demo: done (quick=$quick); outputs in $out/"

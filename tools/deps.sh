@@ -3,7 +3,8 @@
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes of clang 14) build tests/fuzz.
 SSMKIT_DEBS="build-essential cmake pkg-config libopenblas-openmp-dev libcjson-dev \
 libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev samtools tabix \
-openmpi-bin libopenmpi-dev time espeak-ng sox jq bcftools clang libclang-rt-14-dev"
+openmpi-bin libopenmpi-dev time espeak-ng sox jq bcftools lame \
+libfftw3-dev libpng-dev librsvg2-bin clang libclang-rt-14-dev"
 
 ssmkit_install_deps() {
   local missing=() p

@@ -16,6 +16,8 @@ struct sk_seqin {
     sk_dna_reader *fa;
     sk_dna_bam *bam;
     int64_t skipped;
+    const char *aln_seq; /* sk_seqin_head on SAM/BAM/CRAM: the read's bases not handed out yet */
+    int64_t aln_len;
 };
 
 static int ends_with(const char *s, const char *suf) {
@@ -98,22 +100,45 @@ void sk_seqin_close(sk_seqin *in) {
 }
 int64_t sk_seqin_skipped(const sk_seqin *in) { return in->skipped; }
 
+int sk_seqin_head(sk_seqin *in, sk_seqrec *r) {
+    if (in->fa) {
+        sk_dna_record rec;
+        int rc = sk_dna_reader_head(in->fa, &rec);
+        if (rc) return rc;
+        r->name = rec.name, r->seq = NULL, r->len = 0;
+        return SK_OK;
+    }
+    int rc = sk_seqin_next(in, r); /* a read: held whole, handed out as one piece */
+    in->aln_seq = rc ? NULL : r->seq, in->aln_len = rc ? 0 : r->len;
+    if (!rc) r->seq = NULL, r->len = 0;
+    return rc;
+}
+
+int sk_seqin_bases(sk_seqin *in, const char **seq, int64_t *n) {
+    if (in->fa) return sk_dna_reader_bases(in->fa, seq, n);
+    *seq = in->aln_seq, *n = in->aln_len;
+    in->aln_seq = NULL, in->aln_len = 0;
+    return *n ? SK_OK : SK_EOF;
+}
+
 int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
-    enum { BLK = 65536 };
-    int32_t *tok = malloc(BLK * sizeof(int32_t));
+    int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
     if (!tok) return sk_error(SK_ENOMEM, "stream: out of memory");
     int64_t k = 0;
     sk_seqrec r;
     int rc;
-    while (!(rc = sk_seqin_next(in, &r))) {
+    while (!(rc = sk_seqin_head(in, &r))) {
         k++;
         rc = sk_stream_begin(s, r.name);
-        for (int64_t b = 0; b < r.len && !rc; b += BLK) {
-            int64_t m = r.len - b < BLK ? r.len - b : BLK;
-            for (int64_t i = 0; i < m; i++) tok[i] = sk_dna_token((unsigned char)r.seq[b + i], tok_flags);
-            rc = sk_stream_put(s, tok, m);
-        }
-        if (!rc) rc = sk_stream_end(s);
+        const char *seq;
+        int64_t m;
+        while (!rc && !(rc = sk_seqin_bases(in, &seq, &m)))
+            for (int64_t b = 0; b < m && !rc; b += SK_DNA_PIECE) { /* a piece may be a longer line */
+                int64_t nb = m - b < SK_DNA_PIECE ? m - b : SK_DNA_PIECE;
+                for (int64_t i = 0; i < nb; i++) tok[i] = sk_dna_token((unsigned char)seq[b + i], tok_flags);
+                rc = sk_stream_put(s, tok, nb);
+            }
+        if (rc == SK_EOF) rc = sk_stream_end(s);
         if (rc) break;
     }
     free(tok);

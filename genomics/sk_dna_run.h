@@ -38,11 +38,18 @@ int sk_seqin_next(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
 void sk_seqin_close(sk_seqin *in);
 int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, secondary, supplementary */
 
+/* Records in pieces (bounded memory, sk_dna_reader_head / _bases): sk_seqin_head gives the next
+ * record's name (seq NULL, len 0) or SK_EOF; sk_seqin_bases then hands out its bases piece by
+ * piece (each valid until the next call) and SK_EOF at its end. A FASTA record comes in pieces
+ * of about SK_DNA_PIECE bases, a FASTQ or SAM/BAM/CRAM read as one piece. */
+int sk_seqin_head(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
+int sk_seqin_bases(sk_seqin *in, const char **seq, int64_t *n) SK_RESULT_USED;
+
 /* ---- whole records of any length, streamed with the state carried ----
  * Every record of `in` from the current one on, tokenized with tok_flags (sk_dna_token) and fed
- * to the stream as one record (src/sk_stream.h). The reader holds one record's bases (1 byte
- * per base: 21 MB for a 21 Mb chromosome); tokens go to the stream in blocks of 64 Ki. *n
- * (optional) gets the number of records read. */
+ * to the stream as one record (src/sk_stream.h), read in pieces (sk_seqin_head / _bases): memory
+ * does not grow with the record's length (a FASTA written as one line excepted: its line is held).
+ * *n (optional) gets the number of records read. */
 struct sk_stream;
 int sk_seqin_stream(sk_seqin *in, struct sk_stream *s, int tok_flags, int64_t *n) SK_RESULT_USED;
 

@@ -189,7 +189,18 @@ typedef struct sk_dna_aln {
     const char *qual;        /* Phred+33 text, "*" when absent */
     int64_t len;             /* bases in seq (0 when absent) */
     int64_t index;           /* 1-based record number in the stream */
+    const uint32_t *cigar;   /* CIGAR in htslib's encoding (length << 4 | op), NULL when none */
+    int n_cigar;
 } sk_dna_aln;
+
+/* The reference span of read bases [qbeg, qend) (offsets in SEQ, which is stored on the
+ * reference's forward strand) of an alignment at 0-based pos with this CIGAR: [*rbeg, *rend)
+ * from the first to the last of those bases aligned to the reference (M, = or X), deletions and
+ * skips (D, N) between them included; soft-clipped and inserted bases (S, I) at the edges take
+ * no reference bases. Returns 0, or -1 when none of the bases is aligned (all clipped or
+ * inserted) or there is no CIGAR. */
+int sk_dna_aln_ref_span(const uint32_t *cigar, int n_cigar, int64_t pos, int64_t qbeg, int64_t qend, int64_t *rbeg,
+                        int64_t *rend);
 
 typedef struct sk_dna_bam sk_dna_bam;
 

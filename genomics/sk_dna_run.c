@@ -16,6 +16,7 @@ struct sk_seqin {
     sk_dna_reader *fa;
     sk_dna_bam *bam;
     int64_t skipped;
+    sk_dna_aln aln;      /* the last alignment record read */
     const char *aln_seq; /* sk_seqin_head on SAM/BAM/CRAM: the read's bases not handed out yet */
     int64_t aln_len;
 };
@@ -76,18 +77,18 @@ int sk_seqin_next(sk_seqin *in, sk_seqrec *r) {
         sk_dna_record rec;
         int rc = sk_dna_reader_next(in->fa, &rec);
         if (rc) return rc;
-        r->name = rec.name, r->seq = rec.seq, r->len = rec.len;
+        r->name = rec.name, r->seq = rec.seq, r->len = rec.len, r->aln = NULL;
         return SK_OK;
     }
     for (;;) {
-        sk_dna_aln a;
-        int rc = sk_dna_bam_next(in->bam, &a);
+        sk_dna_aln *a = &in->aln;
+        int rc = sk_dna_bam_next(in->bam, a);
         if (rc) return rc;
-        if (a.len <= 0) { /* no SEQ stored */
+        if (a->len <= 0) { /* no SEQ stored */
             in->skipped++;
             continue;
         }
-        r->name = a.qname, r->seq = a.seq, r->len = a.len;
+        r->name = a->qname, r->seq = a->seq, r->len = a->len, r->aln = a;
         return SK_OK;
     }
 }
@@ -105,7 +106,7 @@ int sk_seqin_head(sk_seqin *in, sk_seqrec *r) {
         sk_dna_record rec;
         int rc = sk_dna_reader_head(in->fa, &rec);
         if (rc) return rc;
-        r->name = rec.name, r->seq = NULL, r->len = 0;
+        r->name = rec.name, r->seq = NULL, r->len = 0, r->aln = NULL;
         return SK_OK;
     }
     int rc = sk_seqin_next(in, r); /* a read: held whole, handed out as one piece */
@@ -148,6 +149,11 @@ int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
 
 int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, sk_stream *s,
                      int tok_flags, int say_no_seq, int64_t *skipped) {
+    return sk_dna_run_files_each(paths, n, reference, threads, w, s, tok_flags, say_no_seq, skipped, NULL, NULL);
+}
+
+int sk_dna_run_files_each(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, sk_stream *s,
+                          int tok_flags, int say_no_seq, int64_t *skipped, sk_seqrec_fn each, void *ctx) {
     int rc = SK_OK;
     int64_t skip = 0;
     for (int i = 0; i < n && !rc; i++) {
@@ -157,7 +163,8 @@ int sk_dna_run_files(char *const *paths, int n, const char *reference, int threa
         int64_t k = 0;
         if (!w) rc = sk_seqin_stream(in, s, tok_flags, &k);
         else {
-            while (!(rc = sk_seqin_next(in, &r)) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len))) k++;
+            while (!(rc = sk_seqin_next(in, &r)) && !(rc = each ? each(ctx, &r) : SK_OK) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len)))
+                k++;
             if (rc == SK_EOF) rc = SK_OK;
         }
         if (!rc && k == 0)

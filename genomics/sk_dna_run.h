@@ -23,6 +23,7 @@ typedef struct sk_seqrec {
     const char *name;   /* record or read name */
     const char *seq;    /* bases, NUL-terminated */
     int64_t len;
+    const sk_dna_aln *aln; /* SAM/BAM/CRAM: the alignment record (chrom, pos, flag, CIGAR); NULL for FASTA/FASTQ */
 } sk_seqrec;
 /* 1 FASTA/FASTQ, 2 SAM/BAM/CRAM, 0 neither (by extension, as above). */
 int sk_seqin_kind(const char *path);
@@ -98,6 +99,12 @@ void sk_winrun_counts(const sk_winrun *w, int64_t *records, int64_t *windows, in
  * the alignment records skipped over all files (sk_seqin_skipped). */
 int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, struct sk_stream *s,
                      int tok_flags, int say_no_seq, int64_t *skipped) SK_RESULT_USED;
+
+/* The same, calling each(ctx, record) for every record before the window runner gets it (with w;
+ * a nonzero return stops). */
+typedef int (*sk_seqrec_fn)(void *ctx, const sk_seqrec *r);
+int sk_dna_run_files_each(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, struct sk_stream *s,
+                          int tok_flags, int say_no_seq, int64_t *skipped, sk_seqrec_fn each, void *ctx) SK_RESULT_USED;
 
 /* A window's vector from its hidden states h (L, d): the last row (last = 1), or the mean over the
  * positions whose token in tok (L) is not [PAD] (summed in double), into o (d). */

@@ -21,7 +21,11 @@ static const char *usage =
     "--windows:  record  start  end  predicted  p_<class1>  p_<class2> ...\n"
     "(0-based half-open coordinates within the record; a record row spans [0, length)). Lines\n"
     "starting with '#' say how short records were handled. --bed writes BED6 instead: one line per\n"
-    "window, name = predicted class, score = round(1000 * its probability), strand '.'.\n"
+    "window, name = predicted class, score = round(1000 * its probability), strand '.'. For mapped\n"
+    "reads (SAM/BAM/CRAM) the BED is in reference coordinates: a window covers the reference span from\n"
+    "its first to its last base aligned to the reference (M, = or X; deletions between them included,\n"
+    "soft-clipped or inserted bases at its edges take none), on the read's chromosome, strand its\n"
+    "strand; windows of unmapped reads or with no aligned base are left out (counted on stderr).\n"
     "\n"
     "Whole records (--whole): each record is classified as one sequence, whatever its length (a\n"
     "chromosome): it is streamed through the model in chunks of --chunk bases with the recurrent\n"
@@ -39,10 +43,24 @@ static const char *usage =
 #include "src/sk_stream.h"
 #include "kernels/sk_runtime.h"
 
+/* --bed on alignments: the mapping of each record added to the window runner and not yet emitted
+ * (records are emitted in input order), so its windows get reference coordinates. */
+typedef struct aln_map {
+    int is_aln;         /* 1: a SAM/BAM/CRAM record (0: FASTA/FASTQ, BED in read coordinates) */
+    char *chrom;        /* NULL: not mapped */
+    int64_t pos;
+    int reverse;        /* mapped to the reverse strand */
+    uint32_t *cigar;
+    int n_cigar;
+} aln_map;
+
 typedef struct cls_ctx {
     sk_classifier *clf;
     sk_out out;
     int K, windows, bed;
+    aln_map *q;          /* --bed: FIFO of the records in the runner */
+    int64_t q0, qn, qcap; /* first entry, entries, capacity (ring) */
+    int64_t bed_unmapped, bed_unaligned; /* windows left out of the BED: unmapped reads, no aligned base */
     double *p;  /* (K) */
     char *line; /* output line buffer */
     size_t line_cap;
@@ -141,18 +159,60 @@ static int row(cls_ctx *c, const char *name, int64_t beg, int64_t end, const dou
     return rc ? rc : sk_out_printf(&c->out, "\n");
 }
 
+/* --bed: remember how each record maps (before the runner gets it). */
+static int push_aln(void *vctx, const sk_seqrec *r) {
+    cls_ctx *c = vctx;
+    if (c->qn == c->qcap) { /* grow the ring, unrolled to start at 0 */
+        int64_t cap = c->qcap ? 2 * c->qcap : 64;
+        aln_map *q = malloc((size_t)cap * sizeof *q);
+        if (!q) return sk_error(SK_ENOMEM, "classify: out of memory");
+        for (int64_t i = 0; i < c->qn; i++) q[i] = c->q[(c->q0 + i) % c->qcap];
+        free(c->q);
+        c->q = q, c->q0 = 0, c->qcap = cap;
+    }
+    aln_map *m = &c->q[(c->q0 + c->qn++) % c->qcap];
+    *m = (aln_map){0};
+    const sk_dna_aln *a = r->aln;
+    m->is_aln = a != NULL;
+    if (!a || (a->flag & 0x4) || a->pos < 0 || !a->n_cigar) return SK_OK; /* not mapped */
+    m->pos = a->pos, m->reverse = (a->flag & 0x10) != 0, m->n_cigar = a->n_cigar;
+    m->chrom = strdup(a->chrom);
+    m->cigar = malloc((size_t)a->n_cigar * sizeof *m->cigar);
+    if (!m->chrom || !m->cigar) return sk_error(SK_ENOMEM, "classify: out of memory");
+    memcpy(m->cigar, a->cigar, (size_t)a->n_cigar * sizeof *m->cigar);
+    return SK_OK;
+}
+
+static void free_aln(aln_map *m) { free(m->chrom), free(m->cigar), *m = (aln_map){0}; }
+
+/* A BED line of a window of an alignment: its reference span and the read's strand. */
+static int bed_aln(cls_ctx *c, const aln_map *m, int64_t beg, int64_t end, const double *logp) {
+    int64_t rb, re;
+    if (!m->chrom) return c->bed_unmapped++, SK_OK;
+    if (sk_dna_aln_ref_span(m->cigar, m->n_cigar, m->pos, beg, end, &rb, &re)) return c->bed_unaligned++, SK_OK;
+    int best = probs(logp, c->K, c->p);
+    return sk_out_printf(&c->out, "%s\t%lld\t%lld\t%s\t%ld\t%c\n", m->chrom, (long long)rb, (long long)re,
+                         sk_classifier_class(c->clf, best), lround(1000 * c->p[best]), m->reverse ? '-' : '+');
+}
+
 static int emit(void *vctx, const sk_winrun_rec *r) {
     cls_ctx *c = vctx;
     int rc = SK_OK;
-    if (!r->nwin) return SK_OK;
+    aln_map m = {0};
+    if (c->q) { /* --bed: this record's mapping, first in the FIFO */
+        m = c->q[c->q0];
+        c->q0 = (c->q0 + 1) % c->qcap, c->qn--;
+    }
+    const int aln = c->bed && m.is_aln;
     if (c->windows || c->bed) {
         for (int64_t i = 0; i < r->nwin && !rc; i++) {
             int64_t beg = r->beg[i], end = beg + sk_classifier_max_len(c->clf);
-            rc = row(c, r->name, beg, end < r->len ? end : r->len, r->win + i * c->K);
+            if (end > r->len) end = r->len;
+            rc = aln ? bed_aln(c, &m, beg, end, r->win + i * c->K) : row(c, r->name, beg, end, r->win + i * c->K);
         }
-        return rc;
-    }
-    return row(c, r->name, 0, r->len, r->mean);
+    } else if (r->nwin) rc = row(c, r->name, 0, r->len, r->mean);
+    free_aln(&m);
+    return rc;
 }
 
 /* The comment lines (not for --bed) and the column header before the rows. */
@@ -246,7 +306,11 @@ int cmd_classify(int argc, char **argv) {
     if (!rc && whole) rc = whole_setup(&wc, L);
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
     int64_t skipped_aln = 0;
-    if (!rc) rc = sk_dna_run_files(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 1, &skipped_aln);
+    if (!rc) rc = sk_dna_run_files_each(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 1, &skipped_aln,
+                                        c.bed ? push_aln : NULL, &c);
+    if (!rc && (c.bed_unmapped || c.bed_unaligned))
+        sk_log_info("classify --bed: %lld windows of unmapped reads and %lld windows without an aligned base left out",
+                    (long long)c.bed_unmapped, (long long)c.bed_unaligned);
     int64_t nrec = 0, nwin = 0, nskip = 0, npad = 0, nbase = 0;
     if (w) sk_winrun_counts(w, &nrec, &nwin, &nskip, &npad);
     if (ws) sk_stream_counts(ws, &nrec, &nbase, NULL);
@@ -266,6 +330,8 @@ int cmd_classify(int argc, char **argv) {
     sk_stream_free(ws);
     whole_free(&wc);
     sk_classifier_free(c.clf);
+    for (int64_t i = 0; i < c.qn; i++) free_aln(&c.q[(c.q0 + i) % c.qcap]);
+    free(c.q);
     free(c.p);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }

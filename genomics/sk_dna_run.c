@@ -147,6 +147,23 @@ int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
     return rc == SK_EOF ? SK_OK : rc;
 }
 
+int sk_dna_fasta_stream(sk_dna_fasta *f, int i, int64_t beg, int64_t end, int rc_strand, int tok_flags, sk_stream *s) {
+    int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
+    int rc = tok ? SK_OK : sk_error(SK_ENOMEM, "stream: out of memory");
+    for (int64_t k = 0; k < end - beg && !rc; k += SK_DNA_PIECE) {
+        int64_t nb = end - beg - k < SK_DNA_PIECE ? end - beg - k : SK_DNA_PIECE;
+        int64_t b = rc_strand ? end - k - nb : beg + k;
+        char *seq = NULL;
+        if ((rc = sk_dna_fasta_fetch(f, i, b, b + nb, &seq))) break;
+        if (rc_strand) sk_dna_revcomp(seq, nb);
+        for (int64_t j = 0; j < nb; j++) tok[j] = sk_dna_token((unsigned char)seq[j], tok_flags);
+        free(seq);
+        rc = sk_stream_put(s, tok, nb);
+    }
+    free(tok);
+    return rc;
+}
+
 int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, sk_stream *s,
                      int tok_flags, int say_no_seq, int64_t *skipped) {
     return sk_dna_run_files_each(paths, n, reference, threads, w, s, tok_flags, say_no_seq, skipped, NULL, NULL);

@@ -54,6 +54,12 @@ int sk_seqin_bases(sk_seqin *in, const char **seq, int64_t *n) SK_RESULT_USED;
 struct sk_stream;
 int sk_seqin_stream(sk_seqin *in, struct sk_stream *s, int tok_flags, int64_t *n) SK_RESULT_USED;
 
+/* Bases [beg, end) of record i of an indexed FASTA tokenized with tok_flags and put to the stream
+ * (the current record: the caller begins and ends it), fetched in pieces of SK_DNA_PIECE bases;
+ * rc: their reverse complement, read from `end` down to `beg` (the reverse strand in bounded
+ * memory). */
+int sk_dna_fasta_stream(sk_dna_fasta *f, int i, int64_t beg, int64_t end, int rc, int tok_flags, struct sk_stream *s) SK_RESULT_USED;
+
 /* ---- the window runner ----
  * Each record is tiled (sk_dna_tiles: length L, stride S, short records padded or skipped);
  * each window is one batch row (two with rc_average: the window and its reverse complement).

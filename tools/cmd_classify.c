@@ -31,7 +31,9 @@ static const char *usage =
     "chromosome): it is streamed through the model in chunks of --chunk bases with the recurrent\n"
     "state carried (records are packed end to end, the state reset at each record's start), and\n"
     "its class comes from the last base's hidden state (the mean over all its bases for a --pool\n"
-    "mean classifier). Memory is O(chunk); one row per record.\n"
+    "mean classifier). Memory is O(chunk); one row per record. With --rc-average each record is also\n"
+    "classified as its reverse complement, read from its end (an indexed FASTA: plain or bgzip), and\n"
+    "the two strands' log-probabilities are averaged.\n"
     "\n"
     "Options:\n";
 
@@ -78,6 +80,7 @@ typedef struct whole_ctx {
     sk_rpool pool; /* pool mean: the current record's (pool.acc NULL for pool last) */
     double *mean;  /* pool mean: (d) */
     float *meanf;  /* pool mean: (d) */
+    double *capture; /* --rc-average: the record's log-probabilities go here instead of a row */
 } whole_ctx;
 
 static int row(cls_ctx *c, const char *name, int64_t beg, int64_t end, const double *logp);
@@ -101,7 +104,8 @@ static int whole_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const
             rc = sk_classifier_head_on(w->c->clf, w->meanf, 1);
         } else rc = sk_classifier_head_at(w->c->clf, &pos, 1);
         if (!rc) rc = sk_classifier_logprobs(w->c->clf, w->logp);
-        if (!rc) rc = row(w->c, pc[i].name, 0, w->len, w->logp);
+        if (!rc && w->capture) memcpy(w->capture, w->logp, (size_t)w->c->K * sizeof(double));
+        else if (!rc) rc = row(w->c, pc[i].name, 0, w->len, w->logp);
         w->len = 0;
     }
     return rc;
@@ -219,7 +223,8 @@ static int emit(void *vctx, const sk_winrun_rec *r) {
 static int write_header(cls_ctx *c, const char *model, const sk_winrun_opts *wo, int whole) {
     int rc = SK_OK;
     if (whole) rc = sk_out_printf(&c->out, "# ssmkit classify: model %s, whole records streamed in chunks of %lld "
-                                           "bases (state carried; class from the last base)\n", model, (long long)wo->length);
+                                           "bases (state carried; class from the last base%s)\n", model, (long long)wo->length,
+                                  wo->rc_average ? "; log-probabilities averaged with the reverse complement's" : "");
     if (!rc && !c->bed && !whole) {
         rc = sk_out_printf(&c->out, "# ssmkit classify: model %s, length %lld, stride %lld%s; records shorter than the "
                                     "length are %s\n", model, (long long)wo->length, (long long)wo->stride,
@@ -231,6 +236,40 @@ static int write_header(cls_ctx *c, const char *model, const sk_winrun_opts *wo,
         for (int k = 0; k < c->K && !rc; k++) rc = sk_out_printf(&c->out, "\tp_%s", sk_classifier_class(c->clf, k));
         if (!rc) rc = sk_out_printf(&c->out, "\n");
     }
+    return rc;
+}
+
+/* --whole --rc-average: every record of indexed FASTA files classified on both strands, one after
+ * the other (the reverse complement read from the record's end, in pieces); its log-probabilities
+ * are the mean of the two, as --rc-average does for windows. *nrec, *nbase: records and bases. */
+static int whole_rc(whole_ctx *w, sk_stream *s, char *const *paths, int n, int tok_flags, int64_t *nrec, int64_t *nbase) {
+    const int K = w->c->K;
+    double *lp = malloc((size_t)(2 * K) * sizeof(double));
+    int rc = lp ? SK_OK : sk_error(SK_ENOMEM, "classify: out of memory");
+    for (int f = 0; f < n && !rc; f++) {
+        sk_dna_fasta *fa = NULL;
+        if (sk_dna_is_stream(paths[f]) || sk_seqin_kind(paths[f]) != 1)
+            rc = sk_error(SK_EINVAL, "%s: --whole --rc-average reads the reverse strand from an indexed FASTA (plain or "
+                                     "bgzip, a regular file; not a pipe, FASTQ or SAM/BAM/CRAM)", paths[f]);
+        if (!rc) rc = sk_dna_fasta_open(&fa, paths[f]);
+        for (int i = 0; fa && i < sk_dna_fasta_nseq(fa) && !rc; i++) {
+            const char *name = sk_dna_fasta_name(fa, i);
+            const int64_t len = sk_dna_fasta_len(fa, i);
+            for (int strand = 0; strand < 2 && !rc; strand++) {
+                w->capture = lp + strand * K;
+                rc = sk_stream_begin(s, name);
+                if (!rc) rc = sk_dna_fasta_stream(fa, i, 0, len, strand, tok_flags, s);
+                if (!rc) rc = sk_stream_end(s);
+                if (!rc) rc = sk_stream_finish(s);
+            }
+            for (int k = 0; k < K; k++) lp[k] = 0.5 * (lp[k] + lp[K + k]);
+            w->capture = NULL;
+            if (!rc) rc = row(w->c, name, 0, len, lp);
+            (*nrec)++, *nbase += len;
+        }
+        sk_dna_fasta_close(fa);
+    }
+    free(lp);
     return rc;
 }
 
@@ -256,7 +295,7 @@ int cmd_classify(int argc, char **argv) {
         SK_O_FLAG("windows", 'w', &c.windows, "one row per window instead of per record"),
         SK_O_FLAG("bed", 0, &c.bed, "BED6 output, one line per window"),
         SK_O_BATCH_WINDOWS(&B, "windows per model call"),
-        SK_O_WHOLE(&whole, "whole records, streamed (above); not with --windows/--bed/--rc-average"),
+        SK_O_WHOLE(&whole, "whole records, streamed (above); not with --windows/--bed; with\n--rc-average: both strands (an indexed FASTA)"),
         SK_O_CHUNK_STREAM(&chunk, "--whole: bases per model call"),
         SK_O_OUTPUT(&outp, "FILE", "write here (atomically) instead of stdout"),
         SK_O_REFERENCE(&ref),
@@ -267,9 +306,8 @@ int cmd_classify(int argc, char **argv) {
     if (ex != SK_CLI_GO) return ex;
     if (!model) return sk_cli_usage("classify", "--model is required");
     if (optind >= argc) return sk_cli_usage("classify", "no input files");
-    if (whole && (c.windows || c.bed || wo.rc_average || L || S))
-        return sk_cli_usage("classify", "--whole classifies whole records: not with --windows, --bed, --rc-average, "
-                                        "--length or --stride");
+    if (whole && (c.windows || c.bed || L || S))
+        return sk_cli_usage("classify", "--whole classifies whole records: not with --windows, --bed, --length or --stride");
     if (!whole && chunk) return sk_cli_usage("classify", "--chunk needs --whole");
     if (whole) L = chunk ? chunk : 16384, B = 1; /* the model runs b = 1 x chunk */
     if (sk_model_expect(model, SK_MODEL_CLF_ONLY)) return sk_cli_fail(NULL);
@@ -305,8 +343,9 @@ int cmd_classify(int argc, char **argv) {
     if (!rc && !whole) rc = sk_winrun_create(&w, &wo, c.K, compute, emit, &c);
     if (!rc && whole) rc = whole_setup(&wc, L);
     if (!rc && whole) rc = sk_stream_create(&ws, L, whole_chunk, &wc);
-    int64_t skipped_aln = 0;
-    if (!rc) rc = sk_dna_run_files_each(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 1, &skipped_aln,
+    int64_t skipped_aln = 0, rc_rec = 0, rc_base = 0;
+    if (!rc && whole && wo.rc_average) rc = whole_rc(&wc, ws, argv + optind, argc - optind, wo.tok_flags, &rc_rec, &rc_base);
+    else if (!rc) rc = sk_dna_run_files_each(argv + optind, argc - optind, ref, (int)threads, w, ws, wo.tok_flags, 1, &skipped_aln,
                                         c.bed ? push_aln : NULL, &c);
     if (!rc && (c.bed_unmapped || c.bed_unaligned))
         sk_log_info("classify --bed: %lld windows of unmapped reads and %lld windows without an aligned base left out",
@@ -314,6 +353,7 @@ int cmd_classify(int argc, char **argv) {
     int64_t nrec = 0, nwin = 0, nskip = 0, npad = 0, nbase = 0;
     if (w) sk_winrun_counts(w, &nrec, &nwin, &nskip, &npad);
     if (ws) sk_stream_counts(ws, &nrec, &nbase, NULL);
+    if (whole && wo.rc_average) nrec = rc_rec, nbase = rc_base; /* each record went through the stream twice */
     if (!rc && whole)
         rc = sk_out_printf(&c.out, "# %lld records, %lld bases%s\n", (long long)nrec, (long long)nbase,
                            skipped_aln ? "; alignment records without SEQ skipped" : "");

@@ -406,26 +406,9 @@ static int tk_stream_input(tk_ctx *c, sk_stream *s, const char *data, int tok_fl
     return rc;
 }
 
-/* Bases [beg, end) of record i (reverse-complemented when rc) into the stream, in pieces. */
-static int tk_feed(sk_stream *s, sk_dna_fasta *fa, int i, int64_t beg, int64_t end, int rc_strand, int tok_flags, int32_t *tok) {
-    int rc = SK_OK;
-    for (int64_t k = 0; k < end - beg && !rc; k += SK_DNA_PIECE) {
-        int64_t nb = end - beg - k < SK_DNA_PIECE ? end - beg - k : SK_DNA_PIECE;
-        int64_t b = rc_strand ? end - k - nb : beg + k;
-        char *seq = NULL;
-        if ((rc = sk_dna_fasta_fetch(fa, i, b, b + nb, &seq))) break;
-        if (rc_strand) sk_dna_revcomp(seq, nb);
-        for (int64_t j = 0; j < nb; j++) tok[j] = sk_dna_token((unsigned char)seq[j], tok_flags);
-        free(seq);
-        rc = sk_stream_put(s, tok, nb);
-    }
-    return rc;
-}
-
 /* Every record (or every one a region names) of an indexed FASTA, on the strands asked for. */
 static int tk_indexed(tk_ctx *c, sk_eval_track *t, sk_stream *s, sk_dna_fasta *fa, const char *data, int tok_flags) {
-    int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
-    int rc = tok ? SK_OK : sk_error(SK_ENOMEM, "eval: out of memory");
+    int rc = SK_OK;
     for (int i = 0; i < sk_dna_fasta_nseq(fa) && !rc; i++) {
         const char *name = sk_dna_fasta_name(fa, i);
         int64_t lo, hi, n = sk_dna_fasta_len(fa, i);
@@ -437,7 +420,7 @@ static int tk_indexed(tk_ctx *c, sk_eval_track *t, sk_stream *s, sk_dna_fasta *f
             if (!c->tmp && !(c->tmp = tmpfile())) rc = sk_error(SK_EIO, "eval: cannot make a temporary file: %s", strerror(errno));
             t->fn = tk_rev_fn;
             if (!rc) rc = sk_stream_begin(s, name);
-            if (!rc) rc = tk_feed(s, fa, i, lo, n, 1, tok_flags, tok);
+            if (!rc) rc = sk_dna_fasta_stream(fa, i, lo, n, 1, tok_flags, s);
             if (!rc) rc = sk_stream_end(s);
             if (!rc) rc = sk_stream_finish(s);
         }
@@ -451,12 +434,11 @@ static int tk_indexed(tk_ctx *c, sk_eval_track *t, sk_stream *s, sk_dna_fasta *f
         if (!rc && c->strand != TK_REV) {
             t->fn = tk_fwd_fn;
             rc = sk_stream_begin(s, name);
-            if (!rc) rc = tk_feed(s, fa, i, 0, hi, 0, tok_flags, tok);
+            if (!rc) rc = sk_dna_fasta_stream(fa, i, 0, hi, 0, tok_flags, s);
             if (!rc) rc = sk_stream_end(s);
             if (!rc) rc = sk_stream_finish(s);
         }
     }
-    free(tok);
     return rc;
 }
 

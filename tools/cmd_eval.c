@@ -40,6 +40,57 @@ static const char *epilog =
     "of the pool product] with the recurrent state carried: memory is that of one chunk, for any\n"
     "file length.\n";
 
+/* ---- --region and --strand of the per-base tracks (below) ---- */
+enum { TK_FWD = 0, TK_REV = 1, TK_BOTH = 2 };
+#define TK_MAX_REGIONS 256
+
+typedef struct tk_region {
+    const char *arg;
+    char *name;
+    int64_t beg, end; /* 0-based half-open; end INT64_MAX: to the record's end */
+    int seen;
+} tk_region;
+
+/* "chr", "chr:from", "chr:from-to" (1-based inclusive, commas allowed) into a region. */
+static int tk_region_parse(const char *arg, tk_region *r) {
+    *r = (tk_region){.arg = arg, .beg = 0, .end = INT64_MAX};
+    const char *colon = strrchr(arg, ':');
+    long long a = 0, b = 0;
+    char digits[64];
+    size_t k = 0;
+    for (const char *p = colon ? colon + 1 : ""; *p && k + 1 < sizeof digits; p++)
+        if (*p != ',') digits[k++] = *p;
+    digits[k] = 0;
+    int got = 0;
+    if (colon) { /* FROM or FROM-TO, nothing else */
+        char *e = digits, *e2;
+        a = strtoll(digits, &e, 10), got = e != digits && *digits != '-' && *digits != '+';
+        if (got && *e == '-') b = strtoll(e + 1, &e2, 10), got = e2 != e + 1 && e[1] != '-' && e[1] != '+' && !*e2 ? 2 : 0;
+        else if (got && *e) got = 0;
+    }
+    if (colon && got < 1)
+        return sk_error(SK_EINVAL, "--region %s: expected CHR, CHR:FROM or CHR:FROM-TO (1-based, inclusive)", arg);
+    if (got >= 1 && (a < 1 || (got == 2 && b < a)))
+        return sk_error(SK_EINVAL, "--region %s: positions start at 1 and FROM <= TO", arg);
+    r->name = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
+    if (!r->name) return sk_error(SK_ENOMEM, "out of memory");
+    if (!r->name[0]) return sk_error(SK_EINVAL, "--region %s: no record name", arg);
+    if (got >= 1) r->beg = a - 1;
+    if (got == 2) r->end = b;
+    return SK_OK;
+}
+
+static tk_region regions[TK_MAX_REGIONS];
+static int nregions;
+/* --region, repeatable */
+static int region_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    (void)o;
+    if (nregions == TK_MAX_REGIONS) return sk_cli_usage(cmd, "at most %d --region", TK_MAX_REGIONS), -1;
+    if (tk_region_parse(arg, &regions[nregions])) return sk_cli_usage(cmd, "%s", sk_errmsg()), -1;
+    nregions++;
+    return 0;
+}
+
 /* ---- streaming: records packed into chunks, one recurrent state (src/sk_stream.h) ---- */
 typedef struct ev_ctx {
     sk_model *m;
@@ -206,16 +257,6 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
  * reverse strand (--rc, --strand both) and bigWig output read an indexed FASTA: the reverse strand
  * is the record's reverse complement streamed from its end, its values kept in a temporary file of
  * 4 bytes per base and written back in forward order; bigWig needs the record list first. */
-enum { TK_FWD = 0, TK_REV = 1, TK_BOTH = 2 };
-#define TK_MAX_REGIONS 256
-
-typedef struct tk_region {
-    const char *arg;
-    char *name;
-    int64_t beg, end; /* 0-based half-open; end INT64_MAX: to the record's end */
-    int seen;
-} tk_region;
-
 typedef struct tk_out {
     int bigwig;
     sk_out bg;
@@ -240,35 +281,6 @@ typedef struct tk_ctx {
     FILE *tmp;        /* reverse-strand values, float per forward position */
     float *fbuf;      /* (chunk) */
 } tk_ctx;
-
-/* "chr", "chr:from", "chr:from-to" (1-based inclusive, commas allowed) into a region. */
-static int tk_region_parse(const char *arg, tk_region *r) {
-    *r = (tk_region){.arg = arg, .beg = 0, .end = INT64_MAX};
-    const char *colon = strrchr(arg, ':');
-    long long a = 0, b = 0;
-    char digits[64];
-    size_t k = 0;
-    for (const char *p = colon ? colon + 1 : ""; *p && k + 1 < sizeof digits; p++)
-        if (*p != ',') digits[k++] = *p;
-    digits[k] = 0;
-    int got = 0;
-    if (colon) { /* FROM or FROM-TO, nothing else */
-        char *e = digits, *e2;
-        a = strtoll(digits, &e, 10), got = e != digits && *digits != '-' && *digits != '+';
-        if (got && *e == '-') b = strtoll(e + 1, &e2, 10), got = e2 != e + 1 && e[1] != '-' && e[1] != '+' && !*e2 ? 2 : 0;
-        else if (got && *e) got = 0;
-    }
-    if (colon && got < 1)
-        return sk_error(SK_EINVAL, "--region %s: expected CHR, CHR:FROM or CHR:FROM-TO (1-based, inclusive)", arg);
-    if (got >= 1 && (a < 1 || (got == 2 && b < a)))
-        return sk_error(SK_EINVAL, "--region %s: positions start at 1 and FROM <= TO", arg);
-    r->name = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
-    if (!r->name) return sk_error(SK_ENOMEM, "out of memory");
-    if (!r->name[0]) return sk_error(SK_EINVAL, "--region %s: no record name", arg);
-    if (got >= 1) r->beg = a - 1;
-    if (got == 2) r->end = b;
-    return SK_OK;
-}
 
 /* The span [lo, hi) of record `name` the regions need (the whole record without regions);
  * 0 when no region names it. Marks them seen. */
@@ -618,19 +630,6 @@ static int eval_fasta(const char *model, const char *data, int64_t L, int64_t B,
 }
 #endif
 
-#ifdef SSMKIT_HAVE_GENOMICS
-static tk_region regions[TK_MAX_REGIONS];
-static int nregions;
-/* --region, repeatable */
-static int region_opt(const char *cmd, const sk_opt *o, const char *arg) {
-    (void)o;
-    if (nregions == TK_MAX_REGIONS) return sk_cli_usage(cmd, "at most %d --region", TK_MAX_REGIONS), -1;
-    if (tk_region_parse(arg, &regions[nregions])) return sk_cli_usage(cmd, "%s", sk_errmsg()), -1;
-    nregions++;
-    return 0;
-}
-#endif
-
 /* --token-width: 1, 2 or 4 (int64_t) */
 static int token_width_opt(const char *cmd, const sk_opt *o, const char *arg) {
     if (sk_cli_int(cmd, "--token-width", arg, 1, 4, o->dst)) return -1;
@@ -663,7 +662,6 @@ int cmd_eval(int argc, char **argv) {
                    "to end with the state reset at each record's start, so a record's loss\n"
                    "is the one it gets alone (any length: a whole chromosome)"),
         SK_O_STR("per-record", 0, &per, NULL, "FILE", "with --whole: TSV of record, length, targets, nll (nats), bits_per_base"),
-#ifdef SSMKIT_HAVE_GENOMICS
         SK_O_FLAG("per-base", 0, &per_base, "with --whole: a track of log2 p(base | the bases before it in its\n"
                   "record) for every base but each record's first (which has no context),\n"
                   "to -o: bedGraph, or bigWig when -o ends in .bw (needs libBigWig)"),
@@ -675,7 +673,6 @@ int cmd_eval(int argc, char **argv) {
         SK_O_CHOICE("strand", 0, &strand, "+|-|both", ((const int[]){TK_FWD, TK_REV, TK_BOTH}), NULL,
                     "--per-base: + (default), - (as --rc) or both (the mean of the two; the\n"
                     "record's first and last bases omitted). - and both read an indexed FASTA"),
-#endif
         SK_O_STR("dump-logits", 0, &out_logits, NULL, "OUT", "write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
                  "no streaming: the whole file is held)"),
         SK_O_STR("dump-grads", 0, &out_grads, NULL, "OUT", "write the gradients of the mean loss under the parameter names (tied\n"
@@ -687,18 +684,17 @@ int cmd_eval(int argc, char **argv) {
     if (ex != SK_CLI_GO) return ex;
     if (optind < argc) return sk_cli_usage("eval", "unexpected argument '%s'", argv[optind]);
     if (!model || !data) return sk_cli_usage("eval", "--model and --data are required");
-    (void)per_base, (void)rc_strand, (void)strand, (void)outp;
+    if ((per_base || outp || nregions || rc_strand || strand >= 0) && !(per_base && whole && outp))
+        return sk_cli_usage("eval", "--per-base needs --whole and -o; -o, --region, --rc and --strand go with --per-base");
+    if (rc_strand && strand >= 0 && strand != TK_REV) return sk_cli_usage("eval", "--rc is --strand -: not with --strand %s", strand ? "both" : "+");
+    if (per_base && (len || per || out_logits || out_grads))
+        return sk_cli_usage("eval", "--per-base: not with --length, --per-record, --dump-logits or --dump-grads");
 #ifdef SSMKIT_HAVE_OPENMP
     if (threads) omp_set_num_threads((int)threads);
 #endif
     const sk_backend *be;
     if (sk_backend_get(device, &be)) return sk_cli_fail(NULL);
 #ifdef SSMKIT_HAVE_GENOMICS
-    if ((per_base || outp || nregions || rc_strand || strand >= 0) && !(per_base && whole && outp))
-        return sk_cli_usage("eval", "--per-base needs --whole and -o; -o, --region, --rc and --strand go with --per-base");
-    if (rc_strand && strand >= 0 && strand != TK_REV) return sk_cli_usage("eval", "--rc is --strand -: not with --strand %s", strand ? "both" : "+");
-    if (per_base && (len || per || out_logits || out_grads))
-        return sk_cli_usage("eval", "--per-base: not with --length, --per-record, --dump-logits or --dump-grads");
     if (per_base)
         return eval_track(model, data, chunk ? chunk : 16384, outp, regions, nregions, rc_strand ? TK_REV : strand < 0 ? TK_FWD : strand, be)
                    ? sk_cli_fail(NULL) : SK_EXIT_OK;
@@ -709,6 +705,9 @@ int cmd_eval(int argc, char **argv) {
         if (whole) return eval_fasta_whole(model, data, chunk ? chunk : 16384, per, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
         return eval_fasta(model, data, len ? len : 1024, batch, be) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
+#endif
+#ifndef SSMKIT_HAVE_GENOMICS
+    if (per_base) return sk_cli_fail("--per-base reads DNA: this ssmkit was built without the genomics front-end (install libhts-dev)");
 #endif
     { /* models trained on bos-shifted sequences (audio U-Nets): streamed in chunks with the state carried */
         sk_model_config *mc = NULL;

@@ -1,7 +1,7 @@
 # deps.sh — sourced by tools/test.sh and tools/demo.sh: the Debian packages ssmkit needs, and
 # an installer that adds the missing ones when run as root (otherwise it says what to install).
 SSMKIT_DEBS="build-essential cmake pkg-config libopenblas-openmp-dev libcjson-dev \
-libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev samtools tabix \
+libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev libbigwig-dev samtools tabix \
 openmpi-bin libopenmpi-dev time espeak-ng sox jq"
 
 ssmkit_install_deps() {

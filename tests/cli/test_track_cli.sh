@@ -5,7 +5,8 @@
 #   - gate: chunk 7, 13 and 16384 give the same value at every base (<= 1e-5);
 #   - gate: --rc equals the forward track of the reverse-complemented FASTA, reversed (<= 1e-5);
 #   - --strand both is the mean of the two strands; --region keeps exactly the bases asked for;
-#     a pipe gives the file's track; bigWig output (when built with libBigWig);
+#     a pipe gives the file's track; bigWig output (when built with libBigWig: read back with
+#     bw_dump, passed as $1, and compared with the bedGraph);
 #   - bad input: a region naming no record or running past its end, --rc on a pipe, options
 #     that do not mix.
 set -u
@@ -94,9 +95,19 @@ expect 0 "per-base from a pipe" -- sh -c "cat in.fa | '$bin' eval -m m.safetenso
 check "pipe equals file" "maxdiff f7.bedGraph pipe.bedGraph 0 'pipe'"
 
 # ---- bigWig (built with libBigWig) or a message saying what it needs ----
+bw_dump=${1:-}
 if "$bin" eval -m m.safetensors -d in.fa --whole --per-base -o t.bw -@ 1 > out 2> err; then
   check "bigWig: magic number 0x888FFC26" "[ \"\$(od -An -tx4 -N4 t.bw | tr -d ' ')\" = 888ffc26 ]"
   grep_inF out "values	1005" "bigWig: every value"
+  if [ -n "$bw_dump" ]; then # read back with libBigWig: the values of the bedGraph (float32)
+    check "bigWig read back" "'$bw_dump' t.bw > bw.bedGraph"
+    check "bigWig holds the bedGraph's values" "maxdiff f16384.bedGraph bw.bedGraph 1e-5 'bigWig'"
+    expect 0 "bigWig, --strand both --region" -- "$bin" eval -m m.safetensors -d in.fa --whole --per-base --strand both \
+      --region mid:100-120 --region long:5-9 -o tb.bw -@ 1
+    "$bw_dump" tb.bw > bwb.bedGraph
+    cat regb.bedGraph > bwb_want.bedGraph; awk -F'\t' '$1 == "long" && $2 >= 4 && $2 < 9' both.bedGraph >> bwb_want.bedGraph
+    check "bigWig with regions on both strands" "maxdiff bwb_want.bedGraph bwb.bedGraph 2e-5 'bigWig regions'"
+  fi
 else
   grep_inF err "libBigWig" "without libBigWig: says what it needs"
   check "no partial bigWig" "[ ! -e t.bw ]"

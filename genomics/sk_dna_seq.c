@@ -268,7 +268,7 @@ static int read_head(sk_dna_reader *r) {
 /* FASTA sequence lines of the current record appended to r->seq until it holds at least `max`
  * bytes or the record ends. Returns 1 when lines may follow, 0 at the record's end, <0 on error. */
 static int fasta_lines(sk_dna_reader *r, int64_t max) {
-    int st;
+    int st = 0;
     while ((int64_t)r->seq.l < max && (st = rd_line(r)) == 1) {
         if (r->line.l > 0 && r->line.s[0] == '>') {
             r->have_line = 1;

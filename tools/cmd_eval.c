@@ -455,14 +455,15 @@ static int tk_indexed(tk_ctx *c, sk_eval_track *t, sk_stream *s, sk_dna_fasta *f
 }
 
 static int tk_open(tk_out *o, const char *path, sk_dna_fasta *fa, int strand, int nrg) {
-    static const char *const what[] = {"forward strand", "reverse strand mapped to forward coordinates",
-                                       "mean of both strands"};
+    static const char *const what[] = {"forward strand; the first base of each record has no context and is omitted",
+                                       "reverse strand at forward coordinates; the last base of each record (the reverse "
+                                       "strand's first) has no context and is omitted",
+                                       "mean of both strands; the first and last bases of each record (the first of a "
+                                       "strand) are omitted"};
     if (!o->bigwig) {
         int rc = sk_out_open(&o->bg, path);
         if (!rc) rc = sk_out_printf(&o->bg, "track type=bedGraph name=\"log2p\" description=\"log2 p(base | the bases "
-                                    "before it in its record), %s; the first base of each record (%s) has no context "
-                                    "and is omitted\"\n", what[strand],
-                                    strand == TK_FWD ? "its first" : strand == TK_REV ? "its last" : "first and last");
+                                    "before it in its record), %s\"\n", what[strand]);
         if (rc && path) sk_out_abort(&o->bg);
         (void)fa, (void)nrg;
         return rc;

@@ -50,7 +50,7 @@ for C in 7 13 16384; do
   expect 0 "per-base, chunk $C" -- "$bin" eval -m m.safetensors -d in.fa --whole --per-base -C "$C" -o "f$C.bedGraph" -@ 1
   grep_inF out "values	1005" "chunk $C: 699 + 7 + 0 + 299 values (no first base)"
 done
-grep_in f7.bedGraph '^track type=bedGraph .*first base of each record.*omitted' "the track line says the first base is omitted"
+grep_in f7.bedGraph '^track type=bedGraph .*the first base of each record has no context and is omitted' "the track line says the first base is omitted"
 check "no value for a record's first base" "! grep -q '^long	0	' f7.bedGraph && ! grep -q '^one	' f7.bedGraph"
 check "the last base of long has a value" "grep -q '^long	699	700	' f7.bedGraph"
 for r in long short mid; do
@@ -68,6 +68,7 @@ awk -F'\t' 'NR == FNR { L[$1] = $2; next } /^track/ { next } { p = L[$1] - 1 - $
   len.tsv rcf.bedGraph > rcf_rev.bedGraph
 expect 0 "--rc, chunk 13" -- "$bin" eval -m m.safetensors -d in.fa --whole --per-base --rc -C 13 -o rev.bedGraph -@ 1
 grep_inF out "strand	-" "--rc is strand -"
+grep_in rev.bedGraph '^track type=bedGraph .*the last base of each record .* is omitted' "--rc: the track line says the last base is omitted"
 check "--rc equals the reversed forward track of the reverse complement" "maxdiff rcf_rev.bedGraph rev.bedGraph 1e-5 '--rc'"
 check "--rc: positions in increasing order per record" "awk -F'\t' '/^track/ { next } \$1 == c && \$2 <= p { bad = 1 } { c = \$1; p = \$2 } END { exit bad }' rev.bedGraph"
 expect 0 "--strand - is --rc" -- "$bin" eval -m m.safetensors -d in.fa --whole --per-base --strand - -o rev2.bedGraph -@ 1

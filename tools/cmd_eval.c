@@ -212,8 +212,8 @@ static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64
     return rc;
 }
 
-/* Whole records of a FASTA/FASTQ file streamed through the LM (--whole). Each record's bases are
- * held by the reader (one byte per base); the activations are O(chunk). */
+/* Whole records of a FASTA/FASTQ file streamed through the LM (--whole), read in pieces
+ * (sk_seqin_stream): neither the bases nor the activations grow with a record's length. */
 static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, const char *per_path, const sk_backend *be) {
     ev_ctx c = {0};
     sk_out per;

@@ -129,6 +129,7 @@ int main(void) {
     SK_CHECK(sk_dna_reader_next(r, &rec) == 0 && !strcmp(rec.name, "tiny") && !strcmp(rec.seq, "ACGTNNA") && rec.index == 1,
              "a whole record after pieces");
     SK_CHECK(sk_dna_reader_head(r, &rec) == 0 && !strcmp(rec.name, "mid") && rec.index == 2, "pieces after a whole record");
+    sk_dna_reader_close(r);
     free(fa), free(crlf);
     remove_test_dir();
     return sk_test_finish("test_dna_pieces");

@@ -70,6 +70,10 @@ const sk_train_optdef sk_train_optdefs[SK_TRAIN_NOPTS] = {
      "memory of one chunk); U-Nets: N a multiple of the pool product.\n"
      "auto: off while the activations of batch x length fit in 1 GiB, else\n"
      "the longest power-of-two chunk whose activations fit in 512 MiB"},
+    {"rc_aug", 'i', "0", 0, 1, 0, "0|1", D, NULL,
+     "DNA token shards: reverse-complement each training row with\n"
+     "probability 1/2, the coin of `dna windows --rc-aug` drawn from\n"
+     "(seed, batch, row), so --resume stays bitwise"},
 };
 #undef D
 #undef O
@@ -311,7 +315,7 @@ static int open_train(const sk_train_job *j, sk_data **d, int64_t L, uint64_t se
     const char *valid = str(o, "valid");
     sk_data_opts so = {.length = L, .batch = (int)num(o, "batch"), .split = valid ? SK_DATA_ALL : SK_SPLIT_TRAIN,
                        .mode = SK_DATA_RANDOM, .seed = seed, .valid_fraction = valid ? 0 : num(o, "valid_fraction"),
-                       .pack = num(o, "pack") == 1};
+                       .pack = num(o, "pack") == 1, .rc_aug = num(o, "rc_aug") == 1};
     int rc = sk_data_open(d, str(o, "data"), SK_DATA_AUTO, &so);
     if (!rc) rc = sk_data_set_rank(*d, sk_dist_rank(), sk_dist_world()); /* this rank's share */
     return rc;

@@ -52,7 +52,7 @@ typedef struct sk_train_optdef {
     const char *help;
 } sk_train_optdef;
 
-#define SK_TRAIN_NOPTS 29
+#define SK_TRAIN_NOPTS 30
 extern const sk_train_optdef sk_train_optdefs[SK_TRAIN_NOPTS];
 /* Index of `key` in sk_train_optdefs, -1 if none. */
 int sk_train_optdef_find(const char *key);

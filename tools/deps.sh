@@ -2,7 +2,7 @@
 # an installer that adds the missing ones when run as root (otherwise it says what to install).
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes of clang 14) build tests/fuzz.
 SSMKIT_DEBS="build-essential cmake pkg-config libopenblas-openmp-dev libcjson-dev \
-libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev samtools tabix \
+libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev libbigwig-dev samtools tabix \
 openmpi-bin libopenmpi-dev time espeak-ng sox jq bcftools lame \
 libfftw3-dev libpng-dev librsvg2-bin clang libclang-rt-14-dev"
 

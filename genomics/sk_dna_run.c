@@ -6,7 +6,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
+#include <htslib/faidx.h>
 #include <htslib/hfile.h>
+#include <htslib/hts_log.h>
 #include "src/sk_json.h"
 #include "src/sk_progress.h"
 #include "src/sk_stream.h"
@@ -20,6 +22,7 @@ struct sk_seqin {
     sk_dna_aln aln;      /* the last alignment record read */
     const char *aln_seq; /* sk_seqin_head on SAM/BAM/CRAM: the read's bases not handed out yet */
     int64_t aln_len;
+    faidx_t *fai;        /* a FASTA file's existing index, for the record lengths of the progress line */
 };
 
 static int ends_with(const char *s, const char *suf) {
@@ -62,6 +65,18 @@ int sk_seqin_open_opts(sk_seqin **out, const char *path, const sk_dna_bam_opts *
     }
     if (kind == 1) rc = hf ? sk_dna_reader_hopen(&in->fa, hf, path, 0, o->threads) : sk_dna_reader_open(&in->fa, path, 0, o->threads);
     else rc = hf ? sk_dna_bam_hopen(&in->bam, hf, path, o) : sk_dna_bam_open(&in->bam, path, o);
+    if (!rc && kind == 1 && !hf && in->fa) { /* lengths from an index already there: never built here */
+        char *fai = malloc(strlen(path) + 5);
+        struct stat st;
+        if (fai) sprintf(fai, "%s.fai", path);
+        if (fai && !stat(fai, &st) && S_ISREG(st.st_mode)) {
+            enum htsLogLevel lv = hts_get_log_level();
+            hts_set_log_level(HTS_LOG_OFF);
+            in->fai = fai_load3(path, fai, NULL, 0);
+            hts_set_log_level(lv);
+        }
+        free(fai);
+    }
     if (rc) {
         free(in);
         return rc;
@@ -98,6 +113,7 @@ void sk_seqin_close(sk_seqin *in) {
     if (!in) return;
     sk_dna_reader_close(in->fa);
     sk_dna_bam_close(in->bam);
+    if (in->fai) fai_destroy(in->fai);
     free(in);
 }
 int64_t sk_seqin_skipped(const sk_seqin *in) { return in->skipped; }
@@ -124,6 +140,7 @@ int sk_seqin_bases(sk_seqin *in, const char **seq, int64_t *n) {
 }
 
 int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
+    enum { BLK = 65536 }; /* a record longer than this is shown by name in the progress line */
     int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
     if (!tok) return sk_error(SK_ENOMEM, "stream: out of memory");
     int64_t k = 0;
@@ -131,8 +148,11 @@ int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
     int rc;
     while (!(rc = sk_seqin_head(in, &r))) {
         k++;
-        const int named = r.len > BLK; /* long enough to follow by name */
-        sk_progress_item(sk_stream_progress(s), named ? r.name : NULL, named ? r.len : 0);
+        /* a record comes in pieces: its length from the FASTA's index when there is one (a read's now) */
+        int64_t len = r.len;
+        if (!len && in->fai) len = faidx_seq_len(in->fai, r.name), len = len < 0 ? 0 : len;
+        const int named = len > BLK; /* long enough to follow by name */
+        sk_progress_item(sk_stream_progress(s), named ? r.name : NULL, named ? len : 0);
         rc = sk_stream_begin(s, r.name);
         const char *seq;
         int64_t m;

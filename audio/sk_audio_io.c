@@ -132,7 +132,10 @@ int sk_audio_open(sk_audio_reader **out, const char *path, int rate, sk_audio_qu
         goto fail;
     }
     int major = r->sfi.format & SF_FORMAT_TYPEMASK;
-#ifdef SF_FORMAT_MPEG
+    /* OGG and MP3 headers give an estimate (MP3: from the file size, ID3 tags and encoder padding
+     * included): those are read to the end of the stream, whatever the count said. MPEG support
+     * is a CMake check (SF_FORMAT_MPEG is an enum constant, invisible to the preprocessor). */
+#ifdef SSMKIT_HAVE_SF_MPEG
     r->exact_frames = major != SF_FORMAT_OGG && major != SF_FORMAT_MPEG;
 #else
     r->exact_frames = major != SF_FORMAT_OGG;

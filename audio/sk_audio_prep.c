@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
 
+#include "src/sk_guard.h"
 #include "src/sk_io.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
@@ -79,7 +80,8 @@ static int walk(const char *dir, strvec *out) {
         struct stat st;
         if (stat(p, &st) == 0) {
             if (S_ISDIR(st.st_mode)) rc = walk(p, out);
-            else if (S_ISREG(st.st_mode) && is_audio_name(e->d_name)) rc = sv_push(out, p);
+            else if (S_ISREG(st.st_mode) && is_audio_name(e->d_name) && !(rc = sv_push(out, p)))
+                rc = sk_guard_input(p); /* a file read: no output may replace it */
         }
         free(p);
     }

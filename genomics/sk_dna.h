@@ -94,6 +94,16 @@ int sk_dna_reader_open(sk_dna_reader **r, const char *path, int flags, int threa
 /* Next record (valid until the next call). Returns 0, SK_EOF at the end, or an error. */
 int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) SK_RESULT_USED;
 void sk_dna_reader_close(sk_dna_reader *r);
+/* Records of any length in bounded memory: sk_dna_reader_head reads the next record's header
+ * (rec gets name, comment, index, line; seq NULL, len 0) or returns SK_EOF; then
+ * sk_dna_reader_bases hands out its bases in order, in pieces of about SK_DNA_PIECE bases
+ * (whole lines: a FASTA written as one line is one piece; a FASTQ read is one piece), each
+ * valid until the next call, and returns SK_EOF at the record's end, with all the checks of
+ * sk_dna_reader_next (a record without bases is an error there). Every piece must be taken
+ * before the next header; the two ways of reading may be mixed record by record. */
+#define SK_DNA_PIECE (1 << 16)
+int sk_dna_reader_head(sk_dna_reader *r, sk_dna_record *rec) SK_RESULT_USED;
+int sk_dna_reader_bases(sk_dna_reader *r, const char **seq, int64_t *n) SK_RESULT_USED;
 
 /* Whole-file statistics; counts[c] counts every byte value c over all sequences. */
 typedef struct sk_dna_stats {
@@ -179,7 +189,18 @@ typedef struct sk_dna_aln {
     const char *qual;        /* Phred+33 text, "*" when absent */
     int64_t len;             /* bases in seq (0 when absent) */
     int64_t index;           /* 1-based record number in the stream */
+    const uint32_t *cigar;   /* CIGAR in htslib's encoding (length << 4 | op), NULL when none */
+    int n_cigar;
 } sk_dna_aln;
+
+/* The reference span of read bases [qbeg, qend) (offsets in SEQ, which is stored on the
+ * reference's forward strand) of an alignment at 0-based pos with this CIGAR: [*rbeg, *rend)
+ * from the first to the last of those bases aligned to the reference (M, = or X), deletions and
+ * skips (D, N) between them included; soft-clipped and inserted bases (S, I) at the edges take
+ * no reference bases. Returns 0, or -1 when none of the bases is aligned (all clipped or
+ * inserted) or there is no CIGAR. */
+int sk_dna_aln_ref_span(const uint32_t *cigar, int n_cigar, int64_t pos, int64_t qbeg, int64_t qend, int64_t *rbeg,
+                        int64_t *rend);
 
 typedef struct sk_dna_bam sk_dna_bam;
 

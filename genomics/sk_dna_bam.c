@@ -252,5 +252,28 @@ int sk_dna_bam_next(sk_dna_bam *b, sk_dna_aln *a) {
     a->qual = b->qual.s;
     a->len = c->l_qseq;
     a->index = b->nread;
+    a->cigar = c->n_cigar ? bam_get_cigar(b->b) : NULL;
+    a->n_cigar = (int)c->n_cigar;
+    return 0;
+}
+
+int sk_dna_aln_ref_span(const uint32_t *cigar, int n_cigar, int64_t pos, int64_t qbeg, int64_t qend, int64_t *rbeg,
+                        int64_t *rend) {
+    int64_t q = 0, r = pos, lo = -1, hi = -1;
+    for (int i = 0; i < n_cigar && q < qend; i++) {
+        const int op = bam_cigar_op(cigar[i]);
+        const int64_t n = bam_cigar_oplen(cigar[i]), t = bam_cigar_type(op); /* bit 1: consumes query, bit 2: reference */
+        if ((t & 1) && (t & 2)) { /* aligned bases: query [q, q + n) on reference [r, r + n) */
+            const int64_t a = q > qbeg ? q : qbeg, b = q + n < qend ? q + n : qend;
+            if (a < b) {
+                if (lo < 0) lo = r + (a - q);
+                hi = r + (b - q);
+            }
+        }
+        if (t & 1) q += n;
+        if (t & 2) r += n;
+    }
+    if (lo < 0) return -1;
+    *rbeg = lo, *rend = hi;
     return 0;
 }

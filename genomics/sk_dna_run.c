@@ -6,7 +6,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
+#include <htslib/faidx.h>
 #include <htslib/hfile.h>
+#include <htslib/hts_log.h>
 #include "src/sk_json.h"
 #include "src/sk_progress.h"
 #include "src/sk_stream.h"
@@ -17,6 +19,10 @@ struct sk_seqin {
     sk_dna_reader *fa;
     sk_dna_bam *bam;
     int64_t skipped;
+    sk_dna_aln aln;      /* the last alignment record read */
+    const char *aln_seq; /* sk_seqin_head on SAM/BAM/CRAM: the read's bases not handed out yet */
+    int64_t aln_len;
+    faidx_t *fai;        /* a FASTA file's existing index, for the record lengths of the progress line */
 };
 
 static int ends_with(const char *s, const char *suf) {
@@ -59,6 +65,18 @@ int sk_seqin_open_opts(sk_seqin **out, const char *path, const sk_dna_bam_opts *
     }
     if (kind == 1) rc = hf ? sk_dna_reader_hopen(&in->fa, hf, path, 0, o->threads) : sk_dna_reader_open(&in->fa, path, 0, o->threads);
     else rc = hf ? sk_dna_bam_hopen(&in->bam, hf, path, o) : sk_dna_bam_open(&in->bam, path, o);
+    if (!rc && kind == 1 && !hf && in->fa) { /* lengths from an index already there: never built here */
+        char *fai = malloc(strlen(path) + 5);
+        struct stat st;
+        if (fai) sprintf(fai, "%s.fai", path);
+        if (fai && !stat(fai, &st) && S_ISREG(st.st_mode)) {
+            enum htsLogLevel lv = hts_get_log_level();
+            hts_set_log_level(HTS_LOG_OFF);
+            in->fai = fai_load3(path, fai, NULL, 0);
+            hts_set_log_level(lv);
+        }
+        free(fai);
+    }
     if (rc) {
         free(in);
         return rc;
@@ -75,18 +93,18 @@ int sk_seqin_next(sk_seqin *in, sk_seqrec *r) {
         sk_dna_record rec;
         int rc = sk_dna_reader_next(in->fa, &rec);
         if (rc) return rc;
-        r->name = rec.name, r->seq = rec.seq, r->len = rec.len;
+        r->name = rec.name, r->seq = rec.seq, r->len = rec.len, r->aln = NULL;
         return SK_OK;
     }
     for (;;) {
-        sk_dna_aln a;
-        int rc = sk_dna_bam_next(in->bam, &a);
+        sk_dna_aln *a = &in->aln;
+        int rc = sk_dna_bam_next(in->bam, a);
         if (rc) return rc;
-        if (a.len <= 0) { /* no SEQ stored */
+        if (a->len <= 0) { /* no SEQ stored */
             in->skipped++;
             continue;
         }
-        r->name = a.qname, r->seq = a.seq, r->len = a.len;
+        r->name = a->qname, r->seq = a->seq, r->len = a->len, r->aln = a;
         return SK_OK;
     }
 }
@@ -95,28 +113,56 @@ void sk_seqin_close(sk_seqin *in) {
     if (!in) return;
     sk_dna_reader_close(in->fa);
     sk_dna_bam_close(in->bam);
+    if (in->fai) fai_destroy(in->fai);
     free(in);
 }
 int64_t sk_seqin_skipped(const sk_seqin *in) { return in->skipped; }
 
+int sk_seqin_head(sk_seqin *in, sk_seqrec *r) {
+    if (in->fa) {
+        sk_dna_record rec;
+        int rc = sk_dna_reader_head(in->fa, &rec);
+        if (rc) return rc;
+        r->name = rec.name, r->seq = NULL, r->len = 0, r->aln = NULL;
+        return SK_OK;
+    }
+    int rc = sk_seqin_next(in, r); /* a read: held whole, handed out as one piece */
+    in->aln_seq = rc ? NULL : r->seq, in->aln_len = rc ? 0 : r->len;
+    if (!rc) r->seq = NULL, r->len = 0;
+    return rc;
+}
+
+int sk_seqin_bases(sk_seqin *in, const char **seq, int64_t *n) {
+    if (in->fa) return sk_dna_reader_bases(in->fa, seq, n);
+    *seq = in->aln_seq, *n = in->aln_len;
+    in->aln_seq = NULL, in->aln_len = 0;
+    return *n ? SK_OK : SK_EOF;
+}
+
 int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
-    enum { BLK = 65536 };
-    int32_t *tok = malloc(BLK * sizeof(int32_t));
+    enum { BLK = 65536 }; /* a record longer than this is shown by name in the progress line */
+    int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
     if (!tok) return sk_error(SK_ENOMEM, "stream: out of memory");
     int64_t k = 0;
     sk_seqrec r;
     int rc;
-    while (!(rc = sk_seqin_next(in, &r))) {
+    while (!(rc = sk_seqin_head(in, &r))) {
         k++;
-        const int named = r.len > BLK; /* long enough to follow by name */
-        sk_progress_item(sk_stream_progress(s), named ? r.name : NULL, named ? r.len : 0);
+        /* a record comes in pieces: its length from the FASTA's index when there is one (a read's now) */
+        int64_t len = r.len;
+        if (!len && in->fai) len = faidx_seq_len(in->fai, r.name), len = len < 0 ? 0 : len;
+        const int named = len > BLK; /* long enough to follow by name */
+        sk_progress_item(sk_stream_progress(s), named ? r.name : NULL, named ? len : 0);
         rc = sk_stream_begin(s, r.name);
-        for (int64_t b = 0; b < r.len && !rc; b += BLK) {
-            int64_t m = r.len - b < BLK ? r.len - b : BLK;
-            for (int64_t i = 0; i < m; i++) tok[i] = sk_dna_token((unsigned char)r.seq[b + i], tok_flags);
-            rc = sk_stream_put(s, tok, m);
-        }
-        if (!rc) rc = sk_stream_end(s);
+        const char *seq;
+        int64_t m;
+        while (!rc && !(rc = sk_seqin_bases(in, &seq, &m)))
+            for (int64_t b = 0; b < m && !rc; b += SK_DNA_PIECE) { /* a piece may be a longer line */
+                int64_t nb = m - b < SK_DNA_PIECE ? m - b : SK_DNA_PIECE;
+                for (int64_t i = 0; i < nb; i++) tok[i] = sk_dna_token((unsigned char)seq[b + i], tok_flags);
+                rc = sk_stream_put(s, tok, nb);
+            }
+        if (rc == SK_EOF) rc = sk_stream_end(s);
         if (rc) break;
     }
     free(tok);
@@ -124,8 +170,30 @@ int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
     return rc == SK_EOF ? SK_OK : rc;
 }
 
+int sk_dna_fasta_stream(sk_dna_fasta *f, int i, int64_t beg, int64_t end, int rc_strand, int tok_flags, sk_stream *s) {
+    int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
+    int rc = tok ? SK_OK : sk_error(SK_ENOMEM, "stream: out of memory");
+    for (int64_t k = 0; k < end - beg && !rc; k += SK_DNA_PIECE) {
+        int64_t nb = end - beg - k < SK_DNA_PIECE ? end - beg - k : SK_DNA_PIECE;
+        int64_t b = rc_strand ? end - k - nb : beg + k;
+        char *seq = NULL;
+        if ((rc = sk_dna_fasta_fetch(f, i, b, b + nb, &seq))) break;
+        if (rc_strand) sk_dna_revcomp(seq, nb);
+        for (int64_t j = 0; j < nb; j++) tok[j] = sk_dna_token((unsigned char)seq[j], tok_flags);
+        free(seq);
+        rc = sk_stream_put(s, tok, nb);
+    }
+    free(tok);
+    return rc;
+}
+
 int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, sk_stream *s,
                      int tok_flags, int say_no_seq, int64_t *skipped) {
+    return sk_dna_run_files_each(paths, n, reference, threads, w, s, tok_flags, say_no_seq, skipped, NULL, NULL);
+}
+
+int sk_dna_run_files_each(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, sk_stream *s,
+                          int tok_flags, int say_no_seq, int64_t *skipped, sk_seqrec_fn each, void *ctx) {
     int rc = SK_OK;
     int64_t skip = 0;
     for (int i = 0; i < n && !rc; i++) {
@@ -135,7 +203,8 @@ int sk_dna_run_files(char *const *paths, int n, const char *reference, int threa
         int64_t k = 0;
         if (!w) rc = sk_seqin_stream(in, s, tok_flags, &k);
         else {
-            while (!(rc = sk_seqin_next(in, &r)) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len))) k++;
+            while (!(rc = sk_seqin_next(in, &r)) && !(rc = each ? each(ctx, &r) : SK_OK) && !(rc = sk_winrun_add(w, r.name, r.seq, r.len)))
+                k++;
             if (rc == SK_EOF) rc = SK_OK;
         }
         if (!rc && k == 0)

@@ -23,6 +23,7 @@ typedef struct sk_seqrec {
     const char *name;   /* record or read name */
     const char *seq;    /* bases, NUL-terminated */
     int64_t len;
+    const sk_dna_aln *aln; /* SAM/BAM/CRAM: the alignment record (chrom, pos, flag, CIGAR); NULL for FASTA/FASTQ */
 } sk_seqrec;
 /* 1 FASTA/FASTQ, 2 SAM/BAM/CRAM, 0 neither (by extension, as above). */
 int sk_seqin_kind(const char *path);
@@ -40,14 +41,28 @@ int64_t sk_seqin_skipped(const sk_seqin *in); /* BAM records without SEQ, second
 
 struct sk_progress;
 
+/* Records in pieces (bounded memory, sk_dna_reader_head / _bases): sk_seqin_head gives the next
+ * record's name (seq NULL, len 0) or SK_EOF; sk_seqin_bases then hands out its bases piece by
+ * piece (each valid until the next call) and SK_EOF at its end. A FASTA record comes in pieces
+ * of about SK_DNA_PIECE bases, a FASTQ or SAM/BAM/CRAM read as one piece. */
+int sk_seqin_head(sk_seqin *in, sk_seqrec *r) SK_RESULT_USED;
+int sk_seqin_bases(sk_seqin *in, const char **seq, int64_t *n) SK_RESULT_USED;
+
 /* ---- whole records of any length, streamed with the state carried ----
  * Every record of `in` from the current one on, tokenized with tok_flags (sk_dna_token) and fed
- * to the stream as one record (src/sk_stream.h). The reader holds one record's bases (1 byte
- * per base: 21 MB for a 21 Mb chromosome); tokens go to the stream in blocks of 64 Ki. *n
- * (optional) gets the number of records read. With a progress on the stream (sk_stream_set_progress)
- * a record longer than 64 Ki bases is shown by name, its bases against its length. */
+ * to the stream as one record (src/sk_stream.h), read in pieces (sk_seqin_head / _bases): memory
+ * does not grow with the record's length (a FASTA written as one line excepted: its line is held).
+ * *n (optional) gets the number of records read. With a progress on the stream
+ * (sk_stream_set_progress) a record longer than 64 Ki bases is shown by name, its bases against
+ * its length. */
 struct sk_stream;
 int sk_seqin_stream(sk_seqin *in, struct sk_stream *s, int tok_flags, int64_t *n) SK_RESULT_USED;
+
+/* Bases [beg, end) of record i of an indexed FASTA tokenized with tok_flags and put to the stream
+ * (the current record: the caller begins and ends it), fetched in pieces of SK_DNA_PIECE bases;
+ * rc: their reverse complement, read from `end` down to `beg` (the reverse strand in bounded
+ * memory). */
+int sk_dna_fasta_stream(sk_dna_fasta *f, int i, int64_t beg, int64_t end, int rc, int tok_flags, struct sk_stream *s) SK_RESULT_USED;
 
 /* ---- the window runner ----
  * Each record is tiled (sk_dna_tiles: length L, stride S, short records padded or skipped);
@@ -99,6 +114,12 @@ void sk_winrun_counts(const sk_winrun *w, int64_t *records, int64_t *windows, in
  * the alignment records skipped over all files (sk_seqin_skipped). */
 int sk_dna_run_files(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, struct sk_stream *s,
                      int tok_flags, int say_no_seq, int64_t *skipped) SK_RESULT_USED;
+
+/* The same, calling each(ctx, record) for every record before the window runner gets it (with w;
+ * a nonzero return stops). */
+typedef int (*sk_seqrec_fn)(void *ctx, const sk_seqrec *r);
+int sk_dna_run_files_each(char *const *paths, int n, const char *reference, int threads, sk_winrun *w, struct sk_stream *s,
+                          int tok_flags, int say_no_seq, int64_t *skipped, sk_seqrec_fn each, void *ctx) SK_RESULT_USED;
 
 /* A window's vector from its hidden states h (L, d): the last row (last = 1), or the mean over the
  * positions whose token in tok (L) is not [PAD] (summed in double), into o (d). */

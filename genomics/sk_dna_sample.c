@@ -160,14 +160,6 @@ sk_dna_window sk_dna_windows_rank_get(const sk_dna_windows *w, int rank, int wor
     return sk_dna_windows_get(w, world > 1 ? i * world + rank : i);
 }
 
-/* splitmix64 finaliser: an RC coin per (seed, epoch, window) that needs no sequential state */
-static uint64_t mix64(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 sk_dna_window sk_dna_windows_get(const sk_dna_windows *w, int64_t i) {
     int64_t j = w->perm ? w->perm[i] : i;
     /* interval holding window j: last t with first[t] <= j */
@@ -180,7 +172,7 @@ sk_dna_window sk_dna_windows_get(const sk_dna_windows *w, int64_t i) {
     const sk_dna_interval *v = &w->iv[lo];
     sk_dna_window win = {.seq = v->seq, .split = v->split, .label = -1, .interval = w->row[lo]};
     window_of(w->o.mode, w->o.length, v->beg, v->end, w->clen[lo], j - w->first[lo], &win.beg, &win.end);
-    win.rc = w->o.rc_aug ? (int)(mix64(mix64(w->o.seed ^ mix64((uint64_t)w->epoch)) ^ (uint64_t)j) >> 63) : 0;
+    win.rc = w->o.rc_aug ? sk_rng_coin(w->o.seed, (uint64_t)w->epoch, (uint64_t)j) : 0; /* per (seed, epoch, window) */
     return win;
 }
 

@@ -19,6 +19,7 @@
 #include <htslib/khash_str2int.h>
 #include <htslib/kstring.h>
 #include "genomics/sk_dna.h"
+#include "src/sk_guard.h"
 #include "src/sk_io.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -42,6 +43,11 @@ struct sk_dna_reader {
     kstring_t name, comment, seq, qual;
     int64_t index;             /* records returned so far */
     int in_record;             /* name holds the record whose lines are being read */
+    int64_t hline;             /* header line of the current record */
+    /* piecewise reading (sk_dna_reader_head / _bases) and the layout check across pieces */
+    int in_bases;              /* the current record's bases are being handed out */
+    int64_t rec_bases;         /* bases handed out so far */
+    int64_t width, short_line, blank_line;
     void *names;               /* name -> record index (duplicate check) */
 };
 
@@ -221,7 +227,9 @@ static int add_bases(sk_dna_reader *r, kstring_t *dst) {
     return 0;
 }
 
-int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) {
+/* The next record's header line: name and comment checked, the name remembered (duplicates). */
+static int read_head(sk_dna_reader *r) {
+    if (r->in_bases) return sk_error(SK_EINVAL, "%s: record '%s': its bases were not all read", r->path, r->name.s);
     int st;
     r->in_record = 0;
     while ((st = rd_line(r)) == 1 && r->line.l == 0) {}
@@ -231,7 +239,7 @@ int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) {
     if (r->line.s[0] != want)
         return sk_error(SK_EFORMAT, "%s: line %lld: expected a %s header starting with '%c' after record #%lld",
                         r->path, (long long)r->lineno, r->is_fastq ? "FASTQ" : "FASTA", want, (long long)r->index);
-    int64_t hline = r->lineno;
+    r->hline = r->lineno;
     /* name = up to the first blank, comment = the rest */
     const char *h = r->line.s + 1;
     size_t nl = strcspn(h, " \t");
@@ -242,70 +250,120 @@ int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) {
     kputs(cm, &r->comment);
     if (!r->comment.s) kputs("", &r->comment);
     if (r->name.l == 0)
-        return sk_error(SK_EFORMAT, "%s: line %lld: record #%lld has an empty name", r->path, (long long)hline,
+        return sk_error(SK_EFORMAT, "%s: line %lld: record #%lld has an empty name", r->path, (long long)r->hline,
                         (long long)r->index + 1);
     int first;
     if (khash_str2int_get(r->names, r->name.s, &first) == 0)
         return sk_error(SK_EFORMAT, "%s: line %lld: duplicate record name '%s' (record #%lld and #%d)", r->path,
-                        (long long)hline, r->name.s, (long long)r->index + 1, first + 1);
+                        (long long)r->hline, r->name.s, (long long)r->index + 1, first + 1);
     r->in_record = 1;
     char *key = strdup(r->name.s);
     if (!key || khash_str2int_set(r->names, key, (int)(r->index < INT_MAX ? r->index : INT_MAX)) < 0) {
         free(key);
         return sk_error(SK_ENOMEM, "%s: out of memory", r->path);
     }
+    r->width = -1, r->short_line = r->blank_line = 0, r->rec_bases = 0, r->in_bases = 1;
+    return 0;
+}
 
-    if (!r->is_fastq) {
-        int64_t width = -1;      /* fixed line width (SK_DNA_CHECK_LAYOUT) */
-        int64_t short_line = 0;  /* line number of a line shorter than width (must be the last) */
-        int64_t blank_line = 0;
-        while ((st = rd_line(r)) == 1) {
-            if (r->line.l > 0 && r->line.s[0] == '>') {
-                r->have_line = 1;
-                break;
-            }
-            if (r->line.l == 0) {
-                if (!blank_line) blank_line = r->lineno;
-                continue;
-            }
-            if (r->flags & SK_DNA_CHECK_LAYOUT) {
-                if (blank_line || short_line)
-                    return sk_error(SK_EFORMAT, "%s: record '%s', line %lld: sequence continues after a %s line %lld; "
-                                    "an indexed FASTA needs lines of one width", r->path, r->name.s,
-                                    (long long)r->lineno, blank_line ? "blank" : "shorter", (long long)(blank_line ? blank_line : short_line));
-                if (width < 0) width = (int64_t)r->line.l;
-                else if ((int64_t)r->line.l > width)
-                    return sk_error(SK_EFORMAT, "%s: record '%s', line %lld: line of %zu bases after lines of %lld; "
-                                    "an indexed FASTA needs lines of one width", r->path, r->name.s,
-                                    (long long)r->lineno, r->line.l, (long long)width);
-                else if ((int64_t)r->line.l < width) short_line = r->lineno;
-            }
-            if ((st = add_bases(r, &r->seq)) < 0) return st;
+/* FASTA sequence lines of the current record appended to r->seq until it holds at least `max`
+ * bytes or the record ends. Returns 1 when lines may follow, 0 at the record's end, <0 on error. */
+static int fasta_lines(sk_dna_reader *r, int64_t max) {
+    int st = 0;
+    while ((int64_t)r->seq.l < max && (st = rd_line(r)) == 1) {
+        if (r->line.l > 0 && r->line.s[0] == '>') {
+            r->have_line = 1;
+            return 0;
         }
-        if (st < 0) return st;
-    } else {
-        while ((st = rd_line(r)) == 1 && !(r->line.l > 0 && r->line.s[0] == '+'))
-            if ((st = add_bases(r, &r->seq)) < 0) return st;
-        if (st < 0) return st;
-        if (st == 0)
-            return sk_error(SK_EFORMAT, "%s: record '%s' (line %lld): file ends before the '+' line", r->path,
-                            r->name.s, (long long)hline);
-        while (r->qual.l < r->seq.l && (st = rd_line(r)) == 1) kputsn(r->line.s, r->line.l, &r->qual);
-        if (st < 0) return st;
-        if (r->qual.l != r->seq.l)
-            return sk_error(SK_EFORMAT, "%s: record '%s' (line %lld): %zu quality values for %zu bases", r->path,
-                            r->name.s, (long long)hline, r->qual.l, r->seq.l);
+        if (r->line.l == 0) {
+            if (!r->blank_line) r->blank_line = r->lineno;
+            continue;
+        }
+        if (r->flags & SK_DNA_CHECK_LAYOUT) {
+            if (r->blank_line || r->short_line)
+                return sk_error(SK_EFORMAT, "%s: record '%s', line %lld: sequence continues after a %s line %lld; "
+                                "an indexed FASTA needs lines of one width", r->path, r->name.s,
+                                (long long)r->lineno, r->blank_line ? "blank" : "shorter",
+                                (long long)(r->blank_line ? r->blank_line : r->short_line));
+            if (r->width < 0) r->width = (int64_t)r->line.l;
+            else if ((int64_t)r->line.l > r->width)
+                return sk_error(SK_EFORMAT, "%s: record '%s', line %lld: line of %zu bases after lines of %lld; "
+                                "an indexed FASTA needs lines of one width", r->path, r->name.s,
+                                (long long)r->lineno, r->line.l, (long long)r->width);
+            else if ((int64_t)r->line.l < r->width) r->short_line = r->lineno;
+        }
+        if ((st = add_bases(r, &r->seq)) < 0) return st;
     }
-    if (r->seq.l == 0)
-        return sk_error(SK_EFORMAT, "%s: record '%s' (#%lld, line %lld) has a header but no sequence", r->path,
-                        r->name.s, (long long)r->index + 1, (long long)hline);
+    return (int64_t)r->seq.l >= max ? 1 : st;
+}
+
+/* A FASTQ record's bases and qualities after its header. */
+static int fastq_body(sk_dna_reader *r) {
+    int st;
+    while ((st = rd_line(r)) == 1 && !(r->line.l > 0 && r->line.s[0] == '+'))
+        if ((st = add_bases(r, &r->seq)) < 0) return st;
+    if (st < 0) return st;
+    if (st == 0)
+        return sk_error(SK_EFORMAT, "%s: record '%s' (line %lld): file ends before the '+' line", r->path,
+                        r->name.s, (long long)r->hline);
+    while (r->qual.l < r->seq.l && (st = rd_line(r)) == 1) kputsn(r->line.s, r->line.l, &r->qual);
+    if (st < 0) return st;
+    if (r->qual.l != r->seq.l)
+        return sk_error(SK_EFORMAT, "%s: record '%s' (line %lld): %zu quality values for %zu bases", r->path,
+                        r->name.s, (long long)r->hline, r->qual.l, r->seq.l);
+    return 0;
+}
+
+static int no_bases(sk_dna_reader *r) {
+    return sk_error(SK_EFORMAT, "%s: record '%s' (#%lld, line %lld) has a header but no sequence", r->path,
+                    r->name.s, (long long)r->index + 1, (long long)r->hline);
+}
+
+static void fill_rec(sk_dna_reader *r, sk_dna_record *rec, int with_seq) {
     rec->name = r->name.s;
     rec->comment = r->comment.s;
-    rec->seq = r->seq.s;
-    rec->qual = r->is_fastq ? r->qual.s : NULL;
-    rec->len = (int64_t)r->seq.l;
-    rec->index = r->index++;
-    rec->line = hline;
+    rec->seq = with_seq ? r->seq.s : NULL;
+    rec->qual = with_seq && r->is_fastq ? r->qual.s : NULL;
+    rec->len = with_seq ? (int64_t)r->seq.l : 0;
+    rec->index = r->index;
+    rec->line = r->hline;
+}
+
+int sk_dna_reader_next(sk_dna_reader *r, sk_dna_record *rec) {
+    int st = read_head(r);
+    if (st) return st;
+    r->in_bases = 0;
+    if ((st = r->is_fastq ? fastq_body(r) : fasta_lines(r, INT64_MAX)) < 0) return st;
+    if (r->seq.l == 0) return no_bases(r);
+    fill_rec(r, rec, 1);
+    r->index++;
+    return 0;
+}
+
+int sk_dna_reader_head(sk_dna_reader *r, sk_dna_record *rec) {
+    int st = read_head(r);
+    if (st) return st;
+    if (r->is_fastq && (st = fastq_body(r)) < 0) return st; /* a read: held whole */
+    fill_rec(r, rec, 0);
+    return 0;
+}
+
+int sk_dna_reader_bases(sk_dna_reader *r, const char **seq, int64_t *n) {
+    *seq = NULL, *n = 0;
+    if (!r->in_bases) return SK_EOF;
+    int st = 0;
+    if (r->is_fastq) st = r->rec_bases ? 0 : (int)(r->seq.l > 0); /* one piece: the read */
+    else r->seq.l = 0, st = fasta_lines(r, SK_DNA_PIECE);
+    if (st < 0) return st;
+    if (r->is_fastq && r->rec_bases) r->seq.l = 0;
+    if (!r->seq.l) { /* the record has ended */
+        r->in_bases = 0;
+        if (!r->rec_bases) return no_bases(r);
+        r->index++;
+        return SK_EOF;
+    }
+    r->rec_bases += (int64_t)r->seq.l;
+    *seq = r->seq.s, *n = (int64_t)r->seq.l;
     return 0;
 }
 
@@ -641,6 +699,7 @@ static int build_index(const char *path, int bgzf, const char *stale) {
     snprintf(gzi, n, "%s.gzi", path);
     snprintf(tfai, n, "%s.fai.tmp%d", path, (int)getpid());
     snprintf(tgzi, n, "%s.gzi.tmp%d", path, (int)getpid());
+    if ((st = sk_guard_output_side(fai)) < 0 || (bgzf && (st = sk_guard_output_side(gzi)) < 0)) goto done;
     if (fai_build3(path, tfai, bgzf ? tgzi : NULL) != 0) {
         st = sk_error(SK_EFORMAT, "%s: htslib could not index this file", path);
     } else if ((bgzf && rename(tgzi, gzi) != 0) || rename(tfai, fai) != 0) {

@@ -187,7 +187,7 @@ static void trained_with(const char *model, int64_t *len, int *pack) {
 }
 
 int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int split, int64_t len, int64_t batch,
-                  FILE *out) {
+                  FILE *out, sk_progress *pg) {
     static const char *const split_names[] = {"all", "train", "valid", "test"};
     sk_model_config *mc = NULL;
     TRY(sk_model_config_read(model, 0, &mc));
@@ -219,7 +219,9 @@ int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int
         rc = sk_error(SK_ENOMEM, "%s: out of memory for a batch of %lld x %lld tokens", data, (long long)batch, (long long)L);
     double bits = NAN;
     int64_t n = 0;
-    if (!rc) rc = sk_train_evaluate(m, d, batch, L, 0, in, tg, &bits, &n);
+    if (!rc && pg) pg->unit = "windows", pg->total = sk_data_windows(d);
+    if (!rc) rc = sk_train_evaluate(m, d, batch, L, 0, in, tg, &bits, &n, pg);
+    sk_progress_end(pg); /* its summary line before the results */
     if (!rc && !n) rc = sk_error(SK_EINVAL, "%s: the %s split has no targets", data, split_names[split + 1]);
     if (!rc) rc = sk_eval_check_loss(model, bits * log(2.0));
     if (!rc) {
@@ -234,6 +236,24 @@ int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int
     }
     free(in), free(tg);
     sk_model_free(m);
-    sk_data_close(d);
+    return rc;
+}
+
+int sk_eval_track_chunk(void *vctx, const int32_t *tok, const int32_t *tgt, const uint8_t *reset, int64_t n,
+                        const sk_stream_piece *pc, int64_t np) {
+    sk_eval_track *t = vctx;
+    int rc = sk_model_forward_state(t->m, t->st, tok, tgt, reset, n, NULL);
+    if (rc) return rc;
+    const float *pl = sk_model_position_losses(t->m);
+    for (int64_t i = 0; i < np && !rc; i++) {
+        /* position p predicts the base after it: record position start + (p - off) + 1 */
+        const int64_t cnt = pc[i].n - (pc[i].last ? 1 : 0);
+        for (int64_t k = 0; k < cnt; k++) {
+            const double l = pl[pc[i].off + k];
+            t->val[pc[i].off + k] = -l / log(2.0), t->nll += l;
+        }
+        t->n += cnt;
+        if (cnt > 0) rc = t->fn(t->ctx, pc[i].name, pc[i].rec, pc[i].start + 1, t->val + pc[i].off, cnt);
+    }
     return rc;
 }

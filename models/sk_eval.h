@@ -8,6 +8,10 @@
 #include "kernels/sk_backend.h"
 #include "src/sk_error.h"
 #include "src/sk_progress.h"
+#include "src/sk_stream.h"
+
+struct sk_model;
+struct sk_model_state;
 
 /* The loss lines of a mean loss in nats per target: loss, bits_per_<unit>, perplexity. */
 void sk_eval_print_loss(FILE *out, double loss, const char *unit);
@@ -45,6 +49,25 @@ int sk_eval_shifted(const char *model, const sk_backend *be, int32_t bos, int64_
  * 1024) in batches of `batch`, packed rows when the checkpoint was trained with "pack" 1; the
  * token width, the labels, the pad token and rule and the bos token come from the shard. */
 int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int split, int64_t len, int64_t batch,
-                  FILE *out) SK_RESULT_USED;
+                  FILE *out, sk_progress *pg) SK_RESULT_USED;
+
+/* ---- per-base output of streamed records (eval --per-base) ----
+ * sk_eval_track_chunk is an sk_stream_chunk_fn (src/sk_stream.h; ctx an sk_eval_track): it runs
+ * the chunk through m with the state st carried and hands fn, piece by piece, the log2-probability
+ * the model gives each base that has a target: val[i] = log2 p(base pos + i | the bases of its
+ * record before it), i < n. A record's first base has no context and no value, so pos >= 1; the
+ * runs of a record come in increasing pos order. sum of every value of a record = -nll / ln 2. */
+typedef int (*sk_eval_base_fn)(void *ctx, const char *name, int64_t rec, int64_t pos, const double *val, int64_t n);
+typedef struct sk_eval_track {
+    struct sk_model *m;
+    struct sk_model_state *st;
+    sk_eval_base_fn fn;
+    void *ctx;
+    double *val;   /* (chunk) scratch, owned by the caller */
+    double nll;    /* sum of -ln p over every value handed out */
+    int64_t n;     /* values handed out */
+} sk_eval_track;
+int sk_eval_track_chunk(void *ctx, const int32_t *tok, const int32_t *tgt, const uint8_t *reset, int64_t n,
+                        const sk_stream_piece *pc, int64_t np);
 
 #endif

@@ -85,7 +85,7 @@ static char *hf_config_json(const sk_mamba_config *c, int pad) {
     return s;
 }
 
-int sk_mamba_lm_export_hf(const sk_mamba_lm *m, const char *src, const char *dir) {
+int sk_mamba_lm_export_hf(const sk_mamba_lm *m, const char *src, const char *dir, sk_progress *pg) {
     const sk_mamba_config *c = sk_mamba_lm_config(m);
     const sk_backend *be = sk_mamba_lm_backend(m);
     TRY(sk_mamba_hf_check(c, src ? src : dir));
@@ -112,6 +112,7 @@ int sk_mamba_lm_export_hf(const sk_mamba_lm *m, const char *src, const char *dir
     if (!rc) {
         snprintf(pm, dl, "%s/model.safetensors", dir);
         snprintf(pc, dl, "%s/config.json", dir);
+        sk_stw_set_progress(w, pg);
         rc = sk_stw_write(w, pm);
     }
     if (!rc) rc = sk_write_file_atomic(pc, cfg, strlen(cfg));

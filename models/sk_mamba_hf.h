@@ -3,6 +3,7 @@
 #define SK_MAMBA_HF_H
 
 #include "models/sk_mamba.h"
+#include "src/sk_progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,7 +25,7 @@ int sk_mamba_hf_check(const sk_mamba_config *c, const char *what) SK_RESULT_USED
  * __metadata__ format "pt"). src: the checkpoint m was read from (its "tokenizer" metadata, if
  * any; messages), or NULL. sk_mamba_hf_check first: nothing is written for a model the format
  * cannot hold. The folder is created if missing; both files are written atomically. */
-int sk_mamba_lm_export_hf(const sk_mamba_lm *m, const char *src, const char *dir) SK_RESULT_USED;
+int sk_mamba_lm_export_hf(const sk_mamba_lm *m, const char *src, const char *dir, sk_progress *pg) SK_RESULT_USED;
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include "models/sk_model_plan.h"
 #include "src/sk_dist.h"
+#include "src/sk_guard.h"
 #include "src/sk_json.h"
 #include "src/sk_progress.h"
 #include "src/sk_shard.h"
@@ -69,6 +70,10 @@ const sk_train_optdef sk_train_optdefs[SK_TRAIN_NOPTS] = {
      "memory of one chunk); U-Nets: N a multiple of the pool product.\n"
      "auto: off while the activations of batch x length fit in 1 GiB, else\n"
      "the longest power-of-two chunk whose activations fit in 512 MiB"},
+    {"rc_aug", 'i', "0", 0, 1, 0, "0|1", D, NULL,
+     "DNA token shards: reverse-complement each training row with\n"
+     "probability 1/2, the coin of `dna windows --rc-aug` drawn from\n"
+     "(seed, batch, row), so --resume stays bitwise"},
 };
 #undef D
 #undef O
@@ -289,7 +294,10 @@ int sk_train_job_resolve(sk_train_job *j, int (*set_threads)(int n)) {
     j->o = (sk_train_opts){.steps = steps, .accum = (int)num(o, "accum"), .eval_every = (int64_t)num(o, "eval_every"),
                            .eval_batches = (int64_t)num(o, "eval_batches"), .ckpt_every = (int64_t)num(o, "ckpt_every"),
                            .log_every = (int64_t)num(o, "log_every"), .out = j->rq.out, .log_path = str(o, "log"),
-                           .quiet = j->rq.quiet, .eval_at_start = j->rq.init != NULL};
+                           .quiet = j->rq.quiet, .eval_at_start = j->rq.init != NULL,
+                           .files = j->rq.resume      ? SK_TRAIN_FILES_RESUME
+                                    : j->rq.overwrite ? SK_TRAIN_FILES_OVERWRITE
+                                                      : SK_TRAIN_FILES_NEW};
     j->o.sched = (sk_sched){SK_SCHED_COSINE, num(o, "lr"), num(o, "min_lr"), (int64_t)num(o, "warmup"), steps};
     j->o.optim = (sk_optim_hparams){num(o, "beta1"), num(o, "beta2"), num(o, "eps"), num(o, "weight_decay"), num(o, "clip")};
     rc = sk_sched_kind_parse(str(o, "schedule"), &j->o.sched.kind);
@@ -307,7 +315,7 @@ static int open_train(const sk_train_job *j, sk_data **d, int64_t L, uint64_t se
     const char *valid = str(o, "valid");
     sk_data_opts so = {.length = L, .batch = (int)num(o, "batch"), .split = valid ? SK_DATA_ALL : SK_SPLIT_TRAIN,
                        .mode = SK_DATA_RANDOM, .seed = seed, .valid_fraction = valid ? 0 : num(o, "valid_fraction"),
-                       .pack = num(o, "pack") == 1};
+                       .pack = num(o, "pack") == 1, .rc_aug = num(o, "rc_aug") == 1};
     int rc = sk_data_open(d, str(o, "data"), SK_DATA_AUTO, &so);
     if (!rc) rc = sk_data_set_rank(*d, sk_dist_rank(), sk_dist_world()); /* this rank's share */
     return rc;
@@ -316,7 +324,9 @@ static int open_train(const sk_train_job *j, sk_data **d, int64_t L, uint64_t se
 static int open_data(sk_train_job *j, int64_t L, uint64_t seed) {
     const char *data = str(j->opts, "data"), *valid = str(j->opts, "valid");
     if (!data) return sk_error(SK_EINVAL, "no training data: give --data FILE");
-    int rc = open_train(j, &j->train, L, seed);
+    int rc = sk_guard_input(data); /* no file of the run may replace the data */
+    if (!rc) rc = sk_guard_input(valid);
+    if (!rc) rc = open_train(j, &j->train, L, seed);
     if (rc) return rc;
     sk_data_opts v = {.length = L, .batch = (int)num(j->opts, "batch"), .split = valid ? SK_DATA_ALL : SK_SPLIT_VALID,
                       .mode = SK_DATA_SEQUENTIAL, .seed = seed, .valid_fraction = valid ? 0 : num(j->opts, "valid_fraction"),

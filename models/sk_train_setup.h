@@ -52,7 +52,7 @@ typedef struct sk_train_optdef {
     const char *help;
 } sk_train_optdef;
 
-#define SK_TRAIN_NOPTS 29
+#define SK_TRAIN_NOPTS 30
 extern const sk_train_optdef sk_train_optdefs[SK_TRAIN_NOPTS];
 /* Index of `key` in sk_train_optdefs, -1 if none. */
 int sk_train_optdef_find(const char *key);
@@ -69,6 +69,7 @@ int sk_train_optset_has(const sk_train_optset *s, const char *key);
 typedef struct sk_train_request {
     const char *out;              /* CKPT (-o); NULL only with dry_run */
     int resume, quiet, dry_run;
+    int overwrite;                /* start over the files of an earlier run (sk_train_opts.files) */
     const sk_train_optset *cli;   /* the options given on the command line */
     const char *init;             /* start from these weights (ssmkit checkpoint of an LM or a U-Net,
                                    * mamba_ssm or Hugging Face folder), or NULL */

@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "models/sk_param.h"
 #include "src/sk_dist.h"
+#include "src/sk_guard.h"
 #include "src/sk_io.h"
 #include "src/sk_jsonl.h"
 #include "src/sk_progress.h"
@@ -209,8 +212,8 @@ static int evaluate_pass(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t 
 }
 
 int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches, int32_t *inputs,
-                      int32_t *targets, double *bits, int64_t *ntargets) {
-    return evaluate_pass(m, d, b, L, max_batches, inputs, targets, bits, ntargets, NULL);
+                      int32_t *targets, double *bits, int64_t *ntargets, sk_progress *pg) {
+    return evaluate_pass(m, d, b, L, max_batches, inputs, targets, bits, ntargets, pg);
 }
 
 /* ================================================================================ trainer */
@@ -241,7 +244,32 @@ struct sk_trainer {
     int bad_rank;
     float *fuse;                /* host (nfuse) staging buffer for device gradients without NCCL */
     int64_t nfuse;
+    sk_lock *lock;              /* STEM.lock while the files are claimed (opts.files) */
 };
+
+/* Claim the run's files (sk_train_opts.files). */
+static int claim_files(sk_trainer *t) {
+    const char *files[4] = {t->path_model, t->path_best, t->o.no_state ? NULL : t->path_state, t->log_path};
+    for (int i = 0; i < 4; i++) TRY(sk_guard_output(files[i]));
+    char *stem = sk_train_derived_path(t->path_model, "."); /* "STEM." */
+    if (!stem) return sk_error(SK_ENOMEM, "train: out of memory");
+    size_t n = strlen(stem);
+    stem[n - 1] = 0;
+    int rc = sk_lock_take(stem, &t->lock);
+    stem[n - 1] = '.';
+    if (!rc) (void)sk_tmp_sweep(stem); /* .STEM.*.tmp.PID.* of runs that died */
+    free(stem);
+    struct stat sb;
+    for (int i = 0; i < 4 && !rc && t->o.files == SK_TRAIN_FILES_NEW; i++)
+        if (files[i] && strcmp(files[i], "-") && stat(files[i], &sb) == 0 && S_ISREG(sb.st_mode))
+            rc = sk_error(SK_EINVAL, "%s: an earlier run's files are there (%s): %s--overwrite to start over",
+                          t->path_model, files[i], t->o.no_state ? "give " : "continue it with --resume, or give ");
+    if (!rc && t->o.files == SK_TRAIN_FILES_OVERWRITE) {
+        unlink(t->path_best);
+        if (!t->o.no_state) unlink(t->path_state);
+    }
+    return rc;
+}
 
 int sk_trainer_create(sk_trainer **out, sk_model *m, sk_data *train, sk_data *valid, int64_t b, int64_t L,
                       const sk_train_opts *o, const char *opts_json) {
@@ -287,6 +315,7 @@ int sk_trainer_create(sk_trainer **out, sk_model *m, sk_data *train, sk_data *va
         rc = sk_error(SK_ENOMEM, "train: out of memory");
     if (!rc && t->rank == 0) rc = sk_mkdir_parent(t->path_model); /* -o run/lm.safetensors makes run/ */
     if (!rc && t->log_path) rc = sk_mkdir_parent(t->log_path);
+    if (!rc && t->rank == 0 && o->files != SK_TRAIN_FILES_ANY) rc = claim_files(t);
     if (!rc) rc = sk_optimizer_create(&t->opt, m, &o->optim);
     const char *inj = getenv("SSMKIT_INJECT_NAN");
     if (!rc && inj && *inj) {
@@ -314,6 +343,7 @@ int sk_trainer_create(sk_trainer **out, sk_model *m, sk_data *train, sk_data *va
 
 void sk_trainer_free(sk_trainer *t) {
     if (!t) return;
+    sk_lock_release(t->lock);
     sk_optimizer_free(t->opt);
     free(t->opts_json);
     free(t->config_json);

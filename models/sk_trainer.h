@@ -46,6 +46,7 @@
 #include "src/sk_error.h"
 #include "src/sk_jsonl.h"
 #include "src/sk_optim.h"
+#include "src/sk_progress.h"
 #include "src/sk_sched.h"
 #include "src/sk_slw.h"
 
@@ -104,7 +105,16 @@ typedef struct sk_train_opts {
      * hook): the loss of the starting weights, logged and kept as the best so far (a run started
      * from trained weights). */
     int eval_at_start;
+    /* The run's files (CKPT, STEM.best.safetensors, STEM.train.safetensors, the log): ANY (0)
+     * writes them as they are (library callers). The others claim them for the life of the
+     * trainer (rank 0): the run lock STEM.lock (src/sk_guard.h: a second run on STEM fails), none
+     * of them an input of the process, temporary files of dead writers of STEM.* removed; then NEW
+     * refuses to start over files an earlier run left (the caller's --resume / --overwrite),
+     * RESUME takes them as they are, OVERWRITE removes the earlier run's STEM.best.safetensors
+     * and STEM.train.safetensors (the others are replaced as the run writes them). */
+    int files;
 } sk_train_opts;
+enum { SK_TRAIN_FILES_ANY, SK_TRAIN_FILES_NEW, SK_TRAIN_FILES_RESUME, SK_TRAIN_FILES_OVERWRITE };
 
 /* What the loop hands the evaluation hook after update `step`. */
 typedef struct sk_train_progress {
@@ -149,9 +159,10 @@ double sk_trainer_best_valid(const sk_trainer *t);  /* bits/token, INFINITY if n
 const char *sk_trainer_path(const sk_trainer *t, int which); /* 0 CKPT, 1 state, 2 best */
 
 /* Mean loss over a sequential pass of `d` (rewound first; at most max_batches, 0 = all): bits
- * per target token and the number of targets. */
+ * per target token and the number of targets. pg (or NULL) counts the rows of each batch. */
 int sk_train_evaluate(sk_model *m, sk_data *d, int64_t b, int64_t L, int64_t max_batches,
-                      int32_t *inputs, int32_t *targets, double *bits, int64_t *ntargets) SK_RESULT_USED;
+                      int32_t *inputs, int32_t *targets, double *bits, int64_t *ntargets,
+                      sk_progress *pg) SK_RESULT_USED;
 /* Write the model's parameters as a checkpoint with __metadata__ "config" and the extra
  * key/value pairs (meta: NULL-terminated list of key, value, key, value, ...). */
 int sk_train_save_model(const sk_model *m, const char *path, const char *const *meta) SK_RESULT_USED;

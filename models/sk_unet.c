@@ -109,8 +109,8 @@ int sk_unet_config_from_json(const cJSON *o, const char *what, sk_unet_config *c
         return sk_error(SK_EINVAL, "%s: pool needs 1 to %d factors", what, SK_UNET_MAX_POOLS);
     for (int k = 0; k < c->n_pool; k++) {
         const cJSON *v = cJSON_GetArrayItem(p, k);
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
-            return sk_error(SK_EINVAL, "%s: pool[%d] is not an integer", what, k);
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || fabs(v->valuedouble) > 9007199254740992.0)
+            return sk_error(SK_EINVAL, "%s: pool[%d] is not an integer in [-2^53, 2^53]", what, k);
         c->pool[k] = (int64_t)v->valuedouble;
     }
     /* the U-Net's own sizes first: the block parsers below see them too */

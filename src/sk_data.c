@@ -23,6 +23,9 @@ int sk_data_alloc_(sk_data **out, const char *path, int format, const sk_data_op
     if (o->batch < 1) return sk_error(SK_EINVAL, "%s: batch size must be >= 1 (got %d)", path, o->batch);
     if (o->split < SK_DATA_ALL || o->split > SK_SPLIT_TEST) return sk_error(SK_EINVAL, "%s: unknown split %d", path, o->split);
     if (o->mode != SK_DATA_RANDOM && o->mode != SK_DATA_SEQUENTIAL) return sk_error(SK_EINVAL, "%s: unknown sampling mode %d", path, o->mode);
+    if (o->rc_aug && (o->pack || o->mode != SK_DATA_RANDOM || format != SK_DATA_SHARD))
+        return sk_error(SK_EINVAL, "%s: reverse-complement augmentation takes random unpacked rows of a DNA token shard%s", path,
+                        format != SK_DATA_SHARD ? " (this is a byte file)" : o->pack ? " (not with packed rows)" : "");
     if (!(o->valid_fraction >= 0 && o->valid_fraction < 1))
         return sk_error(SK_EINVAL, "%s: valid fraction must be in [0, 1) (got %g)", path, o->valid_fraction);
     sk_data *d = calloc(1, sizeof *d);
@@ -76,6 +79,7 @@ int sk_data_finish_(sk_data *d) {
                                d->o.seed, (uint64_t)d->nseg, (uint64_t)d->tokens, (uint64_t)d->nwin, (uint64_t)d->map.size};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) h = fnv(h, fields[i]);
     if (d->o.pack) h = fnv(h, 0x7061636b); /* "pack": unpacked states keep their fingerprint */
+    if (d->o.rc_aug) h = fnv(h, 0x7263); /* "rc" */
     d->fingerprint = h;
     /* stream = split + 1, so train and valid samplers of one seed differ */
     sk_rng_seed(&d->rng, d->o.seed, (uint64_t)(d->o.split + 1));
@@ -91,6 +95,7 @@ void sk_data_close(sk_data *d) {
     free(d->seg_len);
     free(d->cum);
     free(d->tmp);
+    free(d->comp);
     free(d->reset);
     free(d);
 }
@@ -169,8 +174,8 @@ static int fill_packed(sk_data *d, int64_t w, int32_t *in, int32_t *tg, uint8_t 
     return SK_OK;
 }
 
-/* Fill one row from window w (global index in the mode's numbering). */
-static int fill_row(sk_data *d, int64_t w, int32_t *in, int32_t *tg) {
+/* Fill one row from window w (global index in the mode's numbering); rc: its reverse complement. */
+static int fill_row(sk_data *d, int64_t w, int rc_row, int32_t *in, int32_t *tg) {
     const int64_t L = d->o.length;
     int64_t lo = find_seg(d, w);
     int64_t k = w - d->cum[lo], start = d->o.mode == SK_DATA_RANDOM ? k : k * L;
@@ -178,6 +183,11 @@ static int fill_row(sk_data *d, int64_t w, int32_t *in, int32_t *tg) {
     if (m > L + 1) m = L + 1;
     int rc = d->read(d, lo, start, m, d->tmp);
     if (rc) return rc;
+    for (int64_t a = 0, b = m - 1; rc_row && a <= b; a++, b--) {
+        int32_t x = d->tmp[a], y = d->tmp[b];
+        d->tmp[a] = y >= 0 && y < d->vocab ? d->comp[y] : y;
+        d->tmp[b] = x >= 0 && x < d->vocab ? d->comp[x] : x;
+    }
     int32_t tpad = d->pad_ignore ? SK_DATA_IGNORE : d->pad_token;
     for (int64_t j = 0; j < L; j++) {
         in[j] = j < m ? d->tmp[j] : d->pad_token;
@@ -207,7 +217,8 @@ int sk_data_next(sk_data *d, int32_t *inputs, int32_t *targets, int *rows) {
             }
             continue;
         }
-        int rc = rs ? fill_packed(d, w, in, tg, rs) : fill_row(d, w, in, tg);
+        const int rc_row = d->o.rc_aug && sk_rng_coin(d->o.seed, (uint64_t)d->batches, (uint64_t)g);
+        int rc = rs ? fill_packed(d, w, in, tg, rs) : fill_row(d, w, rc_row, in, tg);
         if (rc) return sk_error_wrap(rc, "%s: ", d->path);
         (*rows)++;
     }

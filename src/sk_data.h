@@ -51,6 +51,12 @@
  * batch B see the data of one process with batch K*B. Set with sk_data_set_rank right after
  * opening (the default is rank 0 of 1).
  *
+ * Reverse-complement augmentation (opts.rc_aug; random mode, not packed, a token shard whose
+ * metadata "vocab" names the bases A C G T, either case, as DNA shards do): each row's window of
+ * L + 1 tokens is reversed and its bases complemented (A<->T, C<->G; other tokens kept) when
+ * sk_rng_coin(seed, batch number, row of the global batch) is 1 — the coin rule of `dna windows
+ * --rc-aug`. It needs no state beyond the batch count, so a resumed run draws the same coins.
+ *
  * Resume. sk_data_state_get/set save and restore the sampler (RNG, sequential cursor, batch
  * count) as SK_DATA_STATE_WORDS uint64 words for the training-state file; the words carry a
  * fingerprint of the source size and options, and restoring into a sampler built differently
@@ -82,6 +88,7 @@ typedef struct sk_data_opts {
     uint64_t seed;           /* random mode */
     double valid_fraction;   /* byte files: trailing fraction that forms the valid split, [0, 1) */
     int pack;                /* 1: packed rows with resets (above) */
+    int rc_aug;              /* 1: reverse-complement augmentation (below) */
 } sk_data_opts;
 
 typedef struct sk_data sk_data;

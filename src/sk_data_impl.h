@@ -32,6 +32,7 @@ struct sk_data {
     uint8_t *reset;             /* packed rows: (batch, L) reset flags of the last batch */
     int64_t tokens;
     int32_t *tmp;               /* (L + 1) window buffer */
+    int32_t *comp;              /* rc_aug: (vocab) the complement of each token (itself if not a base) */
     /* sampler state (saved by sk_data_state_get) */
     sk_rng rng;
     int64_t cursor, batches;

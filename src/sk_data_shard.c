@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* With a bos token the segment is [bos] + example: position 0 is bos, position k >= 1 is
@@ -40,6 +41,34 @@ static int shard_bos(const sk_shard *s, int32_t *bos) {
 }
 
 static void shard_close(sk_data *d) { sk_shard_close(d->src); }
+
+/* rc_aug: the complement of every token, from the token strings of the metadata "vocab":
+ * A<->T, C<->G in either case; other tokens are their own complement. */
+static int shard_comp(sk_data *d, const sk_shard *s) {
+    cJSON *m = cJSON_Parse(sk_shard_meta(s));
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "vocab");
+    int rc = SK_OK, bases = 0;
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != d->vocab)
+        rc = sk_error(SK_EINVAL, "%s: reverse-complement augmentation needs a DNA token shard (metadata \"vocab\" of "
+                                 "%lld token strings, as `ssmkit dna windows` writes)", d->path, (long long)d->vocab);
+    if (!rc && !(d->comp = malloc((size_t)d->vocab * sizeof *d->comp))) rc = sk_error(SK_ENOMEM, "%s: out of memory", d->path);
+    static const char pair[] = "ATTACGGCattacggc"; /* base, complement, ... */
+    for (int64_t i = 0; !rc && i < d->vocab; i++) {
+        const char *a = cJSON_GetStringValue(cJSON_GetArrayItem(v, (int)i));
+        d->comp[i] = (int32_t)i;
+        for (int k = 0; a && a[0] && !a[1] && pair[k]; k += 2)
+            if (a[0] == pair[k])
+                for (int64_t j = 0; j < d->vocab; j++) {
+                    const char *b = cJSON_GetStringValue(cJSON_GetArrayItem(v, (int)j));
+                    if (b && b[0] == pair[k + 1] && !b[1]) d->comp[i] = (int32_t)j, bases++;
+                }
+    }
+    if (!rc && bases < 4)
+        rc = sk_error(SK_EINVAL, "%s: reverse-complement augmentation needs a DNA token shard: its metadata \"vocab\" "
+                                 "does not name the bases A, C, G and T", d->path);
+    cJSON_Delete(m);
+    return rc;
+}
 
 static int open_shard(sk_data **out, const char *path, const sk_data_opts *o) {
     *out = NULL;
@@ -80,7 +109,8 @@ static int open_shard(sk_data **out, const char *path, const sk_data_opts *o) {
                 k++;
             }
         }
-        rc = sk_data_finish_(d);
+        rc = o->rc_aug ? shard_comp(d, s) : SK_OK;
+        if (!rc) rc = sk_data_finish_(d);
     }
     if (rc) {
         sk_data_close(d);

@@ -1,6 +1,8 @@
 /* sk_io.c — atomic writes, memory maps, whole-file reads. See sk_io.h. */
 #include "src/sk_io.h"
 
+#include "src/sk_guard.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,17 +13,20 @@
 
 int sk_afile_open(sk_afile *af, const char *path) {
     memset(af, 0, sizeof *af);
+    TRY(sk_guard_output(path)); /* never over an input of this run */
     size_t n = strlen(path);
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
     af->path = strdup(path);
-    af->tmp = malloc(n + 32);
+    af->tmp = malloc(n + 48);
     if (!af->path || !af->tmp) {
         sk_afile_abort(af);
         return sk_error(SK_ENOMEM, "%s: out of memory", path);
     }
+    snprintf(af->tmp, n + 48, "%s.tmp.", path);
+    (void)sk_tmp_sweep(af->tmp); /* what writers of this name that died left behind */
     memcpy(af->tmp, path, dirlen);
-    snprintf(af->tmp + dirlen, n + 32 - dirlen, ".%s.tmp.XXXXXX", path + dirlen);
+    snprintf(af->tmp + dirlen, n + 48 - dirlen, ".%s.tmp.%ld.XXXXXX", path + dirlen, (long)getpid());
     int fd = mkstemp(af->tmp);
     if (fd < 0) {
         int e = errno;
@@ -54,6 +59,7 @@ int sk_afile_commit(sk_afile *af) {
     if (fclose(af->fp) != 0 && rc == SK_OK)
         rc = sk_error(SK_EIO, "%s: close failed: %s", af->path, strerror(errno));
     af->fp = NULL;
+    if (rc == SK_OK) rc = sk_guard_output(af->path); /* an input registered since the open */
     if (rc == SK_OK && rename(af->tmp, af->path) != 0)
         rc = sk_error(SK_EIO, "%s: cannot rename temporary file into place: %s", af->path, strerror(errno));
     if (rc != SK_OK) {

@@ -22,7 +22,10 @@ typedef struct sk_afile {
     char *tmp;         /* temporary name in the same folder */
 } sk_afile;
 
-/* Create "<dir>/.<name>.tmp.XXXXXX" beside `path`. Errors name the path (e.g. unwritable folder). */
+/* Create "<dir>/.<name>.tmp.PID.XXXXXX" beside `path` (PID: this process), after removing such
+ * files of writers of `path` that died (sk_tmp_sweep). `path` must be no input of this process
+ * (sk_guard_output, checked again at commit: src/sk_guard.h). Errors name the path (e.g. an
+ * unwritable folder). */
 int sk_afile_open(sk_afile *af, const char *path) SK_RESULT_USED;
 /* Flush, fsync, close and rename onto the final name. On failure the temp file is removed. */
 int sk_afile_commit(sk_afile *af) SK_RESULT_USED;

@@ -1,5 +1,6 @@
 /* sk_jsonl.c — JSON-lines log and interrupt flag. See sk_jsonl.h. */
 #include "src/sk_jsonl.h"
+#include "src/sk_guard.h"
 #include "src/sk_io.h"
 #include "src/sk_json.h"
 
@@ -20,6 +21,7 @@ struct sk_jsonl {
 
 int sk_jsonl_open(sk_jsonl **out, const char *path, int append) {
     *out = NULL;
+    TRY(sk_guard_output(path)); /* a log is never written over an input */
     sk_jsonl *j = calloc(1, sizeof *j);
     if (!j || !(j->path = strdup(path))) {
         free(j);

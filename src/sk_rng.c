@@ -54,3 +54,13 @@ void sk_rng_shuffle_i64(sk_rng *r, int64_t *v, int64_t n) {
         v[j] = t;
     }
 }
+
+/* splitmix64 finaliser */
+static uint64_t mix64(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+int sk_rng_coin(uint64_t seed, uint64_t round, uint64_t item) { return (int)(mix64(mix64(seed ^ mix64(round)) ^ item) >> 63); }

@@ -25,6 +25,11 @@ uint64_t sk_rng_below(sk_rng *r, uint64_t n);
 double sk_rng_normal(sk_rng *r);
 /* Fisher–Yates shuffle of n int64 values. */
 void sk_rng_shuffle_i64(sk_rng *r, int64_t *v, int64_t n);
+/* A fair coin (0 or 1) for item `item` of round `round` under `seed`, from the splitmix64
+ * finaliser and no sequential state, so any item of any round can be drawn again on its own.
+ * The reverse-complement augmentation coin of DNA windows (`dna windows` per epoch and window,
+ * `train --rc-aug` per batch and row). */
+int sk_rng_coin(uint64_t seed, uint64_t round, uint64_t item);
 
 #ifdef __cplusplus
 }

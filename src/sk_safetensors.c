@@ -381,7 +381,10 @@ struct sk_stw {
     int64_t n, cap;
     char **meta;          /* key, value, key, value, ... */
     int64_t nmeta, metacap;
+    sk_progress *pg;      /* counts the bytes of tensor data written, or NULL */
 };
+
+void sk_stw_set_progress(sk_stw *w, sk_progress *pg) { w->pg = pg; }
 
 int sk_stw_create(sk_stw **out) {
     *out = calloc(1, sizeof **out);
@@ -545,7 +548,18 @@ int sk_stw_write(sk_stw *w, const char *path) {
     int rc = sk_afile_open(&af, path);
     if (!rc) rc = sk_afile_write(&af, len8, 8);
     if (!rc) rc = sk_afile_write(&af, h.p, (size_t)h.n);
-    for (int64_t i = 0; i < w->n && !rc; i++) rc = sk_afile_write(&af, w->t[i].data, (size_t)w->t[i].bytes);
+    if (w->pg) {
+        int64_t total = 0;
+        for (int64_t i = 0; i < w->n; i++) total += w->t[i].bytes;
+        w->pg->unit = "bytes", w->pg->total = total;
+    }
+    enum { PIECE = 16 << 20 }; /* progress every 16 MiB */
+    for (int64_t i = 0; i < w->n && !rc; i++)
+        for (int64_t o = 0; o < w->t[i].bytes && !rc; o += PIECE) {
+            const int64_t k = w->t[i].bytes - o < PIECE ? w->t[i].bytes - o : PIECE;
+            rc = sk_afile_write(&af, (const uint8_t *)w->t[i].data + o, (size_t)k);
+            sk_progress_add(w->pg, k);
+        }
     free(h.p);
     if (rc) {
         sk_afile_abort(&af);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "src/sk_error.h"
+#include "src/sk_progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,8 @@ int sk_stw_add(sk_stw *w, const char *name, sk_dtype dtype, int ndim, const int6
                const void *data) SK_RESULT_USED;
 int sk_stw_meta(sk_stw *w, const char *key, const char *value) SK_RESULT_USED;
 int sk_stw_write(sk_stw *w, const char *path) SK_RESULT_USED;
+/* sk_stw_write counts the bytes of tensor data it writes in pg (its unit and size are set). */
+void sk_stw_set_progress(sk_stw *w, sk_progress *pg);
 void sk_stw_free(sk_stw *w);
 
 /* fp16/bf16 <-> fp32 (round to nearest even). */

@@ -1,10 +1,11 @@
-/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench`: the audio front-end's
+/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench|spectrogram`: the audio front-end's
  * commands (audio/sk_audio.h). Built with the audio front-end only (tools/ssmkit.c gates it).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "tools/sk_cli.h"
 
@@ -26,10 +27,16 @@ static const char *usage_top =
     "  convert   audio file -> mono WAV at a rate, optionally placed in a fixed-length clip\n"
     "  bench     encode / decode / resample / prep throughput (samples/s)\n"
     "  generate  clips from a U-Net checkpoint (ranked WAVs + log-likelihood TSV)\n"
+    "  spectrogram  audio files -> one picture of their spectrograms (PNG or SVG)\n"
+    "  threshold the likelihood-threshold slice of generated clips (from their loglik.tsv)\n"
     "\n"
     "Run 'ssmkit audio <subcommand> --help' for the options of each.\n";
 
+#include "audio/sk_audio_metrics.h"
+#include "audio/sk_audio_spectrum.h"
 #include "audio/sk_audio_util.h"
+#include "src/sk_io.h"
+#include "src/sk_out.h"
 
 typedef sk_audio_fileopts common;
 
@@ -241,13 +248,152 @@ static int audio_bench(int argc, char **argv) {
     return sk_audio_bench(n, stdout) ? sk_cli_fail("audio bench: a measurement failed") : SK_EXIT_OK;
 }
 
+/* ---- spectrogram ------------------------------------------------------------------------------ */
+
+static const char *usage_spectrogram =
+    "Usage: ssmkit audio spectrogram IN... -o OUT.png|OUT.svg [options]\n"
+    "\n"
+    "Draw the spectrograms of audio files side by side, in the order given: time to the right,\n"
+    "frequency up, colour = power in dB (Hann-windowed STFT through FFTW), one colour scale for\n"
+    "all files. PNG (libpng) is the raster alone, one column per frame widened to at least 800\n"
+    "pixels; SVG adds axes in seconds and kHz and the file names.\n"
+    "\n"
+    "Options:\n";
+
+static int audio_spectrogram(int argc, char **argv) {
+    const char *cmd = "audio spectrogram", *out = NULL;
+    sk_audio_spectrogram_opts o;
+    sk_audio_spectrogram_defaults(&o);
+    int64_t rate = o.rate, n_fft = o.n_fft, hop = -1;
+    const sk_opt opts[] = {
+        SK_O_OUTPUT(&out, "OUT", "picture to write: .png or .svg (written atomically)"),
+        SK_O_INT("rate", 0, &rate, 1, 1000000, "16000", "HZ", "files are read at this rate (resampled when they differ)"),
+        SK_O_INT("fft", 0, &n_fft, 16, 65536, "512", "N", "STFT size in samples (even): N/2 + 1 frequency bins"),
+        SK_O_INT("hop", 0, &hop, 1, 1 << 20, NULL, "H", "samples between frames (default N/4)"),
+        SK_O_NUM("range", 0, &o.range_db, 1, 400, "90", "DB", "colours span this many dB below the loudest cell"),
+        SK_O_STR("title", 0, &o.title, NULL, "TEXT", "SVG title (default: the settings)"),
+        SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_spectrogram, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
+    if (!out) return sk_cli_usage(cmd, "missing -o OUT.png|OUT.svg");
+    if (optind >= argc) return sk_cli_usage(cmd, "missing input files");
+    size_t len = strlen(out);
+    if (len < 5 || (strcasecmp(out + len - 4, ".png") && strcasecmp(out + len - 4, ".svg")))
+        return sk_cli_usage(cmd, "-o %s: the name must end in .png or .svg", out);
+    if (n_fft % 2) return sk_cli_usage(cmd, "--fft %lld: must be even", (long long)n_fft);
+    o.rate = (int)rate;
+    o.n_fft = (int)n_fft;
+    o.hop = hop > 0 ? (int)hop : (int)(n_fft / 4);
+    if (sk_audio_spectrogram_write(argv + optind, argc - optind, out, &o)) return sk_cli_fail(NULL);
+    fprintf(stderr, "audio spectrogram: %s: %d file%s\n", out, argc - optind, argc - optind > 1 ? "s" : "");
+    return SK_EXIT_OK;
+}
+
+/* ---- threshold ------------------------------------------------------------------------------- */
+
+static const char *usage_threshold =
+    "Usage: ssmkit audio threshold LOGLIK.tsv [-o KEPT.tsv] [--seed S]\n"
+    "\n"
+    "The likelihood-threshold slice of generated clips (audio/README.md §Speech scores): the clips\n"
+    "of a loglik.tsv from 'audio generate' (rank 1 the most likely) are ordered from the least\n"
+    "likely, split at random into a tuning and an evaluation half, and of the evaluation half the\n"
+    "positions [floor(0.4 m), floor(0.95 m)) are kept (m its size). Prints the range, then the kept\n"
+    "rows of the TSV (least likely first); -o writes those rows, with the header, to a file.\n"
+    "\n"
+    "Options:\n";
+
+/* Rows of a loglik.tsv indexed by rank: row[r - 1] points at the line of rank r (each 1..n once). */
+typedef struct {
+    char *text, **row;
+    int64_t n;
+    const char *header;
+} loglik_tsv;
+
+static void loglik_free(loglik_tsv *t) {
+    free(t->text);
+    free(t->row);
+}
+
+static int loglik_read(const char *path, loglik_tsv *t) {
+    int64_t len;
+    memset(t, 0, sizeof *t);
+    TRY(sk_read_file(path, &t->text, &len));
+    int64_t lines = 0;
+    for (int64_t i = 0; i < len; i++) lines += t->text[i] == '\n';
+    t->row = calloc((size_t)lines + 1, sizeof *t->row);
+    if (!t->row) return loglik_free(t), sk_error(SK_ENOMEM, "%s: out of memory", path);
+    char *save = NULL, *line = strtok_r(t->text, "\n", &save);
+    if (!line || strncmp(line, "rank\t", 5)) return loglik_free(t), sk_error(SK_EFORMAT, "%s: line 1: not a loglik.tsv header", path);
+    t->header = line;
+    int64_t ln = 1;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        ln++;
+        char *end;
+        long long r = strtoll(line, &end, 10);
+        if (end == line || *end != '\t' || r < 1 || r > lines || t->row[r - 1])
+            return loglik_free(t), sk_error(SK_EFORMAT, "%s: line %lld: rank missing, out of range or repeated", path, (long long)ln);
+        t->row[r - 1] = line;
+        t->n++;
+    }
+    for (int64_t r = 0; r < t->n; r++)
+        if (!t->row[r]) return loglik_free(t), sk_error(SK_EFORMAT, "%s: rank %lld missing", path, (long long)r + 1);
+    return SK_OK;
+}
+
+/* Ranks kept by the protocol (least likely first) and a one-line statement of the range. */
+static int threshold_keep(const char *path, const loglik_tsv *t, uint64_t seed, int64_t **keep, int64_t *nkeep, char *say,
+                          size_t saylen) {
+    int64_t a, b;
+    *keep = malloc(sizeof **keep * (size_t)(t->n > 0 ? t->n : 1));
+    if (!*keep) return sk_error(SK_ENOMEM, "out of memory");
+    if (sk_threshold_select(t->n, seed, 0.4, 0.95, *keep, nkeep, &a, &b))
+        return free(*keep), sk_error_wrap(SK_EINVAL, "%s: ", path);
+    snprintf(say, saylen,
+             "threshold: %lld of %lld clips kept: positions [%lld, %lld) of the %lld-clip evaluation half "
+             "(ordered from the least likely; split seed %llu)",
+             (long long)*nkeep, (long long)t->n, (long long)a, (long long)b, (long long)(t->n / 2), (unsigned long long)seed);
+    return SK_OK;
+}
+
+static int audio_threshold(int argc, char **argv) {
+    const char *cmd = "audio threshold", *out = NULL;
+    int64_t seed = 1;
+    const sk_opt opts[] = {SK_O_OUTPUT(&out, "KEPT.tsv", "the kept rows with the header (written atomically)"),
+                           SK_O_SEED(0, &seed, "seed of the tuning / evaluation split"), SK_O_HELP, SK_O_END};
+    int ex = sk_cli_parse(&(const sk_cli){cmd, usage_threshold, opts, NULL}, argc, argv);
+    if (ex != SK_CLI_GO) return ex;
+    if (argc - optind != 1) return sk_cli_usage(cmd, "expected one loglik.tsv");
+    loglik_tsv t;
+    if (loglik_read(argv[optind], &t)) return sk_cli_fail(NULL);
+    int64_t *keep, nk;
+    char say[512];
+    if (threshold_keep(argv[optind], &t, (uint64_t)seed, &keep, &nk, say, sizeof say)) return loglik_free(&t), sk_cli_fail(NULL);
+    printf("# %s\n", say);
+    for (int64_t i = 0; i < nk; i++) printf("%s\n", t.row[keep[i] - 1]);
+    int rc = 0;
+    if (out) {
+        sk_out o;
+        rc = sk_out_open(&o, out);
+        if (!rc) {
+            rc = sk_out_printf(&o, "%s\n", t.header);
+            for (int64_t i = 0; !rc && i < nk; i++) rc = sk_out_printf(&o, "%s\n", t.row[keep[i] - 1]);
+            if (!rc) rc = sk_out_close(&o);
+            else sk_out_abort(&o);
+        }
+    }
+    free(keep);
+    loglik_free(&t);
+    return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
+}
+
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
 int cmd_audio(int argc, char **argv) {
     static const sk_cmd sub[] = {
         {"prep", audio_prep, "", NULL}, {"encode", audio_encode, "", NULL}, {"decode", audio_decode, "", NULL},
         {"info", audio_info, "", NULL}, {"convert", audio_convert, "", NULL}, {"bench", audio_bench, "", NULL},
-        {"generate", audio_generate, "", NULL},
+        {"generate", audio_generate, "", NULL}, {"spectrogram", audio_spectrogram, "", NULL},
+        {"threshold", audio_threshold, "", NULL},
     };
     if (argc < 2) {
         fputs(usage_top, stderr);

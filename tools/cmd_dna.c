@@ -1,4 +1,4 @@
-/* cmd_dna.c — `ssmkit dna stats|fetch|view|windows`: the genomics front-end on the command line.
+/* cmd_dna.c — `ssmkit dna stats|fetch|view|windows|bench` (and score-variants, in cmd_dna_score.c): the genomics front-end on the command line.
  * Coordinates in region strings are 1-based inclusive (as in samtools); BED is 0-based half-open.
  */
 #include <stdio.h>
@@ -17,6 +17,7 @@ static const char *usage =
     "  view     FILE [REGION...]        print SAM/BAM/CRAM records, or stream FASTA/FASTQ records\n"
     "  windows  FILE... -L LEN -o SHARD cut genomes into tokenized windows and write a token shard\n"
     "  bench    FILE                    measure reading/tokenizing rates (FASTA, BAM)\n"
+    "  score-variants -m LM --ref FA --vcf VCF -L LEN   zero-shot variant-effect scores of a DNA LM\n"
     "\n"
     "Region strings are 1-based inclusive: chr1, chr1:1001, chr1:1,001-2,000.\n"
     "Run 'ssmkit dna <command> --help' for the options of each command.\n";
@@ -27,6 +28,8 @@ static const char *usage =
 #include "genomics/sk_dna_report.h"
 #include "genomics/sk_dna_run.h"
 #include "src/sk_progress.h"
+
+int dna_score_variants(int argc, char **argv); /* cmd_dna_score.c */
 
 /* The options of the subcommands that read SAM/BAM/CRAM (sk_dna_bam_opts o). */
 #define DNA_THREADS(o) SK_O_INT("threads", '@', &(o).threads, 0, 256, NULL, "N", "decompression threads")
@@ -297,7 +300,8 @@ int cmd_dna(int argc, char **argv) {
     if (!strcmp(sub, "view")) return dna_view(argc - 1, argv + 1);
     if (!strcmp(sub, "windows")) return dna_windows(argc - 1, argv + 1);
     if (!strcmp(sub, "bench")) return dna_bench(argc - 1, argv + 1);
-    return sk_cli_usage("dna", "unknown dna command '%s' (stats, fetch, view, windows, bench)", sub);
+    if (!strcmp(sub, "score-variants")) return dna_score_variants(argc - 1, argv + 1);
+    return sk_cli_usage("dna", "unknown dna command '%s' (stats, fetch, view, windows, bench, score-variants)", sub);
 }
 
 #endif

@@ -19,6 +19,9 @@
 #ifdef SSMKIT_HAVE_GENOMICS
 #include "genomics/sk_dna_run.h"
 #endif
+#ifdef SSMKIT_HAVE_BIGWIG
+#include <bigWig.h>
+#endif
 #ifdef SSMKIT_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -42,6 +45,57 @@ static const char *epilog =
     "through the model in chunks of --chunk (or --length) samples [16384, rounded down to a multiple\n"
     "of the pool product] with the recurrent state carried: memory is that of one chunk, for any\n"
     "file length.\n";
+
+/* ---- --region and --strand of the per-base tracks (below) ---- */
+enum { TK_FWD = 0, TK_REV = 1, TK_BOTH = 2 };
+#define TK_MAX_REGIONS 256
+
+typedef struct tk_region {
+    const char *arg;
+    char *name;
+    int64_t beg, end; /* 0-based half-open; end INT64_MAX: to the record's end */
+    int seen;
+} tk_region;
+
+/* "chr", "chr:from", "chr:from-to" (1-based inclusive, commas allowed) into a region. */
+static int tk_region_parse(const char *arg, tk_region *r) {
+    *r = (tk_region){.arg = arg, .beg = 0, .end = INT64_MAX};
+    const char *colon = strrchr(arg, ':');
+    long long a = 0, b = 0;
+    char digits[64];
+    size_t k = 0;
+    for (const char *p = colon ? colon + 1 : ""; *p && k + 1 < sizeof digits; p++)
+        if (*p != ',') digits[k++] = *p;
+    digits[k] = 0;
+    int got = 0;
+    if (colon) { /* FROM or FROM-TO, nothing else */
+        char *e = digits, *e2;
+        a = strtoll(digits, &e, 10), got = e != digits && *digits != '-' && *digits != '+';
+        if (got && *e == '-') b = strtoll(e + 1, &e2, 10), got = e2 != e + 1 && e[1] != '-' && e[1] != '+' && !*e2 ? 2 : 0;
+        else if (got && *e) got = 0;
+    }
+    if (colon && got < 1)
+        return sk_error(SK_EINVAL, "--region %s: expected CHR, CHR:FROM or CHR:FROM-TO (1-based, inclusive)", arg);
+    if (got >= 1 && (a < 1 || (got == 2 && b < a)))
+        return sk_error(SK_EINVAL, "--region %s: positions start at 1 and FROM <= TO", arg);
+    r->name = colon ? strndup(arg, (size_t)(colon - arg)) : strdup(arg);
+    if (!r->name) return sk_error(SK_ENOMEM, "out of memory");
+    if (!r->name[0]) return sk_error(SK_EINVAL, "--region %s: no record name", arg);
+    if (got >= 1) r->beg = a - 1;
+    if (got == 2) r->end = b;
+    return SK_OK;
+}
+
+static tk_region regions[TK_MAX_REGIONS];
+static int nregions;
+/* --region, repeatable */
+static int region_opt(const char *cmd, const sk_opt *o, const char *arg) {
+    (void)o;
+    if (nregions == TK_MAX_REGIONS) return sk_cli_usage(cmd, "at most %d --region", TK_MAX_REGIONS), -1;
+    if (tk_region_parse(arg, &regions[nregions])) return sk_cli_usage(cmd, "%s", sk_errmsg()), -1;
+    nregions++;
+    return 0;
+}
 
 /* ---- streaming: records packed into chunks, one recurrent state (src/sk_stream.h) ---- */
 typedef struct ev_ctx {
@@ -147,8 +201,10 @@ static int eval_tokens_stream(const char *model, const char *data, int64_t width
 }
 
 #ifdef SSMKIT_HAVE_GENOMICS
-/* The DNA LM of a checkpoint and its tokenizer flags (the checkpoint's "tokenizer" metadata). */
-static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags) {
+/* The DNA LM of a checkpoint and its tokenizer flags (the checkpoint's "tokenizer" metadata).
+ * Also used by `dna score-variants` (cmd_dna_score.c). */
+int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags);
+int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64_t L, sk_model **m, int *flags) {
     sk_st *st;
     int64_t vocab = 0;
     *m = NULL;
@@ -168,8 +224,8 @@ static int load_dna_lm(const char *model, const sk_backend *be, int64_t B, int64
     return rc;
 }
 
-/* Whole records of a FASTA/FASTQ file streamed through the LM (--whole). Each record's bases are
- * held by the reader (one byte per base); the activations are O(chunk). */
+/* Whole records of a FASTA/FASTQ file streamed through the LM (--whole), read in pieces
+ * (sk_seqin_stream): neither the bases nor the activations grow with a record's length. */
 static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, const char *per_path, const sk_backend *be,
                             sk_progress *pg) {
     ev_ctx c = {0};
@@ -208,6 +264,326 @@ static int eval_fasta_whole(const char *model, const char *data, int64_t chunk, 
     sk_seqin_close(in);
     sk_stream_free(s);
     ev_close(&c);
+    return rc;
+}
+
+/* ---- per-base tracks (--per-base): log2 p of each base given the bases before it in its record ----
+ * Forward strand on bedGraph: the records are read once, in pieces (any input, pipes too). The
+ * reverse strand (--rc, --strand both) and bigWig output read an indexed FASTA: the reverse strand
+ * is the record's reverse complement streamed from its end, its values kept in a temporary file of
+ * 4 bytes per base and written back in forward order; bigWig needs the record list first. */
+typedef struct tk_out {
+    int bigwig;
+    sk_out bg;
+#ifdef SSMKIT_HAVE_BIGWIG
+    sk_afile af;
+    bigWigFile_t *bw;
+    float buf[4096];
+    int64_t nbuf, run_beg, run_next; /* the values buffered start at run_beg; the file's run ends at run_next */
+    char *chrom, *run_chrom;
+#endif
+    int64_t values;
+    double sum;
+} tk_out;
+
+typedef struct tk_ctx {
+    tk_out *o;
+    tk_region *rg;
+    int nrg;
+    int strand;
+    const char *name; /* the record being written */
+    int64_t len;      /* its length (indexed path) */
+    FILE *tmp;        /* reverse-strand values, float per forward position */
+    float *fbuf;      /* (chunk) */
+} tk_ctx;
+
+/* The span [lo, hi) of record `name` the regions need (the whole record without regions);
+ * 0 when no region names it. Marks them seen. */
+static int tk_span(tk_ctx *c, const char *name, int64_t *lo, int64_t *hi) {
+    if (!c->nrg) return *lo = 0, *hi = INT64_MAX, 1;
+    int any = 0;
+    *lo = INT64_MAX, *hi = 0;
+    for (int i = 0; i < c->nrg; i++)
+        if (!strcmp(c->rg[i].name, name)) {
+            any = c->rg[i].seen = 1;
+            if (c->rg[i].beg < *lo) *lo = c->rg[i].beg;
+            if (c->rg[i].end > *hi) *hi = c->rg[i].end;
+        }
+    return any;
+}
+
+/* Every region of record `name` inside its length. */
+static int tk_check_len(const tk_ctx *c, const char *data, const char *name, int64_t len) {
+    for (int i = 0; i < c->nrg; i++)
+        if (!strcmp(c->rg[i].name, name) && (c->rg[i].beg >= len || (c->rg[i].end != INT64_MAX && c->rg[i].end > len)))
+            return sk_error(SK_EINVAL, "%s: --region %s runs past the end of record '%s' (%lld bases)", data, c->rg[i].arg,
+                            name, (long long)len);
+    return SK_OK;
+}
+
+static int tk_check_seen(const tk_ctx *c, const char *data) {
+    for (int i = 0; i < c->nrg; i++)
+        if (!c->rg[i].seen) return sk_error(SK_EINVAL, "%s: --region %s: no record '%s'", data, c->rg[i].arg, c->rg[i].name);
+    return SK_OK;
+}
+
+static int tk_wanted(const tk_ctx *c, const char *name, int64_t pos) {
+    if (!c->nrg) return 1;
+    for (int i = 0; i < c->nrg; i++)
+        if (pos >= c->rg[i].beg && pos < c->rg[i].end && !strcmp(c->rg[i].name, name)) return 1;
+    return 0;
+}
+
+#ifdef SSMKIT_HAVE_BIGWIG
+/* The buffered values as one span-1 step-1 block (continuing the file's run when contiguous). */
+static int tk_bw_flush(tk_out *o, const char *path) {
+    if (!o->nbuf) return SK_OK;
+    int bad;
+    if (o->run_chrom && !strcmp(o->run_chrom, o->chrom) && o->run_next == o->run_beg)
+        bad = bwAppendIntervalSpanSteps(o->bw, o->buf, (uint32_t)o->nbuf);
+    else {
+        free(o->run_chrom);
+        if (!(o->run_chrom = strdup(o->chrom))) return sk_error(SK_ENOMEM, "%s: out of memory", path);
+        bad = bwAddIntervalSpanSteps(o->bw, o->run_chrom, (uint32_t)o->run_beg, 1, 1, o->buf, (uint32_t)o->nbuf);
+    }
+    if (bad) return sk_error(SK_EIO, "%s: libBigWig could not add values at %s:%lld", path, o->chrom, (long long)o->run_beg + 1);
+    o->run_next = o->run_beg + o->nbuf, o->run_beg = o->run_next, o->nbuf = 0;
+    return SK_OK;
+}
+#endif
+
+/* One value at record position pos (0-based); positions come in increasing order per record. */
+static int tk_put(tk_out *o, const char *name, int64_t pos, double v) {
+    o->values++, o->sum += v;
+    if (!o->bigwig) return sk_out_printf(&o->bg, "%s\t%lld\t%lld\t%.7g\n", name, (long long)pos, (long long)pos + 1, v);
+#ifdef SSMKIT_HAVE_BIGWIG
+    const char *path = o->af.path;
+    if (o->nbuf && (strcmp(o->chrom, name) || pos != o->run_beg + o->nbuf || o->nbuf == (int64_t)(sizeof o->buf / sizeof *o->buf))) {
+        int rc = tk_bw_flush(o, path);
+        if (rc) return rc;
+    }
+    if (!o->nbuf) {
+        if (!o->chrom || strcmp(o->chrom, name)) {
+            free(o->chrom);
+            if (!(o->chrom = strdup(name))) return sk_error(SK_ENOMEM, "%s: out of memory", path);
+        }
+        o->run_beg = pos;
+    }
+    o->buf[o->nbuf++] = (float)v;
+#endif
+    return SK_OK;
+}
+
+static int tk_fwd_fn(void *vctx, const char *name, int64_t rec, int64_t pos, const double *val, int64_t n) {
+    tk_ctx *c = vctx;
+    (void)rec;
+    int rc = SK_OK;
+    const int64_t nr = c->strand == TK_BOTH ? (pos + n < c->len - 1 ? n : c->len - 1 - pos) : 0;
+    if (nr > 0 && (fseeko(c->tmp, (off_t)pos * 4, SEEK_SET) || fread(c->fbuf, 4, (size_t)nr, c->tmp) != (size_t)nr))
+        return sk_error(SK_EIO, "eval: temporary file: %s", strerror(errno));
+    for (int64_t i = 0; i < n && !rc; i++) {
+        if (!tk_wanted(c, name, pos + i)) continue;
+        double v = val[i];
+        if (c->strand == TK_BOTH) { /* the mean with the reverse strand; the last base has no value there */
+            if (pos + i >= c->len - 1) continue;
+            v = 0.5 * (v + c->fbuf[i]);
+        }
+        rc = tk_put(c->o, name, pos + i, v);
+    }
+    return rc;
+}
+
+/* Reverse-strand values: reverse-complement position k is forward position len - 1 - k. */
+static int tk_rev_fn(void *vctx, const char *name, int64_t rec, int64_t pos, const double *val, int64_t n) {
+    tk_ctx *c = vctx;
+    (void)name, (void)rec;
+    for (int64_t i = 0; i < n; i++) c->fbuf[n - 1 - i] = (float)val[i];
+    if (fseeko(c->tmp, (off_t)(c->len - pos - n) * 4, SEEK_SET) || fwrite(c->fbuf, 4, (size_t)n, c->tmp) != (size_t)n)
+        return sk_error(SK_EIO, "eval: temporary file: %s", strerror(errno));
+    return SK_OK;
+}
+
+/* Forward pass over the records of any input, read in pieces. */
+static int tk_stream_input(tk_ctx *c, sk_stream *s, const char *data, int tok_flags) {
+    sk_seqin *in = NULL;
+    int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
+    int rc = tok ? sk_seqin_open(&in, data, NULL, 0) : sk_error(SK_ENOMEM, "eval: out of memory");
+    sk_seqrec r;
+    while (!rc && !(rc = sk_seqin_head(in, &r))) {
+        int64_t lo, hi, len = 0, m;
+        const char *seq;
+        int want = tk_span(c, r.name, &lo, &hi);
+        if (want) rc = sk_stream_begin(s, r.name);
+        while (!rc && !(rc = sk_seqin_bases(in, &seq, &m))) {
+            for (int64_t b = 0; want && b < m && len + b < hi && !rc; b += SK_DNA_PIECE) {
+                int64_t nb = m - b < SK_DNA_PIECE ? m - b : SK_DNA_PIECE;
+                if (len + b + nb > hi) nb = hi - len - b; /* the regions end here */
+                for (int64_t i = 0; i < nb; i++) tok[i] = sk_dna_token((unsigned char)seq[b + i], tok_flags);
+                rc = sk_stream_put(s, tok, nb);
+            }
+            len += m;
+        }
+        if (rc == SK_EOF) rc = want ? sk_stream_end(s) : SK_OK;
+        if (!rc && want) rc = tk_check_len(c, data, r.name, len);
+    }
+    if (rc == SK_EOF) rc = SK_OK;
+    if (!rc) rc = sk_stream_finish(s);
+    sk_seqin_close(in);
+    free(tok);
+    return rc;
+}
+
+/* Every record (or every one a region names) of an indexed FASTA, on the strands asked for. */
+static int tk_indexed(tk_ctx *c, sk_eval_track *t, sk_stream *s, sk_dna_fasta *fa, const char *data, int tok_flags) {
+    int rc = SK_OK;
+    for (int i = 0; i < sk_dna_fasta_nseq(fa) && !rc; i++) {
+        const char *name = sk_dna_fasta_name(fa, i);
+        int64_t lo, hi, n = sk_dna_fasta_len(fa, i);
+        if (!tk_span(c, name, &lo, &hi)) continue;
+        if ((rc = tk_check_len(c, data, name, n))) break;
+        if (hi > n) hi = n;
+        c->name = name, c->len = n;
+        if (c->strand != TK_FWD) { /* the reverse strand, from the record's end down to the regions' start */
+            if (!c->tmp && !(c->tmp = tmpfile())) rc = sk_error(SK_EIO, "eval: cannot make a temporary file: %s", strerror(errno));
+            t->fn = tk_rev_fn;
+            if (!rc) rc = sk_stream_begin(s, name);
+            if (!rc) rc = sk_dna_fasta_stream(fa, i, lo, n, 1, tok_flags, s);
+            if (!rc) rc = sk_stream_end(s);
+            if (!rc) rc = sk_stream_finish(s);
+        }
+        if (!rc && c->strand == TK_REV) /* forward order: positions lo .. min(hi, n - 1) - 1 */
+            for (int64_t p = lo; p < (hi < n - 1 ? hi : n - 1) && !rc; p++) {
+                float r;
+                if (p == lo && fseeko(c->tmp, (off_t)p * 4, SEEK_SET)) rc = sk_error(SK_EIO, "eval: temporary file: %s", strerror(errno));
+                if (!rc && fread(&r, 4, 1, c->tmp) != 1) rc = sk_error(SK_EIO, "eval: temporary file: %s", strerror(errno));
+                if (!rc && tk_wanted(c, name, p)) rc = tk_put(c->o, name, p, r);
+            }
+        if (!rc && c->strand != TK_REV) {
+            t->fn = tk_fwd_fn;
+            rc = sk_stream_begin(s, name);
+            if (!rc) rc = sk_dna_fasta_stream(fa, i, 0, hi, 0, tok_flags, s);
+            if (!rc) rc = sk_stream_end(s);
+            if (!rc) rc = sk_stream_finish(s);
+        }
+    }
+    return rc;
+}
+
+static int tk_open(tk_out *o, const char *path, sk_dna_fasta *fa, int strand, int nrg) {
+    static const char *const what[] = {"forward strand; the first base of each record has no context and is omitted",
+                                       "reverse strand at forward coordinates; the last base of each record (the reverse "
+                                       "strand's first) has no context and is omitted",
+                                       "mean of both strands; the first and last bases of each record (the first of a "
+                                       "strand) are omitted"};
+    if (!o->bigwig) {
+        int rc = sk_out_open(&o->bg, path);
+        if (!rc) rc = sk_out_printf(&o->bg, "track type=bedGraph name=\"log2p\" description=\"log2 p(base | the bases "
+                                    "before it in its record), %s\"\n", what[strand]);
+        if (rc && path) sk_out_abort(&o->bg);
+        (void)fa, (void)nrg;
+        return rc;
+    }
+#ifdef SSMKIT_HAVE_BIGWIG
+    int n = sk_dna_fasta_nseq(fa), rc = sk_afile_open(&o->af, path);
+    if (rc) return rc;
+    const char **names = malloc((size_t)n * sizeof *names);
+    uint32_t *lens = malloc((size_t)n * sizeof *lens);
+    if (!names || !lens) rc = sk_error(SK_ENOMEM, "%s: out of memory", path);
+    for (int i = 0; i < n && !rc; i++) {
+        names[i] = sk_dna_fasta_name(fa, i);
+        if (sk_dna_fasta_len(fa, i) > (int64_t)UINT32_MAX)
+            rc = sk_error(SK_EINVAL, "%s: record '%s' is longer than bigWig's 2^32 - 1 bases", path, names[i]);
+        else lens[i] = (uint32_t)sk_dna_fasta_len(fa, i);
+    }
+    if (!rc && (bwInit(1 << 17) || !(o->bw = bwOpen(o->af.tmp, NULL, "w"))))
+        rc = sk_error(SK_EIO, "%s: libBigWig cannot open it for writing", path);
+    if (!rc && (bwCreateHdr(o->bw, 10) || !(o->bw->cl = bwCreateChromList(names, lens, n)) || bwWriteHdr(o->bw)))
+        rc = sk_error(SK_EIO, "%s: libBigWig cannot write the header", path);
+    free(names), free(lens);
+    if (rc) {
+        if (o->bw) bwClose(o->bw), o->bw = NULL;
+        sk_afile_abort(&o->af);
+    }
+    (void)strand, (void)nrg;
+    return rc;
+#else
+    (void)fa, (void)strand, (void)nrg;
+    return sk_error(SK_EINVAL, "%s: bigWig output needs libBigWig (Debian libbigwig-dev): rebuild ssmkit with it, or write "
+                               "a .bedGraph", path);
+#endif
+}
+
+/* Commit (ok) or drop the output. */
+static int tk_close(tk_out *o, int ok) {
+    if (!o->bigwig) {
+        if (ok) return sk_out_close(&o->bg);
+        sk_out_abort(&o->bg);
+        return SK_OK;
+    }
+#ifdef SSMKIT_HAVE_BIGWIG
+    int rc = ok ? tk_bw_flush(o, o->af.path) : SK_OK;
+    if (o->bw) bwClose(o->bw), o->bw = NULL; /* writes the index and zoom levels */
+    bwCleanup();
+    free(o->chrom), free(o->run_chrom);
+    if (ok && !rc) return sk_afile_commit(&o->af);
+    sk_afile_abort(&o->af);
+    return rc;
+#else
+    (void)ok;
+    return SK_OK;
+#endif
+}
+
+static int ends_bw(const char *p) {
+    size_t n = p ? strlen(p) : 0;
+    return (n > 3 && !strcmp(p + n - 3, ".bw")) || (n > 7 && !strcmp(p + n - 7, ".bigWig"));
+}
+
+/* eval --whole --per-base. */
+static int eval_track(const char *model, const char *data, int64_t chunk, const char *outp, tk_region *rg, int nrg,
+                      int strand, const sk_backend *be) {
+    tk_out o = {.bigwig = ends_bw(outp)};
+    tk_ctx c = {.o = &o, .rg = rg, .nrg = nrg, .strand = strand};
+    sk_eval_track t = {.fn = tk_fwd_fn, .ctx = &c};
+    sk_stream *s = NULL;
+    sk_dna_fasta *fa = NULL;
+    int flags = 0, indexed = strand != TK_FWD || o.bigwig, opened = 0;
+    int rc = load_dna_lm(model, be, 1, chunk, &t.m, &flags);
+    if (!rc) rc = sk_model_state_create(t.m, 1, &t.st);
+    if (!rc && (!(t.val = malloc((size_t)chunk * sizeof(double))) || !(c.fbuf = malloc((size_t)chunk * sizeof(float)))))
+        rc = sk_error(SK_ENOMEM, "eval: out of memory");
+    if (!rc) rc = sk_stream_create(&s, chunk, sk_eval_track_chunk, &t);
+    if (!rc && indexed && sk_dna_is_stream(data))
+        rc = sk_error(SK_EINVAL, "%s: the reverse strand (--rc, --strand both) and bigWig output read an indexed FASTA; "
+                                 "a pipe cannot be indexed: write it to a file (plain or bgzip)", data);
+    if (!rc && indexed) rc = sk_dna_fasta_open(&fa, data);
+    if (!rc) rc = tk_open(&o, outp, fa, strand, nrg);
+    opened = !rc;
+    if (!rc) rc = indexed ? tk_indexed(&c, &t, s, fa, data, flags) : tk_stream_input(&c, s, data, flags);
+    if (!rc) rc = tk_check_seen(&c, data);
+    if (!rc && !o.values) rc = sk_error(SK_EINVAL, "%s: no values (records of 1 base, or regions of first bases only)", data);
+    if (!rc) rc = sk_eval_check_loss(model, t.n ? t.nll / (double)t.n : 0);
+    if (opened) {
+        int rc2 = tk_close(&o, !rc);
+        if (!rc) rc = rc2;
+    }
+    if (!rc) {
+        int64_t nrec = 0;
+        sk_stream_counts(s, &nrec, NULL, NULL);
+        printf("model\t%s\n", model);
+        printf("data\t%s\n", data);
+        printf("strand\t%s\n", strand == TK_FWD ? "+" : strand == TK_REV ? "-" : "both");
+        printf("chunk\t%lld\n", (long long)chunk);
+        printf("values\t%lld\n", (long long)o.values);
+        printf("sum_log2p\t%.9g\n", o.sum);
+        if (outp) printf("output\t%s\n", outp);
+    }
+    if (c.tmp) fclose(c.tmp);
+    sk_dna_fasta_close(fa);
+    sk_stream_free(s);
+    sk_model_state_free(t.st);
+    sk_model_free(t.m);
+    free(t.val), free(c.fbuf);
     return rc;
 }
 
@@ -326,7 +702,8 @@ int cmd_eval(int argc, char **argv) {
     int quiet = 0; /* -q: no progress line */
     const char *model = NULL, *data = NULL, *out_logits = NULL, *out_grads = NULL, *device, *per = NULL;
     int64_t width, len = 0, threads = 0, batch, chunk = 0;
-    int whole = 0, split = SK_DATA_ALL - 1; /* unset: test on a shard, refused with other data */
+    int whole = 0, per_base = 0, rc_strand = 0, strand = -1, split = SK_DATA_ALL - 1; /* split unset: test on a shard, refused with other data */
+    const char *outp = NULL;
     const sk_opt opts[] = {
         SK_O_STR("model", 'm', &model, NULL, "M", "ssmkit checkpoint (.safetensors), mamba_ssm folder, or Hugging Face\n"
                                                   "folder (config.json + model.safetensors or model.safetensors.index.json)"),
@@ -351,10 +728,21 @@ int cmd_eval(int argc, char **argv) {
                    "--chunk with the state carried; records are packed into the chunks end\n"
                    "to end with the state reset at each record's start, so a record's loss\n"
                    "is the one it gets alone (any length: a whole chromosome)"),
-        SK_O_STR("per-record", 0, &per, NULL, "FILE", "with --whole: TSV of record, length, targets, nll (nats), bits_per_base"),
-        SK_O_STR("dump-logits", 0, &out_logits, NULL, "OUT", "write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
+        SK_O_OUT("per-record", 0, &per, "FILE", "with --whole: TSV of record, length, targets, nll (nats), bits_per_base"),
+        SK_O_FLAG("per-base", 0, &per_base, "with --whole: a track of log2 p(base | the bases before it in its\n"
+                  "record) for every base but each record's first (which has no context),\n"
+                  "to -o: bedGraph, or bigWig when -o ends in .bw (needs libBigWig)"),
+        SK_O_OUTPUT(&outp, "TRACK", "--per-base: the track file (written atomically)"),
+        SK_O_FN("region", 0, NULL, region_opt, NULL, "CHR:FROM-TO", "--per-base: only these bases (1-based, inclusive; CHR alone: the\n"
+                "record); repeatable. The model still reads each record from its start"),
+        SK_O_FLAG("rc", 0, &rc_strand, "--per-base: the reverse strand (the reverse complement read from the\n"
+                  "record's end) mapped back to forward coordinates; same as --strand -"),
+        SK_O_CHOICE("strand", 0, &strand, "+|-|both", ((const int[]){TK_FWD, TK_REV, TK_BOTH}), NULL,
+                    "--per-base: + (default), - (as --rc) or both (the mean of the two; the\n"
+                    "record's first and last bases omitted). - and both read an indexed FASTA"),
+        SK_O_OUT("dump-logits", 0, &out_logits, "OUT", "write \"logits\" (batch, L, padded vocab) F32 as safetensors (one pass,\n"
                  "no streaming: the whole file is held)"),
-        SK_O_STR("dump-grads", 0, &out_grads, NULL, "OUT", "write the gradients of the mean loss under the parameter names (tied\n"
+        SK_O_OUT("dump-grads", 0, &out_grads, "OUT", "write the gradients of the mean loss under the parameter names (tied\n"
                  "models: the embedding gradient holds both uses) as safetensors"),
         SK_O_DEVICE(&device),
         SK_O_INT("threads", '@', &threads, 1, 4096, NULL, "T", "threads (default: all cores)"),
@@ -366,6 +754,11 @@ int cmd_eval(int argc, char **argv) {
     if (!model || !data) return sk_cli_usage("eval", "--model and --data are required");
     sk_progress pg; /* each path below sets its unit and size */
     sk_progress_open(&pg, "eval", NULL, 0, quiet);
+    if ((per_base || outp || nregions || rc_strand || strand >= 0) && !(per_base && whole && outp))
+        return sk_cli_usage("eval", "--per-base needs --whole and -o; -o, --region, --rc and --strand go with --per-base");
+    if (rc_strand && strand >= 0 && strand != TK_REV) return sk_cli_usage("eval", "--rc is --strand -: not with --strand %s", strand ? "both" : "+");
+    if (per_base && (len || per || out_logits || out_grads))
+        return sk_cli_usage("eval", "--per-base: not with --length, --per-record, --dump-logits or --dump-grads");
 #ifdef SSMKIT_HAVE_OPENMP
     if (threads) omp_set_num_threads((int)threads);
 #endif
@@ -378,10 +771,13 @@ int cmd_eval(int argc, char **argv) {
                                         "not token shards");
         if (width != 1) return sk_cli_usage("eval", "a token shard's token width is in its header: drop --token-width");
         if (split < SK_DATA_ALL) split = SK_SPLIT_TEST;
-        return sk_eval_shard(model, be, data, split, len, batch, stdout) ? sk_cli_fail(NULL) : SK_EXIT_OK;
+        return sk_eval_shard(model, be, data, split, len, batch, stdout, &pg) ? sk_cli_fail(NULL) : SK_EXIT_OK;
     }
     if (split >= SK_DATA_ALL) return sk_cli_usage("eval", "--split takes a token shard, and %s is not one", data);
 #ifdef SSMKIT_HAVE_GENOMICS
+    if (per_base)
+        return eval_track(model, data, chunk ? chunk : 16384, outp, regions, nregions, rc_strand ? TK_REV : strand < 0 ? TK_FWD : strand, be)
+                   ? sk_cli_fail(NULL) : SK_EXIT_OK;
     if (sk_seqin_kind(data) == 1 || (whole && sk_dna_is_stream(data))) { /* --whole: a pipe holds FASTA/FASTQ */
         if (out_logits || out_grads) return sk_cli_usage("eval", "--dump-logits/--dump-grads take token files, not FASTA");
         if (whole && len) return sk_cli_usage("eval", "--whole runs whole records: drop --length");
@@ -397,6 +793,9 @@ int cmd_eval(int argc, char **argv) {
                              "FASTA/FASTQ, or raw tokens (ssmkit audio encode makes them from audio)", data, kind);
         return sk_cli_fail(NULL);
     }
+#ifndef SSMKIT_HAVE_GENOMICS
+    if (per_base) return sk_cli_fail("--per-base reads DNA: this ssmkit was built without the genomics front-end (install libhts-dev)");
+#endif
     { /* models trained on bos-shifted sequences (audio U-Nets): streamed in chunks with the state carried */
         sk_model_config *mc = NULL;
         if (sk_model_config_read(model, 0, &mc)) sk_error_clear(); /* not readable here: the paths below say why */

@@ -52,7 +52,7 @@ typedef struct evalset {
 typedef struct ft_opts {
     const char *init, *preset, *config, *labels, *vchr, *tchr, *trainp, *validp, *testp, *classes, *logp, *out;
     const char *device;
-    int species, split_by, quiet, pool;
+    int species, split_by, quiet, pool, overwrite;
     int64_t L, B, epochs, spe, we, eval_every, seed, threads, n_valid, n_test; /* eval_every 0: spe */
     double lr, min_lr, max_n;
     sk_optim_hparams hp;
@@ -361,7 +361,8 @@ static int ft_train(ft *f, const ft_opts *o) {
     const int64_t eval_every = o->eval_every ? o->eval_every : o->spe;
     sk_train_opts to = {.steps = steps, .accum = 1, .optim = o->hp, .eval_every = eval_every,
                         .ckpt_every = eval_every, .out = o->out, .log_path = log_path, .quiet = 1,
-                        .meta = f->meta, .hooks = &hooks, .no_state = 1};
+                        .meta = f->meta, .hooks = &hooks, .no_state = 1,
+                        .files = o->overwrite ? SK_TRAIN_FILES_OVERWRITE : SK_TRAIN_FILES_NEW};
     to.sched = (sk_sched){.kind = SK_SCHED_COSINE, .lr_max = o->lr, .lr_min = o->min_lr, .warmup = o->we * o->spe,
                           .total = steps};
     sk_model *m = NULL; /* the classifier behind the model interface; f->clf stays its owner */
@@ -401,7 +402,7 @@ int cmd_finetune(int argc, char **argv) {
     const char *init = NULL, *preset = NULL, *config = NULL, *labels = NULL, *vchr = NULL, *tchr = NULL;
     const char *trainp = NULL, *validp = NULL, *testp = NULL, *classes = NULL, *logp = NULL, *out = NULL;
     const char *device;
-    int species = 0, split_by, quiet = 0, pool;
+    int species = 0, split_by, quiet = 0, pool, overwrite = 0;
     int64_t L, B, epochs, spe, we = -1, eval_every = 0, seed, threads;
     int64_t n_valid, n_test;
     double lr, min_lr, max_n;
@@ -447,12 +448,13 @@ int cmd_finetune(int argc, char **argv) {
         SK_O_FLAG("rc-aug", 0, &f.rc_aug, "reverse-complement each training window with probability 1/2"),
         SK_O_SET("keep-case", 0, &f.tok_flags, SK_DNA_KEEP_CASE, "lowercase bases as their own tokens (the pretrained LM must agree)"),
         SK_O_INT("eval-every", 0, &eval_every, 1, (int64_t)1 << 40, NULL, "N", "steps between evaluations [steps per epoch]"),
-        SK_O_STR("log", 0, &logp, NULL, "FILE", "JSON-lines log [STEM.log.jsonl]"),
+        SK_O_OUT("log", 0, &logp, "FILE", "JSON-lines log [STEM.log.jsonl]"),
         SK_O_SEED('s', &seed, "head init, sampling and fixed valid/test windows"),
         SK_O_THREADS(&threads, "kernel threads, 0 = all cores"),
         SK_O_DEVICE(&device),
         SK_O_QUIET(&quiet, "no progress lines on stderr"),
         SK_O_OUTPUT(&out, "OUT", "classifier checkpoint to write (required)"),
+        SK_O_FLAG("overwrite", 0, &overwrite, "start over the files of an earlier run on OUT (else refused)"),
         SK_O_HELP, SK_O_END};
     int ex = sk_cli_parse(&(const sk_cli){"finetune", usage, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
@@ -467,7 +469,7 @@ int cmd_finetune(int argc, char **argv) {
     ft_opts o = {.init = init, .preset = preset, .config = config, .labels = labels, .vchr = vchr, .tchr = tchr,
                  .trainp = trainp, .validp = validp, .testp = testp, .classes = classes, .logp = logp, .out = out,
                  .device = device, .species = species, .split_by = split_by, .quiet = quiet, .pool = pool, .L = L,
-                 .B = B, .epochs = epochs, .spe = spe, .we = we, .eval_every = eval_every, .seed = seed,
+                 .overwrite = overwrite, .B = B, .epochs = epochs, .spe = spe, .we = we, .eval_every = eval_every, .seed = seed,
                  .threads = threads, .n_valid = n_valid, .n_test = n_test, .lr = lr, .min_lr = min_lr, .max_n = max_n,
                  .hp = hp, .nin = species ? argc - optind : 0, .inputs = argv + optind, .argc = argc, .argv = argv};
     int rc = finetune(&f, &o);

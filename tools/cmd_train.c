@@ -157,6 +157,7 @@ static int check_args(const train_args *a, int argc, char **argv) {
     if (rq->init && (a->preset || a->config)) /* the shapes are those of the weights */
         return sk_cli_usage("train", "--init takes the model config from %s: %s would change its shapes", rq->init,
                             a->preset ? "--preset" : "--config");
+    if (rq->resume && rq->overwrite) return sk_cli_usage("train", "give --resume or --overwrite, not both");
     return SK_EXIT_OK;
 }
 
@@ -194,7 +195,7 @@ static int train(train_args *a) {
 
 int cmd_train(int argc, char **argv) {
     const char *preset = NULL, *config = NULL, *out = NULL, *init = NULL;
-    int resume = 0, quiet = 0, dry_run = 0;
+    int resume = 0, quiet = 0, dry_run = 0, overwrite = 0;
     sk_train_optset *cli = sk_train_optset_create(); /* the training options given */
     if (!cli) return sk_cli_fail("out of memory");
     const sk_opt data[] = {
@@ -206,6 +207,7 @@ int cmd_train(int argc, char **argv) {
                  "the config is M's (no --preset/--config), the training options are\n"
                  "the defaults and the command line; validates before the first update"),
         SK_O_FLAG("resume", 0, &resume, "continue from STEM.train.safetensors (bitwise, same thread count)"),
+        SK_O_FLAG("overwrite", 0, &overwrite, "start a new run over the files of an earlier one (else refused)"),
         SK_O_END};
     const sk_opt optim[] = {
         SK_O_FLAG("dry-run", 0, &dry_run, "print the memory plan (bytes per block and per token, predicted peak\n"
@@ -217,7 +219,9 @@ int cmd_train(int argc, char **argv) {
     option_table(opts, names, cli, (const sk_opt *const[NGROUPS]){data, optim, logs});
     int status = sk_cli_parse(&(const sk_cli){"train", usage, opts, epilog}, argc, argv);
     if (status == SK_CLI_GO) { /* else --help was printed, or a usage error */
-        train_args a = {preset, config, {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .cli = cli, .init = init}};
+        train_args a = {preset, config,
+                        {.out = out, .resume = resume, .quiet = quiet, .dry_run = dry_run, .overwrite = overwrite, .cli = cli,
+                         .init = init}};
         status = check_args(&a, argc, argv);
         if (status == SK_EXIT_OK) status = train(&a);
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh — install what is missing (when root), build ssmkit, and run the main job on data it
-# generates. Nothing is downloaded beyond Debian packages; outputs go to demo-out/.
+# generates. Nothing is downloaded beyond Debian packages; outputs go to demo-out/, and a second
+# run starts over them (train/finetune --overwrite).
 #
 #   tools/demo.sh            full demo
 #   tools/demo.sh --quick    the shortest profile
@@ -44,14 +45,14 @@ if [ -n "$dna" ] && "$bin" --version | grep genomics >/dev/null; then
   echo "== DNA: pretrain dna-tiny with sequence-length warm-up 256 -> 512 -> 1024 ($steps updates of 4096 tokens)"
   "$bin" train --data "$out/human.shard" --preset dna-tiny -L 1024 -b 4 --warmup-from 256 --length-warmup $((steps / 4)) \
     --tokens-per-step 4096 -n "$steps" --lr 4e-3 --warmup $((steps / 10)) --eval-every "$steps" --eval-batches 8 --log-every 10 \
-    -o "$out/dna-lm.safetensors"
+    -o "$out/dna-lm.safetensors" --overwrite
   echo "== DNA: bits/base on held-out human sequence (chr16 piece, the BED's test chromosome)"
   "$bin" dna fetch "$dna/human/human.fa.gz" chr16:100001-140000 > "$out/chr16-piece.fa"
   "$bin" eval -m "$out/dna-lm.safetensors" --data "$out/chr16-piece.fa" -L 1024
   echo "== DNA: fine-tune on 4 bacterial species (windows of 256, split by position), backbone from the LM"
   "$bin" finetune --init "$out/dna-lm.safetensors" --species "$dna"/species/{e_coli,h_pylori,s_aureus,v_cholerae}.fa.gz \
     -L 256 -b 16 --epochs 4 --steps-per-epoch "$ft_steps" --lr 1e-2 --min-lr 1e-4 --n-valid 64 --n-test 128 \
-    -o "$out/dna-species.safetensors"
+    -o "$out/dna-species.safetensors" --overwrite
   echo "== DNA: classify held-out sequence (the last 10% of each species' first genome, never trained on)"
   for sp in e_coli h_pylori s_aureus v_cholerae; do
     read -r name len < <(head -1 "$dna/species/$sp.fa.gz.fai" | cut -f1,2)
@@ -74,18 +75,33 @@ if command -v espeak-ng >/dev/null && "$bin" audio --help >/dev/null 2>&1; then
   "$bin" audio prep "$sp"/digits/{zero,one,two,three,four,five,six,seven,eight,nine} --split-lists "$sp/digits" -o "$sp/digits.shard"
   echo "== Speech: train a small Mamba U-Net (D 32, 2 blocks per stage, pools 4,4) for $steps updates of 4 x 4000 samples"
   "$bin" train -d "$sp/digits.shard" -c tests/audio/speech_learn.json -n "$steps" --eval-every "$steps" --log-every 25 \
-    -o "$sp/unet.safetensors"
+    -o "$sp/unet.safetensors" --overwrite
   echo "== Speech: generate 4 clips of $secs s by the recurrent step (ranked by log-likelihood)"
   "$bin" audio generate -m "$sp/unet.best.safetensors" -n 4 -b 4 -S "$secs" --seed 1 -o "$sp/clips"
   cat "$sp/clips/loglik.tsv"
-  if command -v sox >/dev/null; then
-    sox "$sp"/clips/00[1-4].wav "$sp/clips.wav"
-    sox "$sp/clips.wav" -n spectrogram -x 1200 -y 257 -t "ssmkit: 4 generated clips (001-004, ranked)" -o "$sp/spectrogram.png"
-    echo "== Speech: spectrogram of the 4 clips in $sp/spectrogram.png"
+  echo "== Speech: spectrograms of the 4 clips (ranked) and of 4 training digits, in $sp/spectrogram.{png,svg}"
+  real=()
+  for d in one two three four; do wavs=("$sp/digits/$d"/*.wav); real+=("${wavs[0]}"); done
+  if "$bin" audio spectrogram "$sp"/clips/00[1-4].wav -o "$sp/spectrogram.png" &&
+    "$bin" audio spectrogram "$sp"/clips/00[1-4].wav "${real[@]}" \
+      --title "ssmkit: 4 generated clips (001-004, ranked), then 4 espeak-ng digits" -o "$sp/spectrogram.svg"; then :
   else
-    echo "demo: sox not installed: no spectrogram (tools/deps.sh installs it)"
+    echo "demo: no spectrogram (ssmkit needs FFTW and libpng: tools/deps.sh installs them)"
   fi
 else
   echo "demo: espeak-ng or the audio front-end unavailable: speech part skipped"
+fi
+# ---- Training curves of every run above, overlaid (SVG; also PNG when rsvg-convert is installed) ----
+logs=()
+for f in "$out/dna-lm.log.jsonl" "$out/dna-species.log.jsonl" "$out/speech/unet.log.jsonl"; do
+  if [ -s "$f" ]; then logs+=("$f"); fi
+done
+if [ ${#logs[@]} -gt 0 ]; then
+  echo "== Training curves of ${#logs[@]} runs in $out/curves.svg"
+  "$bin" plot "${logs[@]}" --title "ssmkit demo: training curves" -o "$out/curves.svg"
+  if command -v rsvg-convert >/dev/null; then
+    rsvg-convert "$out/curves.svg" -o "$out/curves.png"
+    if [ -s "$out/speech/spectrogram.svg" ]; then rsvg-convert "$out/speech/spectrogram.svg" -o "$out/speech/spectrogram-axes.png"; fi
+  fi
 fi
 echo "demo: done (quick=$quick); outputs in $out/"

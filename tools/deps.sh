@@ -1,8 +1,11 @@
 # deps.sh — sourced by tools/test.sh and tools/demo.sh: the Debian packages ssmkit needs, and
 # an installer that adds the missing ones when run as root (otherwise it says what to install).
+# clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes of clang 14) build tests/fuzz.
+# python3-numpy and python3-scipy write the speech-score fixtures (tests/reference/make_speech_metric_fixtures.py).
 SSMKIT_DEBS="build-essential cmake pkg-config libopenblas-openmp-dev libcjson-dev \
-libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev samtools tabix \
-openmpi-bin libopenmpi-dev time espeak-ng sox jq"
+libsndfile1-dev libsamplerate0-dev libhts-dev zlib1g-dev libbigwig-dev samtools tabix \
+openmpi-bin libopenmpi-dev time espeak-ng sox jq bcftools lame \
+libfftw3-dev libpng-dev librsvg2-bin clang libclang-rt-14-dev python3-numpy python3-scipy"
 
 ssmkit_install_deps() {
   local missing=() p

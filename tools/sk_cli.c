@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "src/sk_guard.h"
 
 int sk_cli_usage(const char *cmd, const char *fmt, ...) {
     va_list ap;
@@ -144,6 +146,16 @@ static int set_value(const sk_cli *c, const sk_opt *o, const char *s) {
     }
 }
 
+/* A file named on the command line that is not an output: no output of the command may replace it
+ * or the index files made beside it (src/sk_guard.h). Names of no file (presets, regions) are
+ * skipped. */
+static int guard_input(const char *s) {
+    struct stat sb;
+    if (stat(s, &sb) != 0) return SK_OK;
+    TRY(sk_guard_input_side(s, ".fai"));
+    return sk_guard_input_side(s, ".gzi");
+}
+
 int sk_cli_parse(const sk_cli *c, int argc, char **argv) {
     struct option lo[MAX_OPTS + 1];
     char so[2 * MAX_OPTS + 1];
@@ -175,7 +187,10 @@ int sk_cli_parse(const sk_cli *c, int argc, char **argv) {
         }
         if (o->type == SK_OPT_FLAG) store_int(o, o->ival);
         else if (set_value(c, o, optarg)) return SK_EXIT_USAGE;
+        else if (o->type == SK_OPT_STR && !o->out && guard_input(optarg)) return sk_cli_fail(NULL);
     }
+    for (int i = optind; i < argc; i++)
+        if (guard_input(argv[i])) return sk_cli_fail(NULL);
     return SK_CLI_GO;
 }
 

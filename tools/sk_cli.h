@@ -65,6 +65,8 @@ typedef struct sk_opt {
     const char *shown;   /* a default set elsewhere, only shown as "[shown]" */
     const char *meta;    /* the value's name in --help (CHOICE: the choices when NULL) */
     const char *help;    /* one or more lines ('\n' continues under the first) */
+    int out;             /* SK_OPT_STR: an output; any other file named on the command line is an
+                          * input that no output may replace (src/sk_guard.h) */
 } sk_opt;
 
 #define SK_O_FLAG(n, s, d, h) {SK_OPT_FLAG, n, s, d, sizeof *(d), .ival = 1, .help = h}
@@ -87,7 +89,9 @@ typedef struct sk_opt {
 /* [-s,] --seed S: random seed, 0 ... 2^63-1 [1] (int64_t or uint64_t) */
 #define SK_O_SEED(s, d, h) SK_O_INT("seed", s, d, 0, INT64_MAX, "1", "S", h)
 /* -o, --output M: where the result goes (const char *) */
-#define SK_O_OUTPUT(d, m, h) SK_O_STR("output", 'o', d, NULL, m, h)
+#define SK_O_OUTPUT(d, m, h) SK_O_OUT("output", 'o', d, m, h)
+/* any other option naming a file or folder the command writes (const char *) */
+#define SK_O_OUT(n, s, d, m, h) {SK_OPT_STR, n, s, d, sizeof *(d), .meta = m, .help = h, .out = 1}
 /* -q, --quiet (int) */
 #define SK_O_QUIET(d, h) SK_O_FLAG("quiet", 'q', d, h)
 /* The options of the DNA window runner and whole-record streaming that classify, embed and eval

@@ -19,6 +19,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_dna(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 /* Build-feature gating, once: a command of a front-end that is not built has no function here
  * and says what to install. */
@@ -44,6 +45,7 @@ static const sk_cmd commands[] = {
     {"train", cmd_train, "train a Mamba LM (AdamW, warm-up + cosine, clipping, validation, resumable checkpoints)", NULL},
     {"generate", cmd_generate, "sample tokens from a Mamba LM (prompt, then constant-memory recurrent steps)", NULL},
     {"export", cmd_export, "write a Mamba LM as a Hugging Face folder (config.json + model.safetensors)", NULL},
+    {"plot", cmd_plot, "draw training curves (loss in bits, learning rate, accuracy) of runs' logs as SVG", NULL},
     {"bench", cmd_bench, "tokens/s, time split and RSS of forward, backward, step and generation", NULL},
     {"audio", AUDIO(cmd_audio), "audio front-end: mu-law codec, audio files, token shards (prep/encode/decode/info)", NEEDS_AUDIO},
     {"finetune", GENOMICS(cmd_finetune), "DNA: fine-tune a classifier (species or labelled sequences) from a pretrained LM",

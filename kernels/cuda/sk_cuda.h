@@ -27,9 +27,10 @@ int sk_cuda_sm_count(void);
 
 // Launch a kernel on the backend's stream (always followed by SK_CUDA_LAUNCHED()). Under the CPU
 // emulator of tests/cuda_emu (SK_CUDA_EMU, a test build: no nvcc) the launch runs the kernel's
-// blocks one after another with cooperative threads.
+// blocks one after another with cooperative threads, and refuses what the device refuses.
 #ifdef SK_CUDA_EMU
-#define SK_LAUNCH(kern, grid, block, ...) sk_emu_launch(dim3(grid), dim3(block), [=] { kern(__VA_ARGS__); })
+#define SK_LAUNCH(kern, grid, block, ...) \
+    sk_emu_launch(#kern, (const void *)(kern), dim3(grid), dim3(block), 0, [=] { kern(__VA_ARGS__); })
 #else
 #define SK_LAUNCH(kern, grid, block, ...) kern<<<grid, block, 0, sk_cuda_stream()>>>(__VA_ARGS__)
 #endif

@@ -1,6 +1,7 @@
 // sk_nccl.cu — the GPU gradient all-reduce for data parallelism: one process per GPU, NCCL ring
 // over all ranks, the ncclUniqueId made on rank 0 and broadcast over MPI (sk_dist_bcast).
-// Built when CUDA, MPI and NCCL are found (SSMKIT_HAVE_NCCL). Registers sk_nccl_reduce with
+// Built into the CUDA module when CUDA, MPI and NCCL are found (SSMKIT_HAVE_NCCL); the program calls the
+// two entry points through kernels/sk_backend.c. Registers sk_nccl_reduce with
 // sk_dist_set_device_reduce so the trainer reduces device gradients without knowing of NCCL.
 #include <nccl.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ static int sk_nccl_reduce(float *dev, int64_t n) {
 }
 
 // Select this rank's GPU (local rank modulo the GPUs of the node) and join the NCCL world.
-extern "C" int sk_nccl_setup(void) {
+extern "C" int sk_cuda_module_nccl_setup(void) {
     if (sk_comm || sk_dist_world() == 1) return SK_OK;
     int ndev = 0;
     SK_CUDA(cudaGetDeviceCount(&ndev));
@@ -45,7 +46,7 @@ extern "C" int sk_nccl_setup(void) {
     return SK_OK;
 }
 
-extern "C" void sk_nccl_teardown(void) {
+extern "C" void sk_cuda_module_nccl_teardown(void) {
     if (!sk_comm) return;
     ncclCommDestroy(sk_comm);
     sk_comm = NULL;

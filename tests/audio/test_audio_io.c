@@ -166,7 +166,7 @@ static void test_resample(void) {
 static void test_lossy(void) {
     static const struct { const char *name; int format; } cases[] = {
         {"tone.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS},
-#ifdef SF_FORMAT_MPEG
+#ifdef SSMKIT_HAVE_SF_MPEG
         {"tone.mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III},
 #endif
         {"tone.aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},

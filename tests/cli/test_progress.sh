@@ -72,6 +72,10 @@ tty4 eval_win - "$bin" eval -m m.safetensors -d g.fa -L 64 -@ 1
 checks eval_win eval windows
 tty4 eval_whole - "$bin" eval -m m.safetensors -d g.fa --whole -C 64 -@ 1
 checks eval_whole eval bases
+tty4 eval_shard - "$bin" eval -m m.safetensors -d g.shard --split train -L 64 -@ 1
+checks eval_shard eval windows
+tty4 export hf/model.safetensors "$bin" export -m m.safetensors --hf hf
+checks export export bytes
 tty4 classify - "$bin" classify -m clf.safetensors g.fa -@ 1
 checks classify classify windows
 tty4 classify_whole - "$bin" classify -m clf.safetensors --whole -C 64 g.fa -@ 1
@@ -87,7 +91,8 @@ checks dna_species "dna windows" windows
 tty4 generate - "$bin" generate -m m.safetensors -n 300 -o - -@ 1
 checks generate generate tokens
 # finetune: each evaluation pass over the valid set (10 sequences)
-tty4 finetune ft.safetensors "$bin" finetune --train train.tsv --valid valid.tsv -c tiny.json -L 64 -b 8 \
+# (each of the four runs starts over the previous one's files: --overwrite)
+tty4 finetune ft.safetensors "$bin" finetune --overwrite --train train.tsv --valid valid.tsv -c tiny.json -L 64 -b 8 \
   --epochs 1 --steps-per-epoch 2 -o ft.safetensors -@ 1
 check "finetune: the valid pass counts its 10 sequences" "tr '\r' '\n' < finetune.tty.err | grep -Eq '^valid: 10 sequences in '"
 checks finetune valid sequences
@@ -108,6 +113,8 @@ fi
 # ---- a 400 kb record: the running line names it, its bases against its length, rate and ETA ----
 awk 'BEGIN { srand(11); split("ACGT", b, ""); print ">big"; for (i = 0; i < 2000; i++) { s = "";
   for (j = 0; j < 200; j++) s = s b[1 + int(rand() * 4)]; print s } }' > big.fa
+# the record is read in pieces: its length (for the percentage and the ETA) comes from big.fa.fai
+expect 0 "index big.fa" -- "$bin" dna fetch big.fa big:1-1
 script -qec "$(printf '%q ' "$bin" eval -m m.safetensors -d big.fa --whole -C 4096 -@ 1) >big.out" /dev/null >big.err </dev/null
 check "a long record: 'eval big: D/400k bases (P%), R bases/s, eta M:SS' while it runs" \
   "tr '\r' '\n' < big.err | grep -Eq '^eval big: [0-9.]+[kM]?/400k bases \([0-9]+%\), [0-9.]+[kM]? bases/s, eta [0-9]+:[0-9][0-9]'"
@@ -123,7 +130,7 @@ check "classify, rows on the terminal: no progress line among them" "! grep -q \
 
 # train: each validation pass over the valid split of a byte file (7 windows of 32)
 tiny_lm_fixture # (its tiny.json replaces the DNA LM's, used up by now)
-tty4 train tl.safetensors "$bin" train --data data.txt --config tiny.json -o tl.safetensors -@ 1
+tty4 train tl.safetensors "$bin" train --data data.txt --config tiny.json -o tl.safetensors --overwrite -@ 1
 check "train: each validation counts its 7 windows" "[ \$(tr '\r' '\n' < train.tty.err | grep -Ec '^valid: 7 windows in ') -eq 2 ]"
 checks train valid windows
 

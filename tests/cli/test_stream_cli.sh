@@ -81,6 +81,20 @@ for C in clf clfm; do # the last-position head and the mean-pool head (its mean 
   grep -v '^#' c7.tsv > c7n.tsv; grep -v '^#' cw.tsv > cwn.tsv
   check "classify $C long: --whole equals the one window covering it" "cmpcol c7n.tsv cwn.tsv long 5 6 1e-5"
 done
+# classify --whole --rc-average: both strands, as --rc-average on the one window covering each record
+awk 'BEGIN { srand(13); split("ACGTN", b, ""); for (r = 0; r < 3; r++) { print ">e" r; s = "";
+  for (j = 0; j < 300; j++) s = s b[1 + int(rand() * (j < 280 ? 4 : 5))]; for (i = 1; i <= 300; i += 70) print substr(s, i, 70) } }' > eq.fa
+for C in clf clfm; do
+  expect 0 "classify $C --whole --rc-average chunk 7" -- "$bin" classify -m $C.safetensors --whole --rc-average -C 7 eq.fa -o rw.tsv -@ 1
+  grep_inF rw.tsv "averaged with the reverse complement" "$C: the header says both strands"
+  expect 0 "classify $C --rc-average, one window" -- "$bin" classify -m $C.safetensors --rc-average -L 300 eq.fa -o rl.tsv -@ 1
+  grep -v '^#' rw.tsv > rwn.tsv; grep -v '^#' rl.tsv > rln.tsv
+  for r in e0 e1 e2; do
+    check "classify $C $r: --whole --rc-average equals --rc-average on one window" "cmpcol rwn.tsv rln.tsv $r 5 6 1e-5"
+  done
+done
+expect 1 "classify --whole --rc-average from a pipe" -- sh -c "cat eq.fa | '$bin' classify -m clf.safetensors --whole --rc-average -"
+grep_inF err "reads the reverse strand from an indexed FASTA" "says why"
 for P in mean last; do
   expect 0 "embed --whole $P chunk 7" -- "$bin" embed -m m.safetensors --whole -C 7 --pool "$P" in.fa -o e7.tsv -@ 1
   expect 0 "embed one window $P" -- "$bin" embed -m m.safetensors -L 700 --pool "$P" in.fa -o ew.tsv -@ 1

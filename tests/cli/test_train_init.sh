@@ -5,7 +5,8 @@
 #   first update (step 0 of the log) equals `ssmkit eval --length L` of the starting weights on the
 #   same sequences (|difference| <= 1e-6 + eval's 6-decimal rounding), and 50 updates lower it.
 #   The --valid shard holds the FASTA's tiles of exactly L bases, which are eval's windows of L
-#   bases, so both average the same L-1 targets of each window.
+#   bases, so both average the same L-1 targets of each window; `eval -d` of the --valid shard
+#   itself gives the same figure.
 #   U-Net and Hugging Face folder (ssmkit export --hf): the step-0 validation equals the last
 #   validation of the run that wrote the weights (same weights, same valid data, same length);
 #   --init with --length-warmup; --resume of an --init run; the weights' config is used (a flag
@@ -48,6 +49,10 @@ expect 0 "eval --length 256 of the starting weights" -- "$bin" eval -m lm.safete
 e0=$(awk -F'\t' '$1 == "loss" { print $2 }' "$t/out")
 v0=$(valid_at ft.log.jsonl 0) v50=$(valid_at ft.log.jsonl 50)
 close "$v0" "$e0" 1.5e-6 && ok || bad "step-0 validation = eval --length 256 of the starting weights (1e-6)"
+# and the same file itself: eval reads the --valid shard (its rows are all in its train split)
+expect 0 "eval of the --valid shard" -- "$bin" eval -m lm.safetensors -d newvalid.shard --split train -@ 1
+s0=$(awk -F'\t' '$1 == "loss" { print $2 }' "$t/out")
+close "$v0" "$s0" 1.5e-6 && ok || bad "step-0 validation = eval of the --valid shard itself (1e-6)"
 awk -v a="$v50" -v b="$v0" 'BEGIN { exit !(a != "" && a < b) }' && ok || bad "50 updates lower the validation ($v0 -> $v50)"
 jq 'select(.event == "start") | .train.lr == 0.002 and .config.d_model == 64' ft.log.jsonl | grep -qx true && ok ||
   bad "a fresh schedule (the command line's lr) and the weights' config in the start line"

@@ -10,7 +10,10 @@
  * accumulated (+=) outputs start from random values.
  *
  * Without a usable CUDA device: prints "skipped: no usable CUDA device" and exits 77.
- * With --self-test the CPU backend plays the device (label unit): that checks the test itself. */
+ * With --self-test the CPU backend plays the device (label unit): that checks the test itself.
+ * --only GROUP runs one group of checks (scan, conv, gemm, rmsnorm, act, embed, xent, adamw, glu,
+ * s4d, model). In the emulator build the sizes are the same: the CPU emulator of tests/cuda_emu
+ * runs them in about 16 s of CPU time, under several thread orders (SSMKIT_EMU_ORDERS). */
 #include <math.h>
 #include "kernels/cpu/sk_cpu.h"
 #include "kernels/sk_backend.h"
@@ -528,27 +531,8 @@ static void test_model(int ssm, int block, int64_t d_model, int64_t N, int64_t b
     sk_mamba_lm_free(mc), sk_mamba_lm_free(mg);
 }
 
-int main(int argc, char **argv) {
-    /* --self-test: the CPU backend stands in for the device, which checks this test's own logic
-     * (poisoning, strides, aliasing, bookkeeping) on a machine without a GPU (ctest: unit) */
-    const int self = argc > 1 && !strcmp(argv[1], "--self-test");
-    if (self) {
-        G = sk_backend_cpu();
-    } else if (sk_cuda_device_count() == 0) {
-        printf("test_gpu_ops: skipped: no usable CUDA device%s\n", sk_cuda_built() ? "" : " (built without CUDA)");
-        return 77;
-    }
-    if (!self && sk_backend_get("cuda", &G)) {
-        fprintf(stderr, "test_gpu_ops: %s\n", sk_errmsg());
-        return 1;
-    }
-    CPU = sk_backend_cpu();
-    sk_rng_seed(&kt_rng, 20261123, 0);
-    /* every op slot is filled */
-    for (int i = 0; i < sk_backend_op_count(); i++) {
-        const char *op = sk_backend_op_name(i);
-        SK_CHECK(sk_backend_require(G, &op, 1) == 0, "cuda lacks %s", op);
-    }
+/* the scan cases */
+static void test_scans(void) {
     const unsigned MAMBA = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP;
     /* Mamba's flags, everything on, prime L, N = 13, chunks of 16 (L not a multiple) */
     test_scan((scase){.b = 2, .L = 131, .D = 37, .N = 13, .chunk = 16, .flags = MAMBA, .z = 1, .Dskip = 1, .bias = 1,
@@ -581,18 +565,10 @@ int main(int argc, char **argv) {
                       .Dskip = 1, .bias = 1, .reset = 1});
     test_scan((scase){.b = 1, .L = 23, .D = 3, .N = 520, .chunk = 8, .flags = SK_SCAN_A_NEG_EXP | SK_SCAN_CONST_C,
                       .bias = 1, .nodelta = 1, .h0 = 1, .dhT = 1});
-    test_conv(3, 53, 19, 4, SK_ACT_SILU, 1, 1, 1, 0);
-    test_conv(2, 3, 7, 7, SK_ACT_NONE, 0, 1, 1, 0); /* L < W - 1: the state reaches past the sequence */
-    test_conv(4, 1, 23, 4, SK_ACT_SILU, 1, 1, 0, 1); /* a recurrent step, state_out over state_in */
-    test_conv(2, 41, 13, 5, SK_ACT_SILU, 1, 0, 0, 0);
-    test_gemm();
-    test_rmsnorm();
-    test_act();
-    test_embed();
-    test_xent();
-    test_adamw_axpy_copy();
-    test_glu();
-    test_s4d_zoh();
+}
+
+/* the whole model, every SSM kind and block */
+static void test_models(void) {
     test_model(SK_SSM_S6, SK_BLOCK_MAMBA, 24, 6, 2, 131);
     test_model(SK_SSM_S6, SK_BLOCK_MAMBA, 64, 16, 3, 257);
     test_model(SK_SSM_S6_COMPLEX, SK_BLOCK_MAMBA, 24, 5, 2, 131);
@@ -600,6 +576,63 @@ int main(int argc, char **argv) {
     test_model(SK_SSM_S4D_LIN, SK_BLOCK_MAMBA, 24, 5, 2, 131);
     test_model(SK_SSM_S4D_REAL, SK_BLOCK_S4_MLP, 24, 7, 2, 131);
     test_model(SK_SSM_S4D_LIN, SK_BLOCK_S4_MLP, 24, 5, 2, 131);
+}
+
+/* --only NAME runs one group of checks (NULL: all) */
+static const char *only;
+static int want(const char *group) { return !only || !strcmp(only, group); }
+
+int main(int argc, char **argv) {
+    /* --self-test: the CPU backend stands in for the device, which checks this test's own logic
+     * (poisoning, strides, aliasing, bookkeeping) on a machine without a GPU (ctest: unit) */
+    int self = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--self-test")) self = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else {
+            fprintf(stderr, "usage: test_gpu_ops [--self-test] [--only scan|conv|gemm|rmsnorm|act|embed|xent|adamw|glu|s4d|model]\n");
+            return 2;
+        }
+    }
+    if (self) {
+        G = sk_backend_cpu();
+    } else if (sk_cuda_device_count() == 0) {
+        printf("test_gpu_ops: skipped: no usable CUDA device%s\n", sk_cuda_built() ? "" : " (built without CUDA)");
+        return 77;
+    }
+    if (!self && sk_backend_get("cuda", &G)) {
+        fprintf(stderr, "test_gpu_ops: %s\n", sk_errmsg());
+        return 1;
+    }
+    CPU = sk_backend_cpu();
+    sk_rng_seed(&kt_rng, 20261123, 0);
+#ifdef SSMKIT_CUDA_EMU
+    if (!self) {
+        const char *o = getenv("SSMKIT_EMU_ORDERS");
+        printf("test_gpu_ops: CPU emulator, thread orders %s\n", o && *o ? o : "forward,reverse,shuffle:1,shuffle:2 (default)");
+    }
+#endif
+    /* every op slot is filled */
+    for (int i = 0; i < sk_backend_op_count(); i++) {
+        const char *op = sk_backend_op_name(i);
+        SK_CHECK(sk_backend_require(G, &op, 1) == 0, "cuda lacks %s", op);
+    }
+    if (want("scan")) test_scans();
+    if (want("conv")) {
+        test_conv(3, 53, 19, 4, SK_ACT_SILU, 1, 1, 1, 0);
+        test_conv(2, 3, 7, 7, SK_ACT_NONE, 0, 1, 1, 0); /* L < W - 1: the state reaches past the sequence */
+        test_conv(4, 1, 23, 4, SK_ACT_SILU, 1, 1, 0, 1); /* a recurrent step, state_out over state_in */
+        test_conv(2, 41, 13, 5, SK_ACT_SILU, 1, 0, 0, 0);
+    }
+    if (want("gemm")) test_gemm();
+    if (want("rmsnorm")) test_rmsnorm();
+    if (want("act")) test_act();
+    if (want("embed")) test_embed();
+    if (want("xent")) test_xent();
+    if (want("adamw")) test_adamw_axpy_copy();
+    if (want("glu")) test_glu();
+    if (want("s4d")) test_s4d_zoh();
+    if (want("model")) test_models();
     printf("test_gpu_ops%s: worst %s relative error %.3g (gate %.0e)\n", self ? " --self-test" : "", G->name, worst, TOL);
     return sk_test_finish(self ? "test_gpu_ops --self-test" : "test_gpu_ops");
 }

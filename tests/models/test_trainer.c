@@ -179,7 +179,7 @@ static void test_export(void) {
     if (sk_mamba_lm_create(&m, &c, sk_backend_cpu(), 2, 20, 0) || sk_mamba_lm_init(m, 11)) abort();
     char hf[160];
     snprintf(hf, sizeof hf, "%s/hf", dir);
-    SK_CHECK(sk_mamba_lm_export_hf(m, NULL, hf) == 0, "export: %s", sk_errmsg());
+    SK_CHECK(sk_mamba_lm_export_hf(m, NULL, hf, NULL) == 0, "export: %s", sk_errmsg());
     SK_CHECK(sk_mamba_lm_load(&h, hf, sk_backend_cpu(), 2, 20, 0) == 0, "load %s: %s", hf, sk_errmsg());
     if (!h) return;
     SK_CHECK(sk_mamba_lm_config(h)->vocab_padded == c.vocab_padded, "padded vocabulary kept");
@@ -215,7 +215,7 @@ static void test_export(void) {
         if (sk_mamba_lm_create(&m, &ck, sk_backend_cpu(), 1, 4, 0) || sk_mamba_lm_init(m, 1)) abort();
         char hk[200];
         snprintf(hk, sizeof hk, "%s/hf_kind%d", dir, k);
-        int rc = sk_mamba_lm_export_hf(m, "m.safetensors", hk);
+        int rc = sk_mamba_lm_export_hf(m, "m.safetensors", hk, NULL);
         SK_CHECK(rc == SK_EUNSUP && strstr(sk_errmsg(), sk_ssm_names[KIND[k][1]]) && strstr(sk_errmsg(), "m.safetensors"),
                  "kind %d refused naming the file and the SSM: %s", k, sk_errmsg());
         SK_CHECK(access(hk, F_OK) != 0, "kind %d: nothing written", k);
@@ -255,7 +255,7 @@ static void test_shard(void) {
     int32_t in[48], tg[48];
     double bits = 0;
     int64_t n = 0;
-    SK_CHECK(vd && sk_train_evaluate(tm, vd, 2, 24, 0, in, tg, &bits, &n) == 0, "evaluate: %s", sk_errmsg());
+    SK_CHECK(vd && sk_train_evaluate(tm, vd, 2, 24, 0, in, tg, &bits, &n, NULL) == 0, "evaluate: %s", sk_errmsg());
     /* windows (example, start, tokens): targets 6 + 24 + 5 + 12 = 47 */
     static const int WIN[][3] = {{3, 0, 7}, {4, 0, 25}, {4, 24, 6}, {5, 0, 13}};
     double nats = 0;

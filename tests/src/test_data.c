@@ -14,7 +14,7 @@
 enum { N = 240, NTRAIN = 180, L = 10, B = 4 };
 
 static sk_data *open_or_fail(const char *path, int split, int mode, uint64_t seed) {
-    sk_data_opts o = {L, B, split, mode, seed, 0.25, 0};
+    sk_data_opts o = {L, B, split, mode, seed, 0.25, 0, 0};
     sk_data *d = NULL;
     int rc = sk_data_open_bytes(&d, path, &o);
     SK_CHECK(rc == 0 && d, "open %s split %d: %s", path, split, sk_errmsg());
@@ -138,7 +138,7 @@ int main(void) {
     }
 
     /* The whole file (SK_DATA_ALL) and errors that name the file. */
-    sk_data_opts o = {L, B, SK_DATA_ALL, SK_DATA_RANDOM, 1, 0.25, 0};
+    sk_data_opts o = {L, B, SK_DATA_ALL, SK_DATA_RANDOM, 1, 0.25, 0, 0};
     sk_data *w = NULL;
     SK_CHECK(sk_data_open_bytes(&w, path, &o) == 0 && sk_data_windows(w) == N - L, "whole file");
     sk_data *e = NULL;

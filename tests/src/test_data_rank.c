@@ -14,7 +14,7 @@
 enum { K = 3, B = 2, L = 7, N = 240 };
 
 static sk_data *open_rank(const char *path, int mode, int batch, int rank, int world) {
-    sk_data_opts o = {L, batch, SK_DATA_ALL, mode, 5, 0, 0};
+    sk_data_opts o = {L, batch, SK_DATA_ALL, mode, 5, 0, 0, 0};
     sk_data *d = NULL;
     int rc = sk_data_open(&d, path, SK_DATA_AUTO, &o);
     if (!rc) rc = sk_data_set_rank(d, rank, world);

@@ -46,7 +46,7 @@ int main(void) {
         const char *path = rule ? pn : pi;
         int32_t tpad = rule ? 5999 : SK_DATA_IGNORE;
         /* Random train windows: examples 1 (5 tokens: 1 padded window), 2 (22), 5 (42): 65 windows. */
-        sk_data_opts o = {L, B, SK_SPLIT_TRAIN, SK_DATA_RANDOM, 4, 0, 0};
+        sk_data_opts o = {L, B, SK_SPLIT_TRAIN, SK_DATA_RANDOM, 4, 0, 0, 0};
         sk_data *d = NULL;
         SK_CHECK(sk_data_open(&d, path, SK_DATA_AUTO, &o) == 0, "open %s: %s", path, sk_errmsg());
         if (!d) continue;
@@ -101,7 +101,7 @@ int main(void) {
         sk_data_close(d);
     }
     /* A shard has no fraction split; test split with no examples is an error naming the file. */
-    sk_data_opts o = {L, B, SK_SPLIT_TEST, SK_DATA_RANDOM, 1, 0, 0};
+    sk_data_opts o = {L, B, SK_SPLIT_TEST, SK_DATA_RANDOM, 1, 0, 0, 0};
     sk_data *d = NULL;
     SK_CHECK(sk_data_open(&d, pi, SK_DATA_AUTO, &o) == SK_EINVAL && strstr(sk_errmsg(), "ignore.skshard") && strstr(sk_errmsg(), "test split"),
              "empty split: %s", sk_errmsg());

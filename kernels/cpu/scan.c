@@ -37,13 +37,7 @@
 #define VW SK_SCAN_VW
 _Static_assert(SK_SCAN_VW == SK_VLANES, "one vector per channel block");
 
-/* The block kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline x86-64, picked at load time
- * (GCC function multiversioning), so portable builds still use wide vectors. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
-#define SK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SK_CLONES
-#endif
+/* The block kernels are SK_CLONES (sk_vmath.h): AVX-512, AVX2+FMA and baseline versions. */
 #define SK_PREFETCH 8 /* positions ahead */
 #define SK_GROUP 8     /* at most this many channel blocks per forward task */
 #define SK_TILE 32     /* positions swept per block before moving to the next block of the group */

@@ -14,7 +14,7 @@
  * (scan_fwd, scan_bwd, scan_step, conv_fwd, conv_bwd; -k list names them), each validated against
  * the float64 reference on the same (fp32-rounded) inputs and timed; one line per version with its
  * largest relative error, "ok" or "FAIL" (gate SK_LAB_TOL) and its speed. Exit 1 when a version
- * fails. A new version is a new row of its kernel's table in lab_kernels (kernels/README.md §Lab). */
+ * fails. A new version is a new row of its kernel's table in lab_kernels (kernels/README.md §Kernel lab). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

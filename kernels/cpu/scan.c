@@ -37,13 +37,7 @@
 #define VW SK_SCAN_VW
 _Static_assert(SK_SCAN_VW == SK_VLANES, "one vector per channel block");
 
-/* The block kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline x86-64, picked at load time
- * (GCC function multiversioning), so portable builds still use wide vectors. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
-#define SK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SK_CLONES
-#endif
+/* The block kernels are SK_CLONES (sk_vmath.h): AVX-512, AVX2+FMA and baseline versions. */
 #define SK_PREFETCH 8 /* positions ahead */
 #define SK_GROUP 8     /* at most this many channel blocks per forward task */
 #define SK_TILE 32     /* positions swept per block before moving to the next block of the group */
@@ -87,12 +81,15 @@ static int64_t chunk_of(const sk_scan_f32 *p) { return p->chunk ? p->chunk : SK_
  * of (N*K x VW) planes. Forward: the states, A, constant B and C of a group of SK_GROUP blocks.
  * Backward: per block of a group, A, g, the dA accumulators, constant B, C and their gradient
  * accumulators (SK_GROUP plane sets each); the chunk's states H ((chunk+1) plane sets), its
- * delta and softplus' (chunk x VW each), and this thread's partials of the variable dB, dC
+ * delta and softplus' (chunk x VW each), its decays exp(dl A) (chunk plane sets, real modes: the
+ * reverse sweep reads them instead of recomputing the exp), the chunk's variable dB, dC terms as
+ * channel vectors summed over the group's blocks (chunk plane sets each, reduced across lanes once
+ * per group instead of once per block), and this thread's partials of the variable dB, dC
  * (b*L*N*K each; none when constant). */
 typedef struct scan_lay {
     int64_t K, NK, ch;                /* components per mode, N*K, chunk length used for H */
     int64_t fh, fA, fB, fC;           /* forward: group states, A, B, C */
-    int64_t At, g, dA, Bk, Ck, dBk, dCk, H, dl, sp, dBp, dCp;
+    int64_t At, g, dA, Bk, Ck, dBk, dCk, H, dl, sp, ab, dBv, dCv, dBp, dCp;
     int64_t per;
 } scan_lay;
 
@@ -109,7 +106,11 @@ static scan_lay scan_layout(const sk_scan_f32 *p) {
     y.H = 7 * gkv;
     y.dl = y.H + PAD16((y.ch + 1) * y.NK * VW);
     y.sp = y.dl + y.ch * VW;
-    y.dBp = y.dl + PAD16(2 * y.ch * VW);
+    const int64_t cnkv = PAD16(y.ch * y.NK * VW);
+    y.ab = y.dl + PAD16(2 * y.ch * VW);
+    y.dBv = y.ab + cnkv;
+    y.dCv = y.dBv + ((p->flags & SK_SCAN_CONST_B) ? 0 : cnkv);
+    y.dBp = y.dCv + ((p->flags & SK_SCAN_CONST_C) ? 0 : cnkv);
     y.dCp = y.dBp + ((p->flags & SK_SCAN_CONST_B) ? 0 : bln);
     const int64_t bwd = y.dCp + ((p->flags & SK_SCAN_CONST_C) ? 0 : bln);
     y.per = fwd > bwd ? fwd : bwd;
@@ -211,14 +212,17 @@ SK_VI sk_vf block_delta(const sk_scan_f32 *p, sk_vf x, sk_vf *sp) {
 }
 
 /* One position of one block: h <- exp(dl A) h + dl u B (from hp, zeroed by keep = 0 across a
- * reset, into hn; hp == hn in the forward) and, if y, y += Re(sum_n C h) (not yet times K). */
+ * reset, into hn; hp == hn in the forward) and, if y, y += Re(sum_n C h) (not yet times K); if
+ * aout (real modes), the decays exp(dl A) go there for the backward's reverse sweep. */
 SK_VI void block_update(const float *At, const float *Bk, const float *Bt, const float *Ck, const float *Ct, sk_vf dl,
-                        sk_vf dlu, float keep, const float *hp, float *hn, sk_vf *y, int64_t N, const int K, const int cB,
-                        const int cC) {
+                        sk_vf dlu, float keep, const float *hp, float *hn, sk_vf *y, float *aout, int64_t N, const int K,
+                        const int cB, const int cC) {
     for (int64_t n = 0; n < N; n++) {
         if (K == 1) {
             /* h = exp(delta A) h + delta B u;  y += C h */
-            sk_vf hv = sk_v_exp(dl * sk_v_load(At + n * VW)) * (keep * sk_v_load(hp + n * VW)) + dlu * BCV(cB, Bk, Bt, n);
+            const sk_vf a = sk_v_exp(dl * sk_v_load(At + n * VW));
+            if (aout) sk_v_store(aout + n * VW, a);
+            sk_vf hv = a * (keep * sk_v_load(hp + n * VW)) + dlu * BCV(cB, Bk, Bt, n);
             sk_v_store(hn + n * VW, hv);
             if (y) *y += BCV(cC, Ck, Ct, n) * hv;
         } else {
@@ -282,7 +286,7 @@ SK_VI void fwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                     const sk_vf dl = block_delta(p, load_delta_row(p, pos, c0, w) + bv[g - blo], NULL), dlu = dl * u;
                     const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
                     sk_vf y = K == 1 ? Dv[g - blo] * u : sk_v_splat(0); /* + D u (complex: added below) */
-                    block_update(At, Bk, Bt, Ck, Ct, dl, dlu, 1.0f, h, h, &y, N, K, cB, cC);
+                    block_update(At, Bk, Bt, Ck, Ct, dl, dlu, 1.0f, h, h, &y, NULL, N, K, cB, cC);
                     if (K == 2) y = Dv[g - blo] * u + 2.0f * y; /* y = 2 Re(sum C h) + D u */
                     if (p->z) y *= z * sk_v_sigmoid(z);        /* gate: y silu(z) */
                     store_row(p->out + pos * Dm + c0, w, y);
@@ -297,6 +301,13 @@ SK_VI void fwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
     }
 }
 
+/* plane (+)= v: the first block of a group writes */
+SK_VI void acc_plane(float *plane, sk_vf v, int first) { sk_v_store(plane, first ? v : sk_v_load(plane) + v); }
+/* a position's dB or dC partials += the lane sums of its NK channel-vector planes */
+SK_VI void chunk_dbc(float *row, const float *planes, int64_t NK) {
+    for (int64_t m = 0; m < NK; m++) row[m] += sk_v_hsum(sk_v_load(planes + m * VW));
+}
+
 /* The backward's unit of work: blocks [blo, bhi), all batch rows. For each batch row the chunks
  * run in reverse; inside a chunk every block of the group recomputes its states from the
  * checkpoint and sweeps back before the next block (rows shared as in fwd_group). ws = this
@@ -306,6 +317,7 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, NK = ly->NK, ck = chunk_of(p), nch = (L + ck - 1) / ck;
     const int64_t NKV = NK * VW;
     float *H = ws + ly->H, *dlbuf = ws + ly->dl, *spbuf = ws + ly->sp, *dBp = ws + ly->dBp, *dCp = ws + ly->dCp;
+    float *abuf = ws + ly->ab, *dBv = ws + ly->dBv, *dCv = ws + ly->dCv;
     sk_vf bv[SK_GROUP], Dv[SK_GROUP], dDacc[SK_GROUP], ddbacc[SK_GROUP];
     for (int64_t gb = blo; gb < bhi; gb++) {
         const int64_t c0 = gb * VW, w = Dm - c0 < VW ? Dm - c0 : VW, o = (gb - blo) * NKV;
@@ -336,7 +348,7 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                     sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
                     const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
                     block_update(At, Bk, cB ? NULL : p->B + pos * p->ldb, NULL, NULL, dl, dlu, keep, H + s * NKV,
-                                 H + (s + 1) * NKV, NULL, N, K, cB, 1);
+                                 H + (s + 1) * NKV, NULL, K == 1 ? abuf + s * NKV : NULL, N, K, cB, 1);
                 }
                 /* reverse sweep: g = dL/dh_t */
                 for (int64_t t = t1 - 1; t >= t0; t--) {
@@ -361,17 +373,20 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                     }
                     sk_vf du = dy * Dv[gb - blo], ddl = sk_v_splat(0);
                     dDacc[gb - blo] += dy * u;
-                    float *dBrow = cB ? NULL : dBp + pos * NK, *dCrow = cC ? NULL : dCp + pos * NK;
+                    /* variable dB, dC: this position's channel vectors, summed over the group's blocks
+                     * (the first block writes) and across the lanes after the group (chunk_dbc) */
+                    float *dBrow = cB ? NULL : dBv + s * NKV, *dCrow = cC ? NULL : dCv + s * NKV;
+                    const int first = gb == blo;
                     for (int64_t n = 0; n < N; n++) {
                         if (K == 1) {
-                            const sk_vf An = sk_v_load(At + n * VW), a = sk_v_exp(dl * An);
+                            const sk_vf An = sk_v_load(At + n * VW), a = sk_v_load(abuf + s * NKV + n * VW);
                             const sk_vf h1 = keep * sk_v_load(Hp + n * VW), hn = sk_v_load(Hn + n * VW);
                             const sk_vf gv = sk_v_load(g + n * VW) + dy * BCV(cC, Ck, Ct, n); /* + the output at t */
                             const sk_vf vC = dy * hn, vB = gv * dlu, Bn = BCV(cB, Bk, Bt, n); /* dC, dB terms */
                             if (cC) sk_v_store(dCk + n * VW, sk_v_load(dCk + n * VW) + vC);
-                            else dCrow[n] += sk_v_hsum(vC); /* sums over the block's channels */
+                            else acc_plane(dCrow + n * VW, vC, first);
                             if (cB) sk_v_store(dBk + n * VW, sk_v_load(dBk + n * VW) + vB);
-                            else dBrow[n] += sk_v_hsum(vB);
+                            else acc_plane(dBrow + n * VW, vB, first);
                             du += gv * dl * Bn;
 #ifdef SSMKIT_MUTATE_SCAN_BWD
                             ddl += gv * (An * a * h1 - Bn * u); /* deliberate bug (mutation test) */
@@ -397,13 +412,13 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                                 sk_v_store(dCk + mr * VW, sk_v_load(dCk + mr * VW) + tCr);
                                 sk_v_store(dCk + mi * VW, sk_v_load(dCk + mi * VW) + tCi);
                             } else {
-                                dCrow[mr] += sk_v_hsum(tCr), dCrow[mi] += sk_v_hsum(tCi);
+                                acc_plane(dCrow + mr * VW, tCr, first), acc_plane(dCrow + mi * VW, tCi, first);
                             }
                             if (cB) {
                                 sk_v_store(dBk + mr * VW, sk_v_load(dBk + mr * VW) + tBr);
                                 sk_v_store(dBk + mi * VW, sk_v_load(dBk + mi * VW) + tBi);
                             } else {
-                                dBrow[mr] += sk_v_hsum(tBr), dBrow[mi] += sk_v_hsum(tBi);
+                                acc_plane(dBrow + mr * VW, tBr, first), acc_plane(dBrow + mi * VW, tBi, first);
                             }
                             const sk_vf bg = SK_CJMUL_RE(br, bi, gr, gi); /* Re(conj(B) g) */
                             du += dl * bg;
@@ -422,6 +437,8 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                     ddbacc[gb - blo] += dd;
                 }
             }
+            for (int64_t t = t0; t < t1 && !cB; t++) chunk_dbc(dBp + (i * L + t) * NK, dBv + (t - t0) * NKV, NK);
+            for (int64_t t = t0; t < t1 && !cC; t++) chunk_dbc(dCp + (i * L + t) * NK, dCv + (t - t0) * NKV, NK);
         }
         if (p->dh0)
             for (int64_t gb = blo; gb < bhi; gb++) {

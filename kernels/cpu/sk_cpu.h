@@ -30,9 +30,10 @@ extern "C" {
      * the whole sequence of states of one channel (L*N scratch per call), independent of ckpt. */\
     int sk_scan_fwd_ref##S(const sk_scan##S *p);                                                 \
     int sk_scan_bwd_ref##S(const sk_scan##S *p);                                                 \
-    /* Causal depthwise conv1d, see sk_ops.h (the library version too). */                      \
-    int sk_conv1d_fwd##S(const sk_conv1d##S *p);                                                 \
-    int sk_conv1d_bwd##S(const sk_conv1d##S *p);                                                 \
+    /* Causal depthwise conv1d (+ bias + SiLU), see sk_ops.h. Plain loops (the reference); the   \
+     * backward recomputes the pre-activation per tap. */                                        \
+    int sk_conv1d_fwd_ref##S(const sk_conv1d##S *p);                                             \
+    int sk_conv1d_bwd_ref##S(const sk_conv1d##S *p);                                             \
     /* RMSNorm over the last axis: rstd[r] = 1/sqrt(mean_j x[r,j]^2 + eps),                      \
      * out[r,j] = x[r,j] * rstd[r] * w[j]. x, out: (rows, d); w: (d); rstd: (rows).              \
      * Backward: dx += rstd * (dout*w - xhat * mean_j(dout*w*xhat)), xhat = x*rstd (+=: the input  \
@@ -109,6 +110,12 @@ int sk_scan_bwd_f32(const sk_scan_f32 *p);
  * for the threads OpenMP would use now (the backend's scan_work_len). */
 int64_t sk_scan_work_len_nth_f32(const sk_scan_f32 *p, int nthreads);
 int64_t sk_scan_work_len_f32(const sk_scan_f32 *p);
+
+/* Causal depthwise conv1d + bias + SiLU in one pass (conv1d.c): blocks of SK_VLANES channels
+ * as vectors; the backward recomputes the pre-activation, reads x and dout once and writes dx
+ * once; dw/dbias per channel have one owner (same result for every thread count). */
+int sk_conv1d_fwd_f32(const sk_conv1d_f32 *p);
+int sk_conv1d_bwd_f32(const sk_conv1d_f32 *p);
 
 /* One lane of the vector exp / softplus of sk_vmath.h (for tests against libm). */
 float sk_vexpf_test(float x);

@@ -33,6 +33,24 @@ SK_VI sk_vf sk_v_select(sk_vi m, sk_vf a, sk_vf b) {
     return (sk_vf)((m & (sk_vi)a) | (~m & (sk_vi)b));
 }
 
+/* The first n <= SK_VLANES lanes of p (zeros past n), and back (only n lanes written). */
+SK_VI sk_vf sk_v_load_n(const float *p, int64_t n) {
+    if (n == SK_VLANES) return sk_v_load(p);
+    sk_vf v = {0};
+    memcpy(&v, p, (size_t)n * sizeof(float));
+    return v;
+}
+SK_VI void sk_v_store_n(float *p, sk_vf v, int64_t n) { memcpy(p, &v, (size_t)n * sizeof(float)); }
+
+/* Kernels that take vectors are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline
+ * x86-64, picked at load time (GCC function multiversioning), so portable builds still use wide
+ * vectors. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#define SK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SK_CLONES
+#endif
+
 /* Sum of the lanes as a tree (halves added pairwise; a fixed order, so deterministic). */
 _Static_assert(SK_VLANES == 16, "sk_v_hsum assumes 16 lanes");
 SK_VI float sk_v_hsum(sk_vf v) {

@@ -211,14 +211,14 @@ static void test_conv(int64_t b, int64_t L, int64_t Dm, int64_t W, int act, int 
     CONV(pg, XD, alias && state ? sin.d : sout.d);
     pr.reset = rh, pc.reset = rh, pg.reset = rd;
     /* backward first (it reads state_in, which the aliased forward overwrites) */
-    RUN(sk_conv1d_bwd_f64(&pr), "conv bwd ref");
+    RUN(sk_conv1d_bwd_ref_f64(&pr), "conv bwd ref");
     RUN(CPU->conv1d_bwd(&pc), "conv bwd cpu");
     RUN(G->conv1d_bwd(&pg), "conv bwd cuda");
     t_check("dx (and untouched columns)", &dx);
     t_check("dw (+=)", &dw);
     if (bias) t_check("dbias (+=)", &dbs);
     if (state) t_check("dstate_in", &dsin);
-    RUN(sk_conv1d_fwd_f64(&pr), "conv fwd ref");
+    RUN(sk_conv1d_fwd_ref_f64(&pr), "conv fwd ref");
     RUN(CPU->conv1d_fwd(&pc), "conv fwd cpu");
     RUN(G->conv1d_fwd(&pg), "conv fwd cuda");
     t_check("out", &out);

@@ -17,7 +17,7 @@ typedef struct ccase {
 
 static double cc_loss(void *ctx) {
     ccase *c = ctx;
-    if (sk_conv1d_fwd_f64(&c->p)) abort();
+    if (sk_conv1d_fwd_ref_f64(&c->p)) abort();
     double l = 0;
     for (int64_t i = 0; i < c->b * c->L * c->D; i++) l += c->out[i] * c->wout[i];
     for (int64_t i = 0; i < c->b * (c->W - 1) * c->D; i++) l += c->sout[i] * c->wst[i];
@@ -44,7 +44,7 @@ static void test_conv(int64_t b, int64_t L, int64_t D, int64_t W, int act, int h
     double *dx = kt_zerod(nx), *dw = kt_zerod(D * W), *db = kt_zerod(D), *dsin = kt_zerod(ns);
     sk_conv1d_f64 q = p;
     q.dout = c.wout, q.dstate_out = c.wst, q.dx = dx, q.dw = dw, q.dbias = db, q.dstate_in = has_state ? dsin : NULL;
-    SK_CHECK(sk_conv1d_bwd_f64(&q) == 0, "conv bwd: %s", sk_errmsg());
+    SK_CHECK(sk_conv1d_bwd_ref_f64(&q) == 0, "conv bwd: %s", sk_errmsg());
     char tag[96], nm[128];
     snprintf(tag, sizeof tag, "conv b=%lld L=%lld D=%lld W=%lld act=%d", (long long)b, (long long)L, (long long)D, (long long)W, act);
     /* dx is only meaningful on the D used columns; the padding columns must stay 0 (FD gives 0) */
@@ -101,7 +101,7 @@ static void test_conv_hand(void) {
     uint8_t rs[3] = {0, 0, 1};
     sk_conv1d_f64 p = {.batch = 1, .len = 3, .dim = 1, .width = 3, .x = x, .ldx = 1, .w = w, .reset = rs,
                        .state_in = st, .out = out, .state_out = so};
-    SK_CHECK(sk_conv1d_fwd_f64(&p) == 0, "conv hand");
+    SK_CHECK(sk_conv1d_fwd_ref_f64(&p) == 0, "conv hand");
     SK_CHECK(out[0] == -0.5 - 5 + 2 && out[1] == 2.5 - 1 + 4 && out[2] == 6, "conv hand out %g %g %g", out[0], out[1], out[2]);
     SK_CHECK(so[0] == 0 && so[1] == 3, "conv hand state_out %g %g (reset masks position 1)", so[0], so[1]);
 }
@@ -305,6 +305,8 @@ int main(void) {
     test_conv(2, 13, 5, 4, SK_ACT_SILU, 1, 1, 1); /* prime L, resets */
     test_conv(3, 7, 4, 3, SK_ACT_NONE, 0, 0, 1);
     test_conv(2, 2, 3, 5, SK_ACT_SILU, 1, 1, 1);  /* L < W-1 with resets */
+    test_conv(2, 40, 37, 4, SK_ACT_SILU, 1, 1, 1); /* vector blocks of 16 + a tail (test_fused: longer) */
+    test_conv(1, 9, 18, 9, SK_ACT_SILU, 1, 1, 1);   /* W above the vector kernels' limit: the reference */
     test_rmsnorm(6, 21);
     test_act(1);
     test_act(2);

@@ -21,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 ssmkit=${SSMKIT:-$root/build/tools/ssmkit}
 threads=${THREADS:-0}
+thr=(); [ "$threads" != 0 ] && thr=(-@ "$threads")  # eval takes no 0 (all cores is its default)
 budget=240 only="" out=reproduce-out seeds=2 data="" cfg=$here/reproduce check=0
 usage() { echo "usage: tools/reproduce.sh [--budget MINUTES] [--only NAME] [--out DIR] [--seeds N] [--data DIR] [--configs DIR] [--check]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -180,13 +181,13 @@ train_arm() { # train_arm EXP ARM CONF L B SEED SHARD [LENGTH-WARMUP [TEST-SHARD
   if [ -n "$test" ]; then extra+=(--valid "$test" --eval-batches "$(( budget >= 60 ? 0 : 4 ))"); else extra+=(--eval-batches 2); fi
   run "$ssmkit" train --config "$cfg/$conf" -d "$shard" -o "$stem.safetensors" --overwrite -q \
     -L "$L" -b "$B" -n "$u" --lr "$lr" --warmup $(( u / 10 > 0 ? u / 10 : 1 )) --eval-every 0 \
-    --ckpt-every 0 --log-every 1 -s "$seed" -@ "$threads" "${extra[@]}" >"$stem.train.out" 2>&1 ||
+    --ckpt-every 0 --log-every 1 -s "$seed" "${thr[@]}" "${extra[@]}" >"$stem.train.out" 2>&1 ||
     die "$e/$arm seed $seed: training failed (see $stem.train.out)"
   local bits
   if [ -n "$test" ]; then
     bits=$(grep -o '"valid_bits":[0-9.eE+-]*' "$stem.log.jsonl" | tail -1 | cut -d: -f2)
   else
-    run "$ssmkit" eval -m "$stem.safetensors" -d "$shard" --split test -L "$L" -b 4 -@ "$threads" -q >"$stem.eval.tsv" 2>&1 ||
+    run "$ssmkit" eval -m "$stem.safetensors" -d "$shard" --split test -L "$L" -b 4 "${thr[@]}" -q >"$stem.eval.tsv" 2>&1 ||
       die "$e/$arm seed $seed: eval failed (see $stem.eval.tsv)"
     bits=$(bits_of "$stem.eval.tsv")
   fi
@@ -201,7 +202,7 @@ finetune_arm() { # finetune_arm EXP ARM INIT L B SEED FASTA...
   # the smoke run (under an hour) evaluates once, on 8 windows per split
   local ntest=$(( budget >= 60 ? 256 : 8 )) ep=$(( budget >= 60 ? 2 : 1 ))
   run "$ssmkit" finetune --init "$init" --species "$@" -o "$stem.safetensors" -L "$L" -b "$B" --epochs "$ep" \
-    --steps-per-epoch $(( (u + ep - 1) / ep )) --lr "$lr" --n-valid "$ntest" --n-test "$ntest" --max-n 0.1 -s "$seed" -@ "$threads" -q \
+    --steps-per-epoch $(( (u + ep - 1) / ep )) --lr "$lr" --n-valid "$ntest" --n-test "$ntest" --max-n 0.1 -s "$seed" "${thr[@]}" -q \
     >"$stem.ft.out" 2>&1 || die "$e/$arm seed $seed: finetune failed (see $stem.ft.out)"
   acc=$(grep -o '"test_accuracy":[0-9.eE+-]*' "$stem.log.jsonl" | tail -1 | cut -d: -f2)
   [ -n "$acc" ] || die "$e/$arm seed $seed: no test_accuracy in $stem.log.jsonl"

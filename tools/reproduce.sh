@@ -359,10 +359,12 @@ res=$out/RESULTS.md.tmp
     echo
     if [ "$have_plot" = 1 ]; then
       mkdir -p "$out/plots"
-      if "$ssmkit" plot "$out/runs/$n"/*.log.jsonl -o "$out/plots/$n.svg" --x tokens --title "$n" >/dev/null 2>&1; then
+      # fine-tuning logs have no start line with batch and length: their x axis is the step
+      xaxis=tokens; case $n in species|vertebrates) xaxis=step ;; esac
+      if "$ssmkit" plot "$out/runs/$n"/*.log.jsonl -o "$out/plots/$n.svg" --x "$xaxis" --title "$n" >/dev/null 2>"$out/plots/$n.err"; then
         echo "Loss curves: [plots/$n.svg](plots/$n.svg)"
       else
-        echo "Loss curves: ssmkit plot failed on the logs of this experiment."
+        echo "Loss curves: ssmkit plot failed on the logs of this experiment: $(head -1 "$out/plots/$n.err")"
       fi
     else
       echo "Loss curves: not available in this build (no \`ssmkit plot\`); the logs are runs/$n/*.log.jsonl."

@@ -172,9 +172,10 @@ train_arm() { # train_arm EXP ARM CONF L B SEED SHARD [LENGTH-WARMUP [TEST-SHARD
   stem=$out/runs/$e/${arm//\//-}.s$seed; mkdir -p "$(dirname "$stem")"
   local extra=()
   if [ "$lw" = 1 ] && [ "$L" -gt 1024 ]; then
-    # length warm-up: half of the updates spread over the powers of two below L
+    # length warm-up: half of the updates spread over the powers of two below L; none when there
+    # are fewer updates than 2 per stage (the smoke run), as the train log's start line shows
     local k=0 l=1024; while [ $l -lt "$L" ]; do k=$((k + 1)); l=$((l * 2)); done
-    extra=(--length-warmup $(( u / (2 * k) > 0 ? u / (2 * k) : 1 )) --warmup-from 1024 --tokens-per-step $((L * B)))
+    [ $(( u / (2 * k) )) -ge 1 ] && extra=(--length-warmup $(( u / (2 * k) )) --warmup-from 1024 --tokens-per-step $((L * B)))
   fi
   # the trainer's final validation: the reported number for audio (the whole test set, or 4 batches
   # in the smoke run); for DNA only a glance at the valid split (the number is eval's, below)

@@ -18,21 +18,9 @@
 #include "models/sk_model.h"
 #include "models/sk_model_plan.h"
 #include "src/sk_json.h"
+#include "tests/models/model_util.h"
 #include "tests/sk_test.h"
 
-static sk_model_config *parse(const char *js) {
-    cJSON *o = NULL;
-    sk_model_config *c = NULL;
-    SK_CHECK(sk_json_parse(js, (int64_t)strlen(js), "t", &o) == 0, "json");
-    SK_CHECK(sk_model_config_parse(o, "t", &c) == 0, "config: %s", sk_errmsg());
-    cJSON_Delete(o);
-    return c;
-}
-
-static void tokens(int32_t *tok, int32_t *tgt, int64_t n, int64_t V, uint32_t seed) {
-    for (int64_t i = 0; i < n; i++) tok[i] = (int32_t)((seed = seed * 1664525u + 1013904223u) >> 8) % (int32_t)V;
-    for (int64_t i = 0; i < n; i++) tgt[i] = i + 1 < n ? tok[i + 1] : -1;
-}
 
 /* max |a - b| / max |b| */
 static double rel(const float *a, const float *b, int64_t n) {

@@ -236,6 +236,7 @@ int sk_eval_shard(const char *model, const sk_backend *be, const char *data, int
     }
     free(in), free(tg);
     sk_model_free(m);
+    sk_data_close(d);
     return rc;
 }
 

@@ -75,8 +75,21 @@ typedef struct lab {
     int64_t b, L, D, N, W;
 } lab;
 
+/* Every array of the lab is kept here and freed at exit (lab_keep). */
+static void *lab_mem[128];
+static int lab_nmem;
+static void lab_free(void) {
+    while (lab_nmem) free(lab_mem[--lab_nmem]);
+}
+static void *lab_keep(void *p) {
+    if (!lab_nmem) atexit(lab_free);
+    if (lab_nmem < (int)(sizeof lab_mem / sizeof *lab_mem)) lab_mem[lab_nmem++] = p;
+    return p;
+}
+static float *lab_rnd(sk_rng *r, int64_t n, float lo, float hi) { return lab_keep(rnd(r, n, lo, hi)); }
+
 static double *to64(const float *p, int64_t n) {
-    double *d = malloc((size_t)n * sizeof(double));
+    double *d = lab_keep(malloc((size_t)n * sizeof(double)));
     for (int64_t i = 0; i < n; i++) d[i] = p[i];
     return d;
 }
@@ -94,8 +107,8 @@ static double relerr(const float *got, const double *ref, int64_t n) {
         double e_ = relerr((got), (ref), (n));                                                     \
         if (!(e_ <= (e))) (e) = e_;                                                                \
     } while (0)
-#define Z32(n) calloc((size_t)(n), 4)
-#define Z64(n) calloc((size_t)(n), 8)
+#define Z32(n) lab_keep(calloc((size_t)(n), 4))
+#define Z64(n) lab_keep(calloc((size_t)(n), 8))
 
 static lab lab_new(int64_t b, int64_t L, int64_t D, int64_t N, int64_t W) {
     sk_rng r;
@@ -103,10 +116,10 @@ static lab lab_new(int64_t b, int64_t L, int64_t D, int64_t N, int64_t W) {
     lab q = {.b = b, .L = L, .D = D, .N = N, .W = W};
     const int64_t n = b * L * D, nb = b * L * N, nch = (L + SK_SCAN_CHUNK_DEFAULT - 1) / SK_SCAN_CHUNK_DEFAULT;
     sk_scan_f32 p = {.batch = b, .len = L, .dim = D, .dstate = N, .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP,
-                     .u = rnd(&r, n, -1, 1), .delta = rnd(&r, n, -4, 0), .delta_bias = rnd(&r, D, -1, 0),
-                     .A = rnd(&r, D * N, 0, 2.7f), .B = rnd(&r, nb, -1, 1), .C = rnd(&r, nb, -1, 1), .ldb = N, .ldc = N,
-                     .D = rnd(&r, D, -1, 1), .z = rnd(&r, n, -2, 2), .ldz = D, .out = Z32(n), .hT = Z32(b * D * N),
-                     .ckpt = Z32(b * nch * D * N), .dout = rnd(&r, n, -1, 1), .du = Z32(n), .ddelta = Z32(n),
+                     .u = lab_rnd(&r, n, -1, 1), .delta = lab_rnd(&r, n, -4, 0), .delta_bias = lab_rnd(&r, D, -1, 0),
+                     .A = lab_rnd(&r, D * N, 0, 2.7f), .B = lab_rnd(&r, nb, -1, 1), .C = lab_rnd(&r, nb, -1, 1), .ldb = N, .ldc = N,
+                     .D = lab_rnd(&r, D, -1, 1), .z = lab_rnd(&r, n, -2, 2), .ldz = D, .out = Z32(n), .hT = Z32(b * D * N),
+                     .ckpt = Z32(b * nch * D * N), .dout = lab_rnd(&r, n, -1, 1), .du = Z32(n), .ddelta = Z32(n),
                      .dz = Z32(n), .dB = Z32(nb), .dC = Z32(nb), .dA = Z32(D * N), .dD = Z32(D),
                      .ddelta_bias = Z32(D)};
     q.s = p;
@@ -118,15 +131,15 @@ static lab lab_new(int64_t b, int64_t L, int64_t D, int64_t N, int64_t W) {
                      .dC = Z64(nb), .dA = Z64(D * N), .dD = Z64(D), .ddelta_bias = Z64(D)};
     q.sd = d;
     /* the step: position 0 of every row from a random state */
-    q.st = p, q.st.len = 1, q.st.ldb = q.st.ldc = L * N, q.st.ldz = L * D, q.st.h0 = rnd(&r, b * D * N, -1, 1);
+    q.st = p, q.st.len = 1, q.st.ldb = q.st.ldc = L * N, q.st.ldz = L * D, q.st.h0 = lab_rnd(&r, b * D * N, -1, 1);
     q.st.out = Z32(b * D), q.st.hT = Z32(b * D * N), q.st.ckpt = NULL;
     q.std = d, q.std.len = 1, q.std.ldb = q.std.ldc = L * N, q.std.ldz = L * D, q.std.h0 = to64(q.st.h0, b * D * N);
     q.std.out = Z64(b * D), q.std.hT = Z64(b * D * N), q.std.ckpt = Z64(b * D * N);
     /* u, delta and z of the step are rows (i, 0) of the full tensors: (b, 1, D) with row stride L*D */
-    sk_conv1d_f32 c = {.batch = b, .len = L, .dim = D, .width = W, .act = SK_ACT_SILU, .x = rnd(&r, b * L * 2 * D, -2, 2),
-                       .ldx = 2 * D, .w = rnd(&r, D * W, -1, 1), .bias = rnd(&r, D, -1, 1),
-                       .state_in = rnd(&r, b * (W - 1) * D, -1, 1), .out = Z32(n), .state_out = Z32(b * (W - 1) * D),
-                       .dout = rnd(&r, n, -1, 1), .dstate_out = rnd(&r, b * (W - 1) * D, -1, 1),
+    sk_conv1d_f32 c = {.batch = b, .len = L, .dim = D, .width = W, .act = SK_ACT_SILU, .x = lab_rnd(&r, b * L * 2 * D, -2, 2),
+                       .ldx = 2 * D, .w = lab_rnd(&r, D * W, -1, 1), .bias = lab_rnd(&r, D, -1, 1),
+                       .state_in = lab_rnd(&r, b * (W - 1) * D, -1, 1), .out = Z32(n), .state_out = Z32(b * (W - 1) * D),
+                       .dout = lab_rnd(&r, n, -1, 1), .dstate_out = lab_rnd(&r, b * (W - 1) * D, -1, 1),
                        .dx = Z32(b * L * 2 * D), .dw = Z32(D * W), .dbias = Z32(D), .dstate_in = Z32(b * (W - 1) * D)};
     q.cv = c;
     sk_conv1d_f64 e = {.batch = b, .len = L, .dim = D, .width = W, .act = SK_ACT_SILU, .x = to64(c.x, b * L * 2 * D),

@@ -23,6 +23,7 @@ struct sk_seqin {
     const char *aln_seq; /* sk_seqin_head on SAM/BAM/CRAM: the read's bases not handed out yet */
     int64_t aln_len;
     faidx_t *fai;        /* a FASTA file's existing index, for the record lengths of the progress line */
+    char *fa_path;       /* a FASTA file (not a pipe) whose index is not looked at yet (seqin_len) */
 };
 
 static int ends_with(const char *s, const char *suf) {
@@ -65,18 +66,7 @@ int sk_seqin_open_opts(sk_seqin **out, const char *path, const sk_dna_bam_opts *
     }
     if (kind == 1) rc = hf ? sk_dna_reader_hopen(&in->fa, hf, path, 0, o->threads) : sk_dna_reader_open(&in->fa, path, 0, o->threads);
     else rc = hf ? sk_dna_bam_hopen(&in->bam, hf, path, o) : sk_dna_bam_open(&in->bam, path, o);
-    if (!rc && kind == 1 && !hf && in->fa) { /* lengths from an index already there: never built here */
-        char *fai = malloc(strlen(path) + 5);
-        struct stat st;
-        if (fai) sprintf(fai, "%s.fai", path);
-        if (fai && !stat(fai, &st) && S_ISREG(st.st_mode)) {
-            enum htsLogLevel lv = hts_get_log_level();
-            hts_set_log_level(HTS_LOG_OFF);
-            in->fai = fai_load3(path, fai, NULL, 0);
-            hts_set_log_level(lv);
-        }
-        free(fai);
-    }
+    if (!rc && kind == 1 && !hf) in->fa_path = strdup(path); /* NULL: no progress lengths, nothing else */
     if (rc) {
         free(in);
         return rc;
@@ -114,6 +104,7 @@ void sk_seqin_close(sk_seqin *in) {
     sk_dna_reader_close(in->fa);
     sk_dna_bam_close(in->bam);
     if (in->fai) fai_destroy(in->fai);
+    free(in->fa_path);
     free(in);
 }
 int64_t sk_seqin_skipped(const sk_seqin *in) { return in->skipped; }
@@ -139,6 +130,25 @@ int sk_seqin_bases(sk_seqin *in, const char **seq, int64_t *n) {
     return *n ? SK_OK : SK_EOF;
 }
 
+/* The length of record `name` of a FASTA file from its index when one is already there (never
+ * built here; loaded on the first call), else 0: what the progress line shows of a record read
+ * in pieces. */
+static int64_t seqin_len(sk_seqin *in, const char *name) {
+    char *fai = in->fa_path ? malloc(strlen(in->fa_path) + 5) : NULL;
+    struct stat st;
+    if (fai) sprintf(fai, "%s.fai", in->fa_path);
+    if (fai && !stat(fai, &st) && S_ISREG(st.st_mode)) {
+        enum htsLogLevel lv = hts_get_log_level();
+        hts_set_log_level(HTS_LOG_OFF);
+        in->fai = fai_load3(in->fa_path, fai, NULL, 0);
+        hts_set_log_level(lv);
+    }
+    free(fai);
+    free(in->fa_path), in->fa_path = NULL; /* one try */
+    const int64_t len = in->fai ? faidx_seq_len(in->fai, name) : 0;
+    return len > 0 ? len : 0;
+}
+
 int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
     enum { BLK = 65536 }; /* a record longer than this is shown by name in the progress line */
     int32_t *tok = malloc(SK_DNA_PIECE * sizeof(int32_t));
@@ -149,8 +159,8 @@ int sk_seqin_stream(sk_seqin *in, sk_stream *s, int tok_flags, int64_t *n) {
     while (!(rc = sk_seqin_head(in, &r))) {
         k++;
         /* a record comes in pieces: its length from the FASTA's index when there is one (a read's now) */
-        int64_t len = r.len;
-        if (!len && in->fai) len = faidx_seq_len(in->fai, r.name), len = len < 0 ? 0 : len;
+        const sk_progress *pg = sk_stream_progress(s); /* only a line drawn needs the length */
+        const int64_t len = r.len || !pg || !pg->enabled ? r.len : seqin_len(in, r.name);
         const int named = len > BLK; /* long enough to follow by name */
         sk_progress_item(sk_stream_progress(s), named ? r.name : NULL, named ? len : 0);
         rc = sk_stream_begin(s, r.name);

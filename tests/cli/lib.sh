@@ -2,6 +2,8 @@
 #   expect CODE DESCRIPTION -- command...   run it; stdout in $t/out, stderr in $t/err; check the exit code
 #   grep_in FILE REGEX DESCRIPTION          $t/FILE contains a line matching REGEX
 #   grep_inF FILE STRING DESCRIPTION        $t/FILE contains STRING (fixed string)
+#   check DESCRIPTION 'SHELL TEST'           eval the test: a pass, or a failure naming DESCRIPTION
+#   ok / bad DESCRIPTION                    count a pass / a failure (printed)
 #   finish NAME                             print "NAME: N passed, N failed"; exit 1 on any failure
 #   tiny_lm_fixture                         $t/data.txt (4000 bytes) and $t/tiny.json (a 1-layer LM, 4 updates)
 #   tiny_dna_lm_fixture                     in $t: g.fa (2 random records of 2000 bases), g.shard (its 64-base
@@ -20,6 +22,9 @@ _grep_check() {
   if grep -q $flags -- "$2" "$t/$1"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $3: '$2' not in $1:"; cat "$t/$1"; fi
 }
 grep_in() { _grep_check "" "$@"; }
+check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
+ok() { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 grep_inF() { _grep_check -F "$@"; }
 finish() {
   echo "$1: $pass passed, $fail failed"

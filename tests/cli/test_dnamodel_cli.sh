@@ -11,8 +11,6 @@ bin=${SSMKIT_BIN:?}
 "$bin" --version | grep -q genomics || { echo "genomics front-end not built: skipped"; exit 77; }
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"   # $t, pass/fail counters, finish
 cd "$t" || exit 1
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 expect_err() { # CODE PATTERN WHAT -- command...  (stderr must contain PATTERN)
   local code=$1 pat=$2 what=$3; shift 4
   "$@" >out.txt 2>err.txt; local rc=$?

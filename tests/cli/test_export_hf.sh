@@ -12,8 +12,6 @@ set -u
 bin=${SSMKIT_BIN:?}
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"   # $t, pass/fail counters, expect, finish
 cd "$t" || exit 1
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 
 awk 'BEGIN { srand(8); for (i = 0; i < 3000; i++) printf "%c", 97 + int(rand() * 6) }' >data.txt
 head -c 256 data.txt >ev.txt

@@ -16,7 +16,6 @@ bin=${SSMKIT_BIN:?}
 command -v script >/dev/null || { echo "script (util-linux) not installed: skipped"; exit 77; }
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 cd "$t" || exit 1
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
 
 # stderr as a file would hold it: the progress text (from a carriage return to the clear-line
 # escape) dropped, lines that held only progress removed, CR LF of the terminal made LF

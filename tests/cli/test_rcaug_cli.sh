@@ -27,7 +27,6 @@ run() { # NAME ARGS...: a run into run/, moved to NAME/
 run plain $T
 run rc1 $T --rc-aug 1
 run rc2 $T --rc-aug 1
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
 check "with and without --rc-aug differ" "! cmp -s plain/m.safetensors rc1/m.safetensors"
 check "with and without --rc-aug: different losses" "! cmp -s <(losses plain/m.log.jsonl) <(losses rc1/m.log.jsonl)"
 check "two runs with --rc-aug are bitwise equal" "cmp rc1/m.safetensors rc2/m.safetensors"

@@ -15,7 +15,6 @@ bin=${SSMKIT_BIN:?}
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 cd "$t" || exit 1
 tiny_lm_fixture
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
 train() { "$bin" train -d data.txt -c tiny.json -q -@ 1 "$@"; }
 resume() { "$bin" train --resume -q -@ 1 "$@"; }
 

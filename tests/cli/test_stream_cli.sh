@@ -14,7 +14,6 @@ bin=${SSMKIT_BIN:?}
 "$bin" --version | grep -q genomics || { echo "genomics front-end not built: skipped"; exit 77; }
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 cd "$t" || exit 1
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
 # relative difference of two numbers <= tol (awk prints it for the log)
 close() { awk -v a="$1" -v b="$2" -v tol="$3" -v w="$4" 'BEGIN { d = a - b; if (d < 0) d = -d; s = b < 0 ? -b : b;
   r = s > 0 ? d / s : d; printf "%s: %s vs %s, relative %.2g\n", w, a, b, r; exit !(r <= tol) }'; }

@@ -14,7 +14,6 @@ bin=${SSMKIT_BIN:?}
 "$bin" --version | grep -q genomics || { echo "genomics front-end not built: skipped"; exit 77; }
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 cd "$t" || exit 1
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
 # the largest |difference| of column 4 between two bedGraphs over the same bases (every base of
 # each must be in the other) <= tol
 maxdiff() { awk -v tol="$3" -v w="$4" 'FNR == 1 { f++ } /^track/ { next }

@@ -17,8 +17,6 @@ bin=${SSMKIT_BIN:?}
 "$bin" --version | grep -q genomics || { echo "genomics front-end not built: skipped"; exit 77; }
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"   # $t, pass/fail counters, expect, finish
 cd "$t" || exit 1
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 # valid_at LOG STEP: the valid_loss logged at STEP (empty if none)
 valid_at() { jq -r --argjson s "$2" 'select(.step == $s and .valid_loss != null) | .valid_loss' "$1" 2>/dev/null | tail -1; }
 # close A B TOL: |A - B| <= TOL

@@ -7,6 +7,4 @@
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 cd "$t" || exit 1
 unset REF_PATH REF_CACHE
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 same() { if cmp -s "$1" "$2"; then ok; else bad "$3"; diff "$1" "$2" | head -6; fi; }

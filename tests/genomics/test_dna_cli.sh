@@ -13,8 +13,6 @@ command -v samtools >/dev/null && command -v bgzip >/dev/null || { echo "samtool
 cd "$t" || exit 1
 unset REF_PATH REF_CACHE
 
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*"; }
 # same FILE1 FILE2 WHAT
 same() { if cmp -s "$1" "$2"; then ok; else bad "$3"; diff "$1" "$2" | head -5; fi; }
 # expect_err CODE PATTERN WHAT -- command...  (stderr must contain PATTERN)

@@ -20,7 +20,6 @@ cd "$t" || exit 1
 # relative difference of two numbers <= tol (printed for the log)
 close() { awk -v a="$1" -v b="$2" -v tol="$3" -v w="$4" 'BEGIN { d = a - b; if (d < 0) d = -d; s = b < 0 ? -b : b;
   r = s > 0 ? d / s : d; printf "  %-44s cuda %s cpu %s relative %.2g\n", w, a, b, r; exit !(a != "" && r <= tol) }'; }
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
 val() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' "$2"; }
 # "loss grad_norm" of every logged update in a JSON-lines training log (finetune: "train_loss", per epoch)
 lossnorm() { grep '"step"' "$1" | grep '"grad_norm"' | sed -n 's/.*"\(train_\)*loss":\([-0-9.e+]*\).*"grad_norm":\([-0-9.e+]*\).*/\2 \3/p'; }

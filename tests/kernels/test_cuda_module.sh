@@ -14,7 +14,6 @@ set -u
 bin=${SSMKIT_BIN:?}
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
 cd "$t" || exit 1
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1"; fi; }
 cudalibs='libcudart|libcublas|libnccl|libssmkit_cuda'
 # loaded WHAT ARGS...: the shared objects the loader maps for `ssmkit ARGS` (stdout/stderr of the run in $t/run.*)
 loaded() {

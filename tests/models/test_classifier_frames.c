@@ -15,6 +15,9 @@
  * backbone and head gradients must be the frames classifier's; and against central finite differences of
  * the loss for entries of frontend.weight, frontend.bias and a backbone weight.
  *
+ * Training through the model interface: the trainer's AdamW (sk_optimizer over sk_model_wrap_classifier) sees
+ * the frontend; its first update equals the closed form p (1 - lr wd) - lr g / (|g| + eps) for frontend.weight
+ * and, without weight decay, for frontend.bias.
  * Also: save -> load round trip bitwise (no backbone.embedding.weight in the file, "frame_dim" in the config),
  * the generic loader and the inspect check accept the file, an inference model (SK_MODEL_INFER) gives the same
  * outputs, also over a length longer than its piece; errors: a frontend of the wrong shape names the tensor,
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "models/sk_classifier.h"
+#include "models/sk_trainer.h"
 #include "tests/models/ref_util.h"
 
 enum { B = 2, T = 13, K = 4 }; /* the fixture's batch and length; classes */
@@ -284,6 +288,40 @@ static void test_gradients(int pool) {
     sk_classifier_free(c), sk_classifier_free(ct);
 }
 
+/* One AdamW update of a frames classifier through the model interface against its closed form at t = 1. */
+static void test_optimizer(void) {
+    sk_classifier *c = make(1, SK_POOL_MEAN, B, T, SK_MODEL_GRADS);
+    sk_model *m = NULL;
+    sk_optimizer *o = NULL;
+    const double lr = 1e-3, wd = 0.1;
+    sk_optim_hparams h = SK_OPTIM_DEFAULTS;
+    h.weight_decay = wd, h.clip_norm = 0;
+    SK_CHECK(sk_model_wrap_classifier(&m, c) == 0 && sk_optimizer_create(&o, m, &h) == 0, "optimizer: %s", sk_errmsg());
+    int64_t n = 0;
+    for (int i = 0; i < sk_classifier_nparams(c); i++) n += sk_classifier_param(c, i)->numel;
+    SK_CHECK(sk_optimizer_numel(o) == n && n == sk_mamba_lm_numel(lm) - V * d + d * V + d + K * d + K,
+             "the optimizer trains every parameter: %lld of %lld", (long long)sk_optimizer_numel(o), (long long)n);
+    SK_CHECK(sk_classifier_zero_grad(c) == 0 && sk_classifier_forward_frames(c, x, labels, B, T, NULL) == 0 &&
+                 sk_classifier_backward(c) == 0, "backward: %s", sk_errmsg());
+    const sk_param *pw = find(c, "frontend.weight"), *pb = find(c, "frontend.bias");
+    float *w0 = host_copy(be, pw->w, pw->numel), *g = host_copy(be, pw->g, pw->numel);
+    float *b0 = host_copy(be, pb->w, pb->numel), *gb = host_copy(be, pb->g, pb->numel);
+    SK_CHECK(sk_optimizer_step(o, lr, 1) == 0, "step: %s", sk_errmsg());
+    float *w1 = host_copy(be, pw->w, pw->numel), *b1 = host_copy(be, pb->w, pb->numel);
+    double ew = 0, eb = 0, den = 0;
+    for (int64_t i = 0; i < pw->numel; i++) {
+        double r = w0[i] * (1 - lr * wd) - lr * g[i] / (fabs(g[i]) + h.eps);
+        ew = fmax(ew, fabs(w1[i] - r)), den = fmax(den, fabs(r));
+    }
+    for (int64_t i = 0; i < pb->numel; i++) eb = fmax(eb, fabs(b1[i] - (b0[i] - lr * gb[i] / (fabs(gb[i]) + h.eps))));
+    SK_CHECK(ew <= 1e-6 * den && eb <= 1e-6 * den, "AdamW step 1: frontend.weight off by %.3g, frontend.bias by %.3g",
+             ew, eb);
+    printf("AdamW update 1 of the frontend vs its closed form: weight %.2g, bias %.2g (absolute)\n", ew, eb);
+    free(w0), free(g), free(b0), free(gb), free(w1), free(b1);
+    sk_optimizer_free(o);
+    sk_model_free(m); /* frees the classifier */
+}
+
 static int same_params(const sk_classifier *a, const sk_classifier *b) {
     if (sk_classifier_nparams(a) != sk_classifier_nparams(b)) return 0;
     int same = 1;
@@ -410,6 +448,7 @@ int main(int argc, char **argv) {
     test_forward(SK_POOL_MEAN);
     test_gradients(SK_POOL_LAST);
     test_gradients(SK_POOL_MEAN);
+    test_optimizer();
     test_save_load();
     test_infer_long(SK_POOL_LAST);
     test_infer_long(SK_POOL_MEAN);

@@ -15,8 +15,8 @@
 #
 # Data: OUT/data unless --data: tools/fetch-dna.sh, tools/fetch-speech-digits.sh and
 # tools/fetch-longform-speech.sh are run for what is missing; a failed fetch ends the run (exit 1).
-# A rerun with the same --out reuses every arm whose training command is unchanged and whose result
-# is in OUT/metrics.tsv (RESULTS.md counts them), so an interrupted run can be finished.
+# A rerun with the same --out reuses every arm run whose training command and config are unchanged
+# (OUT/runs/EXP/ARM.sSEED.done; RESULTS.md counts them), so an interrupted run can be finished.
 # Environment: SSMKIT (the binary; default build/tools/ssmkit), THREADS (kernel threads, default 0 =
 # all cores), CLASSIFIER (the digit classifier of `ssmkit audio score`, when the build has it).
 set -euo pipefail
@@ -56,9 +56,12 @@ t0=$(date +%s)
 mapfile -t elines < <(grep -v '^#' "$exps" | awk -F'\t' 'NF >= 7')
 names=() total_w=0
 for l in "${elines[@]}"; do
+  # the budget is split over all the experiments, run or not: an --only run trains the arms that a
+  # run of all would, so a later run over the same --out reuses them
   IFS=$'\t' read -r n w _ <<<"$l"
+  total_w=$((total_w + w))
   [ -n "$only" ] && [ "$n" != "$only" ] && continue
-  names+=("$n"); total_w=$((total_w + w))
+  names+=("$n")
 done
 [ ${#names[@]} -gt 0 ] || die "--only $only: no such experiment (see $exps)"
 field() { # field EXPERIMENT COLUMN (1-based) of experiments.tsv
@@ -172,25 +175,26 @@ dna_shard() { # dna_shard L -> the human windows of length L (train/valid/test f
 }
 
 # ---- running one arm ----
-# A rerun over the same OUT: the commands and results of the previous run are kept aside, and an
-# arm whose training command (less the binary's path) is among them, with its result row and its
-# checkpoint, is not trained again.
+# A finished arm run leaves STEM.done: its key (the training command less the binary, with OUT/ and
+# CFG/ for the run and config folders, and the checksum of its config or initial checkpoint) and
+# its result row. A rerun over the same OUT whose command gives the same key reuses the row and the
+# checkpoint instead of training again.
 cmds=$out/commands.sh metric=$out/metrics.tsv scores=$out/scores.tsv
-prev_cmds=$out/runs/previous-commands.sh prev_metric=$out/runs/previous-metrics.tsv
-if [ -s "$metric" ]; then mv "$cmds" "$prev_cmds"; mv "$metric" "$prev_metric"; fi
-[ -f "$prev_metric" ] || { : >"$prev_cmds"; : >"$prev_metric"; }
 : >"$cmds"; : >"$metric"; : >"$out/walltime.tsv"; : >"$out/runs/reused.tsv"; : >"$scores"
 log_cmd() { printf '%q ' "$@" >>"$cmds"; echo >>"$cmds"; }
 run() { log_cmd "$@"; "$@"; } # run CMD... : logged in commands.sh, then run
-reuse() { # reuse EXP ARM SEED STEM CMD... : the previous run's result of this command, if any
-  local e=$1 arm=$2 seed=$3 stem=$4 key row; shift 4
-  key=$(printf '%q ' "${@:2}")
-  [ -f "$stem.safetensors" ] || return 1
-  awk -v k="$key" '{ sub(/^[^ ]* /, "") } $0 == k { f = 1 } END { exit !f }' "$prev_cmds" || return 1
-  row=$(awk -F'\t' -v e="$e" -v r="$arm" -v s="$seed" '$1 == e && $2 == r && $3 == s' "$prev_metric" | tail -1)
-  [ -n "$row" ] || return 1
+run_key() { # run_key FILE CMD... -> the key of an arm run
+  printf '%q ' "${@:3}" | sed "s|$out/|OUT/|g; s|$cfg/|CFG/|g"; cksum <"$1" | cut -d' ' -f1
+}
+reuse() { # reuse EXP ARM SEED STEM KEY CMD... : the recorded result of this arm run, if its key is KEY
+  local e=$1 arm=$2 seed=$3 stem=$4 key=$5 row; shift 5
+  [ -f "$stem.done" ] && [ -f "$stem.safetensors" ] && [ "$(head -n -1 "$stem.done")" = "$key" ] || return 1
+  row=$(tail -1 "$stem.done")
   log_cmd "$@"; printf '%s\n' "$row" >>"$metric"; printf '%s\t%s\t%s\n' "$e" "$arm" "$seed" >>"$out/runs/reused.tsv"
-  echo "  reused from the previous run in $out: $row" >&2
+  echo "  reused (same command, config and result in $stem.done): $row" >&2
+}
+record() { # record STEM KEY ROW: the result row, in metrics.tsv and beside the checkpoint
+  printf '%s\n' "$3" >>"$metric"; printf '%s\n%s\n' "$2" "$3" >"$1.done"
 }
 bits_of() { awk -F'\t' '$1 ~ /^bits_per_/ { print $2; exit }' "$1"; }
 
@@ -208,14 +212,16 @@ train_arm() { # train_arm EXP ARM CONF L B SEED SHARD [TEST-SHARD]
     local k=0 l=1024; while [ $l -lt "$L" ]; do k=$((k + 1)); l=$((l * 2)); done
     [ $(( u / (2 * k) )) -ge 1 ] && extra=(--length-warmup $(( u / (2 * k) )) --warmup-from 1024 --tokens-per-step $((L * B)))
   fi
-  # the trainer's final validation: the reported number for audio (the whole test set, or 4 batches
-  # in the smoke run); for DNA only a glance at the valid split (the number is eval's, below)
-  if [ -n "$test" ]; then extra+=(--valid "$test" --eval-batches "$(( budget >= 60 ? 0 : 4 ))"); else extra+=(--eval-batches 2); fi
+  # the trainer's final validation: the reported number for audio (16 batches of the test set, the
+  # same for every arm: the whole long-form test set would take hours; 4 batches in a run under an
+  # hour); for DNA only a glance at the valid split (the number is eval's, below)
+  if [ -n "$test" ]; then extra+=(--valid "$test" --eval-batches "$(( budget >= 60 ? 16 : 4 ))"); else extra+=(--eval-batches 2); fi
   local cmd=("$ssmkit" train --config "$cfg/$conf" -d "$shard" -o "$stem.safetensors" --overwrite -q
     -L "$L" -b "$B" -n "$u" --lr "$lr" --warmup $(( u / 10 > 0 ? u / 10 : 1 )) --eval-every 0
     --ckpt-every 0 --log-every 1 -s "$seed" "${thr[@]}" "${extra[@]}")
-  reuse "$e" "$arm" "$seed" "$stem" "${cmd[@]}" && return 0
-  local t1; t1=$(date +%s)
+  local key t1; key=$(run_key "$cfg/$conf" "${cmd[@]}")
+  reuse "$e" "$arm" "$seed" "$stem" "$key" "${cmd[@]}" && return 0
+  t1=$(date +%s); rm -f "$stem.done"
   run "${cmd[@]}" >"$stem.train.out" 2>&1 || die "$e/$arm seed $seed: training failed (see $stem.train.out)"
   local bits
   if [ -n "$test" ]; then
@@ -227,7 +233,7 @@ train_arm() { # train_arm EXP ARM CONF L B SEED SHARD [TEST-SHARD]
   fi
   [ -n "$bits" ] || die "$e/$arm seed $seed: no test bits (see $stem.*)"
   echo $(( $(date +%s) - t1 )) >"$stem.wall"
-  printf '%s\t%s\t%s\t%s\n' "$e" "$arm" "$seed" "$bits" >>"$metric"
+  record "$stem" "$key" "$(printf '%s\t%s\t%s\t%s' "$e" "$arm" "$seed" "$bits")"
 }
 
 finetune_arm() { # finetune_arm EXP ARM INIT L B SEED FASTA...
@@ -238,13 +244,14 @@ finetune_arm() { # finetune_arm EXP ARM INIT L B SEED FASTA...
   local ntest=$(( budget >= 60 ? 256 : 8 )) ep=$(( budget >= 60 ? 2 : 1 ))
   local cmd=("$ssmkit" finetune --init "$init" --species "$@" -o "$stem.safetensors" -L "$L" -b "$B" --epochs "$ep"
     --steps-per-epoch $(( (u + ep - 1) / ep )) --lr "$lr" --n-valid "$ntest" --n-test "$ntest" --max-n 0.1 -s "$seed" "${thr[@]}" -q)
-  reuse "$e" "$arm" "$seed" "$stem" "${cmd[@]}" && return 0
-  local t1; t1=$(date +%s)
+  local key t1; key=$(run_key "$init" "${cmd[@]}")
+  reuse "$e" "$arm" "$seed" "$stem" "$key" "${cmd[@]}" && return 0
+  t1=$(date +%s); rm -f "$stem.done"
   run "${cmd[@]}" >"$stem.ft.out" 2>&1 || die "$e/$arm seed $seed: finetune failed (see $stem.ft.out)"
   acc=$(grep -o '"test_accuracy":[0-9.eE+-]*' "$stem.log.jsonl" | tail -1 | cut -d: -f2)
   [ -n "$acc" ] || die "$e/$arm seed $seed: no test_accuracy in $stem.log.jsonl"
   echo $(( $(date +%s) - t1 )) >"$stem.wall"
-  printf '%s\t%s\t%s\t%s\n' "$e" "$arm" "$seed" "$acc" >>"$metric"
+  record "$stem" "$key" "$(printf '%s\t%s\t%s\t%s' "$e" "$arm" "$seed" "$acc")"
 }
 
 # The speech scorer (`ssmkit audio score`, when this build has it): clips generated by each
@@ -466,7 +473,7 @@ res=$out/RESULTS.md.tmp
   echo "## Budget and throughput"
   echo
   echo "The budget gives every arm of an experiment the same updates: (budget minutes x the experiment's weight /"
-  echo "the sum of the weights) / (arms x seeds), times the tokens/s assumed in tools/reproduce/experiments.tsv, over the"
+  echo "the sum of the weights of all experiments) / (arms x seeds), times the tokens/s assumed in tools/reproduce/experiments.tsv, over the"
   echo "tokens per update (at least 2 updates). The measured rate is tokens / training seconds of the logs (the"
   echo "evaluations not counted). \"full run\" is what the default budget ($default_budget minutes) would give the arm"
   echo "and how long its training would take at the measured rate (estimated)."

@@ -123,6 +123,12 @@ for n in "${names[@]}"; do
     fi
     case " $datasets " in *" $dset "*) ;; *) die "$n/$arm: data '$dset' is not one of: $datasets" ;; esac
   done
+  # the verdict's claims name arms of this experiment (or their naive Bayes rows)
+  spec=$(field "$n" 8)
+  [ -n "$spec" ] || die "$exps: $n: no compare column (the claims its verdict checks)"
+  for x in $(printf '%s' "$spec" | tr ',>=' '   '); do
+    [ -n "${UPD[$n/${x#naive-bayes-}]:-}" ] || die "$exps: $n: compare names '$x', not an arm of $plan"
+  done
 done
 echo "budget: $budget minutes over ${#names[@]} experiment(s), $seeds seeds; every check passed"
 [ "$check" = 1 ] && exit 0
@@ -356,7 +362,11 @@ run_exp() { # run_exp NAME
           fi
           set -- "$data/dna/$dset"/*.fa.gz
           finetune_arm "$e" "$arm" "$ck" "$L" "$B" "$seed" "$@"
-          local nb; nb=$(naive_bayes "$L" $(( budget >= 60 ? 200 : 40 )) $(( budget >= 60 ? 64 : 16 )) "$seed" "$@")
+          # the naive Bayes baseline, kept beside the fine-tuned arm with its arguments
+          local nb nbargs=("$L" $(( budget >= 60 ? 200 : 40 )) $(( budget >= 60 ? 64 : 16 )) "$seed" "$@")
+          local nbf=$out/runs/$e/naive-bayes-$arm.s$seed.done
+          if [ -f "$nbf" ] && [ "$(head -1 "$nbf")" = "${nbargs[*]}" ]; then nb=$(tail -1 "$nbf")
+          else nb=$(naive_bayes "${nbargs[@]}"); printf '%s\n%s\n' "${nbargs[*]}" "$nb" >"$nbf"; fi
           printf '%s\t%s\t%s\t%s\n' "$e" "naive-bayes-$arm" "$seed" "$nb" >>"$metric" ;;
         digits) train_arm "$e" "$arm" "$conf" "$L" "$B" "$seed" "$data/speech/digits.shard" "$test"
           [ "$have_score" = 0 ] || score_arm "$e" "$arm" "$seed" "$data/speech/digits.shard" ;;
@@ -387,9 +397,10 @@ res=$out/RESULTS.md.tmp
   echo "Wall time: $((wall / 60)) min $((wall % 60)) s on $(nproc) cores (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))."
   [ "$nreused" -gt 0 ] && echo "Of the $nruns arm runs, $nreused were reused from an earlier run in the same folder (same command); their training time is in the throughput table below, not in this wall time."
   echo "The absolute numbers are far from the paper's (tiny budgets); what is compared is the direction of each"
-  echo "finding. Verdicts: **holds** when every seed of the arm the paper prefers beats every seed of the other"
-  echo "arms (no overlap of the spreads), **does not hold** when the order is reversed without overlap,"
-  echo "**unclear** otherwise."
+  echo "finding. Each finding is a list of claims A > B (A better than B on every seed of both: their spreads"
+  echo "do not overlap) or A >= B (A not worse: B is not better on every seed); the verdict is **holds** when"
+  echo "every claim holds, **does not hold** when one is reversed (B better than A on every seed), and"
+  echo "**unclear** otherwise (spreads that overlap: more updates or seeds needed)."
   for n in "${names[@]}"; do
     better=$(field "$n" 6)
     echo
@@ -423,22 +434,29 @@ res=$out/RESULTS.md.tmp
       done
     done
     echo
-    verdict=$(awk -F'\t' -v e="$n" -v b="$better" -v single=$([ ${#al[@]} -eq 1 ] && echo 1 || echo 0) '
-      { nb = ($2 ~ /^naive-bayes/) }
-      $1 == e && (!nb || single) { if (!($2 in lo)) { ord[++m] = $2; lo[$2] = $4; hi[$2] = $4 }
-                 if ($4 < lo[$2]) lo[$2] = $4; if ($4 > hi[$2]) hi[$2] = $4 }
+    # the claims of experiments.tsv's compare column, comma-separated: A>B (A better than B on
+    # every seed of both: no overlap of their spreads) or A>=B (A not worse: B is not better on
+    # every seed); a chain A>B>C is A>B and B>C
+    verdict=$(awk -F'\t' -v e="$n" -v b="$better" -v spec="$(field "$n" 8)" '
+      $1 == e { if (!($2 in lo)) { lo[$2] = $4; hi[$2] = $4 } if ($4 < lo[$2]) lo[$2] = $4; if ($4 > hi[$2]) hi[$2] = $4 }
+      function beats(x, y) { return b == "low" ? hi[x] < lo[y] : lo[x] > hi[y] }
       END {
-        # the paper prefers: low bits -> the first arm lowest, except dna-context/species where the last
-        # (longest) arm; high accuracy -> the last arm
-        pref = (e == "dna-context" || (b == "high" && !single)) ? ord[m] : ord[1]
-        win = 1; lose = 1
-        for (i = 1; i <= m; i++) { a = ord[i]; if (a == pref) continue
-          if (b == "low") { if (!(hi[pref] < lo[a])) win = 0; if (!(lo[pref] > hi[a])) lose = 0 }
-          else { if (!(lo[pref] > hi[a])) win = 0; if (!(hi[pref] < lo[a])) lose = 0 } }
-        if (m < 2) print "unclear|fewer than two arms measured"
-        else if (win) printf "holds|%s beats every other arm on every seed\n", pref
-        else if (lose) printf "does not hold|%s is beaten by every other arm on every seed\n", pref
-        else printf "unclear|the spreads of %s and another arm overlap (more updates or seeds needed)\n", pref
+        nc = split(spec, chains, ","); held = 0; failed = 0; open_ = 0; why = ""
+        for (c = 1; c <= nc; c++) {
+          s = chains[c]; gsub(/>=/, "\001", s); gsub(/>/, " > ", s); gsub(/\001/, " >= ", s)
+          k = split(s, t, " ")
+          for (i = 1; i + 2 <= k; i += 2) {
+            x = t[i]; op = t[i + 1]; y = t[i + 2]
+            if (!(x in lo) || !(y in lo)) { r = "not measured"; open_++ }
+            else if (beats(x, y)) { r = "holds"; held++ }
+            else if (beats(y, x)) { r = "reversed"; failed++ }
+            else if (op == ">=") { r = "holds (overlap allowed)"; held++ }
+            else { r = "spreads overlap"; open_++ }
+            why = why (why != "" ? "; " : "") x " " op " " y ": " r
+          }
+        }
+        if (failed) v = "does not hold"; else if (open_ || !held) v = "unclear"; else v = "holds"
+        printf "%s|%s\n", v, why
       }' "$metric")
     echo "Verdict: **${verdict%%|*}** (${verdict#*|}; $seeds seeds)."
     if [ "$dset" = species ] || [ "$dset" = vertebrates ]; then

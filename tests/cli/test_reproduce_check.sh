@@ -5,7 +5,8 @@
 # tokens per update, an arm with twice the tokens per update and half the updates (the same total),
 # an arm on other data; each must exit 1 with a "refused:" line that names the experiment, the arm
 # and the numbers, and leave no checkpoint behind. The unplanted configs pass, and the parameter
-# counts printed are the ones `ssmkit train --dry-run` gives for each config. A run whose data
+# counts printed are the ones `ssmkit train --dry-run` gives for each config; a verdict claim
+# (experiments.tsv) about an arm that does not exist is refused. A run whose data
 # cannot be fetched (apt-get or espeak-ng that fail) ends with exit 1, the fetch named, and no
 # RESULTS.md.
 bin=${SSMKIT_BIN:?} root=${SSMKIT_SRC:?}
@@ -69,6 +70,12 @@ no_ckpt "other data"
 plant speech-unet '*' '$8 = "music"'
 check 1 "unknown data is refused" speech-unet
 grep_inF err "reproduce.sh: speech-unet/mamba/mamba: data 'music' is not one of: human species vertebrates digits longform" "unknown data: the message"
+
+# a verdict claim about an arm the experiment does not have
+fresh
+awk -F'\t' 'BEGIN { OFS = "\t" } $1 == "dna-selection" { $8 = "s6>s4d-real,s6>s5" } { print }' "$root/tools/reproduce/experiments.tsv" >"$t/cfg/experiments.tsv"
+check 1 "a claim about a missing arm is refused" dna-selection
+grep_in err "^reproduce.sh: .*experiments.tsv: dna-selection: compare names 's5', not an arm of .*plan.tsv\$" "missing arm in a claim: the message"
 
 # data that cannot be fetched: a run (not --check) into an empty data folder with an apt-get (DNA)
 # or an espeak-ng (digits) that fails ends with exit 1 and no RESULTS.md; nothing is skipped

@@ -82,6 +82,24 @@ for e in $exps; do
       grep -q -- "$pat" "$o/commands.sh" && ok || bad "$e/$arm seed $s: no command matching '$pat' in commands.sh"
     done
   done < <(grep -v '^#' "$cfg/plan.tsv" | awk -F'\t' -v e="$e" '$1 == e')
+  # the verdict, worked out again from metrics.tsv and the claims of experiments.tsv
+  better=$(awk -F'\t' -v e="$e" '$1 == e { print $6 }' "$cfg/experiments.tsv")
+  spec=$(awk -F'\t' -v e="$e" '$1 == e { print $8 }' "$cfg/experiments.tsv")
+  nh=0 nr=0 no=0 reasons=""
+  for chain in ${spec//,/ }; do
+    mapfile -t parts < <(echo "$chain" | sed 's/>=/ >= /g; s/>\([^=]\)/ > \1/g' | tr ' ' '\n' | grep .)
+    for ((i = 0; i + 2 < ${#parts[@]}; i += 2)); do
+      x=${parts[$i]} op=${parts[$((i + 1))]} y=${parts[$((i + 2))]}
+      r=$(awk -F'\t' -v e="$e" -v x="$x" -v y="$y" -v b="$better" -v op="$op" '
+        $1 == e && ($2 == x || $2 == y) { a = ($2 == x) ? "x" : "y"; if (!(a in mn) || $4 < mn[a]) mn[a] = $4; if (!(a in mx) || $4 > mx[a]) mx[a] = $4 }
+        END { xb = (b == "low") ? mx["x"] < mn["y"] : mn["x"] > mx["y"]; yb = (b == "low") ? mx["y"] < mn["x"] : mn["y"] > mx["x"]
+              print xb ? "holds" : yb ? "reversed" : op == ">=" ? "holds (overlap allowed)" : "spreads overlap" }' "$o/metrics.tsv")
+      case $r in holds*) nh=$((nh + 1)) ;; reversed) nr=$((nr + 1)) ;; *) no=$((no + 1)) ;; esac
+      reasons="$reasons${reasons:+; }$x $op $y: $r"
+    done
+  done
+  if [ $nr -gt 0 ]; then v="does not hold"; elif [ $no -gt 0 ] || [ $nh -eq 0 ]; then v=unclear; else v=holds; fi
+  grep_inF sec "Verdict: **$v** ($reasons; 2 seeds)." "$e: the verdict follows from metrics.tsv"
   # naive Bayes beside the fine-tuned arms
   case $e in species|vertebrates) grep_in sec '^| naive-bayes-L1k | - | - | - | - | 2 | ' "$e: the naive Bayes row" ;; esac
 done

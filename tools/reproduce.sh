@@ -528,7 +528,8 @@ res=$out/RESULTS.md.tmp
   echo
   echo "Full run (--budget $default_budget, estimated from these rates): about $(( (est_total + est_other) / 3600 )) h $(( (est_total + est_other) % 3600 / 60 )) min:"
   echo "$((est_total / 60)) min of training at the measured rates plus $((est_other / 60)) min of evaluation and data as measured in this run"
-  echo "($nwall of $nall arm runs timed; the full run evaluates more: whole test splits, 256 fine-tuning test windows)."
+  echo "($nwall of $nall arm runs timed; the full run evaluates more: 16 test batches per audio arm, 256 fine-tuning"
+  echo "test windows). At these rates a budget of N minutes trains for about $(for n in "${names[@]}"; do field "$n" 2; done | awk -v t="$est_total" -v b="$default_budget" -v tw="$total_w" '{ w += $1 } END { printf "%.1f", t / (b * 60 * w / tw) }') x N minutes."
   echo
   echo "## Wall time per experiment"
   echo

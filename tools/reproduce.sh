@@ -383,7 +383,7 @@ done
 # ---- RESULTS.md ----
 have_plot=0; "$ssmkit" plot --help >/dev/null 2>&1 && have_plot=1
 wall=$(( $(date +%s) - t0 ))
-nreused=$(wc -l <"$out/runs/reused.tsv") nruns=$(wc -l <"$metric")
+nreused=$(wc -l <"$out/runs/reused.tsv") nruns=$(awk -F'\t' '$2 !~ /^naive-bayes-/' "$metric" | wc -l)
 train_s() { # train_s LOG -> seconds of training (elapsed_s of the last training line; else the last elapsed_s)
   awk 'match($0, /"elapsed_s":[0-9.eE+-]+/) { v = substr($0, RSTART + 12, RLENGTH - 12); any = v; if ($0 ~ /"tokens_per_s"/) tr = v }
        END { print (tr != "" ? tr : any) }' "$1"
@@ -477,7 +477,7 @@ res=$out/RESULTS.md.tmp
       # fine-tuning logs have no start line with batch and length: their x axis is the step
       xaxis=tokens; case $dset in species|vertebrates) xaxis=step ;; esac
       if "$ssmkit" plot "$out/runs/$n"/*.log.jsonl -o "$out/plots/$n.svg" --x "$xaxis" --title "$n" >/dev/null 2>"$out/plots/$n.err"; then
-        echo "Loss curves: [plots/$n.svg](plots/$n.svg)"
+        echo "Loss curves: [plots/$n.svg](plots/$n.svg)"; rm -f "$out/plots/$n.err"
       else
         echo "Loss curves: ssmkit plot failed on the logs of this experiment: $(head -1 "$out/plots/$n.err")"
       fi

@@ -80,6 +80,13 @@ void sk_hs_lin_pack(sk_hs_lin *l, float **cur, const float *W, int64_t ldw, int6
     }
 }
 
+/* x in every lane: a plain broadcast (sk_v_splat's 0 + x keeps an add, for signed zeros) */
+SK_VI sk_vf bcast(float x) {
+    sk_vf v;
+    for (int j = 0; j < VL; j++) v[j] = x;
+    return v;
+}
+
 /* MR rows x NV vectors of out from column n0; the last vector keeps `last` lanes (VL = all). */
 SK_VI void lin_tile(const int MR, const int NV, const sk_hs_lin *l, float *out, int64_t ldo, const float *x,
                     int64_t ldx, const float *scale, int acc, int64_t n0, int64_t last) {
@@ -91,7 +98,7 @@ SK_VI void lin_tile(const int MR, const int NV, const sk_hs_lin *l, float *out, 
         sk_vf wv[4];
         for (int v = 0; v < NV; v++) wv[v] = sk_v_load(w + v * VL);
         for (int r = 0; r < MR; r++) {
-            const sk_vf a = sk_v_splat(x[r * ldx + k]);
+            const sk_vf a = bcast(x[r * ldx + k]);
             for (int v = 0; v < NV; v++) c[r][v] += a * wv[v];
         }
     }

@@ -980,6 +980,8 @@ static int step_generic(sk_unet *m, sk_unet_state *st, const int32_t *tokens, fl
 /* ---- the step on the CPU: packed weights, one team of threads (models/README.md §Recurrent step
  * on the CPU) ---- */
 
+enum { PROBE_GAP = 4096, PROBE_GAP_MAX = 65536 };
+
 typedef struct unet_host {
     float *mem;
     sk_hs_block *blk;  /* (M) packed real-S6 layers (fast[i]) */
@@ -991,9 +993,12 @@ typedef struct unet_host {
     sk_hs_scratch scr;
     float *rstd[SK_HS_MAX_TEAM];
     float *swap;       /* (Di * N) of the largest packed layer: a state row being transposed */
-    double probe[SK_HS_MAX_TEAM]; /* seconds spent by each team size in the current probe */
-    int team;                     /* the team size chosen by the last probe */
-    int decided;                  /* the current probe has chosen */
+    /* the team size (step_host): mode 1 or 2; probe 0 steady, 1 timing a period on one thread, 2
+     * a trial period on the team; seconds of the current period and of the last one-thread
+     * period; the step of the next probe and the steps between probes */
+    int mode, probe;
+    double acc, single;
+    int64_t next, gap;
 } unet_host;
 
 static void host_free(unet_host *h) {
@@ -1037,7 +1042,7 @@ static int host_pack(sk_unet *m) {
     }
     float *cur = h->mem;
     sk_hs_lin *upl = h->upmem;
-    h->team = 1;
+    h->mode = 1, h->probe = 0, h->acc = h->single = 0, h->next = 0, h->gap = PROBE_GAP;
     for (int i = 0; i < m->M; i++) {
         const unet_mod *u = &m->mod[i];
         const int64_t Hi = c->width[u->lev], Ho = c->width[u->olev];
@@ -1150,18 +1155,26 @@ static int step_host(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float
     if (!omp_in_parallel()) nth = omp_get_max_threads();
 #endif
     nth = nth < SK_HS_MAX_TEAM ? nth : SK_HS_MAX_TEAM;
-    /* A team pays off only while its threads run at the same time: on a busy machine one thread
-     * waits for the other's next time slice at every barrier. So the step measures: the first
-     * 2 * win steps of every PROBE_EVERY (win: whole pool periods, at least 128 steps) alternate
-     * pool periods on the team and on one thread, and the faster is kept until the next probe;
-     * the probe stops early once the team has taken twice as long. Results do not depend on the
-     * choice (each output element is computed by the same code). */
-    enum { PROBE_EVERY = 4096 };
-    const int64_t P = Pk[c->n_pool], win = (128 + P - 1) / P * P, ph = st->t % PROBE_EVERY;
-    if (ph == 0) h->probe[0] = h->probe[1] = 0, h->decided = 0;
-    const int probing = nth > 1 && ph < 2 * win && 2 * win < PROBE_EVERY && !h->decided;
-    if (nth > 1) nth = probing ? ((ph / P) % 2 ? 1 : nth) : h->team;
-    const double t0 = probing ? sk_now() : 0;
+    /* A team pays off only while its threads run at the same time: on a busy machine a thread
+     * waits for the other's next time slice at every barrier. So the step times itself by pool
+     * periods (the same mix of levels each): a probe times one period on one thread, then tries
+     * the next on the team, and keeps the team if that period was faster. A trial is cut short
+     * once it has taken twice the one-thread period; each lost trial doubles the gap to the next
+     * probe (4096 steps up to 65536). Results do not depend on the choice: each output element
+     * is computed by the same code. */
+    const int64_t P = Pk[c->n_pool], ph = st->t % P;
+    if (nth > 1 && ph == 0) {
+        if (h->probe == 1) h->single = h->acc, h->probe = 2, h->mode = nth;            /* try the team */
+        else if (h->probe == 2) {                                                   /* a whole trial */
+            const int won = h->acc < h->single;
+            h->mode = won ? nth : 1, h->probe = 0;
+            h->gap = won ? PROBE_GAP : (h->gap * 2 < PROBE_GAP_MAX ? h->gap * 2 : PROBE_GAP_MAX), h->next = st->t + h->gap;
+        }
+        if (h->probe == 0 && st->t >= h->next) h->probe = 1, h->mode = 1;           /* time one thread */
+        h->acc = 0;
+    }
+    if (nth > 1) nth = h->mode;
+    const double t0 = sk_now();
     sk_hs_team tm;
     sk_hs_team_init(&tm, nth);
     int rc = SK_OK;
@@ -1174,10 +1187,10 @@ static int step_host(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float
         int r = host_team_step(m, st, tokens, lg, active, Pk, &tm, tid);
         if (r) rc = r; /* only thread 0 fails (the generic layer) */
     }
-    if (probing) {
-        h->probe[nth - 1] += sk_now() - t0;
-        if (ph == 2 * win - 1 || (ph % (2 * P) == 2 * P - 1 && h->probe[1] > 2 * h->probe[0]))
-            h->team = h->probe[1] < h->probe[0] ? 2 : 1, h->decided = 1;
+    h->acc += sk_now() - t0;
+    if (h->probe == 2 && h->acc > 2 * h->single) { /* the trial lost already */
+        h->mode = 1, h->probe = 0;
+        h->gap = h->gap * 2 < PROBE_GAP_MAX ? h->gap * 2 : PROBE_GAP_MAX, h->next = st->t + h->gap;
     }
     st->t++;
     m->fwd_ok = 0;

@@ -65,6 +65,14 @@ void sk_hs_split(int64_t n, int tid, int nth, int64_t *lo, int64_t *hi) {
 
 /* ================================ linear maps ============================================== */
 
+/* Packed weights are panels of PW columns (the last one narrower), each (K, width) row-major, so
+ * a tile's weights are one contiguous stream: element (k, n) of a map with Np columns. */
+enum { PW = 4 * VL };
+static int64_t panel_at(int64_t K, int64_t Np, int64_t k, int64_t n) {
+    const int64_t p0 = n / PW * PW, w = Np - p0 < PW ? Np - p0 : PW;
+    return p0 * K + k * w + (n - p0);
+}
+
 int64_t sk_hs_lin_floats(int64_t N, int64_t K, int bias) { return K * pad(N) + (bias ? pad(N) : 0); }
 
 void sk_hs_lin_pack(sk_hs_lin *l, float **cur, const float *W, int64_t ldw, int64_t N, int64_t K, const float *bias,
@@ -72,7 +80,8 @@ void sk_hs_lin_pack(sk_hs_lin *l, float **cur, const float *W, int64_t ldw, int6
     l->K = K, l->N = N, l->Np = pad(N);
     l->wt = *cur, *cur += K * l->Np;
     for (int64_t k = 0; k < K; k++)
-        for (int64_t n = 0; n < l->Np; n++) l->wt[k * l->Np + n] = n < N ? W[n * ldw + k] * (rowscale ? rowscale[k] : 1) : 0;
+        for (int64_t n = 0; n < l->Np; n++)
+            l->wt[panel_at(K, l->Np, k, n)] = n < N ? W[n * ldw + k] * (rowscale ? rowscale[k] : 1) : 0;
     l->bias = NULL;
     if (bias) {
         l->bias = *cur, *cur += l->Np;
@@ -93,8 +102,9 @@ SK_VI void lin_tile(const int MR, const int NV, const sk_hs_lin *l, float *out, 
     sk_vf c[4][4];
     for (int r = 0; r < MR; r++)
         for (int v = 0; v < NV; v++) c[r][v] = sk_v_splat(0);
-    const float *w = l->wt + n0;
-    for (int64_t k = 0; k < l->K; k++, w += l->Np) {
+    const int64_t p0 = n0 / PW * PW, ldw = l->Np - p0 < PW ? l->Np - p0 : PW;
+    const float *w = l->wt + p0 * l->K + (n0 - p0);
+    for (int64_t k = 0; k < l->K; k++, w += ldw) {
         sk_vf wv[4];
         for (int v = 0; v < NV; v++) wv[v] = sk_v_load(w + v * VL);
         for (int r = 0; r < MR; r++) {
@@ -118,8 +128,9 @@ SK_VI void lin_tile(const int MR, const int NV, const sk_hs_lin *l, float *out, 
 
 SK_CLONES void sk_hs_lin_run(const sk_hs_lin *l, float *out, int64_t ldo, const float *x, int64_t ldx, int64_t b,
                              const float *scale, int acc, int64_t v0, int64_t v1) {
-    for (int64_t va = v0; va < v1; va += 4) {
-        const int nv = (int)(v1 - va < 4 ? v1 - va : 4);
+    for (int64_t va = v0, nv; va < v1; va += nv) {
+        const int64_t to_panel = 4 - va % 4; /* vectors left in va's panel */
+        nv = v1 - va < to_panel ? v1 - va : to_panel;
         const int64_t n0 = va * VL, end = (va + nv) * VL < l->N ? (va + nv) * VL : l->N;
         if (end <= n0) return;
         const int64_t last = end - (n0 + (nv - 1) * VL);
@@ -174,7 +185,7 @@ void sk_hs_block_pack(sk_hs_block *p, float **cur, const sk_block_config *c, con
     for (int64_t k = 0; k < d; k++)
         for (int64_t n = 0; n < 2 * Dp; n++) {
             const int64_t half = n / Dp, j = n % Dp;
-            p->in.wt[k * 2 * Dp + n] = j < Di ? w->in_proj[(half * Di + j) * d + k] * norm_w[k] : 0;
+            p->in.wt[panel_at(d, 2 * Dp, k, n)] = j < Di ? w->in_proj[(half * Di + j) * d + k] * norm_w[k] : 0;
         }
     sk_hs_lin_pack(&p->xp, cur, w->x_proj, Di, R + 2 * N, Di, NULL, NULL);
     sk_hs_lin_pack(&p->dtp, cur, w->dt_proj_w, R, Di, R, w->dt_proj_b, NULL);

@@ -27,8 +27,10 @@ void sk_hs_sync(sk_hs_team *t);
 /* The share [lo, hi) of thread tid in n units. */
 void sk_hs_split(int64_t n, int tid, int nth, int64_t *lo, int64_t *hi);
 
-/* A linear map out (b, N) = x (b, K) @ W^T + bias with W stored transposed: wt (K, Np),
- * Np = N rounded up to SK_HS_VL (zero columns past N); bias (Np) or NULL. */
+/* A linear map out (b, N) = x (b, K) @ W^T + bias with W stored transposed, (K, Np) with
+ * Np = N rounded up to SK_HS_VL (zero columns past N), cut into panels of 4 * SK_HS_VL columns
+ * (the last one narrower) stored one after the other, each (K, width) row-major, so a tile of
+ * the product streams one contiguous block; bias (Np) or NULL. */
 typedef struct sk_hs_lin {
     int64_t K, N, Np;
     float *wt, *bias;

@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include "models/hoststep_impl.h"
 #include "models/resblock_impl.h"
 #include "models/sk_head.h"
 #include "models/sk_init.h"
@@ -18,6 +22,7 @@
 #include "models/ssm_impl.h"
 #include <cjson/cJSON.h>
 #include "src/sk_json.h"
+#include "src/sk_progress.h"
 #include "src/sk_rng.h"
 #include "src/sk_safetensors.h"
 
@@ -197,6 +202,7 @@ struct sk_unet {
     int64_t fwd_chunked;      /* the last forward was chunked: its length, else 0 */
     struct unet_chunker *ch;  /* chunked training, NULL = off */
     int64_t act_block, nblocks; /* the largest block's activation bytes; the block count */
+    struct unet_host *hs;     /* the step's packed weights (CPU backend), NULL before the first step */
 };
 
 /* A chunk-boundary state (or its gradient): every block's conv/SSM state and every UpPool's input
@@ -228,14 +234,18 @@ struct sk_unet_state {
     void *base;
     sk_mamba_state *blk; /* (M) */
     float **sx;          /* (M+1) the latest value of each stream at its level, (b, H) */
-    float **buf;         /* (M) pool buffers: DOWN (p, b, H_in), UP (p, b, H_out) */
+    float **buf;         /* (M) pool buffers: DOWN (p, b, H_in) (the host step: (b, p, H_in)), UP (p, b, H_out) */
+    int ssm_nd;          /* the SSM states of the host step's packed layers are in its (b, N, Di) layout */
 };
 
 static void chunk_free(sk_unet *m);
 
+static void host_free(struct unet_host *h);
+
 void sk_unet_free(sk_unet *m) {
     if (!m) return;
     chunk_free(m);
+    host_free(m->hs);
     if (m->be) m->be->free(m->pbase), m->be->free(m->gbase), m->be->free(m->abase);
     m->pa.base = m->ga.base = m->aa.base = NULL;
     sk_arena_free(&m->pa), sk_arena_free(&m->ga), sk_arena_free(&m->aa);
@@ -595,6 +605,8 @@ int sk_unet_forward(sk_unet *m, const int32_t *tokens, const int32_t *targets, i
     return targets ? unet_xent(m, targets, count, loss) : SK_OK;
 }
 
+static void ssm_layout(const sk_unet *m, sk_unet_state *st, int to_nd);
+
 int sk_unet_forward_state(sk_unet *m, sk_unet_state *st, const int32_t *tokens, const int32_t *targets, int64_t L,
                           double *loss) {
     const sk_unet_config *c = &m->cfg;
@@ -608,6 +620,7 @@ int sk_unet_forward_state(sk_unet *m, sk_unet_state *st, const int32_t *tokens, 
     if (L > m->max_L) return sk_error(SK_EINVAL, "unet: length %lld exceeds the model's %lld", (long long)L, (long long)m->max_L);
     int64_t count, Lk[SK_UNET_MAX_POOLS + 1];
     TRY(check_inputs(tokens, targets, b, L, c->vocab_size, &count));
+    if (st->ssm_nd) ssm_layout(m, st, 0);
     TRY(unet_run(m, tokens, b, L, st->blk, st->buf));
     level_lens(c, L, Lk);
     for (int i = 0; i < m->M; i++) { /* the UpPools' buffers: the map of their input's last frame */
@@ -898,7 +911,7 @@ int sk_unet_state_create(sk_unet *m, int64_t b, sk_unet_state **out) {
 }
 
 int sk_unet_state_reset(sk_unet_state *st) {
-    st->t = 0;
+    st->t = 0, st->ssm_nd = 0;
     return st->be->memzero(st->base, (size_t)sk_arena_bytes(&st->arena));
 }
 
@@ -920,13 +933,10 @@ void sk_unet_state_free(sk_unet_state *st) {
  *     produced frame s), buffer = Linear(input) for the next p positions — after the read, which
  *     is the one-frame shift (the buffer starts at zero). models/README.md §U-Net.
  * After each active module the skip is added (its source ran in the same level step). */
-int sk_unet_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *logits) {
+static int step_generic(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *logits) {
     const sk_unet_config *c = &m->cfg;
     const sk_backend *be = m->be;
     const int64_t b = st->b, D = c->d_model, V = c->vocab_size;
-    for (int64_t i = 0; i < b; i++)
-        if (tokens[i] < 0 || tokens[i] >= V)
-            return sk_error(SK_EINVAL, "token %d of sequence %lld is outside [0, %lld)", tokens[i], (long long)i, (long long)V);
     int64_t Pk[SK_UNET_MAX_POOLS + 1];
     int active[SK_UNET_MAX_POOLS + 1];
     Pk[0] = 1;
@@ -965,6 +975,234 @@ int sk_unet_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *lo
     TRY(sk_linear_fwd(be, m->logits, m->hf, m->head_w, m->head_b, b, V, D, m->ones));
     m->fwd_ok = 0;
     return logits ? be->download(logits, m->logits, (size_t)(b * V) * sizeof(float)) : SK_OK;
+}
+
+/* ---- the step on the CPU: packed weights, one team of threads (models/README.md §Recurrent step
+ * on the CPU) ---- */
+
+enum { PROBE_GAP = 4096, PROBE_GAP_MAX = 65536 };
+
+typedef struct unet_host {
+    float *mem;
+    sk_hs_block *blk;  /* (M) packed real-S6 layers (fast[i]) */
+    sk_hs_lin *pool;   /* (M) DOWN pool maps (b, p*H) -> He */
+    sk_hs_lin **up;    /* (M) UP pool maps: p maps Hi -> Ho, one per output frame */
+    sk_hs_lin *upmem;
+    sk_hs_lin head;    /* final norm folded in */
+    int *fast;         /* (M) */
+    sk_hs_scratch scr;
+    float *rstd[SK_HS_MAX_TEAM];
+    float *swap;       /* (Di * N) of the largest packed layer: a state row being transposed */
+    /* the team size (step_host): mode 1 or 2; probe 0 steady, 1 timing a period on one thread, 2
+     * a trial period on the team; seconds of the current period and of the last one-thread
+     * period; the step of the next probe and the steps between probes */
+    int mode, probe;
+    double acc, single;
+    int64_t next, gap;
+} unet_host;
+
+static void host_free(unet_host *h) {
+    if (!h) return;
+    free(h->mem), free(h->blk), free(h->pool), free(h->up), free(h->upmem), free(h->fast);
+    free(h);
+}
+
+/* (Re)pack the weights as they are now into m->hs (allocated on first use). */
+static int host_pack(sk_unet *m) {
+    const sk_unet_config *c = &m->cfg;
+    const int64_t D = c->d_model, V = c->vocab_size, b = m->max_b;
+    int64_t total = sk_hs_lin_floats(V, D, 1), Dp = 16, Dx = 16, nup = 0;
+    for (int i = 0; i < m->M; i++) {
+        const unet_mod *u = &m->mod[i];
+        const int64_t Hi = c->width[u->lev], Ho = c->width[u->olev];
+        if (u->kind == MOD_BLOCK && sk_hs_block_supported(u->c)) {
+            total += sk_hs_block_floats(u->c);
+            Dp = u->c->d_inner > Dp ? u->c->d_inner : Dp;
+            Dx = u->c->dt_rank + 2 * u->c->d_state > Dx ? u->c->dt_rank + 2 * u->c->d_state : Dx;
+        } else if (u->kind == MOD_DOWN) total += sk_hs_lin_floats(Ho, u->p * Hi, 1);
+        else if (u->kind == MOD_UP) total += u->p * sk_hs_lin_floats(Ho, Hi, 1), nup += u->p;
+    }
+    Dp = (Dp + SK_HS_VL - 1) / SK_HS_VL * SK_HS_VL;
+    int64_t swap = 0;
+    for (int k = 0; k <= c->n_pool; k++) swap = c->level[k].d_inner * c->level[k].d_state > swap ? c->level[k].d_inner * c->level[k].d_state : swap;
+    total += sk_hs_scratch_floats(b, Dp, Dx, D) + SK_HS_MAX_TEAM * (b + SK_HS_VL) + swap;
+    unet_host *h = m->hs;
+    if (!h) {
+        h = m->hs = calloc(1, sizeof *h);
+        if (h) {
+            h->mem = malloc((size_t)total * sizeof(float));
+            h->blk = calloc((size_t)m->M, sizeof *h->blk), h->pool = calloc((size_t)m->M, sizeof *h->pool);
+            h->fast = calloc((size_t)m->M, sizeof *h->fast);
+            h->up = calloc((size_t)m->M, sizeof *h->up), h->upmem = calloc((size_t)nup, sizeof *h->upmem);
+        }
+        if (!h || !h->mem || !h->blk || !h->pool || !h->fast || !h->up || !h->upmem) {
+            host_free(h), m->hs = NULL;
+            return sk_error(SK_ENOMEM, "unet step: out of memory for the packed weights (%.1f MiB)", total * 4.0 / 1048576);
+        }
+    }
+    float *cur = h->mem;
+    sk_hs_lin *upl = h->upmem;
+    h->mode = 1, h->probe = 0, h->acc = h->single = 0, h->next = 0, h->gap = PROBE_GAP;
+    for (int i = 0; i < m->M; i++) {
+        const unet_mod *u = &m->mod[i];
+        const int64_t Hi = c->width[u->lev], Ho = c->width[u->olev];
+        h->fast[i] = u->kind == MOD_BLOCK && sk_hs_block_supported(u->c);
+        if (h->fast[i]) sk_hs_block_pack(&h->blk[i], &cur, u->c, u->norm_w, &u->w);
+        else if (u->kind == MOD_DOWN) sk_hs_lin_pack(&h->pool[i], &cur, u->pw, u->p * Hi, Ho, u->p * Hi, u->pb, NULL);
+        else if (u->kind == MOD_UP)
+            for (int64_t j = 0; j < u->p; j++, upl++) {
+                if (!j) h->up[i] = upl;
+                sk_hs_lin_pack(upl, &cur, u->pw + j * Ho * Hi, Hi, Ho, Hi, u->pb + j * Ho, NULL);
+            }
+    }
+    sk_hs_lin_pack(&h->head, &cur, m->head_w, D, V, D, m->head_b, m->norm_f);
+    sk_hs_scratch_carve(&h->scr, &cur, b, Dp, Dx, D);
+    for (int t = 0; t < SK_HS_MAX_TEAM; t++) h->rstd[t] = cur, cur += b + SK_HS_VL;
+    h->swap = cur;
+    return SK_OK;
+}
+
+/* The SSM states of the packed layers between the block's (b, Di, N) and the host step's
+ * (b, N, Di) (to_nd). */
+static void ssm_layout(const sk_unet *m, sk_unet_state *st, int to_nd) {
+    const unet_host *h = m->hs;
+    for (int i = 0; i < m->M; i++) {
+        if (!h->fast[i]) continue;
+        const int64_t Di = h->blk[i].Di, N = h->blk[i].N;
+        for (int64_t r = 0; r < st->b; r++) {
+            float *s = st->blk[i].ssm + r * Di * N;
+            for (int64_t a = 0; a < Di * N; a++) h->swap[a] = s[a];
+            for (int64_t c = 0; c < Di; c++)
+                for (int64_t n = 0; n < N; n++) {
+                    if (to_nd) s[n * Di + c] = h->swap[c * N + n];
+                    else s[c * N + n] = h->swap[n * Di + c];
+                }
+        }
+    }
+    st->ssm_nd = to_nd;
+}
+
+/* y (b, n) += x (b, n): this thread's columns. */
+static void team_add(float *y, const float *x, int64_t b, int64_t n, int tid, int nth) {
+    int64_t lo, hi;
+    sk_hs_split(n, tid, nth, &lo, &hi);
+    for (int64_t r = 0; r < b; r++)
+        for (int64_t j = lo; j < hi; j++) y[r * n + j] += x[r * n + j];
+}
+
+/* The step of sk_unet_step on host memory by thread tid of team tm (every thread calls it). A
+ * DOWN pool's buffer is (b, p, H) here, so its rows are one (b, p*H) operand; UP buffers keep the
+ * (p, b, H) of sk_unet_forward_state. */
+static int host_team_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *lg, const int *active,
+                          const int64_t *Pk, sk_hs_team *tm, int tid) {
+    const sk_unet_config *c = &m->cfg;
+    const unet_host *h = m->hs;
+    const int64_t b = st->b, D = c->d_model;
+    const int nth = tm->nth;
+    int rc = SK_OK;
+    if (tid == 0)
+        for (int64_t r = 0; r < b; r++) memcpy(st->sx[0] + r * D, m->emb + tokens[r] * D, (size_t)D * sizeof(float));
+    sk_hs_sync(tm);
+    for (int i = 0; i < m->M; i++) {
+        unet_mod *u = &m->mod[i];
+        const int kout = u->olev, kin = u->lev;
+        if (!active[kout] && !(u->kind == MOD_DOWN && active[kin])) continue;
+        const int64_t Hi = c->width[kin], Ho = c->width[kout];
+        if (u->kind == MOD_BLOCK && h->fast[i]) {
+            sk_hs_block_step(&h->blk[i], st->sx[i + 1], st->sx[i], b, st->blk[i].conv, st->blk[i].ssm, &h->scr, tm, tid);
+        } else if (u->kind == MOD_BLOCK) { /* a kind without a packed step: the forward with L = 1 */
+            if (tid == 0 && !rc)
+                rc = sk_resblock_forward(m->be, u->c, st->sx[i + 1], st->sx[i], u->hn, u->rstd, m->mo[kin], u->norm_w,
+                                         &u->act, &u->w, b, 1, NULL, &st->blk[i], &m->scr[kin]);
+            sk_hs_sync(tm);
+        } else if (u->kind == MOD_DOWN) {
+            const int64_t j = ((st->t + 1) / Pk[kin] - 1) % u->p;
+            if (tid == 0)
+                for (int64_t r = 0; r < b; r++)
+                    memcpy(st->buf[i] + (r * u->p + j) * Hi, st->sx[i] + r * Hi, (size_t)Hi * sizeof(float));
+            sk_hs_sync(tm);
+            if (!active[kout]) continue;
+            sk_hs_lin_part(&h->pool[i], st->sx[i + 1], Ho, st->buf[i], u->p * Hi, b, NULL, tid, nth);
+            sk_hs_sync(tm);
+        } else {
+            const int64_t j = ((st->t + 1) / Pk[kout] - 1) % u->p;
+            if (tid == 0) memcpy(st->sx[i + 1], st->buf[i] + j * b * Ho, (size_t)(b * Ho) * sizeof(float));
+            sk_hs_sync(tm);
+            for (int64_t jj = 0; active[kin] && jj < u->p; jj++)
+                sk_hs_lin_part(&h->up[i][jj], st->buf[i] + jj * b * Ho, Ho, st->sx[i], Hi, b, NULL, tid, nth);
+        }
+        if (u->skip >= 0) team_add(st->sx[i + 1], st->sx[u->skip], b, Ho, tid, nth);
+        if (u->skip >= 0 || u->kind == MOD_UP) sk_hs_sync(tm);
+    }
+    sk_hs_rstd(h->rstd[tid], st->sx[m->M], b, D, (float)c->norm_epsilon);
+    sk_hs_lin_part(&h->head, lg, c->vocab_size, st->sx[m->M], D, b, h->rstd[tid], tid, nth);
+    return rc;
+}
+
+static int step_host(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *logits) {
+    const sk_unet_config *c = &m->cfg;
+    if (!m->hs || st->t == 0) TRY(host_pack(m)); /* a sequence steps with the weights it started with */
+    if (!st->ssm_nd) ssm_layout(m, st, 1);
+    int64_t Pk[SK_UNET_MAX_POOLS + 1];
+    int active[SK_UNET_MAX_POOLS + 1];
+    Pk[0] = 1;
+    for (int k = 0; k < c->n_pool; k++) Pk[k + 1] = Pk[k] * c->pool[k];
+    for (int k = 0; k <= c->n_pool; k++) active[k] = (st->t + 1) % Pk[k] == 0;
+    float *lg = logits ? logits : m->logits;
+    unet_host *h = m->hs;
+    int nth = 1;
+#ifdef _OPENMP
+    if (!omp_in_parallel()) nth = omp_get_max_threads();
+#endif
+    nth = nth < SK_HS_MAX_TEAM ? nth : SK_HS_MAX_TEAM;
+    /* A team pays off only while its threads run at the same time: on a busy machine a thread
+     * waits for the other's next time slice at every barrier. So the step times itself by pool
+     * periods (the same mix of levels each): a probe times one period on one thread, then tries
+     * the next on the team, and keeps the team if that period was faster. A trial is cut short
+     * once it has taken twice the one-thread period; each lost trial doubles the gap to the next
+     * probe (4096 steps up to 65536). Results do not depend on the choice: each output element
+     * is computed by the same code. */
+    const int64_t P = Pk[c->n_pool], ph = st->t % P;
+    if (nth > 1 && ph == 0) {
+        if (h->probe == 1) h->single = h->acc, h->probe = 2, h->mode = nth;            /* try the team */
+        else if (h->probe == 2) {                                                   /* a whole trial */
+            const int won = h->acc < h->single;
+            h->mode = won ? nth : 1, h->probe = 0;
+            h->gap = won ? PROBE_GAP : (h->gap * 2 < PROBE_GAP_MAX ? h->gap * 2 : PROBE_GAP_MAX), h->next = st->t + h->gap;
+        }
+        if (h->probe == 0 && st->t >= h->next) h->probe = 1, h->mode = 1;           /* time one thread */
+        h->acc = 0;
+    }
+    if (nth > 1) nth = h->mode;
+    const double t0 = sk_now();
+    sk_hs_team tm;
+    sk_hs_team_init(&tm, nth);
+    int rc = SK_OK;
+#pragma omp parallel num_threads(nth) if (nth > 1)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        int r = host_team_step(m, st, tokens, lg, active, Pk, &tm, tid);
+        if (r) rc = r; /* only thread 0 fails (the generic layer) */
+    }
+    h->acc += sk_now() - t0;
+    if (h->probe == 2 && h->acc > 2 * h->single) { /* the trial lost already */
+        h->mode = 1, h->probe = 0;
+        h->gap = h->gap * 2 < PROBE_GAP_MAX ? h->gap * 2 : PROBE_GAP_MAX, h->next = st->t + h->gap;
+    }
+    st->t++;
+    m->fwd_ok = 0;
+    return rc;
+}
+
+int sk_unet_step(sk_unet *m, sk_unet_state *st, const int32_t *tokens, float *logits) {
+    const int64_t V = m->cfg.vocab_size;
+    for (int64_t i = 0; i < st->b; i++)
+        if (tokens[i] < 0 || tokens[i] >= V)
+            return sk_error(SK_EINVAL, "token %d of sequence %lld is outside [0, %lld)", tokens[i], (long long)i, (long long)V);
+    return m->be->device == SK_DEVICE_CPU ? step_host(m, st, tokens, logits) : step_generic(m, st, tokens, logits);
 }
 
 /* ---- checkpoints ---- */

@@ -33,6 +33,7 @@ struct sk_mamba_lm {
     /* the last forward */
     int64_t b, L;
     int fwd_ok, fwd_state, fwd_reset, have_dlogits;
+    const float *in; /* the given r_0 of a forward from an input (sk_mamba_lm_forward_input), NULL for tokens */
     int have_losses; /* host_loss holds the last forward's per-position losses */
     int64_t fwd_chunked; /* the last forward was chunked: its total length, else 0 */
     struct sk_lm_chunker *ch; /* chunked training (sk_mamba_chunk.c), NULL = off */

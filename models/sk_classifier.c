@@ -1,5 +1,5 @@
 /* sk_classifier.c — last-position linear classifier on a Mamba backbone. See sk_classifier.h.
- * Shapes: b rows, L positions, d = d_model, K classes. */
+ * Shapes: b rows, L positions, d = d_model, K classes, F = frame_dim (frames classifier). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@ struct sk_classifier {
     sk_mamba_lm *lm;
     const sk_backend *be;
     int64_t K, d, max_b, max_L;
+    int64_t F;                     /* frame_dim: > 0 for a classifier on frames, 0 for tokens */
     int flags;
     char **classes;
     sk_param *params; /* backbone (without lm_head.weight) + head */
@@ -23,6 +24,8 @@ struct sk_classifier {
     sk_arena pa, ga, aa;
     void *pbase, *gbase, *abase;
     float *W, *bias, *gW, *gbias;  /* (K, d), (K) */
+    float *fw, *fb, *gfw, *gfb;    /* frames: the frontend (d, F), (d) */
+    float *x, *r0, *ones;          /* frames: the input (max_b, max_L, F), r_0 = x fw^T + fb (max_b, max_L, d), ones (max_b * max_L) */
     float *last, *dlast;           /* (max_b, d) pooled hidden state (last position or mean) and its gradient */
     float *wts, *hwts;             /* (max_b, max_L) mean-pool weights (1/n or 0 at pad tokens), backend and host */
     int pool;                      /* SK_POOL_LAST or SK_POOL_MEAN */
@@ -47,9 +50,10 @@ void sk_classifier_free(sk_classifier *c) {
     free(c);
 }
 
-/* Wrap a backbone `lm` (taken over) with a new head of K classes. */
+/* Wrap a backbone `lm` (taken over) with a new head of K classes, and a frontend of F-wide frames when F > 0 (then
+ * the backbone has no embedding). */
 static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *classes, int64_t max_b, int64_t max_L,
-                int flags) {
+                int flags, int64_t F) {
     *out = NULL;
     int64_t nhead;
     if (K < 2 || K > SK_CLASSIFIER_MAX_CLASSES ||
@@ -65,10 +69,10 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
         return sk_error(SK_ENOMEM, "classifier: out of memory");
     }
     c->lm = lm, c->be = sk_mamba_lm_backend(lm), c->K = K, c->d = sk_mamba_lm_config(lm)->blk.d_model;
-    c->max_b = max_b, c->max_L = max_L, c->flags = flags;
+    c->max_b = max_b, c->max_L = max_L, c->flags = flags, c->F = F;
     int nlm = sk_mamba_lm_nparams(lm);
     c->classes = calloc((size_t)K, sizeof(char *));
-    c->params = calloc((size_t)nlm + 2, sizeof(sk_param));
+    c->params = calloc((size_t)nlm + 4, sizeof(sk_param));
     c->host = malloc((size_t)(max_b * K) * sizeof(float));
     c->hwts = malloc((size_t)(max_b * max_L) * sizeof(float));
     c->pad = -1;
@@ -78,6 +82,14 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
         for (int j = 0; j < i && !rc; j++)
             if (!strcmp(classes[i], classes[j])) rc = sk_error(SK_EINVAL, "classifier: class \"%s\" appears twice", classes[i]);
         if (!rc && !(c->classes[i] = strdup(classes[i]))) rc = sk_error(SK_ENOMEM, "classifier: out of memory");
+    }
+    sk_param *pfw = NULL, *pfb = NULL;
+    if (F) { /* the frontend first, as the embedding it replaces */
+        pfw = &c->params[c->np++], pfb = &c->params[c->np++];
+        snprintf(pfw->name, sizeof pfw->name, "frontend.weight");
+        pfw->ndim = 2, pfw->shape[0] = c->d, pfw->shape[1] = F, pfw->numel = c->d * F;
+        snprintf(pfb->name, sizeof pfb->name, "frontend.bias");
+        pfb->ndim = 1, pfb->shape[0] = c->d, pfb->numel = c->d, pfb->no_weight_decay = 1;
     }
     for (int i = 0; i < nlm && !rc; i++) { /* the backbone's parameters, not an untied LM head */
         const sk_param *p = sk_mamba_lm_param(lm, i);
@@ -91,6 +103,14 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
     sk_arena_init(&c->pa, "head parameters", sizeof(float));
     sk_arena_init(&c->ga, "head gradients", sizeof(float));
     sk_arena_init(&c->aa, "head activations", sizeof(float));
+    const int64_t rows = max_b * max_L, grads = flags & SK_MODEL_GRADS;
+    if (!rc && F) rc = sk_arena_add(&c->pa, "frontend.weight", c->d * F, (void **)&c->fw);
+    if (!rc && F) rc = sk_arena_add(&c->pa, "frontend.bias", c->d, (void **)&c->fb);
+    if (!rc && F && grads) rc = sk_arena_add(&c->ga, "frontend.weight", c->d * F, (void **)&c->gfw);
+    if (!rc && F && grads) rc = sk_arena_add(&c->ga, "frontend.bias", c->d, (void **)&c->gfb);
+    if (!rc && F) rc = sk_arena_add(&c->aa, "frames", rows * F, (void **)&c->x);
+    if (!rc && F) rc = sk_arena_add(&c->aa, "frontend_out", rows * c->d, (void **)&c->r0);
+    if (!rc && F) rc = sk_arena_add(&c->aa, "ones", rows, (void **)&c->ones);
     if (!rc) rc = sk_arena_add(&c->pa, "classifier.weight", K * c->d, (void **)&c->W);
     if (!rc) rc = sk_arena_add(&c->pa, "classifier.bias", K, (void **)&c->bias);
     if (!rc && (flags & SK_MODEL_GRADS)) rc = sk_arena_add(&c->ga, "classifier.weight", K * c->d, (void **)&c->gW);
@@ -111,6 +131,18 @@ static int wrap(sk_classifier **out, sk_mamba_lm *lm, int K, const char *const *
         return rc;
     }
     pw->w = c->W, pw->g = c->gW, pb->w = c->bias, pb->g = c->gbias;
+    if (F) pfw->w = c->fw, pfw->g = c->gfw, pfb->w = c->fb, pfb->g = c->gfb;
+    if (F && alloc) { /* the ones column of the frontend's bias GEMMs */
+        float *h1 = malloc((size_t)rows * sizeof(float));
+        rc = h1 ? SK_OK : sk_error(SK_ENOMEM, "classifier: out of memory");
+        for (int64_t i = 0; !rc && i < rows; i++) h1[i] = 1.0f;
+        if (!rc) rc = c->be->upload(c->ones, h1, (size_t)rows * sizeof(float));
+        free(h1);
+        if (rc) {
+            sk_classifier_free(c);
+            return rc;
+        }
+    }
     *out = c;
     return SK_OK;
 }
@@ -120,26 +152,47 @@ int sk_classifier_create(sk_classifier **out, const sk_mamba_config *cfg, int n_
     *out = NULL;
     sk_mamba_lm *lm;
     TRY(sk_mamba_lm_create(&lm, cfg, be, max_batch, max_len, flags));
-    return wrap(out, lm, n_classes, classes, max_batch, max_len, flags);
+    return wrap(out, lm, n_classes, classes, max_batch, max_len, flags, 0);
 }
 
-/* torch.nn.Linear default init: weight and bias U(+-1/sqrt(fan_in)), fan_in = d. */
-static int init_head(sk_classifier *c, uint64_t seed) {
-    int64_t n = c->K * c->d + c->K;
+int sk_classifier_create_frames(sk_classifier **out, const sk_mamba_config *cfg, int frame_dim, int n_classes,
+                                const char *const *classes, const sk_backend *be, int64_t max_batch, int64_t max_len,
+                                int flags) {
+    *out = NULL;
+    int64_t n;
+    if (frame_dim < 1 || frame_dim > SK_CLASSIFIER_MAX_FRAME_DIM)
+        return sk_error(SK_EINVAL, "classifier: \"frame_dim\" must be in [1, %d] (got %d)", SK_CLASSIFIER_MAX_FRAME_DIM,
+                        frame_dim);
+    TRY(sk_size_mul("classifier", "the frames (batch x length x frame_dim)", &n, 3,
+                    (int64_t[]){max_batch, max_len, frame_dim}));
+    sk_mamba_lm *lm;
+    TRY(sk_mamba_lm_create(&lm, cfg, be, max_batch, max_len, flags | SK_MAMBA_NO_EMBEDDING));
+    return wrap(out, lm, n_classes, classes, max_batch, max_len, flags, frame_dim);
+}
+int sk_classifier_frame_dim(const sk_classifier *c) { return (int)c->F; }
+
+/* torch.nn.Linear default init of a (out, in) weight W and its bias: both U(+-1/sqrt(in)), from the
+ * random stream `stream` of seed. */
+static int init_linear(const sk_backend *be, float *W, float *bias, int64_t out, int64_t in, uint64_t seed,
+                       uint64_t stream) {
+    int64_t n = out * in + out;
     float *h = malloc((size_t)n * sizeof(float));
     if (!h) return sk_error(SK_ENOMEM, "classifier: out of memory");
     sk_rng r;
-    sk_rng_seed(&r, seed, 0x48454144u); /* stream "HEAD": independent of the backbone's streams */
-    double bound = 1 / sqrt((double)c->d);
+    sk_rng_seed(&r, seed, stream);
+    double bound = 1 / sqrt((double)in);
     for (int64_t i = 0; i < n; i++) h[i] = (float)((2 * sk_rng_uniform(&r) - 1) * bound);
-    int rc = c->be->upload(c->W, h, (size_t)(c->K * c->d) * sizeof(float));
-    if (!rc) rc = c->be->upload(c->bias, h + c->K * c->d, (size_t)c->K * sizeof(float));
+    int rc = be->upload(W, h, (size_t)(out * in) * sizeof(float));
+    if (!rc) rc = be->upload(bias, h + out * in, (size_t)out * sizeof(float));
     free(h);
     return rc;
 }
+/* the head (K, d): stream "HEAD", independent of the backbone's streams */
+static int init_head(sk_classifier *c, uint64_t seed) { return init_linear(c->be, c->W, c->bias, c->K, c->d, seed, 0x48454144u); }
 
 int sk_classifier_init(sk_classifier *c, uint64_t seed) {
     TRY(sk_mamba_lm_init(c->lm, seed));
+    if (c->F) TRY(init_linear(c->be, c->fw, c->fb, c->d, c->F, seed, 0x46524e54u)); /* the frontend: stream "FRNT" */
     return init_head(c, seed);
 }
 
@@ -182,7 +235,7 @@ int sk_classifier_from_lm(sk_classifier **out, const char *lm_path, int n_classe
     }
     sk_mamba_lm *lm;
     TRY(sk_mamba_lm_load(&lm, lm_path, be, max_batch, max_len, flags));
-    TRY(wrap(out, lm, n_classes, classes, max_batch, max_len, flags));
+    TRY(wrap(out, lm, n_classes, classes, max_batch, max_len, flags, 0));
     int rc = init_head(*out, seed);
     if (rc) sk_classifier_free(*out), *out = NULL;
     return rc;
@@ -196,11 +249,13 @@ static int check_table(const sk_classifier *c, const sk_st *st) {
         if (!t) return sk_error(SK_EFORMAT, "%s: tensor %s is missing", sk_st_path(st), p->name);
         int same = t->ndim == p->ndim;
         for (int k = 0; same && k < p->ndim; k++) same = t->shape[k] == p->shape[k];
+        char fd[48] = "";
+        if (c->F) snprintf(fd, sizeof fd, ", frame_dim %lld", (long long)c->F);
         if (!same)
             return sk_error(SK_EFORMAT, "%s: tensor %s has %d dims [%lld, %lld, ...] but the config (d_model %lld, %lld "
-                                        "classes) expects [%lld, %lld, ...]", sk_st_path(st), p->name, t->ndim,
+                                        "classes%s) expects [%lld, %lld, ...]", sk_st_path(st), p->name, t->ndim,
                             (long long)(t->ndim > 0 ? t->shape[0] : 0), (long long)(t->ndim > 1 ? t->shape[1] : 0),
-                            (long long)c->d, (long long)c->K, (long long)p->shape[0],
+                            (long long)c->d, (long long)c->K, fd, (long long)p->shape[0],
                             (long long)(p->ndim > 1 ? p->shape[1] : 0));
     }
     return SK_OK;
@@ -224,6 +279,13 @@ static int load_table(sk_classifier *c, const sk_st *st) {
     }
     free(h);
     return rc;
+}
+
+/* A classifier on tokens (F = 0) or on frames of F values. */
+static int create_any(sk_classifier **out, const sk_mamba_config *cfg, int F, int K, const char *const *names,
+                      const sk_backend *be, int64_t max_batch, int64_t max_len, int flags) {
+    return F ? sk_classifier_create_frames(out, cfg, F, K, names, be, max_batch, max_len, flags)
+             : sk_classifier_create(out, cfg, K, names, be, max_batch, max_len, flags);
 }
 
 int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *be, int64_t max_batch, int64_t max_len,
@@ -269,14 +331,20 @@ int sk_classifier_load(sk_classifier **out, const char *path, const sk_backend *
                         padj->valuedouble < -1))
         rc = sk_error(SK_EFORMAT, "%s: \"pad_token\" must be a token id or -1", what);
     else if (!rc && padj) pad = (int32_t)padj->valuedouble;
+    const cJSON *fj = j ? cJSON_GetObjectItemCaseSensitive(j, "frame_dim") : NULL; /* absent or 0: tokens */
+    int F = 0;
+    if (!rc && fj && (!cJSON_IsNumber(fj) || fj->valuedouble != (double)(int)fj->valuedouble || fj->valuedouble < 0 ||
+                      fj->valuedouble > SK_CLASSIFIER_MAX_FRAME_DIM))
+        rc = sk_error(SK_EFORMAT, "%s: \"frame_dim\" must be an integer in [0, %d]", what, SK_CLASSIFIER_MAX_FRAME_DIM);
+    else if (!rc && fj) F = (int)fj->valuedouble;
     /* the tensors' shapes against the config before anything is allocated (a plan first) */
     sk_classifier *c = NULL;
-    if (!rc && (rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags | SK_MODEL_PLAN)))
+    if (!rc && (rc = create_any(&c, &cfg, F, K, names, be, max_batch, max_len, flags | SK_MODEL_PLAN)))
         sk_error_wrap(rc, "%s: ", path);
     if (!rc) rc = check_table(c, st);
     if (!rc && !(flags & SK_MODEL_PLAN)) {
         sk_classifier_free(c), c = NULL;
-        if ((rc = sk_classifier_create(&c, &cfg, K, names, be, max_batch, max_len, flags))) sk_error_wrap(rc, "%s: ", path);
+        if ((rc = create_any(&c, &cfg, F, K, names, be, max_batch, max_len, flags))) sk_error_wrap(rc, "%s: ", path);
         if (!rc) rc = load_table(c, st);
     }
     if (!rc) c->pool = pool, c->pad = pad;
@@ -354,19 +422,24 @@ int sk_classifier_head_on(sk_classifier *c, const float *h, int64_t n) {
     return head(c, n, 1);
 }
 
-int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t b, int64_t L,
-                          double *loss) {
+/* The number of labelled rows (labels in [0, K) or -1), or an error naming a label outside. */
+static int count_labels(const sk_classifier *c, const int32_t *labels, int64_t b, int64_t *count) {
+    *count = 0;
+    for (int64_t i = 0; labels && i < b; i++) {
+        if (labels[i] < -1 || labels[i] >= c->K)
+            return sk_error(SK_EINVAL, "classifier: label %d of row %lld is outside [0, %lld)", labels[i], (long long)i,
+                            (long long)c->K);
+        *count += labels[i] >= 0;
+    }
+    return SK_OK;
+}
+
+/* After the backbone's forward of b x L rows: pool, head, and the loss of the `count` labelled rows.
+ * tokens: the input tokens (the mean pool leaves out the pad token), NULL for frames (every position). */
+static int pool_head_loss(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t count, int64_t b,
+                          int64_t L, double *loss) {
     const sk_backend *be = c->be;
     const int64_t d = c->d, K = c->K;
-    c->fwd_ok = 0, c->have_grad = 0;
-    int64_t count = 0;
-    for (int64_t i = 0; labels && i < b; i++) {
-        if (labels[i] < -1 || labels[i] >= K)
-            return sk_error(SK_EINVAL, "classifier: label %d of row %lld is outside [0, %lld)", labels[i], (long long)i,
-                            (long long)K);
-        count += labels[i] >= 0;
-    }
-    TRY(sk_mamba_lm_forward_hidden(c->lm, tokens, b, L, NULL));
     /* last: h[i] = hf[i, L-1, :];  mean: h[i] = (1/n_i) sum_{l: tokens[i,l] != pad} hf[i, l, :] = wts[i] hf[i]
      * with wts[i] (1, L) = 1/n_i at the n_i positions that are not pad, 0 elsewhere (all positions
      * if every one is pad)   (b, d) */
@@ -374,9 +447,9 @@ int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t
     if (c->pool == SK_POOL_MEAN) {
         for (int64_t i = 0; i < b; i++) {
             int64_t n = 0;
-            for (int64_t l = 0; l < L; l++) n += tokens[i * L + l] != c->pad;
+            for (int64_t l = 0; l < L; l++) n += !tokens || tokens[i * L + l] != c->pad;
             for (int64_t l = 0; l < L; l++)
-                c->hwts[i * L + l] = !n ? 1.0f / (float)L : tokens[i * L + l] != c->pad ? 1.0f / (float)n : 0.0f;
+                c->hwts[i * L + l] = !n ? 1.0f / (float)L : !tokens || tokens[i * L + l] != c->pad ? 1.0f / (float)n : 0.0f;
         }
         TRY(be->upload(c->wts, c->hwts, (size_t)(b * L) * sizeof(float)));
     }
@@ -398,6 +471,47 @@ int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t
         c->have_grad = dl != NULL;
     }
     return SK_OK;
+}
+
+int sk_classifier_forward(sk_classifier *c, const int32_t *tokens, const int32_t *labels, int64_t b, int64_t L,
+                          double *loss) {
+    c->fwd_ok = 0, c->have_grad = 0;
+    if (c->F)
+        return sk_error(SK_EINVAL, "classifier: this classifier reads frames of %lld values (frame_dim), not tokens",
+                        (long long)c->F);
+    int64_t count;
+    TRY(count_labels(c, labels, b, &count));
+    TRY(sk_mamba_lm_forward_hidden(c->lm, tokens, b, L, NULL));
+    return pool_head_loss(c, tokens, labels, count, b, L, loss);
+}
+
+int sk_classifier_forward_frames(sk_classifier *c, const float *x, const int32_t *labels, int64_t b, int64_t L,
+                                 double *loss) {
+    const sk_backend *be = c->be;
+    const int64_t d = c->d, F = c->F, rows = b * L;
+    c->fwd_ok = 0, c->have_grad = 0;
+    if (!F) return sk_error(SK_EINVAL, "classifier: this classifier reads tokens, not frames (it has no frame_dim)");
+    if (c->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "classifier: a memory plan (SK_MODEL_PLAN) cannot run");
+    if (b < 1 || L < 1 || b > c->max_b || L > c->max_L)
+        return sk_error(SK_EINVAL, "classifier: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
+                        (long long)L, (long long)c->max_b, (long long)c->max_L);
+    int64_t count;
+    TRY(count_labels(c, labels, b, &count));
+    for (int64_t i = 0; i < rows * F; i++)
+        if (!isfinite(x[i]))
+            return sk_error(SK_EINVAL, "classifier: frame value %lld of batch %lld position %lld is not finite",
+                            (long long)(i % F), (long long)(i / F / L), (long long)(i / F % L));
+    /* r_0 = ones (rows, 1) fb (1, d) + x (rows, F) fw^T (F, d)   (rows, d) */
+    TRY(be->upload(c->x, x, (size_t)(rows * F) * sizeof(float)));
+    TRY(be->gemm(0, 0, rows, d, 1, 1, c->ones, 1, c->fb, d, 0, c->r0, d));
+    TRY(be->gemm(0, 1, rows, d, F, 1, c->x, F, c->fw, F, 1, c->r0, d));
+    TRY(sk_mamba_lm_forward_input(c->lm, c->r0, b, L));
+    return pool_head_loss(c, NULL, labels, count, b, L, loss);
+}
+
+int sk_classifier_features(const sk_classifier *c, float *h) {
+    if (!c->fwd_ok) return sk_error(SK_EINVAL, "classifier: no forward to take features from");
+    return c->be->download(h, c->last, (size_t)(c->b * c->d) * sizeof(float));
 }
 
 int sk_classifier_logprobs(const sk_classifier *c, double *logp) {
@@ -433,7 +547,12 @@ int sk_classifier_backward(sk_classifier *c) {
         for (int64_t i = 0; i < b; i++)
             TRY(be->copy(dhf + (i * L + L - 1) * d, c->dlast + i * d, (size_t)d * sizeof(float)));
     }
-    return sk_mamba_lm_backward_hidden(c->lm);
+    TRY(sk_mamba_lm_backward_hidden(c->lm));
+    if (!c->F) return SK_OK;
+    /* the frontend: d fw += dr0^T (d, rows) x (rows, F);  d fb += ones^T (1, rows) dr0 (rows, d) */
+    const float *dr0 = sk_mamba_lm_dinput(c->lm);
+    TRY(be->gemm(1, 0, d, c->F, b * L, 1, dr0, d, c->x, c->F, 1, c->gfw, c->F));
+    return be->gemm(1, 0, 1, d, b * L, 1, c->ones, 1, dr0, d, 1, c->gfb, d);
 }
 
 int sk_classifier_zero_grad(sk_classifier *c) {
@@ -451,7 +570,8 @@ char *sk_classifier_config_json(const sk_classifier *c) {
         for (int64_t i = 0; i < c->K; i++) cJSON_AddItemToArray(cls, cJSON_CreateString(c->classes[i]));
         cJSON_AddItemToObject(j, "classes", cls), cls = NULL;
         cJSON_AddStringToObject(j, "pool", c->pool == SK_POOL_MEAN ? "mean" : "last");
-        if (c->pool == SK_POOL_MEAN) cJSON_AddNumberToObject(j, "pad_token", c->pad);
+        if (c->pool == SK_POOL_MEAN && !c->F) cJSON_AddNumberToObject(j, "pad_token", c->pad);
+        if (c->F) cJSON_AddNumberToObject(j, "frame_dim", (double)c->F);
         s = cJSON_PrintUnformatted(j);
     }
     cJSON_Delete(j), cJSON_Delete(b), cJSON_Delete(cls);

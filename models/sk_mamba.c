@@ -39,6 +39,8 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     m->be = be, m->max_b = max_batch, m->max_L = max_len, m->flags = flags;
     const int64_t d = bc->d_model, V = c->vocab_padded;
     const int s4mlp = bc->block == SK_BLOCK_S4_MLP;
+    const int noemb = (flags & SK_MAMBA_NO_EMBEDDING) != 0; /* no embedding, no LM head, no logits */
+    const int64_t Vl = noemb ? 0 : V;
     const int64_t nl = c->n_layer, rows = max_batch * max_len;
     /* the working buffers: the whole batch, or one piece of an inference forward */
     const int infer = (flags & SK_MODEL_INFER) != 0;
@@ -63,13 +65,13 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     /* ---- parameter table (checkpoint names: models/README.md §Checkpoint names) ---- */
     char nm[96];
     sk_ptable pt = {m->params, m->bind_w, m->bind_g, &m->np};
-    sk_ptable_add(&pt, "backbone.embedding.weight", 2, V, d, 0, 0, &m->emb, &m->gemb);
+    if (!noemb) sk_ptable_add(&pt, "backbone.embedding.weight", 2, V, d, 0, 0, &m->emb, &m->gemb);
     for (int64_t l = 0; l < nl; l++) {
         snprintf(nm, sizeof nm, "backbone.layers.%lld.", (long long)l);
         sk_mamba_block_params(&pt, bc, nm, &m->norm_w[l], &m->gnorm_w[l], &m->w[l], &m->gw[l]);
     }
     sk_ptable_add(&pt, "backbone.norm_f.weight", 1, d, 0, 0, 1, &m->norm_f, &m->gnorm_f);
-    if (!c->tie_embeddings) sk_ptable_add(&pt, "lm_head.weight", 2, V, d, 0, 0, &m->head, &m->ghead);
+    if (!c->tie_embeddings && !noemb) sk_ptable_add(&pt, "lm_head.weight", 2, V, d, 0, 0, &m->head, &m->ghead);
     /* ---- arenas ---- */
     sk_arena_init(&m->pa, "parameters", sizeof(float));
     sk_arena_init(&m->ga, "gradients", sizeof(float));
@@ -96,13 +98,13 @@ int sk_mamba_lm_create(sk_mamba_lm **out, const sk_mamba_config *cin, const sk_b
     A("mixer_out", prow * d, &m->mo);
     A("norm_f_out", rows * d, &m->hf);
     A("norm_f_rstd", rows, &m->rstdf);
-    A("logits", rows * V, &m->logits);
+    A("logits", rows * Vl, &m->logits);
     A("losses", rows, &m->losses);
     A("tokens", rows, &m->tok);
     A("targets", rows, &m->tgt);
     A("resets", (rows + 3) / 4, &m->reset);
     if (flags & SK_MODEL_GRADS) {
-        A("dlogits", rows * V, &m->dlogits);
+        A("dlogits", rows * Vl, &m->dlogits);
         A("d_norm_f_out", rows * d, &m->dhf);
         A("d_residual", rows * d, &m->dr);
         A("d_norm_out", rows * d, &m->dhn);
@@ -239,32 +241,38 @@ static int backbone_piece(sk_mamba_lm *m, int64_t i, int64_t t, int64_t g, int64
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
     const int64_t d = c->blk.d_model, rows = g * n, nl = c->n_layer, o = i * L + t;
-    TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok + o, m->emb, rows, c->vocab_padded, d));
+    if (m->in) TRY(be->copy(m->res[0], m->in + o * d, (size_t)(rows * d) * sizeof(float)));
+    else TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok + o, m->emb, rows, c->vocab_padded, d));
     for (int64_t l = 0; l < nl; l++)
         TRY(sk_resblock_forward(be, &c->blk, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l],
                                 &m->act[l], &m->w[l], g, n, rs ? rs + o : NULL, st ? &st->layer[l] : NULL, &m->scr));
     return be->rmsnorm_fwd(m->hf + o * d, m->rstdf + o, m->res[nl], m->norm_f, rows, d, (float)c->blk.norm_epsilon);
 }
 
-/* The backbone: hf = RMSNorm_f(r_n), r_0 = embedding(tokens), r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)).
+/* The backbone: hf = RMSNorm_f(r_n), r_0 = embedding(tokens) or the given r0 (backend memory, then
+ * tokens is NULL), r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)).
  * Checks the tokens; leaves the last forward's shape in m (fwd_ok, no logits). */
-static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
-                                 sk_mamba_lm_state *st) {
+static int backbone_run(sk_mamba_lm *m, const int32_t *tokens, const float *r0, int64_t b, int64_t L,
+                        const uint8_t *reset, sk_mamba_lm_state *st) {
     const sk_backend *be = m->be;
     const int64_t V = m->cfg.vocab_padded, rows = b * L;
     m->fwd_ok = 0, m->have_dlogits = 0, m->fwd_chunked = 0;
-    m->have_losses = 0;
+    m->have_losses = 0, m->in = NULL;
+    if (tokens && (m->flags & SK_MAMBA_NO_EMBEDDING))
+        return sk_error(SK_EINVAL, "mamba: this backbone has no token embedding (its input is given, e.g. audio "
+                                   "frames): it takes no tokens");
     if (m->flags & SK_MODEL_PLAN) return sk_error(SK_EINVAL, "mamba: a memory plan (SK_MODEL_PLAN) cannot run");
     if (b < 1 || L < 1 || b > m->max_b || L > m->max_L)
         return sk_error(SK_EINVAL, "mamba: batch %lld x length %lld exceeds the model's %lld x %lld", (long long)b,
                         (long long)L, (long long)m->max_b, (long long)m->max_L);
     if (st && st->b != b)
         return sk_error(SK_EINVAL, "mamba: state holds %lld sequences, batch has %lld", (long long)st->b, (long long)b);
-    for (int64_t i = 0; i < rows; i++)
+    for (int64_t i = 0; tokens && i < rows; i++)
         if (tokens[i] < 0 || tokens[i] >= V)
             return sk_error(SK_EINVAL, "token %d at batch %lld position %lld is outside the vocabulary [0, %lld)",
                             tokens[i], (long long)(i / L), (long long)(i % L), (long long)V);
-    TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
+    if (tokens) TRY(be->upload(m->tok, tokens, (size_t)rows * sizeof(int32_t)));
+    m->in = tokens ? NULL : r0;
     if (reset) TRY(be->upload(m->reset, reset, (size_t)rows));
     const uint8_t *rs = reset ? (const uint8_t *)m->reset : NULL;
     if (!(m->flags & SK_MODEL_INFER)) TRY(backbone_piece(m, 0, 0, b, L, L, rs, st));
@@ -282,6 +290,10 @@ static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, i
         }
     m->b = b, m->L = L, m->fwd_ok = 1, m->fwd_state = st != NULL, m->fwd_reset = reset != NULL;
     return SK_OK;
+}
+static int sk_mamba_lm_backbone_forward(sk_mamba_lm *m, const int32_t *tokens, int64_t b, int64_t L, const uint8_t *reset,
+                                        sk_mamba_lm_state *st) {
+    return backbone_run(m, tokens, NULL, b, L, reset, st);
 }
 
 /* logits = hf @ head^T (rows, V); with targets, *loss = sum of their cross-entropies / count and,
@@ -316,7 +328,12 @@ int sk_mamba_lm_forward_hidden_state(sk_mamba_lm *m, const int32_t *tokens, int6
                                      sk_mamba_lm_state *st) {
     return sk_mamba_lm_backbone_forward(m, tokens, b, L, reset, st);
 }
+int sk_mamba_lm_forward_input(sk_mamba_lm *m, const float *r0, int64_t b, int64_t L) {
+    if (!r0) return sk_error(SK_EINVAL, "mamba: no input given");
+    return backbone_run(m, NULL, r0, b, L, NULL, NULL);
+}
 const float *sk_mamba_lm_hidden(const sk_mamba_lm *m) { return m->hf; }
+const float *sk_mamba_lm_dinput(const sk_mamba_lm *m) { return m->dr; }
 float *sk_mamba_lm_dhidden(sk_mamba_lm *m) { return m->dhf; }
 
 const float *sk_mamba_lm_position_losses(const sk_mamba_lm *m) {
@@ -338,8 +355,8 @@ static int sk_mamba_lm_backbone_backward(sk_mamba_lm *m, const sk_mamba_lm_state
         TRY(sk_resblock_backward(be, &c->blk, m->dr, m->dhn, m->gnorm_w[l], &m->gw[l], m->res[l], m->hn[l], m->rstd[l],
                                  m->norm_w[l], &m->act[l], &m->w[l], b, L, rs, dst_out ? &dst_out->layer[l] : NULL,
                                  dst_in ? &dst_in->layer[l] : NULL, &m->scr));
-    TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, c->vocab_padded, d));
-    return SK_OK;
+    if (!m->in) TRY(be->embed_bwd(m->gemb, (const int32_t *)m->tok, m->dr, rows, c->vocab_padded, d));
+    return SK_OK; /* m->dr is dL/dr_0 (sk_mamba_lm_dinput) */
 }
 
 
@@ -430,6 +447,10 @@ void sk_mamba_lm_memory(const sk_mamba_lm *m, sk_model_mem *o) {
 int sk_mamba_lm_forward(sk_mamba_lm *m, const int32_t *tokens, const int32_t *targets, int64_t b, int64_t L,
                         const uint8_t *reset, sk_mamba_lm_state *st, double *loss) {
     const int64_t V = m->cfg.vocab_padded, rows = b * L;
+    if (m->flags & SK_MAMBA_NO_EMBEDDING) {
+        m->fwd_ok = 0;
+        return sk_error(SK_EINVAL, "mamba: a backbone without token embedding has no language-model forward");
+    }
     int64_t count = 0;
     for (int64_t i = 0; targets && i < rows && b >= 1 && L >= 1; i++)
         if (targets[i] != -1) {

@@ -28,7 +28,11 @@ extern "C" {
 typedef struct sk_mamba_lm sk_mamba_lm;
 typedef struct sk_mamba_lm_state sk_mamba_lm_state;
 
-/* create flags: SK_MODEL_GRADS, SK_MODEL_PLAN (sk_model.h). */
+/* create flags: SK_MODEL_GRADS, SK_MODEL_PLAN, SK_MODEL_INFER (sk_model.h), and SK_MAMBA_NO_EMBEDDING: a
+ * backbone whose input is given, not looked up: no token embedding and no LM head (neither is a
+ * parameter; the logits are not allocated). Its forward is sk_mamba_lm_forward_input; a forward of
+ * tokens (and so a step or an LM forward) fails saying so. The classifier on frames uses it. */
+enum { SK_MAMBA_NO_EMBEDDING = 128 };
 
 /* Allocate a model for batches of at most max_batch x max_len tokens (parameters zero; call
  * sk_mamba_lm_init or a load). Fails with SK_EUNSUP naming the op when the backend lacks one. */
@@ -110,6 +114,15 @@ int sk_mamba_lm_forward_hidden_state(sk_mamba_lm *m, const int32_t *tokens, int6
 const float *sk_mamba_lm_hidden(const sk_mamba_lm *m);
 float *sk_mamba_lm_dhidden(sk_mamba_lm *m); /* NULL without SK_MODEL_GRADS */
 int sk_mamba_lm_backward_hidden(sk_mamba_lm *m) SK_RESULT_USED;
+/* The backbone on a given input instead of embedded tokens: r0 (b, L, d) in backend memory is the
+ * residual stream before the first layer (it is copied, so the caller may reuse it); no state,
+ * no reset flags. Then sk_mamba_lm_hidden as above. Any model takes it; one created with
+ * SK_MAMBA_NO_EMBEDDING takes only it. */
+int sk_mamba_lm_forward_input(sk_mamba_lm *m, const float *r0, int64_t b, int64_t L) SK_RESULT_USED;
+/* After sk_mamba_lm_backward_hidden: dLoss/dr0 (b, L, d) in backend memory (written by the backward,
+ * valid until the next one; for a token model, what the embedding's gradient was gathered from).
+ * NULL without SK_MODEL_GRADS. */
+const float *sk_mamba_lm_dinput(const sk_mamba_lm *m);
 
 /* Recurrent state for b <= max_batch sequences (zero = empty history). */
 int sk_mamba_lm_state_create(sk_mamba_lm *m, int64_t b, sk_mamba_lm_state **out) SK_RESULT_USED;

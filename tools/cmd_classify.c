@@ -282,6 +282,14 @@ static int64_t trained_length(const char *model) {
     return L;
 }
 
+/* A classifier on audio frames is not for DNA records: an error saying so. */
+static int refuse_frames(const sk_classifier *clf, const char *model) {
+    return sk_classifier_frame_dim(clf)
+               ? sk_error(SK_EINVAL, "%s: a classifier of audio frames (frame_dim %d): classify takes DNA records",
+                          model, sk_classifier_frame_dim(clf))
+               : SK_OK;
+}
+
 int cmd_classify(int argc, char **argv) {
     const char *model = NULL, *outp = NULL, *ref = NULL, *device;
     int64_t L = 0, S = 0, B, threads, chunk = 0;
@@ -315,15 +323,19 @@ int cmd_classify(int argc, char **argv) {
     if (!L && !(L = trained_length(model))) {
         /* no length recorded: say so if it is a classifier, else why it is not one */
         const sk_backend *cpu = sk_backend_cpu();
-        if (sk_classifier_load(&c.clf, model, cpu, 1, 1, 0)) return sk_cli_fail(NULL);
+        int bad = sk_classifier_load(&c.clf, model, cpu, 1, 1, 0) || refuse_frames(c.clf, model);
         sk_classifier_free(c.clf);
+        if (bad) return sk_cli_fail(NULL);
         return sk_cli_usage("classify", "%s records no training length: give --length", model);
     }
     wo.length = L, wo.stride = S ? S : L, wo.batch = B, wo.keep_windows = c.windows || c.bed;
     sk_runtime_threads((int)threads);
     const sk_backend *be;
     if (sk_runtime_backend(device, &be)) return sk_cli_fail(NULL);
-    if (sk_classifier_load(&c.clf, model, be, B, L, SK_MODEL_INFER)) return sk_cli_fail(NULL);
+    if (sk_classifier_load(&c.clf, model, be, B, L, SK_MODEL_INFER) || refuse_frames(c.clf, model)) {
+        sk_classifier_free(c.clf);
+        return sk_cli_fail(NULL);
+    }
     /* the tokenizer the model was trained with */
     const char *tj = sk_classifier_meta(c.clf, "tokenizer");
     int64_t vocab = 0;

@@ -12,6 +12,7 @@
 #include "models/sk_classifier.h"
 #include "src/sk_safetensors.h"
 #include "tests/sk_test.h"
+#include "tests/models/ref_util.h"
 
 static char dir[] = "/tmp/sk_clf_test_XXXXXX";
 static char *tp(const char *name) {
@@ -31,30 +32,6 @@ static sk_mamba_config cfg_of(int64_t d, int tied) {
     return c;
 }
 
-static float *host_copy(const sk_backend *be, const float *p, int64_t n) {
-    float *h = malloc((size_t)n * sizeof(float));
-    if (be->download(h, p, (size_t)n * sizeof(float))) abort();
-    return h;
-}
-
-/* Write a safetensors file with the parameters of `params` but the metadata config `config`. */
-static int write_mixed(const char *path, const sk_backend *be, const sk_param *(*get)(const void *, int), const void *m,
-                       int np, const char *config) {
-    sk_stw *w;
-    if (sk_stw_create(&w)) return -1;
-    float *bufs[256];
-    int nb = 0, rc = 0;
-    for (int i = 0; i < np && !rc; i++) {
-        const sk_param *p = get(m, i);
-        bufs[nb] = host_copy(be, p->w, p->numel);
-        rc = sk_stw_add(w, p->name, SK_F32, p->ndim, p->shape, bufs[nb++]);
-    }
-    if (!rc) rc = sk_stw_meta(w, "config", config);
-    if (!rc) rc = sk_stw_write(w, path);
-    sk_stw_free(w);
-    for (int i = 0; i < nb; i++) free(bufs[i]);
-    return rc;
-}
 static const sk_param *lm_get(const void *m, int i) { return sk_mamba_lm_param((const sk_mamba_lm *)m, i); }
 static const sk_param *clf_get(const void *c, int i) { return sk_classifier_param((const sk_classifier *)c, i); }
 

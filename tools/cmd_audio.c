@@ -1,4 +1,4 @@
-/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench|spectrogram|threshold`: the audio front-end's
+/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench|spectrogram|threshold|classifier|score`: the audio front-end's
  * commands (audio/sk_audio.h). Built with the audio front-end only (tools/ssmkit.c gates it).
  */
 #include <math.h>
@@ -10,6 +10,8 @@
 #include "tools/sk_cli.h"
 
 int audio_generate(int argc, char **argv);   /* cmd_audio_generate.c */
+int audio_classifier(int argc, char **argv); /* cmd_audio_clf.c */
+int audio_score(int argc, char **argv);      /* cmd_audio_clf.c */
 
 #ifdef SSMKIT_HAVE_AUDIO
 
@@ -29,6 +31,8 @@ static const char *usage_top =
     "  generate  clips from a U-Net checkpoint (ranked WAVs + log-likelihood TSV)\n"
     "  spectrogram  audio files -> one picture of their spectrograms (PNG or SVG)\n"
     "  threshold the likelihood-threshold slice of generated clips (from their loglik.tsv)\n"
+    "  classifier train  a digit classifier for score (log-mel frames, labelled shard)\n"
+    "  score     FID / IS / mIS / AM / accuracy of clip sets through such a classifier\n"
     "\n"
     "Run 'ssmkit audio <subcommand> --help' for the options of each.\n";
 
@@ -340,7 +344,8 @@ int cmd_audio(int argc, char **argv) {
         {"prep", audio_prep, "", NULL}, {"encode", audio_encode, "", NULL}, {"decode", audio_decode, "", NULL},
         {"info", audio_info, "", NULL}, {"convert", audio_convert, "", NULL}, {"bench", audio_bench, "", NULL},
         {"generate", audio_generate, "", NULL}, {"spectrogram", audio_spectrogram, "", NULL},
-        {"threshold", audio_threshold, "", NULL},
+        {"threshold", audio_threshold, "", NULL}, {"classifier", audio_classifier, "", NULL},
+        {"score", audio_score, "", NULL},
     };
     if (argc < 2) {
         fputs(usage_top, stderr);

@@ -222,7 +222,7 @@ static int train_setup(trainer *t, const train_opts *o) {
     int K = sk_audio_clips_nclasses(t->split[0]);
     if (K < 2) return sk_error(SK_EINVAL, "%s: %d labels: a classifier needs 2 or more (prep folders named by class)", o->shard, K);
     if (t->n[0] < 1) return sk_error(SK_EINVAL, "%s: no labelled clips in the train split", o->shard);
-    const char *cls[SK_CLASSIFIER_MAX_CLASSES > 1024 ? 1024 : 1];
+    const char *cls[1024];
     if (K > 1024) return sk_error(SK_EINVAL, "%s: %d labels: at most 1024", o->shard, K);
     for (int k = 0; k < K; k++) cls[k] = sk_audio_clips_class(t->split[0], k);
     sk_mamba_config mc;
@@ -333,19 +333,23 @@ static int classifier_train(const train_opts *o) {
         view_free(&v);
         int better = !rc && (isnan(vacc) || vacc > best);
         if (better) best = isnan(vacc) ? best : vacc, best_epoch = e, rc = save_clf(&t, t.s.clf, o->out, e, vacc);
-        if (!rc && !o->quiet)
-            fprintf(stderr, "audio classifier: epoch %lld/%lld  train loss %.4f  train accuracy %.1f%%  valid accuracy %s%.1f%%%s  %.0f s\n",
-                    (long long)e, (long long)o->epochs, loss, 100 * acc, "", 100 * (isnan(vacc) ? 0 : vacc),
-                    better && !isnan(vacc) ? " (best)" : "", sk_now() - t0);
+        if (!rc && !o->quiet) {
+            char va[64] = "";
+            if (!isnan(vacc)) snprintf(va, sizeof va, "  valid accuracy %.1f%%%s", 100 * vacc, better ? " (best)" : "");
+            fprintf(stderr, "audio classifier: epoch %lld/%lld  train loss %.4f  train accuracy %.1f%%%s  %.0f s\n", (long long)e,
+                    (long long)o->epochs, loss, 100 * acc, va, sk_now() - t0);
+        }
     }
     if (!rc) { /* the saved model on the test split */
         scorer ts = {0};
         view v = {0};
         rc = scorer_load(&ts, o->out, o->device, o->B);
         if (!rc && t.n[2]) rc = view_compute(&ts, t.split[2], t.sel[2], t.n[2], NULL, &v);
+        char va[64] = "no valid clips", ta[64] = "no test clips";
+        if (best >= 0) snprintf(va, sizeof va, "valid accuracy %.1f%%", 100 * best);
+        if (v.labelled) snprintf(ta, sizeof ta, "test accuracy %.1f%% of %lld clips", 100 * view_accuracy(&v), (long long)v.labelled);
         if (!rc)
-            fprintf(stderr, "audio classifier: wrote %s (epoch %lld, valid accuracy %.1f%%, test accuracy %.1f%% of %lld clips) in %.0f s\n",
-                    o->out, (long long)best_epoch, 100 * (best < 0 ? NAN : best), 100 * view_accuracy(&v), (long long)v.labelled,
+            fprintf(stderr, "audio classifier: wrote %s (epoch %lld, %s, %s) in %.0f s\n", o->out, (long long)best_epoch, va, ta,
                     sk_now() - t0);
         view_free(&v);
         scorer_free(&ts);

@@ -128,6 +128,14 @@ static int view_compute(scorer *s, sk_audio_clips *cl, const int64_t *sel, int64
 
 static double view_accuracy(const view *v) { return v->labelled ? (double)v->correct / (double)v->labelled : NAN; }
 
+/* Mean cross-entropy (nats) of the labelled clips. */
+static double view_nll(const view *v, int K) {
+    double s = 0;
+    for (int64_t i = 0; i < v->n; i++)
+        if (v->label[i] >= 0) s -= log(fmax(v->prob[i * K + v->label[i]], 1e-300));
+    return v->labelled ? s / (double)v->labelled : NAN;
+}
+
 static int scorer_load(scorer *s, const char *path, const char *device, int64_t B);
 
 /* ---- classifier train ------------------------------------------------------------------------ */
@@ -142,9 +150,9 @@ static const char *usage_train =
     "checkpoint, so scoring computes the same frames). A Mamba classifier reads the frames (a linear\n"
     "frame embedding, the backbone, the mean over the frames, a linear head) and is trained with\n"
     "AdamW (linear warm-up over the first epoch, cosine decay) on the train split, the clips\n"
-    "augmented afresh every epoch. After every epoch the valid accuracy is printed; OUT holds the\n"
-    "model of the best one (the last one when there is no valid split), and its test accuracy is\n"
-    "printed at the end.\n"
+    "augmented afresh every epoch. After every epoch the valid accuracy and loss are printed; OUT holds\n"
+    "the model of the best one (highest accuracy, then lowest loss; the last one when there is no\n"
+    "valid split), and its test accuracy is printed at the end.\n"
     "\n"
     "Options:\n";
 
@@ -322,20 +330,21 @@ static int classifier_train(const train_opts *o) {
                         "%lld parameters, %lld epochs of %lld updates\n", t.s.K, (long long)t.n[0], (long long)t.n[1],
                 (long long)t.n[2], (long long)t.s.T, t.s.nm, (long long)sk_optimizer_numel(t.opt), (long long)o->epochs,
                 (long long)((t.n[0] + o->B - 1) / o->B));
-    double best = -1, t0 = sk_now();
+    double best = -1, best_nll = INFINITY, t0 = sk_now();
     int64_t best_epoch = 0;
     for (int64_t e = 1; e <= o->epochs && !rc; e++) {
         double loss = NAN, acc = NAN;
         view v = {0};
         rc = train_epoch(&t, &loss, &acc);
         if (!rc && t.n[1]) rc = view_compute(&t.s, t.split[1], t.sel[1], t.n[1], NULL, &v);
-        double vacc = t.n[1] ? view_accuracy(&v) : NAN;
+        double vacc = t.n[1] ? view_accuracy(&v) : NAN, vnll = t.n[1] ? view_nll(&v, t.s.K) : NAN;
         view_free(&v);
-        int better = !rc && (isnan(vacc) || vacc > best);
-        if (better) best = isnan(vacc) ? best : vacc, best_epoch = e, rc = save_clf(&t, t.s.clf, o->out, e, vacc);
+        /* the best: the highest valid accuracy, then the lowest valid loss (accuracy saturates) */
+        int better = !rc && (isnan(vacc) || vacc > best || (vacc == best && vnll < best_nll));
+        if (better) best = isnan(vacc) ? best : vacc, best_nll = vnll, best_epoch = e, rc = save_clf(&t, t.s.clf, o->out, e, vacc);
         if (!rc && !o->quiet) {
             char va[64] = "";
-            if (!isnan(vacc)) snprintf(va, sizeof va, "  valid accuracy %.1f%%%s", 100 * vacc, better ? " (best)" : "");
+            if (!isnan(vacc)) snprintf(va, sizeof va, "  valid accuracy %.1f%%  loss %.4f%s", 100 * vacc, vnll, better ? " (best)" : "");
             fprintf(stderr, "audio classifier: epoch %lld/%lld  train loss %.4f  train accuracy %.1f%%%s  %.0f s\n", (long long)e,
                     (long long)o->epochs, loss, 100 * acc, va, sk_now() - t0);
         }

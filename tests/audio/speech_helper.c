@@ -100,6 +100,8 @@ static int metrics(const char *dump, const char *input, uint64_t seed) {
     printf("%lld\t%lld\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n", (long long)g->n, (long long)g->labelled,
            g->labelled ? (double)g->correct / g->labelled : NAN, fid, sk_metric_is_textbook(g->p, g->n, K),
            sk_metric_is_sashimi(half, g->n / 2, K), sk_metric_mis(g->p, K, pairs, np), sk_metric_am(ref->p, ref->n, g->p, g->n, K));
+    free(perm), free(pairs), free(half);
+    for (int w = 0; w < 2; w++) free(s[w].p), free(s[w].f);
     return 0;
 }
 

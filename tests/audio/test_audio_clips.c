@@ -85,7 +85,8 @@ static void test_frontend(void) {
     float *fr2 = malloc(sizeof *fr2 * (size_t)(T * nm));
     sk_audio_frontend_frames_of(fe, x, fr), sk_audio_frontend_frames_of(fe2, x, fr2);
     SK_CHECK(!memcmp(fr, fr2, sizeof *fr * (size_t)(T * nm)), "front-end from its JSON computes other frames");
-    SK_CHECK(sk_audio_frontend_from_json(&fe2 + 0, "{\"kind\":\"mfcc\"}", "bad") == SK_EINVAL, "unknown kind refused");
+    sk_audio_frontend *fe3;
+    SK_CHECK(sk_audio_frontend_from_json(&fe3, "{\"kind\":\"mfcc\"}", "bad") == SK_EINVAL && !fe3, "unknown kind refused");
     free(js), free(fr2);
     sk_audio_frontend_free(fe2);
     sk_audio_clips_close(c);

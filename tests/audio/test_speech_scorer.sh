@@ -18,7 +18,7 @@ start=$(date +%s)
 SSMKIT="$bin" VOICES=12 "$SSMKIT_SRC/tools/fetch-speech-digits.sh" "$t/d" 2 1 2>"$t/fetch.err" ||
   { cat "$t/fetch.err"; echo "FAIL: the digits could not be generated"; exit 1; }
 expect 0 "prep" -- "$bin" audio prep "$t"/d/{zero,one,two,three,four,five,six,seven,eight,nine} --split-lists "$t/d" -o "$t/d.shard" -q
-"$bin" audio classifier train "$t/d.shard" -o "$t/clf.safetensors" --epochs 12 -@ 2 >"$t/out" 2>"$t/err"
+"$bin" audio classifier train "$t/d.shard" -o "$t/clf.safetensors" --epochs 12 -@ 1 >"$t/out" 2>"$t/err"
 rc=$?
 grep -q "without FFTW" "$t/err" && { echo "SKIP: ssmkit built without FFTW"; exit 77; }
 cat "$t/err"

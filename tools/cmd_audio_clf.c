@@ -207,6 +207,7 @@ typedef struct trainer {
     sk_rng rng;
     int32_t *lab;
     char *fej, *prov;
+    sk_progress pg;   /* "audio classifier: 2.1k/40.8k clips ..." over all epochs */
 } trainer;
 
 static void trainer_free(trainer *t) {
@@ -310,6 +311,7 @@ static int train_epoch(trainer *t, double *loss, double *acc) {
         t->step++;
         TRY(sk_optimizer_step(t->opt, sk_sched_lr(&t->sched, t->step - 1), t->step));
         sl += l * (double)b;
+        sk_progress_add(&t->pg, b);
     }
     *loss = sl / (double)n, *acc = (double)right / (double)n;
     return SK_OK;
@@ -331,6 +333,7 @@ static int classifier_train(const train_opts *o) {
                 (long long)t.n[2], (long long)t.s.T, t.s.nm, (long long)sk_optimizer_numel(t.opt), (long long)o->epochs,
                 (long long)((t.n[0] + o->B - 1) / o->B));
     double best = -1, best_nll = INFINITY, t0 = sk_now();
+    sk_progress_open(&t.pg, "audio classifier", "clips", rc ? 0 : o->epochs * t.n[0], o->quiet);
     int64_t best_epoch = 0;
     for (int64_t e = 1; e <= o->epochs && !rc; e++) {
         double loss = NAN, acc = NAN;
@@ -345,10 +348,12 @@ static int classifier_train(const train_opts *o) {
         if (!rc && !o->quiet) {
             char va[64] = "";
             if (!isnan(vacc)) snprintf(va, sizeof va, "  valid accuracy %.1f%%  loss %.4f%s", 100 * vacc, vnll, better ? " (best)" : "");
+            sk_progress_break();
             fprintf(stderr, "audio classifier: epoch %lld/%lld  train loss %.4f  train accuracy %.1f%%%s  %.0f s\n", (long long)e,
                     (long long)o->epochs, loss, 100 * acc, va, sk_now() - t0);
         }
     }
+    sk_progress_end(&t.pg);
     if (!rc) { /* the saved model on the test split */
         scorer ts = {0};
         view v = {0};

@@ -79,7 +79,7 @@ if command -v espeak-ng >/dev/null && "$bin" audio --help >/dev/null 2>&1; then
   echo "== Speech: generate 4 clips of $secs s by the recurrent step (ranked by log-likelihood)"
   "$bin" audio generate -m "$sp/unet.best.safetensors" -n 4 -b 4 -S "$secs" --seed 1 -o "$sp/clips"
   cat "$sp/clips/loglik.tsv"
-  clf_epochs=$([ "$quick" = 1 ] && echo 10 || echo 20)
+  clf_epochs=$([ "$quick" = 1 ] && echo 30 || echo 40)
   echo "== Speech: score the generated clips and the real test clips with one digit classifier (trained here, $clf_epochs epochs)"
   if "$bin" audio classifier train "$sp/digits.shard" -o "$sp/clf.safetensors" --epochs "$clf_epochs" -q; then
     "$bin" audio score -c "$sp/clf.safetensors" --reference "$sp/digits.shard" "$sp/digits.shard" "$sp/clips" \

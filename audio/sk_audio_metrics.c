@@ -1,8 +1,10 @@
 /* sk_audio_metrics.c — speech scores (sk_audio_metrics.h, audio/README.md §Speech scores). */
 #include "audio/sk_audio_metrics.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "src/sk_io.h"
 #include "src/sk_rng.h"
 
 int sk_symeig(double *a, int n, double *w, double *v) {
@@ -206,4 +208,51 @@ int sk_threshold_select(int64_t n, uint64_t seed, double lo, double hi, int64_t 
     *first = a;
     *end = b;
     return rc;
+}
+
+/* ---- loglik.tsv ---- */
+
+void sk_loglik_free(sk_loglik *t) {
+    free(t->text);
+    free(t->row);
+}
+
+int sk_loglik_read(const char *path, sk_loglik *t) {
+    int64_t len;
+    memset(t, 0, sizeof *t);
+    TRY(sk_read_file(path, &t->text, &len));
+    int64_t lines = 0;
+    for (int64_t i = 0; i < len; i++) lines += t->text[i] == '\n';
+    t->row = calloc((size_t)lines + 1, sizeof *t->row);
+    if (!t->row) return sk_loglik_free(t), sk_error(SK_ENOMEM, "%s: out of memory", path);
+    char *save = NULL, *line = strtok_r(t->text, "\n", &save);
+    if (!line || strncmp(line, "rank\t", 5)) return sk_loglik_free(t), sk_error(SK_EFORMAT, "%s: line 1: not a loglik.tsv header", path);
+    t->header = line;
+    int64_t ln = 1;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        ln++;
+        char *end;
+        long long r = strtoll(line, &end, 10);
+        if (end == line || *end != '\t' || r < 1 || r > lines || t->row[r - 1])
+            return sk_loglik_free(t), sk_error(SK_EFORMAT, "%s: line %lld: rank missing, out of range or repeated", path, (long long)ln);
+        t->row[r - 1] = line;
+        t->n++;
+    }
+    for (int64_t r = 0; r < t->n; r++)
+        if (!t->row[r]) return sk_loglik_free(t), sk_error(SK_EFORMAT, "%s: rank %lld missing", path, (long long)r + 1);
+    return SK_OK;
+}
+
+int sk_loglik_threshold(const char *path, const sk_loglik *t, uint64_t seed, int64_t **keep, int64_t *nkeep, char *say,
+                          size_t saylen) {
+    int64_t a, b;
+    *keep = malloc(sizeof **keep * (size_t)(t->n > 0 ? t->n : 1));
+    if (!*keep) return sk_error(SK_ENOMEM, "out of memory");
+    if (sk_threshold_select(t->n, seed, 0.4, 0.95, *keep, nkeep, &a, &b))
+        return free(*keep), sk_error_wrap(SK_EINVAL, "%s: ", path);
+    snprintf(say, saylen,
+             "threshold: %lld of %lld clips kept: positions [%lld, %lld) of the %lld-clip evaluation half "
+             "(ordered from the least likely; split seed %llu)",
+             (long long)*nkeep, (long long)t->n, (long long)a, (long long)b, (long long)(t->n / 2), (unsigned long long)seed);
+    return SK_OK;
 }

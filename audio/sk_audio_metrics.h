@@ -5,6 +5,7 @@
 #ifndef SK_AUDIO_METRICS_H
 #define SK_AUDIO_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "src/sk_error.h"
 
@@ -37,5 +38,19 @@ int sk_threshold_split(int64_t n, uint64_t seed, unsigned char *eval) SK_RESULT_
  * clips, least likely first; *nkeep their count; *first and *end the position range. */
 int sk_threshold_select(int64_t n, uint64_t seed, double lo, double hi, int64_t *keep, int64_t *nkeep,
                         int64_t *first, int64_t *end) SK_RESULT_USED;
+
+/* A loglik.tsv of `audio generate` (header "rank\tfile\t..."): row[r - 1] is the line of rank r,
+ * every rank 1..n present once (an error names the file and line otherwise). */
+typedef struct sk_loglik {
+    char *text, **row;
+    int64_t n;
+    const char *header;
+} sk_loglik;
+int sk_loglik_read(const char *path, sk_loglik *t) SK_RESULT_USED;
+void sk_loglik_free(sk_loglik *t);
+/* The ranks the likelihood-threshold protocol keeps (sk_threshold_select with the fractions 0.4
+ * and 0.95; *keep malloc'd, least likely first) and a one-line statement of the range in say. */
+int sk_loglik_threshold(const char *path, const sk_loglik *t, uint64_t seed, int64_t **keep, int64_t *nkeep, char *say,
+                        size_t saylen) SK_RESULT_USED;
 
 #endif

@@ -1,4 +1,4 @@
-/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench|spectrogram`: the audio front-end's
+/* cmd_audio.c — `ssmkit audio prep|encode|decode|info|convert|bench|spectrogram|threshold|classifier|score`: the audio front-end's
  * commands (audio/sk_audio.h). Built with the audio front-end only (tools/ssmkit.c gates it).
  */
 #include <math.h>
@@ -10,6 +10,8 @@
 #include "tools/sk_cli.h"
 
 int audio_generate(int argc, char **argv);   /* cmd_audio_generate.c */
+int audio_classifier(int argc, char **argv); /* cmd_audio_clf.c */
+int audio_score(int argc, char **argv);      /* cmd_audio_clf.c */
 
 #ifdef SSMKIT_HAVE_AUDIO
 
@@ -29,6 +31,8 @@ static const char *usage_top =
     "  generate  clips from a U-Net checkpoint (ranked WAVs + log-likelihood TSV)\n"
     "  spectrogram  audio files -> one picture of their spectrograms (PNG or SVG)\n"
     "  threshold the likelihood-threshold slice of generated clips (from their loglik.tsv)\n"
+    "  classifier train  a digit classifier for score (log-mel frames, labelled shard)\n"
+    "  score     FID / IS / mIS / AM / accuracy of clip sets through such a classifier\n"
     "\n"
     "Run 'ssmkit audio <subcommand> --help' for the options of each.\n";
 
@@ -302,59 +306,6 @@ static const char *usage_threshold =
     "\n"
     "Options:\n";
 
-/* Rows of a loglik.tsv indexed by rank: row[r - 1] points at the line of rank r (each 1..n once). */
-typedef struct {
-    char *text, **row;
-    int64_t n;
-    const char *header;
-} loglik_tsv;
-
-static void loglik_free(loglik_tsv *t) {
-    free(t->text);
-    free(t->row);
-}
-
-static int loglik_read(const char *path, loglik_tsv *t) {
-    int64_t len;
-    memset(t, 0, sizeof *t);
-    TRY(sk_read_file(path, &t->text, &len));
-    int64_t lines = 0;
-    for (int64_t i = 0; i < len; i++) lines += t->text[i] == '\n';
-    t->row = calloc((size_t)lines + 1, sizeof *t->row);
-    if (!t->row) return loglik_free(t), sk_error(SK_ENOMEM, "%s: out of memory", path);
-    char *save = NULL, *line = strtok_r(t->text, "\n", &save);
-    if (!line || strncmp(line, "rank\t", 5)) return loglik_free(t), sk_error(SK_EFORMAT, "%s: line 1: not a loglik.tsv header", path);
-    t->header = line;
-    int64_t ln = 1;
-    while ((line = strtok_r(NULL, "\n", &save))) {
-        ln++;
-        char *end;
-        long long r = strtoll(line, &end, 10);
-        if (end == line || *end != '\t' || r < 1 || r > lines || t->row[r - 1])
-            return loglik_free(t), sk_error(SK_EFORMAT, "%s: line %lld: rank missing, out of range or repeated", path, (long long)ln);
-        t->row[r - 1] = line;
-        t->n++;
-    }
-    for (int64_t r = 0; r < t->n; r++)
-        if (!t->row[r]) return loglik_free(t), sk_error(SK_EFORMAT, "%s: rank %lld missing", path, (long long)r + 1);
-    return SK_OK;
-}
-
-/* Ranks kept by the protocol (least likely first) and a one-line statement of the range. */
-static int threshold_keep(const char *path, const loglik_tsv *t, uint64_t seed, int64_t **keep, int64_t *nkeep, char *say,
-                          size_t saylen) {
-    int64_t a, b;
-    *keep = malloc(sizeof **keep * (size_t)(t->n > 0 ? t->n : 1));
-    if (!*keep) return sk_error(SK_ENOMEM, "out of memory");
-    if (sk_threshold_select(t->n, seed, 0.4, 0.95, *keep, nkeep, &a, &b))
-        return free(*keep), sk_error_wrap(SK_EINVAL, "%s: ", path);
-    snprintf(say, saylen,
-             "threshold: %lld of %lld clips kept: positions [%lld, %lld) of the %lld-clip evaluation half "
-             "(ordered from the least likely; split seed %llu)",
-             (long long)*nkeep, (long long)t->n, (long long)a, (long long)b, (long long)(t->n / 2), (unsigned long long)seed);
-    return SK_OK;
-}
-
 static int audio_threshold(int argc, char **argv) {
     const char *cmd = "audio threshold", *out = NULL;
     int64_t seed = 1;
@@ -363,11 +314,11 @@ static int audio_threshold(int argc, char **argv) {
     int ex = sk_cli_parse(&(const sk_cli){cmd, usage_threshold, opts, NULL}, argc, argv);
     if (ex != SK_CLI_GO) return ex;
     if (argc - optind != 1) return sk_cli_usage(cmd, "expected one loglik.tsv");
-    loglik_tsv t;
-    if (loglik_read(argv[optind], &t)) return sk_cli_fail(NULL);
+    sk_loglik t;
+    if (sk_loglik_read(argv[optind], &t)) return sk_cli_fail(NULL);
     int64_t *keep, nk;
     char say[512];
-    if (threshold_keep(argv[optind], &t, (uint64_t)seed, &keep, &nk, say, sizeof say)) return loglik_free(&t), sk_cli_fail(NULL);
+    if (sk_loglik_threshold(argv[optind], &t, (uint64_t)seed, &keep, &nk, say, sizeof say)) return sk_loglik_free(&t), sk_cli_fail(NULL);
     printf("# %s\n", say);
     for (int64_t i = 0; i < nk; i++) printf("%s\n", t.row[keep[i] - 1]);
     int rc = 0;
@@ -382,7 +333,7 @@ static int audio_threshold(int argc, char **argv) {
         }
     }
     free(keep);
-    loglik_free(&t);
+    sk_loglik_free(&t);
     return rc ? sk_cli_fail(NULL) : SK_EXIT_OK;
 }
 
@@ -393,7 +344,8 @@ int cmd_audio(int argc, char **argv) {
         {"prep", audio_prep, "", NULL}, {"encode", audio_encode, "", NULL}, {"decode", audio_decode, "", NULL},
         {"info", audio_info, "", NULL}, {"convert", audio_convert, "", NULL}, {"bench", audio_bench, "", NULL},
         {"generate", audio_generate, "", NULL}, {"spectrogram", audio_spectrogram, "", NULL},
-        {"threshold", audio_threshold, "", NULL},
+        {"threshold", audio_threshold, "", NULL}, {"classifier", audio_classifier, "", NULL},
+        {"score", audio_score, "", NULL},
     };
     if (argc < 2) {
         fputs(usage_top, stderr);

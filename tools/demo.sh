@@ -79,6 +79,14 @@ if command -v espeak-ng >/dev/null && "$bin" audio --help >/dev/null 2>&1; then
   echo "== Speech: generate 4 clips of $secs s by the recurrent step (ranked by log-likelihood)"
   "$bin" audio generate -m "$sp/unet.best.safetensors" -n 4 -b 4 -S "$secs" --seed 1 -o "$sp/clips"
   cat "$sp/clips/loglik.tsv"
+  clf_epochs=$([ "$quick" = 1 ] && echo 30 || echo 40)
+  echo "== Speech: score the generated clips and the real test clips with one digit classifier (trained here, $clf_epochs epochs)"
+  if "$bin" audio classifier train "$sp/digits.shard" -o "$sp/clf.safetensors" --epochs "$clf_epochs" -q; then
+    "$bin" audio score -c "$sp/clf.safetensors" --reference "$sp/digits.shard" "$sp/digits.shard" "$sp/clips" \
+      -o "$sp/scores.tsv" -q || echo "demo: audio score failed"
+  else
+    echo "demo: no speech scores (the classifier's log-mel front-end needs FFTW: tools/deps.sh installs it)"
+  fi
   echo "== Speech: spectrograms of the 4 clips (ranked) and of 4 training digits, in $sp/spectrogram.{png,svg}"
   real=()
   for d in one two three four; do wavs=("$sp/digits/$d"/*.wav); real+=("${wavs[0]}"); done

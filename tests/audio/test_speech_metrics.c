@@ -5,38 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "audio/sk_audio_metrics.h"
+#include "tests/audio/speech_fixture.h"
 #include "tests/sk_test.h"
-
-typedef struct {
-    char name[32];
-    int rows, cols;
-    double *v;
-} arr;
-static arr fx[32];
-static int nfx;
-
-static const arr *get(const char *name) {
-    for (int i = 0; i < nfx; i++)
-        if (!strcmp(fx[i].name, name)) return &fx[i];
-    fprintf(stderr, "fixture %s missing\n", name);
-    exit(1);
-}
-
-static void load(void) {
-    const char *src = getenv("SSMKIT_SRC");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/audio/fixtures/speech_metrics.txt", src ? src : ".");
-    FILE *f = fopen(path, "r");
-    if (!f) fprintf(stderr, "%s: cannot open\n", path), exit(1);
-    while (nfx < 32 && fscanf(f, "%31s %d %d", fx[nfx].name, &fx[nfx].rows, &fx[nfx].cols) == 3) {
-        size_t n = (size_t)fx[nfx].rows * fx[nfx].cols;
-        fx[nfx].v = malloc(sizeof(double) * n);
-        for (size_t i = 0; i < n; i++)
-            if (fscanf(f, "%lf", &fx[nfx].v[i]) != 1) fprintf(stderr, "%s: short\n", path), exit(1);
-        nfx++;
-    }
-    fclose(f);
-}
 
 static double ref(const char *name) { return get(name)->v[0]; }
 
@@ -112,7 +82,7 @@ static void test_threshold(void) {
 }
 
 int main(void) {
-    load();
+    load_fixture("speech_metrics.txt");
     test_fid();
     test_inception();
     test_mis_am();

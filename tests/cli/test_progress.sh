@@ -107,6 +107,23 @@ checks eval_unet eval samples
 if "$bin" --version | grep -q audio; then
   tty4 audio_generate clips/001.wav "$bin" audio generate -m u.safetensors -S 0.032 -n 2 -o clips -@ 1
   checks audio_generate "audio generate" samples
+  # the speech scorer: a digit classifier trained on two classes of decoded tones, then the scores
+  for c in lo hi; do
+    mkdir -p "sc/$c"
+    for k in 1 2 3 4 5 6; do
+      LC_ALL=C awk -v c=$c -v k=$k 'BEGIN { for (i = 0; i < 4000; i++)
+        printf "%c", 128 + int(100 * sin(i * (c == "lo" ? 0.05 : 1.3) + k) * (i % 997) / 997) }' > sc.mulaw
+      expect 0 "decode a clip" -- "$bin" audio decode sc.mulaw -o "sc/$c/$k.wav"
+    done
+  done
+  expect 0 "prep the clips" -- "$bin" audio prep sc --split 0.5,0.25,0.25 -o sc.shard -q
+  tty4 audio_clf sc.safetensors "$bin" audio classifier train sc.shard -o sc.safetensors --d-model 8 --layers 1 --d-state 4 \
+    --fft 256 --hop 256 --mels 8 --epochs 2 -b 4 -@ 1
+  if grep -q "without FFTW" audio_clf.file.err; then echo "no FFTW: the speech scorer's progress not checked"; else
+    checks audio_clf "audio classifier" clips
+    tty4 audio_score - "$bin" audio score -c sc.safetensors --reference sc.shard sc -@ 1
+    checks audio_score "audio score" clips
+  fi
 fi
 
 # ---- a 400 kb record: the running line names it, its bases against its length, rate and ETA ----

@@ -507,10 +507,14 @@ static int log_open(sk_trainer *t, sk_jsonl **log) {
  * with SK_MODEL_INFER, so its forward keeps nothing for a backward and reuses one layer's buffers),
  * made at the first validation and given the training model's parameters before each pass. The
  * training model's activations stay those of its last update. A classifier (no config of its
- * own to create one from) validates on the training model. */
+ * own to create one from) and a chunked run (whose training model streams a long batch chunk by
+ * chunk, where an inference copy would hold the whole batch's logits) validate on the training
+ * model. The --dry-run plan counts the copy (sk_model_plan_report). */
 static int valid_model(sk_trainer *t, sk_model **vm) {
     *vm = t->m;
-    if (sk_model_kind(t->m) == SK_MODEL_CLASSIFIER) return SK_OK;
+    sk_model_mem mem;
+    sk_model_memory(t->m, &mem);
+    if (sk_model_kind(t->m) == SK_MODEL_CLASSIFIER || mem.chunk_states) return SK_OK;
     if (!t->vm) {
         cJSON *o = cJSON_Parse(t->config_json);
         sk_model_config *cfg = NULL;

@@ -11,7 +11,8 @@
 # with AFTER from $SSMKIT_DNA/human/human.fa.gz and its BED as tools/demo.sh does), UPDATES (50),
 # PRESET (dna-1.4m), SEED (1), THREADS (2), TOL (1e-5), EVAL_BATCHES (batches of the validation
 # after the last update, 4; 0 = the whole valid split), WORK (a folder for the runs; default a
-# temporary one, removed at the end), EXTRA (more train options, word-split). Exit 0 when every
+# temporary one, removed at the end), EXTRA (more train options, word-split), PARALLEL (1: start
+# all runs at once; the comparison does not depend on timing). Exit 0 when every
 # check passes, 1 when one fails or a run fails, 2 on a usage error. dna-1.4m takes about one
 # second per update on two idle cores.
 set -u
@@ -31,14 +32,23 @@ if [ -z "$shard" ]; then
 fi
 run() { # run NAME BINARY
     local t0=$SECONDS
+    rm -f "$w/$1".* # a fresh run (older binaries have no --overwrite)
     # shellcheck disable=SC2086
-    "$2" train --data "$shard" -p "$PRESET" -s "$SEED" -@ "$THREADS" -n "$UPDATES" --log-every 1 -q --overwrite \
+    "$2" train --data "$shard" -p "$PRESET" -s "$SEED" -@ "$THREADS" -n "$UPDATES" --log-every 1 -q \
         --eval-batches "$EVAL_BATCHES" -o "$w/$1.safetensors" --log "$w/$1.jsonl" ${EXTRA:-} || { echo "check-train-repro: error: $2: training failed" >&2; exit 1; }
     echo "$1: $2, $((SECONDS - t0)) s"
 }
-for ((i = 0; i < $# - 1; i++)); do run "before$i" "${bins[$i]}"; done
-run after "$after"
-run again "$after"
+if [ "${PARALLEL:-0}" = 1 ]; then # all runs at once (each still on THREADS threads): a shared machine's time
+    pids=()
+    for ((i = 0; i < $# - 1; i++)); do run "before$i" "${bins[$i]}" & pids+=($!); done
+    run after "$after" & pids+=($!)
+    run again "$after" & pids+=($!)
+    for p in "${pids[@]}"; do wait "$p" || exit 1; done
+else
+    for ((i = 0; i < $# - 1; i++)); do run "before$i" "${bins[$i]}"; done
+    run after "$after"
+    run again "$after"
+fi
 # KEY per update (the validation lines have valid_loss instead of loss)
 col() { sed -n "s/.*\"step\":\([0-9]*\),.*\"$2\":\([^,}]*\).*/\1 \2/p" "$w/$1.jsonl"; }
 cmp_key() { # cmp_key KEY A B -> "max_rel at_step n"

@@ -12,7 +12,7 @@
  * 3. The model checkpoint loads (sk_mamba_lm_load) to the trainer's parameters bit for bit,
  *    and the state records step 1; export to a Hugging Face folder then load gives identical
  *    logits; a complex-S6, S4D or S4+MLP model is refused by the export and nothing is written.
- * 4. On a shard with a valid split: its bits/token against a per-window reference, and the
+ * 5. On a shard with a valid split: its bits/token against a per-window reference, and the
  *    trainer's validation (an inference copy of the model) against the training model's forward.
  */
 #include <math.h>
@@ -227,7 +227,8 @@ static void test_export(void) {
 
 /* 5. Token shards: validation over a shard's valid split (short examples padded with ignored
  * targets, a long one cut into windows) equals the count-weighted mean of each window's own
- * loss, computed one unpadded window at a time; and the trainer runs on the train split. */
+ * loss, computed one unpadded window at a time; and the trainer runs on the train split, its
+ * validation (on an inference copy of the model) logging the training forward's bits/token. */
 static void test_shard(void) {
     static const int LEN[] = {10, 60, 33, 7, 30, 13, 45}, SPLIT[] = {0, 0, 0, 1, 1, 1, 0};
     char path[160];

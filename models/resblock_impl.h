@@ -17,6 +17,16 @@
 int sk_resblock_forward(const sk_backend *be, const sk_block_config *c, float *out, const float *in, float *hn,
                         float *rstd, float *mo, const float *norm_w, sk_mamba_act *act, const sk_mamba_w *w, int64_t b,
                         int64_t L, const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr) SK_RESULT_USED;
+/* The same layer in a stack whose norms are fused with the residual adds (the LM): hn holds
+ * RMSNorm(in) on entry (with its rstd: the previous layer's call, or the caller's for the first),
+ * and the add out = in + mixer runs in one pass with the next norm, next_hn, next_rstd =
+ * RMSNorm(out) with weight next_w (the next layer's, or the final norm). Results equal
+ * sk_resblock_forward followed by that norm bit for bit on the CPU. next_hn may be hn (the shared
+ * slots of an inference model); out may not alias in. */
+int sk_resblock_forward_next(const sk_backend *be, const sk_block_config *c, float *out, const float *in,
+                             const float *hn, float *mo, sk_mamba_act *act, const sk_mamba_w *w, int64_t b, int64_t L,
+                             const uint8_t *reset, sk_mamba_state *st, sk_mamba_scratch *scr, float *next_hn,
+                             float *next_rstd, const float *next_w) SK_RESULT_USED;
 int sk_resblock_backward(const sk_backend *be, const sk_block_config *c, float *dr, float *dhn, float *gnorm_w,
                          sk_mamba_w *gw, const float *in, const float *hn, const float *rstd, const float *norm_w,
                          const sk_mamba_act *act, const sk_mamba_w *w, int64_t b, int64_t L, const uint8_t *reset,

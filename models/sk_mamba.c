@@ -235,18 +235,26 @@ static sk_mamba_lm_state *state_window(sk_mamba_lm *m, sk_mamba_lm_state *st, in
 
 /* The backbone over positions [t, t + n) of rows [i, i + g) of the uploaded (b, L) tokens (a
  * contiguous block: g = 1 or n = L): r_0 = embedding, r_{l+1} = r_l + Mamba_l(RMSNorm_l(r_l)),
- * then hf = RMSNorm_f(r_n) into the same rows of hf. */
+ * then hf = RMSNorm_f(r_n) into the same rows of hf. Each residual add runs fused with the norm
+ * after it (the next layer's, the last one's with RMSNorm_f): one pass over the stream per layer. */
 static int backbone_piece(sk_mamba_lm *m, int64_t i, int64_t t, int64_t g, int64_t n, int64_t L, const uint8_t *rs,
                           sk_mamba_lm_state *st) {
     const sk_mamba_config *c = &m->cfg;
     const sk_backend *be = m->be;
     const int64_t d = c->blk.d_model, rows = g * n, nl = c->n_layer, o = i * L + t;
+    const float eps = (float)c->blk.norm_epsilon;
     if (m->in) TRY(be->copy(m->res[0], m->in + o * d, (size_t)(rows * d) * sizeof(float)));
     else TRY(be->embed_fwd(m->res[0], (const int32_t *)m->tok + o, m->emb, rows, c->vocab_padded, d));
-    for (int64_t l = 0; l < nl; l++)
-        TRY(sk_resblock_forward(be, &c->blk, m->res[l + 1], m->res[l], m->hn[l], m->rstd[l], m->mo, m->norm_w[l],
-                                &m->act[l], &m->w[l], g, n, rs ? rs + o : NULL, st ? &st->layer[l] : NULL, &m->scr));
-    return be->rmsnorm_fwd(m->hf + o * d, m->rstdf + o, m->res[nl], m->norm_f, rows, d, (float)c->blk.norm_epsilon);
+    if (nl == 0) return be->rmsnorm_fwd(m->hf + o * d, m->rstdf + o, m->res[0], m->norm_f, rows, d, eps);
+    TRY(be->rmsnorm_fwd(m->hn[0], m->rstd[0], m->res[0], m->norm_w[0], rows, d, eps));
+    for (int64_t l = 0; l < nl; l++) {
+        const int last = l == nl - 1;
+        TRY(sk_resblock_forward_next(be, &c->blk, m->res[l + 1], m->res[l], m->hn[l], m->mo, &m->act[l], &m->w[l], g,
+                                     n, rs ? rs + o : NULL, st ? &st->layer[l] : NULL, &m->scr,
+                                     last ? m->hf + o * d : m->hn[l + 1], last ? m->rstdf + o : m->rstd[l + 1],
+                                     last ? m->norm_f : m->norm_w[l + 1]));
+    }
+    return SK_OK;
 }
 
 /* The backbone: hf = RMSNorm_f(r_n), r_0 = embedding(tokens) or the given r0 (backend memory, then

@@ -108,8 +108,12 @@ int sk_model_plan_report(FILE *out, const sk_model_config *cfg, const char *what
     const int64_t rss0 = own_rss();
     const int64_t runtime = (rss0 > 0 ? rss0 : (int64_t)(SK_PLAN_RUNTIME_MIB * 1048576.0)) +
                             (int64_t)(SK_PLAN_THREAD_MIB * threads * 1048576.0);
+    /* validation of an unchunked run: an inference copy of the model (the trainer's valid_model) */
+    sk_model_mem im;
+    TRY(sk_model_plan_infer(cfg, be, b, L, &im));
+    const int64_t valid = chunk ? 0 : mm.params + im.acts + im.host;
     const int64_t total = mm.params + mm.grads + moments + mm.acts + mm.chunk_states + mm.host + trainer + writer + files +
-                          rowbufs + runtime;
+                          rowbufs + runtime + valid;
     fprintf(out, "dry run: %s %s, %lld parameters, batch %lld x length %lld, %s\n", sk_model_config_name(cfg), what,
             (long long)numel, (long long)b, (long long)L,
             chunk ? "chunked" : "not chunked");
@@ -129,12 +133,15 @@ int sk_model_plan_report(FILE *out, const sk_model_config *cfg, const char *what
     fprintf(out, "  trainer buffers     %10.2f MiB (batches, checkpoint staging)\n", mib(trainer + writer));
     fprintf(out, "  data                %10.2f MiB (%d row buffers; data files %.2f MiB, mapped, at most)\n",
             mib(files + rowbufs), nsources, mib(files));
+    if (chunk)
+        fprintf(out, "  validation model    %10.2f MiB (a chunked run validates on the training model)\n", 0.0);
+    else
+        fprintf(out, "  validation model    %10.2f MiB (an inference copy: parameters, one piece's activations, logits)\n",
+                mib(valid));
     fprintf(out, "  runtime             %10.2f MiB (program and libraries%s, %d threads)\n", mib(runtime),
             rss0 > 0 ? ": resident now" : "", threads);
     fprintf(out, "  predicted peak      %10.2f MiB%s\n", mib(total),
             be->device == SK_DEVICE_CPU ? "" : " (host + device: parameters to boundary states are device memory)");
-    sk_model_mem im;
-    TRY(sk_model_plan_infer(cfg, be, b, L, &im));
     fprintf(out, "  inference           %10.2f MiB activations and model buffers at %lld x %lld, %.2f KiB/position "
                  "(eval, classify, embed: nothing kept for a backward)\n",
             mib(im.acts + im.host), (long long)b, (long long)L, (double)(im.acts + im.host) / (double)(b * L) / 1024.0);

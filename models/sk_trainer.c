@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 #include "models/sk_param.h"
 #include "src/sk_dist.h"
 #include "src/sk_guard.h"
@@ -245,6 +246,7 @@ struct sk_trainer {
     float *fuse;                /* host (nfuse) staging buffer for device gradients without NCCL */
     int64_t nfuse;
     sk_lock *lock;              /* STEM.lock while the files are claimed (opts.files) */
+    sk_model *vm;               /* the validation model (valid_model), made at the first validation */
 };
 
 /* Claim the run's files (sk_train_opts.files). */
@@ -345,6 +347,7 @@ void sk_trainer_free(sk_trainer *t) {
     if (!t) return;
     sk_lock_release(t->lock);
     sk_optimizer_free(t->opt);
+    sk_model_free(t->vm);
     free(t->opts_json);
     free(t->config_json);
     free(t->path_model);
@@ -500,6 +503,39 @@ static int log_open(sk_trainer *t, sk_jsonl **log) {
     return sk_jsonl_end(*log);
 }
 
+/* The model validation runs on: an inference twin of the training model (the same config, created
+ * with SK_MODEL_INFER, so its forward keeps nothing for a backward and reuses one layer's buffers),
+ * made at the first validation and given the training model's parameters before each pass. The
+ * training model's activations stay those of its last update. A classifier (no config of its
+ * own to create one from) and a chunked run (whose training model streams a long batch chunk by
+ * chunk, where an inference copy would hold the whole batch's logits) validate on the training
+ * model. The --dry-run plan counts the copy (sk_model_plan_report). */
+static int valid_model(sk_trainer *t, sk_model **vm) {
+    *vm = t->m;
+    sk_model_mem mem;
+    sk_model_memory(t->m, &mem);
+    if (sk_model_kind(t->m) == SK_MODEL_CLASSIFIER || mem.chunk_states) return SK_OK;
+    if (!t->vm) {
+        cJSON *o = cJSON_Parse(t->config_json);
+        sk_model_config *cfg = NULL;
+        int rc = o ? sk_model_config_parse(o, "the training model's config", &cfg) : sk_error(SK_ENOMEM, "train: out of memory");
+        if (!rc) rc = sk_model_create(&t->vm, cfg, t->be, t->b, t->L, SK_MODEL_INFER);
+        cJSON_Delete(o);
+        sk_model_config_free(cfg);
+        TRY(rc);
+    }
+    const int np = sk_model_nparams(t->m);
+    if (sk_model_nparams(t->vm) != np) return sk_error(SK_EINVAL, "train: the validation model has another parameter table");
+    for (int i = 0; i < np; i++) {
+        const sk_param *src = sk_model_param(t->m, i), *dst = sk_model_param(t->vm, i);
+        if (dst->numel != src->numel)
+            return sk_error(SK_EINVAL, "train: validation model parameter %s has another size", src->name);
+        TRY(t->be->copy(dst->w, src->w, (size_t)src->numel * sizeof(float)));
+    }
+    *vm = t->vm;
+    return SK_OK;
+}
+
 static int validate(sk_trainer *t, sk_jsonl *log) {
     double bits = NAN;
     int64_t n = 0;
@@ -508,7 +544,9 @@ static int validate(sk_trainer *t, sk_jsonl *log) {
     if (t->o.eval_batches > 0 && t->o.eval_batches * t->b < rows) rows = t->o.eval_batches * t->b;
     sk_progress pg; /* on a terminal unless quiet, as the other progress lines of the run */
     sk_progress_open(&pg, "valid", "windows", rows, t->o.quiet);
-    int rc = evaluate_pass(t->m, t->valid, t->b, t->L, t->o.eval_batches, t->in, t->tg, &bits, &n, &pg);
+    sk_model *vm;
+    int rc = valid_model(t, &vm);
+    if (!rc) rc = evaluate_pass(vm, t->valid, t->b, t->L, t->o.eval_batches, t->in, t->tg, &bits, &n, &pg);
     sk_progress_end(&pg);
     TRY(rc);
     if (!isfinite(bits))

@@ -42,6 +42,13 @@ extern "C" {
                           int64_t d, real eps);                                                  \
     int sk_rmsnorm_bwd##S(real *dx, real *dw, const real *dout, const real *x, const real *w,    \
                           const real *rstd, int64_t rows, int64_t d);                            \
+    /* Residual add + RMSNorm (the fused chain between two blocks): res_out = res + x, then       \
+     * rstd and out as sk_rmsnorm_fwd of res_out, one pass per row. res, x, res_out, out:        \
+     * (rows, d), all written (=); res_out may alias res (in place), nothing else aliases. The     \
+     * results equal sk_axpy then sk_rmsnorm_fwd bit for bit. The backward is sk_rmsnorm_bwd: its  \
+     * dx (+=) is the residual stream's gradient, which is also the gradient of x. */            \
+    int sk_add_rmsnorm_fwd##S(real *res_out, real *out, real *rstd, const real *res,            \
+                              const real *x, const real *w, int64_t rows, int64_t d, real eps);  \
     /* Elementwise activation (SK_ACT_SILU, _SOFTPLUS or _GELU, sk_scalar.h): out = f(x);          \
      * backward dx = dout * f'(x) (written). (n) each; out may alias x. */                       \
     int sk_act_fwd##S(real *out, const real *x, int64_t n, int kind);                            \

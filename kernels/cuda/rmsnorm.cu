@@ -2,6 +2,7 @@
 //   rstd[r] = 1/sqrt(mean_j x[r,j]^2 + eps),  out[r,j] = x[r,j] * rstd[r] * w[j]
 //   dx[r,j] += rstd * (dout*w - xhat * mean_j(dout*w*xhat)),  xhat = x*rstd
 //   dw[j]   += sum_r dout[r,j] * xhat[r,j]
+//   add_rmsnorm_fwd: res_out = res + x, then the forward on res_out (one pass per row)
 // Rows: one block of SK_CUDA_RED threads per row (grid-stride over rows), block reductions in a
 // fixed order. dw: column sums by blocks of 32 columns x 8 row lanes, combined in shared memory in
 // a fixed order, so every result is deterministic (no atomics).
@@ -18,6 +19,29 @@ __global__ void __launch_bounds__(SK_CUDA_RED) rmsnorm_fwd_kernel(float *out, fl
         const float rs = 1.0f / sqrtf(ss / (float)d + eps);
         if (threadIdx.x == 0) rstd[r] = rs;
         for (int64_t j = threadIdx.x; j < d; j += blockDim.x) out[r * d + j] = xr[j] * rs * w[j];
+    }
+}
+
+// the residual add fused in front: res_out = res + x, then the forward above on res_out. Each thread
+// writes the sums of its own columns and reads them back after the reduction (no barrier needed
+// between the two: the same thread owns j in both loops; res_out may alias res).
+__global__ void __launch_bounds__(SK_CUDA_RED) add_rmsnorm_fwd_kernel(float *res_out, float *out, float *rstd,
+                                                                      const float *res, const float *x, const float *w,
+                                                                      int64_t rows, int64_t d, float eps) {
+    __shared__ float sh[SK_CUDA_RED / 32];
+    for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+        const float *rr = res + r * d, *xr = x + r * d;
+        float *sr = res_out + r * d;
+        float ss = 0;
+        for (int64_t j = threadIdx.x; j < d; j += blockDim.x) {
+            const float v = rr[j] + xr[j];
+            sr[j] = v;
+            ss += v * v;
+        }
+        ss = sk_block_reduce(ss, sh, 0);
+        const float rs = 1.0f / sqrtf(ss / (float)d + eps);
+        if (threadIdx.x == 0) rstd[r] = rs;
+        for (int64_t j = threadIdx.x; j < d; j += blockDim.x) out[r * d + j] = sr[j] * rs * w[j];
     }
 }
 
@@ -59,6 +83,14 @@ static unsigned row_blocks(int64_t rows) {
 int sk_cu_rmsnorm_fwd(float *out, float *rstd, const float *x, const float *w, int64_t rows, int64_t d, float eps) {
     if (rows <= 0 || d <= 0) return SK_OK;
     SK_LAUNCH(rmsnorm_fwd_kernel, row_blocks(rows), SK_CUDA_RED, out, rstd, x, w, rows, d, eps);
+    SK_CUDA_LAUNCHED();
+    return SK_OK;
+}
+
+int sk_cu_add_rmsnorm_fwd(float *res_out, float *out, float *rstd, const float *res, const float *x, const float *w,
+                          int64_t rows, int64_t d, float eps) {
+    if (rows <= 0 || d <= 0) return SK_OK;
+    SK_LAUNCH(add_rmsnorm_fwd_kernel, row_blocks(rows), SK_CUDA_RED, res_out, out, rstd, res, x, w, rows, d, eps);
     SK_CUDA_LAUNCHED();
     return SK_OK;
 }

@@ -4,8 +4,11 @@
  *   conv1d + bias + SiLU   (one conv1d call with bias and SK_ACT_SILU)
  *   dt bias + softplus     (the scan's delta_bias under SK_SCAN_SOFTPLUS)
  *   y * silu(z) gate       (the scan's z)
+ *   residual add + RMSNorm (add_rmsnorm_fwd; its backward is rmsnorm_bwd adding into the residual
+ *                           stream's gradient)
  * The fused float64 reference must agree with the unfused float64 chain to 1e-6 relative, the
  * optimized fp32 versions (the CPU backend's) to 1e-5. */
+#include <string.h>
 #include "kernels/cpu/sk_cpu.h"
 #include "tests/kernels/kt_util.h"
 
@@ -222,6 +225,51 @@ static void test_scan_chains(int64_t b, int64_t L, int64_t D, int64_t N) {
     sr_free(&fused), sf_free(&f32), sp_free(&s);
 }
 
+/* ---------------- residual add + RMSNorm ---------------- */
+/* fused: add_rmsnorm_fwd (res_out = res + x and its norm in one pass); backward rmsnorm_bwd adding
+ * the norm's gradient into dres, which holds the gradient arriving on the skip path. unfused: s =
+ * res + x as a plain sum, rmsnorm_fwd(s); backward rmsnorm_bwd into zeros, then dres = skip + that,
+ * dx = dres. fp32: also equal to the library's axpy + rmsnorm_fwd bit for bit (what the layer loop
+ * ran before). */
+static void test_add_norm_chain(int64_t rows, int64_t d) {
+    const int64_t n = rows * d;
+    double *res = rnd(n, -2, 2), *x = rnd(n, -2, 2), *w = rnd(d, 0.5, 1.5), *gh = rnd(n, -1, 1), *gs = rnd(n, -1, 1);
+    char tag[96];
+    snprintf(tag, sizeof tag, "residual add+rmsnorm rows=%lld d=%lld", (long long)rows, (long long)d);
+    /* unfused float64 */
+    double *us = kt_zerod(n), *uo = kt_zerod(n), *urs = kt_zerod(rows), *dn = kt_zerod(n), *udw = kt_zerod(d);
+    double *udr = kt_zerod(n);
+    for (int64_t i = 0; i < n; i++) us[i] = res[i] + x[i];
+    SK_CHECK(sk_rmsnorm_fwd_f64(uo, urs, us, w, rows, d, 1e-5) == 0, "unfused rmsnorm");
+    SK_CHECK(sk_rmsnorm_bwd_f64(dn, udw, gh, us, w, urs, rows, d) == 0, "unfused rmsnorm bwd");
+    for (int64_t i = 0; i < n; i++) udr[i] = gs[i] + dn[i];
+    /* fused float64: in place on a copy of res, then the backward into the skip gradient */
+    double *fs = kt_zerod(n), *fo = kt_zerod(n), *frs = kt_zerod(rows), *fdw = kt_zerod(d), *fdr = kt_zerod(n);
+    memcpy(fs, res, (size_t)n * sizeof(double));
+    memcpy(fdr, gs, (size_t)n * sizeof(double));
+    SK_CHECK(sk_add_rmsnorm_fwd_f64(fs, fo, frs, fs, x, w, rows, d, 1e-5) == 0, "fused add+rmsnorm f64");
+    SK_CHECK(sk_rmsnorm_bwd_f64(fdr, fdw, gh, fs, w, frs, rows, d) == 0, "fused rmsnorm bwd f64");
+    /* fused fp32 (out of place), and the unfused library ops it replaced */
+    float *resf = kt_tof(res, n), *xf = kt_tof(x, n), *wf = kt_tof(w, d), *ghf = kt_tof(gh, n), *drf = kt_tof(gs, n);
+    float *sf = kt_zerof(n), *of = kt_zerof(n), *rsf = kt_zerof(rows), *dwf = kt_zerof(d);
+    float *as = kt_tof(res, n), *ao = kt_zerof(n), *ars = kt_zerof(rows);
+    SK_CHECK(sk_add_rmsnorm_fwd_f32(sf, of, rsf, resf, xf, wf, rows, d, 1e-5f) == 0, "fused add+rmsnorm f32");
+    SK_CHECK(sk_rmsnorm_bwd_f32(drf, dwf, ghf, sf, wf, rsf, rows, d) == 0, "fused rmsnorm bwd f32");
+    SK_CHECK(sk_axpy_f32(as, xf, 1.0f, n) == 0 && sk_rmsnorm_fwd_f32(ao, ars, as, wf, rows, d, 1e-5f) == 0, "axpy+norm");
+    cmp(tag, "res_out", fs, sf, us, n);
+    cmp(tag, "out", fo, of, uo, n);
+    cmp(tag, "rstd", frs, rsf, urs, rows);
+    cmp(tag, "dres = dx", fdr, drf, udr, n);
+    cmp(tag, "dw", fdw, dwf, udw, d);
+    SK_CHECK(!memcmp(sf, as, (size_t)n * sizeof(float)) && !memcmp(of, ao, (size_t)n * sizeof(float)) &&
+                 !memcmp(rsf, ars, (size_t)rows * sizeof(float)),
+             "%s: fp32 fused differs from axpy + rmsnorm_fwd in some bit", tag);
+    double *dd[] = {res, x, w, gh, gs, us, uo, urs, dn, udw, udr, fs, fo, frs, fdw, fdr};
+    for (size_t k = 0; k < sizeof dd / sizeof *dd; k++) free(dd[k]);
+    float *ff[] = {resf, xf, wf, ghf, drf, sf, of, rsf, dwf, as, ao, ars};
+    for (size_t k = 0; k < sizeof ff / sizeof *ff; k++) free(ff[k]);
+}
+
 int main(void) {
     sk_rng_seed(&kt_rng, 22, 0);
     test_conv_chain(2, 53, 37, 4, 1, 1); /* vector blocks + a tail, state, resets */
@@ -229,6 +277,8 @@ int main(void) {
     test_conv_chain(3, 5, 7, 3, 1, 0);
     test_scan_chains(2, 37, 35, 4);
     test_scan_chains(1, 64, 16, 16);
+    test_add_norm_chain(37, 128); /* the dna-1.4m width */
+    test_add_norm_chain(300, 33);  /* more rows than the threading threshold, an odd width */
     printf("test_fused: worst float64 fused-vs-unfused relative error %.3g (gate 1e-6)\n", worst64);
     KT_REPORT("test_fused");
     return sk_test_finish("test_fused");

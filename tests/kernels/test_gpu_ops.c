@@ -273,7 +273,15 @@ static void test_rmsnorm(void) {
     RUN(G->rmsnorm_bwd(dx.d, dw.d, dout.d, x.d, w.d, rs.d, rows, d), "cuda");
     t_check("rmsnorm dx (+=)", &dx);
     t_check("rmsnorm dw (+=)", &dw);
-    T *all[] = {&x, &w, &out, &rs, &dout, &dx, &dw};
+    /* the residual add fused in front: res_out = x + dout (out of place), then its norm */
+    T so = t_nan(rows * d);
+    RUN(sk_add_rmsnorm_fwd_f64(so.h, out.h, rs.h, x.h, dout.h, w.h, rows, d, 1e-5), "ref");
+    RUN(CPU->add_rmsnorm_fwd(so.f, out.f, rs.f, x.f, dout.f, w.f, rows, d, 1e-5f), "cpu");
+    RUN(G->add_rmsnorm_fwd(so.d, out.d, rs.d, x.d, dout.d, w.d, rows, d, 1e-5f), "cuda");
+    t_check("add_rmsnorm res_out", &so);
+    t_check("add_rmsnorm out", &out);
+    t_check("add_rmsnorm rstd", &rs);
+    T *all[] = {&x, &w, &out, &rs, &dout, &dx, &dw, &so};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) t_free(all[k]);
 }
 

@@ -12,6 +12,8 @@
  * 3. The model checkpoint loads (sk_mamba_lm_load) to the trainer's parameters bit for bit,
  *    and the state records step 1; export to a Hugging Face folder then load gives identical
  *    logits; a complex-S6, S4D or S4+MLP model is refused by the export and nothing is written.
+ * 5. On a shard with a valid split: its bits/token against a per-window reference, and the
+ *    trainer's validation (an inference copy of the model) against the training model's forward.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -225,7 +227,8 @@ static void test_export(void) {
 
 /* 5. Token shards: validation over a shard's valid split (short examples padded with ignored
  * targets, a long one cut into windows) equals the count-weighted mean of each window's own
- * loss, computed one unpadded window at a time; and the trainer runs on the train split. */
+ * loss, computed one unpadded window at a time; and the trainer runs on the train split, its
+ * validation (on an inference copy of the model) logging the training forward's bits/token. */
 static void test_shard(void) {
     static const int LEN[] = {10, 60, 33, 7, 30, 13, 45}, SPLIT[] = {0, 0, 0, 1, 1, 1, 0};
     char path[160];
@@ -281,6 +284,12 @@ static void test_shard(void) {
     rc = td ? sk_trainer_create(&t, tm, td, vd, 2, 24, &o, "{}") : -1;
     if (!rc) rc = sk_trainer_run(t);
     SK_CHECK(rc == 0 && sk_trainer_step(t) == 3 && isfinite(sk_trainer_best_valid(t)), "train on a shard: %s", sk_errmsg());
+    /* the trainer validated once, after the last update, on its inference copy of the model: the
+     * same bits/token as the training model's own forward over the split */
+    double tbits = 0;
+    SK_CHECK(sk_train_evaluate(tm, vd, 2, 24, 0, in, tg, &tbits, &n, NULL) == 0, "evaluate: %s", sk_errmsg());
+    SK_CHECK(fabs(sk_trainer_best_valid(t) - tbits) <= 1e-6 * tbits, "logged valid bits %.12g, training forward %.12g",
+             sk_trainer_best_valid(t), tbits);
     sk_trainer_free(t);
     sk_data_close(vd);
     sk_data_close(td);

@@ -7,9 +7,11 @@
  * so neighbouring blocks share the fetched rows. The state of a block is h[n] (N vectors); the
  * inner loop over n updates 16 channels at once (exp/softplus/sigmoid from sk_vmath.h; the
  * d_state loop stays sequential, as in the official kernel). B[t,:] and C[t,:] are broadcast
- * across the block. dB/dC sum over channels: each thread adds into its own (b, L, N) partials in
- * scratch, reduced after the parallel region in thread order (deterministic for a given thread
- * count).
+ * across the block. dB/dC sum over channels: each block's 16 lanes are summed per position by a
+ * transposing tree (sk_v_hsum16) into its thread's own (b, L, N) partials in scratch, reduced
+ * after the parallel region in thread order (deterministic for a given thread count). The
+ * backward's versions (the kernel lab's numbers; kernels/README.md §Kernel lab) are one body,
+ * bwd_group_t, with the version a compile-time argument.
  *
  * Modes (sk_ops.h): complex modes (SK_SCAN_COMPLEX) keep two planes per mode, h[2n][j] = re and
  * h[2n+1][j] = im, so the complex update (sk_complex.h; e^{dlt A} from sk_v_exp and
@@ -81,15 +83,15 @@ static int64_t chunk_of(const sk_scan_f32 *p) { return p->chunk ? p->chunk : SK_
  * of (N*K x VW) planes. Forward: the states, A, constant B and C of a group of SK_GROUP blocks.
  * Backward: per block of a group, A, g, the dA accumulators, constant B, C and their gradient
  * accumulators (SK_GROUP plane sets each); the chunk's states H ((chunk+1) plane sets), its
- * delta and softplus' (chunk x VW each), its decays exp(dl A) (chunk plane sets, real modes: the
- * reverse sweep reads them instead of recomputing the exp), the chunk's variable dB, dC terms as
- * channel vectors summed over the group's blocks (chunk plane sets each, reduced across lanes once
- * per group instead of once per block), and this thread's partials of the variable dB, dC
- * (b*L*N*K each; none when constant). */
+ * delta and softplus', dy and u (chunk x VW each), one plane set of a position's dB or dC terms
+ * (tv, version >= 3), its decays exp(dl A) (chunk plane sets, real modes: the reverse sweep reads
+ * them instead of recomputing the exp), versions 1-2's variable dB, dC terms as channel vectors
+ * summed over the group's blocks (chunk plane sets each, reduced across lanes once per group), and
+ * this thread's partials of the variable dB, dC (b*L*N*K each; none when constant). */
 typedef struct scan_lay {
     int64_t K, NK, ch;                /* components per mode, N*K, chunk length used for H */
     int64_t fh, fA, fB, fC;           /* forward: group states, A, B, C */
-    int64_t At, g, dA, Bk, Ck, dBk, dCk, H, dl, sp, ab, dBv, dCv, dBp, dCp;
+    int64_t At, g, dA, Bk, Ck, dBk, dCk, H, dl, sp, dy, ub, tv, ab, dBv, dCv, dBp, dCp;
     int64_t per;
 } scan_lay;
 
@@ -105,9 +107,9 @@ static scan_lay scan_layout(const sk_scan_f32 *p) {
     y.At = 0, y.g = gkv, y.dA = 2 * gkv, y.Bk = 3 * gkv, y.Ck = 4 * gkv, y.dBk = 5 * gkv, y.dCk = 6 * gkv;
     y.H = 7 * gkv;
     y.dl = y.H + PAD16((y.ch + 1) * y.NK * VW);
-    y.sp = y.dl + y.ch * VW;
+    y.sp = y.dl + y.ch * VW, y.dy = y.dl + 2 * y.ch * VW, y.ub = y.dl + 3 * y.ch * VW;
     const int64_t cnkv = PAD16(y.ch * y.NK * VW);
-    y.ab = y.dl + PAD16(2 * y.ch * VW);
+    y.tv = y.dl + 4 * y.ch * VW, y.ab = y.dl + PAD16(4 * y.ch * VW + y.NK * VW);
     y.dBv = y.ab + cnkv;
     y.dCv = y.dBv + ((p->flags & SK_SCAN_CONST_B) ? 0 : cnkv);
     y.dBp = y.dCv + ((p->flags & SK_SCAN_CONST_C) ? 0 : cnkv);
@@ -175,7 +177,8 @@ static void store_planes(float *dst, int64_t NK, int64_t w, const float *src, in
 /* Mode component m of B or C for the block: a constant plane, or the position's row value
  * broadcast over the block (isconst is a compile-time constant in the mode bodies). */
 #define BCV(isconst, plane, row, m) ((isconst) ? sk_v_load((plane) + (m) * VW) : bcast((row)[m]))
-/* x in every lane (sk_v_splat; measured: `x - 0` and a 16-element initializer were slower) */
+/* x in every lane (sk_v_splat; measured: `x - 0` and a 16-element initializer were slower: inside
+ * the target_clones bodies GCC builds the initializer as 16 masked broadcasts) */
 SK_VI sk_vf bcast(float x) { return sk_v_splat(x); }
 /* Per-channel vector of a block (delta_bias, D), zero past the w valid channels or if absent. */
 SK_VI sk_vf load_chan(const float *v, int64_t c0, int64_t w) {
@@ -303,21 +306,55 @@ SK_VI void fwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
 
 /* plane (+)= v: the first block of a group writes */
 SK_VI void acc_plane(float *plane, sk_vf v, int first) { sk_v_store(plane, first ? v : sk_v_load(plane) + v); }
+/* row[m] += the lane sum of plane m (m < NK), sixteen planes at a time (sk_v_hsum16) */
+SK_VI void planes_to_row(float *row, const float *planes, int64_t NK) {
+    for (int64_t m0 = 0; m0 < NK; m0 += VW) {
+        const int64_t n = NK - m0 < VW ? NK - m0 : VW;
+        sk_vf v[VW];
+        for (int64_t m = 0; m < VW; m++) v[m] = m < n ? sk_v_load(planes + (m0 + m) * VW) : sk_v_splat(0);
+        sk_v_store_n(row + m0, sk_v_load_n(row + m0, n) + sk_v_hsum16(v), n);
+    }
+}
 /* a position's dB or dC partials += the lane sums of its NK channel-vector planes */
 SK_VI void chunk_dbc(float *row, const float *planes, int64_t NK) {
     for (int64_t m = 0; m < NK; m++) row[m] += sk_v_hsum(sk_v_load(planes + m * VW));
 }
 
+/* The gate's backward at one position of a block: out = y silu(z), so dz = dout y silu'(z) is
+ * stored and dy = dout silu(z) returned; y = D u + K Re(sum_n C h_t) (ysum: the sum). */
+SK_VI sk_vf gate_bwd(const sk_scan_f32 *p, int64_t pos, int64_t c0, int64_t w, sk_vf dout, sk_vf ysum, sk_vf Dv,
+                     sk_vf u, const int K) {
+    const sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = Dv * u + (float)K * ysum, sg = sk_v_sigmoid(z);
+    store_row(p->dz + pos * p->ldz + c0, w, dout * y * sg * (1.0f + z * (1.0f - sg)));
+    return dout * (z * sg);
+}
+/* dC's terms at one position of a block, dy C^T h_t (K Re(C h) differentiated; complex: 2 dy conj(h)):
+ * into the block's constant-dC planes (cC) or the group's channel-vector row dCrow (first block writes). */
+SK_VI void dC_terms(const float *Hn, sk_vf dy, float *dCk, float *dCrow, int first, int64_t N, const int K, const int cC) {
+    for (int64_t m = 0; m < N * K; m++) {
+        const sk_vf t = (K == 1 ? 1.0f : (m & 1) ? -2.0f : 2.0f) * dy * sk_v_load(Hn + m * VW);
+        if (cC) sk_v_store(dCk + m * VW, sk_v_load(dCk + m * VW) + t);
+        else acc_plane(dCrow + m * VW, t, first);
+    }
+}
+
 /* The backward's unit of work: blocks [blo, bhi), all batch rows. For each batch row the chunks
  * run in reverse; inside a chunk every block of the group recomputes its states from the
  * checkpoint and sweeps back before the next block (rows shared as in fwd_group). ws = this
- * thread's scratch (layout scan_lay), holding its partials of the variable dB and dC. */
+ * thread's scratch (layout scan_lay), holding its partials of the variable dB and dC.
+ * ver (the kernel lab's number): 1 recomputes the states forward and does everything else in the
+ * reverse sweep, which reads rows of u, dout and z backwards (1 KiB apart at D = 256: a cache miss
+ * per row the hardware prefetcher does not cover) and reads every state twice. 2 prefetches the
+ * chunk's rows while recomputing forwards and moves there what needs h_t but not the gradient
+ * of the state: y, the gate (dz, dy) and the dC terms, so the reverse sweep reads no row of
+ * dout or z and no h_t (only h_{t-1}); same operations in the same order, same bits as 1. */
 SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly, const int K,
-                       const int cB, const int cC) {
+                       const int cB, const int cC, const int ver) {
     const int64_t L = p->len, Dm = p->dim, N = p->dstate, NK = ly->NK, ck = chunk_of(p), nch = (L + ck - 1) / ck;
     const int64_t NKV = NK * VW;
     float *H = ws + ly->H, *dlbuf = ws + ly->dl, *spbuf = ws + ly->sp, *dBp = ws + ly->dBp, *dCp = ws + ly->dCp;
-    float *abuf = ws + ly->ab, *dBv = ws + ly->dBv, *dCv = ws + ly->dCv;
+    float *abuf = ws + ly->ab, *dBv = ws + ly->dBv, *dCv = ws + ly->dCv, *dybuf = ws + ly->dy, *ubuf = ws + ly->ub;
+    float *tv = ws + ly->tv;
     sk_vf bv[SK_GROUP], Dv[SK_GROUP], dDacc[SK_GROUP], ddbacc[SK_GROUP];
     for (int64_t gb = blo; gb < bhi; gb++) {
         const int64_t c0 = gb * VW, w = Dm - c0 < VW ? Dm - c0 : VW, o = (gb - blo) * NKV;
@@ -344,57 +381,96 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                 for (int64_t t = t0; t < t1; t++) {
                     const int64_t pos = i * L + t, s = t - t0;
                     const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f; /* h_{t-1} survives? */
+                    if (ver >= 4 && gb + 1 < bhi) { /* the next block's rows here, into L2 (its first positions) */
+                        const int64_t nx = pos * Dm + c0 + VW;
+                        __builtin_prefetch(p->u + nx, 0, 2);
+                        if (p->delta) __builtin_prefetch(p->delta + nx, 0, 2), __builtin_prefetch(p->ddelta + nx, 1, 2);
+                        __builtin_prefetch(p->dout + nx, 0, 2), __builtin_prefetch(p->du + nx, 1, 2);
+                        if (p->z) {
+                            __builtin_prefetch(p->z + pos * p->ldz + c0 + VW, 0, 2);
+                            __builtin_prefetch(p->dz + pos * p->ldz + c0 + VW, 1, 2);
+                        }
+                    }
+                    if (ver >= 2 && t + SK_PREFETCH < t1) { /* this chunk's rows, read here or in the reverse sweep */
+                        const int64_t ahead = (pos + SK_PREFETCH) * Dm + c0;
+                        __builtin_prefetch(p->u + ahead);
+                        if (p->delta) __builtin_prefetch(p->delta + ahead), __builtin_prefetch(p->ddelta + ahead, 1);
+                        __builtin_prefetch(p->dout + ahead), __builtin_prefetch(p->du + ahead, 1);
+                        if (p->z) {
+                            __builtin_prefetch(p->z + (pos + SK_PREFETCH) * p->ldz + c0);
+                            __builtin_prefetch(p->dz + (pos + SK_PREFETCH) * p->ldz + c0, 1);
+                        }
+                    }
                     sk_vf sp, dl = block_delta(p, load_delta_row(p, pos, c0, w) + bv[gb - blo], &sp);
                     sk_v_store(dlbuf + s * VW, dl), sk_v_store(spbuf + s * VW, sp);
-                    const sk_vf dlu = dl * load_row(p->u + pos * Dm + c0, w);
-                    block_update(At, Bk, cB ? NULL : p->B + pos * p->ldb, NULL, NULL, dl, dlu, keep, H + s * NKV,
-                                 H + (s + 1) * NKV, NULL, K == 1 ? abuf + s * NKV : NULL, N, K, cB, 1);
+                    const sk_vf u = load_row(p->u + pos * Dm + c0, w), dlu = dl * u;
+                    const float *Ct = cC ? NULL : p->C + pos * p->ldc;
+                    float *Hn = H + (s + 1) * NKV;
+                    sk_vf y = sk_v_splat(0); /* two calls: y stays in a register where it is summed */
+                    const float *Bt = cB ? NULL : p->B + pos * p->ldb;
+                    float *aout = K == 1 ? abuf + s * NKV : NULL;
+                    if (ver >= 4 && keep == 0) memset(H + s * NKV, 0, (size_t)NKV * sizeof(float)); /* the reset, once */
+                    const float kp = ver >= 4 ? 1.0f : keep;
+                    if (ver >= 2 && p->z) block_update(At, Bk, Bt, Ck, Ct, dl, dlu, kp, H + s * NKV, Hn, &y, aout, N, K, cB, cC);
+                    else block_update(At, Bk, Bt, Ck, Ct, dl, dlu, kp, H + s * NKV, Hn, NULL, aout, N, K, cB, cC);
+                    if (ver < 2) continue;
+                    sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
+                    if (p->z) dy = gate_bwd(p, pos, c0, w, dy, y, Dv[gb - blo], u, K);
+                    sk_v_store(dybuf + s * VW, dy), sk_v_store(ubuf + s * VW, u);
+                    dC_terms(Hn, dy, dCk, cC ? NULL : ver >= 3 ? tv : dCv + s * NKV, ver >= 3 || gb == blo, N, K, cC);
+                    if (ver >= 3 && !cC) planes_to_row(dCp + pos * NK, tv, NK);
                 }
                 /* reverse sweep: g = dL/dh_t */
                 for (int64_t t = t1 - 1; t >= t0; t--) {
                     const int64_t pos = i * L + t, s = t - t0;
-                    const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f;
+                    const float keep = p->reset && p->reset[pos] ? 0.0f : 1.0f, kp = ver >= 4 ? 1.0f : keep;
                     const float *Bt = cB ? NULL : p->B + pos * p->ldb, *Ct = cC ? NULL : p->C + pos * p->ldc;
                     const float *Hp = H + s * NKV, *Hn = H + (s + 1) * NKV;
-                    const sk_vf dl = sk_v_load(dlbuf + s * VW), u = load_row(p->u + pos * Dm + c0, w), dlu = dl * u;
-                    sk_vf dy = load_row(p->dout + pos * Dm + c0, w);
-                    if (p->z) {
-                        /* out = y silu(z): recompute y = D u + K Re(sum_n C h_t); dz = dout y silu'(z), dy = dout silu(z) */
-                        sk_vf z = load_row(p->z + pos * p->ldz + c0, w), y = sk_v_splat(0);
+                    const sk_vf dl = sk_v_load(dlbuf + s * VW);
+                    const sk_vf u = ver >= 2 ? sk_v_load(ubuf + s * VW) : load_row(p->u + pos * Dm + c0, w), dlu = dl * u;
+                    sk_vf dy = ver >= 2 ? sk_v_load(dybuf + s * VW) : load_row(p->dout + pos * Dm + c0, w);
+                    if (ver < 2 && p->z) {
+                        sk_vf y = sk_v_splat(0); /* recompute y's sum from h_t */
                         for (int64_t n = 0; n < N; n++) {
                             if (K == 1) y += BCV(cC, Ck, Ct, n) * sk_v_load(Hn + n * VW);
                             else y += SK_CMUL_RE(BCV(cC, Ck, Ct, 2 * n), BCV(cC, Ck, Ct, 2 * n + 1),
                                                  sk_v_load(Hn + 2 * n * VW), sk_v_load(Hn + (2 * n + 1) * VW));
                         }
-                        y = Dv[gb - blo] * u + (float)K * y;
-                        sk_vf sg = sk_v_sigmoid(z);
-                        store_row(p->dz + pos * p->ldz + c0, w, dy * y * sg * (1.0f + z * (1.0f - sg)));
-                        dy *= z * sg;
+                        dy = gate_bwd(p, pos, c0, w, dy, y, Dv[gb - blo], u, K);
                     }
                     sk_vf du = dy * Dv[gb - blo], ddl = sk_v_splat(0);
                     dDacc[gb - blo] += dy * u;
                     /* variable dB, dC: this position's channel vectors, summed over the group's blocks
                      * (the first block writes) and across the lanes after the group (chunk_dbc) */
-                    float *dBrow = cB ? NULL : dBv + s * NKV, *dCrow = cC ? NULL : dCv + s * NKV;
-                    const int first = gb == blo;
+                    float *dBrow = cB ? NULL : ver >= 3 ? tv : dBv + s * NKV, *dCrow = cC ? NULL : dCv + s * NKV;
+                    const int first = ver >= 3 || gb == blo;
                     for (int64_t n = 0; n < N; n++) {
                         if (K == 1) {
                             const sk_vf An = sk_v_load(At + n * VW), a = sk_v_load(abuf + s * NKV + n * VW);
-                            const sk_vf h1 = keep * sk_v_load(Hp + n * VW), hn = sk_v_load(Hn + n * VW);
+                            const sk_vf h1 = kp * sk_v_load(Hp + n * VW), hn = sk_v_load(Hn + n * VW);
                             const sk_vf gv = sk_v_load(g + n * VW) + dy * BCV(cC, Ck, Ct, n); /* + the output at t */
                             const sk_vf vC = dy * hn, vB = gv * dlu, Bn = BCV(cB, Bk, Bt, n); /* dC, dB terms */
-                            if (cC) sk_v_store(dCk + n * VW, sk_v_load(dCk + n * VW) + vC);
-                            else acc_plane(dCrow + n * VW, vC, first);
+                            if (ver < 2 && cC) sk_v_store(dCk + n * VW, sk_v_load(dCk + n * VW) + vC);
+                            else if (ver < 2) acc_plane(dCrow + n * VW, vC, first);
                             if (cB) sk_v_store(dBk + n * VW, sk_v_load(dBk + n * VW) + vB);
                             else acc_plane(dBrow + n * VW, vB, first);
-                            du += gv * dl * Bn;
+                            /* q = a h_{t-1} and gv dl shared (v4; v1-v3 multiply out each product) */
+                            const sk_vf q = ver >= 4 ? a * h1 : sk_v_splat(0), gd = gv * dl;
 #ifdef SSMKIT_MUTATE_SCAN_BWD
-                            ddl += gv * (An * a * h1 - Bn * u); /* deliberate bug (mutation test) */
+                            const sk_vf bu = -(Bn * u); /* deliberate bug (mutation test) */
 #else
-                            ddl += gv * (An * a * h1 + Bn * u); /* d/d delta of exp(delta A) h + delta B u */
+                            const sk_vf bu = Bn * u;
 #endif
-                            sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
-                            sk_v_store(g + n * VW, keep * gv * a); /* dL/dh_{t-1} (0 across a reset) */
+                            if (ver >= 4) {
+                                du += gd * Bn;
+                                ddl += gv * (An * q + bu); /* d/d delta of exp(delta A) h + delta B u */
+                                sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gd * q);
+                            } else {
+                                du += gv * dl * Bn;
+                                ddl += gv * (An * a * h1 + bu);
+                                sk_v_store(dAacc + n * VW, sk_v_load(dAacc + n * VW) + gv * dl * a * h1);
+                            }
+                            sk_v_store(g + n * VW, kp * gv * a); /* dL/dh_{t-1} (0 across a reset) */
                         } else {
                             /* complex: the steps of scan_ref.inc's backward, q = conj(a h_{t-1}) g */
                             const int64_t mr = 2 * n, mi = 2 * n + 1;
@@ -402,16 +478,16 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                             sk_vf e = sk_v_exp(dl * Ar), sn, cs;
                             sk_v_sincos(dl * Ai, &sn, &cs);
                             const sk_vf er = e * cs, ei = e * sn;
-                            const sk_vf pr = keep * sk_v_load(Hp + mr * VW), pi = keep * sk_v_load(Hp + mi * VW);
+                            const sk_vf pr = kp * sk_v_load(Hp + mr * VW), pi = kp * sk_v_load(Hp + mi * VW);
                             const sk_vf br = BCV(cB, Bk, Bt, mr), bi = BCV(cB, Bk, Bt, mi);
                             const sk_vf gr = sk_v_load(g + mr * VW) + 2.0f * dy * BCV(cC, Ck, Ct, mr); /* + 2 dy conj(C) */
                             const sk_vf gi = sk_v_load(g + mi * VW) - 2.0f * dy * BCV(cC, Ck, Ct, mi);
                             const sk_vf tCr = 2.0f * dy * sk_v_load(Hn + mr * VW), tCi = -2.0f * dy * sk_v_load(Hn + mi * VW);
                             const sk_vf tBr = gr * dlu, tBi = gi * dlu;
-                            if (cC) {
+                            if (ver < 2 && cC) {
                                 sk_v_store(dCk + mr * VW, sk_v_load(dCk + mr * VW) + tCr);
                                 sk_v_store(dCk + mi * VW, sk_v_load(dCk + mi * VW) + tCi);
-                            } else {
+                            } else if (ver < 2) {
                                 acc_plane(dCrow + mr * VW, tCr, first), acc_plane(dCrow + mi * VW, tCi, first);
                             }
                             if (cB) {
@@ -427,18 +503,20 @@ SK_VI void bwd_group_t(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws
                             ddl += bg * u + SK_CJMUL_RE(Ar, Ai, qr, qi);
                             sk_v_store(dAacc + mr * VW, sk_v_load(dAacc + mr * VW) + dl * qr);
                             sk_v_store(dAacc + mi * VW, sk_v_load(dAacc + mi * VW) + dl * qi);
-                            sk_v_store(g + mr * VW, keep * SK_CJMUL_RE(er, ei, gr, gi)); /* conj(a) g */
-                            sk_v_store(g + mi * VW, keep * SK_CJMUL_IM(er, ei, gr, gi));
+                            sk_v_store(g + mr * VW, kp * SK_CJMUL_RE(er, ei, gr, gi)); /* conj(a) g */
+                            sk_v_store(g + mi * VW, kp * SK_CJMUL_IM(er, ei, gr, gi));
                         }
                     }
+                    if (ver >= 3 && !cB) planes_to_row(dBp + pos * NK, tv, NK);
+                    if (ver >= 4 && keep == 0) memset(g, 0, (size_t)NKV * sizeof(float)); /* nothing flows back across a reset */
                     const sk_vf dd = ddl * sk_v_load(spbuf + s * VW); /* through softplus */
                     store_row(p->du + pos * Dm + c0, w, du);
                     if (p->delta) store_row(p->ddelta + pos * Dm + c0, w, dd);
                     ddbacc[gb - blo] += dd;
                 }
             }
-            for (int64_t t = t0; t < t1 && !cB; t++) chunk_dbc(dBp + (i * L + t) * NK, dBv + (t - t0) * NKV, NK);
-            for (int64_t t = t0; t < t1 && !cC; t++) chunk_dbc(dCp + (i * L + t) * NK, dCv + (t - t0) * NKV, NK);
+            for (int64_t t = t0; t < t1 && !cB && ver < 3; t++) chunk_dbc(dBp + (i * L + t) * NK, dBv + (t - t0) * NKV, NK);
+            for (int64_t t = t0; t < t1 && !cC && ver < 3; t++) chunk_dbc(dCp + (i * L + t) * NK, dCv + (t - t0) * NKV, NK);
         }
         if (p->dh0)
             for (int64_t gb = blo; gb < bhi; gb++) {
@@ -517,13 +595,23 @@ SK_CLONES static void fwd_step_real(const sk_scan_f32 *p) {
         fwd_group_t(p, blo, bhi, ws, ly, K, cB, cC);                                                                   \
     }                                                                                                                  \
     SK_CLONES static void bwd_group_##m(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly) { \
-        bwd_group_t(p, blo, bhi, ws, ly, K, cB, cC);                                                                   \
+        bwd_group_t(p, blo, bhi, ws, ly, K, cB, cC, SK_SCAN_BWD_VERSIONS);                                             \
     }
 SCAN_MODES(SCAN_CLONE)
 #define SCAN_FWD_PTR(m, K, cB, cC) fwd_group_##m,
 #define SCAN_BWD_PTR(m, K, cB, cC) bwd_group_##m,
-static void (*const fwd_group_fn[8])(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = {SCAN_MODES(SCAN_FWD_PTR)};
-static void (*const bwd_group_fn[8])(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = {SCAN_MODES(SCAN_BWD_PTR)};
+typedef void (*scan_group_fn)(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *);
+static const scan_group_fn fwd_group_fn[8] = {SCAN_MODES(SCAN_FWD_PTR)}, bwd_group_fn[8] = {SCAN_MODES(SCAN_BWD_PTR)};
+/* The backward's older versions (the kernel lab's record) for the real variable-B/C mode only:
+ * every mode's clones of every version would multiply scan.c's compile time. */
+#define SCAN_OLD_BWD(v)                                                                                                \
+    SK_CLONES static void bwd_old_##v(const sk_scan_f32 *p, int64_t blo, int64_t bhi, float *ws, const scan_lay *ly) {  \
+        bwd_group_t(p, blo, bhi, ws, ly, 1, 0, 0, v);                                                                  \
+    }
+SCAN_OLD_BWD(1)
+SCAN_OLD_BWD(2)
+SCAN_OLD_BWD(3)
+static const scan_group_fn bwd_old_fn[SK_SCAN_BWD_VERSIONS - 1] = {bwd_old_1, bwd_old_2, bwd_old_3};
 
 /* groups of G blocks, G as large as keeps every thread busy (at most SK_GROUP) */
 static int64_t group_size(int64_t nblk, int nth) {
@@ -543,7 +631,7 @@ int sk_scan_fwd_f32(const sk_scan_f32 *p) {
     if ((rc = scan_work(p, &work, &owned, &nth))) return rc;
     const scan_lay ly = scan_layout(p);
     const int64_t nblk = (p->dim + VW - 1) / VW;
-    void (*const fn)(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = fwd_group_fn[scan_mode(p)];
+    const scan_group_fn fn = fwd_group_fn[scan_mode(p)];
     const int64_t G = group_size(nblk, nth), ngroups = (nblk + G - 1) / G;
     if (p->len == 1 && scan_mode(p) == 0 && nth == 1) {
         fwd_step_real(p);
@@ -564,7 +652,13 @@ int sk_scan_fwd_f32(const sk_scan_f32 *p) {
     return SK_OK;
 }
 
-int sk_scan_bwd_f32(const sk_scan_f32 *p) {
+int sk_scan_bwd_f32(const sk_scan_f32 *p) { return sk_scan_bwd_version_f32(p, SK_SCAN_BWD_VERSIONS); }
+
+int sk_scan_bwd_version_f32(const sk_scan_f32 *p, int version) {
+    if (version < 1 || version > SK_SCAN_BWD_VERSIONS)
+        return sk_error(SK_EINVAL, "selective scan backward: no version %d (1 to %d)", version, SK_SCAN_BWD_VERSIONS);
+    if (version < SK_SCAN_BWD_VERSIONS && scan_mode(p) != 0)
+        return sk_error(SK_EUNSUP, "selective scan backward: version %d is kept for the real mode with variable B and C only", version);
     int rc = sk_scan_check_f32(p, 1);
     if (rc) return rc;
     float *work, *owned;
@@ -573,7 +667,7 @@ int sk_scan_bwd_f32(const sk_scan_f32 *p) {
     const scan_lay ly = scan_layout(p);
     const int64_t nblk = (p->dim + VW - 1) / VW, BLN = p->batch * p->len * ly.NK;
     const int vB = !(p->flags & SK_SCAN_CONST_B), vC = !(p->flags & SK_SCAN_CONST_C);
-    void (*const fn)(const sk_scan_f32 *, int64_t, int64_t, float *, const scan_lay *) = bwd_group_fn[scan_mode(p)];
+    const scan_group_fn fn = version < SK_SCAN_BWD_VERSIONS ? bwd_old_fn[version - 1] : bwd_group_fn[scan_mode(p)];
     const int64_t G = group_size(nblk, nth), ngroups = (nblk + G - 1) / G;
 #pragma omp parallel num_threads(nth)
     {

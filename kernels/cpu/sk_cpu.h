@@ -113,6 +113,9 @@ int sk_gemm_blocked_f32(int ta, int tb, int64_t M, int64_t N, int64_t K, float a
 #define SK_SCAN_VW 16 /* = SK_VLANES of kernels/cpu/sk_vmath.h */
 int sk_scan_fwd_f32(const sk_scan_f32 *p);
 int sk_scan_bwd_f32(const sk_scan_f32 *p);
+/* The backward's numbered versions (kernels/README.md §Kernel lab); sk_scan_bwd_f32 runs the last. */
+#define SK_SCAN_BWD_VERSIONS 4
+int sk_scan_bwd_version_f32(const sk_scan_f32 *p, int version);
 /* Scratch elements the optimized scan needs for `nthreads` threads (forward and backward), and
  * for the threads OpenMP would use now (the backend's scan_work_len). */
 int64_t sk_scan_work_len_nth_f32(const sk_scan_f32 *p, int nthreads);

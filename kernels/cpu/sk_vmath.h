@@ -45,7 +45,9 @@ SK_VI void sk_v_store_n(float *p, sk_vf v, int64_t n) { memcpy(p, &v, (size_t)n 
 /* Kernels that take vectors are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and baseline
  * x86-64, picked at load time (GCC function multiversioning), so portable builds still use wide
  * vectors. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#if defined(SK_CLONES)
+/* set by the build (an experiment compiled for one -march) */
+#elif defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
 #define SK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define SK_CLONES
@@ -63,6 +65,30 @@ SK_VI float sk_v_hsum(sk_vf v) {
     memcpy(&c, &a, sizeof c), memcpy(&d, (const char *)&a + sizeof c, sizeof d);
     c += d;
     return (c[0] + c[2]) + (c[1] + c[3]);
+}
+
+/* Lanes of two vectors picked by 16 constant indices (0-15: a's lanes, 16-31: b's). */
+#ifdef __clang__
+#define SK_V_SHUF2(a, b, ...) __builtin_shufflevector((a), (b), __VA_ARGS__)
+#else
+#define SK_V_SHUF2(a, b, ...) __builtin_shuffle((a), (b), (sk_vi){__VA_ARGS__})
+#endif
+/* Lane sums of 16 vectors as one vector, r[m] = sum_j v[m][j], by a transposing tree (each level
+ * adds the two halves of pairs of vectors, so 15 adds and 30 two-source shuffles for 16 sums; a
+ * fixed order, so deterministic). */
+SK_VI sk_vf sk_v_hsum16(const sk_vf *v) {
+    sk_vf a[8], b[4], c[2];
+    for (int k = 0; k < 8; k++) /* lanes 0-7: v[2k]'s pair sums, 8-15: v[2k+1]'s */
+        a[k] = SK_V_SHUF2(v[2 * k], v[2 * k + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+               SK_V_SHUF2(v[2 * k], v[2 * k + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    for (int k = 0; k < 4; k++) /* four lanes per vector */
+        b[k] = SK_V_SHUF2(a[2 * k], a[2 * k + 1], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+               SK_V_SHUF2(a[2 * k], a[2 * k + 1], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+    for (int k = 0; k < 2; k++) /* two lanes per vector */
+        c[k] = SK_V_SHUF2(b[2 * k], b[2 * k + 1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
+               SK_V_SHUF2(b[2 * k], b[2 * k + 1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+    return SK_V_SHUF2(c[0], c[1], 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+           SK_V_SHUF2(c[0], c[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
 /* exp(x) for x in [-87, 88] (clamped outside: exp(-87) ~ 1.6e-38 stands in for smaller values).

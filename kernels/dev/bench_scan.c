@@ -155,7 +155,10 @@ static lab lab_new(int64_t b, int64_t L, int64_t D, int64_t N, int64_t W) {
 static int scan_fwd_v0(lab *q) { return sk_scan_fwd_ref_f32(&q->s); }
 static int scan_fwd_v1(lab *q) { return sk_scan_fwd_f32(&q->s); }
 static int scan_bwd_v0(lab *q) { return sk_scan_bwd_ref_f32(&q->s); }
-static int scan_bwd_v1(lab *q) { return sk_scan_bwd_f32(&q->s); }
+static int scan_bwd_v1(lab *q) { return sk_scan_bwd_version_f32(&q->s, 1); }
+static int scan_bwd_v2(lab *q) { return sk_scan_bwd_version_f32(&q->s, 2); }
+static int scan_bwd_v3(lab *q) { return sk_scan_bwd_version_f32(&q->s, 3); }
+static int scan_bwd_v4(lab *q) { return sk_scan_bwd_version_f32(&q->s, 4); }
 static int scan_step_v0(lab *q) { return sk_scan_fwd_ref_f32(&q->st); }
 static int scan_step_v1(lab *q) { return sk_scan_fwd_f32(&q->st); }
 static int conv_fwd_v0(lab *q) { return sk_conv1d_fwd_ref_f32(&q->cv); }
@@ -213,6 +216,7 @@ static void zero_acc(lab *q) {
     memset(q->cv.dw, 0, (size_t)(q->D * q->W) * 4), memset(q->cv.dbias, 0, (size_t)q->D * 4);
 }
 
+#define LAB_MAXV 6 /* versions per kernel, v0 included */
 typedef struct lab_kernel {
     const char *name, *unit; /* unit: what one call does, counted by per_call */
     int scan_units;          /* 1: b*L*D*N state updates per call (b*D*N for the step); 0: b*L*D elements */
@@ -221,7 +225,7 @@ typedef struct lab_kernel {
     struct {
         const char *what;
         int (*fn)(lab *);
-    } v[4];
+    } v[LAB_MAXV];
 } lab_kernel;
 
 static const lab_kernel lab_kernels[] = {
@@ -230,7 +234,10 @@ static const lab_kernel lab_kernels[] = {
       {"16-channel vectors, groups of blocks swept by position tiles, chunk checkpoints", scan_fwd_v1}}},
     {"scan_bwd", "G updates/s", 1, scan_ref, scan_bwd_err,
      {{"reference: recomputes each channel's states over the whole sequence", scan_bwd_v0},
-      {"16-channel vectors, states recomputed chunk by chunk from the checkpoints, dB/dC per thread", scan_bwd_v1}}},
+      {"16-channel vectors, states recomputed chunk by chunk from the checkpoints, dB/dC per thread", scan_bwd_v1},
+      {"v1 + rows prefetched in the forward recompute, which also does y, the gate and dC", scan_bwd_v2},
+      {"v2 + dB/dC lane sums per block and position by a transposing tree (no group-wide planes)", scan_bwd_v3},
+      {"v3 + resets applied once (no keep multiplies), a h and g dl shared, next block's rows prefetched", scan_bwd_v4}}},
     {"scan_step", "G updates/s", 1, step_ref, step_err,
      {{"reference at len 1 (h0 -> hT)", scan_step_v0}, {"the optimized forward at len 1 (one thread)", scan_step_v1}}},
     {"conv_fwd", "G elements/s", 0, conv_ref, conv_fwd_err,
@@ -265,7 +272,7 @@ static int run_lab(const char *kernel, int version, int64_t b, int64_t L, int64_
     int any = 0, bad = 0;
     if (!strcmp(kernel, "list")) {
         for (int k = 0; k < N_LAB; k++)
-            for (int v = 0; v < 4 && lab_kernels[k].v[v].fn; v++) printf("%-10s v%d  %s\n", lab_kernels[k].name, v, lab_kernels[k].v[v].what);
+            for (int v = 0; v < LAB_MAXV && lab_kernels[k].v[v].fn; v++) printf("%-10s v%d  %s\n", lab_kernels[k].name, v, lab_kernels[k].v[v].what);
         return 0;
     }
     if (b < 1 || L < 1 || D < 1 || N < 1 || W < 2 || reps < 1) {
@@ -286,6 +293,11 @@ static int run_lab(const char *kernel, int version, int64_t b, int64_t L, int64_
         const lab_kernel *K = &lab_kernels[k];
         if (strcmp(kernel, "all") && strcmp(kernel, K->name)) continue;
         any = 1;
+        if (version >= 0 && (version >= LAB_MAXV || !K->v[version].fn)) {
+            if (!strcmp(kernel, "all")) continue; /* -k all -v N: the kernels that have an N */
+            fprintf(stderr, "bench_scan: -k %s -v %d: no such version (-k list names them)\n", K->name, version);
+            return 2;
+        }
         if (!done_ref || done_ref->ref != K->ref) {
             if (K->ref(&q)) {
                 fprintf(stderr, "bench_scan: reference: %s\n", sk_errmsg());
@@ -294,7 +306,7 @@ static int run_lab(const char *kernel, int version, int64_t b, int64_t L, int64_
             done_ref = K;
         }
         const double units = K->scan_units ? (double)b * (K->ref == step_ref ? 1 : L) * D * N : (double)b * L * D;
-        for (int v = 0; v < 4 && K->v[v].fn; v++) {
+        for (int v = 0; v < LAB_MAXV && K->v[v].fn; v++) {
             if (version >= 0 && v != version) continue;
             zero_acc(&q);
             if (K->v[v].fn(&q)) {

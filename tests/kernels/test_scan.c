@@ -8,6 +8,9 @@
  * several checkpoint chunks and D not a multiple of the vector block; L = 1 with real variable B/C
  * runs the step kernel (fwd_step_real). */
 #include <complex.h>
+#ifdef SSMKIT_HAVE_OPENMP
+#include <omp.h>
+#endif
 #include "kernels/cpu/sk_cpu.h"
 #include "tests/kernels/kt_util.h"
 
@@ -131,6 +134,15 @@ static void test_fd(scase *s, const char *tag) {
 }
 
 /* fp32 optimized (and fp32 reference) vs float64 reference, forward and backward */
+/* Which optimized backward test_f32 runs (0: sk_scan_bwd_f32; v > 0: the kernel lab's version v),
+ * and the FNV-1a hash of the bytes of its last backward's outputs (bitwise reproducibility). */
+static int f32_version;
+static uint64_t f32_hash;
+static void hash_bytes(uint64_t *h, const float *x, int64_t n) {
+    const unsigned char *c = (const unsigned char *)x;
+    for (int64_t i = 0; x && i < n * (int64_t)sizeof(float); i++) *h = (*h ^ c[i]) * 1099511628211ull;
+}
+
 static void test_f32(scase *s, const char *tag, int use_ref) {
     int64_t b = s->b, L = s->L, D = s->D, N = s->N;
     grads g = ref_grads(s); /* also leaves the reference out/hT */
@@ -154,8 +166,12 @@ static void test_f32(scase *s, const char *tag, int use_ref) {
     float *dA = kt_zerof(D * N), *dAi = kt_zerof(D * N), *dD = kt_zerof(D), *dbias = kt_zerof(D);
     p.dout = wout, p.dhT = whT, p.du = du, p.ddelta = delta ? dd : NULL, p.dz = dz, p.dB = dB, p.dC = dC, p.dh0 = dh0;
     p.dA = dA, p.dA_imag = dAi, p.dD = dD, p.ddelta_bias = dbias;
-    rc = use_ref ? sk_scan_bwd_ref_f32(&p) : sk_scan_bwd_f32(&p);
+    rc = use_ref ? sk_scan_bwd_ref_f32(&p) : f32_version ? sk_scan_bwd_version_f32(&p, f32_version) : sk_scan_bwd_f32(&p);
     SK_CHECK(rc == 0, "%s: bwd: %s", tag, sk_errmsg());
+    f32_hash = 14695981039346656037ull;
+    const float *outs[] = {du, delta ? dd : NULL, dz, dB, dC, dh0, dA, dAi, dD, dbias};
+    const int64_t nouts[] = {b * L * D, b * L * D, b * L * s->ldz, nB(s), nC(s), nH(s), D * N, D * N, D, D};
+    for (int k = 0; k < 10; k++) hash_bytes(&f32_hash, outs[k], nouts[k]);
 #define CMP(nmx, got, ref, n)                                                                      \
     snprintf(nm, sizeof nm, "%s: %s", tag, nmx);                                                   \
     KT_REL(nm, got, ref, n, 1e-5)
@@ -272,11 +288,53 @@ static void test_hand_complex(void) {
     SK_CHECK(fabs(hT[0] - creal(h2)) < 1e-14 && fabs(hT[1] - cimag(h2)) < 1e-14, "hand complex hT");
 }
 
+/* Every numbered version of the optimized backward (sk_scan_bwd_version_f32, the kernel lab's
+ * scan_bwd v1, v2, ...) against the float64 reference: the real mode with variable B/C (the only
+ * one the older versions keep), resets, several chunks, D past whole blocks (several groups over
+ * two threads), N past one vector. The default (newest) version gives the same bits on every call
+ * for a given thread count; the older versions refuse the other modes. */
+static void test_versions(void) {
+    scase s = {.b = 2, .L = 300, .D = 72, .N = 18, .flags = SK_SCAN_SOFTPLUS | SK_SCAN_A_NEG_EXP, .has_z = 1,
+               .has_D = 1, .has_bias = 1, .has_reset = 1, .has_h0 = 1, .has_dhT = 1};
+    sc_init(&s);
+    char tag[96];
+    for (int v = 1; v <= SK_SCAN_BWD_VERSIONS; v++) {
+        f32_version = v;
+        snprintf(tag, sizeof tag, "backward v%d (b=2 L=300 D=72 N=18, resets)", v);
+        test_f32(&s, tag, 0);
+    }
+    f32_version = 0;
+#ifdef SSMKIT_HAVE_OPENMP
+    const int saved = omp_get_max_threads();
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+#else
+    for (int th = 1; th <= 1; th++) {
+#endif
+        snprintf(tag, sizeof tag, "backward, %d thread(s), twice", th);
+        test_f32(&s, tag, 0);
+        const uint64_t first = f32_hash;
+        test_f32(&s, tag, 0);
+        SK_CHECK(f32_hash == first, "%s: the second call's outputs differ in their bits", tag);
+    }
+#ifdef SSMKIT_HAVE_OPENMP
+    omp_set_num_threads(saved);
+#endif
+    sc_free(&s);
+    float x[64] = {0};
+    sk_scan_f32 q = {.batch = 1, .len = 1, .dim = 1, .dstate = 1, .flags = SK_SCAN_CONST_B, .u = x, .delta = x, .A = x,
+                     .B = x, .C = x, .ldb = 1, .ldc = 1, .out = x, .dout = x, .du = x, .ddelta = x, .dB = x, .dC = x, .dA = x};
+    SK_CHECK(sk_scan_bwd_version_f32(&q, 1) == SK_EUNSUP && strstr(sk_errmsg(), "variable B and C"), "v1, constant B: %s",
+             sk_errmsg());
+    SK_CHECK(sk_scan_bwd_version_f32(&q, SK_SCAN_BWD_VERSIONS + 1) == SK_EINVAL, "no such version: %s", sk_errmsg());
+}
+
 int main(void) {
     sk_rng_seed(&kt_rng, 1234, 0);
     test_hand();
     test_hand_complex();
     test_vmath();
+    test_versions();
     struct {
         int64_t b, L, D, N, chunk;
         unsigned flags;

@@ -11,14 +11,14 @@
 #   4. COUNT clips of 1 s (default 64) by the recurrent step, and `ssmkit audio score` of the
 #      generated clips and the real test clips against the train split: OUT/scores.tsv.
 # Environment: SSMKIT (binary; default build/tools/ssmkit), MINUTES, COUNT, CALIB (default 4),
-# THREADS (default 0 = all cores). Outputs in OUT (default speech-out); a run starts its model
+# THREADS (default: all cores). Outputs in OUT (default speech-out); a run starts its model
 # files over (train --overwrite) but keeps the data and the classifier.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 case "${1:-}" in -h|--help) sed -n '2,16p' "$0"; exit 0 ;; esac
 out=${1:-speech-out}
 ssmkit=${SSMKIT:-$here/build/tools/ssmkit}
-minutes=${MINUTES:-120} count=${COUNT:-64} calib=${CALIB:-4} threads=${THREADS:-0}
+minutes=${MINUTES:-120} count=${COUNT:-64} calib=${CALIB:-4} threads=${THREADS:-$(nproc)}
 cfg=$here/tools/train-speech.json
 [ -x "$ssmkit" ] || { echo "train-speech: $ssmkit not found: build ssmkit first or set SSMKIT" >&2; exit 1; }
 mkdir -p "$out"

@@ -12,14 +12,8 @@ set -u
 bin=${SSMKIT_BIN:?}
 uni=${1:?usage: test_speech_learn.sh PATH/shard_unigram}
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
-command -v espeak-ng >/dev/null || { echo "SKIP: espeak-ng not installed (tools/deps.sh)"; exit 77; }
-espeak-ng -v en-us -w "$t/probe.wav" zero >/dev/null 2>&1 || { echo "SKIP: espeak-ng cannot speak (broken install)"; exit 77; }
-"$bin" --version >"$t/version" || { echo "FAIL: ssmkit --version"; exit 1; }
-grep -q '^features:.* audio' "$t/version" || { echo "SKIP: ssmkit built without the audio front-end"; exit 77; }
-start=$(date +%s)
-SSMKIT="$bin" VOICES=24 "$SSMKIT_SRC/tools/fetch-speech-digits.sh" "$t/d" 1 1 2>"$t/fetch.err" ||
-  { cat "$t/fetch.err"; echo "FAIL: the digits could not be generated (ssmkit audio info/convert)"; exit 1; }
-expect 0 "prep" -- "$bin" audio prep "$t"/d/{zero,one,two,three,four,five,six,seven,eight,nine} --split-lists "$t/d" -o "$t/d.shard" -q
+. "$SSMKIT_SRC/tests/audio/speech_lib.sh"
+speech_digits 24 1
 expect 0 "train" -- "$bin" train -d "$t/d.shard" -c "$SSMKIT_SRC/tests/audio/speech_learn.json" -o "$t/u.safetensors" -@ 2 -q
 read -r H1 ntok < <("$uni" "$t/d.shard" 1) || { echo "FAIL: shard_unigram"; exit 1; }
 bits=$(grep -o '"valid_bits":[0-9.e+-]*' "$t/u.log.jsonl" | tail -1 | cut -d: -f2)

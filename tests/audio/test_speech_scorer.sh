@@ -10,14 +10,8 @@ set -u
 bin=${SSMKIT_BIN:?}
 helper=${1:?usage: test_speech_scorer.sh PATH/speech_helper}
 . "${SSMKIT_SRC:?}/tests/cli/lib.sh"
-command -v espeak-ng >/dev/null || { echo "SKIP: espeak-ng not installed (tools/deps.sh)"; exit 77; }
-espeak-ng -v en-us -w "$t/probe.wav" zero >/dev/null 2>&1 || { echo "SKIP: espeak-ng cannot speak (broken install)"; exit 77; }
-"$bin" --version >"$t/version" || { echo "FAIL: ssmkit --version"; exit 1; }
-grep -q '^features:.* audio' "$t/version" || { echo "SKIP: ssmkit built without the audio front-end"; exit 77; }
-start=$(date +%s)
-SSMKIT="$bin" VOICES=12 "$SSMKIT_SRC/tools/fetch-speech-digits.sh" "$t/d" 2 1 2>"$t/fetch.err" ||
-  { cat "$t/fetch.err"; echo "FAIL: the digits could not be generated"; exit 1; }
-expect 0 "prep" -- "$bin" audio prep "$t"/d/{zero,one,two,three,four,five,six,seven,eight,nine} --split-lists "$t/d" -o "$t/d.shard" -q
+. "$SSMKIT_SRC/tests/audio/speech_lib.sh"
+speech_digits 12 2
 "$bin" audio classifier train "$t/d.shard" -o "$t/clf.safetensors" --epochs 12 -@ 1 >"$t/out" 2>"$t/err"
 rc=$?
 grep -q "without FFTW" "$t/err" && { echo "SKIP: ssmkit built without FFTW"; exit 77; }

@@ -8,7 +8,8 @@
 #   tools/check-train-repro.sh BEFORE... AFTER
 #
 # Settings from the environment: SHARD (a DNA token shard; default the demo's human shard, built
-# with AFTER from $SSMKIT_DNA/human/human.fa.gz and its BED as tools/demo.sh does), UPDATES (50),
+# with AFTER from $SSMKIT_DNA/human/human.fa.gz and its BED as tools/demo.sh does; SSMKIT_DNA
+# defaults to the demo's demo-out/dna-data, written by tools/fetch-dna.sh), UPDATES (50),
 # PRESET (dna-1.4m), SEED (1), THREADS (2), TOL (1e-5), EVAL_BATCHES (batches of the validation
 # after the last update, 4; 0 = the whole valid split), WORK (a folder for the runs; default a
 # temporary one, removed at the end), EXTRA (more train options, word-split), PARALLEL (1: start
@@ -25,7 +26,7 @@ EVAL_BATCHES=${EVAL_BATCHES:-4}
 if [ -n "${WORK:-}" ]; then mkdir -p "$WORK" || exit 1; w=$WORK; else w=$(mktemp -d) || exit 1; trap 'rm -rf "$w"' EXIT; fi
 shard=${SHARD:-}
 if [ -z "$shard" ]; then
-    dna=${SSMKIT_DNA:-/work/data/dna}
+    dna=${SSMKIT_DNA:-$(cd "$(dirname "$0")/.." && pwd)/demo-out/dna-data}
     fa=$dna/human/human.fa.gz bed=$dna/human/human.bed shard=$w/human.shard
     [ -s "$fa" ] && [ -s "$bed" ] || { echo "check-train-repro: error: $fa: missing (tools/fetch-dna.sh), or set SHARD" >&2; exit 1; }
     "$after" dna windows "$fa" --bed "$bed" -L 1024 -o "$shard" -q >/dev/null || exit 1

@@ -278,10 +278,9 @@ score_arm() { # score_arm EXP ARM SEED SHARD
     >"$stem.gen.out" 2>&1 || die "$e/$arm seed $seed: audio generate failed (see $stem.gen.out)"
   run "$ssmkit" audio score -c "$clf" --reference "$shard" "$stem.clips" -o "$stem.score.json" >"$stem.score.out" 2>&1 ||
     die "$e/$arm seed $seed: audio score failed (see $stem.score.out)"
-  # the textbook IS when the scorer names it so, else its plain "is"; FID as "fid"
-  is=$(grep -o '"is_textbook"[^,}]*' "$stem.score.json" | head -1 | sed 's/.*: *//')
-  [ -n "$is" ] || is=$(grep -o '"is"[^,}]*' "$stem.score.json" | head -1 | sed 's/.*: *//')
-  fid=$(grep -o '"fid"[^,}]*' "$stem.score.json" | head -1 | sed 's/.*: *//')
+  # the row's "is" is the textbook IS (its "is_sashimi" the per-class form), "fid" the FID
+  is=$(grep -o '"is"[^,}]*' "$stem.score.json" | head -1 | sed 's/.*:[[:space:]]*//')
+  fid=$(grep -o '"fid"[^,}]*' "$stem.score.json" | head -1 | sed 's/.*:[[:space:]]*//')
   [ -n "$is" ] && [ -n "$fid" ] || die "$e/$arm seed $seed: no IS or FID in $stem.score.json"
   printf '%s\t%s\t%s\t%s\t%s\n' "$e" "$arm" "$seed" "$is" "$fid" >>"$scores"
 }

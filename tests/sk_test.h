@@ -9,6 +9,7 @@
 #ifndef SK_TEST_H
 #define SK_TEST_H
 
+#include "src/sk_relerr.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,20 +30,10 @@ static int sk_test_pass = 0, sk_test_fail = 0;
         }                                                                                          \
     } while (0)
 
-/* Relative error as defined in the issues: max|got - ref| / max|ref| over the tensor. */
-static inline double sk_test_relerr_f(const float *got, const double *ref, int64_t n) {
-    double num = 0, den = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - ref[i]);
-        if (!(d <= num)) num = d;   /* NaN-propagating max */
-        if (fabs(ref[i]) > den) den = fabs(ref[i]);
-    }
-    return den > 0 ? num / den : num;
-}
-
+/* Relative error of a tensor: src/sk_relerr.h. */
 #define SK_CHECK_REL(name, got, ref, n, tol)                                                       \
     do {                                                                                           \
-        double sk_e_ = sk_test_relerr_f((got), (ref), (n));                                        \
+        double sk_e_ = sk_relerr_f((got), (ref), (n));                                        \
         SK_CHECK(sk_e_ <= (tol), "%s: relative error %.3g > %.3g", (name), sk_e_, (double)(tol));  \
     } while (0)
 

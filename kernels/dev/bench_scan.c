@@ -15,6 +15,7 @@
  * the float64 reference on the same (fp32-rounded) inputs and timed; one line per version with its
  * largest relative error, "ok" or "FAIL" (gate SK_LAB_TOL) and its speed. Exit 1 when a version
  * fails. A new version is a new row of its kernel's table in lab_kernels (kernels/README.md §Kernel lab). */
+#include "src/sk_relerr.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,18 +94,9 @@ static double *to64(const float *p, int64_t n) {
     for (int64_t i = 0; i < n; i++) d[i] = p[i];
     return d;
 }
-static double relerr(const float *got, const double *ref, int64_t n) {
-    double num = 0, den = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = fabs(got[i] - ref[i]);
-        if (!(d <= num)) num = d;
-        if (fabs(ref[i]) > den) den = fabs(ref[i]);
-    }
-    return den > 0 ? num / den : num;
-}
 #define MAXE(e, got, ref, n)                                                                       \
     do {                                                                                           \
-        double e_ = relerr((got), (ref), (n));                                                     \
+        double e_ = sk_relerr_f((got), (ref), (n));                                                     \
         if (!(e_ <= (e))) (e) = e_;                                                                \
     } while (0)
 #define Z32(n) lab_keep(calloc((size_t)(n), 4))

@@ -61,7 +61,7 @@ static inline double kt_fd_relerr(kt_lossfn f, void *ctx, double *x, int64_t n, 
 /* SK_CHECK_REL that also records the largest error (fp32 vs float64) */
 #define KT_REL(name, got, ref, n, tol)                                                             \
     do {                                                                                           \
-        double e_ = sk_test_relerr_f((got), (ref), (n));                                           \
+        double e_ = sk_relerr_f((got), (ref), (n));                                           \
         if (e_ > kt_worst_rel) kt_worst_rel = e_;                                                  \
         SK_CHECK(e_ <= (tol), "%s: relative error %.3g > %.3g", (name), e_, (double)(tol));       \
     } while (0)

@@ -14,19 +14,10 @@
 
 static double worst64;
 
-static double relerr_d(const double *got, const double *ref, int64_t n) {
-    double num = 0, den = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = fabs(got[i] - ref[i]);
-        if (!(d <= num)) num = d;
-        if (fabs(ref[i]) > den) den = fabs(ref[i]);
-    }
-    return den > 0 ? num / den : num;
-}
 /* fused float64 (<= 1e-6) and fused fp32 (<= 1e-5) against the unfused float64 chain */
 static void cmp(const char *tag, const char *what, const double *f64, const float *f32, const double *unf, int64_t n) {
     char nm[160];
-    double e = relerr_d(f64, unf, n);
+    double e = sk_relerr_d(f64, unf, n);
     if (e > worst64) worst64 = e;
     SK_CHECK(e <= 1e-6, "%s: float64 %s: fused vs unfused relative error %.3g > 1e-6", tag, what, e);
     snprintf(nm, sizeof nm, "%s: fp32 %s", tag, what);

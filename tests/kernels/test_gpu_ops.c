@@ -71,7 +71,7 @@ static double worst = 0;
 /* GPU and CPU-backend results of t against the float64 reference */
 static void t_check(const char *what, T *t) {
     t_get(t);
-    double eg = sk_test_relerr_f(t->g, t->h, t->n), ec = sk_test_relerr_f(t->f, t->h, t->n);
+    double eg = sk_relerr_f(t->g, t->h, t->n), ec = sk_relerr_f(t->f, t->h, t->n);
     if (eg > worst || eg != eg) worst = eg;
     printf("  %-34s %s %.2e   cpu %.2e\n", what, G->name, eg, ec);
     SK_CHECK(eg <= TOL, "%s: cuda relative error %.3g > %.0e", what, eg, TOL);

@@ -14,6 +14,7 @@
  * The reference gradients are the unchunked backward's; dropping the state-gradient pass of
  * either chunked backward makes these checks fail (checked by hand: errors of order 1e-1).
  */
+#include "src/sk_relerr.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +30,6 @@
 
 static double worst;
 
-/* max|a - b| / max|b| over n floats */
-static double relerr(const float *a, const float *b, int64_t n) {
-    double num = 0, den = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - (double)b[i]);
-        if (!(d <= num)) num = d; /* NaN counts as the worst */
-        if (fabs((double)b[i]) > den) den = fabs((double)b[i]);
-    }
-    return den > 0 ? num / den : num;
-}
 
 static void check(const char *what, const char *name, double e) {
     if (!(e <= worst)) worst = e;
@@ -88,7 +79,7 @@ static void lm_case(const char *kind, int ssm, int block, int with_reset) {
         check(what, "loss", fabs(loss - lref) / fabs(lref));
         for (int i = 0; i < sk_mamba_lm_nparams(m); i++) {
             const sk_param *p = sk_mamba_lm_param(m, i), *q = sk_mamba_lm_param(ref, i);
-            check(what, p->name, relerr(p->g, q->g, p->numel));
+            check(what, p->name, sk_relerr_ff(p->g, q->g, p->numel));
         }
         /* logits: the same chunks through the state-carrying forward */
         sk_mamba_lm_state *st = NULL;
@@ -107,7 +98,7 @@ static void lm_case(const char *kind, int ssm, int block, int with_reset) {
             for (int s = 0; s < B; s++)
                 memcpy(lg_c + (s * L + c0) * V, lg + s * Lc * V, (size_t)(Lc * V) * sizeof(float));
         }
-        check(what, "logits", relerr(lg_c, lg_ref, B * L * V));
+        check(what, "logits", sk_relerr_ff(lg_c, lg_ref, B * L * V));
         sk_mamba_lm_state_free(st);
         sk_mamba_lm_free(m);
     }
@@ -160,7 +151,7 @@ static void unet_case(const char *json) {
         check(what, "loss", fabs(loss - lref) / fabs(lref));
         for (int i = 0; i < sk_unet_nparams(m); i++) {
             const sk_param *p = sk_unet_param(m, i), *q = sk_unet_param(ref, i);
-            check(what, p->name, relerr(p->g, q->g, p->numel));
+            check(what, p->name, sk_relerr_ff(p->g, q->g, p->numel));
         }
         sk_unet_state *st = NULL;
         SK_CHECK(sk_unet_state_create(m, B, &st) == 0, "state");
@@ -183,7 +174,7 @@ static void unet_case(const char *json) {
         }
         int64_t cnt = 0;
         for (int i = 0; i < B * L; i++) cnt += tgt[i] != -1;
-        check(what, "logits (state forward)", relerr(lg_c, lg_ref, B * L * V));
+        check(what, "logits (state forward)", sk_relerr_ff(lg_c, lg_ref, B * L * V));
         /* prefill: the first chunk through the state forward, then the recurrent step (the path
          * of generation with a prompt) continues it; step vs forward agree to ~1e-5 (test_unet) */
         SK_CHECK(sk_unet_state_reset(st) == 0, "reset");

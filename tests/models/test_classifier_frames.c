@@ -160,11 +160,6 @@ static sk_classifier *make(int frames, int pool, int64_t b, int64_t L, int flags
     return c;
 }
 
-static double relerr(const double *got, const double *ref, int64_t n) {
-    double num = 0, den = 0;
-    for (int64_t i = 0; i < n; i++) num = fmax(num, fabs(got[i] - ref[i])), den = fmax(den, fabs(ref[i]));
-    return den > 0 ? num / den : num;
-}
 
 /* Forward against the float64 reference; features are the head's input. */
 static void test_forward(int pool) {
@@ -198,8 +193,8 @@ static void test_forward(int pool) {
             lref[i * K + k] = z[i * K + k] - mx - log(s), lgot[i * K + k] = zgot[i * K + k] - mg - log(sg);
         rloss -= lref[i * K + labels[i]] / B;
     }
-    double ef = relerr(fE, pooled, B * V), ez = relerr(zgot, z, B * K), el = relerr(logp, lref, B * K);
-    double eh = relerr(logp, lgot, B * K), eloss = fabs(loss - rloss) / fabs(rloss);
+    double ef = sk_relerr_d(fE, pooled, B * V), ez = sk_relerr_d(zgot, z, B * K), el = sk_relerr_d(logp, lref, B * K);
+    double eh = sk_relerr_d(logp, lgot, B * K), eloss = fabs(loss - rloss) / fabs(rloss);
     SK_CHECK(ef <= 1e-5, "pool %s: features E^T vs pooled float64 logits: relative error %.3g", pn, ef);
     SK_CHECK(ez <= 1e-5, "pool %s: logits (features W^T + b) vs float64: relative error %.3g", pn, ez);
     SK_CHECK(el <= 1e-5, "pool %s: log-probabilities vs float64: relative error %.3g", pn, el);
@@ -262,7 +257,7 @@ static void test_gradients(int pool) {
             for (int64_t f = 0; f < V; f++) gw[j * V + f] += S * G[u * d + j] * P[u * V + f];
         }
     float *gwf = host_copy(be, find(c, "frontend.weight")->g, d * V), *gbf = host_copy(be, find(c, "frontend.bias")->g, d);
-    double e1 = sk_test_relerr_f(gwf, gw, d * V), e2 = sk_test_relerr_f(gbf, gb, d), worst = 0;
+    double e1 = sk_relerr_f(gwf, gw, d * V), e2 = sk_relerr_f(gbf, gb, d), worst = 0;
     SK_CHECK(e1 <= 1e-5, "pool %s: frontend.weight grad vs the chain rule from the token classifier: %.3g", pn, e1);
     SK_CHECK(e2 <= 1e-5, "pool %s: frontend.bias grad vs the chain rule from the token classifier: %.3g", pn, e2);
     /* every backbone and head gradient equals the token classifier's */
@@ -274,7 +269,7 @@ static void test_gradients(int pool) {
         float *a = host_copy(be, p->g, p->numel), *r = host_copy(be, q->g, q->numel);
         double *rd = malloc((size_t)q->numel * sizeof(double));
         for (int64_t k = 0; k < q->numel; k++) rd[k] = r[k];
-        double e = sk_test_relerr_f(a, rd, p->numel);
+        double e = sk_relerr_f(a, rd, p->numel);
         worst = fmax(worst, e);
         SK_CHECK(e <= 1e-5, "pool %s: %s grad: frames vs tokens relative error %.3g", pn, p->name, e);
         free(a), free(r), free(rd);
@@ -425,7 +420,7 @@ static void test_infer_long(int pool) {
                  sk_classifier_features(ci, fb) == 0, "long inference forward: %s", sk_errmsg());
     double fd[64];
     for (int64_t j = 0; j < d; j++) fd[j] = fa[j];
-    double e = relerr(b2, a, K), ef = sk_test_relerr_f(fb, fd, d);
+    double e = sk_relerr_d(b2, a, K), ef = sk_relerr_f(fb, fd, d);
     SK_CHECK(e <= 1e-6 && ef <= 1e-6, "pool %s, length %lld: inference vs plain: log-probs %.3g, features %.3g",
              pool == SK_POOL_MEAN ? "mean" : "last", (long long)L, e, ef);
     printf("inference model over %lld frames (pool %s): log-probs %.2g, features %.2g from the plain forward\n",

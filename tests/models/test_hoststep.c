@@ -9,6 +9,7 @@
  *   one pass: the step calls no backend op (it reads the packed weights directly) — the op-by-op
  *     step it replaced made hundreds of GEMM, conv, scan, norm and copy calls per position.
  */
+#include "src/sk_relerr.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +38,6 @@ static int c_norm(float *out, float *rstd, const float *x, const float *w, int64
 static int c_axpy(float *y, const float *x, float a, int64_t n) { return calls++, sk_backend_cpu()->axpy(y, x, a, n); }
 static int c_copy(void *dst, const void *src, size_t bytes) { return calls++, sk_backend_cpu()->copy(dst, src, bytes); }
 
-static double relerr(const float *got, const float *ref, int64_t n) {
-    double e = 0, mx = 0;
-    for (int64_t i = 0; i < n; i++) {
-        const double d = fabs((double)got[i] - ref[i]);
-        e = d > e || d != d ? d : e, mx = fmax(mx, fabs(ref[i]));
-    }
-    return e / mx;
-}
 
 /* Steps rows [r0, r0 + b) of tok from a fresh state; logits into out (b, L, V). With pre > 0 the
  * first pre positions go through sk_unet_forward_state (the logits of the last one kept). */
@@ -98,14 +91,14 @@ int main(void) {
     calls = 0;
     run_steps(m, tok, 0, B, 0, got);
     const long step_calls = calls;
-    double e = relerr(got, ref, (int64_t)n);
+    double e = sk_relerr_ff(got, ref, (int64_t)n);
     printf("batch 16: step vs forward %.3g; backend ops in %d steps: %ld\n", e, L, step_calls);
     SK_CHECK(e <= 1e-5, "batch 16: step vs forward %.3g > 1e-5", e);
     SK_CHECK(step_calls == 0, "the step called %ld backend ops in %d positions (one pass over packed weights: 0)",
              step_calls, L);
 
     run_steps(m, tok, 3, 1, 0, one); /* row 3 alone, one thread */
-    e = relerr(one, ref + 3 * L * V, L * V);
+    e = sk_relerr_ff(one, ref + 3 * L * V, L * V);
     printf("batch 1, 1 thread: step vs forward %.3g\n", e);
     SK_CHECK(e <= 1e-5, "batch 1: step vs forward %.3g > 1e-5", e);
     const int nth = sk_runtime_threads(2);
@@ -114,7 +107,7 @@ int main(void) {
     SK_CHECK(!memcmp(got, one, (size_t)(L * V) * sizeof(float)), "batch 1: %d threads differ from one", nth);
 
     run_steps(m, tok, 0, B, PRE, got);
-    e = relerr(got, ref, (int64_t)n);
+    e = sk_relerr_ff(got, ref, (int64_t)n);
     printf("batch 16, %d positions by the state forward then steps: vs forward %.3g\n", PRE, e);
     SK_CHECK(e <= 1e-5, "prefill then step vs forward %.3g > 1e-5", e);
 

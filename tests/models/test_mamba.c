@@ -18,7 +18,7 @@
 /* SK_CHECK_REL that also prints the figure (for the report) */
 #define REL(name, got, ref, n, tol)                                                                \
     do {                                                                                           \
-        double e_ = sk_test_relerr_f((got), (ref), (n));                                           \
+        double e_ = sk_relerr_f((got), (ref), (n));                                           \
         printf("%s: relative error %.3g (tolerance %.0e)\n", (name), e_, (double)(tol));           \
         SK_CHECK(e_ <= (tol), "%s: relative error %.3g > %.3g", (name), e_, (double)(tol));       \
     } while (0)

@@ -26,7 +26,7 @@ enum { B = 2, L = 13 };
 
 #define REL(name, got, ref, n, tol)                                                                \
     do {                                                                                           \
-        double e_ = sk_test_relerr_f((got), (ref), (n));                                           \
+        double e_ = sk_relerr_f((got), (ref), (n));                                           \
         if (verbose) printf("  %-48s relative error %.3g\n", (name), e_);                          \
         SK_CHECK(e_ <= (tol), "%s: relative error %.3g > %.3g", (name), e_, (double)(tol));       \
         if (e_ > worst) worst = e_;                                                                \

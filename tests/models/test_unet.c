@@ -25,7 +25,7 @@ static double worst_parity = 0;
 
 
 static void check_rel(const char *name, const float *got, const double *ref, int64_t n) {
-    double e = sk_test_relerr_f(got, ref, n);
+    double e = sk_relerr_f(got, ref, n);
     SK_CHECK(e <= 1e-4, "%s: relative error %.3g > 1e-4", name, e);
     if (!(e <= worst_parity)) worst_parity = e;
 }

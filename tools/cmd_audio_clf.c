@@ -47,6 +47,14 @@ static void scorer_free(scorer *s) {
     memset(s, 0, sizeof *s);
 }
 
+/* The class of the highest log-probability (the first on ties). */
+static int argmax(const double *lp, int K) {
+    int best = 0;
+    for (int k = 1; k < K; k++)
+        if (lp[k] > lp[best]) best = k;
+    return best;
+}
+
 /* Buffers for a classifier and front-end already set (s->clf, s->fe, s->B). */
 static int scorer_alloc(scorer *s) {
     const sk_audio_logmel_opts *o = sk_audio_frontend_opts(s->fe);
@@ -110,11 +118,8 @@ static int view_compute(scorer *s, sk_audio_clips *cl, const int64_t *sel, int64
         if (!rc) rc = sk_classifier_logprobs(s->clf, s->lp);
         for (int64_t j = 0; j < b && !rc; j++) {
             int64_t r = i0 + j;
-            int best = 0;
-            for (int k = 0; k < s->K; k++) {
-                v->prob[r * s->K + k] = exp(s->lp[j * s->K + k]);
-                if (s->lp[j * s->K + k] > s->lp[j * s->K + best]) best = k;
-            }
+            const int best = argmax(s->lp + j * s->K, s->K);
+            for (int k = 0; k < s->K; k++) v->prob[r * s->K + k] = exp(s->lp[j * s->K + k]);
             for (int k = 0; k < s->d; k++) v->feat[r * s->d + k] = s->h[j * s->d + k];
             v->pred[r] = best;
             if (v->label[r] >= 0) v->labelled++, v->correct += best == v->label[r];
@@ -298,12 +303,7 @@ static int train_epoch(trainer *t, double *loss, double *acc) {
         TRY(sk_classifier_zero_grad(s->clf));
         TRY(sk_classifier_forward_frames(s->clf, s->frames, t->lab, b, s->T, &l));
         TRY(sk_classifier_logprobs(s->clf, s->lp));
-        for (int64_t j = 0; j < b; j++) {
-            int best = 0;
-            for (int k = 1; k < s->K; k++)
-                if (s->lp[j * s->K + k] > s->lp[j * s->K + best]) best = k;
-            right += best == t->lab[j];
-        }
+        for (int64_t j = 0; j < b; j++) right += argmax(s->lp + j * s->K, s->K) == t->lab[j];
         TRY(sk_classifier_backward(s->clf));
         TRY(sk_optimizer_grad_norm(t->opt, &norm));
         if (!isfinite(l) || !isfinite(norm)) return sk_error(SK_ENUM, "audio classifier: loss or gradient not finite at update %lld", (long long)t->step + 1);

@@ -20,6 +20,7 @@
 #include "models/sk_classifier.h"
 #include "models/sk_model.h"
 #include "models/sk_trainer.h"
+#include "src/sk_io.h"
 #include "src/sk_out.h"
 #include "src/sk_progress.h"
 #include "src/sk_rng.h"
@@ -535,16 +536,6 @@ static char *rows_json(const char *clf, const char *ref, int64_t nref, const cha
     return s;
 }
 
-/* Write text to a file atomically. */
-static int write_text(const char *path, const char *text) {
-    sk_out o;
-    TRY(sk_out_open(&o, path));
-    int rc = SK_OK;
-    for (size_t off = 0, n = strlen(text); off < n && !rc; off += 32768) rc = sk_out_printf(&o, "%.32768s", text + off);
-    if (rc) return sk_out_abort(&o), rc;
-    return sk_out_close(&o);
-}
-
 static int has_suffix(const char *s, const char *suf) {
     size_t a = strlen(s), b = strlen(suf);
     return a >= b && !strcmp(s + a - b, suf);
@@ -680,7 +671,7 @@ static int score_run(const score_opts *o) {
     }
     if (!rc && o->json) {
         char *j = rows_json(o->clf, o->ref, ref.n, *say ? say : NULL, rows, o->ninputs);
-        rc = j ? write_text(o->json, j) : sk_error(SK_ENOMEM, "out of memory");
+        rc = j ? sk_write_file_atomic(o->json, j, strlen(j)) : sk_error(SK_ENOMEM, "out of memory");
         free(j);
     }
     view_free(&ref);

@@ -423,12 +423,12 @@ res=$out/RESULTS.md.tmp
         cells=""
         if [ -n "$extra_h" ]; then
           if [ "$have_score" = 0 ]; then cells=" scorer not available in this build | scorer not available in this build |"
-          else cells=$(awk -F'\t' -v e="$n" -v r="$row" '$1 == e && $2 == r { i = i (i != "" ? ", " : "") $4; f = f (f != "" ? ", " : "") $5 }
+          else cells=$(awk -F'\t' -v e="$n" -v r="$row" '$1 == e && $2 == r { i = i (i != "" ? ", " : "") sprintf("%.4f", $4); f = f (f != "" ? ", " : "") sprintf("%.2f", $5) }
                          END { printf " %s | %s |", (i != "" ? i : "-"), (f != "" ? f : "-") }' "$scores"); fi
         fi
         awk -F'\t' -v e="$n" -v r="$row" -v p="$pp" -v u="$uu" -v t="$tt" -v T="$tot" -v x="$cells" '
           $1 == e && $2 == r { v[++k] = $4; s += $4; if (k == 1 || $4 < lo) lo = $4; if (k == 1 || $4 > hi) hi = $4 }
-          END { list = ""; for (i = 1; i <= k; i++) list = list (i > 1 ? ", " : "") v[i]
+          END { list = ""; for (i = 1; i <= k; i++) list = list (i > 1 ? ", " : "") sprintf("%.4f", v[i])
                 printf "| %s | %s | %s | %s | %s | %d | %s | %.4f | %.4f |%s\n", r, p, u, t, T, k, list, s / k, hi - lo, x }' "$metric"
       done
     done

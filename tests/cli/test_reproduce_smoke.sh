@@ -66,10 +66,10 @@ for e in $exps; do
     [ "$tot" = $((u * tpu)) ] && ok || bad "$e/$arm: total $tot is not $u x $tpu"
     [ "$nseed" = 2 ] && ok || bad "$e/$arm: $nseed seeds"
     # the per-seed numbers are metrics.tsv's, the mean and spread follow from them
-    mv_=$(awk -F'\t' -v e="$e" -v r="$arm" '$1 == e && $2 == r { printf "%s%s", (n++ ? ", " : ""), $4 }' "$o/metrics.tsv")
+    mv_=$(awk -F'\t' -v e="$e" -v r="$arm" '$1 == e && $2 == r { printf "%s%.4f", (n++ ? ", " : ""), $4 }' "$o/metrics.tsv")
     [ -n "$vals" ] && [ "$vals" = "$mv_" ] && ok || bad "$e/$arm: per-seed '$vals', metrics.tsv '$mv_'"
     awk -v l="$vals" -v m="$mean" -v s="$spread" 'BEGIN { n = split(l, v, ", "); lo = hi = v[1]; for (i = 1; i <= n; i++) { t += v[i]; if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i] }
-      exit !(n == 2 && (t / n - m) ^ 2 < 1e-8 && (hi - lo - s) ^ 2 < 1e-8) }' && ok || bad "$e/$arm: mean $mean / spread $spread do not follow from $vals"
+      exit !(n == 2 && (t / n - m) ^ 2 < 3e-8 && (hi - lo - s) ^ 2 < 3e-8) }' && ok || bad "$e/$arm: mean $mean / spread $spread do not follow from $vals"
     # fairness against the first arm
     if [ -z "$total0" ]; then total0=$tot tpu0=$tpu u0=$u p0=$got; else
       [ "$tot" = "$total0" ] && [ "$tpu" = "$tpu0" ] && [ "$u" = "$u0" ] && ok || bad "$e/$arm: $u x $tpu = $tot, first arm $u0 x $tpu0 = $total0"

@@ -248,7 +248,7 @@ finetune_arm() { # finetune_arm EXP ARM INIT L B SEED FASTA...
   stem=$out/runs/$e/$arm.s$seed; mkdir -p "$(dirname "$stem")"
   # the smoke run (under an hour) evaluates once, on 8 windows per split
   local ntest=$(( budget >= 60 ? 256 : 8 )) ep=$(( budget >= 60 ? 2 : 1 ))
-  local cmd=("$ssmkit" finetune --init "$init" --species "$@" -o "$stem.safetensors" -L "$L" -b "$B" --epochs "$ep"
+  local cmd=("$ssmkit" finetune --init "$init" --species "$@" -o "$stem.safetensors" --overwrite -L "$L" -b "$B" --epochs "$ep"
     --steps-per-epoch $(( (u + ep - 1) / ep )) --lr "$lr" --n-valid "$ntest" --n-test "$ntest" --max-n 0.1 -s "$seed" "${thr[@]}" -q)
   local key t1; key=$(run_key "$init" "${cmd[@]}")
   reuse "$e" "$arm" "$seed" "$stem" "$key" "${cmd[@]}" && return 0

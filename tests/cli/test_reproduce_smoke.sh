@@ -108,4 +108,13 @@ grep_in R '^## Budget and throughput' "throughput section"
 grep_in R '^Full run (--budget 240, estimated from these rates): about [0-9]* h [0-9]* min:' "the full-run estimate"
 grep_in R '^## Commands' "commands section"
 grep_in out '^budget: 10 minutes over 6 experiment(s), 2 seeds; every check passed' "the budget line is printed"
+# A rerun whose fine-tuning command changed (another lr) trains that arm again over the earlier
+# run's files instead of reusing it or stopping; on a copy of what --only vertebrates needs.
+mkdir -p "$t/o2/runs/dna-context" && cp -r "$o/runs/vertebrates" "$t/o2/runs/" && cp "$o"/runs/dna-context/L1k.s[12].safetensors "$t/o2/runs/dna-context/"
+cp -r "$cfg" "$t/cfg2" && awk -F'\t' 'BEGIN { OFS = "\t" } $1 == "vertebrates" { $5 = $5 * 2 } { print }' "$cfg/experiments.tsv" >"$t/cfg2/experiments.tsv"
+lr2=$(awk -F'\t' '$1 == "vertebrates" { print $5 }' "$t/cfg2/experiments.tsv")
+expect 0 "a rerun with another fine-tuning lr" -- env SSMKIT="$bin" nice bash "$root/tools/reproduce.sh" --budget 10 --only vertebrates --configs "$t/cfg2" --out "$t/o2" --data "$data"
+! grep -q 'reused .*vertebrates/L1k' "$t/err" && ok || bad "the vertebrates arm was reused although its lr changed"
+[ "$(grep -c "finetune .* --lr $lr2 " "$t/o2/commands.sh")" = 2 ] && ok || bad "commands.sh: want 2 finetune commands with --lr $lr2"
+[ "$(awk -F'\t' '$1 == "vertebrates" && $2 == "L1k"' "$t/o2/metrics.tsv" | wc -l)" = 2 ] && ok || bad "metrics.tsv: want 2 vertebrates L1k rows"
 finish test_reproduce_smoke

@@ -273,11 +273,20 @@ score_arm() { # score_arm EXP ARM SEED SHARD
     run "$ssmkit" audio classifier train "$shard" -o "$clf" -q >"$out/runs/$e/classifier.out" 2>&1 ||
       die "training the digit classifier failed (see $out/runs/$e/classifier.out)"
   fi
-  rm -rf "$stem.clips"
-  run "$ssmkit" audio generate -m "$stem.safetensors" -n $(( budget >= 60 ? 64 : 8 )) -S 1 -s "$seed" "${thr[@]}" -o "$stem.clips" -q \
-    >"$stem.gen.out" 2>&1 || die "$e/$arm seed $seed: audio generate failed (see $stem.gen.out)"
-  run "$ssmkit" audio score -c "$clf" --reference "$shard" "$stem.clips" -o "$stem.score.json" >"$stem.score.out" 2>&1 ||
-    die "$e/$arm seed $seed: audio score failed (see $stem.score.out)"
+  # the clips and their scores are kept while the checkpoint, the classifier and the clip count
+  # are the same (a rerun that reuses the arm's training does not generate them again)
+  local gen=("$ssmkit" audio generate -m "$stem.safetensors" -n $(( budget >= 60 ? 64 : 8 )) -S 1 -s "$seed" "${thr[@]}" -o "$stem.clips" -q)
+  local sc=("$ssmkit" audio score -c "$clf" --reference "$shard" "$stem.clips" -o "$stem.score.json") skey
+  skey="$(cksum <"$stem.safetensors" | cut -d' ' -f1) $(cksum <"$clf" | cut -d' ' -f1) $(printf '%q ' "${gen[@]:2}" "${sc[@]:2}")"
+  if [ -f "$stem.score.json" ] && [ "$(cat "$stem.score.key" 2>/dev/null)" = "$skey" ]; then
+    log_cmd "${gen[@]}"; log_cmd "${sc[@]}"
+    echo "  clips and scores reused ($stem.score.json)" >&2
+  else
+    rm -rf "$stem.clips" "$stem.score.key"
+    run "${gen[@]}" >"$stem.gen.out" 2>&1 || die "$e/$arm seed $seed: audio generate failed (see $stem.gen.out)"
+    run "${sc[@]}" >"$stem.score.out" 2>&1 || die "$e/$arm seed $seed: audio score failed (see $stem.score.out)"
+    printf '%s\n' "$skey" >"$stem.score.key"
+  fi
   # the row's "is" is the textbook IS (its "is_sashimi" the per-class form), "fid" the FID
   is=$(grep -o '"is"[^,}]*' "$stem.score.json" | head -1 | sed 's/.*:[[:space:]]*//')
   fid=$(grep -o '"fid"[^,}]*' "$stem.score.json" | head -1 | sed 's/.*:[[:space:]]*//')

@@ -108,6 +108,14 @@ grep_in R '^## Budget and throughput' "throughput section"
 grep_in R '^Full run (--budget 240, estimated from these rates): about [0-9]* h [0-9]* min:' "the full-run estimate"
 grep_in R '^## Commands' "commands section"
 grep_in out '^budget: 10 minutes over 6 experiment(s), 2 seeds; every check passed' "the budget line is printed"
+# A rerun of speech-unet reuses every arm's training and its clips and scores (nothing generated
+# again), with the same IS and FID rows.
+if "$bin" audio score --help >/dev/null 2>&1; then
+  sort "$o/scores.tsv" >"$t/scores1"
+  expect 0 "a rerun of speech-unet" -- env SSMKIT="$bin" nice bash "$root/tools/reproduce.sh" --budget 10 --only speech-unet --out "$o" --data "$data"
+  [ "$(grep -c '^  clips and scores reused' "$t/err")" = 6 ] && ok || bad "the rerun generated clips again: $(grep -c '^  clips and scores reused' "$t/err") of 6 reused"
+  sort "$o/scores.tsv" | cmp -s - "$t/scores1" && ok || bad "the rerun's IS/FID rows differ from the first run's"
+fi
 # A rerun whose fine-tuning command changed (another lr) trains that arm again over the earlier
 # run's files instead of reusing it or stopping; on a copy of what --only vertebrates needs.
 mkdir -p "$t/o2/runs/dna-context" && cp -r "$o/runs/vertebrates" "$t/o2/runs/" && cp "$o"/runs/dna-context/L1k.s[12].safetensors "$t/o2/runs/dna-context/"

@@ -84,6 +84,11 @@ int sk_optimizer_grad_norm(sk_optimizer *o, double *norm) {
     return SK_OK;
 }
 
+double sk_clip_factor(double clip, double norm) {
+    double c = clip > 0 ? clip / (norm + 1e-6) : 1;
+    return c < 1 ? c : 1;
+}
+
 int sk_optimizer_scale_grads(sk_optimizer *o, float s) {
     /* g += (s - 1) g */
     for (int i = 0; i < o->np; i++) {
@@ -690,10 +695,7 @@ static int update(sk_trainer *t, int64_t step, double *loss_out, double *gnorm_o
     double gnorm = raw / ((double)accum * t->world);
     if (!isfinite(gnorm)) return nan_stop(t, step, "the gradient norm");
     double scale = 1.0 / ((double)accum * t->world);
-    if (t->o.optim.clip_norm > 0) {
-        double c = t->o.optim.clip_norm / (gnorm + 1e-6); /* torch.nn.utils.clip_grad_norm_ */
-        if (c < 1) scale *= c;
-    }
+    scale *= sk_clip_factor(t->o.optim.clip_norm, gnorm);
     if (scale != 1.0) TRY(sk_optimizer_scale_grads(t->opt, (float)scale));
     double lr = sk_sched_lr(&t->o.sched, step - 1);
     TRY(sk_optimizer_step(t->opt, lr, step));

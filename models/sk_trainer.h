@@ -63,6 +63,9 @@ void sk_optimizer_free(sk_optimizer *o);
 int sk_optimizer_grad_norm(sk_optimizer *o, double *norm) SK_RESULT_USED;
 /* g *= s for every gradient. */
 int sk_optimizer_scale_grads(sk_optimizer *o, float s) SK_RESULT_USED;
+/* The factor global-norm clipping multiplies the gradients by (torch.nn.utils.clip_grad_norm_):
+ * min(1, clip / (norm + 1e-6)), or 1 when clip <= 0 (clipping off). */
+double sk_clip_factor(double clip, double norm);
 /* One AdamW update t (>= 1) of every parameter with learning rate lr. */
 int sk_optimizer_step(sk_optimizer *o, double lr, int64_t t) SK_RESULT_USED;
 /* Total parameter count. */

@@ -308,7 +308,8 @@ static int train_epoch(trainer *t, double *loss, double *acc) {
         TRY(sk_classifier_backward(s->clf));
         TRY(sk_optimizer_grad_norm(t->opt, &norm));
         if (!isfinite(l) || !isfinite(norm)) return sk_error(SK_ENUM, "audio classifier: loss or gradient not finite at update %lld", (long long)t->step + 1);
-        if (t->o->clip > 0 && t->o->clip / (norm + 1e-6) < 1) TRY(sk_optimizer_scale_grads(t->opt, (float)(t->o->clip / (norm + 1e-6))));
+        double c = sk_clip_factor(t->o->clip, norm);
+        if (c < 1) TRY(sk_optimizer_scale_grads(t->opt, (float)c));
         t->step++;
         TRY(sk_optimizer_step(t->opt, sk_sched_lr(&t->sched, t->step - 1), t->step));
         sl += l * (double)b;

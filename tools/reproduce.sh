@@ -273,7 +273,7 @@ score_arm() { # score_arm EXP ARM SEED SHARD
     run "$ssmkit" audio classifier train "$shard" -o "$clf" -q >"$out/runs/$e/classifier.out" 2>&1 ||
       die "training the digit classifier failed (see $out/runs/$e/classifier.out)"
   fi
-  # the clips and their scores are kept while the checkpoint, the classifier and the clip count
+  # the clips and their scores are kept while the checkpoint, the classifier and the two commands
   # are the same (a rerun that reuses the arm's training does not generate them again)
   local gen=("$ssmkit" audio generate -m "$stem.safetensors" -n $(( budget >= 60 ? 64 : 8 )) -S 1 -s "$seed" "${thr[@]}" -o "$stem.clips" -q)
   local sc=("$ssmkit" audio score -c "$clf" --reference "$shard" "$stem.clips" -o "$stem.score.json") skey
